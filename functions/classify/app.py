@@ -1,0 +1,13 @@
+"""Workflow task: the classify step of a complaint."""
+
+from typing import Any
+
+from complaints import steps
+from complaints.desk import desk
+from complaints.observability import lambda_handler, logger
+
+
+@lambda_handler(correlation_id_path="complaint_id")
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.append_keys(complaint_id=event["complaint_id"])
+    return steps.classify_step(desk(), event["complaint_id"])

@@ -1,0 +1,14 @@
+"""Workflow task: mark a complaint failed so no failure goes unseen."""
+
+from typing import Any
+
+from complaints import steps
+from complaints.desk import desk
+from complaints.observability import lambda_handler, logger
+
+
+@lambda_handler(correlation_id_path="complaint_id")
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.append_keys(complaint_id=event["complaint_id"])
+    error = str((event.get("error") or {}).get("Error") or "States.Unknown")
+    return steps.fail_step(desk(), event["complaint_id"], error)

@@ -1,0 +1,79 @@
+"""Operators' API: list, view and act on complaints."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from complaints import actions
+from complaints.auth import Operator, authenticate
+from complaints.desk import desk
+from complaints.http import make_resolver
+from complaints.models import (
+    ActionAnswer,
+    AssignRequest,
+    CallbackRequest,
+    ComplaintList,
+    ComplaintView,
+    ResolveRequest,
+    ReviewRequest,
+    Status,
+)
+from complaints.observability import lambda_handler, logger
+
+app = make_resolver()
+
+
+def _operator() -> Operator:
+    current = desk()
+    operator = authenticate(app.current_event.headers.get("authorization"), current.policy,
+                            current.settings.signing_secret_name)
+    logger.append_keys(agent_id=operator.agent_id)
+    return operator
+
+
+@app.get("/v1/complaints", summary="List a queue's or an owner's complaints")
+def list_complaints(
+    queue: Annotated[str | None, Query(max_length=64)] = None,
+    owner: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[Status | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> ComplaintList:
+    return actions.list_complaints(desk(), _operator(), queue=queue, owner=owner, status=status,
+                                   limit=limit, next_token=next_token)
+
+
+@app.get("/v1/complaints/<complaint_id>", summary="A complaint with its promises and timeline")
+def get_complaint(complaint_id: str) -> ComplaintView:
+    _operator()
+    return actions.view(desk(), complaint_id)
+
+
+@app.post("/v1/complaints/<complaint_id>/accept", summary="The owner accepts the complaint")
+def accept(complaint_id: str) -> ActionAnswer:
+    return actions.accept(desk(), complaint_id, _operator())
+
+
+@app.post("/v1/complaints/<complaint_id>/resolve", summary="Report the cause, actions and outcome")
+def resolve(complaint_id: str, request: ResolveRequest) -> ActionAnswer:
+    return actions.resolve(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/callbacks", summary="Record a verification call to the customer")
+def record_callback(complaint_id: str, request: CallbackRequest) -> ActionAnswer:
+    return actions.callback(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/assign", summary="A supervisor assigns an owner by hand")
+def assign(complaint_id: str, request: AssignRequest) -> ActionAnswer:
+    return actions.assign_by_hand(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/review", summary="A supervisor reviews a low survey score")
+def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
+    return actions.review(desk(), complaint_id, _operator(), request)
+
+
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,14 @@
+"""Workflow task: park a human wait, storing its task token on the complaint."""
+
+from typing import Any
+
+from complaints import steps
+from complaints.desk import desk
+from complaints.models import Stage
+from complaints.observability import lambda_handler, logger
+
+
+@lambda_handler(correlation_id_path="complaint_id")
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.append_keys(complaint_id=event["complaint_id"], stage=event["stage"])
+    return steps.park_step(desk(), event["complaint_id"], Stage(event["stage"]), event["task_token"])

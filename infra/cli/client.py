@@ -1,0 +1,119 @@
+"""A small client of the complaint desk's HTTP API and its workflow, for the CLI and the demo."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import requests
+
+from complaints import tokens
+from complaints.auth import OPERATOR_TOKEN_PURPOSE
+from complaints.secrets import derive_key
+
+LOCAL_API = "http://127.0.0.1:8080"
+LOCAL_AWS = "http://127.0.0.1:4566"
+LOCAL_STACK = "complaints-local"
+LOCAL_REGION = "us-east-1"
+LOCAL_ACCOUNT = "123456789012"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: Any) -> None:
+        message = body.get("message") if isinstance(body, dict) else str(body)
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.body = body
+
+
+@dataclass
+class DeskClient:
+    api_url: str = LOCAL_API
+    aws_url: str | None = LOCAL_AWS
+    stack_name: str = LOCAL_STACK
+    region: str = LOCAL_REGION
+    token: str | None = None
+    timeout: float = 10.0
+
+    def _call(self, method: str, path: str, *, agent: str | None = None, json: Any = None,
+              params: dict[str, Any] | None = None) -> Any:
+        headers = {}
+        if agent is not None or self.token:
+            headers["Authorization"] = f"Bearer {self.token or self.dev_token(agent or '')}"
+        response = requests.request(method, self.api_url + path, json=json, params=params, headers=headers,
+                                    timeout=self.timeout)
+        body = response.json() if response.content else None
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, body)
+        return body
+
+    # ------------------------------------------------------------ AWS side (local stack or deployed)
+    def _aws(self, service: str) -> Any:
+        kwargs: dict[str, Any] = {"region_name": self.region}
+        if self.aws_url:
+            kwargs.update(endpoint_url=self.aws_url, aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(service, **kwargs)
+
+    def dev_token(self, agent_id: str) -> str:
+        """Mint a development operator token with the stack's signing secret."""
+        secret = self._aws("secretsmanager").get_secret_value(SecretId=f"{self.stack_name}-SigningSecret")
+        key = derive_key(secret["SecretString"], OPERATOR_TOKEN_PURPOSE)
+        return tokens.sign(f"agent:{agent_id}", key)
+
+    @property
+    def state_machine_arn(self) -> str:
+        account = LOCAL_ACCOUNT if self.aws_url else boto3.client("sts").get_caller_identity()["Account"]
+        return f"arn:aws:states:{self.region}:{account}:stateMachine:{self.stack_name}-complaint"
+
+    def execution_arn(self, complaint_id: str) -> str:
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{complaint_id}"
+
+    def history(self, complaint_id: str) -> list[dict[str, Any]]:
+        client = self._aws("stepfunctions")
+        events: list[dict[str, Any]] = []
+        for page in client.get_paginator("get_execution_history").paginate(
+                executionArn=self.execution_arn(complaint_id)):
+            events.extend(page["events"])
+        return events
+
+    def execution(self, complaint_id: str) -> dict[str, Any]:
+        return dict(self._aws("stepfunctions").describe_execution(executionArn=self.execution_arn(complaint_id)))
+
+    # ------------------------------------------------------------ API
+    def submit(self, portal_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", f"/v1/portals/{portal_id}/complaints", json=body))
+
+    def list(self, agent: str, **filters: Any) -> dict[str, Any]:
+        params = {k: v for k, v in filters.items() if v is not None}
+        return dict(self._call("GET", "/v1/complaints", agent=agent, params=params))
+
+    def show(self, complaint_id: str, agent: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/v1/complaints/{complaint_id}", agent=agent))
+
+    def act(self, complaint_id: str, action: str, agent: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return dict(self._call("POST", f"/v1/complaints/{complaint_id}/{action}", agent=agent, json=body))
+
+    def answer_survey(self, token: str, score: int, comment: str | None = None) -> dict[str, Any]:
+        return dict(self._call("POST", f"/v1/surveys/{token}", json={"score": score, "comment": comment}))
+
+    # ------------------------------------------------------------ local stack only
+    def advance_clock(self, seconds: float) -> str:
+        return str(self._call("POST", "/_local/clock", json={"advance_seconds": seconds})["now"])
+
+    def tick(self) -> dict[str, Any]:
+        return dict(self._call("POST", "/_local/schedule/tick"))
+
+    def wait_for(self, complaint_id: str, agent: str, *, awaiting: str | None = None, status: str | None = None,
+                 timeout: float = 15.0) -> dict[str, Any]:
+        """Poll until the workflow waits at a stage (or reaches a status); bounded by timeout."""
+        deadline = time.monotonic() + timeout
+        view: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            view = self.show(complaint_id, agent)
+            if (awaiting is None or view.get("awaiting") == awaiting) and (status is None or view["status"] == status):
+                return view
+            time.sleep(0.05)
+        raise TimeoutError(f"complaint {complaint_id} did not reach awaiting={awaiting} status={status}: "
+                           f"it is {view.get('status')} awaiting {view.get('awaiting')}")

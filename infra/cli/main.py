@@ -1,0 +1,156 @@
+"""`complaints`: the operators' command line, against the local stack or a deployed one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infra.cli.client import LOCAL_API, LOCAL_AWS, LOCAL_STACK, ApiError, DeskClient
+from infra.cli.render import complaints_table, console, history_table, show_complaint
+
+app = typer.Typer(help="Follow and act on complaints.", no_args_is_help=True)
+state: dict[str, object] = {}
+
+
+@app.callback()
+def main(
+    api_url: Annotated[str, typer.Option(envvar="COMPLAINTS_API_URL", help="HTTP API base URL")] = LOCAL_API,
+    aws_url: Annotated[str, typer.Option(envvar="COMPLAINTS_AWS_URL",
+                                         help="AWS endpoint (the local stack's); empty for real AWS")] = LOCAL_AWS,
+    stack: Annotated[str, typer.Option(envvar="COMPLAINTS_STACK", help="stack name")] = LOCAL_STACK,
+    agent: Annotated[str, typer.Option(envvar="COMPLAINTS_AGENT", help="acting agent id")] = "sup-zhao",
+    token: Annotated[str | None, typer.Option(envvar="COMPLAINTS_TOKEN", help="operator bearer token")] = None,
+) -> None:
+    state["client"] = DeskClient(api_url=api_url.rstrip("/"), aws_url=aws_url or None, stack_name=stack,
+                                 token=token)
+    state["agent"] = agent
+
+
+def _client() -> DeskClient:
+    client = state["client"]
+    assert isinstance(client, DeskClient)
+    return client
+
+
+def _agent() -> str:
+    return str(state["agent"])
+
+
+def _run(call: object) -> None:
+    try:
+        result = call() if callable(call) else call
+    except ApiError as exc:
+        console.print(f"[red]refused[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if result is not None:
+        console.print_json(json.dumps(result, ensure_ascii=False))
+
+
+@app.command()
+def submit(body: Annotated[Path, typer.Argument(help="JSON file with the webhook body")],
+           portal: Annotated[str, typer.Option(help="portal id")] = "demo-portal") -> None:
+    """Deliver a complaint as a portal would."""
+    _run(lambda: _client().submit(portal, json.loads(body.read_text(encoding="utf-8"))))
+
+
+@app.command(name="list")
+def list_(queue: Annotated[str | None, typer.Option(help="department queue")] = None,
+          owner: Annotated[str | None, typer.Option(help="owner agent id (default: you)")] = None,
+          status: Annotated[str | None, typer.Option(help="status filter")] = None) -> None:
+    """A queue's or an owner's complaints, most urgent first."""
+    try:
+        page = _client().list(_agent(), queue=queue, owner=owner, status=status)
+    except ApiError as exc:
+        console.print(f"[red]refused[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(complaints_table(page["items"], title=f"queue {queue}" if queue else f"owner {owner or _agent()}"))
+
+
+@app.command()
+def show(complaint_id: str) -> None:
+    """A complaint with its promises and timeline."""
+    try:
+        show_complaint(_client().show(complaint_id, _agent()))
+    except ApiError as exc:
+        console.print(f"[red]refused[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def history(complaint_id: str) -> None:
+    """The workflow execution's event history, as the Step Functions console lists it."""
+    console.print(history_table(complaint_id, _client().history(complaint_id)))
+
+
+@app.command()
+def accept(complaint_id: str) -> None:
+    """Accept a complaint offered to you."""
+    _run(lambda: _client().act(complaint_id, "accept", _agent()))
+
+
+@app.command()
+def resolve(complaint_id: str,
+            root_cause: Annotated[str, typer.Option(help="what caused the problem")],
+            actions: Annotated[str, typer.Option(help="what was done")],
+            outcome: Annotated[str, typer.Option(help="resolved | temporary_measure")] = "resolved") -> None:
+    """Report the cause, the actions and the outcome."""
+    body = {"outcome": outcome, "root_cause": root_cause, "actions": actions}
+    _run(lambda: _client().act(complaint_id, "resolve", _agent(), body))
+
+
+@app.command()
+def callback(complaint_id: str,
+             outcome: Annotated[str, typer.Option(help="fixed | not_fixed | unreachable")],
+             note: Annotated[str | None, typer.Option(help="what the customer said")] = None) -> None:
+    """Record a verification call to the customer."""
+    _run(lambda: _client().act(complaint_id, "callbacks", _agent(), {"outcome": outcome, "note": note}))
+
+
+@app.command()
+def assign(complaint_id: str, agent_id: str) -> None:
+    """Assign an owner by hand (supervisors)."""
+    _run(lambda: _client().act(complaint_id, "assign", _agent(), {"agent_id": agent_id}))
+
+
+@app.command()
+def review(complaint_id: str, cause: Annotated[str, typer.Option()], action: Annotated[str, typer.Option()]) -> None:
+    """Record the review of a low survey score (supervisors)."""
+    _run(lambda: _client().act(complaint_id, "review", _agent(), {"cause": cause, "action": action}))
+
+
+@app.command()
+def survey(token: str, score: Annotated[int, typer.Option(min=1, max=10)],
+           comment: Annotated[str | None, typer.Option()] = None) -> None:
+    """Answer a survey link as the customer would."""
+    _run(lambda: _client().answer_survey(token, score, comment))
+
+
+@app.command()
+def clock(advance: Annotated[str | None, typer.Argument(help="e.g. 90m, 2h, 3d (local stack only)")] = None) -> None:
+    """Show the local stack's clock, or move it forward."""
+    seconds = 0.0
+    if advance:
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        if advance[-1] not in units or not advance[:-1].isdigit():
+            raise typer.BadParameter("use a whole number with s, m, h or d, e.g. 3d")
+        seconds = int(advance[:-1]) * units[advance[-1]]
+    _run(lambda: {"now": _client().advance_clock(seconds)})
+
+
+@app.command()
+def tick() -> None:
+    """Run the reminders schedule once now (local stack only)."""
+    _run(lambda: _client().tick())
+
+
+@app.command()
+def token(agent_id: str) -> None:
+    """Print a development operator token for an agent."""
+    console.print(_client().dev_token(agent_id))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,68 @@
+"""Rich renderings of complaints, timelines and execution histories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+if not console.is_terminal:
+    console.width = 140  # logs and CI: wide enough for the tables
+
+_HISTORY_DETAIL_KEYS = ("stateEnteredEventDetails", "stateExitedEventDetails", "taskScheduledEventDetails",
+                        "taskFailedEventDetails", "executionFailedEventDetails", "lambdaFunctionFailedEventDetails")
+
+
+def complaints_table(items: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("complaint", "status", "awaiting", "category", "priority", "department", "owner", "next due"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(item["complaint_id"], item["status"], item.get("awaiting") or "", item.get("category") or "",
+                      item.get("priority") or "", item.get("department") or "", item.get("owner_id") or "",
+                      (item.get("next_due_at") or "")[:16])
+    return table
+
+
+def show_complaint(view: dict[str, Any]) -> None:
+    console.print(f"[bold]{view['complaint_id']}[/bold]  {view['status']}"
+                  + (f" (awaiting {view['awaiting']})" if view.get("awaiting") else "")
+                  + f"  {view.get('category') or '-'} / {view.get('priority') or '-'}"
+                  + f"  owner {view.get('owner_id') or '-'} in {view.get('department') or '-'}")
+    console.print(f"  customer {view['customer_name']} {view['customer_phone_masked']}"
+                  + (" VIP" if view.get("vip") else "") + f" via {view['channel']}: {view['text']}")
+    promises = Table(title="promises", show_edge=False)
+    for column in ("kind", "due", "state"):
+        promises.add_column(column)
+    for promise in view.get("promises", []):
+        promises.add_row(promise["kind"], promise["due_at"][:16], promise["state"])
+    console.print(promises)
+    console.print(timeline_table(view))
+
+
+def timeline_table(view: dict[str, Any]) -> Table:
+    table = Table(title=f"timeline of {view['complaint_id']}", show_edge=False)
+    for column in ("at (UTC)", "event", "by", "detail"):
+        table.add_column(column)
+    for event in view.get("timeline", []):
+        detail = ", ".join(f"{k}={v}" for k, v in (event.get("detail") or {}).items())
+        table.add_row(event["at"][:19].replace("T", " "), event["type"], event["actor"], detail)
+    return table
+
+
+def history_table(complaint_id: str, events: list[dict[str, Any]]) -> Table:
+    """The execution's events as the Step Functions console lists them."""
+    table = Table(title=f"execution history of {complaint_id}")
+    for column in ("id", "type", "step", "time"):
+        table.add_column(column)
+    for event in events:
+        step = ""
+        for key in _HISTORY_DETAIL_KEYS:
+            details = event.get(key) or {}
+            step = details.get("name") or details.get("resourceType", "") and f"{details.get('resourceType')}:{details.get('resource')}" or details.get("error", "")
+            if step:
+                break
+        table.add_row(str(event["id"]), event["type"], step, str(event["timestamp"])[11:23])
+    return table

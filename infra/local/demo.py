@@ -1,0 +1,151 @@
+"""The demo: realistic complaints driven through the whole lifecycle on the local stack.
+
+The operators' and customers' parts are played through the HTTP API, the
+clock is moved forward where the story needs days to pass, and every
+complaint's timeline and outcome is printed at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.table import Table
+
+from infra.cli.client import DeskClient
+from infra.cli.render import console, timeline_table
+from infra.local.stack import LocalStack
+
+HOUR = 3600
+
+
+@dataclass
+class Story:
+    title: str
+    body: dict[str, Any]
+    expected: str
+
+
+STORIES = [
+    Story("Weak signal at home, dropped calls (coverage)", {
+        "channel": "hotline", "external_id": "CTI-20261122-0001", "service": "mobile_voice",
+        "customer": {"name": "张伟", "phone": "13812345678", "account": "1381234****", "vip": False},
+        "text": "我家里信号弱，打电话经常掉话，已经一个多月了，晚上尤其严重。",
+        "location": {"address": "海淀区学院路32号3号楼", "area": "haidian-xueyuan", "cell_id": "BJ-HD-4412"},
+        "occurred": {"since": "2026-10-15", "frequency": "every evening"},
+        "device": {"model": "Mate 60", "network": "5G"},
+    }, "closed, rated 10"),
+    Story("Broadband keeps dropping (reopened once)", {
+        "channel": "app", "external_id": "APP-88121", "service": "broadband",
+        "customer": {"name": "李娜", "phone": "+8613900001111", "account": "BB-0010-2231"},
+        "text": "家里宽带每天晚上断网好几次，光猫灯一直闪，报修后还是老样子。",
+        "location": {"address": "朝阳区望京街道阜通东大街6号", "area": "chaoyang-wangjing"},
+    }, "reopened, then closed"),
+    Story("Charged without consent, escalated via 12315 (low score, supervisor review)", {
+        "channel": "consumer_hotline", "external_id": "12315-2026-55012", "service": "billing",
+        "customer": {"name": "王芳", "phone": "13600002222", "account": "1360000****", "vip": True},
+        "text": "没有订购任何增值业务却被乱扣费30元，要求退费，否则我要向工信部投诉并找媒体曝光。",
+        "location": {"area": "dongcheng"},
+    }, "closed, rated 4, reviewed"),
+    Story("Rude agent, acceptance overdue, survey unanswered", {
+        "channel": "web", "external_id": "WEB-4471", "service": "service",
+        "language": "en",
+        "customer": {"name": "Chen Jie", "phone": "13700003333"},
+        "text": "The hall agent was rude and hung up on me when I asked about my bill.",
+    }, "escalated, closed, no survey answer"),
+]
+
+
+def _survey_token(stack: LocalStack, complaint_id: str) -> str:
+    for message in reversed(stack.outbox()):
+        if message["complaint_id"] == complaint_id and message["template"] == "survey":
+            return str(message["text"].rsplit("/v1/surveys/", 1)[1])
+    raise LookupError(f"no survey message for {complaint_id}")
+
+
+def _work(client: DeskClient, cid: str, *, reopen: bool = False) -> str:
+    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.act(cid, "accept", owner)
+    client.wait_for(cid, owner, awaiting="resolution")
+    client.advance_clock(20 * HOUR)
+    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "see actions",
+                                       "actions": "found the cause on site and fixed it"})
+    client.wait_for(cid, owner, awaiting="confirmation")
+    if reopen:
+        client.act(cid, "callbacks", owner, {"outcome": "unreachable"})
+        client.advance_clock(3 * HOUR)
+        client.act(cid, "callbacks", owner, {"outcome": "not_fixed", "note": "still drops every evening"})
+        client.wait_for(cid, owner, awaiting="resolution")
+        client.advance_clock(24 * HOUR)
+        client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "faulty ONU",
+                                           "actions": "replaced the ONU and re-spliced the drop fibre"})
+        client.wait_for(cid, owner, awaiting="confirmation")
+    client.act(cid, "callbacks", owner, {"outcome": "fixed", "note": "customer confirms it works"})
+    client.wait_for(cid, owner, awaiting="survey")
+    return owner
+
+
+def run_demo(stack: LocalStack) -> bool:
+    client = DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
+                        stack_name=stack.config.stack_name)
+    ids = []
+    for story in STORIES:
+        answer = client.submit("demo-portal", story.body)
+        ids.append(answer["complaint_id"])
+        console.print(f"received [bold]{answer['complaint_id']}[/bold]: {story.title}")
+    repeat = client.submit("demo-portal", STORIES[0].body)
+    console.print(f"repeat delivery of {STORIES[0].body['external_id']} answered {repeat['complaint_id']} again")
+
+    coverage, broadband, billing, rude = ids
+    _work(client, coverage)
+    client.answer_survey(_survey_token(stack, coverage), 10, "信号好多了，谢谢")
+
+    _work(client, broadband, reopen=True)
+    client.answer_survey(_survey_token(stack, broadband), 9)
+
+    _work(client, billing)
+    client.answer_survey(_survey_token(stack, billing), 4, "退费太慢")
+    client.wait_for(billing, "sup-zhao", awaiting="review")
+    client.act(billing, "review", "sup-zhao", {"cause": "refund took 6 days",
+                                               "action": "refund process for disputed VAS charges cut to 1 day"})
+
+    owner = str(client.wait_for(rude, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.advance_clock(3 * HOUR)
+    console.print(f"clock moved 3 hours; the reminders sweep: {client.tick()}")
+    client.act(rude, "accept", owner)
+    client.wait_for(rude, owner, awaiting="resolution")
+    client.act(rude, "resolve", owner, {"outcome": "resolved", "root_cause": "agent conduct",
+                                        "actions": "apologised; agent coached by the hall manager"})
+    client.wait_for(rude, owner, awaiting="confirmation")
+    client.act(rude, "callbacks", owner, {"outcome": "fixed"})
+    client.wait_for(rude, owner, awaiting="survey")
+    client.advance_clock(4 * 24 * HOUR)
+    console.print(f"clock moved 4 days; the reminders sweep: {client.tick()}")
+
+    return _report(client, ids)
+
+
+def _report(client: DeskClient, ids: list[str]) -> bool:
+    summary = Table(title="demo complaints")
+    for column in ("complaint", "story", "status", "category", "priority", "owner", "reopened", "survey",
+                   "workflow", "expected"):
+        summary.add_column(column)
+    all_closed = True
+    for cid, story in zip(ids, STORIES, strict=True):
+        view = client.wait_for(cid, "mgr-qian", awaiting=None, status="closed")
+        execution = client.execution(cid)
+        for _ in range(100):
+            if execution["status"] != "RUNNING":
+                break
+            client.wait_for(cid, "mgr-qian", status="closed", timeout=0.1)
+            execution = client.execution(cid)
+        survey = view.get("survey") or {}
+        all_closed &= view["status"] == "closed" and execution["status"] == "SUCCEEDED"
+        console.print(timeline_table(view))
+        summary.add_row(cid, story.title[:38], view["status"], view.get("category") or "", view.get("priority") or "",
+                        view.get("owner_id") or "", str(view["reopen_count"]),
+                        str(survey.get("score", survey.get("outcome", "-"))), execution["status"], story.expected)
+    console.print(summary)
+    console.print("[green]every demo complaint is closed[/green]" if all_closed
+                  else "[red]some demo complaints did not close[/red]")
+    return all_closed

@@ -1,0 +1,106 @@
+"""The HTTP API on loopback: requests become API Gateway HTTP API (v2) events.
+
+Routes come from the functions' HttpApi events in template.yaml. A few local
+endpoints under /_local/ move the clock and tick the reminders schedule; they
+exist only here, never in the deployed API.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from infra.local.runtime import LocalFunction
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: LocalFunction
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        regex = re.sub(r"\\\{([a-zA-Z_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
+        return re.compile(f"^{regex}$")
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        return (self.path.count("{"), -len(self.path))
+
+
+LocalHandler = Callable[[Request], Response]
+
+
+class HttpApi:
+    def __init__(self, routes: list[Route], local_endpoints: dict[tuple[str, str], LocalHandler]) -> None:
+        self.routes = sorted(routes, key=lambda r: r.specificity)
+        self.local_endpoints = local_endpoints
+        self._server: BaseWSGIServer | None = None
+
+    def _event(self, request: Request, route: Route, params: dict[str, str]) -> dict[str, Any]:
+        body = request.get_data()
+        text_body = body.decode("utf-8", errors="replace") if body else None
+        now = time.time()
+        return {
+            "version": "2.0",
+            "routeKey": f"{route.method} {route.path}",
+            "rawPath": request.path,
+            "rawQueryString": request.query_string.decode(),
+            "headers": {k.lower(): v for k, v in request.headers.items()},
+            "queryStringParameters": dict(request.args) or None,
+            "pathParameters": params or None,
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "local", "domainName": request.host,
+                "domainPrefix": "local", "requestId": str(uuid.uuid4()), "routeKey": f"{route.method} {route.path}",
+                "stage": "$default", "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "timeEpoch": int(now * 1000),
+                "http": {"method": route.method, "path": request.path, "protocol": "HTTP/1.1",
+                         "sourceIp": request.remote_addr or "127.0.0.1",
+                         "userAgent": request.headers.get("user-agent", "")},
+            },
+            "body": text_body,
+            "isBase64Encoded": False,
+        }
+
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        local = self.local_endpoints.get((request.method, request.path))
+        if local is not None:
+            return local(request)(environ, start_response)
+        for route in self.routes:
+            match = route.pattern.match(request.path)
+            if match and route.method == request.method:
+                result = route.function.invoke(self._event(request, route, match.groupdict()))
+                body = result.get("body") or ""
+                data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+                response = Response(data, status=result.get("statusCode", 200))
+                for name, value in (result.get("headers") or {}).items():
+                    response.headers[name] = value
+                return response(environ, start_response)
+        methods = sorted({r.method for r in self.routes if r.pattern.match(request.path)})
+        status, message = (405, "method not allowed") if methods else (404, f"no route for {request.path}")
+        return json_response({"message": message}, status)(environ, start_response)
+
+    def start(self, host: str, port: int) -> None:
+        self._server = make_server(host, port, self.wsgi, threaded=True)
+        threading.Thread(target=self._server.serve_forever, name="http-api", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")

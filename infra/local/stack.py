@@ -1,0 +1,293 @@
+"""Build and run the whole system locally from template.yaml, with no AWS account.
+
+- the DynamoDB table (key schema, indexes, TTL) and the signing secret from
+  the template's resources;
+- every function registered with moto's Lambda service and dispatched
+  in-process to its handler (infra.local.runtime);
+- the state machine from the same ASL file with the template's
+  DefinitionSubstitutions, executed by moto's Step Functions interpreter;
+- AWS endpoints on loopback (moto's threaded server) for the AWS CLI and boto3;
+- the HTTP API on loopback, built from the functions' HttpApi events;
+- the reminders schedule ticking at the template's rate, against a clock that
+  can be moved forward.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import secrets
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+from werkzeug.wrappers import Request, Response
+
+from complaints import clock
+from complaints import desk as desk_module
+from complaints.observability import logger
+from infra.local import runtime
+from infra.local.http_api import HttpApi, Route, json_response
+from infra.local.template import Resolver, load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name)  # the local stack's own knobs, not function settings
+    return int(value) if value else default
+
+
+@dataclass
+class StackConfig:
+    root: Path = ROOT
+    stack_name: str = "complaints-local"
+    region: str = "us-east-1"
+    host: str = "127.0.0.1"
+    aws_port: int = field(default_factory=lambda: _port("LOCAL_AWS_PORT", 4566))
+    api_port: int = field(default_factory=lambda: _port("LOCAL_API_PORT", 8080))
+    serve_aws: bool = True
+    tick_schedule: bool = True
+    data_dir: Path = field(default_factory=lambda: ROOT / ".local")
+    log_level: str = "INFO"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{self.host}:{self.aws_port}"
+
+
+class LocalStack:
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or StackConfig()
+        self.template = load_template(self.config.root / "template.yaml")
+        self.resources: dict[str, Any] = self.template["Resources"]
+        self.physical: dict[str, str] = {}
+        self.functions: dict[str, runtime.LocalFunction] = {}
+        self.state_machine_arn = ""
+        self.outbox_path = self.config.data_dir / "outbox.jsonl"
+        self._mock: Any = None
+        self._aws_server: ThreadedMotoServer | None = None
+        self._api: HttpApi | None = None
+        self._ticker_stop = threading.Event()
+        self.schedule_seconds: dict[str, int] = {}
+        self.resolver = Resolver(
+            self.template,
+            pseudo={"AWS::StackName": self.config.stack_name, "AWS::Region": self.config.region,
+                    "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+                    "AWS::NoValue": ""},
+            ref=self._ref, get_att=self._get_att,
+        )
+
+    # ------------------------------------------------------------ names
+    def _name(self, logical_id: str) -> str:
+        return f"{self.config.stack_name}-{logical_id}"
+
+    def _ref(self, logical_id: str) -> str:
+        if logical_id not in self.resources:
+            raise KeyError(f"template refers to unknown resource {logical_id}")
+        return self.physical.get(logical_id, self._name(logical_id))
+
+    def _get_att(self, logical_id: str, attribute: str) -> str:
+        kind = self.resources[logical_id]["Type"]
+        name = self._ref(logical_id)
+        if kind == "AWS::Serverless::Function" and attribute == "Arn":
+            return f"arn:aws:lambda:{self.config.region}:{ACCOUNT}:function:{name}"
+        if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
+            return f"arn:aws:dynamodb:{self.config.region}:{ACCOUNT}:table/{name}"
+        if kind == "AWS::Logs::LogGroup" and attribute == "Arn":
+            return f"arn:aws:logs:{self.config.region}:{ACCOUNT}:log-group:{name}"
+        raise KeyError(f"{logical_id}.{attribute} is not known to the local stack")
+
+    def _of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.resources.items() if v["Type"] == kind}
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> LocalStack:
+        runtime.install()
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.outbox_path.write_text("", encoding="utf-8")
+        os.environ.update({"AWS_DEFAULT_REGION": self.config.region, "AWS_ACCESS_KEY_ID": "local",
+                           "AWS_SECRET_ACCESS_KEY": "local"})
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()
+        if self.config.serve_aws:
+            self._aws_server = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port, verbose=False)
+            self._aws_server.start()
+        self._create_tables()
+        self._create_secrets()
+        self._set_function_environment()
+        self._create_functions()
+        self._create_state_machines()
+        self._start_http_api()
+        if self.config.tick_schedule:
+            threading.Thread(target=self._tick_forever, name="schedule", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._ticker_stop.set()
+        if self._api:
+            self._api.stop()
+        if self._aws_server:
+            self._aws_server.stop()
+        if self._mock:
+            self._mock.stop()
+        clock.reset()
+        desk_module.reset()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ resources
+    def _create_tables(self) -> None:
+        client = boto3.client("dynamodb", region_name=self.config.region)
+        for logical_id, resource in self._of_type("AWS::DynamoDB::Table").items():
+            props = self.resolver.resolve(resource["Properties"])
+            name = self._name(logical_id)
+            kwargs = {k: props[k] for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes",
+                                            "BillingMode") if k in props}
+            client.create_table(TableName=name, **kwargs)
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl:
+                client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+            self.physical[logical_id] = name
+
+    def _create_secrets(self) -> None:
+        client = boto3.client("secretsmanager", region_name=self.config.region)
+        for logical_id in self._of_type("AWS::SecretsManager::Secret"):
+            answer = client.create_secret(Name=self._name(logical_id), SecretString=secrets.token_urlsafe(48))
+            self.physical[logical_id] = answer["ARN"]
+
+    def _function_environment(self) -> dict[str, str]:
+        variables = self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+        return {k: str(v) for k, v in self.resolver.resolve(variables).items()}
+
+    def _set_function_environment(self) -> None:
+        env = self._function_environment()
+        env.update({
+            "NOTIFY_ADAPTER": "outbox",
+            "OUTBOX_PATH": str(self.outbox_path),
+            "PUBLIC_BASE_URL": self.config.api_url,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+        })
+        # All functions share one process here, so they share one environment;
+        # the template keeps every variable in Globals for that reason.
+        os.environ.update(env)
+        desk_module.reset()
+        logger.setLevel(self.config.log_level)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    def _create_functions(self) -> None:
+        iam = boto3.client("iam", region_name=self.config.region)
+        role = iam.create_role(RoleName=f"{self.config.stack_name}-functions",
+                               AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        lam = boto3.client("lambda", region_name=self.config.region)
+        package = io.BytesIO()
+        with zipfile.ZipFile(package, "w") as archive:
+            archive.writestr("README.txt", "Runs in-process on the local stack.")
+        memory_default = int(self.template.get("Globals", {}).get("Function", {}).get("MemorySize", 128))
+        for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
+            props = resource["Properties"]
+            name = self._name(logical_id)
+            handler = runtime.load_handler(self.config.root / props["CodeUri"], props["Handler"], logical_id)
+            arn = lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler=props["Handler"],
+                                      Code={"ZipFile": package.getvalue()})["FunctionArn"]
+            function = runtime.LocalFunction(logical_id, name, handler, int(props.get("MemorySize", memory_default)), arn)
+            runtime.register(function)
+            self.functions[logical_id] = function
+            self.physical[logical_id] = name
+            for event in props.get("Events", {}).values():
+                if event["Type"] in ("Schedule", "ScheduleV2"):
+                    self.schedule_seconds[logical_id] = _rate_seconds(event["Properties"]["ScheduleExpression"])
+
+    def _create_state_machines(self) -> None:
+        iam = boto3.client("iam", region_name=self.config.region)
+        role = iam.create_role(RoleName=f"{self.config.stack_name}-workflow",
+                               AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        sfn = boto3.client("stepfunctions", region_name=self.config.region)
+        for logical_id, resource in self._of_type("AWS::Serverless::StateMachine").items():
+            props = resource["Properties"]
+            definition = (self.config.root / props["DefinitionUri"]).read_text(encoding="utf-8")
+            substitutions = self.resolver.resolve(props.get("DefinitionSubstitutions", {}))
+            for key, value in substitutions.items():
+                definition = definition.replace("${" + key + "}", str(value))
+            unresolved = re.findall(r"\$\{[A-Za-z0-9]+\}", definition)
+            if unresolved:
+                raise ValueError(f"{props['DefinitionUri']} has no substitution for {sorted(set(unresolved))}")
+            name = self.resolver.resolve(props.get("Name")) or self._name(logical_id)
+            arn = sfn.create_state_machine(name=name, definition=definition, roleArn=role,
+                                           type=props.get("Type", "STANDARD"))["stateMachineArn"]
+            self.physical[logical_id] = arn
+            self.state_machine_arn = arn
+
+    def _start_http_api(self) -> None:
+        routes = []
+        for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] == "HttpApi":
+                    routes.append(Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"],
+                                        self.functions[logical_id]))
+        self._api = HttpApi(routes, {
+            ("GET", "/_local/clock"): self._clock_endpoint,
+            ("POST", "/_local/clock"): self._clock_endpoint,
+            ("POST", "/_local/schedule/tick"): self._tick_endpoint,
+        })
+        self._api.start(self.config.host, self.config.api_port)
+
+    # ------------------------------------------------------------ clock and schedule
+    def advance(self, delta: timedelta) -> None:
+        clock.advance(delta)
+
+    def tick(self) -> dict[str, Any]:
+        """Run every scheduled function once, as EventBridge Scheduler would."""
+        results = {}
+        for logical_id in self.schedule_seconds:
+            results[logical_id] = self.functions[logical_id].invoke(
+                {"source": "aws.scheduler", "time": clock.iso(clock.now())})
+        return results
+
+    def _tick_forever(self) -> None:
+        interval = min(self.schedule_seconds.values(), default=60)
+        while not self._ticker_stop.wait(interval):
+            self.tick()
+
+    def _clock_endpoint(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = json.loads(request.get_data() or b"{}")
+            seconds = body.get("advance_seconds")
+            if not isinstance(seconds, (int, float)) or seconds < 0:
+                return json_response({"message": "advance_seconds: a number of seconds >= 0 is required"}, 422)
+            self.advance(timedelta(seconds=seconds))
+        return json_response({"now": clock.iso(clock.now())})
+
+    def _tick_endpoint(self, request: Request) -> Response:
+        return json_response(self.tick())
+
+    def outbox(self) -> list[dict[str, Any]]:
+        lines = self.outbox_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def _rate_seconds(expression: str) -> int:
+    match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours)\)", expression)
+    if not match:
+        raise ValueError(f"schedule {expression!r} is not a rate() the local stack can tick")
+    return int(match.group(1)) * (60 if match.group(2).startswith("minute") else 3600)

@@ -1,0 +1,248 @@
+"""What people do to a complaint: operators' decisions and the customer's survey.
+
+A decision the workflow waits for is taken in two moves: a conditional write
+that claims the waiting task (so of two people acting at once one wins and
+the other gets a clear conflict), then SendTaskSuccess with the decision.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+from complaints import clock, sla, tokens
+from complaints.auth import Operator
+from complaints.desk import Desk
+from complaints.errors import BadRequest, Conflict, Forbidden, NotAwaiting, SurveyNotFound, VersionConflict, WorkflowUnavailable
+from complaints.models import (
+    ActionAnswer,
+    AssignRequest,
+    CallbackOutcome,
+    CallbackRequest,
+    ComplaintList,
+    ComplaintSummary,
+    ComplaintView,
+    ResolveRequest,
+    ReviewRequest,
+    Stage,
+    Status,
+    SurveyRequest,
+    TimelineEvent,
+)
+from complaints.observability import logger
+from complaints.record import ComplaintRecord
+from complaints.secrets import mask_phone, signing_key
+from complaints.steps import SURVEY_PURPOSE
+
+
+def _claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
+           output: dict[str, Any], change: Callable[[ComplaintRecord], None]) -> ComplaintRecord:
+    if record.stage is not stage or not record.task_token:
+        waiting = record.stage.value if record.stage else "nothing from people"
+        raise NotAwaiting(f"complaint {record.complaint_id} is not awaiting {stage.value} (it awaits {waiting})")
+    token = record.task_token
+    change(record)
+    record.stage = record.task_token = None
+    record.set_timer(None, None)
+    saved = desk.repo.save(record, [event])
+    try:
+        desk.workflow.succeed(token, output)
+    except WorkflowUnavailable:
+        _restore(desk, saved.complaint_id, saved.version, stage, token)
+        raise
+    return saved
+
+
+def _restore(desk: Desk, complaint_id: str, version: int, stage: Stage, token: str) -> None:
+    """Put the wait back when Step Functions did not take the decision."""
+    record = desk.repo.get(complaint_id)
+    if record.version == version:
+        record.stage, record.task_token = stage, token
+        try:
+            desk.repo.save(record, [TimelineEvent(at=clock.now(), type="decision_rolled_back",
+                                                  actor="system", detail={"stage": stage.value})])
+        except VersionConflict:
+            logger.warning("could not restore the wait", extra={"complaint_id": complaint_id})
+
+
+def _require_owner_or_lead(record: ComplaintRecord, operator: Operator) -> None:
+    if operator.agent_id == record.owner_id:
+        return
+    if operator.role in ("supervisor", "manager", "admin") and record.department in operator.departments:
+        return
+    raise Forbidden(f"only the owner or a supervisor of {record.department} may do this")
+
+
+def _answer(record: ComplaintRecord, message: str) -> ActionAnswer:
+    return ActionAnswer(complaint_id=record.complaint_id, status=record.status, message=message)
+
+
+def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
+    record = desk.repo.get(complaint_id)
+    if operator.agent_id != record.owner_id:
+        raise Forbidden(f"complaint {complaint_id} is offered to its owner, not to {operator.agent_id}")
+
+    def change(r: ComplaintRecord) -> None:
+        r.status = Status.IN_PROGRESS
+
+    event = TimelineEvent(at=clock.now(), type="accepted", actor=operator.agent_id)
+    record = _claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)
+    return _answer(record, "accepted")
+
+
+def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveRequest) -> ActionAnswer:
+    record = desk.repo.get(complaint_id)
+    _require_owner_or_lead(record, operator)
+    now = clock.now()
+
+    def change(r: ComplaintRecord) -> None:
+        r.status = Status.RESOLVED
+        r.resolution = {"outcome": request.outcome.value, "root_cause": request.root_cause,
+                        "actions": request.actions, "by": operator.agent_id, "at": clock.iso(now)}
+        r.promises = sla.keep(r.promises, "first_reply", now)
+
+    event = TimelineEvent(at=now, type="resolved", actor=operator.agent_id,
+                          detail={"outcome": request.outcome.value, "root_cause": request.root_cause})
+    record = _claim(desk, record, Stage.RESOLUTION, event, {"outcome": request.outcome.value}, change)
+    desk.tell_customer(record, "resolved")
+    return _answer(record, "resolved; awaiting the customer's confirmation")
+
+
+def callback(desk: Desk, complaint_id: str, operator: Operator, request: CallbackRequest) -> ActionAnswer:
+    record = desk.repo.get(complaint_id)
+    if record.department not in operator.departments and operator.agent_id != record.owner_id:
+        raise Forbidden(f"complaint {complaint_id} belongs to {record.department}")
+    now = clock.now()
+    detail = {"outcome": request.outcome.value, "attempt": record.callback_attempts + 1}
+    if request.outcome is CallbackOutcome.UNREACHABLE:
+        # An attempt that reached nobody is recorded; the workflow keeps waiting.
+        if record.stage is not Stage.CONFIRMATION:
+            raise NotAwaiting(f"complaint {complaint_id} is not awaiting confirmation")
+        record.callback_attempts += 1
+        desk.repo.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
+        return _answer(record, "callback attempt recorded; the customer was not reached")
+
+    def change(r: ComplaintRecord) -> None:
+        r.callback_attempts += 1
+        if request.outcome is CallbackOutcome.NOT_FIXED:
+            r.status = Status.IN_PROGRESS
+            r.reopen_count += 1
+
+    kind = "confirmed_fixed" if request.outcome is CallbackOutcome.FIXED else "reopened"
+    event = TimelineEvent(at=now, type=kind, actor=operator.agent_id, detail=detail)
+    record = _claim(desk, record, Stage.CONFIRMATION, event, {"outcome": request.outcome.value}, change)
+    if request.outcome is CallbackOutcome.NOT_FIXED and record.owner_id:
+        desk.tell_staff(record.owner_id, record, "reopened")
+        return _answer(record, f"reopened to {record.owner_id}")
+    return _answer(record, "confirmed fixed; closing")
+
+
+def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: AssignRequest) -> ActionAnswer:
+    record = desk.repo.get(complaint_id)
+    if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
+        raise Forbidden(f"only a supervisor of {record.department} may assign complaint {complaint_id}")
+    agent = desk.policy.agent(request.agent_id)
+    if agent is None or record.department not in agent.departments:
+        raise Conflict(f"agent_id {request.agent_id!r} is not an agent of {record.department}")
+
+    def change(r: ComplaintRecord) -> None:
+        r.owner_id = agent.id
+
+    event = TimelineEvent(at=clock.now(), type="assigned", actor=operator.agent_id,
+                          detail={"owner": agent.id, "department": record.department, "by_hand": True})
+    record = _claim(desk, record, Stage.ASSIGNMENT, event, {"owner_id": agent.id}, change)
+    desk.repo.adjust_load(agent.id, +1)
+    return _answer(record, f"assigned to {agent.id}")
+
+
+def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewRequest) -> ActionAnswer:
+    record = desk.repo.get(complaint_id)
+    if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
+        raise Forbidden(f"only a supervisor of {record.department} may review complaint {complaint_id}")
+
+    def change(r: ComplaintRecord) -> None:
+        r.survey = {**(r.survey or {}), "review_cause": request.cause, "review_action": request.action,
+                    "reviewed_by": operator.agent_id}
+
+    event = TimelineEvent(at=clock.now(), type="reviewed", actor=operator.agent_id, detail={"cause": request.cause})
+    record = _claim(desk, record, Stage.REVIEW, event, {"reviewed": True}, change)
+    return _answer(record, "review recorded")
+
+
+def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswer:
+    payload = tokens.verify(token, signing_key(desk.settings.signing_secret_name, SURVEY_PURPOSE))
+    complaint_id, _, nonce = (payload or "").partition(":")
+    if not complaint_id or not nonce:
+        raise SurveyNotFound("survey not found")
+    record = desk.repo.get(complaint_id)
+    if record.survey_nonce != nonce:
+        if record.survey and "score" in record.survey:
+            raise Conflict("this survey has already been answered")
+        raise SurveyNotFound("survey not found or no longer open")
+    low = request.score < desk.policy.survey["low_score_below"]
+    now = clock.now()
+
+    def change(r: ComplaintRecord) -> None:
+        r.survey = {"score": request.score, "comment": request.comment, "at": clock.iso(now)}
+        r.survey_nonce = None
+
+    event = TimelineEvent(at=now, type="surveyed", actor="customer", detail={"score": request.score})
+    record = _claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change)
+    if low and record.department:
+        desk.tell_staff(desk.policy.department(record.department).supervisor, record, "low_score",
+                        score=request.score)
+    return _answer(record, "thank you for your rating")
+
+
+# ------------------------------------------------------------------ views
+def _summary(record: ComplaintRecord) -> dict[str, Any]:
+    return {
+        "complaint_id": record.complaint_id, "status": record.status, "awaiting": record.stage,
+        "channel": record.channel,
+        "category": record.classification.category if record.classification else None,
+        "priority": record.classification.priority if record.classification else None,
+        "department": record.department, "owner_id": record.owner_id,
+        "received_at": record.received_at, "next_due_at": sla.next_due(record.promises),
+    }
+
+
+def view(desk: Desk, complaint_id: str) -> ComplaintView:
+    record = desk.repo.get(complaint_id)
+    return ComplaintView(
+        **_summary(record),
+        customer_name=record.customer.name,
+        customer_phone_masked=mask_phone(record.customer.phone),
+        vip=record.customer.vip,
+        service=record.service,
+        text=record.text,
+        area=record.location.area if record.location else None,
+        classification=record.classification,
+        promises=record.promises,
+        resolution=record.resolution,
+        reopen_count=record.reopen_count,
+        callback_attempts=record.callback_attempts,
+        survey={k: v for k, v in (record.survey or {}).items() if k != "comment"} or None,
+        failure=record.failure,
+        timeline=desk.repo.timeline(complaint_id),
+    )
+
+
+def list_complaints(desk: Desk, operator: Operator, *, queue: str | None, owner: str | None,
+                    status: Status | None, limit: int, next_token: str | None) -> ComplaintList:
+    if queue and owner:
+        raise BadRequest("filter by queue or by owner, not both")
+    if queue:
+        index, partition = "queue", f"Q#{queue}"
+    else:
+        index, partition = "owner", f"O#{owner or operator.agent_id}"
+    try:
+        start = json.loads(base64.urlsafe_b64decode(next_token)) if next_token else None
+    except ValueError as exc:
+        raise BadRequest("next_token is not a token this API returned") from exc
+    open_only = status is None or status not in (Status.CLOSED, Status.FAILED)
+    records, last = desk.repo.list_by(index, partition, open_only=open_only, limit=limit, start=start)
+    items = [ComplaintSummary(**_summary(r)) for r in records if status is None or r.status is status]
+    token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+    return ComplaintList(items=items, next_token=token)

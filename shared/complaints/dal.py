@@ -1,0 +1,281 @@
+"""DynamoDB access: one table, every read a key lookup or an index query.
+
+Item layout (PK / SK):
+  C#<id> / A                 the complaint aggregate, rewritten under a version check
+  C#<id> / E#<time>#<n>      timeline events, written in the same transaction
+  EXT#<portal>#<external> / A  the portal's id of a complaint (exactly-once intake)
+  AGENT#<id> / LOAD          an agent's count of open complaints (atomic counter)
+Indexes (all sparse: an item without the key attributes is not in the index):
+  timers    TPK=T#<shard>, TSK=<due time>#<id>   human waits falling due
+  queue     QPK=Q#<department>, QSK=<open|done>#<priority rank>#<due>#<id>
+  owner     OPK=O#<agent>, OSK=as queue
+  customer  CPK=P#<keyed phone hash>, CSK=<received>#<id>   repeat complaints
+  area      APK=A#<area>#<category>, ASK=<received>#<id>      outage clusters
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from complaints import clock
+from complaints.errors import ComplaintNotFound, DuplicateMismatch, VersionConflict
+from complaints.models import TimelineEvent
+from complaints.record import ComplaintRecord
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_FAR_FUTURE = "9999-12-31T00:00:00.000000Z"
+
+
+def _to_attr(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_decimals(value))
+
+
+def _decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _item(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: _to_attr(v) for k, v in attrs.items() if v is not None}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def body_fingerprint(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[dict[str, Any]]
+    next_token: str | None
+
+
+class ComplaintRepository:
+    def __init__(self, table_name: str, timer_shards: int, client: Any = None) -> None:
+        self.table_name = table_name
+        self.timer_shards = timer_shards
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("dynamodb")
+        return self._client
+
+    # ----------------------------------------------------------- keys
+    def shard_of(self, complaint_id: str) -> int:
+        return int(hashlib.sha1(complaint_id.encode()).hexdigest(), 16) % self.timer_shards
+
+    def _index_attributes(self, record: ComplaintRecord) -> dict[str, Any]:
+        attrs: dict[str, Any] = {}
+        cid = record.complaint_id
+        open_flag = "open" if record.is_open else "done"
+        due = min((p.due_at for p in record.promises if p.state == "pending"), default=None)
+        order = f"{open_flag}#{record.priority.rank}#{clock.iso(due) if due else _FAR_FUTURE}#{cid}"
+        if record.department:
+            attrs["QPK"], attrs["QSK"] = f"Q#{record.department}", order
+        if record.owner_id:
+            attrs["OPK"], attrs["OSK"] = f"O#{record.owner_id}", order
+        if record.timer_due is not None:
+            attrs["TPK"] = f"T#{self.shard_of(cid)}"
+            attrs["TSK"] = f"{clock.iso(record.timer_due)}#{cid}"
+        attrs["CPK"], attrs["CSK"] = f"P#{record.customer_key}", f"{clock.iso(record.received_at)}#{cid}"
+        area = record.location.area if record.location else None
+        if area and record.classification:
+            attrs["APK"] = f"A#{area}#{record.classification.category}"
+            attrs["ASK"] = f"{clock.iso(record.received_at)}#{cid}"
+        return attrs
+
+    def _aggregate_put(self, record: ComplaintRecord, expected_version: int | None) -> dict[str, Any]:
+        attrs = record.model_dump(mode="json", exclude_none=True)
+        attrs.update(self._index_attributes(record))
+        attrs["PK"], attrs["SK"] = f"C#{record.complaint_id}", "A"
+        put: dict[str, Any] = {"TableName": self.table_name, "Item": _item(attrs)}
+        if expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = {":expected": _to_attr(expected_version)}
+        return {"Put": put}
+
+    def _event_puts(self, complaint_id: str, events: list[TimelineEvent]) -> list[dict[str, Any]]:
+        puts = []
+        for n, event in enumerate(events):
+            sk = f"E#{clock.iso(event.at)}#{n:02d}{uuid.uuid4().hex[:6]}"
+            attrs = {"PK": f"C#{complaint_id}", "SK": sk, **event.model_dump(mode="json")}
+            puts.append({"Put": {"TableName": self.table_name, "Item": _item(attrs),
+                                 "ConditionExpression": "attribute_not_exists(SK)"}})
+        return puts
+
+    # ----------------------------------------------------------- writes
+    def create(self, record: ComplaintRecord, fingerprint: str, events: list[TimelineEvent]) -> str:
+        """Store a new complaint once per (portal, external id).
+
+        Returns the id of the complaint that holds that external id: the new
+        one, or the one an earlier delivery created.
+        """
+        ext_key = {"PK": f"EXT#{record.portal_id}#{record.external_id}", "SK": "A",
+                   "complaint_id": record.complaint_id, "fingerprint": fingerprint}
+        items = [
+            {"Put": {"TableName": self.table_name, "Item": _item(ext_key),
+                     "ConditionExpression": "attribute_not_exists(PK)"}},
+            self._aggregate_put(record, expected_version=None),
+            *self._event_puts(record.complaint_id, events),
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+            return record.complaint_id
+        except ClientError as exc:
+            if not _conditional_failure(exc, index=0):
+                raise
+        existing = self.client.get_item(
+            TableName=self.table_name, ConsistentRead=True,
+            Key=_item({"PK": ext_key["PK"], "SK": "A"}),
+        ).get("Item")
+        if existing is None:  # pragma: no cover - the key cannot vanish
+            raise VersionConflict("external id is being created concurrently; retry")
+        stored = _from_item(existing)
+        if stored["fingerprint"] != fingerprint:
+            raise DuplicateMismatch(
+                f"external_id {record.external_id!r} was already used for a different complaint"
+            )
+        return str(stored["complaint_id"])
+
+    def save(self, record: ComplaintRecord, events: list[TimelineEvent] | None = None) -> ComplaintRecord:
+        """Write the record if nobody changed it since it was read; bump its version."""
+        expected = record.version
+        record.version = expected + 1
+        record.updated_at = clock.now()
+        items = [self._aggregate_put(record, expected), *self._event_puts(record.complaint_id, events or [])]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            record.version = expected
+            if _conditional_failure(exc, index=0):
+                raise VersionConflict(f"complaint {record.complaint_id} was changed by someone else") from exc
+            raise
+        return record
+
+    def adjust_load(self, agent_id: str, delta: int) -> None:
+        self.client.update_item(
+            TableName=self.table_name, Key=_item({"PK": f"AGENT#{agent_id}", "SK": "LOAD"}),
+            UpdateExpression="ADD open_count :delta",
+            ExpressionAttributeValues={":delta": _to_attr(delta)},
+        )
+
+    # ----------------------------------------------------------- reads
+    def get(self, complaint_id: str) -> ComplaintRecord:
+        item = self.client.get_item(
+            TableName=self.table_name, ConsistentRead=True,
+            Key=_item({"PK": f"C#{complaint_id}", "SK": "A"}),
+        ).get("Item")
+        if item is None:
+            raise ComplaintNotFound(f"complaint {complaint_id} not found")
+        return ComplaintRecord.model_validate(_from_item(item))
+
+    def find_external(self, portal_id: str, external_id: str) -> str | None:
+        item = self.client.get_item(
+            TableName=self.table_name, ConsistentRead=True,
+            Key=_item({"PK": f"EXT#{portal_id}#{external_id}", "SK": "A"}),
+        ).get("Item")
+        return str(_from_item(item)["complaint_id"]) if item else None
+
+    def timeline(self, complaint_id: str) -> list[TimelineEvent]:
+        events = []
+        for item in self._query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=_item({":pk": f"C#{complaint_id}", ":prefix": "E#"}),
+        ):
+            data = _from_item(item)
+            events.append(TimelineEvent.model_validate({k: data[k] for k in ("at", "type", "actor", "detail") if k in data}))
+        return events
+
+    def agent_loads(self, agent_ids: list[str]) -> dict[str, int]:
+        if not agent_ids:
+            return {}
+        keys = [_item({"PK": f"AGENT#{agent}", "SK": "LOAD"}) for agent in agent_ids]
+        loads = dict.fromkeys(agent_ids, 0)
+        request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            answer = self.client.batch_get_item(RequestItems=request)
+            for item in answer["Responses"].get(self.table_name, []):
+                data = _from_item(item)
+                loads[data["PK"].removeprefix("AGENT#")] = int(data.get("open_count", 0))
+            request = answer.get("UnprocessedKeys") or {}
+        return loads
+
+    def list_by(self, index: str, partition: str, *, open_only: bool, limit: int,
+                start: dict[str, Any] | None) -> tuple[list[ComplaintRecord], dict[str, Any] | None]:
+        """A queue's or an owner's complaints, most urgent and soonest due first."""
+        pk, sk = {"queue": ("QPK", "QSK"), "owner": ("OPK", "OSK")}[index]
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": f"{pk} = :pk" + (f" AND begins_with({sk}, :open)" if open_only else ""),
+            "ExpressionAttributeValues": _item({":pk": partition, **({":open": "open#"} if open_only else {})}),
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        answer = self.client.query(TableName=self.table_name, **kwargs)
+        records = [ComplaintRecord.model_validate(_from_item(item)) for item in answer.get("Items", [])]
+        return records, answer.get("LastEvaluatedKey")
+
+    def due_timers(self, now: datetime) -> Iterator[ComplaintRecord]:
+        """Every complaint whose timer is due, shard by shard: cost grows with due items only."""
+        upper = f"{clock.iso(now)}#~"
+        for shard in range(self.timer_shards):
+            for item in self._query(
+                IndexName="timers",
+                KeyConditionExpression="TPK = :pk AND TSK <= :now",
+                ExpressionAttributeValues=_item({":pk": f"T#{shard}", ":now": upper}),
+            ):
+                yield ComplaintRecord.model_validate(_from_item(item))
+
+    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        paginator = self.client.get_paginator("query")
+        for page in paginator.paginate(TableName=self.table_name, **kwargs):
+            yield from page.get("Items", [])
+
+
+def _conditional_failure(exc: ClientError, index: int) -> bool:
+    code = exc.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code != "TransactionCanceledException":
+        return False
+    reasons = exc.response.get("CancellationReasons") or []
+    if reasons:
+        return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
+    # Some clients only carry the reasons in the message.
+    message = exc.response.get("Error", {}).get("Message", "")
+    codes = message.partition("[")[2].rstrip("]").split(", ")
+    return len(codes) > index and codes[index].strip() == "ConditionalCheckFailed"

@@ -1,0 +1,55 @@
+"""Wiring: settings, policy, table, workflow and notifier, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from complaints.dal import ComplaintRepository
+from complaints.notify import Message, Notifier, make_notifier
+from complaints.policy import Policy, load_policy
+from complaints.record import ComplaintRecord
+from complaints.settings import Settings, get_settings
+from complaints.workflow import Workflow
+
+
+@dataclass
+class Desk:
+    settings: Settings
+    policy: Policy
+    repo: ComplaintRepository
+    workflow: Workflow
+    notifier: Notifier
+
+    def tell_customer(self, record: ComplaintRecord, template: str, **params: object) -> None:
+        self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone,
+                                   record.language, dict(params)))
+
+    def tell_staff(self, agent_id: str, record: ComplaintRecord, template: str, **params: object) -> None:
+        agent = self.policy.agent(agent_id)
+        self.notifier.send(Message(template, record.complaint_id, False, agent_id, "en",
+                                   dict(params), agent.email if agent else None))
+
+    def local_time(self, moment: object) -> str:
+        from datetime import datetime
+
+        assert isinstance(moment, datetime)
+        return moment.astimezone(self.policy.calendar.zone).strftime("%Y-%m-%d %H:%M")
+
+
+@lru_cache(maxsize=1)
+def desk() -> Desk:
+    settings = get_settings()
+    return Desk(
+        settings=settings,
+        policy=load_policy(settings.policy_profile),
+        repo=ComplaintRepository(settings.table_name, settings.timer_shards),
+        workflow=Workflow(settings.state_machine_arn),
+        notifier=make_notifier(settings.notify_adapter, settings.outbox_path, settings.sender_email),
+    )
+
+
+def reset() -> None:
+    """Forget the wiring (tests and the local stack change the environment)."""
+    desk.cache_clear()
+    get_settings.cache_clear()

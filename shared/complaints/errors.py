@@ -1,0 +1,62 @@
+"""Named domain errors.
+
+Handlers map them to HTTP answers in one place; task functions let them
+propagate so the state machine catches them by name (the error type name is
+what Step Functions sees as the error).
+"""
+
+from __future__ import annotations
+
+
+class ComplaintError(Exception):
+    """Base of every domain error. Messages never contain customer data."""
+
+    status_code = 500
+
+
+class ComplaintNotFound(ComplaintError):
+    status_code = 404
+
+
+class Conflict(ComplaintError):
+    """The request is well formed but the complaint's state does not allow it."""
+
+    status_code = 409
+
+
+class VersionConflict(Conflict):
+    """Someone else changed the complaint first."""
+
+
+class NotAwaiting(Conflict):
+    """The workflow is not waiting for this action on this complaint."""
+
+
+class DuplicateMismatch(Conflict):
+    """A portal reused an external id for a different complaint body."""
+
+
+class Unauthorized(ComplaintError):
+    status_code = 401
+
+
+class Forbidden(ComplaintError):
+    status_code = 403
+
+
+class SurveyNotFound(ComplaintError):
+    status_code = 404
+
+
+class NoAgentAvailable(ComplaintError):
+    """No agent of the department can take the complaint now."""
+
+
+class WorkflowUnavailable(ComplaintError):
+    """Step Functions did not take the decision; nothing was changed."""
+
+    status_code = 503
+
+
+class BadRequest(ComplaintError):
+    status_code = 400

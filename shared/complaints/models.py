@@ -1,0 +1,253 @@
+"""Pydantic models of the complaint, its requests and its views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Status(StrEnum):
+    """The statuses a user sees, in lifecycle order."""
+
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"  # awaiting the customer's confirmation
+    CLOSED = "closed"
+    FAILED = "failed"
+
+
+class Stage(StrEnum):
+    """What the workflow is waiting for from a person."""
+
+    ASSIGNMENT = "assignment"  # a supervisor must pick an owner by hand
+    ACCEPTANCE = "acceptance"
+    RESOLUTION = "resolution"
+    CONFIRMATION = "confirmation"
+    SURVEY = "survey"
+    REVIEW = "review"  # a supervisor reviews a low survey score
+
+
+# The status a complaint shows while the workflow waits at each stage.
+STATUS_WHILE_AWAITING: dict[Stage, Status] = {
+    Stage.ASSIGNMENT: Status.ACKNOWLEDGED,
+    Stage.ACCEPTANCE: Status.ASSIGNED,
+    Stage.RESOLUTION: Status.IN_PROGRESS,
+    Stage.CONFIRMATION: Status.RESOLVED,
+    Stage.SURVEY: Status.CLOSED,
+    Stage.REVIEW: Status.CLOSED,
+}
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    WEB = "web"
+    APP = "app"
+    SMS = "sms"
+    EMAIL = "email"
+    WECHAT = "wechat"
+    WALK_IN = "walk_in"
+    GOV_HOTLINE = "gov_hotline"  # 12345 citizen hotline
+    CONSUMER_HOTLINE = "consumer_hotline"  # 12315
+    REGULATOR = "regulator"  # 工信部申诉
+    MEDIA = "media"
+
+
+SENSITIVE_CHANNELS = frozenset(
+    {Channel.GOV_HOTLINE, Channel.CONSUMER_HOTLINE, Channel.REGULATOR, Channel.MEDIA}
+)
+
+
+class Service(StrEnum):
+    MOBILE_VOICE = "mobile_voice"
+    MOBILE_DATA = "mobile_data"
+    BROADBAND = "broadband"
+    BILLING = "billing"
+    SERVICE = "service"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """Sorts the most urgent first in index keys."""
+        return {"urgent": 0, "high": 1, "normal": 2, "low": 3}[self.value]
+
+
+class Nature(StrEnum):
+    VALID = "valid"
+    HELP_SEEKING = "help_seeking"
+    INQUIRY = "inquiry"
+    VENTING = "venting"
+
+
+class ResolutionOutcome(StrEnum):
+    RESOLVED = "resolved"
+    TEMPORARY_MEASURE = "temporary_measure"
+
+
+class CallbackOutcome(StrEnum):
+    FIXED = "fixed"
+    NOT_FIXED = "not_fixed"
+    UNREACHABLE = "unreachable"
+
+
+class PromiseState(StrEnum):
+    PENDING = "pending"
+    KEPT = "kept"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# ---------------------------------------------------------------- requests
+class Customer(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(min_length=5, max_length=32, pattern=r"^\+?[0-9][0-9 ()-]{3,30}$")
+    account: str | None = Field(default=None, max_length=64)
+    vip: bool = False
+
+
+class Location(Strict):
+    address: str | None = Field(default=None, max_length=300)
+    area: str | None = Field(default=None, max_length=64, pattern=r"^[\w.-]+$")
+    cell_id: str | None = Field(default=None, max_length=64, pattern=r"^[\w.:-]+$")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class Occurred(Strict):
+    since: str | None = Field(default=None, max_length=64)
+    frequency: str | None = Field(default=None, max_length=64)
+
+
+class Device(Strict):
+    model: str | None = Field(default=None, max_length=100)
+    network: Literal["2G", "3G", "4G", "5G", "wifi", "fixed"] | None = None
+    modem: str | None = Field(default=None, max_length=100)
+
+
+class IntakeRequest(Strict):
+    """The body a portal posts to the intake webhook."""
+
+    channel: Channel
+    external_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w.:#/-]+$")
+    received_at: datetime | None = None
+    customer: Customer
+    service: Service | None = None
+    text: str = Field(min_length=2, max_length=4000)
+    location: Location | None = None
+    occurred: Occurred | None = None
+    device: Device | None = None
+    language: Literal["zh-CN", "en"] = "zh-CN"
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a time zone offset")
+        return value
+
+
+class ResolveRequest(Strict):
+    outcome: ResolutionOutcome
+    root_cause: str = Field(min_length=2, max_length=200)
+    actions: str = Field(min_length=2, max_length=2000)
+
+
+class CallbackRequest(Strict):
+    outcome: CallbackOutcome
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class AssignRequest(Strict):
+    agent_id: str = Field(min_length=1, max_length=64)
+
+
+class ReviewRequest(Strict):
+    cause: str = Field(min_length=2, max_length=500)
+    action: str = Field(min_length=2, max_length=1000)
+
+
+class SurveyRequest(Strict):
+    score: Annotated[int, Field(ge=1, le=10)]
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+# ---------------------------------------------------------------- views
+class Promise(BaseModel):
+    kind: str
+    due_at: datetime
+    state: PromiseState = PromiseState.PENDING
+
+
+class TimelineEvent(BaseModel):
+    at: datetime
+    type: str
+    actor: str
+    detail: dict[str, str | int | float | bool | None] = {}
+
+
+class Classification(BaseModel):
+    category: str
+    nature: Nature
+    priority: Priority
+    confidence: float
+    evidence: list[str] = []
+
+
+class IntakeAnswer(BaseModel):
+    complaint_id: str
+    status: Status
+    promises: list[Promise]
+
+
+class ComplaintSummary(BaseModel):
+    complaint_id: str
+    status: Status
+    awaiting: Stage | None = None
+    channel: Channel
+    category: str | None = None
+    priority: Priority | None = None
+    department: str | None = None
+    owner_id: str | None = None
+    received_at: datetime
+    next_due_at: datetime | None = None
+
+
+class ComplaintView(ComplaintSummary):
+    customer_name: str
+    customer_phone_masked: str
+    vip: bool
+    service: Service | None = None
+    text: str
+    area: str | None = None
+    classification: Classification | None = None
+    promises: list[Promise] = []
+    resolution: dict[str, str] | None = None
+    reopen_count: int = 0
+    callback_attempts: int = 0
+    survey: dict[str, str | int | None] | None = None
+    failure: str | None = None
+    timeline: list[TimelineEvent] = []
+
+
+class ComplaintList(BaseModel):
+    items: list[ComplaintSummary]
+    next_token: str | None = None
+
+
+class ActionAnswer(BaseModel):
+    complaint_id: str
+    status: Status
+    message: str

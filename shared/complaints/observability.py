@@ -1,0 +1,27 @@
+"""The one place that builds Logger, Tracer and Metrics, and the handler decorator stack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+SERVICE = "complaints"
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace="ComplaintDesk", service=SERVICE)
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def lambda_handler(correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:
+    """Logger context (with a correlation id), metrics and tracing, the same on every function."""
+
+    def decorate(handler: Handler) -> Handler:
+        handler = tracer.capture_lambda_handler(capture_response=False)(handler)
+        handler = metrics.log_metrics(handler)
+        return logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)(handler)
+
+    return decorate

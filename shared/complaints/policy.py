@@ -1,0 +1,152 @@
+"""Policy profiles: the rules of one complaint desk, validated at load."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from complaints.calendar import WorkingCalendar, parse_duration
+from complaints.models import Priority, Stage
+
+POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+class WorkingHours(_Model):
+    start: time
+    end: time
+
+
+class Department(_Model):
+    id: str
+    name: str
+    supervisor: str
+    manager: str
+
+
+class Agent(_Model):
+    id: str
+    name: str
+    role: Literal["agent", "supervisor", "manager", "admin"]
+    departments: list[str] = Field(min_length=1)
+    shift: str = "always"
+    capacity: int = Field(ge=0)
+    email: str | None = None
+
+    @field_validator("shift")
+    @classmethod
+    def _shift(cls, value: str) -> str:
+        if value != "always":
+            start, _, end = value.partition("-")
+            time.fromisoformat(start)
+            time.fromisoformat(end)
+        return value
+
+    def on_duty(self, local: datetime) -> bool:
+        if self.shift == "always":
+            return True
+        start, _, end = (time.fromisoformat(part) for part in self.shift.partition("-"))
+        now = local.time()
+        return start <= now < end if start < end else (now >= start or now < end)
+
+
+class Category(_Model):
+    department: str
+    phrases: list[str] = []
+
+
+class Portal(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    name: str
+
+
+class Policy(_Model):
+    profile: str
+    country: str
+    timezone: str
+    working_hours: WorkingHours
+    departments: list[Department]
+    default_department: str
+    portals: list[Portal]
+    agents: list[Agent]
+    categories: dict[str, Category]
+    natures: dict[Literal["inquiry", "help_seeking", "venting"], list[str]]
+    sensitive_words: list[str]
+    safety_words: list[str]
+    promises: dict[Priority, dict[str, str]]
+    stage_limits: dict[Stage, str | dict[str, str]]
+    escalation_interval: str
+    survey: dict[Literal["low_score_below"], int]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        departments = {d.id for d in self.departments}
+        agents = {a.id for a in self.agents}
+        if self.default_department not in departments:
+            raise ValueError(f"default_department {self.default_department!r} is not a department")
+        for key, category in self.categories.items():
+            if category.department not in departments:
+                raise ValueError(f"category {key!r} names unknown department {category.department!r}")
+        for agent in self.agents:
+            unknown = set(agent.departments) - departments
+            if unknown:
+                raise ValueError(f"agent {agent.id!r} names unknown departments {sorted(unknown)}")
+        for department in self.departments:
+            for person in (department.supervisor, department.manager):
+                if person not in agents:
+                    raise ValueError(f"department {department.id!r} names unknown person {person!r}")
+        if set(self.promises) != set(Priority):
+            raise ValueError("promises must be set for every priority")
+        for table in self.promises.values():
+            for duration in table.values():
+                _check_duration(duration)
+        for limit in self.stage_limits.values():
+            for duration in (limit.values() if isinstance(limit, dict) else [limit]):
+                _check_duration(duration)
+        _check_duration(self.escalation_interval)
+        if "other" not in self.categories:
+            raise ValueError("the taxonomy needs an 'other' category")
+        return self
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(self.country, self.timezone,
+                               self.working_hours.start, self.working_hours.end)
+
+    def department(self, department_id: str) -> Department:
+        for department in self.departments:
+            if department.id == department_id:
+                return department
+        raise KeyError(department_id)
+
+    def portal(self, portal_id: str) -> Portal | None:
+        return next((p for p in self.portals if p.id == portal_id), None)
+
+    def agent(self, agent_id: str) -> Agent | None:
+        return next((a for a in self.agents if a.id == agent_id), None)
+
+    def stage_limit(self, stage: Stage, priority: Priority) -> str:
+        limit = self.stage_limits.get(stage, "2wd")
+        if isinstance(limit, dict):
+            return limit.get(priority.value, limit["default"])
+        return limit
+
+
+@lru_cache(maxsize=8)
+def load_policy(profile: str) -> Policy:
+    path = POLICY_DIR / f"{profile}.yaml"
+    with path.open(encoding="utf-8") as handle:
+        return Policy.model_validate(yaml.safe_load(handle))

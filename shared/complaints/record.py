@@ -1,0 +1,68 @@
+"""The complaint aggregate as stored: one item, rewritten under a version check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from complaints.models import (
+    Channel,
+    Classification,
+    Customer,
+    Device,
+    Location,
+    Occurred,
+    Priority,
+    Promise,
+    Service,
+    Stage,
+    Status,
+)
+
+
+class ComplaintRecord(BaseModel):
+    complaint_id: str
+    version: int = 0
+    status: Status
+    stage: Stage | None = None
+    task_token: str | None = None
+    portal_id: str
+    external_id: str
+    channel: Channel
+    language: str
+    received_at: datetime
+    updated_at: datetime
+    customer: Customer
+    customer_key: str
+    service: Service | None = None
+    text: str
+    location: Location | None = None
+    occurred: Occurred | None = None
+    device: Device | None = None
+    classification: Classification | None = None
+    department: str | None = None
+    owner_id: str | None = None
+    previous_owners: list[str] = []
+    promises: list[Promise] = []
+    resolution: dict[str, str] | None = None
+    callback_attempts: int = 0
+    reopen_count: int = 0
+    survey: dict[str, str | int | None] | None = None
+    survey_nonce: str | None = None
+    failure: str | None = None
+    closed_at: datetime | None = None
+    timer_stage: Stage | None = None
+    timer_level: int = 0
+    timer_due: datetime | None = None
+
+    @property
+    def priority(self) -> Priority:
+        return self.classification.priority if self.classification else Priority.NORMAL
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.CLOSED, Status.FAILED)
+
+    def set_timer(self, stage: Stage | None, due: datetime | None, level: int = 0) -> None:
+        self.timer_stage, self.timer_due, self.timer_level = stage, due, level

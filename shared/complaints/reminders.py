@@ -1,0 +1,84 @@
+"""The scheduled sweep: the one place that reads the clock for deadlines.
+
+It reads only the timers that are due, through the sparse sharded index, and
+acts on each: an overdue human wait climbs the escalation ladder (owner and
+supervisor, then manager); an unanswered survey is recorded as no_response
+and its wait is failed so the workflow ends. Each action is claimed by a
+conditional write first, so overlapping sweeps never act twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from complaints import clock
+from complaints.desk import Desk
+from complaints.errors import VersionConflict
+from complaints.models import Stage, TimelineEvent
+from complaints.observability import logger
+from complaints.record import ComplaintRecord
+
+SURVEY_TIMED_OUT = "Complaint.SurveyTimedOut"
+_LADDER_TOP = 2  # 0: owner and supervisor told, 1: manager told, then silence
+
+
+@dataclass
+class SweepResult:
+    due: int = 0
+    escalated: int = 0
+    timed_out: int = 0
+    skipped: int = 0
+    complaints: list[str] = field(default_factory=list)
+
+
+def sweep(desk: Desk) -> SweepResult:
+    now = clock.now()
+    result = SweepResult()
+    for record in desk.repo.due_timers(now):
+        result.due += 1
+        try:
+            if record.timer_stage is Stage.SURVEY:
+                _survey_timed_out(desk, record)
+                result.timed_out += 1
+            else:
+                _escalate(desk, record)
+                result.escalated += 1
+            result.complaints.append(record.complaint_id)
+        except VersionConflict:
+            # Someone acted on the complaint meanwhile; the next sweep sees the new state.
+            result.skipped += 1
+    logger.info("reminders sweep", extra={"due": result.due, "escalated": result.escalated,
+                                          "timed_out": result.timed_out, "skipped": result.skipped})
+    return result
+
+
+def _survey_timed_out(desk: Desk, record: ComplaintRecord) -> None:
+    token = record.task_token
+    record.survey = {"outcome": "no_response"}
+    record.survey_nonce = None
+    record.stage = record.task_token = None
+    record.set_timer(None, None)
+    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="survey_no_response", actor="system")])
+    if token:
+        desk.workflow.fail(token, SURVEY_TIMED_OUT, "the customer did not answer the survey in time")
+
+
+def _escalate(desk: Desk, record: ComplaintRecord) -> None:
+    assert record.timer_stage is not None and record.timer_due is not None
+    level = record.timer_level
+    department = desk.policy.department(record.department) if record.department else None
+    if level == 0:
+        recipients = [r for r in (record.owner_id, department.supervisor if department else None) if r]
+    else:
+        recipients = [department.manager] if department else []
+    stage, due = record.timer_stage, record.timer_due
+    if level + 1 < _LADDER_TOP:
+        record.set_timer(stage, desk.policy.calendar.add(due, desk.policy.escalation_interval), level + 1)
+    else:
+        record.set_timer(None, None)
+    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="escalated", actor="system",
+                                          detail={"stage": stage.value, "level": level,
+                                                  "to": ",".join(recipients)})])
+    for recipient in recipients:
+        desk.tell_staff(recipient, record, "overdue", stage=stage.value, due=desk.local_time(due),
+                        owner=record.owner_id or "none")

@@ -1,0 +1,29 @@
+"""Configuration read once from the environment into a validated model."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every function gets the same variables from the template's Globals."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    table_name: str = Field(min_length=3)
+    state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+    policy_profile: str = Field(default="telecom", pattern=r"^[a-z][a-z0-9_-]*$")
+    notify_adapter: str = Field(pattern=r"^(outbox|aws)$")
+    outbox_path: str = ""
+    sender_email: str = ""
+    signing_secret_name: str = Field(min_length=1)
+    public_base_url: str = ""
+    timer_shards: int = Field(default=4, ge=1, le=64)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]  # values come from the environment

@@ -1,0 +1,155 @@
+"""The workflow's automatic steps: each is one Lambda task of the state machine.
+
+They receive ids and return routing facts only. Every step is safe to run
+again: Step Functions retries transient failures, so a step that already took
+effect returns its earlier result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from complaints import clock, sla, tokens
+from complaints.classify import classify
+from complaints.desk import Desk
+from complaints.errors import NoAgentAvailable, VersionConflict
+from complaints.models import STATUS_WHILE_AWAITING, PromiseState, Stage, Status, TimelineEvent
+from complaints.observability import logger
+from complaints.policy import Agent
+from complaints.record import ComplaintRecord
+from complaints.secrets import signing_key
+
+SURVEY_PURPOSE = "survey-link"
+_ATTEMPTS = 5
+
+
+def _routing(record: ComplaintRecord) -> dict[str, Any]:
+    classification = record.classification
+    return {
+        "category": classification.category if classification else None,
+        "priority": record.priority.value,
+        "department": record.department,
+        "owner_id": record.owner_id,
+    }
+
+
+def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
+    record = desk.repo.get(complaint_id)
+    if record.classification is not None:
+        return _routing(record)
+    result = classify(record.text, service=record.service, channel=record.channel,
+                      vip=record.customer.vip, policy=desk.policy)
+    if result.priority != record.priority:
+        # Promises follow the priority; the ones already kept stay kept.
+        kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}
+        fresh = sla.promises_for(result.priority, record.received_at, desk.policy)
+        record.promises = [kept.get(p.kind, p) for p in fresh]
+    record.classification = result
+    record.department = desk.policy.categories[result.category].department
+    desk.repo.save(record, [TimelineEvent(
+        at=clock.now(), type="classified", actor="system",
+        detail={"category": result.category, "nature": result.nature.value,
+                "priority": result.priority.value, "confidence": result.confidence,
+                "department": record.department},
+    )])
+    return _routing(record)
+
+
+def _least_loaded(desk: Desk, department: str, exclude: set[str]) -> Agent | None:
+    local = clock.now().astimezone(desk.policy.calendar.zone)
+    candidates = [a for a in desk.policy.agents
+                  if department in a.departments and a.role == "agent" and a.id not in exclude
+                  and a.on_duty(local)]
+    loads = desk.repo.agent_loads([a.id for a in candidates])
+    available = [a for a in candidates if loads[a.id] < a.capacity]
+    if not available:
+        return None
+    # Least open work first; the policy's order breaks ties.
+    return min(available, key=lambda a: loads[a.id])
+
+
+def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
+    record = desk.repo.get(complaint_id)
+    if record.owner_id is not None:
+        return _routing(record)
+    assert record.department is not None, "classification sets the department"
+    agent = _least_loaded(desk, record.department, exclude=set(record.previous_owners))
+    if agent is None:
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
+                                              detail={"department": record.department})])
+        raise NoAgentAvailable(f"no agent of {record.department} can take complaint {complaint_id}")
+    record.owner_id = agent.id
+    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
+                                          detail={"owner": agent.id, "department": record.department})])
+    desk.repo.adjust_load(agent.id, +1)
+    return _routing(record)
+
+
+def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> dict[str, Any]:
+    """Store the task token of a human wait on the complaint and start its timer."""
+    for _ in range(_ATTEMPTS):
+        record = desk.repo.get(complaint_id)
+        now = clock.now()
+        due = sla.stage_due(stage, record.priority, now, desk.policy, record.promises)
+        record.stage, record.task_token = stage, task_token
+        record.status = STATUS_WHILE_AWAITING[stage]
+        record.set_timer(stage, due)
+        nonce = None
+        if stage is Stage.SURVEY:
+            nonce = tokens.random_nonce()
+            record.survey_nonce = nonce
+        try:
+            desk.repo.save(record)
+            break
+        except VersionConflict:
+            continue
+    else:
+        raise VersionConflict(f"complaint {complaint_id} kept changing while parking at {stage}")
+    _announce(desk, record, stage, due, nonce)
+    return {"stage": stage.value}
+
+
+def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, nonce: str | None) -> None:
+    department = desk.policy.department(record.department) if record.department else None
+    if stage is Stage.ACCEPTANCE and record.owner_id:
+        desk.tell_staff(record.owner_id, record, "assigned", due=desk.local_time(due),
+                        category=_routing(record)["category"], priority=record.priority.value)
+    elif stage is Stage.ASSIGNMENT and department:
+        desk.tell_staff(department.supervisor, record, "needs_assignment",
+                        category=_routing(record)["category"], department=department.id)
+    elif stage is Stage.SURVEY and nonce:
+        token = tokens.sign(f"{record.complaint_id}:{nonce}",
+                            signing_key(desk.settings.signing_secret_name, SURVEY_PURPOSE))
+        desk.tell_customer(record, "survey", link=f"{desk.settings.public_base_url}/v1/surveys/{token}")
+
+
+def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
+    record = desk.repo.get(complaint_id)
+    if record.status is not Status.CLOSED:
+        record.status = Status.CLOSED
+        record.closed_at = clock.now()
+        record.promises = sla.keep(record.promises, "solution", record.closed_at)
+        record.promises = [p.model_copy(update={"state": PromiseState.CANCELLED})
+                           if p.state is PromiseState.PENDING else p for p in record.promises]
+        desk.repo.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
+                                              detail={"reopen_count": record.reopen_count})])
+        if record.owner_id:
+            desk.repo.adjust_load(record.owner_id, -1)
+    return _routing(record)
+
+
+def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:
+    record = desk.repo.get(complaint_id)
+    if record.status is not Status.FAILED:
+        was_open = record.is_open
+        record.status, record.failure = Status.FAILED, error
+        record.stage = record.task_token = None
+        record.set_timer(None, None)
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
+                                              detail={"error": error})])
+        if record.owner_id and was_open:
+            desk.repo.adjust_load(record.owner_id, -1)
+        if record.department:
+            desk.tell_staff(desk.policy.department(record.department).supervisor, record, "failed", error=error)
+    logger.error("complaint workflow failed", extra={"complaint_id": complaint_id, "error": error})
+    return _routing(record)

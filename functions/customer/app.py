@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
+
 from complaints import actions
 from complaints.desk import desk
 from complaints.http import make_resolver

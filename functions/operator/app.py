@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
+
 from complaints import actions
 from complaints.auth import Operator, authenticate
 from complaints.desk import desk

@@ -52,17 +52,20 @@ def timeline_table(view: dict[str, Any]) -> Table:
     return table
 
 
+def _step(details: dict[str, Any]) -> str:
+    if details.get("name"):
+        return str(details["name"])
+    if details.get("resourceType"):
+        return f"{details['resourceType']}:{details.get('resource', '')}"
+    return str(details.get("error", ""))
+
+
 def history_table(complaint_id: str, events: list[dict[str, Any]]) -> Table:
     """The execution's events as the Step Functions console lists them."""
     table = Table(title=f"execution history of {complaint_id}")
     for column in ("id", "type", "step", "time"):
         table.add_column(column)
     for event in events:
-        step = ""
-        for key in _HISTORY_DETAIL_KEYS:
-            details = event.get(key) or {}
-            step = details.get("name") or details.get("resourceType", "") and f"{details.get('resourceType')}:{details.get('resource')}" or details.get("error", "")
-            if step:
-                break
+        step = next((_step(event[key]) for key in _HISTORY_DETAIL_KEYS if event.get(key)), "")
         table.add_row(str(event["id"]), event["type"], step, str(event["timestamp"])[11:23])
     return table

@@ -61,7 +61,8 @@ def load_handler(code_dir: Path, handler: str, logical_id: str) -> Handler:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return getattr(module, attribute)  # type: ignore[no-any-return]
+    function: Handler = getattr(module, attribute)
+    return function
 
 
 def register(function: LocalFunction) -> None:

@@ -210,7 +210,8 @@ class LocalStack:
             handler = runtime.load_handler(self.config.root / props["CodeUri"], props["Handler"], logical_id)
             arn = lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler=props["Handler"],
                                       Code={"ZipFile": package.getvalue()})["FunctionArn"]
-            function = runtime.LocalFunction(logical_id, name, handler, int(props.get("MemorySize", memory_default)), arn)
+            memory = int(props.get("MemorySize", memory_default))
+            function = runtime.LocalFunction(logical_id, name, handler, memory, arn)
             runtime.register(function)
             self.functions[logical_id] = function
             self.physical[logical_id] = name

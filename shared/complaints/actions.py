@@ -15,7 +15,15 @@ from typing import Any
 from complaints import clock, sla, tokens
 from complaints.auth import Operator
 from complaints.desk import Desk
-from complaints.errors import BadRequest, Conflict, Forbidden, NotAwaiting, SurveyNotFound, VersionConflict, WorkflowUnavailable
+from complaints.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotAwaiting,
+    SurveyNotFound,
+    VersionConflict,
+    WorkflowUnavailable,
+)
 from complaints.models import (
     ActionAnswer,
     AssignRequest,

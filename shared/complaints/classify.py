@@ -60,7 +60,7 @@ def _nature(text: str, *, has_fault: bool, policy: Policy) -> Nature:
     if has_fault:
         return Nature.VALID
     for nature in ("inquiry", "help_seeking", "venting"):
-        if _found(text, policy.natures.get(nature, [])):  # type: ignore[call-overload]
+        if _found(text, policy.natures.get(nature, [])):
             return Nature(nature)
     return Nature.VALID
 

@@ -216,7 +216,8 @@ class ComplaintRepository:
             ExpressionAttributeValues=_item({":pk": f"C#{complaint_id}", ":prefix": "E#"}),
         ):
             data = _from_item(item)
-            events.append(TimelineEvent.model_validate({k: data[k] for k in ("at", "type", "actor", "detail") if k in data}))
+            fields = {k: data[k] for k in ("at", "type", "actor", "detail") if k in data}
+            events.append(TimelineEvent.model_validate(fields))
         return events
 
     def agent_loads(self, agent_ids: list[str]) -> dict[str, int]:

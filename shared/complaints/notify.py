@@ -21,7 +21,8 @@ from complaints.observability import logger
 TEMPLATES: dict[str, dict[str, str]] = {
     "acknowledged": {
         "zh-CN": "您的投诉已受理，工单号 {complaint_id}。我们将在 {first_reply} 前答复您，并在 {solution} 前解决。",
-        "en": "Your complaint {complaint_id} is registered. We will reply by {first_reply} and resolve it by {solution}.",
+        "en": "Your complaint {complaint_id} is registered. "
+              "We will reply by {first_reply} and resolve it by {solution}.",
     },
     "resolved": {
         "zh-CN": "工单 {complaint_id} 已处理完毕，我们会致电向您确认问题是否已解决。",
@@ -32,7 +33,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Complaint {complaint_id} is closed. Please rate our handling from 1 to 10: {link}",
     },
     "assigned": {"en": "Complaint {complaint_id} ({category}, {priority}) is yours: accept it by {due}."},
-    "needs_assignment": {"en": "Complaint {complaint_id} ({category}) has no available agent in {department}: assign it by hand."},
+    "needs_assignment": {
+        "en": "Complaint {complaint_id} ({category}) has no available agent in {department}: assign it by hand.",
+    },
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
     "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},

@@ -1,0 +1,36 @@
+# One command sets up and runs each job; every target installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo run test lint clean
+
+$(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Start the embedded local stack, play the demo complaints through, print timelines.
+demo: setup
+	$(BIN)/python -m infra.local demo
+
+## Keep the local stack up for manual use (URLs, a token and the demo portal are printed).
+run: setup
+	$(BIN)/python -m infra.local run
+
+## Linters, then every test (unit, infra, integration on the local stack).
+test: setup lint
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy shared functions infra
+	$(BIN)/cfn-lint template.yaml
+
+clean:
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

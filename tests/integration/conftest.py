@@ -1,0 +1,50 @@
+"""One embedded local stack per test module, on free loopback ports."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.cli.client import DeskClient
+from infra.local.stack import LocalStack, StackConfig
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False,
+                         data_dir=Path(tmp_path_factory.mktemp("local")), log_level="WARNING")
+    with LocalStack(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(stack: LocalStack) -> DeskClient:
+    return DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
+                      stack_name=stack.config.stack_name)
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def complaint_body() -> dict[str, Any]:
+    """A fresh realistic complaint; personal data values are distinctive so leaks can be searched for."""
+    n = next(_counter)
+    return {
+        "channel": "hotline",
+        "external_id": f"TEST-{n:06d}",
+        "service": "mobile_voice",
+        "customer": {"name": "欧阳测试", "phone": f"1391234{n:04d}", "account": f"ACCT-SECRET-{n:05d}"},
+        "text": "小区里信号弱，经常掉话，已经持续两周了。",
+        "location": {"address": "测试路88号7栋", "area": "test-area", "cell_id": "CELL-77"},
+    }

@@ -1,0 +1,198 @@
+"""The whole lifecycle on the local stack: the real ASL file on moto's interpreter."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from infra.cli.client import ApiError, DeskClient
+from infra.local.stack import LocalStack
+
+pytestmark = pytest.mark.integration
+RESOLUTION = {"outcome": "resolved", "root_cause": "antenna tilt", "actions": "re-tilted the sector antenna"}
+
+
+def _survey_token(stack: LocalStack, complaint_id: str) -> str:
+    messages = [m for m in stack.outbox() if m["complaint_id"] == complaint_id and m["template"] == "survey"]
+    assert len(messages) == 1, "exactly one survey message per complaint"
+    return str(messages[0]["text"].rsplit("/v1/surveys/", 1)[1])
+
+
+def _to_confirmation(client: DeskClient, complaint_id: str) -> str:
+    owner = str(client.wait_for(complaint_id, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.act(complaint_id, "accept", owner)
+    client.wait_for(complaint_id, owner, awaiting="resolution")
+    client.act(complaint_id, "resolve", owner, RESOLUTION)
+    client.wait_for(complaint_id, owner, awaiting="confirmation")
+    return owner
+
+
+def _execution_status(client: DeskClient, complaint_id: str, timeout: float = 10.0) -> str:
+    """The execution's status once it stops running (bounded wait)."""
+    deadline = time.monotonic() + timeout
+    status = "RUNNING"
+    while time.monotonic() < deadline:
+        status = str(client.execution(complaint_id)["status"])
+        if status != "RUNNING":
+            break
+        time.sleep(0.02)
+    return status
+
+
+def test_happy_path_closes_with_the_survey_score_stored(stack: LocalStack, client: DeskClient,
+                                                        complaint_body: dict[str, Any]) -> None:
+    # Given a complaint delivered by a portal
+    answer = client.submit("demo-portal", complaint_body)
+    cid = answer["complaint_id"]
+    assert answer["status"] == "acknowledged"
+    assert {p["kind"] for p in answer["promises"]} >= {"acknowledge", "first_reply", "solution", "regulator_ceiling"}
+
+    # When the owner accepts and resolves it, the customer confirms it fixed and rates it 9
+    owner = _to_confirmation(client, cid)
+    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
+    client.wait_for(cid, owner, awaiting="survey", status="closed")
+    client.answer_survey(_survey_token(stack, cid), 9, "fast")
+
+    # Then it is closed with the score stored and the workflow succeeded
+    assert _execution_status(client, cid) == "SUCCEEDED"
+    view = client.show(cid, owner)
+    assert view["status"] == "closed" and view["awaiting"] is None
+    assert view["survey"]["score"] == 9
+    assert view["category"] == "network.coverage" and view["department"] == "network_optimisation"
+    assert [e["type"] for e in view["timeline"]] == [
+        "received", "classified", "assigned", "accepted", "resolved", "confirmed_fixed", "closed", "surveyed"]
+
+
+def test_not_fixed_reopens_to_the_same_owner_then_closes(stack: LocalStack, client: DeskClient,
+                                                        complaint_body: dict[str, Any]) -> None:
+    cid = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = _to_confirmation(client, cid)
+
+    client.act(cid, "callbacks", owner, {"outcome": "not_fixed", "note": "still dropping"})
+    reopened = client.wait_for(cid, owner, awaiting="resolution")
+    assert reopened["status"] == "in_progress"
+    assert reopened["owner_id"] == owner
+    assert reopened["reopen_count"] == 1
+
+    client.act(cid, "resolve", owner, RESOLUTION)
+    client.wait_for(cid, owner, awaiting="confirmation")
+    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
+    client.wait_for(cid, owner, awaiting="survey", status="closed")
+    client.answer_survey(_survey_token(stack, cid), 10)
+
+    assert _execution_status(client, cid) == "SUCCEEDED"
+    view = client.show(cid, owner)
+    assert view["status"] == "closed" and view["owner_id"] == owner and view["reopen_count"] == 1
+
+
+def test_repeat_delivery_gives_one_complaint_and_one_execution(stack: LocalStack, client: DeskClient,
+                                                              complaint_body: dict[str, Any]) -> None:
+    first = client.submit("demo-portal", complaint_body)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        repeats = list(pool.map(lambda _: client.submit("demo-portal", complaint_body), range(4)))
+    assert {r["complaint_id"] for r in repeats} == {first["complaint_id"]}
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1", endpoint_url=stack.config.aws_url)
+    names = [e["name"] for page in sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=stack.state_machine_arn) for e in page["executions"]]
+    assert names.count(first["complaint_id"]) == 1
+    acks = [m for m in stack.outbox() if m["complaint_id"] == first["complaint_id"] and m["template"] == "acknowledged"]
+    assert len(acks) == 1
+
+
+def _item_count(stack: LocalStack) -> int:
+    table = stack.physical["ComplaintsTable"]
+    return int(boto3.client("dynamodb", region_name="us-east-1").scan(TableName=table, Select="COUNT")["Count"])
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda b: b["customer"].pop("phone"), "customer.phone"),
+    (lambda b: b.update(channel="carrier_pigeon"), "channel"),
+    (lambda b: b.update(text="x" * 5000), "text"),
+    (lambda b: b["location"].update(lat=123.0), "location.lat"),
+    (lambda b: b.update(unexpected="field"), "unexpected"),
+])
+def test_invalid_body_is_refused_naming_the_field_and_nothing_is_stored(
+        stack: LocalStack, complaint_body: dict[str, Any], change: Any, field: str) -> None:
+    before = _item_count(stack)
+    change(complaint_body)
+    response = requests.post(f"{stack.config.api_url}/v1/portals/demo-portal/complaints",
+                             json=complaint_body, timeout=10)
+    assert response.status_code == 422
+    body = response.json()
+    assert field in [e["field"] for e in body["errors"]]
+    assert field in body["message"]
+    assert _item_count(stack) == before
+
+
+def test_unknown_portal_is_refused(stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    with pytest.raises(ApiError) as refused:
+        client.submit("no-such-portal", complaint_body)
+    assert refused.value.status == 404
+
+
+def test_two_simultaneous_resolves_give_one_success_and_one_conflict(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    cid = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.act(cid, "accept", owner)
+    client.wait_for(cid, owner, awaiting="resolution")
+    supervisor = "sup-sun"  # the owner and their supervisor resolve at the same moment
+
+    def resolve(agent: str) -> int:
+        try:
+            client.act(cid, "resolve", agent, RESOLUTION)
+            return 200
+        except ApiError as exc:
+            return exc.status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(resolve, [owner, supervisor]))
+    assert statuses == [200, 409]
+    view = client.wait_for(cid, owner, awaiting="confirmation")
+    assert [e["type"] for e in view["timeline"]].count("resolved") == 1
+
+
+def test_actions_need_a_valid_operator_token(stack: LocalStack, complaint_body: dict[str, Any]) -> None:
+    url = f"{stack.config.api_url}/v1/complaints"
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, headers={"Authorization": "Bearer forged.token"}, timeout=10).status_code == 401
+
+
+def test_execution_history_carries_no_customer_data(stack: LocalStack, client: DeskClient,
+                                                   complaint_body: dict[str, Any]) -> None:
+    cid = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = _to_confirmation(client, cid)
+    client.act(cid, "callbacks", owner, {"outcome": "not_fixed"})
+    client.wait_for(cid, owner, awaiting="resolution")
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1", endpoint_url=stack.config.aws_url,
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{cid}"
+    events = sfn.get_execution_history(executionArn=arn)["events"]
+    assert len(events) > 10
+    text = json.dumps(events, default=str, ensure_ascii=False)
+    customer = complaint_body["customer"]
+    for personal in (customer["name"], customer["phone"], customer["account"], complaint_body["location"]["address"]):
+        assert personal not in text
+    assert cid in text
+
+
+def test_overdue_acceptance_escalates_once_per_level(stack: LocalStack, client: DeskClient,
+                                                     complaint_body: dict[str, Any]) -> None:
+    cid = client.submit("demo-portal", complaint_body)["complaint_id"]
+    client.wait_for(cid, "mgr-qian", awaiting="acceptance")
+    client.advance_clock(3 * 3600)
+    client.tick()
+    client.tick()  # an overlapping or repeated sweep sends nothing twice
+    view = client.show(cid, "mgr-qian")
+    escalations = [e for e in view["timeline"] if e["type"] == "escalated"]
+    assert len(escalations) == 1 and escalations[0]["detail"]["level"] == 0
+    overdue = [m for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "overdue"]
+    assert sorted(m["to"] for m in overdue) == sorted([view["owner_id"], "sup-sun"])

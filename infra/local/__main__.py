@@ -6,13 +6,10 @@ import signal
 import sys
 import threading
 
-from rich.console import Console
-
 from infra.cli.client import DeskClient
+from infra.cli.render import console
 from infra.local.demo import run_demo
 from infra.local.stack import LocalStack, StackConfig
-
-console = Console()
 
 
 def run() -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import threading
 import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
@@ -55,13 +57,22 @@ _functions: dict[str, LocalFunction] = {}
 _write_lock = threading.RLock()
 
 
-def load_handler(code_dir: Path, handler: str, logical_id: str) -> Handler:
-    module_name, _, attribute = handler.rpartition(".")
-    spec = importlib.util.spec_from_file_location(f"fn_{logical_id}", code_dir / f"{module_name}.py")
+def load_module(code_dir: Path, module_name: str, logical_id: str) -> ModuleType:
+    """Import a function's module under a name of its own (every handler file is app.py)."""
+    name = f"fn_{logical_id}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, code_dir / f"{module_name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
-    function: Handler = getattr(module, attribute)
+    return module
+
+
+def load_handler(code_dir: Path, handler: str, logical_id: str) -> Handler:
+    module_name, _, attribute = handler.rpartition(".")
+    function: Handler = getattr(load_module(code_dir, module_name, logical_id), attribute)
     return function
 
 

@@ -128,9 +128,9 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     if record.status is not Status.CLOSED:
         record.status = Status.CLOSED
         record.closed_at = clock.now()
-        record.promises = sla.keep(record.promises, "solution", record.closed_at)
-        record.promises = [p.model_copy(update={"state": PromiseState.CANCELLED})
-                           if p.state is PromiseState.PENDING else p for p in record.promises]
+        # Closing confirmed fixed keeps every promise still open, or marks it missed if late.
+        for kind in [p.kind for p in record.promises if p.state is PromiseState.PENDING]:
+            record.promises = sla.keep(record.promises, kind, record.closed_at)
         desk.repo.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
                                               detail={"reopen_count": record.reopen_count})])
         if record.owner_id:

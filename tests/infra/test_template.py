@@ -81,3 +81,9 @@ def test_no_function_may_scan_the_table() -> None:
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "shared").rglob("*.py"))
     code += "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "functions").rglob("*.py"))
     assert ".scan(" not in code
+
+
+def test_the_committed_openapi_document_matches_the_code() -> None:
+    from infra.openapi import OUTPUT, render
+
+    assert OUTPUT.read_text(encoding="utf-8") == render(), "run `python -m infra.openapi` and commit docs/openapi.json"

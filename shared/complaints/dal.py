@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -71,12 +70,6 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def body_fingerprint(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
-
-
-@dataclass(frozen=True)
-class Page:
-    records: list[dict[str, Any]]
-    next_token: str | None
 
 
 class ComplaintRepository:

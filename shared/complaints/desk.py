@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from complaints.dal import ComplaintRepository
@@ -30,10 +31,8 @@ class Desk:
         self.notifier.send(Message(template, record.complaint_id, False, agent_id, "en",
                                    dict(params), agent.email if agent else None))
 
-    def local_time(self, moment: object) -> str:
-        from datetime import datetime
-
-        assert isinstance(moment, datetime)
+    def local_time(self, moment: datetime) -> str:
+        """A time as the customer and staff read it: local, to the minute."""
         return moment.astimezone(self.policy.calendar.zone).strftime("%Y-%m-%d %H:%M")
 
 

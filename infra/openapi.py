@@ -10,11 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from complaints.models import ErrorBody
 from infra.local.runtime import load_module
 from infra.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTPUT = ROOT / "docs" / "openapi.json"
+OUTPUT = ROOT / "shared" / "complaints" / "openapi.json"  # shipped in the layer, served by the API
 
 
 def build() -> dict[str, Any]:
@@ -35,9 +36,42 @@ def build() -> dict[str, Any]:
             document["paths"].update(schema["paths"])
             document.setdefault("components", {}).setdefault("schemas", {}).update(
                 schema.get("components", {}).get("schemas", {}))
+    _document_security_and_errors(document)
     document["paths"] = dict(sorted(document["paths"].items()))
     document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))
     return document
+
+
+_SIGNATURE_HEADERS = [
+    ("webhook-id", "A unique id of the delivery; a retry reuses it."),
+    ("webhook-timestamp", "Unix seconds when the delivery was signed; refused when more than 5 minutes off."),
+    ("webhook-signature", "Space-separated v1,<base64 HMAC-SHA256 of id.timestamp.body> signatures."),
+]
+
+
+def _document_security_and_errors(document: dict[str, Any]) -> None:
+    """What the resolvers cannot say themselves: how callers authenticate and how refusals look."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas["ErrorBody"] = error_schema
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    document["components"]["securitySchemes"] = {
+        "operatorToken": {"type": "http", "scheme": "bearer",
+                          "description": "An operator's token naming the acting agent."}}
+    error = {"description": "Refused: the message names what was wrong",
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            operation["responses"].pop("422", None)
+            operation["responses"]["4XX"] = error
+            if path.startswith("/v1/complaints"):
+                operation["security"] = [{"operatorToken": []}]
+            if path.startswith("/v1/portals/"):
+                operation.setdefault("parameters", []).extend(
+                    {"name": name, "in": "header", "required": True, "description": text,
+                     "schema": {"type": "string", "minLength": 1}} for name, text in _SIGNATURE_HEADERS)
 
 
 def render() -> str:

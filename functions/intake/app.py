@@ -1,31 +1,66 @@
-"""Intake webhook: POST /v1/portals/{portal_id}/complaints."""
+"""Intake webhook: portals deliver complaints and read back their own, signed per Standard Webhooks."""
 
+import base64
+from importlib import resources
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from complaints import intake
 from complaints.desk import desk
-from complaints.http import accepted, make_resolver
-from complaints.models import IntakeAnswer, IntakeRequest
-from complaints.observability import lambda_handler, metrics
-from complaints.portals import authenticate_portal
+from complaints.errors import ComplaintError
+from complaints.http import accepted, make_resolver, refusal
+from complaints.models import IntakeAnswer, IntakeRequest, PortalComplaintStatus
+from complaints.observability import lambda_handler, logger, metrics
+from complaints.portals import Delivery, portal_secrets, verify_delivery
 
 app = make_resolver()
 
 
-@app.post("/v1/portals/<portal_id>/complaints", summary="Deliver a complaint from a portal")
+def _delivery() -> Delivery:
+    delivery = app.context["delivery"]
+    assert isinstance(delivery, Delivery)
+    return delivery
+
+
+@app.post("/v1/portals/<portal_id>/complaints", summary="Deliver a complaint from a portal", status_code=202)
 def submit_complaint(portal_id: str, request: IntakeRequest) -> Response[IntakeAnswer]:
-    current = desk()
-    raw_body = (app.current_event.decoded_body or "").encode()
-    authenticate_portal(current.policy, portal_id, app.current_event.headers, raw_body)
-    answer = intake.submit(current, portal_id, request, raw_body)
+    answer = intake.submit(desk(), _delivery(), request)
+    metrics.add_dimension(name="channel", value=request.channel.value)
     metrics.add_metric(name="ComplaintsReceived", unit=MetricUnit.Count, value=1)
     return accepted(answer)
 
 
+@app.get("/v1/portals/<portal_id>/complaints/<external_id>", summary="A portal reads back its own complaint")
+def read_complaint(portal_id: str, external_id: str) -> PortalComplaintStatus:
+    return intake.portal_status(desk(), _delivery().portal.id, external_id)
+
+
+@app.get("/v1/openapi.json", summary="The OpenAPI document of the whole HTTP API")
+def openapi_document() -> Response[str]:
+    document = resources.files("complaints").joinpath("openapi.json").read_text(encoding="utf-8")
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document)
+
+
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    portal_id = (event.get("pathParameters") or {}).get("portal_id")
+    if portal_id is not None:
+        # Signature first: nothing of an unsigned request is parsed, stored or echoed.
+        current = desk()
+        settings = current.settings
+        body = event.get("body") or ""
+        raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+        try:
+            delivery = verify_delivery(current.policy, portal_id, event.get("headers") or {}, raw,
+                                       secrets=portal_secrets(settings.portal_secrets_name),
+                                       tolerance_seconds=settings.webhook_tolerance_seconds,
+                                       max_body_bytes=settings.max_body_bytes)
+        except ComplaintError as exc:
+            return refusal(exc)
+        logger.append_keys(portal_id=portal_id, webhook_id=delivery.webhook_id)
+        intake.IDEMPOTENCY.register_lambda_context(context)
+        app.append_context(delivery=delivery)
     return app.resolve(event, context)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import requests
+from standardwebhooks.webhooks import Webhook
 
 from complaints import tokens
 from complaints.auth import OPERATOR_TOKEN_PURPOSE
@@ -18,6 +22,13 @@ LOCAL_AWS = "http://127.0.0.1:4566"
 LOCAL_STACK = "complaints-local"
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
+
+
+def _answer(response: requests.Response) -> Any:
+    body = response.json() if response.content else None
+    if response.status_code >= 400:
+        raise ApiError(response.status_code, body)
+    return body
 
 
 class ApiError(Exception):
@@ -36,6 +47,7 @@ class DeskClient:
     region: str = LOCAL_REGION
     token: str | None = None
     timeout: float = 10.0
+    portal_secrets: dict[str, list[str]] | None = None
 
     def _call(self, method: str, path: str, *, agent: str | None = None, json: Any = None,
               params: dict[str, Any] | None = None) -> Any:
@@ -44,10 +56,7 @@ class DeskClient:
             headers["Authorization"] = f"Bearer {self.token or self.dev_token(agent or '')}"
         response = requests.request(method, self.api_url + path, json=json, params=params, headers=headers,
                                     timeout=self.timeout)
-        body = response.json() if response.content else None
-        if response.status_code >= 400:
-            raise ApiError(response.status_code, body)
-        return body
+        return _answer(response)
 
     # ------------------------------------------------------------ AWS side (local stack or deployed)
     def _aws(self, service: str) -> Any:
@@ -82,8 +91,30 @@ class DeskClient:
         return dict(self._aws("stepfunctions").describe_execution(executionArn=self.execution_arn(complaint_id)))
 
     # ------------------------------------------------------------ API
-    def submit(self, portal_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(self._call("POST", f"/v1/portals/{portal_id}/complaints", json=body))
+    def portal_secret(self, portal_id: str) -> str:
+        """The portal's current signing secret, from the stack's PortalSecrets."""
+        if self.portal_secrets is None:
+            answer = self._aws("secretsmanager").get_secret_value(SecretId=f"{self.stack_name}-PortalSecrets")
+            self.portal_secrets = jsonlib.loads(answer["SecretString"])
+        return str(self.portal_secrets[portal_id][-1])
+
+    def signed(self, portal_id: str, method: str, path: str, body: bytes = b"",
+               webhook_id: str | None = None, timestamp: datetime | None = None) -> requests.Response:
+        """A request signed as the portal signs it (Standard Webhooks)."""
+        webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
+        timestamp = timestamp or datetime.now(UTC)
+        signature = Webhook(self.portal_secret(portal_id)).sign(webhook_id, timestamp, body.decode())
+        headers = {"webhook-id": webhook_id, "webhook-timestamp": str(int(timestamp.timestamp())),
+                   "webhook-signature": signature, "content-type": "application/json"}
+        return requests.request(method, self.api_url + path, data=body, headers=headers, timeout=self.timeout)
+
+    def submit(self, portal_id: str, body: dict[str, Any], webhook_id: str | None = None) -> dict[str, Any]:
+        raw = jsonlib.dumps(body, ensure_ascii=False).encode()
+        response = self.signed(portal_id, "POST", f"/v1/portals/{portal_id}/complaints", raw, webhook_id)
+        return dict(_answer(response))
+
+    def portal_read(self, portal_id: str, external_id: str) -> dict[str, Any]:
+        return dict(_answer(self.signed(portal_id, "GET", f"/v1/portals/{portal_id}/complaints/{external_id}")))
 
     def list(self, agent: str, **filters: Any) -> dict[str, Any]:
         params = {k: v for k, v in filters.items() if v is not None}

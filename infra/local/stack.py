@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -35,6 +36,7 @@ from werkzeug.wrappers import Request, Response
 from complaints import clock
 from complaints import desk as desk_module
 from complaints.observability import logger
+from complaints.policy import load_policy
 from infra.local import runtime
 from infra.local.http_api import HttpApi, Route, json_response
 from infra.local.template import Resolver, load_template
@@ -170,9 +172,26 @@ class LocalStack:
 
     def _create_secrets(self) -> None:
         client = boto3.client("secretsmanager", region_name=self.config.region)
-        for logical_id in self._of_type("AWS::SecretsManager::Secret"):
-            answer = client.create_secret(Name=self._name(logical_id), SecretString=secrets.token_urlsafe(48))
+        for logical_id, resource in self._of_type("AWS::SecretsManager::Secret").items():
+            if logical_id == "PortalSecrets":
+                value = json.dumps(self.portal_secrets())
+            elif "GenerateSecretString" in resource["Properties"]:
+                value = secrets.token_urlsafe(48)
+            else:
+                value = str(resource["Properties"]["SecretString"])
+            answer = client.create_secret(Name=self._name(logical_id), SecretString=value)
             self.physical[logical_id] = answer["ARN"]
+
+    def portal_secrets(self) -> dict[str, list[str]]:
+        """The local secrets file: one whsec_ secret per portal of the policy, made on first start."""
+        path = self.config.data_dir / "portal-secrets.json"
+        known: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        profile = self.resolver.parameters.get("PolicyProfile", "telecom")
+        for portal in load_policy(profile).portals:
+            known.setdefault(portal.id, ["whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()])
+        path.write_text(json.dumps(known, indent=2) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        return known
 
     def _function_environment(self) -> dict[str, str]:
         variables = self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})

@@ -208,7 +208,7 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
 def _summary(record: ComplaintRecord) -> dict[str, Any]:
     return {
         "complaint_id": record.complaint_id, "status": record.status, "awaiting": record.stage,
-        "channel": record.channel,
+        "channel": record.channel, "sensitive": record.sensitive,
         "category": record.classification.category if record.classification else None,
         "priority": record.classification.priority if record.classification else None,
         "department": record.department, "owner_id": record.owner_id,

@@ -68,10 +68,6 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
 
 
-def body_fingerprint(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
 class ComplaintRepository:
     def __init__(self, table_name: str, timer_shards: int, client: Any = None) -> None:
         self.table_name = table_name

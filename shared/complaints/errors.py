@@ -60,3 +60,18 @@ class WorkflowUnavailable(ComplaintError):
 
 class BadRequest(ComplaintError):
     status_code = 400
+
+
+class InvalidField(ComplaintError):
+    """A field passed the schema but not the domain's rules (an impossible phone number)."""
+
+    status_code = 422
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"invalid request: {field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class PayloadTooLarge(ComplaintError):
+    status_code = 413

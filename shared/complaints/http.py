@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from complaints.errors import ComplaintError
+from complaints.errors import ComplaintError, InvalidField
 from complaints.observability import logger
 
 
@@ -21,6 +22,20 @@ def _field(location: tuple[Any, ...] | list[Any]) -> str:
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:] if len(parts) > 1 else parts
     return ".".join(parts)
+
+
+def error_body(exc: ComplaintError) -> dict[str, Any]:
+    body: dict[str, Any] = {"message": str(exc), "error": type(exc).__name__}
+    if isinstance(exc, InvalidField):
+        body["errors"] = [{"field": exc.field, "reason": exc.reason}]
+    return body
+
+
+def refusal(exc: ComplaintError) -> dict[str, Any]:
+    """A refusal as an API Gateway HTTP API answer, for checks made before routing."""
+    logger.info("request refused", extra={"error": type(exc).__name__, "status": exc.status_code})
+    return {"statusCode": exc.status_code, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(error_body(exc), ensure_ascii=False), "isBase64Encoded": False}
 
 
 def make_resolver() -> APIGatewayHttpResolver:
@@ -42,7 +57,7 @@ def make_resolver() -> APIGatewayHttpResolver:
             logger.exception("request failed")
         else:
             logger.info("request refused", extra={"error": type(exc).__name__, "status": status})
-        return _json(status, {"message": str(exc), "error": type(exc).__name__})
+        return _json(status, error_body(exc))
 
     return app
 

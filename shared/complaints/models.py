@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from complaints import clock
+
+# Portals' clocks drift; a received_at this far ahead of ours is still accepted.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Status(StrEnum):
@@ -153,9 +158,13 @@ class IntakeRequest(Strict):
 
     @field_validator("received_at")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+    def _aware_and_past(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return value
+        if value.tzinfo is None:
             raise ValueError("must include a time zone offset")
+        if value > clock.now() + CLOCK_SKEW:
+            raise ValueError("must not be in the future")
         return value
 
 
@@ -209,7 +218,35 @@ class Classification(BaseModel):
 class IntakeAnswer(BaseModel):
     complaint_id: str
     status: Status
+    sensitive: bool
     promises: list[Promise]
+
+
+class PortalComplaintStatus(BaseModel):
+    """What a portal may read back about its own complaint: no personal data."""
+
+    complaint_id: str
+    external_id: str
+    status: Status
+    awaiting: Stage | None = None
+    category: str | None = None
+    received_at: datetime
+    closed_at: datetime | None = None
+    reopen_count: int = 0
+    promises: list[Promise]
+
+
+class FieldError(BaseModel):
+    field: str
+    reason: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a readable message, the error's name, and the fields at fault."""
+
+    message: str
+    error: str | None = None
+    errors: list[FieldError] = []
 
 
 class ComplaintSummary(BaseModel):
@@ -217,6 +254,7 @@ class ComplaintSummary(BaseModel):
     status: Status
     awaiting: Stage | None = None
     channel: Channel
+    sensitive: bool = False
     category: str | None = None
     priority: Priority | None = None
     department: str | None = None

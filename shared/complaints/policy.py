@@ -71,6 +71,7 @@ class Category(_Model):
 class Portal(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
     name: str
+    default_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")  # for phone numbers without +country
 
 
 class Policy(_Model):

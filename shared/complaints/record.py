@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from complaints.models import (
+    SENSITIVE_CHANNELS,
     Channel,
     Classification,
     Customer,
@@ -59,6 +60,11 @@ class ComplaintRecord(BaseModel):
     @property
     def priority(self) -> Priority:
         return self.classification.priority if self.classification else Priority.NORMAL
+
+    @property
+    def sensitive(self) -> bool:
+        """Complaints from government hotlines, the regulator and media are sensitive from intake on."""
+        return self.channel in SENSITIVE_CHANNELS
 
     @property
     def is_open(self) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 
 from aws_lambda_powertools.utilities import parameters
 
@@ -20,21 +19,11 @@ def derive_key(secret: str, purpose: str) -> bytes:
     return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
 
 
-def normalise_phone(phone: str) -> str:
-    digits = re.sub(r"[^0-9+]", "", phone)
-    if digits.startswith("+"):
-        return digits
-    if digits.startswith("00"):
-        return "+" + digits[2:]
-    return "+86" + digits.lstrip("0") if len(digits) == 11 else digits
-
-
-def phone_key(phone: str, secret_name: str) -> str:
-    """Keyed hash of a phone number: indexes never hold the number itself."""
+def phone_key(e164: str, secret_name: str) -> str:
+    """Keyed hash of an E.164 phone number: indexes never hold the number itself."""
     key = signing_key(secret_name, "phone")
-    return hmac.new(key, normalise_phone(phone).encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def mask_phone(phone: str) -> str:
-    digits = normalise_phone(phone)
-    return digits[:-8] + "****" + digits[-4:] if len(digits) > 8 else "****"
+def mask_phone(e164: str) -> str:
+    return e164[:-8] + "****" + e164[-4:] if len(e164) > 8 else "****"

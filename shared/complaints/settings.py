@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     outbox_path: str = ""
     sender_email: str = ""
     signing_secret_name: str = Field(min_length=1)
+    portal_secrets_name: str = Field(min_length=1)
+    idempotency_table_name: str = Field(min_length=3)
+    # standardwebhooks refuses timestamps more than 5 minutes off; a deployment may be stricter.
+    webhook_tolerance_seconds: int = Field(default=300, ge=10, le=300)
+    max_body_bytes: int = Field(default=65536, ge=1024, le=1048576)
     public_base_url: str = ""
     timer_shards: int = Field(default=4, ge=1, le=64)
 

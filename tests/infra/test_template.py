@@ -86,4 +86,4 @@ def test_no_function_may_scan_the_table() -> None:
 def test_the_committed_openapi_document_matches_the_code() -> None:
     from infra.openapi import OUTPUT, render
 
-    assert OUTPUT.read_text(encoding="utf-8") == render(), "run `python -m infra.openapi` and commit docs/openapi.json"
+    assert OUTPUT.read_text(encoding="utf-8") == render(), "run `python -m infra.openapi` and commit the result"

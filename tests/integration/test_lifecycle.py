@@ -117,13 +117,15 @@ def _item_count(stack: LocalStack) -> int:
     (lambda b: b.update(text="x" * 5000), "text"),
     (lambda b: b["location"].update(lat=123.0), "location.lat"),
     (lambda b: b.update(unexpected="field"), "unexpected"),
+    (lambda b: b["customer"].update(phone="1234567"), "customer.phone"),
+    (lambda b: b.update(received_at="2099-01-01T00:00:00+08:00"), "received_at"),
 ])
 def test_invalid_body_is_refused_naming_the_field_and_nothing_is_stored(
-        stack: LocalStack, complaint_body: dict[str, Any], change: Any, field: str) -> None:
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any], change: Any, field: str) -> None:
     before = _item_count(stack)
     change(complaint_body)
-    response = requests.post(f"{stack.config.api_url}/v1/portals/demo-portal/complaints",
-                             json=complaint_body, timeout=10)
+    response = client.signed("demo-portal", "POST", "/v1/portals/demo-portal/complaints",
+                             json.dumps(complaint_body).encode())
     assert response.status_code == 422
     body = response.json()
     assert field in [e["field"] for e in body["errors"]]
@@ -132,9 +134,10 @@ def test_invalid_body_is_refused_naming_the_field_and_nothing_is_stored(
 
 
 def test_unknown_portal_is_refused(stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
-    with pytest.raises(ApiError) as refused:
-        client.submit("no-such-portal", complaint_body)
-    assert refused.value.status == 404
+    response = client.signed("demo-portal", "POST", "/v1/portals/no-such-portal/complaints",
+                             json.dumps(complaint_body).encode())
+    assert response.status_code == 404
+    assert "not registered" in response.json()["message"]
 
 
 def test_two_simultaneous_resolves_give_one_success_and_one_conflict(

@@ -5,8 +5,10 @@ import yaml
 from pydantic import ValidationError
 
 from complaints import tokens
+from complaints.errors import InvalidField
+from complaints.phones import to_e164
 from complaints.policy import POLICY_DIR, Policy
-from complaints.secrets import derive_key, mask_phone, normalise_phone
+from complaints.secrets import derive_key, mask_phone
 
 
 def test_a_signed_token_verifies_only_with_its_key() -> None:
@@ -19,10 +21,21 @@ def test_a_signed_token_verifies_only_with_its_key() -> None:
     assert tokens.verify("garbage", key) is None
 
 
-def test_phone_numbers_are_normalised_and_masked() -> None:
-    assert normalise_phone("138 1234 5678") == "+8613812345678"
-    assert normalise_phone("0086-13812345678") == "+8613812345678"
-    assert mask_phone("13812345678") == "+86138****5678"
+@pytest.mark.parametrize("raw, region, e164", [
+    ("138 1234 5678", "CN", "+8613812345678"),
+    ("+86 138-1234-5678", "CN", "+8613812345678"),
+    ("010 6552 9988", "CN", "+861065529988"),
+    ("(020) 7946 0958", "GB", "+442079460958"),
+])
+def test_phone_numbers_become_e164_with_the_portal_region(raw: str, region: str, e164: str) -> None:
+    assert to_e164(raw, region) == e164
+
+
+def test_an_impossible_phone_number_names_the_field() -> None:
+    with pytest.raises(InvalidField) as refused:
+        to_e164("12345", "CN")
+    assert refused.value.field == "customer.phone"
+    assert mask_phone("+8613812345678") == "+86138****5678"
 
 
 def _policy() -> dict[str, Any]:

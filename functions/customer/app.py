@@ -6,7 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from complaints import actions
 from complaints.desk import desk
-from complaints.http import make_resolver
+from complaints.http import dispatch, make_resolver
 from complaints.models import ActionAnswer, SurveyRequest
 from complaints.observability import lambda_handler
 
@@ -20,4 +20,4 @@ def answer_survey(token: str, request: SurveyRequest) -> ActionAnswer:
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return dispatch(app, event, context)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from complaints import intake
 from complaints.desk import desk
 from complaints.errors import ComplaintError
-from complaints.http import accepted, make_resolver, refusal
+from complaints.http import accepted, dispatch, make_resolver, refusal
 from complaints.models import IntakeAnswer, IntakeRequest, PortalComplaintStatus
 from complaints.observability import lambda_handler, logger, metrics
 from complaints.portals import Delivery, portal_secrets, verify_delivery
@@ -63,4 +63,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.append_keys(portal_id=portal_id, webhook_id=delivery.webhook_id)
         intake.IDEMPOTENCY.register_lambda_context(context)
         app.append_context(delivery=delivery)
-    return app.resolve(event, context)
+    return dispatch(app, event, context)

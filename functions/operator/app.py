@@ -8,7 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from complaints import actions
 from complaints.auth import Operator, authenticate
 from complaints.desk import desk
-from complaints.http import make_resolver
+from complaints.http import dispatch, make_resolver
 from complaints.models import (
     ActionAnswer,
     AssignRequest,
@@ -77,4 +77,4 @@ def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return dispatch(app, event, context)

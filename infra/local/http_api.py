@@ -50,7 +50,11 @@ class HttpApi:
 
     def _event(self, request: Request, route: Route, params: dict[str, str]) -> dict[str, Any]:
         body = request.get_data()
-        text_body = body.decode("utf-8", errors="replace") if body else None
+        # API Gateway passes text bodies as they are and anything else base64-encoded.
+        try:
+            text_body, encoded = (body.decode("utf-8") if body else None), False
+        except UnicodeDecodeError:
+            text_body, encoded = base64.b64encode(body).decode(), True
         now = time.time()
         return {
             "version": "2.0",
@@ -70,7 +74,7 @@ class HttpApi:
                          "userAgent": request.headers.get("user-agent", "")},
             },
             "body": text_body,
-            "isBase64Encoded": False,
+            "isBase64Encoded": encoded,
         }
 
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:

@@ -75,3 +75,7 @@ class InvalidField(ComplaintError):
 
 class PayloadTooLarge(ComplaintError):
     status_code = 413
+
+
+class UnsupportedMediaType(ComplaintError):
+    status_code = 415

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from complaints.errors import ComplaintError, InvalidField
+from complaints.errors import ComplaintError, InvalidField, UnsupportedMediaType
 from complaints.observability import logger
 
 
@@ -36,6 +36,15 @@ def refusal(exc: ComplaintError) -> dict[str, Any]:
     logger.info("request refused", extra={"error": type(exc).__name__, "status": exc.status_code})
     return {"statusCode": exc.status_code, "headers": {"Content-Type": content_types.APPLICATION_JSON},
             "body": json.dumps(error_body(exc), ensure_ascii=False), "isBase64Encoded": False}
+
+
+def dispatch(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Route the event; a body that is not JSON is refused before anything parses it."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if event.get("body") and media_type not in ("application/json", ""):
+        return refusal(UnsupportedMediaType(f"content-type {media_type!r} is not supported; send application/json"))
+    return app.resolve(event, context)
 
 
 def make_resolver() -> APIGatewayHttpResolver:

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo run test lint clean
+.PHONY: setup demo run test lint bench openapi clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ test: setup lint
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared functions infra
+	$(BIN)/mypy shared functions infra bench
 	$(BIN)/cfn-lint template.yaml
+
+## Benchmarks on the local stack; each prints its table.
+bench: setup
+	$(BIN)/python -W ignore -m bench.intake_bench
+
+## Regenerate the OpenAPI document from the handlers (a test checks it is current).
+openapi: setup
+	$(BIN)/python -m infra.openapi
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ the ASL catches them by name.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import sys
@@ -20,8 +21,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+
+from complaints.observability import metrics
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -50,7 +56,12 @@ class LocalFunction:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         context = LambdaContext(self.name, self.memory, invoked_function_arn=self.arn)
-        return self.handler(event, context)
+        try:
+            return self.handler(event, context)
+        finally:
+            # With metrics disabled Powertools never clears its buffer; Lambda starts each
+            # invocation clean, so the shared local process does the same.
+            metrics.clear_metrics()
 
 
 _functions: dict[str, LocalFunction] = {}
@@ -103,6 +114,48 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
     return locked
 
 
+class _NoTableCopies:
+    """moto backs up every table a transaction touches with a deep copy, which makes each
+    transaction cost as much as the whole table; the rollback below restores just the
+    items the transaction named instead."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _item_keys(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[tuple[Table, Any, Any]]:
+    keys = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = backend.get_table(op["TableName"])
+        key = op.get("Key") or op["Item"]
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        keys.append((table, hash_value, range_value))
+    return keys
+
+
+def _with_item_rollback(transact: Callable[..., Any]) -> Callable[..., Any]:
+    def run(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> Any:
+        keys = _item_keys(self, transact_items)
+        before = [copy.deepcopy(table.get_item(h, r)) for table, h, r in keys]
+        try:
+            return transact(self, transact_items)
+        except Exception:
+            for (table, hash_value, range_value), item in zip(keys, before, strict=True):
+                if item is not None:
+                    if range_value is not None:
+                        table.items[hash_value][range_value] = item
+                    else:
+                        table.items[hash_value] = item  # type: ignore[assignment]
+                elif table.get_item(hash_value, range_value) is not None:
+                    table.delete_item(hash_value, range_value)
+            raise
+
+    return run
+
+
 def install() -> None:
     """Route moto's Lambda invocations to the registered handlers.
 
@@ -114,5 +167,8 @@ def install() -> None:
         return
     _invoke._local_stack = True  # type: ignore[attr-defined]
     LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
+    dynamodb_models.copy = _NoTableCopies  # type: ignore[assignment]
+    DynamoDBBackend.transact_write_items = _with_item_rollback(  # type: ignore[method-assign]
+        DynamoDBBackend.transact_write_items)
     for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
         setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))

@@ -134,6 +134,7 @@ class LocalStack:
         self._set_function_environment()
         self._create_functions()
         self._create_state_machines()
+        self._warm_up()
         self._start_http_api()
         if self.config.tick_schedule:
             threading.Thread(target=self._tick_forever, name="schedule", daemon=True).start()
@@ -257,6 +258,16 @@ class LocalStack:
                                            type=props.get("Type", "STANDARD"))["stateMachineArn"]
             self.physical[logical_id] = arn
             self.state_machine_arn = arn
+
+    def _warm_up(self) -> None:
+        """Do once what each Lambda container does in its init phase.
+
+        Here every function shares one process, so a burst of first requests
+        would otherwise all build clients and calendars at once.
+        """
+        current = desk_module.desk()
+        current.policy.calendar.is_working_day(clock.now().date())
+        _ = current.repo.client, current.workflow.client
 
     def _start_http_api(self) -> None:
         routes = []

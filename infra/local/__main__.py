@@ -21,6 +21,7 @@ def run() -> None:
   AWS endpoints   {stack.config.aws_url}   (aws --endpoint-url {stack.config.aws_url} stepfunctions list-executions ...)
   state machine   {stack.state_machine_arn}
   demo portal     POST {stack.config.api_url}/v1/portals/demo-portal/complaints
+  portal secret   demo-portal: {client.portal_secret("demo-portal")}  (all: {stack.config.data_dir}/portal-secrets.json)
   operator token  sup-zhao (supervisor): {client.dev_token("sup-zhao")}
   outbox (SMS, staff messages)  {stack.outbox_path}
   CLI             complaints list --queue network_optimisation | complaints show ID | complaints history ID

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo run test lint bench openapi clean
+.PHONY: setup demo run test lint bench eval openapi clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,12 @@ lint: setup
 
 ## Benchmarks on the local stack; each prints its table.
 bench: setup
+	$(BIN)/python -m bench.classify_bench
 	$(BIN)/python -W ignore -m bench.intake_bench
+
+## Classifier accuracy over the labelled complaints in tests/data, with a confusion table.
+eval: setup
+	$(BIN)/python -m bench.eval_classifier
 
 ## Regenerate the OpenAPI document from the handlers (a test checks it is current).
 openapi: setup

@@ -147,6 +147,26 @@ def tick() -> None:
 
 
 @app.command()
+def classify(text: str,
+             service: Annotated[str | None, typer.Option(help="mobile_voice, mobile_data, broadband, ...")] = None,
+             channel: Annotated[str, typer.Option(help="intake channel")] = "hotline",
+             vip: Annotated[bool, typer.Option(help="the customer is a VIP")] = False,
+             profile: Annotated[str, typer.Option(help="policy profile")] = "telecom",
+             as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """Classify a text without starting anything, to check the classifier by hand."""
+    from complaints.classify import classify as run_classifier
+    from complaints.models import Channel, Service
+    from complaints.policy import load_policy
+
+    result = run_classifier(text, service=Service(service) if service else None, channel=Channel(channel), vip=vip,
+                            policy=load_policy(profile))
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        console.print(result.model_dump())
+
+
+@app.command()
 def token(agent_id: str) -> None:
     """Print a development operator token for an agent."""
     console.print(_client().dev_token(agent_id))

@@ -213,6 +213,9 @@ class Classification(BaseModel):
     priority: Priority
     confidence: float
     evidence: list[str] = []
+    needs_triage: bool = False
+    department: str = ""
+    alternatives: dict[str, float] = {}
 
 
 class IntakeAnswer(BaseModel):

@@ -65,7 +65,42 @@ class Agent(_Model):
 
 class Category(_Model):
     department: str
+    strong: list[str] = []
     phrases: list[str] = []
+    weak: list[str] = []
+
+
+class Negations(_Model):
+    before: list[str]
+    after: list[str]
+
+
+class Triage(_Model):
+    department: str
+    min_score: float = Field(gt=0)
+    min_score_communicative: float = Field(gt=0)
+    min_confidence: float = Field(ge=0, le=1)
+
+
+class RepeatRule(_Model):
+    window: str
+
+    @field_validator("window")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        return _check_duration(value)
+
+
+class ClusterRule(_Model):
+    categories: list[str]
+    threshold: int = Field(ge=2)
+    window: str
+    department: str
+
+    @field_validator("window")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        return _check_duration(value)
 
 
 class Portal(_Model):
@@ -85,8 +120,14 @@ class Policy(_Model):
     agents: list[Agent]
     categories: dict[str, Category]
     natures: dict[Literal["inquiry", "help_seeking", "venting"], list[str]]
+    failure_words: list[str]
+    negations: Negations
     sensitive_words: list[str]
     safety_words: list[str]
+    many_affected_words: list[str] = []
+    triage: Triage
+    repeat: RepeatRule
+    clusters: ClusterRule
     promises: dict[Priority, dict[str, str]]
     stage_limits: dict[Stage, str | dict[str, str]]
     escalation_interval: str
@@ -120,6 +161,12 @@ class Policy(_Model):
         _check_duration(self.escalation_interval)
         if "other" not in self.categories:
             raise ValueError("the taxonomy needs an 'other' category")
+        for named in (self.triage.department, self.clusters.department):
+            if named not in departments:
+                raise ValueError(f"triage or clusters name unknown department {named!r}")
+        unknown_categories = set(self.clusters.categories) - set(self.categories)
+        if unknown_categories:
+            raise ValueError(f"clusters name unknown categories {sorted(unknown_categories)}")
         return self
 
     @property

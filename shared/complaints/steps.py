@@ -45,7 +45,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
         fresh = sla.promises_for(result.priority, record.received_at, desk.policy)
         record.promises = [kept.get(p.kind, p) for p in fresh]
     record.classification = result
-    record.department = desk.policy.categories[result.category].department
+    record.department = result.department
     desk.repo.save(record, [TimelineEvent(
         at=clock.now(), type="classified", actor="system",
         detail={"category": result.category, "nature": result.nature.value,

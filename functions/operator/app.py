@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from complaints import actions
+from complaints import actions, incidents
 from complaints.auth import Operator, authenticate
 from complaints.desk import desk
 from complaints.http import dispatch, make_resolver
@@ -15,11 +15,13 @@ from complaints.models import (
     CallbackRequest,
     ComplaintList,
     ComplaintView,
+    IncidentResolveRequest,
     ResolveRequest,
     ReviewRequest,
     Status,
 )
 from complaints.observability import lambda_handler, logger
+from complaints.record import Incident
 
 app = make_resolver()
 
@@ -73,6 +75,19 @@ def assign(complaint_id: str, request: AssignRequest) -> ActionAnswer:
 @app.post("/v1/complaints/<complaint_id>/review", summary="A supervisor reviews a low survey score")
 def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
     return actions.review(desk(), complaint_id, _operator(), request)
+
+
+@app.get("/v1/incidents/<incident_id>", summary="An outage incident and its linked complaints")
+def get_incident(incident_id: str) -> Incident:
+    _operator()
+    return desk().repo.get_incident(incident_id)
+
+
+@app.post("/v1/incidents/<incident_id>/resolve", summary="Resolve an incident and with it every linked complaint")
+def resolve_incident(incident_id: str, request: IncidentResolveRequest) -> Incident:
+    operator = _operator()
+    return incidents.resolve_incident(desk(), incident_id, operator.agent_id, operator.departments,
+                                      request.root_cause, request.actions)
 
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from typing import Any
 
 from complaints import clock, sla, tokens
 from complaints.auth import Operator
+from complaints.claims import claim
 from complaints.desk import Desk
 from complaints.errors import (
     BadRequest,
@@ -21,8 +21,6 @@ from complaints.errors import (
     Forbidden,
     NotAwaiting,
     SurveyNotFound,
-    VersionConflict,
-    WorkflowUnavailable,
 )
 from complaints.models import (
     ActionAnswer,
@@ -39,40 +37,9 @@ from complaints.models import (
     SurveyRequest,
     TimelineEvent,
 )
-from complaints.observability import logger
 from complaints.record import ComplaintRecord
 from complaints.secrets import mask_phone, signing_key
 from complaints.steps import SURVEY_PURPOSE
-
-
-def _claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
-           output: dict[str, Any], change: Callable[[ComplaintRecord], None]) -> ComplaintRecord:
-    if record.stage is not stage or not record.task_token:
-        waiting = record.stage.value if record.stage else "nothing from people"
-        raise NotAwaiting(f"complaint {record.complaint_id} is not awaiting {stage.value} (it awaits {waiting})")
-    token = record.task_token
-    change(record)
-    record.stage = record.task_token = None
-    record.set_timer(None, None)
-    saved = desk.repo.save(record, [event])
-    try:
-        desk.workflow.succeed(token, output)
-    except WorkflowUnavailable:
-        _restore(desk, saved.complaint_id, saved.version, stage, token)
-        raise
-    return saved
-
-
-def _restore(desk: Desk, complaint_id: str, version: int, stage: Stage, token: str) -> None:
-    """Put the wait back when Step Functions did not take the decision."""
-    record = desk.repo.get(complaint_id)
-    if record.version == version:
-        record.stage, record.task_token = stage, token
-        try:
-            desk.repo.save(record, [TimelineEvent(at=clock.now(), type="decision_rolled_back",
-                                                  actor="system", detail={"stage": stage.value})])
-        except VersionConflict:
-            logger.warning("could not restore the wait", extra={"complaint_id": complaint_id})
 
 
 def _require_owner_or_lead(record: ComplaintRecord, operator: Operator) -> None:
@@ -96,7 +63,7 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
         r.status = Status.IN_PROGRESS
 
     event = TimelineEvent(at=clock.now(), type="accepted", actor=operator.agent_id)
-    record = _claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)
+    record = claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)
     return _answer(record, "accepted")
 
 
@@ -113,7 +80,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
 
     event = TimelineEvent(at=now, type="resolved", actor=operator.agent_id,
                           detail={"outcome": request.outcome.value, "root_cause": request.root_cause})
-    record = _claim(desk, record, Stage.RESOLUTION, event, {"outcome": request.outcome.value}, change)
+    record = claim(desk, record, Stage.RESOLUTION, event, {"outcome": request.outcome.value}, change)
     desk.tell_customer(record, "resolved")
     return _answer(record, "resolved; awaiting the customer's confirmation")
 
@@ -140,7 +107,7 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
 
     kind = "confirmed_fixed" if request.outcome is CallbackOutcome.FIXED else "reopened"
     event = TimelineEvent(at=now, type=kind, actor=operator.agent_id, detail=detail)
-    record = _claim(desk, record, Stage.CONFIRMATION, event, {"outcome": request.outcome.value}, change)
+    record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": request.outcome.value}, change)
     if request.outcome is CallbackOutcome.NOT_FIXED and record.owner_id:
         desk.tell_staff(record.owner_id, record, "reopened")
         return _answer(record, f"reopened to {record.owner_id}")
@@ -160,7 +127,7 @@ def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: A
 
     event = TimelineEvent(at=clock.now(), type="assigned", actor=operator.agent_id,
                           detail={"owner": agent.id, "department": record.department, "by_hand": True})
-    record = _claim(desk, record, Stage.ASSIGNMENT, event, {"owner_id": agent.id}, change)
+    record = claim(desk, record, Stage.ASSIGNMENT, event, {"owner_id": agent.id}, change)
     desk.repo.adjust_load(agent.id, +1)
     return _answer(record, f"assigned to {agent.id}")
 
@@ -175,7 +142,7 @@ def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewReq
                     "reviewed_by": operator.agent_id}
 
     event = TimelineEvent(at=clock.now(), type="reviewed", actor=operator.agent_id, detail={"cause": request.cause})
-    record = _claim(desk, record, Stage.REVIEW, event, {"reviewed": True}, change)
+    record = claim(desk, record, Stage.REVIEW, event, {"reviewed": True}, change)
     return _answer(record, "review recorded")
 
 
@@ -197,7 +164,7 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
         r.survey_nonce = None
 
     event = TimelineEvent(at=now, type="surveyed", actor="customer", detail={"score": request.score})
-    record = _claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change)
+    record = claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change)
     if low and record.department:
         desk.tell_staff(desk.policy.department(record.department).supervisor, record, "low_score",
                         score=request.score)
@@ -233,6 +200,8 @@ def view(desk: Desk, complaint_id: str) -> ComplaintView:
         callback_attempts=record.callback_attempts,
         survey={k: v for k, v in (record.survey or {}).items() if k != "comment"} or None,
         failure=record.failure,
+        repeat_of=record.repeat_of,
+        incident_id=record.incident_id,
         timeline=desk.repo.timeline(complaint_id),
     )
 

@@ -10,7 +10,8 @@ Indexes (all sparse: an item without the key attributes is not in the index):
   queue     QPK=Q#<department>, QSK=<open|done>#<priority rank>#<due>#<id>
   owner     OPK=O#<agent>, OSK=as queue
   customer  CPK=P#<keyed phone hash>, CSK=<received>#<id>   repeat complaints
-  area      APK=A#<area>#<category>, ASK=<received>#<id>      outage clusters
+  area      APK=A#<cell or area>#<category>, ASK=<received>#<id>  outage clusters
+  INC#<id> / A               an incident; INCKEY#<cell or area>#<category> / A names the open one
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from botocore.exceptions import ClientError
 from complaints import clock
 from complaints.errors import ComplaintNotFound, DuplicateMismatch, VersionConflict
 from complaints.models import TimelineEvent
-from complaints.record import ComplaintRecord
+from complaints.record import ComplaintRecord, Incident
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -98,9 +99,10 @@ class ComplaintRepository:
             attrs["TPK"] = f"T#{self.shard_of(cid)}"
             attrs["TSK"] = f"{clock.iso(record.timer_due)}#{cid}"
         attrs["CPK"], attrs["CSK"] = f"P#{record.customer_key}", f"{clock.iso(record.received_at)}#{cid}"
-        area = record.location.area if record.location else None
-        if area and record.classification:
-            attrs["APK"] = f"A#{area}#{record.classification.category}"
+        if record.classification:
+            attrs["category"] = record.classification.category
+        if record.cluster_key and record.classification:
+            attrs["APK"] = f"A#{record.cluster_key}#{record.classification.category}"
             attrs["ASK"] = f"{clock.iso(record.received_at)}#{cid}"
         return attrs
 
@@ -238,6 +240,107 @@ class ComplaintRepository:
         answer = self.client.query(TableName=self.table_name, **kwargs)
         records = [ComplaintRecord.model_validate(_from_item(item)) for item in answer.get("Items", [])]
         return records, answer.get("LastEvaluatedKey")
+
+    def add_event(self, complaint_id: str, event: TimelineEvent) -> None:
+        """A timeline note on another complaint (a link), which changes nothing else of it."""
+        self.client.transact_write_items(TransactItems=self._event_puts(complaint_id, [event]))
+
+    def _window(self, index: str, pk_name: str, sk_name: str, partition: str, since: datetime,
+                until: datetime) -> list[dict[str, Any]]:
+        return [_from_item(item) for item in self._query(
+            IndexName=index,
+            KeyConditionExpression=f"{pk_name} = :pk AND {sk_name} BETWEEN :since AND :until",
+            ExpressionAttributeValues=_item({":pk": partition, ":since": clock.iso(since),
+                                             ":until": f"{clock.iso(until)}#~"}),
+        )]
+
+    def recent_by_customer(self, customer_key: str, since: datetime, until: datetime) -> list[tuple[str, str]]:
+        """(complaint id, category) of the customer's complaints received in the window."""
+        rows = self._window("customer", "CPK", "CSK", f"P#{customer_key}", since, until)
+        return [(str(r["complaint_id"]), str(r.get("category", ""))) for r in rows]
+
+    def recent_in_cluster(self, cluster_key: str, category: str, since: datetime, until: datetime) -> list[str]:
+        rows = self._window("area", "APK", "ASK", f"A#{cluster_key}#{category}", since, until)
+        return [str(r["complaint_id"]) for r in rows]
+
+    # ----------------------------------------------------------- incidents
+    def _incident_item(self, incident: Incident) -> dict[str, Any]:
+        attrs = incident.model_dump(mode="json", exclude_none=True)
+        attrs.update({"PK": f"INC#{incident.incident_id}", "SK": "A", "QPK": f"INC#{incident.department}",
+                      "QSK": f"{incident.status}#{clock.iso(incident.opened_at)}#{incident.incident_id}"})
+        return _item(attrs)
+
+    def incident_key(self, cluster_key: str, category: str) -> tuple[str | None, datetime | None]:
+        """The open incident of a cell and category, or when the last one was resolved."""
+        item = self.client.get_item(TableName=self.table_name, ConsistentRead=True,
+                                    Key=_item({"PK": f"INCKEY#{cluster_key}#{category}", "SK": "A"})).get("Item")
+        if item is None:
+            return None, None
+        data = _from_item(item)
+        if data.get("status") == "resolved":
+            return None, clock.parse(str(data["resolved_at"]))
+        return str(data["incident_id"]), None
+
+    def open_incident_for(self, cluster_key: str, category: str) -> str | None:
+        return self.incident_key(cluster_key, category)[0]
+
+    def create_incident(self, incident: Incident) -> str:
+        """Open the incident unless one is already open for its cell and category; the open one's id."""
+        key = {"PK": f"INCKEY#{incident.cluster_key}#{incident.category}", "SK": "A",
+               "incident_id": incident.incident_id, "status": "open"}
+        try:
+            self.client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self.table_name, "Item": _item(key),
+                         "ConditionExpression": "attribute_not_exists(PK) OR #status = :resolved",
+                         "ExpressionAttributeNames": {"#status": "status"},
+                         "ExpressionAttributeValues": {":resolved": _to_attr("resolved")}}},
+                {"Put": {"TableName": self.table_name, "Item": self._incident_item(incident),
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
+            ])
+            return incident.incident_id
+        except ClientError as exc:
+            if not _conditional_failure(exc, index=0):
+                raise
+        existing = self.open_incident_for(incident.cluster_key, incident.category)
+        if existing is None:
+            raise VersionConflict("the incident was resolved while this one opened; retry")
+        return existing
+
+    def get_incident(self, incident_id: str) -> Incident:
+        item = self.client.get_item(TableName=self.table_name, ConsistentRead=True,
+                                    Key=_item({"PK": f"INC#{incident_id}", "SK": "A"})).get("Item")
+        if item is None:
+            raise ComplaintNotFound(f"incident {incident_id} not found")
+        data = _from_item(item)
+        return Incident.model_validate({k: v for k, v in data.items() if k in Incident.model_fields})
+
+    def save_incident(self, incident: Incident, *, release_key: bool = False) -> Incident:
+        expected = incident.version
+        incident.version = expected + 1
+        put = {"TableName": self.table_name, "Item": self._incident_item(incident),
+               "ConditionExpression": "version = :expected",
+               "ExpressionAttributeValues": {":expected": _to_attr(expected)}}
+        items: list[dict[str, Any]] = [{"Put": put}]
+        if release_key and incident.resolved_at is not None:
+            # The cell's key stays, marked resolved: complaints from before the fix do not
+            # count toward the next incident.
+            items.append({"Update": {
+                "TableName": self.table_name,
+                "Key": _item({"PK": f"INCKEY#{incident.cluster_key}#{incident.category}", "SK": "A"}),
+                "UpdateExpression": "SET #status = :resolved, resolved_at = :at",
+                "ConditionExpression": "incident_id = :id",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":id": _to_attr(incident.incident_id),
+                                              ":resolved": _to_attr("resolved"),
+                                              ":at": _to_attr(clock.iso(incident.resolved_at))}}})
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            incident.version = expected
+            if _conditional_failure(exc, index=0):
+                raise VersionConflict(f"incident {incident.incident_id} was changed by someone else") from exc
+            raise
+        return incident
 
     def due_timers(self, now: datetime) -> Iterator[ComplaintRecord]:
         """Every complaint whose timer is due, shard by shard: cost grows with due items only."""

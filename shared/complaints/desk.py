@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
+from complaints.classify import Classifier, keyword_classifier
+from complaints.comprehend import ComprehendClassifier
 from complaints.dal import ComplaintRepository
 from complaints.notify import Message, Notifier, make_notifier
 from complaints.policy import Policy, load_policy
@@ -30,6 +32,15 @@ class Desk:
         agent = self.policy.agent(agent_id)
         self.notifier.send(Message(template, record.complaint_id, False, agent_id, "en",
                                    dict(params), agent.email if agent else None))
+
+    @cached_property
+    def classifier(self) -> Classifier:
+        keywords = keyword_classifier(self.policy)
+        if self.settings.classifier == "comprehend":
+            if not self.settings.comprehend_endpoint_arn:
+                raise ValueError("COMPREHEND_ENDPOINT_ARN must be set when CLASSIFIER=comprehend")
+            return ComprehendClassifier(self.settings.comprehend_endpoint_arn, keywords)
+        return keywords
 
     def local_time(self, moment: datetime) -> str:
         """A time as the customer and staff read it: local, to the minute."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from http import HTTPStatus
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from complaints.errors import ComplaintError, InvalidField, UnsupportedMediaType
+from complaints.errors import BadRequest, ComplaintError, InvalidField, UnsupportedMediaType
 from complaints.observability import logger
 
 
@@ -42,8 +43,14 @@ def dispatch(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -
     """Route the event; a body that is not JSON is refused before anything parses it."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if event.get("body") and media_type not in ("application/json", ""):
+    body = event.get("body")
+    if body and media_type not in ("application/json", ""):
         return refusal(UnsupportedMediaType(f"content-type {media_type!r} is not supported; send application/json"))
+    if body and event.get("isBase64Encoded"):
+        try:
+            base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return refusal(BadRequest("the body is not UTF-8 encoded JSON"))
     return app.resolve(event, context)
 
 

@@ -188,6 +188,11 @@ class ReviewRequest(Strict):
     action: str = Field(min_length=2, max_length=1000)
 
 
+class IncidentResolveRequest(Strict):
+    root_cause: str = Field(min_length=2, max_length=200)
+    actions: str = Field(min_length=2, max_length=2000)
+
+
 class SurveyRequest(Strict):
     score: Annotated[int, Field(ge=1, le=10)]
     comment: str | None = Field(default=None, max_length=1000)
@@ -280,6 +285,8 @@ class ComplaintView(ComplaintSummary):
     callback_attempts: int = 0
     survey: dict[str, str | int | None] | None = None
     failure: str | None = None
+    repeat_of: str | None = None
+    incident_id: str | None = None
     timeline: list[TimelineEvent] = []
 
 

@@ -36,6 +36,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "needs_assignment": {
         "en": "Complaint {complaint_id} ({category}) has no available agent in {department}: assign it by hand.",
     },
+    "incident_opened": {
+        "en": "Incident {incident_id}: {count} complaints of {category} at {where}; complaint {complaint_id} is the "
+              "latest. Resolve the incident to resolve them all.",
+    },
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
     "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},

@@ -56,6 +56,18 @@ class ComplaintRecord(BaseModel):
     timer_stage: Stage | None = None
     timer_level: int = 0
     timer_due: datetime | None = None
+    repeat_of: str | None = None
+    incident_id: str | None = None
+    incident_resolution: dict[str, str] | None = None
+
+    @property
+    def cluster_key(self) -> str | None:
+        """Where an outage would show: the cell when the portal knows it, else the area."""
+        if self.location is None:
+            return None
+        if self.location.cell_id:
+            return f"cell:{self.location.cell_id}"
+        return f"area:{self.location.area}" if self.location.area else None
 
     @property
     def priority(self) -> Priority:
@@ -72,3 +84,18 @@ class ComplaintRecord(BaseModel):
 
     def set_timer(self, stage: Stage | None, due: datetime | None, level: int = 0) -> None:
         self.timer_stage, self.timer_due, self.timer_level = stage, due, level
+
+
+class Incident(BaseModel):
+    """Many complaints of one network category from one cell or area: one network incident."""
+
+    incident_id: str
+    version: int = 0
+    status: str = "open"  # open | resolved
+    cluster_key: str
+    category: str
+    department: str
+    opened_at: datetime
+    complaint_ids: list[str] = []
+    resolution: dict[str, str] | None = None
+    resolved_at: datetime | None = None

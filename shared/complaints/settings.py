@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65536, ge=1024, le=1048576)
     public_base_url: str = ""
     timer_shards: int = Field(default=4, ge=1, le=64)
+    classifier: str = Field(default="keyword", pattern=r"^(keyword|comprehend)$")
+    comprehend_endpoint_arn: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaints import clock, sla, tokens
-from complaints.classify import classify
+from complaints import clock, incidents, sla, tokens
 from complaints.desk import Desk
 from complaints.errors import NoAgentAvailable, VersionConflict
 from complaints.models import STATUS_WHILE_AWAITING, PromiseState, Stage, Status, TimelineEvent
@@ -37,8 +36,17 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     record = desk.repo.get(complaint_id)
     if record.classification is not None:
         return _routing(record)
-    result = classify(record.text, service=record.service, channel=record.channel,
-                      vip=record.customer.vip, policy=desk.policy)
+    result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
+                                      vip=record.customer.vip)
+    events = []
+    repeat = incidents.find_repeat(desk, record, result.category)
+    if repeat is not None:
+        result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
+                                          vip=record.customer.vip, repeat=True)
+        events.append(incidents.note_repeat(desk, record, *repeat))
+    linked = incidents.cluster(desk, record, result.category)
+    if linked is not None:
+        events.append(linked)
     if result.priority != record.priority:
         # Promises follow the priority; the ones already kept stay kept.
         kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}
@@ -50,8 +58,9 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
         at=clock.now(), type="classified", actor="system",
         detail={"category": result.category, "nature": result.nature.value,
                 "priority": result.priority.value, "confidence": result.confidence,
-                "department": record.department},
-    )])
+                "department": record.department, "triage": result.needs_triage,
+                "evidence": ", ".join(result.evidence[:6])},
+    ), *events])
     return _routing(record)
 
 
@@ -106,6 +115,7 @@ def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> d
     else:
         raise VersionConflict(f"complaint {complaint_id} kept changing while parking at {stage}")
     _announce(desk, record, stage, due, nonce)
+    incidents.continue_after_park(desk, record)
     return {"stage": stage.value}
 
 

@@ -56,6 +56,22 @@ STORIES = [
 ]
 
 
+OUTAGE_TEXTS = [
+    "从下午三点开始手机突然没有信号了，电话打不出去",
+    "我们小区现在全都没信号，家里老人联系不上",
+    "突然无服务，重启手机也没用，附近邻居也一样",
+    "No signal since 3pm around Wangjing SOHO, the whole office is affected",
+    "手机信号突然全无，微信也发不出去",
+    "刚才开始没有信号，打10086都打不通",
+]
+
+
+def _outage(n: int, text: str) -> dict[str, Any]:
+    return {"channel": "hotline", "external_id": f"CTI-OUTAGE-{n:02d}", "service": "mobile_voice",
+            "customer": {"name": f"用户{n}", "phone": f"1360123{n:04d}"}, "text": text,
+            "location": {"area": "chaoyang-wangjing", "cell_id": "BJ-CY-7781"}}
+
+
 def _survey_token(stack: LocalStack, complaint_id: str) -> str:
     for message in reversed(stack.outbox()):
         if message["complaint_id"] == complaint_id and message["template"] == "survey":
@@ -109,6 +125,19 @@ def run_demo(stack: LocalStack) -> bool:
     client.act(billing, "review", "sup-zhao", {"cause": "refund took 6 days",
                                                "action": "refund process for disputed VAS charges cut to 1 day"})
 
+    console.print("an outage: six customers of one cell call within minutes")
+    outage = [client.submit("demo-portal", _outage(n, text))["complaint_id"] for n, text in enumerate(OUTAGE_TEXTS)]
+    incident_id = client.wait_for(outage[-1], "mgr-qian", awaiting="acceptance")["incident_id"]
+    console.print(f"incident {incident_id} links {len(outage)} complaints; network operations resolve it once")
+    client._call("POST", f"/v1/incidents/{incident_id}/resolve", agent="sup-sun",
+                 json={"root_cause": "BBU power module failed at site BJ-CY-7781",
+                       "actions": "replaced the power module; site back on air"})
+    for n, cid in enumerate(outage):
+        client.wait_for(cid, "mgr-qian", awaiting="confirmation")
+        client.act(cid, "callbacks", "a-wang", {"outcome": "fixed"})
+        client.wait_for(cid, "mgr-qian", awaiting="survey")
+        client.answer_survey(_survey_token(stack, cid), 9 if n % 2 else 10)
+
     owner = str(client.wait_for(rude, "mgr-qian", awaiting="acceptance")["owner_id"])
     client.advance_clock(3 * HOUR)
     console.print(f"clock moved 3 hours; the reminders sweep: {client.tick()}")
@@ -122,16 +151,18 @@ def run_demo(stack: LocalStack) -> bool:
     client.advance_clock(4 * 24 * HOUR)
     console.print(f"clock moved 4 days; the reminders sweep: {client.tick()}")
 
-    return _report(client, ids)
+    return _report(client, ids + outage, [*STORIES, *(Story(f"Outage at cell BJ-CY-7781 ({incident_id})", {},
+                                                              "resolved by the incident, confirmed, closed")
+                                                        for _ in outage)])
 
 
-def _report(client: DeskClient, ids: list[str]) -> bool:
+def _report(client: DeskClient, ids: list[str], stories: list[Story]) -> bool:
     summary = Table(title="demo complaints")
     for column in ("complaint", "story", "status", "category", "priority", "owner", "reopened", "survey",
                    "workflow", "expected"):
         summary.add_column(column)
     all_closed = True
-    for cid, story in zip(ids, STORIES, strict=True):
+    for n, (cid, story) in enumerate(zip(ids, stories, strict=True)):
         view = client.wait_for(cid, "mgr-qian", awaiting=None, status="closed")
         execution = client.execution(cid)
         for _ in range(100):
@@ -141,7 +172,8 @@ def _report(client: DeskClient, ids: list[str]) -> bool:
             execution = client.execution(cid)
         survey = view.get("survey") or {}
         all_closed &= view["status"] == "closed" and execution["status"] == "SUCCEEDED"
-        console.print(timeline_table(view))
+        if n < len(STORIES) + 1:  # every story's timeline, and one of the outage's
+            console.print(timeline_table(view))
         summary.add_row(cid, story.title[:38], view["status"], view.get("category") or "", view.get("priority") or "",
                         view.get("owner_id") or "", str(view["reopen_count"]),
                         str(survey.get("score", survey.get("outcome", "-"))), execution["status"], story.expected)

@@ -21,7 +21,7 @@ from complaints.calendar import parse_duration
 from complaints.claims import claim
 from complaints.desk import Desk
 from complaints.errors import Conflict, Forbidden, VersionConflict
-from complaints.models import ResolutionOutcome, Stage, Status, TimelineEvent
+from complaints.models import Classification, Priority, ResolutionOutcome, Stage, Status, TimelineEvent
 from complaints.observability import logger
 from complaints.record import ComplaintRecord, Incident
 
@@ -84,6 +84,13 @@ def cluster(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent
                          detail={"incident_id": incident_id, "opened": opened})
 
 
+def many_affected(result: Classification) -> Classification:
+    """A complaint in an outage affects many users: at least high priority."""
+    if result.priority.rank > Priority.HIGH.rank:
+        return result.model_copy(update={"priority": Priority.HIGH})
+    return result
+
+
 def _add_member(desk: Desk, incident_id: str, complaint_id: str) -> None:
     for _ in range(_ATTEMPTS):
         incident = desk.repo.get_incident(incident_id)
@@ -104,6 +111,8 @@ def _link(desk: Desk, complaint_id: str, incident_id: str) -> None:
         if record.incident_id == incident_id:
             return
         record.incident_id = incident_id
+        if record.classification is not None:
+            record.classification = many_affected(record.classification)
         try:
             desk.repo.save(record, [TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
                                                   detail={"incident_id": incident_id, "opened": True})])

@@ -47,6 +47,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     linked = incidents.cluster(desk, record, result.category)
     if linked is not None:
         events.append(linked)
+        result = incidents.many_affected(result)
     if result.priority != record.priority:
         # Promises follow the priority; the ones already kept stay kept.
         kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from complaints import actions, incidents
+from complaints import actions, assignment, incidents
 from complaints.auth import Operator, authenticate
 from complaints.desk import desk
 from complaints.http import dispatch, make_resolver
@@ -19,6 +19,7 @@ from complaints.models import (
     ResolveRequest,
     ReviewRequest,
     Status,
+    TransferRequest,
 )
 from complaints.observability import lambda_handler, logger
 from complaints.record import Incident
@@ -48,8 +49,7 @@ def list_complaints(
 
 @app.get("/v1/complaints/<complaint_id>", summary="A complaint with its promises and timeline")
 def get_complaint(complaint_id: str) -> ComplaintView:
-    _operator()
-    return actions.view(desk(), complaint_id)
+    return actions.view(desk(), complaint_id, _operator())
 
 
 @app.post("/v1/complaints/<complaint_id>/accept", summary="The owner accepts the complaint")
@@ -70,6 +70,11 @@ def record_callback(complaint_id: str, request: CallbackRequest) -> ActionAnswer
 @app.post("/v1/complaints/<complaint_id>/assign", summary="A supervisor assigns an owner by hand")
 def assign(complaint_id: str, request: AssignRequest) -> ActionAnswer:
     return actions.assign_by_hand(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/transfer", summary="Transfer to another department or agent, with a reason")
+def transfer(complaint_id: str, request: TransferRequest) -> ActionAnswer:
+    return assignment.transfer(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/review", summary="A supervisor reviews a low survey score")

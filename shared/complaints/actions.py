@@ -37,9 +37,21 @@ from complaints.models import (
     SurveyRequest,
     TimelineEvent,
 )
+from complaints.observability import logger
 from complaints.record import ComplaintRecord
 from complaints.secrets import mask_phone, signing_key
 from complaints.steps import SURVEY_PURPOSE
+
+
+def authorize(operator: Operator, record: ComplaintRecord) -> None:
+    """An agent sees complaints of their departments and those they own; anything else is refused and logged."""
+    if operator.agent_id == record.owner_id or record.department in operator.departments:
+        return
+    if operator.role in ("manager", "admin") or (record.department is None and operator.role == "supervisor"):
+        return  # managers see every department; supervisors see complaints not yet routed
+    logger.warning("access refused", extra={"agent_id": operator.agent_id, "complaint_id": record.complaint_id,
+                                            "department": record.department})
+    raise Forbidden(f"complaint {record.complaint_id} belongs to {record.department}")
 
 
 def _require_owner_or_lead(record: ComplaintRecord, operator: Operator) -> None:
@@ -56,6 +68,7 @@ def _answer(record: ComplaintRecord, message: str) -> ActionAnswer:
 
 def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     record = desk.repo.get(complaint_id)
+    authorize(operator, record)
     if operator.agent_id != record.owner_id:
         raise Forbidden(f"complaint {complaint_id} is offered to its owner, not to {operator.agent_id}")
 
@@ -69,6 +82,7 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
 
 def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveRequest) -> ActionAnswer:
     record = desk.repo.get(complaint_id)
+    authorize(operator, record)
     _require_owner_or_lead(record, operator)
     now = clock.now()
 
@@ -87,8 +101,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
 
 def callback(desk: Desk, complaint_id: str, operator: Operator, request: CallbackRequest) -> ActionAnswer:
     record = desk.repo.get(complaint_id)
-    if record.department not in operator.departments and operator.agent_id != record.owner_id:
-        raise Forbidden(f"complaint {complaint_id} belongs to {record.department}")
+    authorize(operator, record)
     now = clock.now()
     detail = {"outcome": request.outcome.value, "attempt": record.callback_attempts + 1}
     if request.outcome is CallbackOutcome.UNREACHABLE:
@@ -115,19 +128,31 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
 
 
 def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: AssignRequest) -> ActionAnswer:
+    """A supervisor names the owner: of a complaint nobody could take, or instead of the one offered it."""
     record = desk.repo.get(complaint_id)
     if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
         raise Forbidden(f"only a supervisor of {record.department} may assign complaint {complaint_id}")
     agent = desk.policy.agent(request.agent_id)
     if agent is None or record.department not in agent.departments:
         raise Conflict(f"agent_id {request.agent_id!r} is not an agent of {record.department}")
-
-    def change(r: ComplaintRecord) -> None:
-        r.owner_id = agent.id
-
     event = TimelineEvent(at=clock.now(), type="assigned", actor=operator.agent_id,
                           detail={"owner": agent.id, "department": record.department, "by_hand": True})
-    record = claim(desk, record, Stage.ASSIGNMENT, event, {"owner_id": agent.id}, change)
+    previous = record.owner_id
+    if record.stage is Stage.ACCEPTANCE:
+        # Re-offer the waiting acceptance to another agent; the workflow keeps waiting.
+        record.owner_id, record.needs_supervisor = agent.id, False
+        record.previous_owners = [*record.previous_owners, previous] if previous else record.previous_owners
+        record = desk.repo.save(record, [event])
+        if previous:
+            desk.repo.adjust_load(previous, -1)
+        desk.tell_staff(agent.id, record, "assigned", due=desk.local_time(record.timer_due or clock.now()),
+                        category=record.classification.category if record.classification else "other",
+                        priority=record.priority.value)
+    else:
+        def change(r: ComplaintRecord) -> None:
+            r.owner_id, r.needs_supervisor = agent.id, False
+
+        record = claim(desk, record, Stage.ASSIGNMENT, event, {"owner_id": agent.id}, change)
     desk.repo.adjust_load(agent.id, +1)
     return _answer(record, f"assigned to {agent.id}")
 
@@ -183,8 +208,9 @@ def _summary(record: ComplaintRecord) -> dict[str, Any]:
     }
 
 
-def view(desk: Desk, complaint_id: str) -> ComplaintView:
+def view(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintView:
     record = desk.repo.get(complaint_id)
+    authorize(operator, record)
     return ComplaintView(
         **_summary(record),
         customer_name=record.customer.name,
@@ -202,6 +228,9 @@ def view(desk: Desk, complaint_id: str) -> ComplaintView:
         failure=record.failure,
         repeat_of=record.repeat_of,
         incident_id=record.incident_id,
+        transfer_count=record.transfer_count,
+        passing_around=record.passing_around,
+        previous_owners=record.previous_owners,
         timeline=desk.repo.timeline(complaint_id),
     )
 
@@ -210,9 +239,16 @@ def list_complaints(desk: Desk, operator: Operator, *, queue: str | None, owner:
                     status: Status | None, limit: int, next_token: str | None) -> ComplaintList:
     if queue and owner:
         raise BadRequest("filter by queue or by owner, not both")
+    lead = operator.role in ("supervisor", "manager", "admin")
     if queue:
+        if queue not in operator.departments:
+            logger.warning("access refused", extra={"agent_id": operator.agent_id, "queue": queue})
+            raise Forbidden(f"queue {queue} is not one of your departments")
         index, partition = "queue", f"Q#{queue}"
     else:
+        if owner and owner != operator.agent_id and not lead:
+            logger.warning("access refused", extra={"agent_id": operator.agent_id, "owner": owner})
+            raise Forbidden("only supervisors list other agents' work")
         index, partition = "owner", f"O#{owner or operator.agent_id}"
     try:
         start = json.loads(base64.urlsafe_b64decode(next_token)) if next_token else None

@@ -211,17 +211,46 @@ class ComplaintRepository:
             events.append(TimelineEvent.model_validate(fields))
         return events
 
-    def agent_loads(self, agent_ids: list[str]) -> dict[str, int]:
+    def take_capacity(self, agent_id: str, capacity: int) -> bool:
+        """Count one more open complaint for the agent unless that would pass their capacity.
+
+        The condition makes it exact under concurrency: of many assignments at
+        once, only as many succeed as the agent has room for.
+        """
+        try:
+            self.client.update_item(
+                TableName=self.table_name, Key=_item({"PK": f"AGENT#{agent_id}", "SK": "LOAD"}),
+                UpdateExpression="ADD open_count :one SET last_assigned_at = :now",
+                ConditionExpression="attribute_not_exists(open_count) OR open_count < :capacity",
+                ExpressionAttributeValues=_item({":one": 1, ":capacity": capacity, ":now": clock.iso(clock.now())}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def record_missed_acceptance(self, agent_id: str) -> None:
+        self.client.update_item(
+            TableName=self.table_name, Key=_item({"PK": f"AGENT#{agent_id}", "SK": "LOAD"}),
+            UpdateExpression="ADD open_count :minus, missed_acceptances :one",
+            ExpressionAttributeValues=_item({":minus": -1, ":one": 1}),
+        )
+
+    def agent_loads(self, agent_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Each agent's open count, last assignment time and missed acceptances."""
         if not agent_ids:
             return {}
         keys = [_item({"PK": f"AGENT#{agent}", "SK": "LOAD"}) for agent in agent_ids]
-        loads = dict.fromkeys(agent_ids, 0)
+        loads: dict[str, dict[str, Any]] = {a: {"open_count": 0, "last_assigned_at": "", "missed_acceptances": 0}
+                                            for a in agent_ids}
         request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
         while request:
             answer = self.client.batch_get_item(RequestItems=request)
             for item in answer["Responses"].get(self.table_name, []):
                 data = _from_item(item)
-                loads[data["PK"].removeprefix("AGENT#")] = int(data.get("open_count", 0))
+                loads[data["PK"].removeprefix("AGENT#")].update(
+                    {k: data[k] for k in ("open_count", "last_assigned_at", "missed_acceptances") if k in data})
             request = answer.get("UnprocessedKeys") or {}
         return loads
 

@@ -79,3 +79,7 @@ class PayloadTooLarge(ComplaintError):
 
 class UnsupportedMediaType(ComplaintError):
     status_code = 415
+
+
+class SupervisorRequired(ComplaintError):
+    """The complaint was passed around too often: a supervisor assigns it by hand."""

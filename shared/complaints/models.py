@@ -183,6 +183,12 @@ class AssignRequest(Strict):
     agent_id: str = Field(min_length=1, max_length=64)
 
 
+class TransferRequest(Strict):
+    reason: str = Field(min_length=2, max_length=500)
+    department: str | None = Field(default=None, max_length=64)
+    agent_id: str | None = Field(default=None, max_length=64)
+
+
 class ReviewRequest(Strict):
     cause: str = Field(min_length=2, max_length=500)
     action: str = Field(min_length=2, max_length=1000)
@@ -287,6 +293,9 @@ class ComplaintView(ComplaintSummary):
     failure: str | None = None
     repeat_of: str | None = None
     incident_id: str | None = None
+    transfer_count: int = 0
+    passing_around: bool = False
+    previous_owners: list[str] = []
     timeline: list[TimelineEvent] = []
 
 

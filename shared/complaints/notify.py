@@ -40,6 +40,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Incident {incident_id}: {count} complaints of {category} at {where}; complaint {complaint_id} is the "
               "latest. Resolve the incident to resolve them all.",
     },
+    "passing_around": {
+        "en": "Complaint {complaint_id} was transferred {transfers} times or sent back: assign it by hand.",
+    },
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
     "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},

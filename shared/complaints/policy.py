@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from fnmatch import fnmatch
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -11,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from complaints.calendar import WorkingCalendar, parse_duration
-from complaints.models import Priority, Stage
+from complaints.models import Channel, Priority, Stage
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 
@@ -45,6 +46,14 @@ class Agent(_Model):
     shift: str = "always"
     capacity: int = Field(ge=0)
     email: str | None = None
+    skills: list[str] = ["*"]
+    areas: list[str] = ["*"]
+    languages: list[str] = ["zh-CN", "en"]
+
+    def can_take(self, category: str, area: str | None, language: str) -> bool:
+        return (any(fnmatch(category, pattern) for pattern in self.skills)
+                and (area is None or any(fnmatch(area, pattern) for pattern in self.areas))
+                and language in self.languages)
 
     @field_validator("shift")
     @classmethod
@@ -58,7 +67,8 @@ class Agent(_Model):
     def on_duty(self, local: datetime) -> bool:
         if self.shift == "always":
             return True
-        start, _, end = (time.fromisoformat(part) for part in self.shift.partition("-"))
+        start_text, _, end_text = self.shift.partition("-")
+        start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
         now = local.time()
         return start <= now < end if start < end else (now >= start or now < end)
 
@@ -68,6 +78,29 @@ class Category(_Model):
     strong: list[str] = []
     phrases: list[str] = []
     weak: list[str] = []
+
+
+class RoutingRule(_Model):
+    department: str
+    category: str = "*"
+    areas: list[str] = ["*"]
+    priority: list[Priority] | None = None
+    channels: list[Channel] | None = None
+
+    def matches(self, category: str, area: str | None, priority: Priority, channel: Channel) -> bool:
+        return (fnmatch(category, self.category)
+                and any(fnmatch(area or "", pattern) for pattern in self.areas)
+                and (self.priority is None or priority in self.priority)
+                and (self.channels is None or channel in self.channels))
+
+
+class Transfers(_Model):
+    max: int = Field(ge=0)
+
+
+class Escalation(_Model):
+    ladder: list[Literal["owner", "supervisor", "manager"]] = Field(min_length=1)
+    sensitive_start: int = Field(ge=0)
 
 
 class Negations(_Model):
@@ -131,6 +164,9 @@ class Policy(_Model):
     promises: dict[Priority, dict[str, str]]
     stage_limits: dict[Stage, str | dict[str, str]]
     escalation_interval: str
+    escalation: Escalation
+    routing: list[RoutingRule] = []
+    transfers: Transfers
     survey: dict[Literal["low_score_below"], int]
 
     @model_validator(mode="after")
@@ -164,6 +200,9 @@ class Policy(_Model):
         for named in (self.triage.department, self.clusters.department):
             if named not in departments:
                 raise ValueError(f"triage or clusters name unknown department {named!r}")
+        for rule in self.routing:
+            if rule.department not in departments:
+                raise ValueError(f"routing rule names unknown department {rule.department!r}")
         unknown_categories = set(self.clusters.categories) - set(self.categories)
         if unknown_categories:
             raise ValueError(f"clusters name unknown categories {sorted(unknown_categories)}")
@@ -173,6 +212,13 @@ class Policy(_Model):
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(self.country, self.timezone,
                                self.working_hours.start, self.working_hours.end)
+
+    def route(self, category: str, area: str | None, priority: Priority, channel: Channel) -> str:
+        """The department that takes a complaint: the first matching rule, else the category's own."""
+        for rule in self.routing:
+            if rule.matches(category, area, priority, channel):
+                return rule.department
+        return self.categories[category].department
 
     def department(self, department_id: str) -> Department:
         for department in self.departments:

@@ -57,6 +57,10 @@ class ComplaintRecord(BaseModel):
     timer_level: int = 0
     timer_due: datetime | None = None
     repeat_of: str | None = None
+    transfer_count: int = 0
+    departments_left: list[str] = []
+    passing_around: bool = False
+    needs_supervisor: bool = False
     incident_id: str | None = None
     incident_resolution: dict[str, str] | None = None
 

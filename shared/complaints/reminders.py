@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from complaints import clock
+from complaints import assignment, clock
 from complaints.desk import Desk
 from complaints.errors import VersionConflict
 from complaints.models import Stage, TimelineEvent
@@ -19,7 +19,6 @@ from complaints.observability import logger
 from complaints.record import ComplaintRecord
 
 SURVEY_TIMED_OUT = "Complaint.SurveyTimedOut"
-_LADDER_TOP = 2  # 0: owner and supervisor told, 1: manager told, then silence
 
 
 @dataclass
@@ -27,6 +26,7 @@ class SweepResult:
     due: int = 0
     escalated: int = 0
     timed_out: int = 0
+    handed_over: int = 0
     skipped: int = 0
     complaints: list[str] = field(default_factory=list)
 
@@ -40,6 +40,9 @@ def sweep(desk: Desk) -> SweepResult:
             if record.timer_stage is Stage.SURVEY:
                 _survey_timed_out(desk, record)
                 result.timed_out += 1
+            elif record.timer_stage is Stage.ACCEPTANCE and record.owner_id:
+                assignment.hand_over_unaccepted(desk, record)
+                result.handed_over += 1
             else:
                 _escalate(desk, record)
                 result.escalated += 1
@@ -63,21 +66,30 @@ def _survey_timed_out(desk: Desk, record: ComplaintRecord) -> None:
         desk.workflow.fail(token, SURVEY_TIMED_OUT, "the customer did not answer the survey in time")
 
 
-def _escalate(desk: Desk, record: ComplaintRecord) -> None:
-    assert record.timer_stage is not None and record.timer_due is not None
-    level = record.timer_level
+def _recipient(desk: Desk, record: ComplaintRecord, rung: str) -> str | None:
     department = desk.policy.department(record.department) if record.department else None
-    if level == 0:
-        recipients = [r for r in (record.owner_id, department.supervisor if department else None) if r]
-    else:
-        recipients = [department.manager] if department else []
+    if rung == "owner" and record.owner_id:
+        return record.owner_id
+    if rung == "manager" and department:
+        return department.manager
+    return department.supervisor if department else None
+
+
+def _escalate(desk: Desk, record: ComplaintRecord) -> None:
+    """One rung of the policy's ladder per interval; sensitive complaints start higher."""
+    assert record.timer_stage is not None and record.timer_due is not None
+    ladder = desk.policy.escalation.ladder
+    level = record.timer_level
+    rung = min(level + (desk.policy.escalation.sensitive_start if record.sensitive else 0), len(ladder) - 1)
+    recipient = _recipient(desk, record, ladder[rung])
+    recipients = [recipient] if recipient else []
     stage, due = record.timer_stage, record.timer_due
-    if level + 1 < _LADDER_TOP:
+    if rung + 1 < len(ladder):
         record.set_timer(stage, desk.policy.calendar.add(due, desk.policy.escalation_interval), level + 1)
     else:
         record.set_timer(None, None)
     desk.repo.save(record, [TimelineEvent(at=clock.now(), type="escalated", actor="system",
-                                          detail={"stage": stage.value, "level": level,
+                                          detail={"stage": stage.value, "level": level, "rung": ladder[rung],
                                                   "to": ",".join(recipients)})])
     for recipient in recipients:
         desk.tell_staff(recipient, record, "overdue", stage=stage.value, due=desk.local_time(due),

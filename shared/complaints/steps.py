@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaints import clock, incidents, sla, tokens
+from complaints import assignment, clock, incidents, sla, tokens
 from complaints.desk import Desk
-from complaints.errors import NoAgentAvailable, VersionConflict
+from complaints.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
 from complaints.models import STATUS_WHILE_AWAITING, PromiseState, Stage, Status, TimelineEvent
 from complaints.observability import logger
-from complaints.policy import Agent
 from complaints.record import ComplaintRecord
 from complaints.secrets import signing_key
 
@@ -53,6 +52,10 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
         kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}
         fresh = sla.promises_for(result.priority, record.received_at, desk.policy)
         record.promises = [kept.get(p.kind, p) for p in fresh]
+    if not result.needs_triage:
+        area = record.location.area if record.location else None
+        result = result.model_copy(update={"department": desk.policy.route(
+            result.category, area, result.priority, record.channel)})
     record.classification = result
     record.department = result.department
     desk.repo.save(record, [TimelineEvent(
@@ -65,33 +68,25 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     return _routing(record)
 
 
-def _least_loaded(desk: Desk, department: str, exclude: set[str]) -> Agent | None:
-    local = clock.now().astimezone(desk.policy.calendar.zone)
-    candidates = [a for a in desk.policy.agents
-                  if department in a.departments and a.role == "agent" and a.id not in exclude
-                  and a.on_duty(local)]
-    loads = desk.repo.agent_loads([a.id for a in candidates])
-    available = [a for a in candidates if loads[a.id] < a.capacity]
-    if not available:
-        return None
-    # Least open work first; the policy's order breaks ties.
-    return min(available, key=lambda a: loads[a.id])
-
-
 def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     record = desk.repo.get(complaint_id)
+    if record.needs_supervisor:
+        raise SupervisorRequired(f"complaint {complaint_id} was passed around; a supervisor assigns it")
     if record.owner_id is not None:
         return _routing(record)
     assert record.department is not None, "classification sets the department"
-    agent = _least_loaded(desk, record.department, exclude=set(record.previous_owners))
+    agent = assignment.pick_owner(desk, record)
     if agent is None:
         desk.repo.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
                                               detail={"department": record.department})])
         raise NoAgentAvailable(f"no agent of {record.department} can take complaint {complaint_id}")
     record.owner_id = agent.id
-    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
-                                          detail={"owner": agent.id, "department": record.department})])
-    desk.repo.adjust_load(agent.id, +1)
+    try:
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
+                                              detail={"owner": agent.id, "department": record.department})])
+    except VersionConflict:
+        desk.repo.adjust_load(agent.id, -1)  # give the capacity back; the retry assigns again
+        raise
     return _routing(record)
 
 

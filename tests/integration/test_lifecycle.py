@@ -187,15 +187,39 @@ def test_execution_history_carries_no_customer_data(stack: LocalStack, client: D
     assert cid in text
 
 
-def test_overdue_acceptance_escalates_once_per_level(stack: LocalStack, client: DeskClient,
-                                                     complaint_body: dict[str, Any]) -> None:
+def test_an_owner_who_does_not_accept_in_time_loses_it_to_the_next_agent(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    client.wait_for(cid, "mgr-qian", awaiting="acceptance")
+    first = client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"]
     client.advance_clock(3 * 3600)
     client.tick()
-    client.tick()  # an overlapping or repeated sweep sends nothing twice
+    client.tick()  # an overlapping or repeated sweep hands over once
+    view = client.wait_for(cid, "mgr-qian", awaiting="acceptance")
+    assert view["owner_id"] not in (None, first) and view["previous_owners"] == [first]
+    missed = [e for e in view["timeline"] if e["type"] == "acceptance_missed"]
+    assert len(missed) == 1 and missed[0]["detail"]["owner"] == first
+    loads = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName=stack.physical["ComplaintsTable"], Key={"PK": {"S": f"AGENT#{first}"}, "SK": {"S": "LOAD"}})
+    assert int(loads["Item"]["missed_acceptances"]["N"]) >= 1
+
+
+def test_an_overdue_resolution_climbs_the_escalation_ladder_once_per_rung(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    cid = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.act(cid, "accept", owner)
+    client.wait_for(cid, owner, awaiting="resolution")
+    client.advance_clock(12 * 24 * 3600)  # past the 7-working-day solution promise
+    client.tick()
+    client.tick()
+    client.advance_clock(2 * 3600)
+    client.tick()
+    client.advance_clock(2 * 3600)
+    client.tick()
+    client.advance_clock(2 * 3600)
+    client.tick()  # the ladder has three rungs; nothing more is sent
     view = client.show(cid, "mgr-qian")
-    escalations = [e for e in view["timeline"] if e["type"] == "escalated"]
-    assert len(escalations) == 1 and escalations[0]["detail"]["level"] == 0
-    overdue = [m for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "overdue"]
-    assert sorted(m["to"] for m in overdue) == sorted([view["owner_id"], "sup-sun"])
+    rungs = [e["detail"]["rung"] for e in view["timeline"] if e["type"] == "escalated"]
+    assert rungs == ["owner", "supervisor", "manager"]
+    told = [m["to"] for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "overdue"]
+    assert told == [owner, "sup-sun", "mgr-qian"]

@@ -371,6 +371,42 @@ class ComplaintRepository:
             raise
         return incident
 
+    # ----------------------------------------------------------- staff digests
+    def queue_digest(self, agent_id: str, complaint_id: str, text: str, due: datetime) -> None:
+        """Keep a line for the agent's next digest; the first line sets when it is sent."""
+        now = clock.iso(clock.now())
+        self.client.put_item(TableName=self.table_name, Item=_item({
+            "PK": f"DIGEST#{agent_id}", "SK": f"L#{now}#{uuid.uuid4().hex[:8]}",
+            "complaint_id": complaint_id, "text": text}))
+        try:
+            self.client.put_item(
+                TableName=self.table_name, ConditionExpression="attribute_not_exists(PK)",
+                Item=_item({"PK": f"DIGEST#{agent_id}", "SK": "A", "agent_id": agent_id,
+                            "TPK": "TD#0", "TSK": f"{clock.iso(due)}#{agent_id}"}))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def due_digests(self, now: datetime) -> list[str]:
+        return [str(_from_item(item)["agent_id"]) for item in self._query(
+            IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
+            ExpressionAttributeValues=_item({":pk": "TD#0", ":now": f"{clock.iso(now)}#~"}))]
+
+    def take_digest(self, agent_id: str) -> list[str]:
+        """Claim the agent's due digest (one sweep wins) and return its lines, oldest first."""
+        try:
+            self.client.delete_item(TableName=self.table_name, Key=_item({"PK": f"DIGEST#{agent_id}", "SK": "A"}),
+                                    ConditionExpression="attribute_exists(PK)")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return []
+            raise
+        lines = list(self._query(KeyConditionExpression="PK = :pk AND begins_with(SK, :l)",
+                                 ExpressionAttributeValues=_item({":pk": f"DIGEST#{agent_id}", ":l": "L#"})))
+        for item in lines:
+            self.client.delete_item(TableName=self.table_name, Key={"PK": item["PK"], "SK": item["SK"]})
+        return [str(_from_item(item)["text"]) for item in lines]
+
     def due_timers(self, now: datetime) -> Iterator[ComplaintRecord]:
         """Every complaint whose timer is due, shard by shard: cost grows with due items only."""
         upper = f"{clock.iso(now)}#~"

@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, lru_cache
 
+from complaints import clock
 from complaints.classify import Classifier, keyword_classifier
 from complaints.comprehend import ComprehendClassifier
 from complaints.dal import ComplaintRepository
+from complaints.models import Priority
 from complaints.notify import Message, Notifier, make_notifier
 from complaints.policy import Policy, load_policy
 from complaints.record import ComplaintRecord
 from complaints.settings import Settings, get_settings
 from complaints.workflow import Workflow
+
+URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "failed", "passing_around"})
 
 
 @dataclass
@@ -29,9 +33,23 @@ class Desk:
                                    record.language, dict(params)))
 
     def tell_staff(self, agent_id: str, record: ComplaintRecord, template: str, **params: object) -> None:
+        """Urgent news goes at once; the rest waits for the person's next digest."""
         agent = self.policy.agent(agent_id)
-        self.notifier.send(Message(template, record.complaint_id, False, agent_id, "en",
-                                   dict(params), agent.email if agent else None))
+        message = Message(template, record.complaint_id, False, agent_id, "en", dict(params),
+                          agent.email if agent else None)
+        urgent = (template in URGENT_TEMPLATES or record.sensitive
+                  or (record.classification is not None and record.classification.priority is Priority.URGENT))
+        if urgent:
+            self.notifier.send(message)
+            return
+        due = self.policy.calendar.add(clock.now(), self.policy.notifications.digest_interval)
+        self.repo.queue_digest(agent_id, record.complaint_id, message.render(), due)
+
+    def send_digest(self, agent_id: str, lines: list[str]) -> None:
+        agent = self.policy.agent(agent_id)
+        self.notifier.send(Message("digest", "digest", False, agent_id, "en",
+                                   {"count": len(lines), "lines": "\n".join(f"- {line}" for line in lines)},
+                                   agent.email if agent else None))
 
     @cached_property
     def classifier(self) -> Classifier:

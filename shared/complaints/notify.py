@@ -43,6 +43,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "passing_around": {
         "en": "Complaint {complaint_id} was transferred {transfers} times or sent back: assign it by hand.",
     },
+    "digest": {"en": "{count} updates on your complaints:\n{lines}"},
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
     "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},

@@ -103,6 +103,15 @@ class Escalation(_Model):
     sensitive_start: int = Field(ge=0)
 
 
+class Notifications(_Model):
+    digest_interval: str
+
+    @field_validator("digest_interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        return _check_duration(value)
+
+
 class Negations(_Model):
     before: list[str]
     after: list[str]
@@ -167,6 +176,7 @@ class Policy(_Model):
     escalation: Escalation
     routing: list[RoutingRule] = []
     transfers: Transfers
+    notifications: Notifications
     survey: dict[Literal["low_score_below"], int]
 
     @model_validator(mode="after")

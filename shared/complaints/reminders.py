@@ -27,6 +27,7 @@ class SweepResult:
     escalated: int = 0
     timed_out: int = 0
     handed_over: int = 0
+    digests: int = 0
     skipped: int = 0
     complaints: list[str] = field(default_factory=list)
 
@@ -50,7 +51,12 @@ def sweep(desk: Desk) -> SweepResult:
         except VersionConflict:
             # Someone acted on the complaint meanwhile; the next sweep sees the new state.
             result.skipped += 1
-    logger.info("reminders sweep", extra={"due": result.due, "escalated": result.escalated,
+    for agent_id in desk.repo.due_digests(now):
+        lines = desk.repo.take_digest(agent_id)
+        if lines:
+            desk.send_digest(agent_id, lines)
+            result.digests += 1
+    logger.info("reminders sweep", extra={"due": result.due, "digests": result.digests, "escalated": result.escalated,
                                           "timed_out": result.timed_out, "skipped": result.skipped})
     return result
 

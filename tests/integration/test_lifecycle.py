@@ -217,9 +217,38 @@ def test_an_overdue_resolution_climbs_the_escalation_ladder_once_per_rung(
     client.advance_clock(2 * 3600)
     client.tick()
     client.advance_clock(2 * 3600)
-    client.tick()  # the ladder has three rungs; nothing more is sent
+    client.tick()  # the ladder has three rungs; nothing more is escalated, the last digest goes out
     view = client.show(cid, "mgr-qian")
     rungs = [e["detail"]["rung"] for e in view["timeline"] if e["type"] == "escalated"]
     assert rungs == ["owner", "supervisor", "manager"]
-    told = [m["to"] for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "overdue"]
+    # Overdue reminders of a normal complaint reach each person in their digest, once.
+    told = [m["to"] for m in stack.outbox() if m["template"] == "digest" and f"Complaint {cid} is overdue" in m["text"]]
     assert told == [owner, "sup-sun", "mgr-qian"]
+
+
+def test_staff_messages_are_grouped_into_digests_except_urgent_ones(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    ids = []
+    for n in range(2):
+        body = dict(complaint_body, external_id=f"{complaint_body['external_id']}-d{n}")
+        ids.append(client.submit("demo-portal", body)["complaint_id"])
+    owners = {client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"] for cid in ids}
+    # New assignments are urgent: each owner was told at once.
+    assigned = [m for m in stack.outbox() if m["template"] == "assigned" and m["complaint_id"] in ids]
+    assert len(assigned) == 2
+    for cid in ids:
+        owner = client.show(cid, "mgr-qian")["owner_id"]
+        client.act(cid, "accept", owner)
+        client.wait_for(cid, owner, awaiting="resolution")
+        client.act(cid, "resolve", owner, RESOLUTION)
+        client.wait_for(cid, owner, awaiting="confirmation")
+        client.act(cid, "callbacks", owner, {"outcome": "not_fixed"})  # "reopened" is not urgent
+        client.wait_for(cid, owner, awaiting="resolution")
+    before = [m for m in stack.outbox() if m["template"] in ("reopened", "digest") and any(c in m["text"] for c in ids)]
+    assert before == []
+    client.advance_clock(20 * 60)
+    client.tick()
+    client.tick()
+    digests = [m for m in stack.outbox() if m["template"] == "digest" and any(c in m["text"] for c in ids)]
+    assert sorted(m["to"] for m in digests) == sorted(owners)
+    assert sum(m["text"].count("was reopened") for m in digests) == 2

@@ -47,12 +47,12 @@ STORIES = [
         "text": "没有订购任何增值业务却被乱扣费30元，要求退费，否则我要向工信部投诉并找媒体曝光。",
         "location": {"area": "dongcheng"},
     }, "closed, rated 4, reviewed"),
-    Story("Rude agent, acceptance overdue, survey unanswered", {
+    Story("Rude agent; first owner never accepted, handed over; survey unanswered", {
         "channel": "web", "external_id": "WEB-4471", "service": "service",
         "language": "en",
         "customer": {"name": "Chen Jie", "phone": "13700003333"},
         "text": "The hall agent was rude and hung up on me when I asked about my bill.",
-    }, "escalated, closed, no survey answer"),
+    }, "handed over, closed, no survey answer"),
 ]
 
 
@@ -138,9 +138,11 @@ def run_demo(stack: LocalStack) -> bool:
         client.wait_for(cid, "mgr-qian", awaiting="survey")
         client.answer_survey(_survey_token(stack, cid), 9 if n % 2 else 10)
 
-    owner = str(client.wait_for(rude, "mgr-qian", awaiting="acceptance")["owner_id"])
+    first = str(client.wait_for(rude, "mgr-qian", awaiting="acceptance")["owner_id"])
     client.advance_clock(3 * HOUR)
     console.print(f"clock moved 3 hours; the reminders sweep: {client.tick()}")
+    owner = str(client.wait_for(rude, "mgr-qian", awaiting="acceptance")["owner_id"])
+    console.print(f"{first} did not accept in time; the complaint passed to {owner}")
     client.act(rude, "accept", owner)
     client.wait_for(rude, owner, awaiting="resolution")
     client.act(rude, "resolve", owner, {"outcome": "resolved", "root_cause": "agent conduct",

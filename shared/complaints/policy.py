@@ -6,10 +6,10 @@ from datetime import datetime, time
 from fnmatch import fnmatch
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from complaints.calendar import WorkingCalendar, parse_duration
 from complaints.models import Channel, Priority, Stage
@@ -24,6 +24,9 @@ class _Model(BaseModel):
 def _check_duration(value: str) -> str:
     parse_duration(value)
     return value
+
+
+Duration = Annotated[str, AfterValidator(_check_duration)]
 
 
 class WorkingHours(_Model):
@@ -104,12 +107,7 @@ class Escalation(_Model):
 
 
 class Notifications(_Model):
-    digest_interval: str
-
-    @field_validator("digest_interval")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        return _check_duration(value)
+    digest_interval: Duration
 
 
 class Negations(_Model):
@@ -125,24 +123,14 @@ class Triage(_Model):
 
 
 class RepeatRule(_Model):
-    window: str
-
-    @field_validator("window")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        return _check_duration(value)
+    window: Duration
 
 
 class ClusterRule(_Model):
     categories: list[str]
     threshold: int = Field(ge=2)
-    window: str
+    window: Duration
     department: str
-
-    @field_validator("window")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        return _check_duration(value)
 
 
 class Portal(_Model):

@@ -19,12 +19,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str) -> Iterator[LocalStack]:
     config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False,
-                         data_dir=Path(tmp_path_factory.mktemp("local")), log_level="WARNING")
+                         data_dir=Path(tmp_path_factory.mktemp("local")), log_level=log_level)
     with LocalStack(config) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    yield from local_stack(tmp_path_factory, "WARNING")
 
 
 @pytest.fixture(scope="module")

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.cli.client import DeskClient
-from infra.local.stack import LocalStack, StackConfig
-from tests.integration.conftest import _free_port
+from infra.local.stack import LocalStack
+from tests.integration.conftest import local_stack
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def verbose_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False,
-                         data_dir=Path(tmp_path_factory.mktemp("local")), log_level="DEBUG")
-    with LocalStack(config) as running:
-        yield running
+    yield from local_stack(tmp_path_factory, "DEBUG")
 
 
 def test_logs_of_a_full_lifecycle_hold_no_personal_data(verbose_stack: LocalStack, complaint_body: dict[str, Any],

@@ -8,6 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from complaints import actions, assignment, incidents
 from complaints.auth import Operator, authenticate
 from complaints.desk import desk
+from complaints.errors import Forbidden
 from complaints.http import dispatch, make_resolver
 from complaints.models import (
     ActionAnswer,
@@ -22,6 +23,7 @@ from complaints.models import (
     TransferRequest,
 )
 from complaints.observability import lambda_handler, logger
+from complaints.policy import Agent, AgentUpdate
 from complaints.record import Incident
 
 app = make_resolver()
@@ -93,6 +95,26 @@ def resolve_incident(incident_id: str, request: IncidentResolveRequest) -> Incid
     operator = _operator()
     return incidents.resolve_incident(desk(), incident_id, operator.agent_id, operator.departments,
                                       request.root_cause, request.actions)
+
+
+def _manager() -> Operator:
+    operator = _operator()
+    if operator.role not in ("manager", "admin"):
+        logger.warning("access refused", extra={"agent_id": operator.agent_id, "area": "admin"})
+        raise Forbidden("only managers and admins change the roster")
+    return operator
+
+
+@app.get("/v1/admin/agents", summary="The roster: every agent with departments, skills, areas, shift and capacity")
+def list_agents() -> list[Agent]:
+    _operator()
+    return desk().policy.agents
+
+
+@app.put("/v1/admin/agents/<agent_id>", summary="Add or change an agent (managers)")
+def put_agent(agent_id: str, request: AgentUpdate) -> Agent:
+    _manager()
+    return desk().staff.put_agent(Agent(id=agent_id, **request.model_dump()))
 
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from infra.cli.client import LOCAL_API, LOCAL_AWS, LOCAL_STACK, ApiError, DeskClient
 from infra.cli.render import complaints_table, console, history_table, show_complaint
@@ -164,6 +165,34 @@ def classify(text: str,
         print(result.model_dump_json(indent=2))
     else:
         console.print(result.model_dump())
+
+
+@app.command()
+def agents() -> None:
+    """The roster: departments, skills, areas, shift and capacity of every agent."""
+    roster = _client()._call("GET", "/v1/admin/agents", agent=_agent())
+    table = Table(title="agents")
+    for column in ("id", "name", "role", "departments", "skills", "areas", "shift", "capacity"):
+        table.add_column(column)
+    for a in roster:
+        table.add_row(a["id"], a["name"], a["role"], ",".join(a["departments"]), ",".join(a["skills"]),
+                      ",".join(a["areas"]), a["shift"], str(a["capacity"]))
+    console.print(table)
+
+
+@app.command(name="agent-set")
+def agent_set(agent_id: str,
+              name: Annotated[str, typer.Option()],
+              departments: Annotated[str, typer.Option(help="comma-separated department ids")],
+              capacity: Annotated[int, typer.Option(min=0)],
+              role: Annotated[str, typer.Option()] = "agent",
+              shift: Annotated[str, typer.Option(help="always or HH:MM-HH:MM")] = "always",
+              skills: Annotated[str, typer.Option(help="comma-separated category patterns")] = "*",
+              areas: Annotated[str, typer.Option(help="comma-separated area patterns")] = "*") -> None:
+    """Add or change an agent (managers)."""
+    body = {"name": name, "role": role, "departments": departments.split(","), "capacity": capacity,
+            "shift": shift, "skills": skills.split(","), "areas": areas.split(",")}
+    _run(lambda: _client()._call("PUT", f"/v1/admin/agents/{agent_id}", agent=_agent(), json=body))
 
 
 @app.command()

@@ -371,6 +371,30 @@ class ComplaintRepository:
             raise
         return incident
 
+    # ----------------------------------------------------------- staff roster
+    def staff_items(self) -> list[dict[str, Any]]:
+        rows = []
+        for item in self._query(KeyConditionExpression="PK = :pk",
+                                ExpressionAttributeValues=_item({":pk": "STAFF"}), ConsistentRead=True):
+            data = _from_item(item)
+            rows.append({"kind": data["kind"], "id": data["id"], "data": data["data"]})
+        return rows
+
+    def put_staff(self, kind: str, staff_id: str, data: dict[str, Any], *, create_only: bool) -> None:
+        put: dict[str, Any] = {"TableName": self.table_name, "Item": _item(
+            {"PK": "STAFF", "SK": f"{kind.upper()}#{staff_id}", "kind": kind, "id": staff_id, "data": data})}
+        if create_only:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        try:
+            self.client.put_item(**put)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def delete_staff(self, kind: str, staff_id: str) -> None:
+        key = _item({"PK": "STAFF", "SK": f"{kind.upper()}#{staff_id}"})
+        self.client.delete_item(TableName=self.table_name, Key=key)
+
     # ----------------------------------------------------------- staff digests
     def queue_digest(self, agent_id: str, complaint_id: str, text: str, due: datetime) -> None:
         """Keep a line for the agent's next digest; the first line sets when it is sent."""

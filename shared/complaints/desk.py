@@ -15,6 +15,7 @@ from complaints.notify import Message, Notifier, make_notifier
 from complaints.policy import Policy, load_policy
 from complaints.record import ComplaintRecord
 from complaints.settings import Settings, get_settings
+from complaints.staff import StaffDirectory
 from complaints.workflow import Workflow
 
 URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "failed", "passing_around"})
@@ -23,10 +24,19 @@ URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened",
 @dataclass
 class Desk:
     settings: Settings
-    policy: Policy
+    base_policy: Policy
     repo: ComplaintRepository
     workflow: Workflow
     notifier: Notifier
+
+    @cached_property
+    def staff(self) -> StaffDirectory:
+        return StaffDirectory(self.repo, self.base_policy)
+
+    @property
+    def policy(self) -> Policy:
+        """The policy file with the departments and agents as they stand in the table."""
+        return self.staff.effective()
 
     def tell_customer(self, record: ComplaintRecord, template: str, **params: object) -> None:
         self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone,
@@ -53,7 +63,7 @@ class Desk:
 
     @cached_property
     def classifier(self) -> Classifier:
-        keywords = keyword_classifier(self.policy)
+        keywords = keyword_classifier(self.base_policy)
         if self.settings.classifier == "comprehend":
             if not self.settings.comprehend_endpoint_arn:
                 raise ValueError("COMPREHEND_ENDPOINT_ARN must be set when CLASSIFIER=comprehend")
@@ -70,7 +80,7 @@ def desk() -> Desk:
     settings = get_settings()
     return Desk(
         settings=settings,
-        policy=load_policy(settings.policy_profile),
+        base_policy=load_policy(settings.policy_profile),
         repo=ComplaintRepository(settings.table_name, settings.timer_shards),
         workflow=Workflow(settings.state_machine_arn),
         notifier=make_notifier(settings.notify_adapter, settings.outbox_path, settings.sender_email),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from complaints.calendar import WorkingCalendar, parse_duration
 from complaints.models import Channel, Priority, Stage
@@ -26,7 +26,19 @@ def _check_duration(value: str) -> str:
     return value
 
 
+def _check_shift(value: str) -> str:
+    if value != "always":
+        start, _, end = value.partition("-")
+        try:
+            time.fromisoformat(start)
+            time.fromisoformat(end)
+        except ValueError as exc:
+            raise ValueError(f"shift {value!r} is not 'always' or like 08:00-20:00") from exc
+    return value
+
+
 Duration = Annotated[str, AfterValidator(_check_duration)]
+Shift = Annotated[str, AfterValidator(_check_shift)]
 
 
 class WorkingHours(_Model):
@@ -46,7 +58,7 @@ class Agent(_Model):
     name: str
     role: Literal["agent", "supervisor", "manager", "admin"]
     departments: list[str] = Field(min_length=1)
-    shift: str = "always"
+    shift: Shift = "always"
     capacity: int = Field(ge=0)
     email: str | None = None
     skills: list[str] = ["*"]
@@ -58,15 +70,6 @@ class Agent(_Model):
                 and (area is None or any(fnmatch(area, pattern) for pattern in self.areas))
                 and language in self.languages)
 
-    @field_validator("shift")
-    @classmethod
-    def _shift(cls, value: str) -> str:
-        if value != "always":
-            start, _, end = value.partition("-")
-            time.fromisoformat(start)
-            time.fromisoformat(end)
-        return value
-
     def on_duty(self, local: datetime) -> bool:
         if self.shift == "always":
             return True
@@ -74,6 +77,20 @@ class Agent(_Model):
         start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
         now = local.time()
         return start <= now < end if start < end else (now >= start or now < end)
+
+
+class AgentUpdate(_Model):
+    """An agent as the admin endpoint takes it (the id is in the path)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["agent", "supervisor", "manager", "admin"] = "agent"
+    departments: list[str] = Field(min_length=1)
+    shift: Shift = "always"
+    capacity: int = Field(ge=0, le=1000)
+    email: str | None = Field(default=None, max_length=200)
+    skills: list[str] = ["*"]
+    areas: list[str] = ["*"]
+    languages: list[str] = ["zh-CN", "en"]
 
 
 class Category(_Model):

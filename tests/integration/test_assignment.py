@@ -48,13 +48,19 @@ def three_departments() -> Policy:
     return Policy.model_validate(raw)
 
 
+def _use(policy: Policy) -> None:
+    """Run the desk with this policy file and its roster loaded into the table."""
+    current = desk_module.desk()
+    current.base_policy = current.staff.base = policy
+    current.staff.seed(policy, replace=True)
+
+
 @pytest.fixture
 def policy(stack: LocalStack) -> Any:
-    current = desk_module.desk()
-    original = current.policy
-    current.policy = three_departments()
-    yield current.policy
-    current.policy = original
+    original = desk_module.desk().base_policy
+    _use(three_departments())
+    yield desk_module.desk().policy
+    _use(original)
 
 
 def _record(n: int, category: str, department: str, area: str | None = None) -> ComplaintRecord:
@@ -163,3 +169,27 @@ def test_an_agent_of_another_department_is_refused(client: DeskClient, complaint
             call()
         assert refused.value.status == 403
     assert client.show(cid, owner)["complaint_id"] == cid
+
+
+def test_managers_change_the_roster_and_assignment_follows(stack: LocalStack, client: DeskClient,
+                                                          complaint_body: dict[str, Any]) -> None:
+    roster = {a["id"]: a for a in client._call("GET", "/v1/admin/agents", agent="mgr-qian")}
+    assert {"a-wu", "sup-zhao"} <= set(roster)
+    agent = {"name": "Gao Yan", "departments": ["billing"], "capacity": 5}
+    with pytest.raises(ApiError) as refused:
+        client._call("PUT", "/v1/admin/agents/a-gao", agent="a-wu", json=agent)
+    assert refused.value.status == 403
+    with pytest.raises(ApiError) as unknown:
+        client._call("PUT", "/v1/admin/agents/a-gao", agent="mgr-qian", json=dict(agent, departments=["nowhere"]))
+    assert unknown.value.status == 400 and "nowhere" in unknown.value.body["message"]
+    # A new billing agent joins and Wu Fang's capacity drops to nothing: billing work goes to the new agent.
+    client._call("PUT", "/v1/admin/agents/a-gao", agent="mgr-qian", json=agent)
+    wu = {k: v for k, v in roster["a-wu"].items() if k != "id"}
+    client._call("PUT", "/v1/admin/agents/a-wu", agent="mgr-qian", json=dict(wu, capacity=0))
+    try:
+        body = dict(complaint_body, service="billing", text="没有订购任何业务却被乱扣费，要求退费", location=None)
+        cid = client.submit("demo-portal", body)["complaint_id"]
+        assert client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"] == "a-gao"
+        assert client.show(cid, "a-gao")["department"] == "billing"
+    finally:
+        client._call("PUT", "/v1/admin/agents/a-wu", agent="mgr-qian", json=wu)

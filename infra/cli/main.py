@@ -129,16 +129,24 @@ def survey(token: str, score: Annotated[int, typer.Option(min=1, max=10)],
     _run(lambda: _client().answer_survey(token, score, comment))
 
 
-@app.command()
-def clock(advance: Annotated[str | None, typer.Argument(help="e.g. 90m, 2h, 3d (local stack only)")] = None) -> None:
-    """Show the local stack's clock, or move it forward."""
-    seconds = 0.0
-    if advance:
-        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-        if advance[-1] not in units or not advance[:-1].isdigit():
-            raise typer.BadParameter("use a whole number with s, m, h or d, e.g. 3d")
-        seconds = int(advance[:-1]) * units[advance[-1]]
-    _run(lambda: {"now": _client().advance_clock(seconds)})
+clock_app = typer.Typer(help="The local stack's clock: show it, or move it forward.")
+app.add_typer(clock_app, name="clock")
+
+
+@clock_app.callback(invoke_without_command=True)
+def clock_show(context: typer.Context) -> None:
+    """Show the local stack's clock."""
+    if context.invoked_subcommand is None:
+        _run(lambda: {"now": _client().advance_clock(0)})
+
+
+@clock_app.command("advance")
+def clock_advance(by: Annotated[str, typer.Argument(help="e.g. 90m, 2h, 3d")]) -> None:
+    """Move the local stack's clock forward (days pass in seconds)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if not by or by[-1] not in units or not by[:-1].isdigit():
+        raise typer.BadParameter("use a whole number with s, m, h or d, e.g. 3d")
+    _run(lambda: {"now": _client().advance_clock(int(by[:-1]) * units[by[-1]])})
 
 
 @app.command()

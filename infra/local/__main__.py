@@ -25,7 +25,7 @@ def run() -> None:
   operator token  sup-zhao (supervisor): {client.dev_token("sup-zhao")}
   outbox (SMS, staff messages)  {stack.outbox_path}
   CLI             complaints list --queue network_optimisation | complaints show ID | complaints history ID
-Reminders tick every {min(stack.schedule_seconds.values(), default=60)} s; `complaints clock 3d` moves time.
+Reminders tick every {min(stack.schedule_seconds.values(), default=60)} s; `complaints clock advance 3d` moves time.
 Ctrl-C stops.""")
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

@@ -2,20 +2,22 @@
 
 Working days follow the national calendar of the policy's country, including
 the weekend days that are worked to make up for a long holiday (China's 调休),
-which the `holidays` package knows.
+which the `holidays` package knows, plus the deployment's own closures.
+Working hours have a lunch break. Quiet hours are the times customers must not
+be called or messaged unless it is urgent.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
-_DURATION = re.compile(r"^(\d+)(m|h|d|wd)$")
+_DURATION = re.compile(r"^(\d+)(m|h|d|wd|wh)$")
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,30 @@ class WorkingCalendar:
     timezone: str
     day_start: time
     day_end: time
+    lunch: tuple[time, time] | None = None
+    closures: frozenset[date] = field(default_factory=frozenset)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     def is_working_day(self, day: date) -> bool:
-        return bool(_national_calendar(self.country, day.year).is_working_day(day))
+        return day not in self.closures and bool(_national_calendar(self.country, day.year).is_working_day(day))
+
+    def periods(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The working periods of a day (none on a day off), lunch break left out."""
+        if not self.is_working_day(day):
+            return []
+        start = datetime.combine(day, self.day_start, tzinfo=self.zone)
+        end = datetime.combine(day, self.day_end, tzinfo=self.zone)
+        if self.lunch is None:
+            return [(start, end)]
+        return [(start, datetime.combine(day, self.lunch[0], tzinfo=self.zone)),
+                (datetime.combine(day, self.lunch[1], tzinfo=self.zone), end)]
+
+    def is_working_time(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.zone)
+        return any(start <= local < end for start, end in self.periods(local.date()))
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The same local time `days` working days later.
@@ -51,6 +70,22 @@ class WorkingCalendar:
                 remaining -= 1
         return datetime.combine(day, local.timetz()).astimezone(start.tzinfo)
 
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """`amount` of working time later: nights, days off and the lunch break do not count."""
+        local = start.astimezone(self.zone)
+        remaining = amount
+        day = local.date()
+        for _ in range(3660):  # ten years of days: a bound, never reached by a policy's durations
+            for period_start, period_end in self.periods(day):
+                begin = max(period_start, local)
+                if begin >= period_end:
+                    continue
+                if begin + remaining <= period_end:
+                    return (begin + remaining).astimezone(start.tzinfo)
+                remaining -= period_end - begin
+            day += timedelta(days=1)
+        raise ValueError("no working time within ten years")
+
     def _next_working_day_start(self, local: datetime) -> datetime:
         day = local.date() + timedelta(days=1)
         while not self.is_working_day(day):
@@ -58,18 +93,61 @@ class WorkingCalendar:
         return datetime.combine(day, self.day_start, tzinfo=self.zone)
 
     def add(self, start: datetime, duration: str) -> datetime:
-        """Add a policy duration: 30m, 24h, 3d (calendar) or 2wd (working days)."""
+        """Add a policy duration: 30m, 24h, 3d (calendar), 2wd (working days) or 4wh (working hours)."""
         amount, unit = parse_duration(duration)
         if unit == "wd":
             return self.add_working_days(start, amount)
+        if unit == "wh":
+            return self.add_working_time(start, timedelta(hours=amount))
         return start + {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
                         "d": timedelta(days=amount)}[unit]
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Local periods when customers are not called or messaged unless it is urgent."""
+
+    zone: ZoneInfo
+    periods: tuple[tuple[time, time], ...]  # (start, end); an end before its start runs past midnight
+
+    def _quiet_until(self, local: datetime) -> datetime | None:
+        now = local.timetz().replace(tzinfo=None)
+        for start, end in self.periods:
+            if start <= end and start <= now < end:
+                return datetime.combine(local.date(), end, tzinfo=self.zone)
+            if start > end and (now >= start or now < end):
+                day = local.date() + timedelta(days=1) if now >= start else local.date()
+                return datetime.combine(day, end, tzinfo=self.zone)
+        return None
+
+    def is_quiet(self, moment: datetime) -> bool:
+        return self._quiet_until(moment.astimezone(self.zone)) is not None
+
+    def next_allowed(self, moment: datetime) -> datetime:
+        """The moment itself if it is allowed, else the first minute after the quiet period."""
+        local = moment.astimezone(self.zone)
+        for _ in range(len(self.periods) + 1):
+            until = self._quiet_until(local)
+            if until is None:
+                return local.astimezone(moment.tzinfo)
+            local = until
+        return local.astimezone(moment.tzinfo)
+
+    def last_allowed_before(self, moment: datetime) -> datetime:
+        """For a promised update due in quiet hours: the last minute before the quiet period began."""
+        local = moment.astimezone(self.zone)
+        if not self.is_quiet(local):
+            return moment
+        probe = local
+        while self.is_quiet(probe):
+            probe -= timedelta(minutes=1)
+        return probe.replace(second=0, microsecond=0).astimezone(moment.tzinfo)
 
 
 def parse_duration(duration: str) -> tuple[int, str]:
     match = _DURATION.match(duration)
     if not match:
-        raise ValueError(f"duration {duration!r} is not like 30m, 24h, 3d or 2wd")
+        raise ValueError(f"duration {duration!r} is not like 30m, 24h, 3d, 2wd or 4wh")
     return int(match.group(1)), match.group(2)
 
 

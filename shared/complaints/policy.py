@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from fnmatch import fnmatch
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from complaints.calendar import WorkingCalendar, parse_duration
+from complaints.calendar import QuietHours, WorkingCalendar, parse_duration
 from complaints.models import Channel, Priority, Stage
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -44,6 +45,12 @@ Shift = Annotated[str, AfterValidator(_check_shift)]
 class WorkingHours(_Model):
     start: time
     end: time
+    lunch: tuple[time, time] | None = None
+    closures: list[date] = []  # local days off beyond the national calendar
+
+
+class QuietHoursPolicy(_Model):
+    periods: list[tuple[time, time]]
 
 
 class Department(_Model):
@@ -161,6 +168,7 @@ class Policy(_Model):
     country: str
     timezone: str
     working_hours: WorkingHours
+    quiet_hours: QuietHoursPolicy
     departments: list[Department]
     default_department: str
     portals: list[Portal]
@@ -225,8 +233,13 @@ class Policy(_Model):
 
     @property
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(self.country, self.timezone,
-                               self.working_hours.start, self.working_hours.end)
+        hours = self.working_hours
+        return _calendar(self.country, self.timezone, hours.start, hours.end, hours.lunch,
+                         frozenset(hours.closures))
+
+    @property
+    def quiet(self) -> QuietHours:
+        return QuietHours(ZoneInfo(self.timezone), tuple(self.quiet_hours.periods))
 
     def route(self, category: str, area: str | None, priority: Priority, channel: Channel) -> str:
         """The department that takes a complaint: the first matching rule, else the category's own."""
@@ -252,6 +265,12 @@ class Policy(_Model):
         if isinstance(limit, dict):
             return limit.get(priority.value, limit["default"])
         return limit
+
+
+@lru_cache(maxsize=16)
+def _calendar(country: str, timezone: str, start: time, end: time, lunch: tuple[time, time] | None,
+              closures: frozenset[date]) -> WorkingCalendar:
+    return WorkingCalendar(country, timezone, start, end, lunch, closures)
 
 
 @lru_cache(maxsize=8)

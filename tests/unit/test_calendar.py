@@ -1,7 +1,9 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from complaints.calendar import parse_duration
 from complaints.policy import load_policy
@@ -39,3 +41,75 @@ def test_calendar_durations() -> None:
     assert calendar.add(start, "24h") == at(2026, 11, 24, 10, 0)
     with pytest.raises(ValueError, match="not like"):
         parse_duration("2 days")
+
+
+# ---------------------------------------------------------------- working time with a lunch break
+def test_working_hours_skip_lunch_nights_and_days_off() -> None:
+    # Friday 11:00 + 4 working hours: 11:00-12:00 (1 h), 13:30-16:30 (3 h).
+    assert calendar.add(at(2026, 11, 20, 11, 0), "4wh") == at(2026, 11, 20, 16, 30)
+    # Friday 16:30 + 2 working hours: 1 h on Friday, the weekend skipped, 1 h on Monday.
+    assert calendar.add(at(2026, 11, 20, 16, 30), "2wh") == at(2026, 11, 23, 9, 30)
+    # 30 September 17:00 + 1 working hour: half an hour, the National Day week, half an hour.
+    assert calendar.add(at(2026, 9, 30, 17, 0), "1wh") == at(2026, 10, 8, 9, 0)
+
+
+def test_a_local_closure_is_not_a_working_day() -> None:
+    from complaints.calendar import WorkingCalendar
+
+    closed = WorkingCalendar("CN", "Asia/Shanghai", calendar.day_start, calendar.day_end, calendar.lunch,
+                             frozenset({at(2026, 11, 23).date()}))
+    assert not closed.is_working_day(at(2026, 11, 23).date())
+    assert closed.add_working_days(at(2026, 11, 20, 10, 0), 1) == at(2026, 11, 24, 10, 0)
+
+
+# ---------------------------------------------------------------- quiet hours
+quiet = load_policy("telecom").quiet
+
+
+@pytest.mark.parametrize("moment, allowed", [
+    (at(2026, 11, 23, 10, 0), at(2026, 11, 23, 10, 0)),
+    (at(2026, 11, 23, 12, 30), at(2026, 11, 23, 14, 30)),
+    (at(2026, 11, 23, 22, 0), at(2026, 11, 24, 8, 30)),
+    (at(2026, 11, 24, 7, 0), at(2026, 11, 24, 8, 30)),
+])
+def test_messages_in_quiet_hours_wait_for_the_next_allowed_minute(moment: datetime, allowed: datetime) -> None:
+    assert quiet.next_allowed(moment) == allowed
+
+
+def test_a_promised_update_due_in_quiet_hours_goes_just_before_they_start() -> None:
+    assert quiet.last_allowed_before(at(2026, 11, 23, 23, 0)) == at(2026, 11, 23, 20, 59)
+    assert quiet.last_allowed_before(at(2026, 11, 23, 13, 0)) == at(2026, 11, 23, 11, 59)
+    assert quiet.last_allowed_before(at(2026, 11, 23, 16, 0)) == at(2026, 11, 23, 16, 0)
+
+
+# ---------------------------------------------------------------- properties
+moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 1)).map(
+    lambda d: d.replace(tzinfo=SHANGHAI))
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=moments, days=st.integers(min_value=1, max_value=20))
+def test_working_days_land_on_working_days_and_only_move_forward(start: datetime, days: int) -> None:
+    due = calendar.add_working_days(start, days)
+    assert due > start and calendar.is_working_day(due.date())
+    assert calendar.add_working_days(start, days + 1) > due
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=moments, first=st.integers(min_value=1, max_value=30), second=st.integers(min_value=1, max_value=30))
+def test_working_time_adds_up_and_ends_in_working_time(start: datetime, first: int, second: int) -> None:
+    step = calendar.add_working_time(start, timedelta(hours=first))
+    assert calendar.add_working_time(step, timedelta(hours=second)) == calendar.add_working_time(
+        start, timedelta(hours=first + second))
+    local = step.astimezone(SHANGHAI)
+    ends = [end for _, end in calendar.periods(local.date())]
+    assert calendar.is_working_time(step) or local in ends
+
+
+@settings(max_examples=200, deadline=None)
+@given(moment=moments)
+def test_the_next_allowed_minute_is_never_quiet_nor_earlier(moment: datetime) -> None:
+    allowed = quiet.next_allowed(moment)
+    assert allowed >= moment and not quiet.is_quiet(allowed)
+    before = quiet.last_allowed_before(moment)
+    assert before <= moment and not quiet.is_quiet(before)

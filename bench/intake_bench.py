@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import requests
 
+from complaints import portals
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack, StackConfig
 
@@ -41,8 +41,8 @@ class Intake:
         self.client = DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
                                  stack_name=stack.config.stack_name)
         self.session = requests.Session()
-        self.module: Any = sys.modules["fn_IntakeFunction"]
-        self.verify = self.module.verify_delivery
+        self.module: Any = portals
+        self.verify = portals.verify_delivery
 
     def unsigned(self, enabled: bool) -> None:
         """Swap the signature check for a pass-through (baseline rounds only)."""

@@ -8,13 +8,13 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from complaints import intake
+from complaints import intake, portals
 from complaints.desk import desk
 from complaints.errors import ComplaintError
 from complaints.http import accepted, dispatch, make_resolver, refusal
 from complaints.models import IntakeAnswer, IntakeRequest, PortalComplaintStatus
 from complaints.observability import lambda_handler, logger, metrics
-from complaints.portals import Delivery, portal_secrets, verify_delivery
+from complaints.portals import Delivery
 
 app = make_resolver()
 
@@ -54,10 +54,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         body = event.get("body") or ""
         raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
         try:
-            delivery = verify_delivery(current.policy, portal_id, event.get("headers") or {}, raw,
-                                       secrets=portal_secrets(settings.portal_secrets_name),
-                                       tolerance_seconds=settings.webhook_tolerance_seconds,
-                                       max_body_bytes=settings.max_body_bytes)
+            delivery = portals.verify_delivery(current.policy, portal_id, event.get("headers") or {}, raw,
+                                               secrets=portals.portal_secrets(settings.portal_secrets_name),
+                                               tolerance_seconds=settings.webhook_tolerance_seconds,
+                                               max_body_bytes=settings.max_body_bytes)
         except ComplaintError as exc:
             return refusal(exc)
         logger.append_keys(portal_id=portal_id, webhook_id=delivery.webhook_id)

@@ -48,20 +48,49 @@ class LambdaContext:
 
 @dataclass
 class LocalFunction:
+    """A function with its own pool of containers, as Lambda runs it.
+
+    Lambda gives each concurrent invocation a container of its own, so module
+    state (an Event Handler's current event and context) is never shared by
+    two requests. Here each container is a separate import of the handler
+    module; an invocation takes an idle one or starts a new one.
+    """
+
     logical_id: str
     name: str
-    handler: Handler
+    code_dir: Path
+    handler_name: str
     memory: int
     arn: str = ""
+    _idle: list[Handler] = field(default_factory=list)
+    _started: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _container(self) -> Handler:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            self._started += 1
+            number = self._started
+        return load_handler(self.code_dir, self.handler_name, f"{self.logical_id}_{number}")
+
+    def warm(self) -> None:
+        """Start one container now, as a deployment's first invocation would."""
+        container = self._container()
+        with self._lock:
+            self._idle.append(container)
 
     def invoke(self, event: dict[str, Any]) -> Any:
         context = LambdaContext(self.name, self.memory, invoked_function_arn=self.arn)
+        handler = self._container()
         try:
-            return self.handler(event, context)
+            return handler(event, context)
         finally:
             # With metrics disabled Powertools never clears its buffer; Lambda starts each
             # invocation clean, so the shared local process does the same.
             metrics.clear_metrics()
+            with self._lock:
+                self._idle.append(handler)
 
 
 _functions: dict[str, LocalFunction] = {}

@@ -227,11 +227,12 @@ class LocalStack:
         for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             name = self._name(logical_id)
-            handler = runtime.load_handler(self.config.root / props["CodeUri"], props["Handler"], logical_id)
             arn = lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler=props["Handler"],
                                       Code={"ZipFile": package.getvalue()})["FunctionArn"]
             memory = int(props.get("MemorySize", memory_default))
-            function = runtime.LocalFunction(logical_id, name, handler, memory, arn)
+            function = runtime.LocalFunction(logical_id, name, self.config.root / props["CodeUri"],
+                                             props["Handler"], memory, arn)
+            function.warm()
             runtime.register(function)
             self.functions[logical_id] = function
             self.physical[logical_id] = name

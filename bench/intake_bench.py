@@ -29,9 +29,9 @@ PORTAL = "demo-portal"
 def _body(n: int, tag: str) -> bytes:
     return json.dumps({
         "channel": "app", "external_id": f"BENCH-{tag}-{n:06d}", "service": "mobile_data",
-        "customer": {"name": "测试用户", "phone": "13800138000"},
+        "customer": {"name": "测试用户", "phone": f"138{n:08d}"},
         "text": "手机上网很慢，经常上不了网，晚上尤其严重。",
-        "location": {"area": "bench-area"},
+        "location": {"area": f"bench-area-{n}"},  # distinct areas: no outage clustering in an intake benchmark
     }, ensure_ascii=False).encode()
 
 

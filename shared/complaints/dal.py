@@ -431,6 +431,42 @@ class ComplaintRepository:
             self.client.delete_item(TableName=self.table_name, Key={"PK": item["PK"], "SK": item["SK"]})
         return [str(_from_item(item)["text"]) for item in lines]
 
+    # ----------------------------------------------------------- promise timers
+    def schedule_promise(self, complaint_id: str, kind: str, at: datetime) -> None:
+        """(Re)start a promise's timer at its first step."""
+        shard = self.shard_of(complaint_id)
+        self.client.put_item(TableName=self.table_name, Item=_item({
+            "PK": f"C#{complaint_id}", "SK": f"P#{kind}", "complaint_id": complaint_id, "kind": kind, "step": 0,
+            "TPK": f"TP#{shard}", "TSK": f"{clock.iso(at)}#{complaint_id}#{kind}"}))
+
+    def due_promises(self, now: datetime) -> Iterator[tuple[str, str, int]]:
+        """(complaint id, promise kind, step) of every promise timer due, shard by shard."""
+        upper = f"{clock.iso(now)}#~"
+        for shard in range(self.timer_shards):
+            for item in self._query(IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
+                                    ExpressionAttributeValues=_item({":pk": f"TP#{shard}", ":now": upper})):
+                data = _from_item(item)
+                yield str(data["complaint_id"]), str(data["kind"]), int(data["step"])
+
+    def advance_promise(self, complaint_id: str, kind: str, step: int, next_at: datetime | None) -> bool:
+        """Claim one step of a promise timer (one sweep wins); the timer ends after its last step."""
+        key = _item({"PK": f"C#{complaint_id}", "SK": f"P#{kind}"})
+        try:
+            if next_at is None:
+                self.client.delete_item(TableName=self.table_name, Key=key, ConditionExpression="step = :step",
+                                        ExpressionAttributeValues=_item({":step": step}))
+            else:
+                self.client.update_item(
+                    TableName=self.table_name, Key=key, ConditionExpression="step = :step",
+                    UpdateExpression="SET step = :next, TSK = :tsk",
+                    ExpressionAttributeValues=_item({":step": step, ":next": step + 1,
+                                                     ":tsk": f"{clock.iso(next_at)}#{complaint_id}#{kind}"}))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def due_timers(self, now: datetime) -> Iterator[ComplaintRecord]:
         """Every complaint whose timer is due, shard by shard: cost grows with due items only."""
         upper = f"{clock.iso(now)}#~"

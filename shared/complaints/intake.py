@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from complaints import clock, sla
+from complaints import clock, promises, sla
 from complaints.classify import priority_from_signals
 from complaints.desk import Desk
 from complaints.errors import ComplaintNotFound, Conflict, DuplicateMismatch
@@ -107,7 +107,7 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
     now = clock.now()
     received_at = request.received_at or now
     priority = priority_from_signals(vip=request.customer.vip, channel=request.channel, sensitive=False, safety=False)
-    promises = sla.keep(sla.promises_for(priority, received_at, desk.policy), "acknowledge", now)
+    initial = sla.keep(sla.promises_for(priority, received_at, desk.policy), "acknowledge", now)
     record = ComplaintRecord(
         complaint_id=new_complaint_id(desk),
         status=Status.ACKNOWLEDGED,
@@ -124,14 +124,16 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
         location=request.location,
         occurred=request.occurred,
         device=request.device,
-        promises=promises,
+        promises=initial,
     )
     event = TimelineEvent(at=now, type="received", actor=f"portal:{portal_id}",
                           detail={"channel": request.channel.value, "external_id": request.external_id,
                                   "sensitive": record.sensitive})
     complaint_id = desk.repo.create(record, body_fingerprint, [event])
     created = complaint_id == record.complaint_id
-    if not created:
+    if created:
+        promises.schedule(desk, record)
+    else:
         record = desk.repo.get(complaint_id)
     # Started on every delivery: a crash between storing and starting heals on the retry.
     desk.workflow.start(complaint_id, {"portal_id": portal_id, "channel": record.channel.value,

@@ -43,6 +43,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "passing_around": {
         "en": "Complaint {complaint_id} was transferred {transfers} times or sent back: assign it by hand.",
     },
+    "progress_update": {
+        "zh-CN": "工单 {complaint_id} 进展：{status}。我们会继续跟进，处理完毕后第一时间通知您。",
+        "en": "Complaint {complaint_id}: {status}. We keep working on it and will tell you as soon as it is done.",
+    },
+    "promise_due": {"en": "Complaint {complaint_id}: the {kind} promise falls due at {due}."},
     "digest": {"en": "{count} updates on your complaints:\n{lines}"},
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},

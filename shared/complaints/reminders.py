@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from complaints import assignment, clock
+from complaints import assignment, clock, promises
 from complaints.desk import Desk
 from complaints.errors import VersionConflict
 from complaints.models import Stage, TimelineEvent
@@ -28,6 +28,7 @@ class SweepResult:
     timed_out: int = 0
     handed_over: int = 0
     digests: int = 0
+    promise_steps: int = 0
     skipped: int = 0
     complaints: list[str] = field(default_factory=list)
 
@@ -51,6 +52,7 @@ def sweep(desk: Desk) -> SweepResult:
         except VersionConflict:
             # Someone acted on the complaint meanwhile; the next sweep sees the new state.
             result.skipped += 1
+    result.promise_steps = promises.sweep(desk, now)
     for agent_id in desk.repo.due_digests(now):
         lines = desk.repo.take_digest(agent_id)
         if lines:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaints import assignment, clock, incidents, sla, tokens
+from complaints import assignment, clock, incidents, promises, sla, tokens
 from complaints.desk import Desk
 from complaints.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
 from complaints.models import STATUS_WHILE_AWAITING, PromiseState, Stage, Status, TimelineEvent
@@ -52,6 +52,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
         kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}
         fresh = sla.promises_for(result.priority, record.received_at, desk.policy)
         record.promises = [kept.get(p.kind, p) for p in fresh]
+        promises.schedule(desk, record)
     if not result.needs_triage:
         area = record.location.area if record.location else None
         result = result.model_copy(update={"department": desk.policy.route(

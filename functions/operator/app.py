@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from complaints import actions, assignment, incidents
+from complaints import actions, assignment, incidents, promises
 from complaints.auth import Operator, authenticate
 from complaints.desk import desk
 from complaints.errors import Forbidden
@@ -16,7 +16,9 @@ from complaints.models import (
     CallbackRequest,
     ComplaintList,
     ComplaintView,
+    ExtendRequest,
     IncidentResolveRequest,
+    PauseRequest,
     ResolveRequest,
     ReviewRequest,
     Status,
@@ -77,6 +79,22 @@ def assign(complaint_id: str, request: AssignRequest) -> ActionAnswer:
 @app.post("/v1/complaints/<complaint_id>/transfer", summary="Transfer to another department or agent, with a reason")
 def transfer(complaint_id: str, request: TransferRequest) -> ActionAnswer:
     return assignment.transfer(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/promises/<kind>/extend",
+          summary="Move a customer-facing promise, with a reason; the customer is told")
+def extend_promise(complaint_id: str, kind: str, request: ExtendRequest) -> ActionAnswer:
+    return promises.extend(desk(), complaint_id, _operator(), kind, request)
+
+
+@app.post("/v1/complaints/<complaint_id>/pause", summary="Wait on the customer: pausable promises stop")
+def pause(complaint_id: str, request: PauseRequest) -> ActionAnswer:
+    return promises.pause(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/resume", summary="Work goes on: pausable promises move by the wait")
+def resume(complaint_id: str) -> ActionAnswer:
+    return promises.resume(desk(), complaint_id, _operator())
 
 
 @app.post("/v1/complaints/<complaint_id>/review", summary="A supervisor reviews a low survey score")

@@ -20,6 +20,7 @@ class Status(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
+    PENDING_CUSTOMER = "pending_customer"  # waiting on the customer; pausable promises stop
     RESOLVED = "resolved"  # awaiting the customer's confirmation
     CLOSED = "closed"
     FAILED = "failed"
@@ -109,6 +110,7 @@ class PromiseState(StrEnum):
     KEPT = "kept"
     MISSED = "missed"
     CANCELLED = "cancelled"
+    RENEGOTIATED = "renegotiated"  # moved with a reason, the customer told; a new promise replaces it
 
 
 class Strict(BaseModel):
@@ -209,6 +211,17 @@ class Promise(BaseModel):
     kind: str
     due_at: datetime
     state: PromiseState = PromiseState.PENDING
+    reason: str | None = None  # why it was renegotiated
+    made_at: datetime | None = None  # when it was (re)made, if not at intake
+
+
+class ExtendRequest(Strict):
+    due_at: datetime
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class PauseRequest(Strict):
+    reason: str = Field(min_length=2, max_length=500)
 
 
 class TimelineEvent(BaseModel):

@@ -47,6 +47,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh-CN": "工单 {complaint_id} 进展：{status}。我们会继续跟进，处理完毕后第一时间通知您。",
         "en": "Complaint {complaint_id}: {status}. We keep working on it and will tell you as soon as it is done.",
     },
+    "promise_extended": {
+        "zh-CN": "工单 {complaint_id} 需要更多时间处理（{reason}），我们将在 {due} 前给您答复。",
+        "en": "Complaint {complaint_id} needs more time ({reason}); we will answer you by {due}.",
+    },
     "promise_due": {"en": "Complaint {complaint_id}: the {kind} promise falls due at {due}."},
     "digest": {"en": "{count} updates on your complaints:\n{lines}"},
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},

@@ -11,15 +11,20 @@ so overlapping sweeps act once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from complaints import clock
+from complaints.auth import Operator
 from complaints.desk import Desk
-from complaints.errors import ComplaintNotFound, VersionConflict
-from complaints.models import Promise, PromiseState, Status, TimelineEvent
+from complaints.errors import BadRequest, ComplaintNotFound, Conflict, Forbidden, VersionConflict
+from complaints.models import ActionAnswer, ExtendRequest, PauseRequest, Promise, PromiseState, Status, TimelineEvent
 from complaints.record import ComplaintRecord
 
 CUSTOMER_FACING = frozenset({"first_reply", "solution"})
+PARKED = datetime(9999, 1, 1, tzinfo=UTC)
+# Promises whose clock stops while the complaint waits on the customer; the
+# regulator's ceiling never stops.
+PAUSABLE = frozenset({"first_reply", "investigation", "solution"})
 _STATUS_TEXT = {
     "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
               Status.IN_PROGRESS: "正在处理中", Status.RESOLVED: "已处理，待您确认"},
@@ -28,7 +33,8 @@ _STATUS_TEXT = {
 }
 
 
-def plan(desk: Desk, promise: Promise, start: datetime) -> list[tuple[datetime, str]]:
+def plan(desk: Desk, promise: Promise, received_at: datetime) -> list[tuple[datetime, str]]:
+    start = promise.made_at or received_at
     window = promise.due_at - start
     steps = [(start + window * 0.5, "remind"), (start + window * 0.8, "warn")]
     if promise.kind in CUSTOMER_FACING:
@@ -51,7 +57,9 @@ def sweep(desk: Desk, now: datetime) -> int:
             record = desk.repo.get(complaint_id)
         except ComplaintNotFound:
             continue
-        promise = next((p for p in record.promises if p.kind == kind), None)
+        promise = _pending(record, kind) or next((p for p in record.promises if p.kind == kind), None)
+        if record.paused_at is not None and kind in PAUSABLE:
+            continue  # its clock stopped; resuming reschedules it
         steps = plan(desk, promise, record.received_at) if promise else []
         while step < len(steps) and steps[step][0] <= now:
             following = steps[step + 1][0] if step + 1 < len(steps) else None
@@ -66,9 +74,15 @@ def sweep(desk: Desk, now: datetime) -> int:
     return taken
 
 
+def _pending(record: ComplaintRecord, kind: str) -> Promise | None:
+    return next((p for p in record.promises if p.kind == kind and p.state is PromiseState.PENDING), None)
+
+
 def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> ComplaintRecord:
     department = desk.policy.department(record.department) if record.department else None
-    promise = next(p for p in record.promises if p.kind == kind)
+    promise = _pending(record, kind)
+    if promise is None:
+        return record
     due = desk.local_time(promise.due_at)
     if action in ("remind", "warn"):
         people = [record.owner_id or (department.supervisor if department else None)]
@@ -95,6 +109,73 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
                                                          detail={"promise": kind})])
         except VersionConflict:
             record = desk.repo.get(record.complaint_id)
-            if next(p for p in record.promises if p.kind == kind).state is not PromiseState.PENDING:
+            if _pending(record, kind) is None:
                 return record
     return record
+
+
+def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request: ExtendRequest) -> ActionAnswer:
+    """Move a customer-facing promise: the old one is kept as renegotiated, the customer is told."""
+    record = desk.repo.get(complaint_id)
+    if operator.agent_id != record.owner_id and not (
+            operator.role in ("supervisor", "manager", "admin") and record.department in operator.departments):
+        raise Forbidden(f"only the owner or a supervisor of {record.department} may move a promise")
+    current = _pending(record, kind)
+    if current is None or kind not in CUSTOMER_FACING:
+        raise Conflict(f"complaint {complaint_id} has no pending customer-facing promise {kind!r}")
+    if request.due_at.tzinfo is None or request.due_at <= current.due_at:
+        raise BadRequest("due_at: must be later than the current promise, with a time zone offset")
+    ceiling = next((p for p in record.promises if p.kind == "regulator_ceiling"), None)
+    if ceiling is not None and request.due_at > ceiling.due_at:
+        raise BadRequest("due_at: beyond the regulator's ceiling")
+    renegotiated = current.model_copy(update={"state": PromiseState.RENEGOTIATED, "reason": request.reason})
+    fresh = Promise(kind=kind, due_at=request.due_at, made_at=clock.now())
+    record.promises = [renegotiated if p is current else p for p in record.promises] + [fresh]
+    record = desk.repo.save(record, [TimelineEvent(
+        at=clock.now(), type="promise_extended", actor=operator.agent_id,
+        detail={"promise": kind, "from": clock.iso(current.due_at), "to": clock.iso(request.due_at),
+                "reason": request.reason})])
+    desk.repo.schedule_promise(complaint_id, kind, plan(desk, fresh, record.received_at)[0][0])
+    desk.tell_customer(record, "promise_extended", due=desk.local_time(request.due_at), reason=request.reason)
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message=f"{kind} moved")
+
+
+def pause(desk: Desk, complaint_id: str, operator: Operator, request: PauseRequest) -> ActionAnswer:
+    """The complaint waits on the customer: pausable promises stop until it resumes."""
+    record = desk.repo.get(complaint_id)
+    if operator.agent_id != record.owner_id:
+        raise Forbidden(f"only the owner of complaint {complaint_id} may pause it")
+    if record.status is not Status.IN_PROGRESS or record.paused_at is not None:
+        raise Conflict(f"complaint {complaint_id} is {record.status.value}; only work in progress can wait on "
+                       f"the customer")
+    record.paused_at, record.status = clock.now(), Status.PENDING_CUSTOMER
+    record = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="paused", actor=operator.agent_id,
+                                                   detail={"reason": request.reason})])
+    for promise in record.promises:  # parked: their timers are not read while the clock is stopped
+        if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
+            desk.repo.schedule_promise(complaint_id, promise.kind, PARKED)
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message="waiting on the customer")
+
+
+def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
+    """Work goes on: pausable promises move by the time spent waiting and their timers restart."""
+    record = desk.repo.get(complaint_id)
+    if operator.agent_id != record.owner_id:
+        raise Forbidden(f"only the owner of complaint {complaint_id} may resume it")
+    if record.paused_at is None:
+        raise Conflict(f"complaint {complaint_id} is not waiting on the customer")
+    waited = clock.now() - record.paused_at
+    now = clock.now()
+    record.promises = [p.model_copy(update={"due_at": p.due_at + waited,
+                                            "made_at": (p.made_at or record.received_at) + waited})
+                       if p.state is PromiseState.PENDING and p.kind in PAUSABLE else p for p in record.promises]
+    record.paused_at = None
+    if record.status is Status.PENDING_CUSTOMER:
+        record.status = Status.IN_PROGRESS
+    record = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="resumed", actor=operator.agent_id,
+                                                   detail={"waited_minutes": int(waited.total_seconds() // 60)})])
+    for promise in record.promises:
+        if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
+            upcoming = [at for at, _ in plan(desk, promise, record.received_at) if at >= now]
+            desk.repo.schedule_promise(complaint_id, promise.kind, upcoming[0] if upcoming else now)
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message="work resumed")

@@ -57,6 +57,7 @@ class ComplaintRecord(BaseModel):
     timer_level: int = 0
     timer_due: datetime | None = None
     repeat_of: str | None = None
+    paused_at: datetime | None = None
     transfer_count: int = 0
     departments_left: list[str] = []
     passing_around: bool = False

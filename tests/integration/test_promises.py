@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from infra.cli.client import DeskClient
+from infra.cli.client import ApiError, DeskClient
 from infra.local.stack import LocalStack
 
 pytestmark = pytest.mark.integration
@@ -53,3 +53,50 @@ def test_a_kept_promise_brings_no_reminder_and_no_miss(stack: LocalStack, client
     assert _promise(view, "first_reply")["state"] == "kept"
     missed = [e["detail"]["promise"] for e in view["timeline"] if e["type"] == "promise_missed"]
     assert "first_reply" not in missed
+
+
+def test_an_extension_keeps_the_old_promise_as_renegotiated_and_tells_the_customer(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    cid = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.act(cid, "accept", owner)
+    view = client.wait_for(cid, owner, awaiting="resolution")
+    solution = _promise(view, "solution")
+    later = datetime.fromisoformat(solution["due_at"].replace("Z", "+00:00")) + timedelta(days=2)
+    with pytest.raises(ApiError) as refused:
+        client.act(cid, "promises/solution/extend", owner, {"due_at": later.isoformat(), "reason": "x"})
+    assert refused.value.status == 422  # a reason is required
+    client.act(cid, "promises/solution/extend", owner,
+               {"due_at": later.isoformat(), "reason": "a new base station is being built"})
+    view = client.show(cid, owner)
+    solutions = [p for p in view["promises"] if p["kind"] == "solution"]
+    assert [p["state"] for p in solutions] == ["renegotiated", "pending"]
+    assert solutions[0]["reason"] == "a new base station is being built"
+    told = [m for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "promise_extended"]
+    assert len(told) == 1 and "base station" in told[0]["text"]
+    # The old due time passes without a miss; the new one is what counts.
+    client.advance_clock(_seconds_until(client, solution["due_at"]) + 60)
+    client.tick()
+    assert "solution" not in [e["detail"]["promise"] for e in client.show(cid, owner)["timeline"]
+                              if e["type"] == "promise_missed"]
+
+
+def test_waiting_on_the_customer_stops_the_pausable_promises(stack: LocalStack, client: DeskClient,
+                                                            complaint_body: dict[str, Any]) -> None:
+    cid = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.act(cid, "accept", owner)
+    before = client.wait_for(cid, owner, awaiting="resolution")
+    client.act(cid, "pause", owner, {"reason": "the customer is travelling until Friday"})
+    assert client.show(cid, owner)["status"] == "pending_customer"
+    client.advance_clock(3 * 86400)
+    client.tick()
+    paused = client.show(cid, owner)
+    assert _promise(paused, "first_reply")["state"] == "pending"  # its clock stood still
+    client.act(cid, "resume", owner)
+    after = client.show(cid, owner)
+    assert after["status"] == "in_progress"
+    moved = (datetime.fromisoformat(_promise(after, "solution")["due_at"].replace("Z", "+00:00"))
+             - datetime.fromisoformat(_promise(before, "solution")["due_at"].replace("Z", "+00:00")))
+    assert timedelta(days=3) <= moved < timedelta(days=3, minutes=5)
+    assert _promise(after, "regulator_ceiling")["due_at"] == _promise(before, "regulator_ceiling")["due_at"]

@@ -74,6 +74,7 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
 
     def change(r: ComplaintRecord) -> None:
         r.status = Status.IN_PROGRESS
+        r.promises = sla.keep(r.promises, "first_contact", clock.now())  # the owner calls on accepting
 
     event = TimelineEvent(at=clock.now(), type="accepted", actor=operator.agent_id)
     record = claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)
@@ -90,7 +91,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
         r.status = Status.RESOLVED
         r.resolution = {"outcome": request.outcome.value, "root_cause": request.root_cause,
                         "actions": request.actions, "by": operator.agent_id, "at": clock.iso(now)}
-        r.promises = sla.keep(r.promises, "first_reply", now)
+        r.promises = sla.keep(sla.keep(r.promises, "first_reply", now), "investigation", now)
 
     event = TimelineEvent(at=now, type="resolved", actor=operator.agent_id,
                           detail={"outcome": request.outcome.value, "root_cause": request.root_cause})

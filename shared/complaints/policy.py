@@ -184,6 +184,7 @@ class Policy(_Model):
     repeat: RepeatRule
     clusters: ClusterRule
     promises: dict[Priority, dict[str, str]]
+    promises_by_category: dict[str, dict[str, Duration]] = {}
     stage_limits: dict[Stage, str | dict[str, str]]
     escalation_interval: str
     escalation: Escalation
@@ -259,6 +260,14 @@ class Policy(_Model):
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((a for a in self.agents if a.id == agent_id), None)
+
+    def promise_table(self, priority: Priority, category: str | None) -> dict[str, str]:
+        """The promises for a priority, with the category's own added or replacing them."""
+        table = dict(self.promises[priority])
+        for pattern, extra in self.promises_by_category.items():
+            if category is not None and fnmatch(category, pattern):
+                table.update(extra)
+        return table
 
     def stage_limit(self, stage: Stage, priority: Priority) -> str:
         limit = self.stage_limits.get(stage, "2wd")

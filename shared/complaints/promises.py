@@ -20,11 +20,11 @@ from complaints.errors import BadRequest, ComplaintNotFound, Conflict, Forbidden
 from complaints.models import ActionAnswer, ExtendRequest, PauseRequest, Promise, PromiseState, Status, TimelineEvent
 from complaints.record import ComplaintRecord
 
-CUSTOMER_FACING = frozenset({"first_reply", "solution"})
+CUSTOMER_FACING = frozenset({"first_contact", "first_reply", "solution"})
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 # Promises whose clock stops while the complaint waits on the customer; the
 # regulator's ceiling never stops.
-PAUSABLE = frozenset({"first_reply", "investigation", "solution"})
+PAUSABLE = frozenset({"first_contact", "first_reply", "investigation", "solution"})
 _STATUS_TEXT = {
     "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
               Status.IN_PROGRESS: "正在处理中", Status.RESOLVED: "已处理，待您确认"},

@@ -8,12 +8,13 @@ from complaints.models import Priority, Promise, PromiseState, Stage
 from complaints.policy import Policy
 
 
-def promises_for(priority: Priority, received_at: datetime, policy: Policy) -> list[Promise]:
-    """The promises made at intake, each due after the policy's duration."""
+def promises_for(priority: Priority, received_at: datetime, policy: Policy,
+                 category: str | None = None) -> list[Promise]:
+    """The promises for a complaint, each due after the policy's duration (category × priority)."""
     calendar = policy.calendar
     return [
         Promise(kind=kind, due_at=calendar.add(received_at, duration))
-        for kind, duration in policy.promises[priority].items()
+        for kind, duration in policy.promise_table(priority, category).items()
     ]
 
 

@@ -47,10 +47,11 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     if linked is not None:
         events.append(linked)
         result = incidents.many_affected(result)
-    if result.priority != record.priority:
-        # Promises follow the priority; the ones already kept stay kept.
+    fresh_table = desk.policy.promise_table(result.priority, result.category)
+    if result.priority != record.priority or set(fresh_table) != {p.kind for p in record.promises}:
+        # Promises follow the category and priority; the ones already kept stay kept.
         kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}
-        fresh = sla.promises_for(result.priority, record.received_at, desk.policy)
+        fresh = sla.promises_for(result.priority, record.received_at, desk.policy, result.category)
         record.promises = [kept.get(p.kind, p) for p in fresh]
         promises.schedule(desk, record)
     if not result.needs_triage:

@@ -113,3 +113,17 @@ def test_the_next_allowed_minute_is_never_quiet_nor_earlier(moment: datetime) ->
     assert allowed >= moment and not quiet.is_quiet(allowed)
     before = quiet.last_allowed_before(moment)
     assert before <= moment and not quiet.is_quiet(before)
+
+
+def test_promises_follow_category_and_priority() -> None:
+    from complaints.models import Priority
+    from complaints.sla import promises_for
+
+    policy = load_policy("telecom")
+    start = at(2026, 11, 23, 10, 0)
+    broadband = {p.kind: p.due_at for p in promises_for(Priority.NORMAL, start, policy, "broadband.network")}
+    assert broadband["first_contact"] == at(2026, 11, 23, 10, 30)  # repair orders: contact within 30 minutes
+    assert broadband["first_reply"] == at(2026, 11, 25, 10, 0)  # 2 working days
+    assert broadband["solution"] == at(2026, 12, 2, 10, 0)  # 7 working days
+    urgent = {p.kind: p.due_at for p in promises_for(Priority.URGENT, start, policy, "billing.package")}
+    assert "first_contact" not in urgent and urgent["first_reply"] == at(2026, 11, 23, 14, 0)

@@ -36,6 +36,7 @@ lint: setup
 bench: setup
 	$(BIN)/python -m bench.classify_bench
 	$(BIN)/python -W ignore -m bench.intake_bench
+	$(BIN)/python -W ignore -m bench.sweep_bench
 
 ## Classifier accuracy over the labelled complaints in tests/data, with a confusion table.
 eval: setup

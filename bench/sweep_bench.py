@@ -1,0 +1,107 @@
+"""The reminders sweep reads only what is due: 1,000 versus 100,000 open complaints, the same 100 due.
+
+Two tables built from the template's key schema in one local stack: one with
+1,000 open complaints, one with 100,000, each with the same 100 complaints
+whose wait is overdue. Sweeps alternate between them (the due complaints are
+put back before each), and the table prints items read per sweep and the time
+ratio. Run: `make bench` (or `python -m bench.sweep_bench`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.dynamodb.models import dynamodb_backends
+
+from complaints import clock, reminders
+from complaints import desk as desk_module
+from complaints.dal import ComplaintRepository
+from complaints.models import Channel, Classification, Customer, Nature, Priority, Stage, Status
+from complaints.record import ComplaintRecord
+from infra.local.stack import ACCOUNT, LocalStack, StackConfig
+
+DUE = 100
+
+
+def _record(n: int, due: bool) -> ComplaintRecord:
+    now = clock.now()
+    record = ComplaintRecord(
+        complaint_id=f"B{n:07d}", status=Status.IN_PROGRESS, stage=Stage.RESOLUTION, task_token=f"token-{n}",
+        portal_id="bench", external_id=f"bench-{n}", channel=Channel.APP, language="zh-CN",
+        received_at=now - timedelta(days=3), updated_at=now, customer=Customer(name="x", phone="+8613800000000"),
+        customer_key=f"k{n}", text="x", department="network_optimisation", owner_id="a-wang",
+        classification=Classification(category="network.data", nature=Nature.VALID, priority=Priority.NORMAL,
+                                      confidence=1.0, department="network_optimisation"))
+    record.set_timer(Stage.RESOLUTION, now - timedelta(minutes=5) if due else now + timedelta(days=5 + n % 30))
+    return record
+
+
+class CountingRepository(ComplaintRepository):
+    items_read = 0
+
+    def _query(self, **kwargs: Any) -> Any:
+        for item in super()._query(**kwargs):
+            self.items_read += 1
+            yield item
+
+
+def _fill(repo: ComplaintRepository, total: int) -> None:
+    """Write straight into the local table: a benchmark's setup, not a request path."""
+    table = dynamodb_backends[ACCOUNT]["us-east-1"].get_table(repo.table_name)
+    for n in range(DUE, total):
+        table.put_item(repo._aggregate_put(_record(n, due=False), None)["Put"]["Item"])
+
+
+def _reset_due(repo: ComplaintRepository) -> None:
+    table = dynamodb_backends[ACCOUNT]["us-east-1"].get_table(repo.table_name)
+    for n in range(DUE):
+        table.put_item(repo._aggregate_put(_record(n, due=True), None)["Put"]["Item"])
+
+
+def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 5) -> None:
+    config = StackConfig(tick_schedule=False, log_level="ERROR", serve_aws=False, api_port=8184,
+                         data_dir=Path(".local/bench-sweep"))
+    with LocalStack(config) as stack:
+        base = desk_module.desk()
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        template = stack.resolver.resolve(stack.resources["ComplaintsTable"]["Properties"])
+        desks = {}
+        for size in sizes:
+            name = f"sweep-bench-{size}"
+            client.create_table(TableName=name, **{k: template[k] for k in (
+                "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")})
+            repo = CountingRepository(name, base.settings.timer_shards, client)
+            started = time.perf_counter()
+            _fill(repo, size)
+            print(f"filled {size:,} open complaints in {time.perf_counter() - started:.1f} s")
+            desks[size] = dataclasses.replace(base, repo=repo)
+        timings: dict[int, list[float]] = {size: [] for size in sizes}
+        reads: dict[int, list[int]] = {size: [] for size in sizes}
+        for _ in range(rounds):
+            for size in sizes:
+                current = desks[size]
+                _reset_due(current.repo)
+                current.repo.items_read = 0  # type: ignore[attr-defined]
+                started = time.perf_counter()
+                result = reminders.sweep(current)
+                timings[size].append(time.perf_counter() - started)
+                reads[size].append(current.repo.items_read)  # type: ignore[attr-defined]
+                assert result.due == DUE, result
+    print(f"{'open':>9}{'due':>6}{'items read':>12}{'median ms':>11}")
+    for size in sizes:
+        median_ms = statistics.median(timings[size]) * 1000
+        print(f"{size:>9,}{DUE:>6}{statistics.median(reads[size]):>12.0f}{median_ms:>11.1f}")
+    small, large = sizes
+    ratio = statistics.median(timings[large]) / statistics.median(timings[small])
+    print(f"sweep time {large:,} / {small:,}: {ratio:.2f}x (goal ≤ 1.2); items read equal: "
+          f"{statistics.median(reads[large]) == statistics.median(reads[small])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets as random
+import secrets
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -59,7 +59,7 @@ IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[portal_id, webhook_id]",
 def new_complaint_id(desk: Desk) -> str:
     """A ticket number a customer can read out on the phone: C20261122-7K3M9Q."""
     local_day = clock.now().astimezone(desk.policy.calendar.zone).strftime("%Y%m%d")
-    return f"C{local_day}-" + "".join(random.choice(_ALPHABET) for _ in range(6))
+    return f"C{local_day}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
 
 
 def fingerprint(request: IntakeRequest) -> str:

@@ -35,7 +35,7 @@ Ctrl-C stops.""")
 
 
 def demo() -> int:
-    with LocalStack(StackConfig(tick_schedule=False, log_level="WARNING")) as stack:
+    with LocalStack(StackConfig(tick_schedule=False, log_level="WARNING", start_local="09:00")) as stack:
         return 0 if run_demo(stack) else 1
 
 

@@ -24,9 +24,10 @@ import secrets
 import threading
 import zipfile
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 from moto import mock_aws
@@ -62,6 +63,9 @@ class StackConfig:
     tick_schedule: bool = True
     data_dir: Path = field(default_factory=lambda: ROOT / ".local")
     log_level: str = "INFO"
+    # Move the clock forward to this local time of day at start (tests and the demo run
+    # from a known morning, whatever the wall clock says).
+    start_local: str | None = None
 
     @property
     def api_url(self) -> str:
@@ -134,6 +138,8 @@ class LocalStack:
         self._set_function_environment()
         self._create_functions()
         self._create_state_machines()
+        if self.config.start_local:
+            self._move_clock_to(self.config.start_local)
         self._warm_up()
         self._start_http_api()
         if self.config.tick_schedule:
@@ -260,6 +266,14 @@ class LocalStack:
             self.physical[logical_id] = arn
             self.state_machine_arn = arn
 
+    def _move_clock_to(self, local_time: str) -> None:
+        zone = ZoneInfo(load_policy(self.resolver.parameters.get("PolicyProfile", "telecom")).timezone)
+        now = clock.now().astimezone(zone)
+        target = datetime.combine(now.date(), time.fromisoformat(local_time), tzinfo=zone)
+        if target <= now:
+            target += timedelta(days=1)
+        clock.advance(target - now)
+
     def _warm_up(self) -> None:
         """Do once what each Lambda container does in its init phase.
 
@@ -312,6 +326,18 @@ class LocalStack:
 
     def _tick_endpoint(self, request: Request) -> Response:
         return json_response(self.tick())
+
+    def customer_messages(self, complaint_id: str, template: str, within_hours: int = 14) -> list[dict[str, Any]]:
+        """The customer's messages of a kind, letting time pass (and the schedule run) while quiet hours hold them."""
+        for _ in range(within_hours * 2 + 1):
+            for attempt in range(2):
+                found = [m for m in self.outbox() if m["complaint_id"] == complaint_id and m["template"] == template]
+                if found:
+                    return found
+                if attempt == 0:
+                    self.tick()
+            self.advance(timedelta(minutes=30))
+        raise LookupError(f"no {template} message for {complaint_id} within {within_hours} hours")
 
     def outbox(self) -> list[dict[str, Any]]:
         lines = self.outbox_path.read_text(encoding="utf-8").splitlines()

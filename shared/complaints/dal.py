@@ -205,7 +205,7 @@ class ComplaintRepository:
         for item in self._query(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
             ExpressionAttributeValues=_item({":pk": f"C#{complaint_id}", ":prefix": "E#"}),
-        ):
+        ):  # timeline events only: held messages (M#) and promise timers (P#) share the partition
             data = _from_item(item)
             fields = {k: data[k] for k in ("at", "type", "actor", "detail") if k in data}
             events.append(TimelineEvent.model_validate(fields))
@@ -394,6 +394,34 @@ class ComplaintRepository:
     def delete_staff(self, kind: str, staff_id: str) -> None:
         key = _item({"PK": "STAFF", "SK": f"{kind.upper()}#{staff_id}"})
         self.client.delete_item(TableName=self.table_name, Key=key)
+
+    # ----------------------------------------------------------- messages held through quiet hours
+    def hold_message(self, complaint_id: str, template: str, phone: str, language: str,
+                     params: dict[str, Any], at: datetime) -> None:
+        shard = self.shard_of(complaint_id)
+        sk = f"M#{clock.iso(clock.now())}#{uuid.uuid4().hex[:8]}"
+        self.client.put_item(TableName=self.table_name, Item=_item({
+            "PK": f"C#{complaint_id}", "SK": sk, "complaint_id": complaint_id, "template": template,
+            "phone": phone, "language": language, "params": {k: str(v) for k, v in params.items()},
+            "TPK": f"TM#{shard}", "TSK": f"{clock.iso(at)}#{complaint_id}#{sk}"}))
+
+    def due_messages(self, now: datetime) -> Iterator[dict[str, Any]]:
+        upper = f"{clock.iso(now)}#~"
+        for shard in range(self.timer_shards):
+            for item in self._query(IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
+                                    ExpressionAttributeValues=_item({":pk": f"TM#{shard}", ":now": upper})):
+                yield _from_item(item)
+
+    def take_message(self, message: dict[str, Any]) -> bool:
+        """Claim a held message for sending (one sweep wins)."""
+        try:
+            self.client.delete_item(TableName=self.table_name, ConditionExpression="attribute_exists(PK)",
+                                    Key=_item({"PK": message["PK"], "SK": message["SK"]}))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # ----------------------------------------------------------- staff digests
     def queue_digest(self, agent_id: str, complaint_id: str, text: str, due: datetime) -> None:

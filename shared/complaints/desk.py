@@ -39,8 +39,19 @@ class Desk:
         return self.staff.effective()
 
     def tell_customer(self, record: ComplaintRecord, template: str, **params: object) -> None:
-        self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone,
-                                   record.language, dict(params)))
+        """Sent now, unless it is quiet hours and the complaint is not urgent: then at the next allowed minute."""
+        message = Message(template, record.complaint_id, True, record.customer.phone, record.language, dict(params))
+        now = clock.now()
+        urgent = record.classification is not None and record.classification.priority is Priority.URGENT
+        if urgent or not self.policy.quiet.is_quiet(now):
+            self.notifier.send(message)
+            return
+        self.repo.hold_message(record.complaint_id, template, record.customer.phone, record.language,
+                               message.params, self.policy.quiet.next_allowed(now))
+
+    def send_held(self, complaint_id: str, template: str, phone: str, language: str,
+                  params: dict[str, object]) -> None:
+        self.notifier.send(Message(template, complaint_id, True, phone, language, dict(params)))
 
     def tell_staff(self, agent_id: str, record: ComplaintRecord, template: str, **params: object) -> None:
         """Urgent news goes at once; the rest waits for the person's next digest."""

@@ -29,6 +29,7 @@ class SweepResult:
     handed_over: int = 0
     digests: int = 0
     promise_steps: int = 0
+    released: int = 0
     skipped: int = 0
     complaints: list[str] = field(default_factory=list)
 
@@ -53,6 +54,11 @@ def sweep(desk: Desk) -> SweepResult:
             # Someone acted on the complaint meanwhile; the next sweep sees the new state.
             result.skipped += 1
     result.promise_steps = promises.sweep(desk, now)
+    for held in desk.repo.due_messages(now):
+        if desk.repo.take_message(held):
+            desk.send_held(str(held["complaint_id"]), str(held["template"]), str(held["phone"]),
+                           str(held["language"]), dict(held.get("params") or {}))
+            result.released += 1
     for agent_id in desk.repo.due_digests(now):
         lines = desk.repo.take_digest(agent_id)
         if lines:

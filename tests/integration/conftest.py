@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,9 @@ def _free_port() -> int:
 
 def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str) -> Iterator[LocalStack]:
     config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False,
-                         data_dir=Path(tmp_path_factory.mktemp("local")), log_level=log_level)
+                         data_dir=Path(tmp_path_factory.mktemp("local")), log_level=log_level,
+                         # A known local morning, whatever the wall clock; LOCAL_START tries another time of day.
+                         start_local=os.environ.get("LOCAL_START", "09:00"))
     with LocalStack(config) as running:
         yield running
 

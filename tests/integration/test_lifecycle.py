@@ -19,7 +19,7 @@ RESOLUTION = {"outcome": "resolved", "root_cause": "antenna tilt", "actions": "r
 
 
 def _survey_token(stack: LocalStack, complaint_id: str) -> str:
-    messages = [m for m in stack.outbox() if m["complaint_id"] == complaint_id and m["template"] == "survey"]
+    messages = stack.customer_messages(complaint_id, "survey")
     assert len(messages) == 1, "exactly one survey message per complaint"
     return str(messages[0]["text"].rsplit("/v1/surveys/", 1)[1])
 
@@ -102,7 +102,7 @@ def test_repeat_delivery_gives_one_complaint_and_one_execution(stack: LocalStack
     names = [e["name"] for page in sfn.get_paginator("list_executions").paginate(
         stateMachineArn=stack.state_machine_arn) for e in page["executions"]]
     assert names.count(first["complaint_id"]) == 1
-    acks = [m for m in stack.outbox() if m["complaint_id"] == first["complaint_id"] and m["template"] == "acknowledged"]
+    acks = stack.customer_messages(first["complaint_id"], "acknowledged")
     assert len(acks) == 1
 
 

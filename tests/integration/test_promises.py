@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -36,7 +37,7 @@ def test_a_promise_that_falls_due_is_marked_missed_and_the_customer_hears_once(
     assert _promise(view, "first_reply")["state"] == "missed"
     assert _promise(view, "solution")["state"] == "pending"
     assert [e["detail"]["promise"] for e in view["timeline"] if e["type"] == "promise_missed"] == ["first_reply"]
-    updates = [m for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "progress_update"]
+    updates = stack.customer_messages(cid, "progress_update")
     assert len(updates) == 1 and "进展" in updates[0]["text"]
 
 
@@ -74,7 +75,7 @@ def test_an_extension_keeps_the_old_promise_as_renegotiated_and_tells_the_custom
     solutions = [p for p in view["promises"] if p["kind"] == "solution"]
     assert [p["state"] for p in solutions] == ["renegotiated", "pending"]
     assert solutions[0]["reason"] == "a new base station is being built"
-    told = [m for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "promise_extended"]
+    told = stack.customer_messages(cid, "promise_extended")
     assert len(told) == 1 and "base station" in told[0]["text"]
     # The old due time passes without a miss; the new one is what counts.
     client.advance_clock(_seconds_until(client, solution["due_at"]) + 60)
@@ -102,3 +103,35 @@ def test_waiting_on_the_customer_stops_the_pausable_promises(stack: LocalStack, 
              - datetime.fromisoformat(_promise(before, "solution")["due_at"].replace("Z", "+00:00")))
     assert timedelta(days=3) <= moved < timedelta(days=3, minutes=5)
     assert _promise(after, "regulator_ceiling")["due_at"] == _promise(before, "regulator_ceiling")["due_at"]
+
+
+def _advance_to_local(client: DeskClient, hour: int, minute: int) -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime.fromisoformat(client.advance_clock(0).replace("Z", "+00:00")).astimezone(zone)
+    target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    client.advance_clock((target - now).total_seconds())
+
+
+def test_customer_messages_wait_out_quiet_hours_unless_urgent(stack: LocalStack, client: DeskClient,
+                                                             complaint_body: dict[str, Any]) -> None:
+    _advance_to_local(client, 22, 0)
+    quiet = client.submit("demo-portal", complaint_body)["complaint_id"]
+    urgent_body = dict(complaint_body, external_id=complaint_body["external_id"] + "-urgent",
+                       channel="regulator", text="紧急情况无法拨打电话，我要向工信部投诉")
+    urgent = client.submit("demo-portal", urgent_body)["complaint_id"]
+    owner = str(client.wait_for(urgent, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.act(urgent, "accept", owner)
+    client.wait_for(urgent, owner, awaiting="resolution")
+    client.act(urgent, "resolve", owner, {"outcome": "resolved", "root_cause": "site down", "actions": "restored"})
+    client.tick()
+    sent = {(m["complaint_id"], m["template"]) for m in stack.outbox()}
+    assert (quiet, "acknowledged") not in sent  # held: it is 22:00 in Shanghai
+    assert (urgent, "resolved") in sent  # an urgent complaint's customer hears at once
+    _advance_to_local(client, 8, 31)
+    client.tick()
+    held = [m for m in stack.outbox() if m["template"] == "acknowledged" and m["complaint_id"] == quiet]
+    assert len(held) == 1
+    sent_at = datetime.fromisoformat(held[0]["at"].replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (sent_at.hour, sent_at.minute) >= (8, 30)

@@ -406,11 +406,7 @@ class ComplaintRepository:
             "TPK": f"TM#{shard}", "TSK": f"{clock.iso(at)}#{complaint_id}#{sk}"}))
 
     def due_messages(self, now: datetime) -> Iterator[dict[str, Any]]:
-        upper = f"{clock.iso(now)}#~"
-        for shard in range(self.timer_shards):
-            for item in self._query(IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
-                                    ExpressionAttributeValues=_item({":pk": f"TM#{shard}", ":now": upper})):
-                yield _from_item(item)
+        return self._due("TM", now, self.timer_shards)
 
     def take_message(self, message: dict[str, Any]) -> bool:
         """Claim a held message for sending (one sweep wins)."""
@@ -440,9 +436,7 @@ class ComplaintRepository:
                 raise
 
     def due_digests(self, now: datetime) -> list[str]:
-        return [str(_from_item(item)["agent_id"]) for item in self._query(
-            IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
-            ExpressionAttributeValues=_item({":pk": "TD#0", ":now": f"{clock.iso(now)}#~"}))]
+        return [str(data["agent_id"]) for data in self._due("TD", now, 1)]
 
     def take_digest(self, agent_id: str) -> list[str]:
         """Claim the agent's due digest (one sweep wins) and return its lines, oldest first."""
@@ -467,14 +461,18 @@ class ComplaintRepository:
             "PK": f"C#{complaint_id}", "SK": f"P#{kind}", "complaint_id": complaint_id, "kind": kind, "step": 0,
             "TPK": f"TP#{shard}", "TSK": f"{clock.iso(at)}#{complaint_id}#{kind}"}))
 
-    def due_promises(self, now: datetime) -> Iterator[tuple[str, str, int]]:
-        """(complaint id, promise kind, step) of every promise timer due, shard by shard."""
+    def _due(self, prefix: str, now: datetime, shards: int) -> Iterator[dict[str, Any]]:
+        """Items of one kind of timer that are due, shard by shard: cost grows with due items only."""
         upper = f"{clock.iso(now)}#~"
-        for shard in range(self.timer_shards):
+        for shard in range(shards):
             for item in self._query(IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
-                                    ExpressionAttributeValues=_item({":pk": f"TP#{shard}", ":now": upper})):
-                data = _from_item(item)
-                yield str(data["complaint_id"]), str(data["kind"]), int(data["step"])
+                                    ExpressionAttributeValues=_item({":pk": f"{prefix}#{shard}", ":now": upper})):
+                yield _from_item(item)
+
+    def due_promises(self, now: datetime) -> Iterator[tuple[str, str, int]]:
+        """(complaint id, promise kind, step) of every promise timer due."""
+        for data in self._due("TP", now, self.timer_shards):
+            yield str(data["complaint_id"]), str(data["kind"]), int(data["step"])
 
     def advance_promise(self, complaint_id: str, kind: str, step: int, next_at: datetime | None) -> bool:
         """Claim one step of a promise timer (one sweep wins); the timer ends after its last step."""
@@ -496,15 +494,9 @@ class ComplaintRepository:
         return True
 
     def due_timers(self, now: datetime) -> Iterator[ComplaintRecord]:
-        """Every complaint whose timer is due, shard by shard: cost grows with due items only."""
-        upper = f"{clock.iso(now)}#~"
-        for shard in range(self.timer_shards):
-            for item in self._query(
-                IndexName="timers",
-                KeyConditionExpression="TPK = :pk AND TSK <= :now",
-                ExpressionAttributeValues=_item({":pk": f"T#{shard}", ":now": upper}),
-            ):
-                yield ComplaintRecord.model_validate(_from_item(item))
+        """Every complaint whose human wait is due."""
+        for data in self._due("T", now, self.timer_shards):
+            yield ComplaintRecord.model_validate(data)
 
     def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         paginator = self.client.get_paginator("query")

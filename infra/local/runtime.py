@@ -26,6 +26,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from sortedcontainers import SortedList
 
 from complaints.observability import metrics
 
@@ -214,25 +215,50 @@ class _PartitionIndex:
     """
 
     def __init__(self, table: Table) -> None:
-        self.attrs = [k["AttributeName"] for index in table.global_indexes for k in index.schema
-                      if k["KeyType"] == "HASH"]
-        self.partitions: dict[tuple[str, Any], dict[tuple[Any, Any], None]] = {}
-        self.placed: dict[tuple[Any, Any], list[tuple[str, Any]]] = {}
+        # hash attribute of each index → its range attribute; entries sorted by the range value
+        self.ranges = {next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"):
+                       next((k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"), None)
+                       for index in table.global_indexes}
+        self.partitions: dict[tuple[str, Any], SortedList] = {}
+        self.placed: dict[tuple[Any, Any], list[tuple[tuple[str, Any], tuple[str, str]]]] = {}
+        self.keys: dict[str, tuple[Any, Any]] = {}
         self.lock = threading.RLock()
         for item in table.all_items():
             self.place(item)
 
     def remove(self, key: tuple[Any, Any]) -> None:
-        for slot in self.placed.pop(key, []):
-            self.partitions.get(slot, {}).pop(key, None)
+        for slot, entry in self.placed.pop(key, []):
+            partition = self.partitions.get(slot)
+            if partition is not None:
+                partition.discard(entry)
 
     def place(self, item: Any) -> None:
         key = (item.hash_key, item.range_key)
         self.remove(key)
-        slots = [(attr, item.attrs[attr]) for attr in self.attrs if attr in item.attrs]
-        for slot in slots:
-            self.partitions.setdefault(slot, {})[key] = None
-        self.placed[key] = slots
+        name = repr(key)
+        self.keys[name] = key
+        placed = []
+        for attr, range_attr in self.ranges.items():
+            if attr not in item.attrs or (range_attr and range_attr not in item.attrs):
+                continue
+            slot = (attr, item.attrs[attr])
+            entry = (str(item.attrs[range_attr].value) if range_attr else "", name)
+            self.partitions.setdefault(slot, SortedList()).add(entry)
+            placed.append((slot, entry))
+        self.placed[key] = placed
+
+    def keys_in(self, slot: tuple[str, Any], comparison: str | None, values: list[Any]) -> list[tuple[Any, Any]]:
+        """The partition's keys, narrowed by the range condition where it is a simple bound."""
+        partition = self.partitions.get(slot)
+        if partition is None:
+            return []
+        if comparison in ("<=", "<") and values:
+            bound = str(values[0].value)
+            entries = partition.irange(maximum=(bound, "\uffff") if comparison == "<=" else (bound, ""),
+                                       inclusive=(True, comparison == "<="))
+        else:
+            entries = iter(partition)
+        return [self.keys[name] for _, name in entries]
 
 
 _partition_indexes: dict[int, _PartitionIndex] = {}
@@ -290,7 +316,9 @@ def install_indexed_queries() -> None:
                     return original_query(self, *args, **kwargs)
                 candidates = list(partition.values())
             elif len(conditions) == 1:
-                keys = list(index.partitions.get((conditions[0][0], conditions[0][1]), {}))
+                ranges = kwargs.get("range_key_conditions") or []
+                comparison, values = (ranges[-1][1], ranges[-1][2]) if len(ranges) == 1 else (None, [])
+                keys = index.keys_in((conditions[0][0], conditions[0][1]), comparison, values)
                 candidates = [item for h, r in keys if (item := self.get_item(h, r)) is not None]
             else:
                 return original_query(self, *args, **kwargs)

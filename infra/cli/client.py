@@ -13,9 +13,7 @@ import boto3
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from complaints import tokens
-from complaints.auth import OPERATOR_TOKEN_PURPOSE
-from complaints.secrets import derive_key
+from complaints.auth import issue_token
 
 LOCAL_API = "http://127.0.0.1:8080"
 LOCAL_AWS = "http://127.0.0.1:4566"
@@ -68,8 +66,7 @@ class DeskClient:
     def dev_token(self, agent_id: str) -> str:
         """Mint a development operator token with the stack's signing secret."""
         secret = self._aws("secretsmanager").get_secret_value(SecretId=f"{self.stack_name}-SigningSecret")
-        key = derive_key(secret["SecretString"], OPERATOR_TOKEN_PURPOSE)
-        return tokens.sign(f"agent:{agent_id}", key)
+        return issue_token(agent_id, secret["SecretString"])
 
     @property
     def state_machine_arn(self) -> str:

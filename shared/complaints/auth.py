@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from complaints import tokens
 from complaints.errors import Unauthorized
 from complaints.policy import Policy
-from complaints.secrets import signing_key
+from complaints.secrets import derive_key, signing_key
 
 OPERATOR_TOKEN_PURPOSE = "operator-token"
 
@@ -24,8 +24,9 @@ class Operator:
     departments: tuple[str, ...]
 
 
-def issue_token(agent_id: str, secret_name: str) -> str:
-    return tokens.sign(f"agent:{agent_id}", signing_key(secret_name, OPERATOR_TOKEN_PURPOSE))
+def issue_token(agent_id: str, secret: str) -> str:
+    """Mint a token for an agent with the deployment's signing secret (the CLI does, for development)."""
+    return tokens.sign(f"agent:{agent_id}", derive_key(secret, OPERATOR_TOKEN_PURPOSE))
 
 
 def authenticate(authorization: str | None, policy: Policy, secret_name: str) -> Operator:

@@ -167,14 +167,19 @@ class ComplaintRepository:
         record.version = expected + 1
         record.updated_at = clock.now()
         items = [self._aggregate_put(record, expected), *self._event_puts(record.complaint_id, events or [])]
+        self._write_versioned(items, record, expected, f"complaint {record.complaint_id}")
+        return record
+
+    def _write_versioned(self, items: list[dict[str, Any]], target: ComplaintRecord | Incident, expected: int,
+                         what: str) -> None:
+        """Write items whose first is conditional on the target's version; put the version back if refused."""
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            record.version = expected
+            target.version = expected
             if _conditional_failure(exc, index=0):
-                raise VersionConflict(f"complaint {record.complaint_id} was changed by someone else") from exc
+                raise VersionConflict(f"{what} was changed by someone else") from exc
             raise
-        return record
 
     def adjust_load(self, agent_id: str, delta: int) -> None:
         self.client.update_item(
@@ -362,13 +367,7 @@ class ComplaintRepository:
                 "ExpressionAttributeValues": {":id": _to_attr(incident.incident_id),
                                               ":resolved": _to_attr("resolved"),
                                               ":at": _to_attr(clock.iso(incident.resolved_at))}}})
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            incident.version = expected
-            if _conditional_failure(exc, index=0):
-                raise VersionConflict(f"incident {incident.incident_id} was changed by someone else") from exc
-            raise
+        self._write_versioned(items, incident, expected, f"incident {incident.incident_id}")
         return incident
 
     # ----------------------------------------------------------- staff roster

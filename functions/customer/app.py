@@ -1,23 +1,99 @@
-"""Customers' API: the satisfaction survey behind the signed link."""
+"""Customers' links: confirming the fix and rating the handling.
 
+GET shows the page and changes nothing; POST records the answer, as JSON or
+as the page's form (answered with a page).
+"""
+
+import base64
+import json
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
-from complaints import actions
+from complaints import pages, satisfaction, verification
 from complaints.desk import desk
+from complaints.errors import ComplaintError
 from complaints.http import dispatch, make_resolver
-from complaints.models import ActionAnswer, SurveyRequest
+from complaints.models import ActionAnswer, ConfirmRequest, SurveyRequest
 from complaints.observability import lambda_handler
+from complaints.record import ComplaintRecord
 
 app = make_resolver()
+_FORM = "application/x-www-form-urlencoded"
+_PAGE: dict[str, Any] = {"content": {"text/html": {"schema": {"type": "string"}}}}
+PAGE_RESPONSES: dict[int, Any] = {
+    200: {"description": "The page with its form", **_PAGE},
+    404: {"description": "Not a link this desk signed (a page), or no such address (JSON)",
+          "content": {**_PAGE["content"], "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
+    409: {"description": "Already answered, or no longer open", **_PAGE},
+    410: {"description": "The link expired", **_PAGE},
+}
+
+
+def _html(status: int, text: str) -> Response[str]:
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=text, headers=pages.HEADERS)
+
+
+def _show(opened: Callable[[], ComplaintRecord], render: Callable[[ComplaintRecord], str]) -> Response[str]:
+    try:
+        return _html(200, render(opened()))
+    except ComplaintError as exc:
+        return _html(exc.status_code, pages.message("链接不可用", "This link cannot be used", str(exc)))
+
+
+@app.get("/v1/surveys/<token>", summary="The survey page behind the link; opening it changes nothing",
+         responses=PAGE_RESPONSES)
+def survey_page(token: str) -> Response[str]:
+    return _show(lambda: satisfaction.survey_open(desk(), token), pages.survey_form)
 
 
 @app.post("/v1/surveys/<token>", summary="The customer rates the handling of a closed complaint")
 def answer_survey(token: str, request: SurveyRequest) -> ActionAnswer:
-    return actions.answer_survey(desk(), token, request)
+    return satisfaction.answer_survey(desk(), token, request)
+
+
+@app.get("/v1/confirmations/<token>", summary="The confirmation page behind the link; opening it changes nothing",
+         responses=PAGE_RESPONSES)
+def confirmation_page(token: str) -> Response[str]:
+    return _show(lambda: verification.confirmation_open(desk(), token), pages.confirm_form)
+
+
+@app.post("/v1/confirmations/<token>", summary="The customer says whether the problem is fixed")
+def confirm(token: str, request: ConfirmRequest) -> ActionAnswer:
+    return verification.confirm(desk(), token, request)
+
+
+def _form_as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """The page's form post as the JSON body the API takes (empty fields left out)."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode("utf-8", errors="replace")
+    fields = {k: v for k, v in parse_qsl(body, keep_blank_values=False, max_num_fields=20)}
+    headers = {**(event.get("headers") or {}), "content-type": content_types.APPLICATION_JSON}
+    headers.pop("Content-Type", None)
+    return {**event, "body": json.dumps(fields), "isBase64Encoded": False, "headers": headers}
+
+
+def _as_page(answer: dict[str, Any]) -> dict[str, Any]:
+    status = int(answer.get("statusCode", 500))
+    try:
+        data = json.loads(answer.get("body") or "{}")
+    except ValueError:
+        data = {}
+    if status < 400:
+        page = pages.message("谢谢", "Thank you", "您的回复已记录。 Your answer is recorded.")
+    else:
+        page = pages.message("未能记录", "Not recorded", str(data.get("message", "")))
+    return {"statusCode": status, "headers": {"Content-Type": "text/html; charset=utf-8", **pages.HEADERS},
+            "body": page, "isBase64Encoded": False}
 
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    if headers.get("content-type", "").split(";")[0].strip().lower() == _FORM:
+        return _as_page(dispatch(app, _form_as_json(event), context))
     return dispatch(app, event, context)

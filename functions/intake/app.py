@@ -8,11 +8,11 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from complaints import intake, portals
+from complaints import intake, portals, satisfaction
 from complaints.desk import desk
-from complaints.errors import ComplaintError
+from complaints.errors import ComplaintError, ComplaintNotFound
 from complaints.http import accepted, dispatch, make_resolver, refusal
-from complaints.models import IntakeAnswer, IntakeRequest, PortalComplaintStatus
+from complaints.models import ActionAnswer, AppealRequest, IntakeAnswer, IntakeRequest, PortalComplaintStatus
 from complaints.observability import lambda_handler, logger, metrics
 from complaints.portals import Delivery
 
@@ -36,6 +36,17 @@ def submit_complaint(portal_id: str, request: IntakeRequest) -> Response[IntakeA
 @app.get("/v1/portals/<portal_id>/complaints/<external_id>", summary="A portal reads back its own complaint")
 def read_complaint(portal_id: str, external_id: str) -> PortalComplaintStatus:
     return intake.portal_status(desk(), _delivery().portal.id, external_id)
+
+
+@app.post("/v1/portals/<portal_id>/complaints/<external_id>/appeal",
+          summary="A portal delivers its customer's appeal (申诉) of a closed complaint")
+def appeal_complaint(portal_id: str, external_id: str, request: AppealRequest) -> ActionAnswer:
+    current = desk()
+    complaint_id = current.repo.find_external(_delivery().portal.id, external_id)
+    if complaint_id is None:
+        raise ComplaintNotFound(f"no complaint {external_id} from portal {portal_id}")
+    record = current.repo.get(complaint_id)
+    return satisfaction.appeal(current, record, request.reason, f"portal:{portal_id}")
 
 
 @app.get("/v1/openapi.json", summary="The OpenAPI document of the whole HTTP API")

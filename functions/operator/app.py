@@ -1,24 +1,28 @@
 """Operators' API: list, view and act on complaints."""
 
+from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from complaints import actions, assignment, incidents, promises
+from complaints import actions, assignment, incidents, promises, reports, satisfaction, verification
 from complaints.auth import Operator, authenticate
 from complaints.desk import desk
 from complaints.errors import Forbidden
 from complaints.http import dispatch, make_resolver
 from complaints.models import (
     ActionAnswer,
+    AppealRequest,
     AssignRequest,
     CallbackRequest,
     ComplaintList,
     ComplaintView,
     ExtendRequest,
+    FollowUpRequest,
     IncidentResolveRequest,
     PauseRequest,
+    QualityCheckRequest,
     ResolveRequest,
     ReviewRequest,
     Status,
@@ -61,14 +65,34 @@ def accept(complaint_id: str) -> ActionAnswer:
     return actions.accept(desk(), complaint_id, _operator())
 
 
-@app.post("/v1/complaints/<complaint_id>/resolve", summary="Report the cause, actions and outcome")
+@app.post("/v1/complaints/<complaint_id>/resolve",
+          summary="Report the outcome, root cause, actions and evidence; on a tracking ticket, the fix landed")
 def resolve(complaint_id: str, request: ResolveRequest) -> ActionAnswer:
-    return actions.resolve(desk(), complaint_id, _operator(), request)
+    return verification.resolve(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/callbacks", summary="Record a verification call to the customer")
 def record_callback(complaint_id: str, request: CallbackRequest) -> ActionAnswer:
-    return actions.callback(desk(), complaint_id, _operator(), request)
+    return verification.callback(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/quality-check",
+          summary="A supervisor's check (质检) of the handling before the customer is called")
+def check_quality(complaint_id: str, request: QualityCheckRequest) -> ActionAnswer:
+    return verification.quality_check(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/follow-ups", summary="Progress on a tracking ticket's planned fix")
+def follow_up(complaint_id: str, request: FollowUpRequest) -> ActionAnswer:
+    return verification.follow_up(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/appeal", summary="Record a customer's appeal (申诉) of a closed complaint")
+def record_appeal(complaint_id: str, request: AppealRequest) -> ActionAnswer:
+    operator = _operator()
+    record = desk().repo.get(complaint_id)
+    actions.authorize(operator, record)
+    return satisfaction.appeal(desk(), record, request.reason, operator.agent_id)
 
 
 @app.post("/v1/complaints/<complaint_id>/assign", summary="A supervisor assigns an owner by hand")
@@ -97,9 +121,19 @@ def resume(complaint_id: str) -> ActionAnswer:
     return promises.resume(desk(), complaint_id, _operator())
 
 
-@app.post("/v1/complaints/<complaint_id>/review", summary="A supervisor reviews a low survey score")
+@app.post("/v1/complaints/<complaint_id>/review",
+          summary="A supervisor recovers a low survey score: cause, action, and whether to reopen")
 def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
-    return actions.review(desk(), complaint_id, _operator(), request)
+    return satisfaction.review(desk(), complaint_id, _operator(), request)
+
+
+@app.get("/v1/reports/verification",
+         summary="How complaints ended over a period: first-time fixes, reopens, unconfirmed closes, surveys")
+def verification_report(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> reports.VerificationReport:
+    return reports.verification(desk(), _operator(), start, end)
 
 
 @app.get("/v1/incidents/<incident_id>", summary="An outage incident and its linked complaints")

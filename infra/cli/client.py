@@ -6,14 +6,16 @@ import json as jsonlib
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import requests
 from standardwebhooks.webhooks import Webhook
 
 from complaints.auth import issue_token
+from complaints.policy import load_policy
 
 LOCAL_API = "http://127.0.0.1:8080"
 LOCAL_AWS = "http://127.0.0.1:4566"
@@ -123,24 +125,59 @@ class DeskClient:
     def act(self, complaint_id: str, action: str, agent: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         return dict(self._call("POST", f"/v1/complaints/{complaint_id}/{action}", agent=agent, json=body))
 
-    def answer_survey(self, token: str, score: int, comment: str | None = None) -> dict[str, Any]:
-        return dict(self._call("POST", f"/v1/surveys/{token}", json={"score": score, "comment": comment}))
+    def answer_survey(self, token: str, score: int, comment: str | None = None, **ratings: str) -> dict[str, Any]:
+        """ratings: attitude, speed, result as satisfied | neutral | unsatisfied."""
+        body = {"score": score, "comment": comment, **ratings}
+        return dict(self._call("POST", f"/v1/surveys/{token}", json=body))
+
+    def confirm(self, token: str, outcome: str, comment: str | None = None) -> dict[str, Any]:
+        """Answer a confirmation link as the customer: fixed | not_fixed."""
+        return dict(self._call("POST", f"/v1/confirmations/{token}", json={"outcome": outcome, "comment": comment}))
+
+    def appeal(self, portal_id: str, external_id: str, reason: str) -> dict[str, Any]:
+        """A portal delivers its customer's appeal of a closed complaint."""
+        raw = jsonlib.dumps({"reason": reason}, ensure_ascii=False).encode()
+        return dict(_answer(self.signed(portal_id, "POST", f"/v1/portals/{portal_id}/complaints/{external_id}/appeal",
+                                        raw)))
+
+    def report(self, agent: str, start: str, end: str) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/reports/verification", agent=agent, params={"from": start, "to": end}))
 
     # ------------------------------------------------------------ local stack only
     def advance_clock(self, seconds: float) -> str:
         return str(self._call("POST", "/_local/clock", json={"advance_seconds": seconds})["now"])
 
+    def now(self) -> datetime:
+        return datetime.fromisoformat(self.advance_clock(0).replace("Z", "+00:00"))
+
+    def advance_to(self, local: str, zone: str = "Asia/Shanghai") -> str:
+        """Move the clock forward to the next HH:MM local time (a morning, an afternoon)."""
+        now = self.now().astimezone(ZoneInfo(zone))
+        target = now.replace(hour=int(local[:2]), minute=int(local[3:5]), second=0, microsecond=0)
+        if target <= now:
+            target += timedelta(days=1)
+        return self.advance_clock((target - now).total_seconds())
+
+    def to_daytime(self, profile: str = "telecom") -> str:
+        """Move the clock out of the policy's quiet hours (customers may be called), if it is in them."""
+        quiet = load_policy(profile).quiet
+        now = self.now()
+        if not quiet.is_quiet(now):
+            return now.isoformat()
+        return self.advance_clock((quiet.next_allowed(now) - now).total_seconds() + 60)
+
     def tick(self) -> dict[str, Any]:
         return dict(self._call("POST", "/_local/schedule/tick"))
 
-    def wait_for(self, complaint_id: str, agent: str, *, awaiting: str | None = None, status: str | None = None,
-                 timeout: float = 15.0) -> dict[str, Any]:
-        """Poll until the workflow waits at a stage (or reaches a status); bounded by timeout."""
+    def wait_for(self, complaint_id: str, agent: str, *, awaiting: str | tuple[str, ...] | None = None,
+                 status: str | None = None, timeout: float = 15.0) -> dict[str, Any]:
+        """Poll until the workflow waits at a stage (one of several) or reaches a status; bounded by timeout."""
         deadline = time.monotonic() + timeout
         view: dict[str, Any] = {}
+        stages = (awaiting,) if isinstance(awaiting, str) else awaiting
         while time.monotonic() < deadline:
             view = self.show(complaint_id, agent)
-            if (awaiting is None or view.get("awaiting") == awaiting) and (status is None or view["status"] == status):
+            if (stages is None or view.get("awaiting") in stages) and (status is None or view["status"] == status):
                 return view
             time.sleep(0.05)
         raise TimeoutError(f"complaint {complaint_id} did not reach awaiting={awaiting} status={status}: "

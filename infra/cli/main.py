@@ -94,20 +94,46 @@ def accept(complaint_id: str) -> None:
 
 @app.command()
 def resolve(complaint_id: str,
-            root_cause: Annotated[str, typer.Option(help="what caused the problem")],
+            root_cause: Annotated[str, typer.Option(help="one of the policy's root causes for the category")],
             actions: Annotated[str, typer.Option(help="what was done")],
-            outcome: Annotated[str, typer.Option(help="resolved | temporary_measure")] = "resolved") -> None:
-    """Report the cause, the actions and the outcome."""
-    body = {"outcome": outcome, "root_cause": root_cause, "actions": actions}
-    _run(lambda: _client().act(complaint_id, "resolve", _agent(), body))
+            outcome: Annotated[str, typer.Option(help="resolved | temporary_measure | deferred")] = "resolved",
+            evidence: Annotated[str | None, typer.Option(help="test results, references to photos")] = None,
+            plan: Annotated[str | None, typer.Option(help="deferred: the long-term fix planned")] = None,
+            expected_by: Annotated[str | None, typer.Option(help="deferred: YYYY-MM-DD the fix should land")] = None,
+            ) -> None:
+    """Report the outcome, root cause, actions and evidence (on a tracking ticket: the planned fix landed)."""
+    body = {"outcome": outcome, "root_cause": root_cause, "actions": actions, "evidence": evidence, "plan": plan,
+            "expected_by": expected_by}
+    _run(lambda: _client().act(complaint_id, "resolve", _agent(), {k: v for k, v in body.items() if v is not None}))
+
+
+@app.command(name="quality-check")
+def quality_check(complaint_id: str,
+                  passed: Annotated[bool, typer.Option("--passed/--failed", help="the check's result")],
+                  reason: Annotated[str | None, typer.Option(help="required when it failed")] = None) -> None:
+    """Check the handling before the customer is called (supervisors)."""
+    _run(lambda: _client().act(complaint_id, "quality-check", _agent(), {"passed": passed, "reason": reason}))
+
+
+@app.command(name="follow-up")
+def follow_up(complaint_id: str, note: Annotated[str, typer.Option()],
+              expected_by: Annotated[str | None, typer.Option(help="a new planned date, YYYY-MM-DD")] = None) -> None:
+    """Record progress on a tracking ticket."""
+    _run(lambda: _client().act(complaint_id, "follow-ups", _agent(), {"note": note, "expected_by": expected_by}))
 
 
 @app.command()
 def callback(complaint_id: str,
-             outcome: Annotated[str, typer.Option(help="fixed | not_fixed | unreachable")],
+             outcome: Annotated[str, typer.Option(help="fixed | not_fixed | unreachable | customer_busy")],
              note: Annotated[str | None, typer.Option(help="what the customer said")] = None) -> None:
     """Record a verification call to the customer."""
     _run(lambda: _client().act(complaint_id, "callbacks", _agent(), {"outcome": outcome, "note": note}))
+
+
+@app.command()
+def appeal(complaint_id: str, reason: Annotated[str, typer.Option()]) -> None:
+    """Record a customer's appeal (申诉) of a closed complaint taken on the hotline."""
+    _run(lambda: _client().act(complaint_id, "appeal", _agent(), {"reason": reason}))
 
 
 @app.command()
@@ -117,16 +143,33 @@ def assign(complaint_id: str, agent_id: str) -> None:
 
 
 @app.command()
-def review(complaint_id: str, cause: Annotated[str, typer.Option()], action: Annotated[str, typer.Option()]) -> None:
-    """Record the review of a low survey score (supervisors)."""
-    _run(lambda: _client().act(complaint_id, "review", _agent(), {"cause": cause, "action": action}))
+def review(complaint_id: str, cause: Annotated[str, typer.Option()], action: Annotated[str, typer.Option()],
+           reopen: Annotated[bool, typer.Option(help="reopen the complaint to its owner")] = False) -> None:
+    """Recover a low survey score: the cause, the action, and whether to reopen (supervisors)."""
+    _run(lambda: _client().act(complaint_id, "review", _agent(), {"cause": cause, "action": action,
+                                                                 "reopen": reopen}))
 
 
 @app.command()
 def survey(token: str, score: Annotated[int, typer.Option(min=1, max=10)],
-           comment: Annotated[str | None, typer.Option()] = None) -> None:
+           comment: Annotated[str | None, typer.Option()] = None,
+           result: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None) -> None:
     """Answer a survey link as the customer would."""
-    _run(lambda: _client().answer_survey(token, score, comment))
+    ratings = {"result": result} if result else {}
+    _run(lambda: _client().answer_survey(token, score, comment, **ratings))
+
+
+@app.command()
+def confirm(token: str, outcome: Annotated[str, typer.Option(help="fixed | not_fixed")]) -> None:
+    """Answer a confirmation link as the customer would."""
+    _run(lambda: _client().confirm(token, outcome))
+
+
+@app.command()
+def report(start: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
+           end: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")]) -> None:
+    """How complaints ended: first-time fixes, reopens, unconfirmed closes, surveys (supervisors)."""
+    _run(lambda: _client().report(_agent(), start, end))
 
 
 clock_app = typer.Typer(help="The local stack's clock: show it, or move it forward.")

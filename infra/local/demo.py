@@ -8,6 +8,7 @@ complaint's timeline and outcome is printed at the end.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from rich.table import Table
@@ -46,14 +47,21 @@ STORIES = [
         "customer": {"name": "王芳", "phone": "13600002222", "account": "1360000****", "vip": True},
         "text": "没有订购任何增值业务却被乱扣费30元，要求退费，否则我要向工信部投诉并找媒体曝光。",
         "location": {"area": "dongcheng"},
-    }, "closed, rated 4, reviewed"),
+    }, "checked, closed, rated 4, recovered"),
     Story("Rude agent; first owner never accepted, handed over; survey unanswered", {
         "channel": "web", "external_id": "WEB-4471", "service": "service",
         "language": "en",
         "customer": {"name": "Chen Jie", "phone": "13700003333"},
         "text": "The hall agent was rude and hung up on me when I asked about my bill.",
-    }, "handed over, closed, no survey answer"),
+    }, "handed over, checked, closed, no survey"),
+    Story("No coverage in a village: a new base station is planned (tracking ticket)", {
+        "channel": "gov_hotline", "external_id": "12345-2026-88410", "service": "mobile_voice",
+        "customer": {"name": "赵强", "phone": "13500004444"},
+        "text": "我们村一直没有信号，打电话要跑到村口，希望尽快建基站。",
+        "location": {"address": "密云区石城镇黄土梁村", "area": "miyun-shicheng"},
+    }, "tracked, fix landed, confirmed by link"),
 ]
+ROOT_CAUSES = ["antenna_tilt", "onu_fault", "wrong_charge", "staff_attitude", "coverage_gap"]
 
 
 OUTAGE_TEXTS = [
@@ -77,26 +85,65 @@ def _survey_token(stack: LocalStack, complaint_id: str) -> str:
     return str(stack.customer_messages(complaint_id, "survey")[-1]["text"].rsplit("/v1/surveys/", 1)[1])
 
 
-def _work(client: DeskClient, cid: str, *, reopen: bool = False) -> str:
+def _checked(client: DeskClient, cid: str, owner: str) -> None:
+    """A report the policy sends to a quality check (质检) is checked by the manager before the call."""
+    view = client.wait_for(cid, owner, awaiting=("quality_check", "confirmation", "tracking"))
+    if view["awaiting"] == "quality_check":
+        client.act(cid, "quality-check", "mgr-qian", {"passed": True})
+        console.print(f"{cid}: quality check passed by mgr-qian")
+
+
+def _work(client: DeskClient, cid: str, root_cause: str, *, reopen: bool = False) -> str:
     owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
     client.act(cid, "accept", owner)
     client.wait_for(cid, owner, awaiting="resolution")
     client.advance_clock(20 * HOUR)
-    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "see actions",
-                                       "actions": "found the cause on site and fixed it"})
+    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": root_cause,
+                                       "actions": "found the cause on site and fixed it",
+                                       "evidence": "measured after the fix; customer's line tested"})
+    _checked(client, cid, owner)
     client.wait_for(cid, owner, awaiting="confirmation")
+    client.to_daytime()  # customers are not called in quiet hours
     if reopen:
         client.act(cid, "callbacks", owner, {"outcome": "unreachable"})
         client.advance_clock(3 * HOUR)
+        client.to_daytime()
         client.act(cid, "callbacks", owner, {"outcome": "not_fixed", "note": "still drops every evening"})
         client.wait_for(cid, owner, awaiting="resolution")
         client.advance_clock(24 * HOUR)
-        client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "faulty ONU",
+        client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "onu_fault",
                                            "actions": "replaced the ONU and re-spliced the drop fibre"})
+        _checked(client, cid, owner)
         client.wait_for(cid, owner, awaiting="confirmation")
+        client.to_daytime()
     client.act(cid, "callbacks", owner, {"outcome": "fixed", "note": "customer confirms it works"})
     client.wait_for(cid, owner, awaiting="survey")
     return owner
+
+
+def _tracking(stack: LocalStack, client: DeskClient, cid: str) -> None:
+    """Deferred to a new base station: followed up weekly until it lands, then the customer confirms by link."""
+    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
+    client.act(cid, "accept", owner)
+    client.wait_for(cid, owner, awaiting="resolution")
+    expected = (client.now() + timedelta(days=40)).date().isoformat()
+    client.act(cid, "resolve", owner, {"outcome": "deferred", "root_cause": "coverage_gap",
+                                       "actions": "drive test: no usable signal in the village",
+                                       "plan": "new base station MY-SC-0921 in the 2027 Q1 build plan",
+                                       "expected_by": expected})
+    _checked(client, cid, owner)
+    client.wait_for(cid, owner, awaiting="tracking", status="tracking")
+    console.print(f"{cid}: tracking ticket, fix planned by {expected}; the customer was told the plan")
+    client.advance_clock(8 * 24 * HOUR)
+    client.tick()
+    client.act(cid, "follow-ups", owner, {"note": "site acquired; equipment ordered"})
+    client.advance_clock(30 * 24 * HOUR)
+    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "coverage_gap",
+                                       "actions": "MY-SC-0921 on air; drive test -85 dBm in the village"})
+    client.wait_for(cid, owner, awaiting="confirmation")
+    link = stack.customer_messages(cid, "resolved")[-1]["text"].rsplit("/v1/confirmations/", 1)[1]
+    client.confirm(link, "fixed", "村里有信号了")
+    client.wait_for(cid, owner, awaiting="survey")
 
 
 def run_demo(stack: LocalStack) -> bool:
@@ -115,18 +162,18 @@ def run_demo(stack: LocalStack) -> bool:
     coverage = receive(STORIES[0])
     repeat = client.submit("demo-portal", STORIES[0].body)
     console.print(f"repeat delivery of {STORIES[0].body['external_id']} answered {repeat['complaint_id']} again")
-    _work(client, coverage)
+    _work(client, coverage, ROOT_CAUSES[0])
     client.answer_survey(_survey_token(stack, coverage), 10, "信号好多了，谢谢")
 
     broadband = receive(STORIES[1])
-    _work(client, broadband, reopen=True)
+    _work(client, broadband, ROOT_CAUSES[1], reopen=True)
     client.answer_survey(_survey_token(stack, broadband), 9)
 
     billing = receive(STORIES[2])
-    _work(client, billing)
+    _work(client, billing, ROOT_CAUSES[2])
     client.answer_survey(_survey_token(stack, billing), 4, "退费太慢")
     client.wait_for(billing, "sup-zhao", awaiting="review")
-    client.act(billing, "review", "sup-zhao", {"cause": "refund took 6 days",
+    client.act(billing, "review", "sup-zhao", {"cause": "refund took 6 days", "reopen": False,
                                                "action": "refund process for disputed VAS charges cut to 1 day"})
 
     console.print("an outage: six customers of one cell call within minutes")
@@ -134,10 +181,11 @@ def run_demo(stack: LocalStack) -> bool:
     incident_id = client.wait_for(outage[-1], "mgr-qian", awaiting="acceptance")["incident_id"]
     console.print(f"incident {incident_id} links {len(outage)} complaints; network operations resolve it once")
     client._call("POST", f"/v1/incidents/{incident_id}/resolve", agent="sup-sun",
-                 json={"root_cause": "BBU power module failed at site BJ-CY-7781",
-                       "actions": "replaced the power module; site back on air"})
+                 json={"root_cause": "base_station_fault",
+                       "actions": "BBU power module failed at site BJ-CY-7781; replaced it, site back on air"})
     for n, cid in enumerate(outage):
         client.wait_for(cid, "mgr-qian", awaiting="confirmation")
+        client.to_daytime()
         client.act(cid, "callbacks", "a-wang", {"outcome": "fixed"})
         client.wait_for(cid, "mgr-qian", awaiting="survey")
         client.answer_survey(_survey_token(stack, cid), 9 if n % 2 else 10)
@@ -150,13 +198,19 @@ def run_demo(stack: LocalStack) -> bool:
     console.print(f"{first} did not accept in time; the complaint passed to {owner}")
     client.act(rude, "accept", owner)
     client.wait_for(rude, owner, awaiting="resolution")
-    client.act(rude, "resolve", owner, {"outcome": "resolved", "root_cause": "agent conduct",
+    client.act(rude, "resolve", owner, {"outcome": "resolved", "root_cause": ROOT_CAUSES[3],
                                         "actions": "apologised; agent coached by the hall manager"})
+    _checked(client, rude, owner)
     client.wait_for(rude, owner, awaiting="confirmation")
+    client.to_daytime()
     client.act(rude, "callbacks", owner, {"outcome": "fixed"})
     client.wait_for(rude, owner, awaiting="survey")
     client.advance_clock(4 * 24 * HOUR)
     console.print(f"clock moved 4 days; the reminders sweep: {client.tick()}")
+
+    village = receive(STORIES[4])
+    _tracking(stack, client, village)
+    client.answer_survey(_survey_token(stack, village), 9, "基站建好了", result="satisfied")
 
     return _report(client, ids + outage, [*STORIES, *(Story(f"Outage at cell BJ-CY-7781 ({incident_id})", {},
                                                               "resolved by the incident, confirmed, closed")
@@ -185,6 +239,18 @@ def _report(client: DeskClient, ids: list[str], stories: list[Story]) -> bool:
                         view.get("owner_id") or "", str(view["reopen_count"]),
                         str(survey.get("score", survey.get("outcome", "-"))), execution["status"], story.expected)
     console.print(summary)
+    now = client.now().date()
+    report = client.report("mgr-qian", (now - timedelta(days=120)).isoformat(), now.isoformat())
+    figures = Table(title=f"how they ended, {report['start']} to {report['end']}")
+    figures.add_column("figure")
+    figures.add_column("value", justify="right")
+    for name in ("closed_confirmed", "first_time_fix", "fixed_after_reopen", "closed_unconfirmed", "reopened",
+                 "tracking_opened", "fix_landed", "quality_passed", "surveyed", "low_scores", "survey_no_response",
+                 "recoveries"):
+        figures.add_row(name, str(report["totals"][name]))
+    for name in ("first_time_fix_rate", "reopen_rate", "mean_score", "share_of_10"):
+        figures.add_row(name, str(report[name]))
+    console.print(figures)
     console.print("[green]every demo complaint is closed[/green]" if all_closed
                   else "[red]some demo complaints did not close[/red]")
     return all_closed

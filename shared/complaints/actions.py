@@ -1,4 +1,7 @@
-"""What people do to a complaint: operators' decisions and the customer's survey.
+"""What people do to a complaint: accepting, assigning by hand, and reading it.
+
+Resolution reports, quality checks and confirmation are in `verification`;
+surveys, recovery and appeals in `satisfaction`.
 
 A decision the workflow waits for is taken in two moves: a conditional write
 that claims the waiting task (so of two people acting at once one wins and
@@ -11,7 +14,7 @@ import base64
 import json
 from typing import Any
 
-from complaints import clock, sla, tokens
+from complaints import clock, sla
 from complaints.auth import Operator
 from complaints.claims import claim
 from complaints.desk import Desk
@@ -19,28 +22,20 @@ from complaints.errors import (
     BadRequest,
     Conflict,
     Forbidden,
-    NotAwaiting,
-    SurveyNotFound,
 )
 from complaints.models import (
     ActionAnswer,
     AssignRequest,
-    CallbackOutcome,
-    CallbackRequest,
     ComplaintList,
     ComplaintSummary,
     ComplaintView,
-    ResolveRequest,
-    ReviewRequest,
     Stage,
     Status,
-    SurveyRequest,
     TimelineEvent,
 )
 from complaints.observability import logger
 from complaints.record import ComplaintRecord
-from complaints.secrets import mask_phone, signing_key
-from complaints.steps import SURVEY_PURPOSE
+from complaints.secrets import mask_phone
 
 
 def authorize(operator: Operator, record: ComplaintRecord) -> None:
@@ -54,7 +49,7 @@ def authorize(operator: Operator, record: ComplaintRecord) -> None:
     raise Forbidden(f"complaint {record.complaint_id} belongs to {record.department}")
 
 
-def _require_owner_or_lead(record: ComplaintRecord, operator: Operator) -> None:
+def require_owner_or_lead(record: ComplaintRecord, operator: Operator) -> None:
     if operator.agent_id == record.owner_id:
         return
     if operator.role in ("supervisor", "manager", "admin") and record.department in operator.departments:
@@ -79,53 +74,6 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     event = TimelineEvent(at=clock.now(), type="accepted", actor=operator.agent_id)
     record = claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)
     return _answer(record, "accepted")
-
-
-def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveRequest) -> ActionAnswer:
-    record = desk.repo.get(complaint_id)
-    authorize(operator, record)
-    _require_owner_or_lead(record, operator)
-    now = clock.now()
-
-    def change(r: ComplaintRecord) -> None:
-        r.status = Status.RESOLVED
-        r.resolution = {"outcome": request.outcome.value, "root_cause": request.root_cause,
-                        "actions": request.actions, "by": operator.agent_id, "at": clock.iso(now)}
-        r.promises = sla.keep(sla.keep(r.promises, "first_reply", now), "investigation", now)
-
-    event = TimelineEvent(at=now, type="resolved", actor=operator.agent_id,
-                          detail={"outcome": request.outcome.value, "root_cause": request.root_cause})
-    record = claim(desk, record, Stage.RESOLUTION, event, {"outcome": request.outcome.value}, change)
-    desk.tell_customer(record, "resolved")
-    return _answer(record, "resolved; awaiting the customer's confirmation")
-
-
-def callback(desk: Desk, complaint_id: str, operator: Operator, request: CallbackRequest) -> ActionAnswer:
-    record = desk.repo.get(complaint_id)
-    authorize(operator, record)
-    now = clock.now()
-    detail = {"outcome": request.outcome.value, "attempt": record.callback_attempts + 1}
-    if request.outcome is CallbackOutcome.UNREACHABLE:
-        # An attempt that reached nobody is recorded; the workflow keeps waiting.
-        if record.stage is not Stage.CONFIRMATION:
-            raise NotAwaiting(f"complaint {complaint_id} is not awaiting confirmation")
-        record.callback_attempts += 1
-        desk.repo.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
-        return _answer(record, "callback attempt recorded; the customer was not reached")
-
-    def change(r: ComplaintRecord) -> None:
-        r.callback_attempts += 1
-        if request.outcome is CallbackOutcome.NOT_FIXED:
-            r.status = Status.IN_PROGRESS
-            r.reopen_count += 1
-
-    kind = "confirmed_fixed" if request.outcome is CallbackOutcome.FIXED else "reopened"
-    event = TimelineEvent(at=now, type=kind, actor=operator.agent_id, detail=detail)
-    record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": request.outcome.value}, change)
-    if request.outcome is CallbackOutcome.NOT_FIXED and record.owner_id:
-        desk.tell_staff(record.owner_id, record, "reopened")
-        return _answer(record, f"reopened to {record.owner_id}")
-    return _answer(record, "confirmed fixed; closing")
 
 
 def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: AssignRequest) -> ActionAnswer:
@@ -158,45 +106,6 @@ def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: A
     return _answer(record, f"assigned to {agent.id}")
 
 
-def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewRequest) -> ActionAnswer:
-    record = desk.repo.get(complaint_id)
-    if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
-        raise Forbidden(f"only a supervisor of {record.department} may review complaint {complaint_id}")
-
-    def change(r: ComplaintRecord) -> None:
-        r.survey = {**(r.survey or {}), "review_cause": request.cause, "review_action": request.action,
-                    "reviewed_by": operator.agent_id}
-
-    event = TimelineEvent(at=clock.now(), type="reviewed", actor=operator.agent_id, detail={"cause": request.cause})
-    record = claim(desk, record, Stage.REVIEW, event, {"reviewed": True}, change)
-    return _answer(record, "review recorded")
-
-
-def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswer:
-    payload = tokens.verify(token, signing_key(desk.settings.signing_secret_name, SURVEY_PURPOSE))
-    complaint_id, _, nonce = (payload or "").partition(":")
-    if not complaint_id or not nonce:
-        raise SurveyNotFound("survey not found")
-    record = desk.repo.get(complaint_id)
-    if record.survey_nonce != nonce:
-        if record.survey and "score" in record.survey:
-            raise Conflict("this survey has already been answered")
-        raise SurveyNotFound("survey not found or no longer open")
-    low = request.score < desk.policy.survey["low_score_below"]
-    now = clock.now()
-
-    def change(r: ComplaintRecord) -> None:
-        r.survey = {"score": request.score, "comment": request.comment, "at": clock.iso(now)}
-        r.survey_nonce = None
-
-    event = TimelineEvent(at=now, type="surveyed", actor="customer", detail={"score": request.score})
-    record = claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change)
-    if low and record.department:
-        desk.tell_staff(desk.policy.department(record.department).supervisor, record, "low_score",
-                        score=request.score)
-    return _answer(record, "thank you for your rating")
-
-
 # ------------------------------------------------------------------ views
 def _summary(record: ComplaintRecord) -> dict[str, Any]:
     return {
@@ -223,8 +132,12 @@ def view(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintView:
         classification=record.classification,
         promises=record.promises,
         resolution=record.resolution,
+        quality_check=record.quality_check,
+        tracking={k: v for k, v in (record.tracking or {}).items() if k != "told"} or None,
         reopen_count=record.reopen_count,
         callback_attempts=record.callback_attempts,
+        unreachable_attempts=record.unreachable_attempts,
+        appeal=record.appeal,
         survey={k: v for k, v in (record.survey or {}).items() if k != "comment"} or None,
         failure=record.failure,
         repeat_of=record.repeat_of,

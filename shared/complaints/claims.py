@@ -20,7 +20,8 @@ from complaints.record import ComplaintRecord
 
 
 def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
-           output: dict[str, Any], change: Callable[[ComplaintRecord], None]) -> ComplaintRecord:
+           output: dict[str, Any], change: Callable[[ComplaintRecord], None],
+           counts: tuple[str, dict[str, int]] | None = None) -> ComplaintRecord:
     if record.stage is not stage or not record.task_token:
         waiting = record.stage.value if record.stage else "nothing from people"
         raise NotAwaiting(f"complaint {record.complaint_id} is not awaiting {stage.value} (it awaits {waiting})")
@@ -28,7 +29,7 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
     change(record)
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    saved = desk.repo.save(record, [event])
+    saved = desk.repo.save(record, [event], counts)
     try:
         desk.workflow.succeed(token, output)
     except WorkflowUnavailable:

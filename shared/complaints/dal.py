@@ -12,6 +12,8 @@ Indexes (all sparse: an item without the key attributes is not in the index):
   customer  CPK=P#<keyed phone hash>, CSK=<received>#<id>   repeat complaints
   area      APK=A#<cell or area>#<category>, ASK=<received>#<id>  outage clusters
   INC#<id> / A               an incident; INCKEY#<cell or area>#<category> / A names the open one
+  REPORT#<local day> / D     that day's counters (closes, first-time fixes, reopens, surveys, appeals),
+                             added to in the same transaction as the change they count
 """
 
 from __future__ import annotations
@@ -161,12 +163,18 @@ class ComplaintRepository:
             )
         return str(stored["complaint_id"])
 
-    def save(self, record: ComplaintRecord, events: list[TimelineEvent] | None = None) -> ComplaintRecord:
-        """Write the record if nobody changed it since it was read; bump its version."""
+    def save(self, record: ComplaintRecord, events: list[TimelineEvent] | None = None,
+             counts: tuple[str, dict[str, int]] | None = None) -> ComplaintRecord:
+        """Write the record if nobody changed it since it was read; bump its version.
+
+        counts, (local day, {counter: amount}), is added to that day's report in the same transaction.
+        """
         expected = record.version
         record.version = expected + 1
         record.updated_at = clock.now()
         items = [self._aggregate_put(record, expected), *self._event_puts(record.complaint_id, events or [])]
+        if counts and counts[1]:
+            items.append(self._count(*counts))
         self._write_versioned(items, record, expected, f"complaint {record.complaint_id}")
         return record
 
@@ -180,6 +188,31 @@ class ComplaintRepository:
             if _conditional_failure(exc, index=0):
                 raise VersionConflict(f"{what} was changed by someone else") from exc
             raise
+
+    def _count(self, day: str, counters: dict[str, int]) -> dict[str, Any]:
+        names = sorted(counters)
+        return {"Update": {
+            "TableName": self.table_name, "Key": _item({"PK": f"REPORT#{day}", "SK": "D"}),
+            "UpdateExpression": "ADD " + ", ".join(f"#c{n} :c{n}" for n in range(len(names))),
+            "ExpressionAttributeNames": {f"#c{n}": name for n, name in enumerate(names)},
+            "ExpressionAttributeValues": {f":c{n}": _to_attr(counters[name]) for n, name in enumerate(names)},
+        }}
+
+    def report_days(self, days: list[str]) -> dict[str, dict[str, int]]:
+        """Each day's counters (days without any are left out); 100 keys per request."""
+        found: dict[str, dict[str, int]] = {}
+        for start in range(0, len(days), 100):
+            keys = [_item({"PK": f"REPORT#{day}", "SK": "D"}) for day in days[start:start + 100]]
+            request: dict[str, Any] = {self.table_name: {"Keys": keys}}
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self.table_name, []):
+                    data = _from_item(item)
+                    day = str(data.pop("PK")).removeprefix("REPORT#")
+                    data.pop("SK")
+                    found[day] = {k: int(v) for k, v in data.items()}
+                request = answer.get("UnprocessedKeys") or {}
+        return found
 
     def adjust_load(self, agent_id: str, delta: int) -> None:
         self.client.update_item(

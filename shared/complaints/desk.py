@@ -49,6 +49,16 @@ class Desk:
         self.repo.hold_message(record.complaint_id, template, record.customer.phone, record.language,
                                message.params, self.policy.quiet.next_allowed(now))
 
+    def tell_customer_at(self, record: ComplaintRecord, template: str, at: datetime, **params: object) -> None:
+        """Sent at a chosen moment, moved out of quiet hours whatever the priority."""
+        at = self.policy.quiet.next_allowed(at)
+        if at <= clock.now():
+            self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone, record.language,
+                                       dict(params)))
+            return
+        self.repo.hold_message(record.complaint_id, template, record.customer.phone, record.language,
+                               dict(params), at)
+
     def send_held(self, complaint_id: str, template: str, phone: str, language: str,
                   params: dict[str, object]) -> None:
         self.notifier.send(Message(template, complaint_id, True, phone, language, dict(params)))

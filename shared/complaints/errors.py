@@ -44,8 +44,22 @@ class Forbidden(ComplaintError):
     status_code = 403
 
 
-class SurveyNotFound(ComplaintError):
+class LinkNotFound(ComplaintError):
+    """A customer's link that this desk did not sign."""
+
     status_code = 404
+
+
+class LinkExpired(ComplaintError):
+    status_code = 410
+
+
+class LinkUsed(Conflict):
+    """A customer's link was already answered, or what it asked about is over."""
+
+
+class QuietHours(Conflict):
+    """Customers are not called in quiet hours unless the complaint is urgent."""
 
 
 class NoAgentAvailable(ComplaintError):

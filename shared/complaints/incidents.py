@@ -20,7 +20,7 @@ from complaints import clock
 from complaints.calendar import parse_duration
 from complaints.claims import claim
 from complaints.desk import Desk
-from complaints.errors import Conflict, Forbidden, VersionConflict
+from complaints.errors import Conflict, Forbidden, InvalidField, VersionConflict
 from complaints.models import Classification, Priority, ResolutionOutcome, Stage, Status, TimelineEvent
 from complaints.observability import logger
 from complaints.record import ComplaintRecord, Incident
@@ -129,6 +129,10 @@ def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: t
         raise Forbidden(f"incident {incident_id} belongs to {incident.department}")
     if incident.status != "open":
         raise Conflict(f"incident {incident_id} is already {incident.status}")
+    causes = desk.policy.root_causes_for(incident.category)
+    if root_cause not in causes:
+        raise InvalidField("root_cause", f"{root_cause!r} is not a root cause of {incident.category}; "
+                                         f"one of: {', '.join(causes)}")
     now = clock.now()
     incident.status, incident.resolved_at = "resolved", now
     incident.resolution = {"root_cause": root_cause, "actions": actions, "by": agent_id, "at": clock.iso(now)}
@@ -176,8 +180,7 @@ def continue_after_park(desk: Desk, record: ComplaintRecord) -> None:
             claim(desk, record, Stage.RESOLUTION, TimelineEvent(
                 at=clock.now(), type="resolved", actor=actor,
                 detail={"outcome": "resolved", "root_cause": resolution["root_cause"]}),
-                {"outcome": ResolutionOutcome.RESOLVED.value}, resolve)
-            desk.tell_customer(record, "resolved")
+                {"outcome": ResolutionOutcome.RESOLVED.value, "quality_check": False}, resolve)
     except VersionConflict:
         # Someone acted at the same moment; their decision stands and the next park tries again.
         logger.info("incident resolution deferred", extra={"complaint_id": record.complaint_id})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from complaints import clock
 
@@ -21,9 +21,15 @@ class Status(StrEnum):
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
     PENDING_CUSTOMER = "pending_customer"  # waiting on the customer; pausable promises stop
+    QUALITY_CHECK = "quality_check"  # a supervisor checks the handling before the customer is called
+    TRACKING = "tracking"  # 投诉跟踪单: a long-term fix is planned and followed until it lands
     RESOLVED = "resolved"  # awaiting the customer's confirmation
-    CLOSED = "closed"
+    CLOSED = "closed"  # the customer confirmed the fix
+    CLOSED_UNCONFIRMED = "closed_unconfirmed"  # the customer could not be reached to confirm
     FAILED = "failed"
+
+
+CLOSED_STATUSES = frozenset({Status.CLOSED, Status.CLOSED_UNCONFIRMED, Status.FAILED})
 
 
 class Stage(StrEnum):
@@ -32,6 +38,8 @@ class Stage(StrEnum):
     ASSIGNMENT = "assignment"  # a supervisor must pick an owner by hand
     ACCEPTANCE = "acceptance"
     RESOLUTION = "resolution"
+    QUALITY_CHECK = "quality_check"  # a supervisor's check (质检) before the customer is called
+    TRACKING = "tracking"  # a deferred fix is followed until it lands
     CONFIRMATION = "confirmation"
     SURVEY = "survey"
     REVIEW = "review"  # a supervisor reviews a low survey score
@@ -42,6 +50,8 @@ STATUS_WHILE_AWAITING: dict[Stage, Status] = {
     Stage.ASSIGNMENT: Status.ACKNOWLEDGED,
     Stage.ACCEPTANCE: Status.ASSIGNED,
     Stage.RESOLUTION: Status.IN_PROGRESS,
+    Stage.QUALITY_CHECK: Status.QUALITY_CHECK,
+    Stage.TRACKING: Status.TRACKING,
     Stage.CONFIRMATION: Status.RESOLVED,
     Stage.SURVEY: Status.CLOSED,
     Stage.REVIEW: Status.CLOSED,
@@ -97,12 +107,20 @@ class Nature(StrEnum):
 class ResolutionOutcome(StrEnum):
     RESOLVED = "resolved"
     TEMPORARY_MEASURE = "temporary_measure"
+    DEFERRED = "deferred"  # a long-term fix, such as a planned base station: a tracking ticket
 
 
 class CallbackOutcome(StrEnum):
     FIXED = "fixed"
     NOT_FIXED = "not_fixed"
     UNREACHABLE = "unreachable"
+    CUSTOMER_BUSY = "customer_busy"  # reached, but asked to be called again
+
+
+class Rating(StrEnum):
+    SATISFIED = "satisfied"
+    NEUTRAL = "neutral"
+    UNSATISFIED = "unsatisfied"
 
 
 class PromiseState(StrEnum):
@@ -171,14 +189,58 @@ class IntakeRequest(Strict):
 
 
 class ResolveRequest(Strict):
+    """The handler's report (回单): what was found, what was done, and how it ended."""
+
     outcome: ResolutionOutcome
-    root_cause: str = Field(min_length=2, max_length=200)
+    root_cause: str = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+                            description="one of the policy's root causes for the complaint's category")
     actions: str = Field(min_length=2, max_length=2000)
+    evidence: str | None = Field(default=None, max_length=2000, description="test results, photos' references")
+    plan: str | None = Field(default=None, min_length=2, max_length=1000, description="deferred only: the fix planned")
+    expected_by: date | None = Field(default=None, description="deferred only: when the planned fix should land")
+
+    @model_validator(mode="after")
+    def _per_outcome(self) -> ResolveRequest:
+        deferred = self.outcome is ResolutionOutcome.DEFERRED
+        if deferred and (self.plan is None or self.expected_by is None):
+            raise ValueError("a deferred outcome needs the plan and its expected_by date")
+        if not deferred and (self.plan is not None or self.expected_by is not None):
+            raise ValueError("plan and expected_by belong to a deferred outcome only")
+        return self
 
 
 class CallbackRequest(Strict):
     outcome: CallbackOutcome
     note: str | None = Field(default=None, max_length=1000)
+
+
+class QualityCheckRequest(Strict):
+    passed: bool
+    reason: str | None = Field(default=None, min_length=2, max_length=1000)
+
+    @model_validator(mode="after")
+    def _reason_when_failed(self) -> QualityCheckRequest:
+        if not self.passed and self.reason is None:
+            raise ValueError("a failed quality check needs the reason the owner is given")
+        return self
+
+
+class FollowUpRequest(Strict):
+    """Progress on a tracking ticket's planned fix."""
+
+    note: str = Field(min_length=2, max_length=1000)
+    expected_by: date | None = None
+
+
+class ConfirmRequest(Strict):
+    """The customer's own answer through the link in the message."""
+
+    outcome: Literal["fixed", "not_fixed"]
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class AppealRequest(Strict):
+    reason: str = Field(min_length=2, max_length=1000)
 
 
 class AssignRequest(Strict):
@@ -192,17 +254,24 @@ class TransferRequest(Strict):
 
 
 class ReviewRequest(Strict):
+    """The supervisor's recovery of a low score: the cause found, the action taken, and whether to reopen."""
+
     cause: str = Field(min_length=2, max_length=500)
     action: str = Field(min_length=2, max_length=1000)
+    reopen: bool = False
 
 
 class IncidentResolveRequest(Strict):
-    root_cause: str = Field(min_length=2, max_length=200)
+    root_cause: str = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+                            description="one of the policy's root causes for the incident's category")
     actions: str = Field(min_length=2, max_length=2000)
 
 
 class SurveyRequest(Strict):
-    score: Annotated[int, Field(ge=1, le=10)]
+    score: Annotated[int, Field(ge=1, le=10, description="overall, 1 to 10")]
+    attitude: Rating | None = None
+    speed: Rating | None = None
+    result: Rating | None = None
     comment: str | None = Field(default=None, max_length=1000)
 
 
@@ -300,8 +369,12 @@ class ComplaintView(ComplaintSummary):
     classification: Classification | None = None
     promises: list[Promise] = []
     resolution: dict[str, str] | None = None
+    quality_check: dict[str, str] | None = None
+    tracking: dict[str, str | int] | None = None
     reopen_count: int = 0
     callback_attempts: int = 0
+    unreachable_attempts: int = 0
+    appeal: dict[str, str] | None = None
     survey: dict[str, str | int | None] | None = None
     failure: str | None = None
     repeat_of: str | None = None

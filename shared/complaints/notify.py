@@ -25,13 +25,24 @@ TEMPLATES: dict[str, dict[str, str]] = {
               "We will reply by {first_reply} and resolve it by {solution}.",
     },
     "resolved": {
-        "zh-CN": "工单 {complaint_id} 已处理完毕，我们会致电向您确认问题是否已解决。",
-        "en": "Complaint {complaint_id} has been handled; we will call you to confirm the problem is gone.",
+        "zh-CN": "工单 {complaint_id} 已处理完毕，我们会致电向您确认问题是否已解决；您也可以在此告诉我们：{link}",
+        "en": "Complaint {complaint_id} has been handled; we will call you to confirm the problem is gone, "
+              "or tell us here: {link}",
+    },
+    "tracking": {
+        "zh-CN": "工单 {complaint_id} 需要长期方案解决：{plan}。预计 {date} 前完成，期间我们会持续跟进并告知进展。",
+        "en": "Complaint {complaint_id} needs a long-term fix: {plan}. It is planned by {date}; "
+              "we follow it up and will keep you informed.",
     },
     "survey": {
         "zh-CN": "工单 {complaint_id} 已办结，请为本次服务打分（1-10）：{link}",
         "en": "Complaint {complaint_id} is closed. Please rate our handling from 1 to 10: {link}",
     },
+    "quality_check": {"en": "Complaint {complaint_id} was reported {outcome}: check the handling before the "
+                            "customer is called."},
+    "quality_failed": {"en": "Complaint {complaint_id} failed its quality check: {reason}. Handle it again."},
+    "follow_up_due": {"en": "Tracking ticket {complaint_id}: a follow-up is due (fix planned by {date}; "
+                            "late: {late})."},
     "assigned": {"en": "Complaint {complaint_id} ({category}, {priority}) is yours: accept it by {due}."},
     "needs_assignment": {
         "en": "Complaint {complaint_id} ({category}) has no available agent in {department}: assign it by hand.",
@@ -56,7 +67,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
     "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},
-    "low_score": {"en": "Complaint {complaint_id} was rated {score}/10: review the handling."},
+    "low_score": {"en": "Complaint {complaint_id} was rated {score}/10 (unsatisfied: {unsatisfied}): recover it - "
+                        "find the cause, act, and reopen it if needed."},
 }
 
 

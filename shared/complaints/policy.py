@@ -157,6 +157,44 @@ class ClusterRule(_Model):
     department: str
 
 
+class QualityCheck(_Model):
+    """Which resolutions a supervisor checks (质检) before the customer is called."""
+
+    categories: list[str] = []  # category patterns always checked
+    priorities: list[Priority] = []  # priorities always checked
+    sensitive: bool = False  # complaints from sensitive channels always checked
+    sample_rate: float = Field(default=0.0, ge=0, le=1)  # share of the rest, picked at random
+    within: Duration = "4h"
+
+
+class Verification(_Model):
+    """Confirming the fix with the customer (回访)."""
+
+    max_unreachable: int = Field(ge=1)  # unreachable attempts before closing unconfirmed ...
+    unreachable_span: Duration  # ... spread over at least this long
+    link_valid: Duration  # how long the customer's confirmation link works
+
+
+class Tracking(_Model):
+    """Deferred fixes (投诉跟踪单)."""
+
+    follow_up_interval: Duration
+    max_expected: Duration = "300d"  # the furthest a plan may promise the fix
+
+
+class Survey(_Model):
+    low_score_below: int = Field(default=8, ge=1, le=11)
+    delay: Duration = "2h"  # after the confirmed close
+    recovery_within: Duration = "2wd"  # the supervisor's promise to recover a low score
+
+
+class Appeals(_Model):
+    """申诉: a customer appeals a closed complaint once; another team handles it again."""
+
+    window: Duration
+    department: str
+
+
 class Portal(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
     name: str
@@ -191,7 +229,12 @@ class Policy(_Model):
     routing: list[RoutingRule] = []
     transfers: Transfers
     notifications: Notifications
-    survey: dict[Literal["low_score_below"], int]
+    survey: Survey = Survey()
+    root_causes: dict[str, list[str]]  # category pattern -> the causes a handler may report
+    quality_check: QualityCheck = QualityCheck()
+    verification: Verification
+    tracking: Tracking
+    appeals: Appeals
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -221,16 +264,31 @@ class Policy(_Model):
         _check_duration(self.escalation_interval)
         if "other" not in self.categories:
             raise ValueError("the taxonomy needs an 'other' category")
-        for named in (self.triage.department, self.clusters.department):
+        for named in (self.triage.department, self.clusters.department, self.appeals.department):
             if named not in departments:
-                raise ValueError(f"triage or clusters name unknown department {named!r}")
+                raise ValueError(f"triage, clusters or appeals name unknown department {named!r}")
         for rule in self.routing:
             if rule.department not in departments:
                 raise ValueError(f"routing rule names unknown department {rule.department!r}")
         unknown_categories = set(self.clusters.categories) - set(self.categories)
         if unknown_categories:
             raise ValueError(f"clusters name unknown categories {sorted(unknown_categories)}")
+        for key in self.categories:
+            if not self.root_causes_for(key):
+                raise ValueError(f"category {key!r} has no root causes to report")
         return self
+
+    def root_causes_for(self, category: str) -> list[str]:
+        """The root causes a handler may report for a category: every matching pattern's, in order."""
+        causes = [cause for pattern, listed in self.root_causes.items() if fnmatch(category, pattern)
+                  for cause in listed]
+        return list(dict.fromkeys(causes))
+
+    def needs_quality_check(self, category: str, priority: Priority, sensitive: bool, draw: float) -> bool:
+        """Whether a resolution goes to a supervisor's check; draw is a number in [0, 1) for the sample."""
+        rule = self.quality_check
+        return (any(fnmatch(category, pattern) for pattern in rule.categories) or priority in rule.priorities
+                or (rule.sensitive and sensitive) or draw < rule.sample_rate)
 
     @property
     def calendar(self) -> WorkingCalendar:

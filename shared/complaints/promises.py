@@ -21,15 +21,19 @@ from complaints.models import ActionAnswer, ExtendRequest, PauseRequest, Promise
 from complaints.record import ComplaintRecord
 
 CUSTOMER_FACING = frozenset({"first_contact", "first_reply", "solution"})
+SUPERVISORS_PROMISES = frozenset({"recovery"})  # kept by the supervisor, not the owner
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 # Promises whose clock stops while the complaint waits on the customer; the
 # regulator's ceiling never stops.
 PAUSABLE = frozenset({"first_contact", "first_reply", "investigation", "solution"})
 _STATUS_TEXT = {
     "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
-              Status.IN_PROGRESS: "正在处理中", Status.RESOLVED: "已处理，待您确认"},
+              Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
+              Status.TRACKING: "已列入跟踪，等待计划中的修复", Status.RESOLVED: "已处理，待您确认"},
     "en": {Status.ACKNOWLEDGED: "registered and being assigned", Status.ASSIGNED: "assigned to an engineer",
-           Status.IN_PROGRESS: "being worked on", Status.RESOLVED: "handled and awaiting your confirmation"},
+           Status.IN_PROGRESS: "being worked on", Status.QUALITY_CHECK: "the handling is being checked",
+           Status.TRACKING: "tracked until the planned fix lands",
+           Status.RESOLVED: "handled and awaiting your confirmation"},
 }
 
 
@@ -85,7 +89,8 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
         return record
     due = desk.local_time(promise.due_at)
     if action in ("remind", "warn"):
-        people = [record.owner_id or (department.supervisor if department else None)]
+        lead = department.supervisor if department else None
+        people = [lead if kind in SUPERVISORS_PROMISES else record.owner_id or lead]
         if action == "warn" and department:
             people.append(department.supervisor)
         for person in dict.fromkeys(p for p in people if p):
@@ -128,9 +133,8 @@ def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request
     ceiling = next((p for p in record.promises if p.kind == "regulator_ceiling"), None)
     if ceiling is not None and request.due_at > ceiling.due_at:
         raise BadRequest("due_at: beyond the regulator's ceiling")
-    renegotiated = current.model_copy(update={"state": PromiseState.RENEGOTIATED, "reason": request.reason})
-    fresh = Promise(kind=kind, due_at=request.due_at, made_at=clock.now())
-    record.promises = [renegotiated if p is current else p for p in record.promises] + [fresh]
+    fresh = renegotiate(record, kind, request.due_at, request.reason)
+    assert fresh is not None
     record = desk.repo.save(record, [TimelineEvent(
         at=clock.now(), type="promise_extended", actor=operator.agent_id,
         detail={"promise": kind, "from": clock.iso(current.due_at), "to": clock.iso(request.due_at),
@@ -138,6 +142,32 @@ def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request
     desk.repo.schedule_promise(complaint_id, kind, plan(desk, fresh, record.received_at)[0][0])
     desk.tell_customer(record, "promise_extended", due=desk.local_time(request.due_at), reason=request.reason)
     return ActionAnswer(complaint_id=complaint_id, status=record.status, message=f"{kind} moved")
+
+
+def renegotiate(record: ComplaintRecord, kind: str, due_at: datetime, reason: str) -> Promise | None:
+    """Replace the pending promise of a kind by a new one due later; the old one stays as renegotiated."""
+    current = _pending(record, kind)
+    if current is None:
+        return None
+    renegotiated = current.model_copy(update={"state": PromiseState.RENEGOTIATED, "reason": reason})
+    fresh = Promise(kind=kind, due_at=due_at, made_at=clock.now())
+    record.promises = [renegotiated if p is current else p for p in record.promises] + [fresh]
+    return fresh
+
+
+def add(desk: Desk, record: ComplaintRecord, kind: str, duration: str) -> Promise:
+    """A new promise made now (a reopened complaint's solution, a supervisor's recovery)."""
+    now = clock.now()
+    fresh = Promise(kind=kind, due_at=desk.policy.calendar.add(now, duration), made_at=now)
+    record.promises = [*record.promises, fresh]
+    return fresh
+
+
+def start(desk: Desk, record: ComplaintRecord, kind: str) -> None:
+    """Start the timer of a promise made after intake, once the record holding it is saved."""
+    promise = _pending(record, kind)
+    if promise is not None:
+        desk.repo.schedule_promise(record.complaint_id, kind, plan(desk, promise, record.received_at)[0][0])
 
 
 def pause(desk: Desk, complaint_id: str, operator: Operator, request: PauseRequest) -> ActionAnswer:

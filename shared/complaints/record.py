@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from complaints.models import (
+    CLOSED_STATUSES,
     SENSITIVE_CHANNELS,
     Channel,
     Classification,
@@ -47,10 +48,18 @@ class ComplaintRecord(BaseModel):
     previous_owners: list[str] = []
     promises: list[Promise] = []
     resolution: dict[str, str] | None = None
+    quality_check: dict[str, str] | None = None  # the last check's result and reason
+    tracking: dict[str, str | int] | None = None  # plan, expected_by, opened_at, follow_ups
     callback_attempts: int = 0
+    unreachable_attempts: int = 0  # since the last resolution
+    first_unreachable_at: datetime | None = None
+    confirm_nonce: str | None = None  # the customer's confirmation link, single use
+    verified: str | None = None  # fixed | unconfirmed: how the confirmation wait ended
     reopen_count: int = 0
     survey: dict[str, str | int | None] | None = None
     survey_nonce: str | None = None
+    survey_sent: bool = False  # one survey per complaint, even if it is reopened and closed again
+    appeal: dict[str, str] | None = None  # 申诉: once per complaint
     failure: str | None = None
     closed_at: datetime | None = None
     timer_stage: Stage | None = None
@@ -85,7 +94,7 @@ class ComplaintRecord(BaseModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (Status.CLOSED, Status.FAILED)
+        return self.status not in CLOSED_STATUSES
 
     def set_timer(self, stage: Stage | None, due: datetime | None, level: int = 0) -> None:
         self.timer_stage, self.timer_due, self.timer_level = stage, due, level

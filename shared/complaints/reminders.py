@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from complaints import assignment, clock, promises
+from complaints import assignment, clock, promises, satisfaction, verification
 from complaints.desk import Desk
 from complaints.errors import VersionConflict
 from complaints.models import Stage, TimelineEvent
 from complaints.observability import logger
 from complaints.record import ComplaintRecord
-
-SURVEY_TIMED_OUT = "Complaint.SurveyTimedOut"
 
 
 @dataclass
@@ -27,6 +25,7 @@ class SweepResult:
     escalated: int = 0
     timed_out: int = 0
     handed_over: int = 0
+    follow_ups: int = 0
     digests: int = 0
     promise_steps: int = 0
     released: int = 0
@@ -41,8 +40,11 @@ def sweep(desk: Desk) -> SweepResult:
         result.due += 1
         try:
             if record.timer_stage is Stage.SURVEY:
-                _survey_timed_out(desk, record)
+                satisfaction.survey_no_response(desk, record)
                 result.timed_out += 1
+            elif record.timer_stage is Stage.TRACKING:
+                verification.tracking_due(desk, record)
+                result.follow_ups += 1
             elif record.timer_stage is Stage.ACCEPTANCE and record.owner_id:
                 assignment.hand_over_unaccepted(desk, record)
                 result.handed_over += 1
@@ -67,17 +69,6 @@ def sweep(desk: Desk) -> SweepResult:
     logger.info("reminders sweep", extra={"due": result.due, "digests": result.digests, "escalated": result.escalated,
                                           "timed_out": result.timed_out, "skipped": result.skipped})
     return result
-
-
-def _survey_timed_out(desk: Desk, record: ComplaintRecord) -> None:
-    token = record.task_token
-    record.survey = {"outcome": "no_response"}
-    record.survey_nonce = None
-    record.stage = record.task_token = None
-    record.set_timer(None, None)
-    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="survey_no_response", actor="system")])
-    if token:
-        desk.workflow.fail(token, SURVEY_TIMED_OUT, "the customer did not answer the survey in time")
 
 
 def _recipient(desk: Desk, record: ComplaintRecord, rung: str) -> str | None:

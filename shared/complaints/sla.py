@@ -22,13 +22,18 @@ def stage_due(stage: Stage, priority: Priority, start: datetime, policy: Policy,
               promises: list[Promise]) -> datetime:
     """When a human wait becomes overdue.
 
-    Resolution is due when the solution promise is; the other waits have their
-    own limits in the policy.
+    Resolution is due when the pending solution promise is; a tracking ticket
+    when its first follow-up is; the other waits have their own limits in the
+    policy.
     """
     if stage is Stage.RESOLUTION:
-        solution = next((p for p in promises if p.kind == "solution"), None)
+        solution = next((p for p in promises if p.kind == "solution" and p.state is PromiseState.PENDING), None)
         if solution is not None:
             return solution.due_at
+    if stage is Stage.QUALITY_CHECK:
+        return policy.calendar.add(start, policy.quality_check.within)
+    if stage is Stage.TRACKING:
+        return policy.calendar.add(start, policy.tracking.follow_up_interval)
     return policy.calendar.add(start, policy.stage_limit(stage, priority))
 
 

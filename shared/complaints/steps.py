@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaints import assignment, clock, incidents, promises, sla, tokens
+from complaints import assignment, clock, incidents, links, promises, reports, sla, tokens, verification
 from complaints.desk import Desk
 from complaints.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
 from complaints.models import STATUS_WHILE_AWAITING, PromiseState, Stage, Status, TimelineEvent
 from complaints.observability import logger
 from complaints.record import ComplaintRecord
-from complaints.secrets import signing_key
 
-SURVEY_PURPOSE = "survey-link"
 _ATTEMPTS = 5
 
 
@@ -100,11 +98,21 @@ def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> d
         due = sla.stage_due(stage, record.priority, now, desk.policy, record.promises)
         record.stage, record.task_token = stage, task_token
         record.status = STATUS_WHILE_AWAITING[stage]
+        link: str | None = None
+        tell_tracking = False
+        if stage is Stage.CONFIRMATION:
+            record.confirm_nonce = tokens.random_nonce()
+            link = links.make(desk, links.CONFIRM, complaint_id, record.confirm_nonce,
+                              desk.policy.calendar.add(now, desk.policy.verification.link_valid))
+        elif stage is Stage.SURVEY:
+            # After the policy's delay, and never in quiet hours; its time to answer runs from then.
+            send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(now, desk.policy.survey.delay))
+            due = desk.policy.calendar.add(send_at, desk.policy.stage_limit(stage, record.priority))
+            record.survey_nonce, record.survey_sent = tokens.random_nonce(), True
+            link = links.make(desk, links.SURVEY, complaint_id, record.survey_nonce, due)
+        elif stage is Stage.TRACKING:
+            tell_tracking = verification.park_tracking(desk, record)
         record.set_timer(stage, due)
-        nonce = None
-        if stage is Stage.SURVEY:
-            nonce = tokens.random_nonce()
-            record.survey_nonce = nonce
         try:
             desk.repo.save(record)
             break
@@ -112,12 +120,13 @@ def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> d
             continue
     else:
         raise VersionConflict(f"complaint {complaint_id} kept changing while parking at {stage}")
-    _announce(desk, record, stage, due, nonce)
+    _announce(desk, record, stage, due, link, tell_tracking)
     incidents.continue_after_park(desk, record)
     return {"stage": stage.value}
 
 
-def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, nonce: str | None) -> None:
+def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link: str | None,
+              tell_tracking: bool) -> None:
     department = desk.policy.department(record.department) if record.department else None
     if stage is Stage.ACCEPTANCE and record.owner_id:
         desk.tell_staff(record.owner_id, record, "assigned", due=desk.local_time(due),
@@ -125,25 +134,42 @@ def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, nonce
     elif stage is Stage.ASSIGNMENT and department:
         desk.tell_staff(department.supervisor, record, "needs_assignment",
                         category=_routing(record)["category"], department=department.id)
-    elif stage is Stage.SURVEY and nonce:
-        token = tokens.sign(f"{record.complaint_id}:{nonce}",
-                            signing_key(desk.settings.signing_secret_name, SURVEY_PURPOSE))
-        desk.tell_customer(record, "survey", link=f"{desk.settings.public_base_url}/v1/surveys/{token}")
+    elif stage is Stage.CONFIRMATION and link:
+        desk.tell_customer(record, "resolved", link=link)
+    elif stage is Stage.SURVEY and link:
+        send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(clock.now(), desk.policy.survey.delay))
+        desk.tell_customer_at(record, "survey", send_at, link=link)
+    elif stage is Stage.TRACKING and tell_tracking and record.tracking:
+        promises.start(desk, record, "solution")
+        desk.tell_customer(record, "tracking", plan=str(record.tracking.get("plan")),
+                           date=str(record.tracking.get("expected_by")))
 
 
 def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
+    """Close as confirmed fixed, or unconfirmed when the customer could not be reached.
+
+    Returns whether the survey is due: after a confirmed close, once per complaint.
+    """
     record = desk.repo.get(complaint_id)
-    if record.status is not Status.CLOSED:
-        record.status = Status.CLOSED
+    if record.is_open:
+        unconfirmed = record.verified == "unconfirmed"
+        record.status = Status.CLOSED_UNCONFIRMED if unconfirmed else Status.CLOSED
         record.closed_at = clock.now()
-        # Closing confirmed fixed keeps every promise still open, or marks it missed if late.
+        # Closing keeps every promise still open, or marks it missed if late.
         for kind in [p.kind for p in record.promises if p.state is PromiseState.PENDING]:
             record.promises = sla.keep(record.promises, kind, record.closed_at)
+        if unconfirmed:
+            counted = reports.counts(desk, closed_unconfirmed=1)
+        else:
+            counted = reports.counts(desk, closed_confirmed=1, first_time_fix=int(
+                record.reopen_count == 0 and record.appeal is None), fixed_after_reopen=int(
+                record.reopen_count > 0 and record.appeal is None), fixed_after_appeal=int(record.appeal is not None))
         desk.repo.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
-                                              detail={"reopen_count": record.reopen_count})])
+                                              detail={"reopen_count": record.reopen_count,
+                                                      "confirmed": not unconfirmed})], counted)
         if record.owner_id:
             desk.repo.adjust_load(record.owner_id, -1)
-    return _routing(record)
+    return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
 
 
 def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:

@@ -29,12 +29,12 @@ class Workflow:
             self._client = boto3.client("stepfunctions")
         return self._client
 
-    def start(self, complaint_id: str, facts: dict[str, Any]) -> None:
-        """Start the complaint's execution, named after it; a repeat is harmless."""
+    def start(self, complaint_id: str, facts: dict[str, Any], name: str | None = None) -> None:
+        """Start the complaint's execution, named after it (or a second one by name); a repeat is harmless."""
         try:
             self.client.start_execution(
                 stateMachineArn=self.state_machine_arn,
-                name=complaint_id,
+                name=name or complaint_id,
                 input=json.dumps({"complaint_id": complaint_id, **facts}, sort_keys=True),
             )
         except ClientError as exc:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from complaints.models import Stage
 from infra.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +61,13 @@ def test_tasks_retry_only_transient_errors_and_never_fail_silently(name: str) ->
 
 def test_human_waits_use_the_park_function_and_have_a_way_out() -> None:
     waits = [s for s in asl["States"].values() if s.get("Resource", "").endswith("waitForTaskToken")]
-    assert len(waits) == 6
+    # One wait per stage a person acts at, each parked by the one function.
+    assert sorted(s["Parameters"]["Payload"]["stage"] for s in waits) == sorted(stage.value for stage in Stage)
     for state in waits:
         assert state["Parameters"]["FunctionName"] == "${ParkFunctionArn}"
         assert state["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
-        assert state["TimeoutSeconds"] > 0
+        # A backstop within a Standard execution's one-year limit.
+        assert 0 < state["TimeoutSeconds"] < 365 * 24 * 3600
 
 
 def test_the_table_is_protected_and_has_the_access_pattern_indexes() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from complaints import desk as desk_module
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack, StackConfig
 
@@ -26,7 +27,17 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str) -> Ite
                          # A known local morning, whatever the wall clock; LOCAL_START tries another time of day.
                          start_local=os.environ.get("LOCAL_START", "09:00"))
     with LocalStack(config) as running:
+        quality_sample(0.0)  # tests choose which resolutions are checked; the sample is random
         yield running
+
+
+def quality_sample(rate: float) -> None:
+    """Set the share of ordinary resolutions the local desk sends to a quality check."""
+    current = desk_module.desk()
+    policy = current.base_policy
+    policy = policy.model_copy(update={"quality_check": policy.quality_check.model_copy(update={"sample_rate": rate})})
+    current.base_policy = current.staff.base = policy
+    current.staff.invalidate()
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,7 @@ def three_departments() -> Policy:
     raw["routing"] = [{"category": "broadband.service", "department": "service"}]
     raw["default_department"] = raw["triage"]["department"] = "service"
     raw["clusters"]["department"] = "network"
+    raw["appeals"]["department"] = "service"
     return Policy.model_validate(raw)
 
 

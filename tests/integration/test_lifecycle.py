@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,7 +16,7 @@ from infra.cli.client import ApiError, DeskClient
 from infra.local.stack import LocalStack
 
 pytestmark = pytest.mark.integration
-RESOLUTION = {"outcome": "resolved", "root_cause": "antenna tilt", "actions": "re-tilted the sector antenna"}
+RESOLUTION = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna"}
 
 
 def _survey_token(stack: LocalStack, complaint_id: str) -> str:
@@ -234,7 +235,9 @@ def test_staff_messages_are_grouped_into_digests_except_urgent_ones(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     ids = []
     for n in range(2):
-        body = dict(complaint_body, external_id=f"{complaint_body['external_id']}-d{n}")
+        # Two customers: a repeat would be high priority, and urgent once reopened.
+        customer = dict(complaint_body["customer"], phone=f"1370000{uuid.uuid4().int % 10_000:04d}")
+        body = dict(complaint_body, external_id=f"{complaint_body['external_id']}-d{n}", customer=customer)
         ids.append(client.submit("demo-portal", body)["complaint_id"])
     owners = {client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"] for cid in ids}
     # New assignments are urgent: each owner was told at once.
@@ -246,6 +249,7 @@ def test_staff_messages_are_grouped_into_digests_except_urgent_ones(
         client.wait_for(cid, owner, awaiting="resolution")
         client.act(cid, "resolve", owner, RESOLUTION)
         client.wait_for(cid, owner, awaiting="confirmation")
+        client.to_daytime()
         client.act(cid, "callbacks", owner, {"outcome": "not_fixed"})  # "reopened" is not urgent
         client.wait_for(cid, owner, awaiting="resolution")
     before = [m for m in stack.outbox() if m["template"] in ("reopened", "digest") and any(c in m["text"] for c in ids)]

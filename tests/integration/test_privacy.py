@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from complaints.observability import logger
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
 from tests.integration.conftest import local_stack
@@ -19,24 +21,40 @@ def verbose_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSta
     yield from local_stack(tmp_path_factory, "DEBUG")
 
 
+@pytest.fixture
+def function_logs() -> Iterator[io.StringIO]:
+    """What the functions log, whichever stream the process-wide logger was bound to when it was made."""
+    buffer = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+
+
 def test_logs_of_a_full_lifecycle_hold_no_personal_data(verbose_stack: LocalStack, complaint_body: dict[str, Any],
-                                                         capfd: pytest.CaptureFixture[str]) -> None:
+                                                         capfd: pytest.CaptureFixture[str],
+                                                         function_logs: io.StringIO) -> None:
     client = DeskClient(api_url=verbose_stack.config.api_url, aws_url=verbose_stack.config.aws_url,
                         stack_name=verbose_stack.config.stack_name)
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
     client.act(cid, "accept", owner)
     client.wait_for(cid, owner, awaiting="resolution")
-    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "tilt", "actions": "re-tilted"})
+    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted"})
     client.wait_for(cid, owner, awaiting="confirmation")
+    client.to_daytime()
     client.act(cid, "callbacks", owner, {"outcome": "fixed"})
     client.wait_for(cid, owner, awaiting="survey")
+    client.advance_clock(3 * 3600)
+    client.tick()  # the survey message goes out after its delay
     bad = dict(complaint_body, external_id="REFUSED-1", channel="pigeon")
     with pytest.raises(Exception, match="422"):
         client.submit("demo-portal", bad)
 
     logs = capfd.readouterr()
-    text = logs.out + logs.err
+    text = function_logs.getvalue() + logs.out + logs.err
     assert '"message":"complaint received"' in text and cid in text
     customer = complaint_body["customer"]
     for personal in (customer["name"], customer["phone"], customer["account"], complaint_body["location"]["address"],

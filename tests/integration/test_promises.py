@@ -47,7 +47,7 @@ def test_a_kept_promise_brings_no_reminder_and_no_miss(stack: LocalStack, client
     owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
     client.act(cid, "accept", owner)
     client.wait_for(cid, owner, awaiting="resolution")
-    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "tilt", "actions": "re-tilted"})
+    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted"})
     view = client.wait_for(cid, owner, awaiting="confirmation")
     assert _promise(view, "first_reply")["state"] == "kept"
     client.advance_clock(_seconds_until(client, _promise(view, "first_reply")["due_at"]) + 60)
@@ -124,7 +124,11 @@ def test_customer_messages_wait_out_quiet_hours_unless_urgent(stack: LocalStack,
     owner = str(client.wait_for(urgent, "mgr-qian", awaiting="acceptance")["owner_id"])
     client.act(urgent, "accept", owner)
     client.wait_for(urgent, owner, awaiting="resolution")
-    client.act(urgent, "resolve", owner, {"outcome": "resolved", "root_cause": "site down", "actions": "restored"})
+    client.act(urgent, "resolve", owner, {"outcome": "resolved", "root_cause": "base_station_fault",
+                                          "actions": "restored"})
+    client.wait_for(urgent, owner, awaiting="quality_check")  # a regulator's complaint is checked first
+    client.act(urgent, "quality-check", "mgr-qian", {"passed": True})
+    client.wait_for(urgent, owner, awaiting="confirmation")
     client.tick()
     sent = {(m["complaint_id"], m["template"]) for m in stack.outbox()}
     assert (quiet, "acknowledged") not in sent  # held: it is 22:00 in Shanghai

@@ -79,7 +79,8 @@ def test_resolving_an_incident_resolves_every_linked_complaint(client: DeskClien
     client.wait_for(ids[0], owner, awaiting="resolution")
 
     client._call("POST", f"/v1/incidents/{incident_id}/resolve", agent="sup-sun",
-                 json={"root_cause": "base_station_fault", "actions": "BBU power module failed; replaced it at the site"})
+                 json={"root_cause": "base_station_fault",
+                       "actions": "BBU power module failed; replaced it at the site"})
 
     for cid in ids:
         view = client.wait_for(cid, "mgr-qian", awaiting="confirmation", status="resolved")

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TOOLS  := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
 
 .PHONY: setup demo run test lint bench eval openapi clean
 
@@ -14,6 +16,13 @@ $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproje
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# SAM CLI and checkov live apart from the project's environment (their dependencies differ).
+$(TOOLS_STAMP): requirements-tools.txt requirements-tools.lock
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/bin/pip install --quiet -r requirements-tools.txt -c requirements-tools.lock
+	touch $(TOOLS_STAMP)
 
 ## Start the embedded local stack, play the demo complaints through, print timelines.
 demo: setup
@@ -27,10 +36,13 @@ run: setup
 test: setup lint
 	$(BIN)/pytest
 
-lint: setup
+lint: setup $(TOOLS_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared functions infra bench
 	$(BIN)/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam validate --lint --region us-east-1
+	$(TOOLS)/bin/checkov -f template.yaml --config-file .checkov.yaml
+	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build --region us-east-1 --build-dir .aws-sam/build
 
 ## Benchmarks on the local stack; each prints its table.
 bench: setup
@@ -47,4 +59,4 @@ openapi: setup
 	$(BIN)/python -m infra.openapi
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

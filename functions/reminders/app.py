@@ -5,10 +5,12 @@ from typing import Any
 
 from complaints import reminders
 from complaints.desk import desk
-from complaints.observability import lambda_handler
+from complaints.observability import MetricUnit, lambda_handler, metrics
 
 
 @lambda_handler()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = reminders.sweep(desk())
+    # The alarm on reminders lag reads this; a sweep that stops reporting is an alarm too.
+    metrics.add_metric(name="OldestDueTimerAgeSeconds", unit=MetricUnit.Seconds, value=result.oldest_due_age_seconds)
     return {k: v for k, v in asdict(result).items() if k != "complaints"}

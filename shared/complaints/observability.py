@@ -6,6 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+__all__ = ["MetricUnit", "count", "lambda_handler", "logger", "metrics", "tracer"]
 
 SERVICE = "complaints"
 
@@ -13,7 +16,17 @@ logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace="ComplaintDesk", service=SERVICE)
 
+NAMESPACE = "ComplaintDesk"
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def count(name: str, value: float = 1, unit: MetricUnit = MetricUnit.Count, **dimensions: str) -> None:
+    """One business metric, with its own dimensions (beside service), written at once as EMF."""
+    one = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    for key, dimension in dimensions.items():
+        one.add_dimension(name=key, value=dimension)
+    one.add_metric(name=name, unit=unit, value=value)
+    one.flush_metrics()
 
 
 def lambda_handler(correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:

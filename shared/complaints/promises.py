@@ -18,6 +18,7 @@ from complaints.auth import Operator
 from complaints.desk import Desk
 from complaints.errors import BadRequest, ComplaintNotFound, Conflict, Forbidden, VersionConflict
 from complaints.models import ActionAnswer, ExtendRequest, PauseRequest, Promise, PromiseState, Status, TimelineEvent
+from complaints.observability import count
 from complaints.record import ComplaintRecord
 
 CUSTOMER_FACING = frozenset({"first_contact", "first_reply", "solution"})
@@ -110,8 +111,10 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
         record.promises = [p.model_copy(update={"state": PromiseState.MISSED})
                            if p.kind == kind and p.state is PromiseState.PENDING else p for p in record.promises]
         try:
-            return desk.repo.save(record, [TimelineEvent(at=clock.now(), type="promise_missed", actor="system",
-                                                         detail={"promise": kind})])
+            saved = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="promise_missed", actor="system",
+                                                          detail={"promise": kind})])
+            count("PromisesMissed", kind=kind)
+            return saved
         except VersionConflict:
             record = desk.repo.get(record.complaint_id)
             if _pending(record, kind) is None:

@@ -30,6 +30,7 @@ class SweepResult:
     promise_steps: int = 0
     released: int = 0
     skipped: int = 0
+    oldest_due_age_seconds: float = 0.0  # how late the most overdue wait was found: the sweep's lag
     complaints: list[str] = field(default_factory=list)
 
 
@@ -38,6 +39,9 @@ def sweep(desk: Desk) -> SweepResult:
     result = SweepResult()
     for record in desk.repo.due_timers(now):
         result.due += 1
+        if record.timer_due is not None:
+            result.oldest_due_age_seconds = max(result.oldest_due_age_seconds,
+                                                (now - record.timer_due).total_seconds())
         try:
             if record.timer_stage is Stage.SURVEY:
                 satisfaction.survey_no_response(desk, record)

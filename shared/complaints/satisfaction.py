@@ -25,6 +25,7 @@ from complaints.models import (
     SurveyRequest,
     TimelineEvent,
 )
+from complaints.observability import MetricUnit, count
 from complaints.record import ComplaintRecord
 from complaints.verification import reopen
 
@@ -65,6 +66,7 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
     counted = reports.counts(desk, surveyed=1, score_sum=request.score, score_10=int(request.score == 10),
                              low_scores=int(low))
     record = claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change, counted)
+    count("SurveyScore", request.score, MetricUnit.NoUnit)
     if low and record.department:
         promises.start(desk, record, "recovery")
         desk.tell_staff(desk.policy.department(record.department).supervisor, record, "low_score",
@@ -106,6 +108,7 @@ def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewReq
     record = claim(desk, record, Stage.REVIEW, event, {"reviewed": True, "reopen": request.reopen}, change, counted)
     if not request.reopen:
         return _answer(record, "review recorded")
+    count("Reopens", reason="recovery")
     for kind in started:
         promises.start(desk, record, kind)
     if record.owner_id:

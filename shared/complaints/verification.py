@@ -37,6 +37,7 @@ from complaints.models import (
     Status,
     TimelineEvent,
 )
+from complaints.observability import count
 from complaints.record import ComplaintRecord
 
 _RAISED = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH,
@@ -315,6 +316,7 @@ def _confirmed(desk: Desk, record: ComplaintRecord, actor: str, fixed: bool,
                    change, reports.counts(desk, reopened=int(not fixed)))
     if fixed:
         return _answer(record, "confirmed fixed; closing")
+    count("Reopens", reason="not_fixed")
     for kind in started:
         promises.start(desk, record, kind)
     if record.owner_id:

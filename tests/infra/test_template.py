@@ -90,3 +90,100 @@ def test_the_committed_openapi_document_matches_the_code() -> None:
     from infra.openapi import OUTPUT, render
 
     assert OUTPUT.read_text(encoding="utf-8") == render(), "run `python -m infra.openapi` and commit the result"
+
+
+def _statements(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for policy in resource["Properties"].get("Policies", []):
+        if isinstance(policy, dict) and "Statement" in policy:
+            statements = policy["Statement"]
+            found.extend(statements if isinstance(statements, list) else [statements])
+    return found
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
+
+
+# Actions AWS defines without a resource: SMS to a phone number, and log delivery set-up.
+_RESOURCELESS = {"sns:Publish", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                 "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+                 "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}
+
+
+def test_no_data_action_is_granted_on_every_resource() -> None:
+    for name, resource in resources.items():
+        if resource["Type"] not in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+            continue
+        for statement in _statements(resource):
+            if statement.get("Resource") == "*":
+                assert set(_actions(statement)) <= _RESOURCELESS, f"{name} grants {statement['Action']} on *"
+            for action in _actions(statement):
+                assert not action.endswith(":*"), f"{name} grants every action of a service: {action}"
+
+
+def test_the_state_machine_may_invoke_only_its_own_functions() -> None:
+    state_machine = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::StateMachine")
+    invoked = {p["LambdaInvokePolicy"]["FunctionName"]["Ref"] for p in state_machine["Properties"]["Policies"]
+               if isinstance(p, dict) and "LambdaInvokePolicy" in p}
+    substituted = {v["Fn::GetAtt"][0] for v in state_machine["Properties"]["DefinitionSubstitutions"].values()}
+    assert invoked == substituted
+    managed = [p for p in state_machine["Properties"]["Policies"] if isinstance(p, str)]
+    assert managed == [], "no AWS managed policies (they grant far more than the workflow needs)"
+
+
+def test_only_the_reminders_read_the_timers_index_and_only_the_operator_reads_queues() -> None:
+    readers: dict[str, set[str]] = {}
+    for name, resource in functions.items():
+        for statement in _statements(resource):
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for target in targets:
+                text = json.dumps(target)
+                match = re.search(r"/index/(\w+)", text)
+                if match:
+                    readers.setdefault(match.group(1), set()).add(name)
+    assert readers["timers"] == {"RemindersFunction"}
+    assert readers["queue"] == readers["owner"] == {"OperatorFunction"}
+
+
+def test_every_log_group_has_retention_and_every_function_its_own_group() -> None:
+    groups = {k: v for k, v in resources.items() if v["Type"] == "AWS::Logs::LogGroup"}
+    for name, group in groups.items():
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+    named = {json.dumps(g["Properties"].get("LogGroupName")) for g in groups.values()}
+    for function in functions:
+        assert json.dumps({"Fn::Sub": f"/aws/lambda/${{{function}}}"}) in named, f"{function} has no log group"
+
+
+def test_alarms_watch_every_function_the_workflow_the_reminders_and_the_api() -> None:
+    alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    watched = {(a["Namespace"], a["MetricName"], json.dumps(a.get("Dimensions"))) for a in alarms}
+    for function in functions:
+        for metric in ("Errors", "Throttles"):
+            assert ("AWS/Lambda", metric, json.dumps([{"Name": "FunctionName", "Value": {"Ref": function}}])) \
+                in watched, f"no {metric} alarm for {function}"
+    metrics = {(a["Namespace"], a["MetricName"]) for a in alarms}
+    assert {("AWS/States", "ExecutionsFailed"), ("AWS/States", "ExecutionsTimedOut"),
+            ("ComplaintDesk", "OldestDueTimerAgeSeconds"), ("AWS/ApiGateway", "5xx")} <= metrics
+    lag = next(a for a in alarms if a["MetricName"] == "OldestDueTimerAgeSeconds")
+    assert lag["Threshold"] == 300 and lag["TreatMissingData"] == "breaching"  # a silent sweep is an alarm too
+    topic = {"Fn::If": ["CreatesAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}
+    assert all(a["AlarmActions"] == [topic] for a in alarms)
+
+
+def test_tables_are_encrypted_recoverable_and_the_complaints_kept_and_the_api_logged() -> None:
+    for name in ("ComplaintsTable", "IdempotencyTable"):
+        props = resources[name]["Properties"]
+        assert props["SSESpecification"]["SSEEnabled"] is True and props["SSESpecification"]["SSEType"] == "KMS"
+        assert props["SSESpecification"]["KMSMasterKeyId"]["Fn::If"][1] == {"Ref": "TableKmsKeyArn"}
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    complaints = resources["ComplaintsTable"]
+    assert complaints["DeletionPolicy"] == complaints["UpdateReplacePolicy"] == "Retain"
+    assert complaints["Properties"]["DeletionProtectionEnabled"] is True
+    assert resources["IdempotencyTable"]["Properties"]["TimeToLiveSpecification"]["Enabled"] is True
+    access = resources["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]
+    assert "$context.status" in access and "body" not in access and "sourceIp" not in access
+    machine_logging = machine["Logging"]
+    assert machine_logging["IncludeExecutionData"] is False and machine["Tracing"]["Enabled"] is True
+    assert template["Globals"]["Function"]["Tracing"] == "Active"

@@ -57,7 +57,7 @@ def require_owner_or_lead(record: ComplaintRecord, operator: Operator) -> None:
     raise Forbidden(f"only the owner or a supervisor of {record.department} may do this")
 
 
-def _answer(record: ComplaintRecord, message: str) -> ActionAnswer:
+def answer(record: ComplaintRecord, message: str) -> ActionAnswer:
     return ActionAnswer(complaint_id=record.complaint_id, status=record.status, message=message)
 
 
@@ -73,7 +73,7 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
 
     event = TimelineEvent(at=clock.now(), type="accepted", actor=operator.agent_id)
     record = claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)
-    return _answer(record, "accepted")
+    return answer(record, "accepted")
 
 
 def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: AssignRequest) -> ActionAnswer:
@@ -103,7 +103,7 @@ def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: A
 
         record = claim(desk, record, Stage.ASSIGNMENT, event, {"owner_id": agent.id}, change)
     desk.repo.adjust_load(agent.id, +1)
-    return _answer(record, f"assigned to {agent.id}")
+    return answer(record, f"assigned to {agent.id}")
 
 
 # ------------------------------------------------------------------ views

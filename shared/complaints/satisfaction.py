@@ -11,6 +11,7 @@ window; it goes to the second-handling department and a new owner there.
 from __future__ import annotations
 
 from complaints import clock, links, promises, reports, sla
+from complaints.actions import answer
 from complaints.auth import Operator
 from complaints.claims import claim
 from complaints.desk import Desk
@@ -31,9 +32,6 @@ from complaints.verification import reopen
 
 APPEALED = "Complaint.Appealed"
 
-
-def _answer(record: ComplaintRecord, message: str) -> ActionAnswer:
-    return ActionAnswer(complaint_id=record.complaint_id, status=record.status, message=message)
 
 
 def survey_open(desk: Desk, token: str) -> ComplaintRecord:
@@ -71,7 +69,7 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
         promises.start(desk, record, "recovery")
         desk.tell_staff(desk.policy.department(record.department).supervisor, record, "low_score",
                         score=request.score, unsatisfied=", ".join(unsatisfied) or "none")
-    return _answer(record, "thank you for your rating")
+    return answer(record, "thank you for your rating")
 
 
 def survey_no_response(desk: Desk, record: ComplaintRecord) -> None:
@@ -107,14 +105,14 @@ def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewReq
     counted = reports.counts(desk, recoveries=1, recovery_reopened=int(request.reopen), reopened=int(request.reopen))
     record = claim(desk, record, Stage.REVIEW, event, {"reviewed": True, "reopen": request.reopen}, change, counted)
     if not request.reopen:
-        return _answer(record, "review recorded")
+        return answer(record, "review recorded")
     count("Reopens", reason="recovery")
     for kind in started:
         promises.start(desk, record, kind)
     if record.owner_id:
         desk.repo.adjust_load(record.owner_id, +1)
         desk.tell_staff(record.owner_id, record, "reopened")
-    return _answer(record, f"review recorded; reopened to {record.owner_id}")
+    return answer(record, f"review recorded; reopened to {record.owner_id}")
 
 
 def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> ActionAnswer:
@@ -122,7 +120,7 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     rule = desk.policy.appeals
     if record.appeal is not None:
         if record.appeal.get("reason") == reason:
-            return _answer(record, "appeal already received")  # a repeated delivery of the same appeal
+            return answer(record, "appeal already received")  # a repeated delivery of the same appeal
         raise Conflict(f"complaint {record.complaint_id} was already appealed once")
     if record.status not in (Status.CLOSED, Status.CLOSED_UNCONFIRMED) or record.closed_at is None:
         raise Conflict(f"complaint {record.complaint_id} is {record.status.value}; only a closed complaint "
@@ -159,4 +157,4 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     promises.start(desk, record, "solution")
     if token is None or not desk.workflow.fail(token, APPEALED, "the customer appealed"):
         desk.workflow.start(record.complaint_id, {"appeal": True}, name=f"{record.complaint_id}-appeal")
-    return _answer(record, f"appeal received; {rule.department} handles it again")
+    return answer(record, f"appeal received; {rule.department} handles it again")

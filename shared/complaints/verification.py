@@ -18,7 +18,7 @@ import hashlib
 from datetime import date, datetime
 
 from complaints import clock, links, promises, reports, sla
-from complaints.actions import authorize, require_owner_or_lead
+from complaints.actions import answer, authorize, require_owner_or_lead
 from complaints.auth import Operator
 from complaints.claims import claim
 from complaints.desk import Desk
@@ -43,9 +43,6 @@ from complaints.record import ComplaintRecord
 _RAISED = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH,
            Priority.HIGH: Priority.URGENT, Priority.URGENT: Priority.URGENT}
 
-
-def _answer(record: ComplaintRecord, message: str) -> ActionAnswer:
-    return ActionAnswer(complaint_id=record.complaint_id, status=record.status, message=message)
 
 
 def _category(record: ComplaintRecord) -> str:
@@ -136,10 +133,10 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
     if check:
         desk.tell_staff(desk.policy.department(str(record.department)).supervisor, record, "quality_check",
                         outcome=request.outcome.value)
-        return _answer(record, "reported; a supervisor checks the handling before the customer is called")
+        return answer(record, "reported; a supervisor checks the handling before the customer is called")
     if deferred:
-        return _answer(record, f"deferred; tracked until the planned fix lands by {request.expected_by}")
-    return _answer(record, "resolved; awaiting the customer's confirmation")
+        return answer(record, f"deferred; tracked until the planned fix lands by {request.expected_by}")
+    return answer(record, "resolved; awaiting the customer's confirmation")
 
 
 def _fix_landed(desk: Desk, record: ComplaintRecord, operator: Operator, request: ResolveRequest) -> ActionAnswer:
@@ -160,7 +157,7 @@ def _fix_landed(desk: Desk, record: ComplaintRecord, operator: Operator, request
                           detail={"root_cause": request.root_cause})
     record = claim(desk, record, Stage.TRACKING, event, {"landed": True}, change,
                    reports.counts(desk, fix_landed=1))
-    return _answer(record, "the planned fix landed; awaiting the customer's confirmation")
+    return answer(record, "the planned fix landed; awaiting the customer's confirmation")
 
 
 def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: QualityCheckRequest) -> ActionAnswer:
@@ -190,8 +187,8 @@ def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: Qu
     if not request.passed:
         if record.owner_id:
             desk.tell_staff(record.owner_id, record, "quality_failed", reason=str(request.reason))
-        return _answer(record, f"returned to {record.owner_id}: {request.reason}")
-    return _answer(record, "quality check passed")
+        return answer(record, f"returned to {record.owner_id}: {request.reason}")
+    return answer(record, "quality check passed")
 
 
 # ---------------------------------------------------------------- tracking tickets
@@ -220,7 +217,7 @@ def follow_up(desk: Desk, complaint_id: str, operator: Operator, request: Follow
     if moved:
         promises.start(desk, record, "solution")
         desk.tell_customer(record, "tracking", plan=str(tracking.get("plan")), date=str(tracking["expected_by"]))
-    return _answer(record, f"follow-up {tracking['follow_ups']} recorded")
+    return answer(record, f"follow-up {tracking['follow_ups']} recorded")
 
 
 def park_tracking(desk: Desk, record: ComplaintRecord) -> bool:
@@ -271,7 +268,7 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
     record.callback_attempts = attempt
     if request.outcome is CallbackOutcome.CUSTOMER_BUSY:
         desk.repo.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
-        return _answer(record, "callback attempt recorded; the customer asked to be called again")
+        return answer(record, "callback attempt recorded; the customer asked to be called again")
     rule = desk.policy.verification
     first = record.first_unreachable_at or now
     unanswered = record.unreachable_attempts + 1
@@ -281,7 +278,7 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
         return _close_unconfirmed(desk, record, operator.agent_id, detail, attempt, unanswered)
     record.unreachable_attempts, record.first_unreachable_at = unanswered, first
     desk.repo.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
-    return _answer(record, f"callback attempt recorded; the customer was not reached ({unanswered} unanswered; "
+    return answer(record, f"callback attempt recorded; the customer was not reached ({unanswered} unanswered; "
                            f"closes unconfirmed after {rule.max_unreachable}, not before "
                            f"{desk.local_time(closes_after)})")
 
@@ -294,7 +291,7 @@ def _close_unconfirmed(desk: Desk, record: ComplaintRecord, actor: str, detail: 
 
     event = TimelineEvent(at=clock.now(), type="unconfirmed", actor=actor, detail=detail)
     record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": "unconfirmed"}, change)
-    return _answer(record, f"the customer was not reached after {unanswered} calls; closing unconfirmed")
+    return answer(record, f"the customer was not reached after {unanswered} calls; closing unconfirmed")
 
 
 def _confirmed(desk: Desk, record: ComplaintRecord, actor: str, fixed: bool,
@@ -315,13 +312,13 @@ def _confirmed(desk: Desk, record: ComplaintRecord, actor: str, fixed: bool,
     record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": "fixed" if fixed else "not_fixed"},
                    change, reports.counts(desk, reopened=int(not fixed)))
     if fixed:
-        return _answer(record, "confirmed fixed; closing")
+        return answer(record, "confirmed fixed; closing")
     count("Reopens", reason="not_fixed")
     for kind in started:
         promises.start(desk, record, kind)
     if record.owner_id:
         desk.tell_staff(record.owner_id, record, "reopened")
-    return _answer(record, f"reopened to {record.owner_id}")
+    return answer(record, f"reopened to {record.owner_id}")
 
 
 def confirm(desk: Desk, token: str, request: ConfirmRequest) -> ActionAnswer:

@@ -166,6 +166,18 @@ def add(desk: Desk, record: ComplaintRecord, kind: str, duration: str) -> Promis
     return fresh
 
 
+def ensure_solution(desk: Desk, record: ComplaintRecord) -> bool:
+    """A complaint back at work needs a pending solution promise: make one from the policy if none is.
+
+    True when one was made (its timer starts once the record is saved).
+    """
+    if _pending(record, "solution") is not None:
+        return False
+    category = record.classification.category if record.classification else None
+    add(desk, record, "solution", desk.policy.promise_table(record.priority, category).get("solution", "7wd"))
+    return True
+
+
 def start(desk: Desk, record: ComplaintRecord, kind: str) -> None:
     """Start the timer of a promise made after intake, once the record holding it is saved."""
     promise = _pending(record, kind)

@@ -147,10 +147,7 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     record.set_timer(None, None)
     record.unreachable_attempts, record.first_unreachable_at = 0, None
     record.promises = sla.keep(record.promises, "recovery", now)
-    table = desk.policy.promise_table(record.priority, record.classification.category
-                                      if record.classification else None)
-    if not any(p.kind == "solution" and p.state == "pending" for p in record.promises):
-        promises.add(desk, record, "solution", table.get("solution", "7wd"))
+    promises.ensure_solution(desk, record)
     record = desk.repo.save(record, [TimelineEvent(at=now, type="appealed", actor=actor,
                                                    detail={"reason": reason, "to": rule.department})],
                             reports.counts(desk, appeals=1))

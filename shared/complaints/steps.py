@@ -7,6 +7,7 @@ effect returns its earlier result.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from complaints import assignment, clock, incidents, links, promises, reports, sla, tokens, verification
@@ -99,6 +100,7 @@ def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> d
         record.stage, record.task_token = stage, task_token
         record.status = STATUS_WHILE_AWAITING[stage]
         link: str | None = None
+        send_at: datetime | None = None
         tell_tracking = False
         if stage is Stage.CONFIRMATION:
             record.confirm_nonce = tokens.random_nonce()
@@ -120,13 +122,13 @@ def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> d
             continue
     else:
         raise VersionConflict(f"complaint {complaint_id} kept changing while parking at {stage}")
-    _announce(desk, record, stage, due, link, tell_tracking)
+    _announce(desk, record, stage, due, link, send_at, tell_tracking)
     incidents.continue_after_park(desk, record)
     return {"stage": stage.value}
 
 
 def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link: str | None,
-              tell_tracking: bool) -> None:
+              send_at: datetime | None, tell_tracking: bool) -> None:
     department = desk.policy.department(record.department) if record.department else None
     if stage is Stage.ACCEPTANCE and record.owner_id:
         desk.tell_staff(record.owner_id, record, "assigned", due=desk.local_time(due),
@@ -136,8 +138,7 @@ def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link:
                         category=_routing(record)["category"], department=department.id)
     elif stage is Stage.CONFIRMATION and link:
         desk.tell_customer(record, "resolved", link=link)
-    elif stage is Stage.SURVEY and link:
-        send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(clock.now(), desk.policy.survey.delay))
+    elif stage is Stage.SURVEY and link and send_at:
         desk.tell_customer_at(record, "survey", send_at, link=link)
     elif stage is Stage.TRACKING and tell_tracking and record.tracking:
         promises.start(desk, record, "solution")

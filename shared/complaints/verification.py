@@ -82,11 +82,7 @@ def reopen(desk: Desk, record: ComplaintRecord) -> list[str]:
     if record.classification is not None:
         record.classification = record.classification.model_copy(
             update={"priority": _RAISED[record.classification.priority]})
-    if any(p.kind == "solution" and p.state == "pending" for p in record.promises):
-        return []
-    table = desk.policy.promise_table(record.priority, _category(record))
-    promises.add(desk, record, "solution", table.get("solution", "7wd"))
-    return ["solution"]
+    return ["solution"] if promises.ensure_solution(desk, record) else []
 
 
 # ---------------------------------------------------------------- the report

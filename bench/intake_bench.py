@@ -39,7 +39,8 @@ class Intake:
     def __init__(self, stack: LocalStack) -> None:
         self.stack = stack
         self.client = DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
-                                 stack_name=stack.config.stack_name)
+                                 stack_name=stack.config.stack_name,
+                                 dev_data_dir=stack.config.data_dir)
         self.session = requests.Session()
         self.module: Any = portals
         self.verify = portals.verify_delivery

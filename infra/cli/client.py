@@ -7,6 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,14 +15,15 @@ import boto3
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from complaints.auth import issue_token
 from complaints.policy import load_policy
+from infra.local.oidc import DevIssuer
 
 LOCAL_API = "http://127.0.0.1:8080"
 LOCAL_AWS = "http://127.0.0.1:4566"
 LOCAL_STACK = "complaints-local"
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
+LOCAL_DATA = Path(__file__).resolve().parents[2] / ".local"
 
 
 def _answer(response: requests.Response) -> Any:
@@ -48,6 +50,12 @@ class DeskClient:
     token: str | None = None
     timeout: float = 10.0
     portal_secrets: dict[str, list[str]] | None = None
+    # Where the local stack keeps its development signing key (tokens are minted per agent).
+    dev_data_dir: Path = LOCAL_DATA
+    policy_profile: str = "telecom"
+
+    def __post_init__(self) -> None:
+        self._tokens: dict[tuple[str, str | None], tuple[str, float]] = {}
 
     def _call(self, method: str, path: str, *, agent: str | None = None, json: Any = None,
               params: dict[str, Any] | None = None) -> Any:
@@ -65,10 +73,20 @@ class DeskClient:
             kwargs.update(endpoint_url=self.aws_url, aws_access_key_id="local", aws_secret_access_key="local")
         return boto3.client(service, **kwargs)
 
-    def dev_token(self, agent_id: str) -> str:
-        """Mint a development operator token with the stack's signing secret."""
-        secret = self._aws("secretsmanager").get_secret_value(SecretId=f"{self.stack_name}-SigningSecret")
-        return issue_token(agent_id, secret["SecretString"])
+    def dev_token(self, agent_id: str, role: str | None = None, ttl_seconds: int = 3600) -> str:
+        """A JWT for an agent signed with the local stack's development key.
+
+        The role defaults to the agent's role on the policy's roster.
+        """
+        cached = self._tokens.get((agent_id, role))
+        if cached and cached[1] > time.time() + 60 and ttl_seconds == 3600:
+            return cached[0]
+        if role is None:
+            agent = load_policy(self.policy_profile).agent(agent_id)
+            role = agent.role if agent else "agent"
+        token = DevIssuer.load(self.dev_data_dir).mint(agent_id, [role], ttl_seconds=ttl_seconds)
+        self._tokens[(agent_id, role)] = (token, time.time() + ttl_seconds)
+        return token
 
     @property
     def state_machine_arn(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,14 @@ from rich.table import Table
 
 from infra.cli.client import LOCAL_API, LOCAL_AWS, LOCAL_STACK, ApiError, DeskClient
 from infra.cli.render import complaints_table, console, history_table, show_complaint
+
+
+class Role(StrEnum):
+    agent = "agent"
+    supervisor = "supervisor"
+    manager = "manager"
+    admin = "admin"
+
 
 app = typer.Typer(help="Follow and act on complaints.", no_args_is_help=True)
 state: dict[str, object] = {}
@@ -246,10 +255,22 @@ def agent_set(agent_id: str,
     _run(lambda: _client()._call("PUT", f"/v1/admin/agents/{agent_id}", agent=_agent(), json=body))
 
 
-@app.command()
-def token(agent_id: str) -> None:
-    """Print a development operator token for an agent."""
-    console.print(_client().dev_token(agent_id))
+@app.command("dev-token")
+def dev_token(
+    agent: Annotated[str, typer.Option("--agent", help="the agent id the token names")],
+    role: Annotated[Role | None, typer.Option("--role", help="default: the agent's role on the roster")] = None,
+    minutes: Annotated[int, typer.Option(min=1, max=720, help="how long the token is valid")] = 60,
+) -> None:
+    """Print a JWT for an operator, signed with the local stack's development key.
+
+    Use it as COMPLAINTS_TOKEN or an Authorization: Bearer header against the local stack.
+    """
+    try:
+        token = _client().dev_token(agent, role.value if role else None, ttl_seconds=minutes * 60)
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    typer.echo(token)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,16 @@ from infra.local.stack import LocalStack, StackConfig
 def run() -> None:
     stack = LocalStack(StackConfig()).start()
     client = DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
-                        stack_name=stack.config.stack_name)
+                        stack_name=stack.config.stack_name,
+                        dev_data_dir=stack.config.data_dir)
     console.print(f"""[bold]Complaint desk running on the embedded local stack[/bold]
   HTTP API        {stack.config.api_url}
   AWS endpoints   {stack.config.aws_url}   (aws --endpoint-url {stack.config.aws_url} stepfunctions list-executions ...)
   state machine   {stack.state_machine_arn}
   demo portal     POST {stack.config.api_url}/v1/portals/demo-portal/complaints
   portal secret   demo-portal: {client.portal_secret("demo-portal")}  (all: {stack.config.data_dir}/portal-secrets.json)
-  operator token  sup-zhao (supervisor): {client.dev_token("sup-zhao")}
+  operator JWT    sup-zhao (supervisor, 1 h): {client.dev_token("sup-zhao")}
+                  others: complaints dev-token --agent a-chen --role agent  (key: {stack.config.data_dir}/dev-jwt-key.pem)
   outbox (SMS, staff messages)  {stack.outbox_path}
   CLI             complaints list --queue network_optimisation | complaints show ID | complaints history ID
 Reminders tick every {min(stack.schedule_seconds.values(), default=60)} s; `complaints clock advance 3d` moves time.

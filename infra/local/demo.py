@@ -148,7 +148,8 @@ def _tracking(stack: LocalStack, client: DeskClient, cid: str) -> None:
 
 def run_demo(stack: LocalStack) -> bool:
     client = DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
-                        stack_name=stack.config.stack_name)
+                        stack_name=stack.config.stack_name,
+                        dev_data_dir=stack.config.data_dir)
     ids: list[str] = []
 
     def receive(story: Story) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from infra.local.oidc import JwtAuthorizer, Rejected
 from infra.local.runtime import LocalFunction
 
 
@@ -28,6 +29,7 @@ class Route:
     method: str
     path: str
     function: LocalFunction
+    authorizer: JwtAuthorizer | None = None  # None: the route opted out (Auth: {Authorizer: NONE})
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -48,7 +50,8 @@ class HttpApi:
         self.local_endpoints = local_endpoints
         self._server: BaseWSGIServer | None = None
 
-    def _event(self, request: Request, route: Route, params: dict[str, str]) -> dict[str, Any]:
+    def _event(self, request: Request, route: Route, params: dict[str, str],
+               claims: dict[str, str] | None) -> dict[str, Any]:
         body = request.get_data()
         # API Gateway passes text bodies as they are and anything else base64-encoded.
         try:
@@ -56,6 +59,17 @@ class HttpApi:
         except UnicodeDecodeError:
             text_body, encoded = base64.b64encode(body).decode(), True
         now = time.time()
+        context: dict[str, Any] = {
+            "accountId": "123456789012", "apiId": "local", "domainName": request.host,
+            "domainPrefix": "local", "requestId": str(uuid.uuid4()), "routeKey": f"{route.method} {route.path}",
+            "stage": "$default", "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+            "http": {"method": route.method, "path": request.path, "protocol": "HTTP/1.1",
+                     "sourceIp": request.remote_addr or "127.0.0.1",
+                     "userAgent": request.headers.get("user-agent", "")},
+        }
+        if claims is not None:
+            context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
         return {
             "version": "2.0",
             "routeKey": f"{route.method} {route.path}",
@@ -64,15 +78,7 @@ class HttpApi:
             "headers": {k.lower(): v for k, v in request.headers.items()},
             "queryStringParameters": dict(request.args) or None,
             "pathParameters": params or None,
-            "requestContext": {
-                "accountId": "123456789012", "apiId": "local", "domainName": request.host,
-                "domainPrefix": "local", "requestId": str(uuid.uuid4()), "routeKey": f"{route.method} {route.path}",
-                "stage": "$default", "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-                "timeEpoch": int(now * 1000),
-                "http": {"method": route.method, "path": request.path, "protocol": "HTTP/1.1",
-                         "sourceIp": request.remote_addr or "127.0.0.1",
-                         "userAgent": request.headers.get("user-agent", "")},
-            },
+            "requestContext": context,
             "body": text_body,
             "isBase64Encoded": encoded,
         }
@@ -85,7 +91,16 @@ class HttpApi:
         for route in self.routes:
             match = route.pattern.match(request.path)
             if match and route.method == request.method:
-                result = route.function.invoke(self._event(request, route, match.groupdict()))
+                claims = None
+                if route.authorizer is not None:
+                    try:
+                        claims = route.authorizer.claims(request.headers.get("authorization"))
+                    except Rejected:
+                        # API Gateway answers for the authorizer; the function never runs.
+                        response = json_response({"message": "Unauthorized"}, 401)
+                        response.headers["www-authenticate"] = 'Bearer error="invalid_token"'
+                        return response(environ, start_response)
+                result = route.function.invoke(self._event(request, route, match.groupdict(), claims))
                 body = result.get("body") or ""
                 data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
                 response = Response(data, status=result.get("statusCode", 200))

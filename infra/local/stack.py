@@ -40,6 +40,7 @@ from complaints.observability import logger
 from complaints.policy import load_policy
 from infra.local import runtime
 from infra.local.http_api import HttpApi, Route, json_response
+from infra.local.oidc import DevIssuer, JwtAuthorizer, load_or_create_key
 from infra.local.template import Resolver, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +89,7 @@ class LocalStack:
         self._mock: Any = None
         self._aws_server: ThreadedMotoServer | None = None
         self._api: HttpApi | None = None
+        self.dev_issuer: DevIssuer | None = None
         self._ticker_stop = threading.Event()
         self.schedule_seconds: dict[str, int] = {}
         self.resolver = Resolver(
@@ -284,17 +286,43 @@ class LocalStack:
         current.policy.calendar.is_working_day(clock.now().date())
         _ = current.repo.client, current.workflow.client
 
+    def _start_operator_sign_in(self) -> dict[str, JwtAuthorizer]:
+        """The HttpApi's JWT authorizers, verifying tokens signed with the local development key.
+
+        Issuer and audience come from the template as it resolves here: with the
+        default parameters, the operators' user pool and its app client.
+        """
+        self.physical.setdefault("OperatorUserPool", f"{self.config.region}_LocalDev")
+        self.physical.setdefault("OperatorUserPoolClient", "local-operators")
+        authorizers: dict[str, JwtAuthorizer] = {}
+        for api in self._of_type("AWS::Serverless::HttpApi").values():
+            for name, spec in (api["Properties"].get("Auth") or {}).get("Authorizers", {}).items():
+                config = self.resolver.resolve(spec["JwtConfiguration"])
+                issuer = DevIssuer(load_or_create_key(self.config.data_dir), config["issuer"], config["audience"][0])
+                issuer.save(self.config.data_dir)
+                self.dev_issuer = issuer
+                authorizers[name] = JwtAuthorizer(config["issuer"], list(config["audience"]), issuer.jwks())
+        return authorizers
+
     def _start_http_api(self) -> None:
+        authorizers = self._start_operator_sign_in()
+        default = {api_id: (api["Properties"].get("Auth") or {}).get("DefaultAuthorizer")
+                   for api_id, api in self._of_type("AWS::Serverless::HttpApi").items()}
         routes = []
         for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
             for event in resource["Properties"].get("Events", {}).values():
                 if event["Type"] == "HttpApi":
-                    routes.append(Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"],
-                                        self.functions[logical_id]))
+                    props = event["Properties"]
+                    name = (props.get("Auth") or {}).get("Authorizer") or default[props["ApiId"]["Ref"]]
+                    authorizer = None if name in (None, "NONE") else authorizers[name]
+                    routes.append(Route(props["Method"].upper(), props["Path"], self.functions[logical_id],
+                                        authorizer))
+        jwks = self.dev_issuer.jwks() if self.dev_issuer else {"keys": []}
         self._api = HttpApi(routes, {
             ("GET", "/_local/clock"): self._clock_endpoint,
             ("POST", "/_local/clock"): self._clock_endpoint,
             ("POST", "/_local/schedule/tick"): self._tick_endpoint,
+            ("GET", "/_local/oidc/jwks.json"): lambda request: json_response(jwks),
         })
         self._api.start(self.config.host, self.config.api_port)
 

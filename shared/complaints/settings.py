@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     timer_shards: int = Field(default=4, ge=1, le=64)
     classifier: str = Field(default="keyword", pattern=r"^(keyword|comprehend)$")
     comprehend_endpoint_arn: str = ""
+    # Which claims of the operator's verified JWT name the agent and their roles.
+    agent_claim: str = Field(default="username", min_length=1)
+    role_claim: str = Field(default="cognito:groups", min_length=1)
 
 
 @lru_cache(maxsize=1)

@@ -187,3 +187,43 @@ def test_tables_are_encrypted_recoverable_and_the_complaints_kept_and_the_api_lo
     machine_logging = machine["Logging"]
     assert machine_logging["IncludeExecutionData"] is False and machine["Tracing"]["Enabled"] is True
     assert template["Globals"]["Function"]["Tracing"] == "Active"
+
+
+def _routes() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(logical_id, event["Properties"]["Path"], event["Properties"])
+            for logical_id, function in functions.items()
+            for event in function["Properties"].get("Events", {}).values() if event["Type"] == "HttpApi"]
+
+
+def test_operator_routes_need_a_jwt_and_only_portals_and_customers_opt_out() -> None:
+    api = resources["HttpApi"]["Properties"]["Auth"]
+    assert api["DefaultAuthorizer"] == "OperatorJwt"
+    jwt = api["Authorizers"]["OperatorJwt"]
+    assert jwt["IdentitySource"] == "$request.header.Authorization"
+    # Cognito by default, any OIDC issuer by parameters.
+    assert jwt["JwtConfiguration"]["issuer"]["Fn::If"][0] == "UsesCognito"
+    assert jwt["JwtConfiguration"]["issuer"]["Fn::If"][2] == {"Ref": "OidcIssuerUrl"}
+    assert template["Conditions"]["UsesCognito"] == {"Fn::Equals": [{"Ref": "OidcIssuerUrl"}, ""]}
+    for logical_id, path, props in _routes():
+        opted_out = (props.get("Auth") or {}).get("Authorizer") == "NONE"
+        if logical_id == "OperatorFunction":
+            assert "Auth" not in props, f"{path} must keep the operators' authorizer"
+        else:
+            # Portals sign their webhooks; customers' links carry their own signed tokens.
+            assert logical_id in ("IntakeFunction", "CustomerFunction") and opted_out, path
+
+
+def test_operators_are_invited_into_a_pool_with_one_group_per_role() -> None:
+    from complaints.auth import ROLES
+
+    pool = resources["OperatorUserPool"]
+    assert pool["Condition"] == "UsesCognito" and pool["DeletionPolicy"] == "Retain"
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    client = resources["OperatorUserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False and client["PreventUserExistenceErrors"] == "ENABLED"
+    groups = {r["Properties"]["GroupName"] for r in resources.values() if r["Type"] == "AWS::Cognito::UserPoolGroup"}
+    assert groups == set(ROLES)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["ROLE_CLAIM"] == {"Ref": "RoleClaim"} and variables["AGENT_CLAIM"] == {"Ref": "AgentClaim"}

@@ -48,7 +48,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 @pytest.fixture(scope="module")
 def client(stack: LocalStack) -> DeskClient:
     return DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
-                      stack_name=stack.config.stack_name)
+                      stack_name=stack.config.stack_name,
+                      dev_data_dir=stack.config.data_dir)
 
 
 _counter = iter(range(1, 1_000_000))

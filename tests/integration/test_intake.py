@@ -131,7 +131,8 @@ def test_200_concurrent_deliveries_of_20_complaints_make_20_complaints_and_20_ex
     jobs = [(body, f"msg_burst_{n}" if k < 5 else f"msg_burst_{n}_{k}") for n, body in enumerate(bodies)
             for k in range(10)]
 
-    patient = DeskClient(api_url=client.api_url, aws_url=client.aws_url, stack_name=client.stack_name, timeout=60)
+    patient = DeskClient(api_url=client.api_url, aws_url=client.aws_url, stack_name=client.stack_name, timeout=60,
+                         dev_data_dir=client.dev_data_dir)
 
     def deliver(job: tuple[dict[str, Any], str]) -> str:
         return str(patient.submit("demo-portal", job[0], webhook_id=job[1])["complaint_id"])

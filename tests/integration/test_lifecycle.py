@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 
 from infra.cli.client import ApiError, DeskClient
 from infra.local.stack import LocalStack
@@ -165,12 +164,6 @@ def test_two_simultaneous_resolves_give_one_success_and_one_conflict(
     assert statuses == [200, 409]
     view = client.wait_for(cid, owner, awaiting="confirmation")
     assert [e["type"] for e in view["timeline"]].count("resolved") == 1
-
-
-def test_actions_need_a_valid_operator_token(stack: LocalStack, complaint_body: dict[str, Any]) -> None:
-    url = f"{stack.config.api_url}/v1/complaints"
-    assert requests.get(url, timeout=10).status_code == 401
-    assert requests.get(url, headers={"Authorization": "Bearer forged.token"}, timeout=10).status_code == 401
 
 
 def test_execution_history_carries_no_customer_data(stack: LocalStack, client: DeskClient,

@@ -37,7 +37,8 @@ def test_logs_of_a_full_lifecycle_hold_no_personal_data(verbose_stack: LocalStac
                                                          capfd: pytest.CaptureFixture[str],
                                                          function_logs: io.StringIO) -> None:
     client = DeskClient(api_url=verbose_stack.config.api_url, aws_url=verbose_stack.config.aws_url,
-                        stack_name=verbose_stack.config.stack_name)
+                        stack_name=verbose_stack.config.stack_name,
+                        dev_data_dir=verbose_stack.config.data_dir)
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
     client.act(cid, "accept", owner)

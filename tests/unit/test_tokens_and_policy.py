@@ -5,9 +5,10 @@ import yaml
 from pydantic import ValidationError
 
 from complaints import tokens
-from complaints.errors import InvalidField
+from complaints.auth import Operator, claim_values, operator_from_claims
+from complaints.errors import Forbidden, InvalidField, Unauthorized
 from complaints.phones import to_e164
-from complaints.policy import POLICY_DIR, Policy
+from complaints.policy import POLICY_DIR, Policy, load_policy
 from complaints.secrets import derive_key, mask_phone
 
 
@@ -57,3 +58,35 @@ def test_a_broken_policy_is_refused_at_load(break_it: Any, message: str) -> None
     break_it(policy)
     with pytest.raises(ValidationError, match=message):
         Policy.model_validate(policy)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("[agent supervisor]", ["agent", "supervisor"]),  # API Gateway's flattened array claim
+    ('["manager"]', ["manager"]),
+    (["admin", "agent"], ["admin", "agent"]),
+    ("agent,supervisor", ["agent", "supervisor"]),
+    ("agent", ["agent"]),
+    ("[]", []),
+    (None, []),
+])
+def test_claim_values(value: object, expected: list[str]) -> None:
+    assert claim_values(value) == expected
+
+
+def test_operator_from_claims() -> None:
+    policy = load_policy("telecom")
+
+    def who(claims: dict[str, str] | None) -> Operator:
+        return operator_from_claims(claims, policy.agent, agent_claim="username", role_claim="cognito:groups")
+
+    assert who({"username": "sup-zhao", "cognito:groups": "[agent supervisor]"}).role == "supervisor"
+    assert who({"username": "a-chen", "cognito:groups": "[agent]"}).departments == ("customer_service",)
+    assert who({"username": "boss", "cognito:groups": "[manager]"}) == Operator("boss", "manager", ())
+    with pytest.raises(Unauthorized):
+        who(None)
+    with pytest.raises(Unauthorized):
+        who({"cognito:groups": "[agent]"})
+    with pytest.raises(Forbidden):
+        who({"username": "a-chen", "cognito:groups": "[staff]"})
+    with pytest.raises(Forbidden):
+        who({"username": "nobody", "cognito:groups": "[supervisor]"})

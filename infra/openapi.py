@@ -21,11 +21,14 @@ OUTPUT = ROOT / "shared" / "complaints" / "openapi.json"  # shipped in the layer
 def build() -> dict[str, Any]:
     template = load_template(ROOT / "template.yaml")
     document: dict[str, Any] = {}
+    secured: set[tuple[str, str]] = set()
     for logical_id, resource in template["Resources"].items():
         props = resource.get("Properties", {})
         events = props.get("Events", {}).values() if resource["Type"] == "AWS::Serverless::Function" else []
         if not any(e["Type"] == "HttpApi" for e in events):
             continue
+        secured.update((e["Properties"]["Method"].lower(), e["Properties"]["Path"]) for e in events
+                       if e["Type"] == "HttpApi" and (e["Properties"].get("Auth") or {}).get("Authorizer") != "NONE")
         module = load_module(ROOT / props["CodeUri"], props["Handler"].split(".")[0], logical_id)
         schema = json.loads(module.app.get_openapi_json_schema(
             title="Complaint desk API", version="1.0.0",
@@ -36,7 +39,7 @@ def build() -> dict[str, Any]:
             document["paths"].update(schema["paths"])
             document.setdefault("components", {}).setdefault("schemas", {}).update(
                 schema.get("components", {}).get("schemas", {}))
-    _document_security_and_errors(document)
+    _document_security_and_errors(document, secured)
     document["paths"] = dict(sorted(document["paths"].items()))
     document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))
     return document
@@ -49,7 +52,7 @@ _SIGNATURE_HEADERS = [
 ]
 
 
-def _document_security_and_errors(document: dict[str, Any]) -> None:
+def _document_security_and_errors(document: dict[str, Any], secured: set[tuple[str, str]]) -> None:
     """What the resolvers cannot say themselves: how callers authenticate and how refusals look."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -58,16 +61,17 @@ def _document_security_and_errors(document: dict[str, Any]) -> None:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     document["components"]["securitySchemes"] = {
-        "operatorToken": {"type": "http", "scheme": "bearer",
-                          "description": "An operator's token naming the acting agent."}}
+        "operatorJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                        "description": "An operator's access token from the desk's user pool or OIDC issuer; "
+                                       "the agent and the roles are claims of it."}}
     error = {"description": "Refused: the message names what was wrong",
              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
     for path, operations in document["paths"].items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             operation["responses"].pop("422", None)
             operation["responses"]["4XX"] = error
-            if path.startswith("/v1/complaints"):
-                operation["security"] = [{"operatorToken": []}]
+            if (method, path) in secured:  # the routes the HttpApi's JWT authorizer guards
+                operation["security"] = [{"operatorJwt": []}]
             if path.startswith("/v1/portals/"):
                 operation.setdefault("parameters", []).extend(
                     {"name": name, "in": "header", "required": True, "description": text,

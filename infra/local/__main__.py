@@ -24,7 +24,7 @@ def run() -> None:
   demo portal     POST {stack.config.api_url}/v1/portals/demo-portal/complaints
   portal secret   demo-portal: {client.portal_secret("demo-portal")}  (all: {stack.config.data_dir}/portal-secrets.json)
   operator JWT    sup-zhao (supervisor, 1 h): {client.dev_token("sup-zhao")}
-                  others: complaints dev-token --agent a-chen --role agent  (key: {stack.config.data_dir}/dev-jwt-key.pem)
+                  others: complaints dev-token --agent a-chen --role agent  (key in {stack.config.data_dir})
   outbox (SMS, staff messages)  {stack.outbox_path}
   CLI             complaints list --queue network_optimisation | complaints show ID | complaints history ID
 Reminders tick every {min(stack.schedule_seconds.values(), default=60)} s; `complaints clock advance 3d` moves time.

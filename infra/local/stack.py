@@ -105,6 +105,8 @@ class LocalStack:
         return f"{self.config.stack_name}-{logical_id}"
 
     def _ref(self, logical_id: str) -> str:
+        if logical_id in self.physical:
+            return self.physical[logical_id]
         if logical_id not in self.resources:
             raise KeyError(f"template refers to unknown resource {logical_id}")
         return self.physical.get(logical_id, self._name(logical_id))
@@ -244,6 +246,12 @@ class LocalStack:
             runtime.register(function)
             self.functions[logical_id] = function
             self.physical[logical_id] = name
+            alias = props.get("AutoPublishAlias")
+            if alias:  # as SAM does: publish a version, point the alias at it (Ref X.Version / X.Alias)
+                version = lam.publish_version(FunctionName=name)["Version"]
+                lam.create_alias(FunctionName=name, Name=alias, FunctionVersion=version)
+                self.physical[f"{logical_id}.Version"] = f"{arn}:{version}"
+                self.physical[f"{logical_id}.Alias"] = f"{arn}:{alias}"
             for event in props.get("Events", {}).values():
                 if event["Type"] in ("Schedule", "ScheduleV2"):
                     self.schedule_seconds[logical_id] = _rate_seconds(event["Properties"]["ScheduleExpression"])

@@ -38,7 +38,7 @@ def test_every_asl_placeholder_has_a_substitution_and_no_more() -> None:
 
 
 def test_the_state_machine_may_invoke_exactly_the_functions_it_calls() -> None:
-    called = {v["Fn::GetAtt"][0] for v in machine["DefinitionSubstitutions"].values()}
+    called = {v["Ref"].removesuffix(".Version") for v in machine["DefinitionSubstitutions"].values()}
     allowed = {p["LambdaInvokePolicy"]["FunctionName"]["Ref"] for p in machine["Policies"] if "LambdaInvokePolicy" in p}
     assert called == allowed
 
@@ -127,8 +127,12 @@ def test_the_state_machine_may_invoke_only_its_own_functions() -> None:
     state_machine = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::StateMachine")
     invoked = {p["LambdaInvokePolicy"]["FunctionName"]["Ref"] for p in state_machine["Properties"]["Policies"]
                if isinstance(p, dict) and "LambdaInvokePolicy" in p}
-    substituted = {v["Fn::GetAtt"][0] for v in state_machine["Properties"]["DefinitionSubstitutions"].values()}
+    substitutions = state_machine["Properties"]["DefinitionSubstitutions"].values()
+    substituted = {v["Ref"].removesuffix(".Version") for v in substitutions}
     assert invoked == substituted
+    # Each step is pinned to the version published with the definition that calls it.
+    assert all(v["Ref"].endswith(".Version") for v in substitutions)
+    assert all(functions[name]["Properties"]["AutoPublishAlias"] for name in substituted)
     managed = [p for p in state_machine["Properties"]["Policies"] if isinstance(p, str)]
     assert managed == [], "no AWS managed policies (they grant far more than the workflow needs)"
 
@@ -227,3 +231,16 @@ def test_operators_are_invited_into_a_pool_with_one_group_per_role() -> None:
     assert groups == set(ROLES)
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["ROLE_CLAIM"] == {"Ref": "RoleClaim"} and variables["AGENT_CLAIM"] == {"Ref": "AgentClaim"}
+
+
+def test_samconfig_deploys_dev_and_prod_with_only_the_iam_capability() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    for env in ("dev", "prod"):
+        deploy = config[env]["deploy"]["parameters"]
+        assert deploy["stack_name"] == f"complaints-{env}"
+        assert deploy["capabilities"] == "CAPABILITY_IAM"  # the template names no IAM resource
+        names = set(re.findall(r"(\w+)=", deploy["parameter_overrides"]))
+        assert names <= set(template["Parameters"]), names - set(template["Parameters"])
+    assert config["prod"]["deploy"]["parameters"]["confirm_changeset"] is True

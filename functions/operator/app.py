@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from complaints import actions, assignment, incidents, promises, reports, satisfaction, verification
-from complaints.auth import Operator, operator_from_claims
+from complaints.auth import Operator, operator_from_event
 from complaints.desk import desk
 from complaints.errors import Forbidden
 from complaints.http import dispatch, make_resolver
@@ -37,10 +37,8 @@ app = make_resolver()
 
 def _operator() -> Operator:
     current = desk()
-    authorizer = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
-    operator = operator_from_claims((authorizer.get("jwt") or {}).get("claims"), current.policy.agent,
-                                    agent_claim=current.settings.agent_claim,
-                                    role_claim=current.settings.role_claim)
+    operator = operator_from_event(app.current_event.raw_event, current.policy.agent,
+                                   agent_claim=current.settings.agent_claim, role_claim=current.settings.role_claim)
     logger.append_keys(agent_id=operator.agent_id)
     return operator
 

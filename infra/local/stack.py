@@ -36,6 +36,7 @@ from werkzeug.wrappers import Request, Response
 
 from complaints import clock
 from complaints import desk as desk_module
+from complaints.auth import ROLES
 from complaints.observability import logger
 from complaints.policy import load_policy
 from infra.local import runtime
@@ -217,6 +218,7 @@ class LocalStack:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+            "CONSOLE_SIGN_IN": "local",  # the console gets tokens from the development issuer below
         })
         # All functions share one process here, so they share one environment;
         # the template keeps every variable in Globals for that reason.
@@ -331,6 +333,7 @@ class LocalStack:
             ("POST", "/_local/clock"): self._clock_endpoint,
             ("POST", "/_local/schedule/tick"): self._tick_endpoint,
             ("GET", "/_local/oidc/jwks.json"): lambda request: json_response(jwks),
+            ("POST", "/_local/oidc/token"): self._token_endpoint,
         })
         self._api.start(self.config.host, self.config.api_port)
 
@@ -359,6 +362,25 @@ class LocalStack:
                 return json_response({"message": "advance_seconds: a number of seconds >= 0 is required"}, 422)
             self.advance(timedelta(seconds=seconds))
         return json_response({"now": clock.iso(clock.now())})
+
+    def _token_endpoint(self, request: Request) -> Response:
+        """The local stand-in for the user pool's sign-in: a token for an agent on the roster.
+
+        Only the local stack has it; there is no password, because the key is a development key.
+        """
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            return json_response({"message": "send JSON: {agent, role}"}, 400)
+        agent_id, role = body.get("agent"), body.get("role")
+        policy = desk_module.desk().policy
+        agent = policy.agent(agent_id) if isinstance(agent_id, str) else None
+        if role is None and agent is not None:
+            role = agent.role
+        if not isinstance(agent_id, str) or not agent_id or role not in ROLES or self.dev_issuer is None:
+            return json_response({"message": f"agent: an agent id is required; role: one of {', '.join(ROLES)}"}, 422)
+        return json_response({"access_token": self.dev_issuer.mint(agent_id, [role]), "token_type": "Bearer",
+                              "expires_in": 3600})
 
     def _tick_endpoint(self, request: Request) -> Response:
         return json_response(self.tick())

@@ -81,3 +81,11 @@ def operator_from_claims(
             raise Forbidden(f"agent {agent_id!r} is not on the desk's roster")
         return Operator(agent_id, role, ())
     return Operator(agent_id, role, tuple(agent.departments))
+
+
+def operator_from_event(event: Mapping[str, Any], roster: Callable[[str], Agent | None], *,
+                        agent_claim: str, role_claim: str) -> Operator:
+    """The operator of an HTTP API (v2) event whose route the JWT authorizer guards."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    return operator_from_claims((authorizer.get("jwt") or {}).get("claims"), roster,
+                                agent_claim=agent_claim, role_claim=role_claim)

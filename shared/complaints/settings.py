@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # Which claims of the operator's verified JWT name the agent and their roles.
     agent_claim: str = Field(default="username", min_length=1)
     role_claim: str = Field(default="cognito:groups", min_length=1)
+    # How the console signs operators in: the template's Cognito pool, the local stack's
+    # development issuer, or a pasted access token (any other OIDC issuer).
+    console_sign_in: str = Field(default="token", pattern=r"^(cognito|local|token)$")
+    operator_client_id: str = ""
+    aws_region: str = "us-east-1"  # Lambda sets AWS_REGION
 
 
 @lru_cache(maxsize=1)

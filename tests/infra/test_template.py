@@ -137,7 +137,7 @@ def test_the_state_machine_may_invoke_only_its_own_functions() -> None:
     assert managed == [], "no AWS managed policies (they grant far more than the workflow needs)"
 
 
-def test_only_the_reminders_read_the_timers_index_and_only_the_operator_reads_queues() -> None:
+def test_only_the_reminders_read_the_timers_index_and_only_operators_functions_read_queues() -> None:
     readers: dict[str, set[str]] = {}
     for name, resource in functions.items():
         for statement in _statements(resource):
@@ -148,7 +148,7 @@ def test_only_the_reminders_read_the_timers_index_and_only_the_operator_reads_qu
                 if match:
                     readers.setdefault(match.group(1), set()).add(name)
     assert readers["timers"] == {"RemindersFunction"}
-    assert readers["queue"] == readers["owner"] == {"OperatorFunction"}
+    assert readers["queue"] == readers["owner"] == {"OperatorFunction", "ConsoleFunction"}
 
 
 def test_every_log_group_has_retention_and_every_function_its_own_group() -> None:
@@ -210,8 +210,11 @@ def test_operator_routes_need_a_jwt_and_only_portals_and_customers_opt_out() -> 
     assert template["Conditions"]["UsesCognito"] == {"Fn::Equals": [{"Ref": "OidcIssuerUrl"}, ""]}
     for logical_id, path, props in _routes():
         opted_out = (props.get("Auth") or {}).get("Authorizer") == "NONE"
-        if logical_id == "OperatorFunction":
+        if logical_id == "OperatorFunction" or path.startswith("/console/views/"):
             assert "Auth" not in props, f"{path} must keep the operators' authorizer"
+        elif logical_id == "ConsoleFunction":
+            # The console's shell, assets and sign-in settings are public; its views are not.
+            assert path in ("/console", "/console/app.js", "/console/console.css", "/console/config") and opted_out
         else:
             # Portals sign their webhooks; customers' links carry their own signed tokens.
             assert logical_id in ("IntakeFunction", "CustomerFunction") and opted_out, path

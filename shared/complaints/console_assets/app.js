@@ -1,0 +1,174 @@
+// The console's shell: sign in, keep the operator's JWT for this tab, load views, send actions to the API.
+"use strict";
+(function () {
+  const TEXT = {
+    brand: ["投诉处理台", "Complaint desk"], queue: ["工单队列", "Queue"], reports: ["报表", "Reports"],
+    sign_in: ["登录", "Sign in"], sign_out: ["退出", "Sign out"], username: ["工号", "Agent id"],
+    password: ["密码", "Password"], role: ["角色", "Role"], token: ["访问令牌", "Access token"],
+    local_hint: ["本地开发环境：令牌由本地开发密钥签发。", "Local stack: tokens are signed with the local development key."],
+    done: ["已提交", "Done"], failed: ["未成功", "Not done"], expired: ["登录已过期，请重新登录", "Signed out: please sign in again"],
+  };
+  const state = { config: null, token: sessionStorage.getItem("desk.token"), who: sessionStorage.getItem("desk.who"),
+                  lang: localStorage.getItem("desk.lang") || (navigator.language.startsWith("zh") ? "zh-CN" : "en") };
+  const $ = (selector) => document.querySelector(selector);
+  const tr = (key) => TEXT[key][state.lang === "zh-CN" ? 0 : 1];
+
+  function applyLanguage() {
+    document.documentElement.lang = state.lang;
+    document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = tr(el.dataset.i18n); });
+    $("#lang").textContent = state.lang === "zh-CN" ? "English" : "中文";
+  }
+
+  async function signIn(form) {
+    const data = new FormData(form);
+    const mode = state.config.mode;
+    let token;
+    if (mode === "local") {
+      const answer = await fetch(state.config.token_url, { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ agent: data.get("username"), role: data.get("role") || null }) });
+      if (!answer.ok) throw new Error((await answer.json()).message);
+      token = (await answer.json()).access_token;
+    } else if (mode === "cognito") {
+      const answer = await fetch(`https://cognito-idp.${state.config.region}.amazonaws.com/`, { method: "POST",
+        headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth" },
+        body: JSON.stringify({ AuthFlow: "USER_PASSWORD_AUTH", ClientId: state.config.client_id,
+                               AuthParameters: { USERNAME: data.get("username"), PASSWORD: data.get("password") } }) });
+      const body = await answer.json();
+      if (!answer.ok) throw new Error(body.message || body.__type);
+      if (!body.AuthenticationResult) throw new Error(`${body.ChallengeName}: finish it with the AWS CLI first (DEPLOY.md)`);
+      token = body.AuthenticationResult.AccessToken;
+    } else {
+      token = String(data.get("token") || "").trim();
+    }
+    state.token = token;
+    state.who = data.get("username") || "";
+    sessionStorage.setItem("desk.token", token);
+    sessionStorage.setItem("desk.who", state.who);
+  }
+
+  function signOut(message) {
+    state.token = null;
+    sessionStorage.removeItem("desk.token");
+    sessionStorage.removeItem("desk.who");
+    show(message || "");
+  }
+
+  async function api(path, options) {
+    const answer = await fetch(path, { ...options, headers: { ...(options && options.headers), Authorization: `Bearer ${state.token}` } });
+    if (answer.status === 401) { signOut(tr("expired")); throw new Error(tr("expired")); }
+    return answer;
+  }
+
+  function route() {
+    const hash = location.hash.replace(/^#\/?/, "");
+    const [page, ...rest] = hash.split("/");
+    const [path, query] = (rest.join("/") || "").split("?");
+    const params = new URLSearchParams(query || (hash.includes("?") ? hash.split("?")[1] : ""));
+    params.set("lang", state.lang);
+    if (page === "complaints" && path) return `/console/views/complaints/${encodeURIComponent(path)}?${params}`;
+    if (page === "reports") return `/console/views/reports?${params}`;
+    if (path) params.set("scope", path);
+    return `/console/views/queue?${params}`;
+  }
+
+  async function show(error) {
+    applyLanguage();
+    const signedIn = Boolean(state.token);
+    $("#sign-in").hidden = signedIn;
+    $("#sign-out").hidden = !signedIn;
+    $("#who").textContent = signedIn ? state.who : "";
+    $("#sign-in-error").textContent = error || "";
+    if (!signedIn) { $("#view").innerHTML = ""; return; }
+    const answer = await api(route());
+    const text = await answer.text();
+    $("#view").innerHTML = answer.ok ? text : `<p class="error" role="alert">${answer.status}: ${escapeHtml(text)}</p>`;
+    tick();
+  }
+
+  function escapeHtml(text) {
+    const div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  // Countdowns run on the desk's clock: the view says what time it was when drawn.
+  function tick() {
+    const root = document.querySelector("[data-now]");
+    if (!root) return;
+    if (!root.dataset.offset) root.dataset.offset = String(Date.parse(root.dataset.now) - Date.now());
+    const now = Date.now() + Number(root.dataset.offset);
+    document.querySelectorAll("[data-due]").forEach((el) => {
+      const left = Math.round((Date.parse(el.dataset.due) - now) / 60000);
+      const sign = left < 0 ? "-" : "", minutes = Math.abs(left);
+      const days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
+      const pad = (n) => String(n).padStart(2, "0");
+      const label = el.querySelector(".countdown");
+      if (label) label.textContent = `${sign}${days ? days + "d " : ""}${pad(hours)}:${pad(mins)}`;
+      if (left < 0) { el.classList.remove("ok", "at-risk"); el.classList.add("missed"); }
+    });
+  }
+  setInterval(tick, 30000);
+
+  async function submitAction(form) {
+    const data = new FormData(form);
+    const body = {};
+    for (const [key, value] of data.entries()) {
+      if (value === "") continue;
+      body[key] = key === "due_at" ? new Date(value).toISOString() : value;
+    }
+    let path = form.dataset.api;
+    if (path.includes("{kind}")) { path = path.replace("{kind}", encodeURIComponent(body.kind)); delete body.kind; }
+    const output = form.querySelector("output");
+    const answer = await api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const reply = await answer.json().catch(() => ({}));
+    if (!answer.ok) {
+      const detail = (reply.errors || []).map((e) => `${e.field}: ${e.reason}`).join("; ");
+      output.textContent = `${tr("failed")}: ${reply.message || answer.status}${detail ? " — " + detail : ""}`;
+      output.className = "answer error";
+      return;
+    }
+    output.textContent = `${tr("done")}: ${reply.message || ""}`;
+    // The workflow moves on its own time; draw the complaint again once it has.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const view = document.querySelector("[data-view=complaint]");
+      const before = view && view.querySelector("[data-current]") && view.querySelector("[data-current]").dataset.current;
+      const answer = await api(route());
+      const text = await answer.text();
+      const holder = document.createElement("div");
+      holder.innerHTML = text;
+      const after = holder.querySelector("[data-current]") && holder.querySelector("[data-current]").dataset.current;
+      if (after !== before || attempt === 9) { $("#view").innerHTML = text; tick(); break; }
+    }
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    event.preventDefault();
+    if (form.id === "sign-in") {
+      signIn(form).then(() => show(), (error) => show(error.message));
+    } else if (form.classList.contains("action")) {
+      const button = form.querySelector("button");
+      button.disabled = true;
+      submitAction(form).catch((error) => { form.querySelector("output").textContent = error.message; })
+        .finally(() => { button.disabled = false; });
+    }
+  });
+  $("#sign-out").addEventListener("click", () => signOut());
+  $("#lang").addEventListener("click", () => {
+    state.lang = state.lang === "zh-CN" ? "en" : "zh-CN";
+    localStorage.setItem("desk.lang", state.lang);
+    show();
+  });
+  window.addEventListener("hashchange", () => show());
+
+  fetch("/console/config").then((r) => r.json()).then((config) => {
+    state.config = config;
+    document.querySelectorAll("[data-mode]").forEach((el) => {
+      el.hidden = !el.dataset.mode.split(" ").includes(config.mode);
+      el.querySelectorAll("input, textarea").forEach((input) => { input.disabled = el.hidden; });
+    });
+    if (config.mode === "cognito") document.querySelector("[name=password]").required = true;
+    show();
+  });
+})();

@@ -70,6 +70,10 @@ def _document_security_and_errors(document: dict[str, Any], secured: set[tuple[s
         for method, operation in operations.items():
             operation["responses"].pop("422", None)
             operation["responses"]["4XX"] = error
+            if path.startswith("/console/views/"):  # the console shows its refusals as HTML in the page
+                operation["responses"]["4XX"] = {
+                    "description": error["description"],
+                    "content": {**error["content"], "text/html": {"schema": {"type": "string"}}}}
             if (method, path) in secured:  # the routes the HttpApi's JWT authorizer guards
                 operation["security"] = [{"operatorJwt": []}]
             if path.startswith("/v1/portals/"):

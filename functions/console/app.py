@@ -1,5 +1,6 @@
 """The operators' console: its shell and assets (public), and its views (behind the operators' JWT)."""
 
+from datetime import date
 from importlib import resources
 from typing import Annotated, Any
 
@@ -101,6 +102,15 @@ def queue_view(scope: Annotated[str | None, Query(max_length=64)] = None,
          responses={200: _HTML})
 def complaint_view(complaint_id: str, lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
     return _fragment(lambda: console.complaint_view(desk(), _operator(), complaint_id, _lang(lang)))
+
+
+@app.get("/console/views/reports",
+         summary="The managers' reports over a period, as charts and tables (supervisors and managers)",
+         responses={200: _HTML})
+def reports_view(start: Annotated[date | None, Query(alias="from")] = None,
+                 end: Annotated[date | None, Query(alias="to")] = None,
+                 lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
+    return _fragment(lambda: console.reports_view(desk(), _operator(), _lang(lang), start, end))
 
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

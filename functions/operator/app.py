@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
@@ -134,6 +135,27 @@ def verification_report(
     end: Annotated[date, Query(alias="to")],
 ) -> reports.VerificationReport:
     return reports.verification(desk(), _operator(), start, end)
+
+
+@app.get("/v1/reports/summary",
+         summary="The managers' summary over a period: volumes, promises, fixes, repeats, satisfaction, hotspots")
+def summary_report(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> reports.SummaryReport:
+    return reports.summary(desk(), _operator(), start, end)
+
+
+@app.get("/v1/reports/summary.csv", summary="The managers' summary as CSV rows (section, item, value)",
+         responses={200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def summary_report_csv(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> Response[str]:
+    report = reports.summary(desk(), _operator(), start, end)
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=reports.summary_csv(report),
+                    headers={"Content-Disposition": f'attachment; filename="complaints-{start}-{end}.csv"',
+                             "Cache-Control": "no-store"})
 
 
 @app.get("/v1/incidents/<incident_id>", summary="An outage incident and its linked complaints")

@@ -161,6 +161,17 @@ class DeskClient:
     def report(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/verification", agent=agent, params={"from": start, "to": end}))
 
+    def summary(self, agent: str, start: str, end: str) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/reports/summary", agent=agent, params={"from": start, "to": end}))
+
+    def summary_csv(self, agent: str, start: str, end: str) -> str:
+        headers = {"Authorization": f"Bearer {self.token or self.dev_token(agent)}"}
+        response = requests.get(self.api_url + "/v1/reports/summary.csv", params={"from": start, "to": end},
+                                headers=headers, timeout=self.timeout)
+        if response.status_code >= 400:
+            _answer(response)
+        return response.text
+
     # ------------------------------------------------------------ local stack only
     def advance_clock(self, seconds: float) -> str:
         return str(self._call("POST", "/_local/clock", json={"advance_seconds": seconds})["now"])

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from infra.cli.client import LOCAL_API, LOCAL_AWS, LOCAL_STACK, ApiError, DeskClient
-from infra.cli.render import complaints_table, console, history_table, show_complaint
+from infra.cli.render import complaints_table, console, history_table, show_complaint, summary_table
 
 
 class Role(StrEnum):
@@ -176,9 +176,22 @@ def confirm(token: str, outcome: Annotated[str, typer.Option(help="fixed | not_f
 
 @app.command()
 def report(start: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
-           end: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")]) -> None:
-    """How complaints ended: first-time fixes, reopens, unconfirmed closes, surveys (supervisors)."""
-    _run(lambda: _client().report(_agent(), start, end))
+           end: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+           csv: Annotated[bool, typer.Option("--csv", help="CSV rows (section,item,value) on stdout")] = False,
+           verification: Annotated[bool, typer.Option(help="only how complaints ended, as JSON")] = False) -> None:
+    """The summary a complaint manager reports: volumes, promises, fixes, repeats, satisfaction, hotspots."""
+    if verification:
+        _run(lambda: _client().report(_agent(), start, end))
+        return
+    try:
+        if csv:
+            typer.echo(_client().summary_csv(_agent(), start, end), nl=False)
+            return
+        rows = _client().summary(_agent(), start, end)
+    except ApiError as exc:
+        console.print(f"[red]refused[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(summary_table(rows))
 
 
 clock_app = typer.Typer(help="The local stack's clock: show it, or move it forward.")

@@ -69,3 +69,17 @@ def history_table(complaint_id: str, events: list[dict[str, Any]]) -> Table:
         step = next((_step(event[key]) for key in _HISTORY_DETAIL_KEYS if event.get(key)), "")
         table.add_row(str(event["id"]), event["type"], step, str(event["timestamp"])[11:23])
     return table
+
+
+def summary_table(report: dict[str, Any]) -> Table:
+    """The managers' summary as one table of (section, item, value), as the CSV has it."""
+    from complaints.reports import SummaryReport, summary_rows
+
+    table = Table(title=f"complaints {report['start']} to {report['end']}")
+    for column in ("section", "item", "value"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    section = ""
+    for name, item, value in summary_rows(SummaryReport.model_validate(report)):
+        table.add_row(name if name != section else "", item, value)
+        section = name
+    return table

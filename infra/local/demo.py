@@ -14,7 +14,7 @@ from typing import Any
 from rich.table import Table
 
 from infra.cli.client import DeskClient
-from infra.cli.render import console, timeline_table
+from infra.cli.render import console, summary_table, timeline_table
 from infra.local.stack import LocalStack
 
 HOUR = 3600
@@ -252,6 +252,7 @@ def _report(client: DeskClient, ids: list[str], stories: list[Story]) -> bool:
     for name in ("first_time_fix_rate", "reopen_rate", "mean_score", "share_of_10"):
         figures.add_row(name, str(report[name]))
     console.print(figures)
+    console.print(summary_table(client.summary("mgr-qian", (now - timedelta(days=120)).isoformat(), now.isoformat())))
     console.print("[green]every demo complaint is closed[/green]" if all_closed
                   else "[red]some demo complaints did not close[/red]")
     return all_closed

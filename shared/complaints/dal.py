@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 
 from complaints import clock
 from complaints.errors import ComplaintNotFound, DuplicateMismatch, VersionConflict
-from complaints.models import TimelineEvent
+from complaints.models import PromiseState, TimelineEvent
 from complaints.record import ComplaintRecord, Incident
 
 _serializer = TypeSerializer()
@@ -72,10 +72,11 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 
 class ComplaintRepository:
-    def __init__(self, table_name: str, timer_shards: int, client: Any = None) -> None:
+    def __init__(self, table_name: str, timer_shards: int, client: Any = None, report_zone: tzinfo = UTC) -> None:
         self.table_name = table_name
         self.timer_shards = timer_shards
         self._client = client
+        self.report_zone = report_zone  # report days are the desk's local days
 
     @property
     def client(self) -> Any:
@@ -138,11 +139,13 @@ class ComplaintRepository:
         """
         ext_key = {"PK": f"EXT#{record.portal_id}#{record.external_id}", "SK": "A",
                    "complaint_id": record.complaint_id, "fingerprint": fingerprint}
+        report_items = self._report_items(record, None)
         items = [
             {"Put": {"TableName": self.table_name, "Item": _item(ext_key),
                      "ConditionExpression": "attribute_not_exists(PK)"}},
             self._aggregate_put(record, expected_version=None),
             *self._event_puts(record.complaint_id, events),
+            *report_items,
         ]
         try:
             self.client.transact_write_items(TransactItems=items)
@@ -172,11 +175,74 @@ class ComplaintRepository:
         expected = record.version
         record.version = expected + 1
         record.updated_at = clock.now()
-        items = [self._aggregate_put(record, expected), *self._event_puts(record.complaint_id, events or [])]
-        if counts and counts[1]:
-            items.append(self._count(*counts))
-        self._write_versioned(items, record, expected, f"complaint {record.complaint_id}")
+        counted, counted_open = list(record.counted), record.counted_open
+        report_items = self._report_items(record, counts)
+        items = [self._aggregate_put(record, expected), *self._event_puts(record.complaint_id, events or []),
+                 *report_items]
+        try:
+            self._write_versioned(items, record, expected, f"complaint {record.complaint_id}")
+        except Exception:
+            record.counted, record.counted_open = counted, counted_open
+            raise
         return record
+
+    # ----------------------------------------------------------- report counters
+    def _report_items(self, record: ComplaintRecord,
+                      counts: tuple[str, dict[str, int]] | None) -> list[dict[str, Any]]:
+        """The day's counters and the open gauges this write changes, as transaction items.
+
+        What a report counts of a complaint by its state (received, classified by
+        category, department and area, repeats, passing around, each promise's end)
+        is counted once, the first time a write sees it, and marked on the record;
+        so no code path can forget to count or count twice.
+        """
+        day, counters = counts if counts else (clock.now().astimezone(self.report_zone).date().isoformat(), {})
+        counters = dict(counters)
+        for name, amount in self._report_changes(record).items():
+            counters[name] = counters.get(name, 0) + amount
+        items = [self._count(day, counters)] if counters else []
+        gauges = self._gauge_changes(record)
+        if gauges:
+            items.append(self._count("OPEN", gauges, sk="G"))
+        return items
+
+    @staticmethod
+    def _report_changes(record: ComplaintRecord) -> dict[str, int]:
+        marks = set(record.counted)
+        found: dict[str, int] = {}
+
+        def once(mark: str, *names: str) -> None:
+            if mark not in marks:
+                marks.add(mark)
+                for name in names:
+                    found[name] = found.get(name, 0) + 1
+
+        once("received", "received", f"channel:{record.channel}")
+        if record.classification is not None and record.department:
+            area = record.location.area if record.location and record.location.area else "unknown"
+            once("classified", f"category:{record.classification.category}", f"department:{record.department}",
+                 f"area:{area}")
+        if record.repeat_of:
+            once("repeat", "repeats")
+        if record.passing_around:
+            once("passing_around", "passing_around")
+        for promise in record.promises:
+            if promise.state != PromiseState.PENDING:
+                once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{promise.kind}")
+        record.counted = sorted(marks)
+        return found
+
+    @staticmethod
+    def _gauge_changes(record: ComplaintRecord) -> dict[str, int]:
+        """Unresolved network complaints by area, for network planning: in while open, out when closed."""
+        category = record.classification.category if record.classification else ""
+        area = record.location.area if record.location and record.location.area else None
+        now = f"open_network:{area}" if area and category.startswith("network.") and record.is_open else None
+        if now == record.counted_open:
+            return {}
+        changes = {name: amount for name, amount in ((record.counted_open, -1), (now, 1)) if name}
+        record.counted_open = now
+        return changes
 
     def _write_versioned(self, items: list[dict[str, Any]], target: ComplaintRecord | Incident, expected: int,
                          what: str) -> None:
@@ -189,10 +255,10 @@ class ComplaintRepository:
                 raise VersionConflict(f"{what} was changed by someone else") from exc
             raise
 
-    def _count(self, day: str, counters: dict[str, int]) -> dict[str, Any]:
+    def _count(self, day: str, counters: dict[str, int], sk: str = "D") -> dict[str, Any]:
         names = sorted(counters)
         return {"Update": {
-            "TableName": self.table_name, "Key": _item({"PK": f"REPORT#{day}", "SK": "D"}),
+            "TableName": self.table_name, "Key": _item({"PK": f"REPORT#{day}", "SK": sk}),
             "UpdateExpression": "ADD " + ", ".join(f"#c{n} :c{n}" for n in range(len(names))),
             "ExpressionAttributeNames": {f"#c{n}": name for n, name in enumerate(names)},
             "ExpressionAttributeValues": {f":c{n}": _to_attr(counters[name]) for n, name in enumerate(names)},
@@ -212,6 +278,26 @@ class ComplaintRepository:
                     data.pop("SK")
                     found[day] = {k: int(v) for k, v in data.items()}
                 request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def open_gauges(self) -> dict[str, int]:
+        """The gauges of what is open now (unresolved network complaints by area), above zero."""
+        item = self.client.get_item(TableName=self.table_name, Key=_item({"PK": "REPORT#OPEN", "SK": "G"})).get("Item")
+        data = _from_item(item) if item else {}
+        return {k: int(v) for k, v in data.items() if k not in ("PK", "SK") and int(v) > 0}
+
+    def open_incidents(self, departments: list[str]) -> list[Incident]:
+        """Open incidents, by department through the queue index (incidents are kept there by status)."""
+        found: list[Incident] = []
+        for department in departments:
+            pages = self.client.get_paginator("query").paginate(
+                TableName=self.table_name, IndexName="queue",
+                KeyConditionExpression="QPK = :pk AND begins_with(QSK, :open)",
+                ExpressionAttributeValues={":pk": _to_attr(f"INC#{department}"), ":open": _to_attr("open#")})
+            for page in pages:
+                for item in page.get("Items", []):
+                    data = _from_item(item)
+                    found.append(Incident.model_validate({k: v for k, v in data.items() if k in Incident.model_fields}))
         return found
 
     def adjust_load(self, agent_id: str, delta: int) -> None:

@@ -99,10 +99,11 @@ class Desk:
 @lru_cache(maxsize=1)
 def desk() -> Desk:
     settings = get_settings()
+    policy = load_policy(settings.policy_profile)
     return Desk(
         settings=settings,
-        base_policy=load_policy(settings.policy_profile),
-        repo=ComplaintRepository(settings.table_name, settings.timer_shards),
+        base_policy=policy,
+        repo=ComplaintRepository(settings.table_name, settings.timer_shards, report_zone=policy.calendar.zone),
         workflow=Workflow(settings.state_machine_arn),
         notifier=make_notifier(settings.notify_adapter, settings.outbox_path, settings.sender_email),
     )

@@ -73,6 +73,9 @@ class ComplaintRecord(BaseModel):
     needs_supervisor: bool = False
     incident_id: str | None = None
     incident_resolution: dict[str, str] | None = None
+    # What the reports have counted of this complaint (see ComplaintRepository._report_changes).
+    counted: list[str] = []
+    counted_open: str | None = None  # the open-hotspot gauge it adds to now
 
     @property
     def cluster_key(self) -> str | None:

@@ -61,7 +61,10 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
 
     event = TimelineEvent(at=now, type="surveyed", actor="customer",
                           detail={"score": request.score, "low": low, "unsatisfied": ",".join(unsatisfied) or None})
-    counted = reports.counts(desk, surveyed=1, score_sum=request.score, score_10=int(request.score == 10),
+    reasons = {f"low_reason:{name}": 1 for name in unsatisfied} if low else {}
+    if low and not reasons:
+        reasons = {"low_reason:unstated": 1}
+    counted = reports.counts(desk, reasons, surveyed=1, score_sum=request.score, score_10=int(request.score == 10),
                              low_scores=int(low))
     record = claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change, counted)
     count("SurveyScore", request.score, MetricUnit.NoUnit)

@@ -153,3 +153,23 @@ def test_an_agent_of_another_department_gets_a_masked_phone_or_nothing(
     assert manager_page.status_code == 200 and phone in manager_page.text
     outsider = "a-wu" if view["department"] != "billing" else "a-zhou"
     assert page(outsider).status_code == 403
+
+
+def test_a_manager_reads_the_reports_as_charts_and_tables(stack: LocalStack, browser: WebDriver) -> None:
+    _sign_in(browser, stack, "mgr-qian")
+    browser.get(f"{stack.config.api_url}/console#/reports")
+    view = _wait(browser, expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-view=reports]")))
+    received = view.find_element(By.CSS_SELECTOR, "[data-figure=received_total] b").text
+    assert int(received) >= 2  # this module's complaints so far
+    assert view.find_elements(By.CSS_SELECTOR, ".chart .bar rect.fill"), "volumes are drawn as bars"
+    assert view.find_element(By.CSS_SELECTOR, "a[data-download]").get_attribute("data-download") \
+        .startswith("/v1/reports/summary.csv?from=")
+    _screenshot(browser, "reports.png")
+    # A period with nothing in it is a report of zeros.
+    start = view.find_element(By.NAME, "from")
+    browser.execute_script("arguments[0].value = '2020-01-01'", start)
+    browser.execute_script("arguments[0].value = '2020-01-31'", view.find_element(By.NAME, "to"))
+    view.find_element(By.CSS_SELECTOR, "form.period button").click()
+    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "[data-view=reports]").get_attribute("data-from")
+          == "2020-01-01")
+    assert browser.find_element(By.CSS_SELECTOR, "[data-figure=received_total] b").text == "0"

@@ -66,7 +66,11 @@
     const params = new URLSearchParams(query || (hash.includes("?") ? hash.split("?")[1] : ""));
     params.set("lang", state.lang);
     if (page === "complaints" && path) return `/console/views/complaints/${encodeURIComponent(path)}?${params}`;
-    if (page === "reports") return `/console/views/reports?${params}`;
+    if (page.startsWith("reports")) {
+      const own = new URLSearchParams(hash.includes("?") ? hash.split("?")[1] : "");
+      own.set("lang", state.lang);
+      return `/console/views/reports?${own}`;
+    }
     if (path) params.set("scope", path);
     return `/console/views/queue?${params}`;
   }
@@ -142,10 +146,31 @@
     }
   }
 
+  async function download(link) {
+    const answer = await api(link.dataset.download);
+    if (!answer.ok) { link.textContent = `${tr("failed")}: ${answer.status}`; return; }
+    const url = URL.createObjectURL(await answer.blob());
+    const save = document.createElement("a");
+    save.href = url;
+    save.download = link.dataset.filename;
+    document.body.appendChild(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-download]");
+    if (link) { event.preventDefault(); download(link); }
+  });
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     event.preventDefault();
-    if (form.id === "sign-in") {
+    if (form.classList.contains("period")) {
+      const data = new FormData(form);
+      location.hash = `#/reports?from=${data.get("from")}&to=${data.get("to")}`;
+    } else if (form.id === "sign-in") {
       signIn(form).then(() => show(), (error) => show(error.message));
     } else if (form.classList.contains("action")) {
       const button = form.querySelector("button");

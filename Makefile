@@ -44,11 +44,9 @@ lint: setup $(TOOLS_STAMP)
 	$(TOOLS)/bin/checkov -f template.yaml --config-file .checkov.yaml
 	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build --region us-east-1 --build-dir .aws-sam/build
 
-## Benchmarks on the local stack; each prints its table.
+## Benchmarks on the local stack: each part prints its section, then one table of the headline figures.
 bench: setup
-	$(BIN)/python -m bench.classify_bench
-	$(BIN)/python -W ignore -m bench.intake_bench
-	$(BIN)/python -W ignore -m bench.sweep_bench
+	$(BIN)/python -W ignore -m bench
 
 ## Classifier accuracy over the labelled complaints in tests/data, with a confusion table.
 eval: setup

@@ -118,6 +118,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="deliveries per variant")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     summary = run(args.requests, args.rounds, args.threads)
     print(f"intake on the local stack: {args.threads} client threads, {args.rounds} alternating rounds")
@@ -128,6 +129,8 @@ def main() -> None:
     ratios = {key: signed[key] / unsigned[key] for key in ("per_second", "p50_ms", "p95_ms")}
     print(f"signed/unsigned: throughput {ratios['per_second']:.2f}x, p50 latency {ratios['p50_ms']:.2f}x, "
           f"p95 latency {ratios['p95_ms']:.2f}x")
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "ratios": ratios}))
 
 
 if __name__ == "__main__":

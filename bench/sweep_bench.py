@@ -11,7 +11,9 @@ whole table. Run: `make bench` (or `python -m bench.sweep_bench`).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import json
 import statistics
 import time
 from datetime import timedelta
@@ -67,7 +69,7 @@ def _reset_due(repo: ComplaintRepository) -> None:
         table.put_item(repo._aggregate_put(_record(n, due=True), None)["Put"]["Item"])
 
 
-def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 5) -> None:
+def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: Path | None = None) -> None:
     config = StackConfig(tick_schedule=False, log_level="ERROR", serve_aws=False, api_port=8184,
                          data_dir=Path(".local/bench-sweep"))
     with LocalStack(config) as stack:
@@ -105,7 +107,13 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 5) -> None:
     ratio = statistics.median(timings[large]) / statistics.median(timings[small])
     print(f"sweep time {large:,} / {small:,}: {ratio:.2f}x (goal ≤ 1.2); items read equal: "
           f"{statistics.median(reads[large]) == statistics.median(reads[small])}")
+    if json_path:
+        json_path.write_text(json.dumps({
+            "sizes": list(sizes), "median_ms": {str(k): statistics.median(v) * 1000 for k, v in timings.items()},
+            "items_read": {str(k): statistics.median(v) for k, v in reads.items()}, "ratio": ratio}))
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path)
+    main(json_path=parser.parse_args().json)

@@ -64,7 +64,7 @@ def _document_security_and_errors(document: dict[str, Any], secured: set[tuple[s
         "operatorJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                         "description": "An operator's access token from the desk's user pool or OIDC issuer; "
                                        "the agent and the roles are claims of it."}}
-    error = {"description": "Refused: the message names what was wrong",
+    error: dict[str, Any] = {"description": "Refused: the message names what was wrong",
              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

@@ -402,6 +402,15 @@ class LocalStack:
         return [json.loads(line) for line in lines if line.strip()]
 
 
+def set_quality_sample(rate: float) -> None:
+    """Set the share of ordinary resolutions the local desk sends to a quality check (tests, benchmarks)."""
+    current = desk_module.desk()
+    policy = current.base_policy
+    policy = policy.model_copy(update={"quality_check": policy.quality_check.model_copy(update={"sample_rate": rate})})
+    current.base_policy = current.staff.base = policy
+    current.staff.invalidate()
+
+
 def _rate_seconds(expression: str) -> int:
     match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours)\)", expression)
     if not match:

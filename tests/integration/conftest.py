@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from complaints import desk as desk_module
 from infra.cli.client import DeskClient
-from infra.local.stack import LocalStack, StackConfig
+from infra.local.stack import LocalStack, StackConfig, set_quality_sample
 
 
 def _free_port() -> int:
@@ -31,13 +30,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str) -> Ite
         yield running
 
 
-def quality_sample(rate: float) -> None:
-    """Set the share of ordinary resolutions the local desk sends to a quality check."""
-    current = desk_module.desk()
-    policy = current.base_policy
-    policy = policy.model_copy(update={"quality_check": policy.quality_check.model_copy(update={"sample_rate": rate})})
-    current.base_policy = current.staff.base = policy
-    current.staff.invalidate()
+quality_sample = set_quality_sample
 
 
 @pytest.fixture(scope="module")

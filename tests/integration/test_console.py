@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -61,12 +62,13 @@ def _screenshot(driver: WebDriver, name: str) -> None:
 
 
 def _wait(driver: WebDriver, condition: Any, seconds: float = 20) -> Any:
-    return WebDriverWait(driver, seconds).until(condition)
+    # The console redraws its view in place: an element found a moment ago may be gone.
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def _current_step(driver: WebDriver) -> str:
-    section = driver.find_elements(By.CSS_SELECTOR, "[data-current]")
-    return section[0].get_attribute("data-current") or "" if section else ""
+    return str(driver.execute_script(
+        "const e = document.querySelector('[data-current]'); return e ? e.dataset.current : ''"))
 
 
 def _sign_in(driver: WebDriver, stack: LocalStack, agent: str) -> None:

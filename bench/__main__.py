@@ -1,0 +1,83 @@
+"""`make bench`: every benchmark, each in its own process, then one table of the headline figures.
+
+Each part prints its own section as it runs and leaves its figures in
+.local/bench-results/; the last table puts them side by side with their goals.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.lifecycle_bench import Lifecycle, load_prices
+
+RESULTS = Path(".local/bench-results")
+PARTS = [
+    ("classification", ["bench.classify_bench"], False),
+    ("intake", ["bench.intake_bench", "--requests", "80", "--rounds", "4"], True),
+    ("sweep", ["bench.sweep_bench"], True),
+    ("coldstart", ["bench.coldstart_bench", "--rounds", "3"], True),
+    ("lifecycle", ["bench.lifecycle_bench", "--count", "2", "--complaints", "12"], True),
+]
+
+
+def _run(name: str, argv: list[str], writes_json: bool) -> dict[str, Any] | None:
+    print(f"\n=== {name} ===", flush=True)
+    target = RESULTS / f"{name}.json"
+    command = [sys.executable, "-W", "ignore", "-m", *argv] + (["--json", str(target)] if writes_json else [])
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    print(f"({name}: {time.perf_counter() - started:.0f} s)", flush=True)
+    return json.loads(target.read_text()) if writes_json else None
+
+
+def main() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    found = {name: _run(name, argv, writes) for name, argv, writes in PARTS}
+    prices = load_prices()
+    life: dict[str, Any] = found["lifecycle"] or {}
+    happy = Lifecycle(**life["lifecycles"]["happy"])
+    rows: list[tuple[str, str, str]] = []
+    for path, data in life["lifecycles"].items():
+        lifecycle = Lifecycle(**data)
+        rows.append((f"{path}: state transitions", f"{lifecycle.transitions:.0f}", "≤ 30" if path == "happy" else ""))
+        rows.append((f"{path}: $ per 1,000 complaints (SMS apart)", f"{1000 * lifecycle.dollars(prices):.3f}",
+                     "≤ 0.50" if path == "happy" else ""))
+    rows.append(("happy: DynamoDB requests / RRU / WRU",
+                 f"{happy.dynamodb_requests:.0f} / {happy.rru:.1f} / {happy.wru:.0f}", "budget: bench/budget.json"))
+    cold: dict[str, Any] = found["coldstart"] or {}
+    worst = max(cold["functions"].items(), key=lambda kv: kv[1]["ratio"])
+    best = min(cold["functions"].items(), key=lambda kv: kv[1]["ratio"])
+    rows.append(("cold import ÷ boto3 (best / worst)",
+                 f"{best[1]['ratio']:.2f} {best[0]} / {worst[1]['ratio']:.2f} {worst[0]}", "≤ 1.5"))
+    untraced = max(row["untraced_ratio"] for row in cold["functions"].values())
+    rows.append(("cold import ÷ boto3, SdkTracing=off (worst)", f"{untraced:.2f}", "≤ 1.5"))
+    latency = life["latency"]
+    for function in ("IntakeFunction", "OperatorFunction", "ClassifyFunction", "ParkFunction"):
+        if function in latency:
+            rows.append((f"{function} warm median / p99 ms",
+                         f"{latency[function]['median_ms']:.0f} / {latency[function]['p99_ms']:.0f}", ""))
+    rows.append(("end to end, webhook to closed", f"{life['throughput']:.2f} complaints/s", ""))
+    intake: dict[str, Any] = found["intake"] or {}
+    rows.append(("intake signed ÷ unsigned throughput", f"{intake['ratios']['per_second']:.2f}", "≈ 1"))
+    sweep: dict[str, Any] = found["sweep"] or {}
+    small, large = (str(s) for s in sweep["sizes"])
+    rows.append((f"reminders sweep {int(large):,} ÷ {int(small):,} open (same 100 due)", f"{sweep['ratio']:.2f}",
+                 "≤ 1.2"))
+    reads = sweep["items_read"]
+    rows.append(("sweep items read at each size", f"{reads[small]:.0f} / {reads[large]:.0f}", "equal"))
+    width = max(len(r[0]) for r in rows) + 2
+    print("\n=== the figures, side by side (prices: bench/prices.yaml) ===")
+    print(f"{'figure':<{width}}{'measured':>26}  goal")
+    for figure, value, goal in rows:
+        print(f"{figure:<{width}}{value:>26}  {goal}")
+    print(f"make bench took {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""What one complaint's lifecycle costs on AWS, metered on the local stack, and how fast the stack runs them.
+
+Each path (happy, reopen, tracking, low score) is played by several complaints
+one after another with the meter on: state transitions come from the
+execution's history, Lambda invocations and their durations from the local
+runtime, DynamoDB capacity units from each request's item sizes, HTTP API
+requests and messages from the stack. Priced with bench/prices.yaml into
+dollars per 1,000 complaints. Then complaints go from webhook to closed
+concurrently, with the clock driven, for throughput.
+Run: `make bench` (or `python -m bench.lifecycle_bench`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.cli.client import DeskClient
+from infra.local import metering
+from infra.local.metering import Meter
+from infra.local.stack import LocalStack, StackConfig, set_quality_sample
+
+PRICES = Path(__file__).with_name("prices.yaml")
+BUDGET = Path(__file__).with_name("budget.json")
+RESOLUTION = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna"}
+HOUR = 3600
+
+
+@dataclass
+class Lifecycle:
+    path: str
+    transitions: float
+    invocations: float
+    lambda_gb_seconds: float
+    lambda_ms: float
+    dynamodb_requests: float
+    rru: float
+    wru: float
+    api_requests: float
+    sms: float
+    staff_messages: float
+
+    def dollars(self, prices: dict[str, float]) -> float:
+        """Infrastructure cost of this lifecycle (messages are the carrier's: counted, priced apart)."""
+        return (self.transitions * prices["step_functions_per_transition"]
+                + self.invocations * prices["lambda_per_request"]
+                + self.lambda_gb_seconds * prices["lambda_arm_per_gb_second"]
+                + self.rru * prices["dynamodb_per_rru"] + self.wru * prices["dynamodb_per_wru"]
+                + self.api_requests * prices["http_api_per_request"])
+
+
+def load_prices() -> dict[str, float]:
+    data = yaml.safe_load(PRICES.read_text(encoding="utf-8"))
+    return {k: float(v) for k, v in data["prices"].items()}
+
+
+def _body(n: int, tag: str) -> dict[str, Any]:
+    return {"channel": "app", "external_id": f"BENCH-{tag}-{n}", "service": "mobile_voice",
+            "customer": {"name": "基准测试", "phone": f"1370000{n:04d}"},
+            "text": "小区里信号弱，经常掉话，已经持续两周了。",
+            "location": {"area": f"bench-{tag}", "cell_id": f"CELL-{tag}-{n}"}}
+
+
+class Paths:
+    def __init__(self, stack: LocalStack, client: DeskClient) -> None:
+        self.stack, self.client = stack, client
+
+    def _survey(self, cid: str, score: int, **ratings: str) -> None:
+        token = self.stack.customer_messages(cid, "survey")[-1]["text"].rsplit("/v1/surveys/", 1)[1]
+        self.client.answer_survey(token, score, **ratings)
+
+    def _checked(self, cid: str, owner: str) -> None:
+        """A report the policy always checks (a reopened complaint's, say) passes the manager's check."""
+        view = self.client.wait_for(cid, owner, awaiting=("quality_check", "confirmation", "tracking"))
+        if view["awaiting"] == "quality_check":
+            self.client.act(cid, "quality-check", "mgr-qian", {"passed": True})
+
+    def _to_confirmation(self, cid: str) -> str:
+        c = self.client
+        owner = str(c.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
+        c.act(cid, "accept", owner)
+        c.wait_for(cid, owner, awaiting="resolution")
+        c.act(cid, "resolve", owner, RESOLUTION)
+        self._checked(cid, owner)
+        c.wait_for(cid, owner, awaiting="confirmation")
+        return owner
+
+    def happy(self, cid: str) -> None:
+        owner = self._to_confirmation(cid)
+        self.client.act(cid, "callbacks", owner, {"outcome": "fixed"})
+        self.client.wait_for(cid, owner, awaiting="survey", status="closed")
+        self._survey(cid, 9)
+
+    def reopen(self, cid: str) -> None:
+        c = self.client
+        owner = self._to_confirmation(cid)
+        c.act(cid, "callbacks", owner, {"outcome": "not_fixed"})
+        c.wait_for(cid, owner, awaiting="resolution")
+        c.act(cid, "resolve", owner, RESOLUTION)
+        self._checked(cid, owner)
+        c.wait_for(cid, owner, awaiting="confirmation")
+        c.act(cid, "callbacks", owner, {"outcome": "fixed"})
+        c.wait_for(cid, owner, awaiting="survey", status="closed")
+        self._survey(cid, 8)
+
+    def tracking(self, cid: str) -> None:
+        c = self.client
+        owner = str(c.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
+        c.act(cid, "accept", owner)
+        c.wait_for(cid, owner, awaiting="resolution")
+        expected = (c.now() + timedelta(days=40)).date().isoformat()
+        c.act(cid, "resolve", owner, {"outcome": "deferred", "root_cause": "coverage_gap",
+                                      "actions": "drive test: no usable signal", "plan": "new base station",
+                                      "expected_by": expected})
+        self._checked(cid, owner)
+        c.wait_for(cid, owner, awaiting="tracking", status="tracking")
+        c.act(cid, "follow-ups", owner, {"note": "site acquired; equipment ordered"})
+        c.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "coverage_gap",
+                                      "actions": "new base station on air"})
+        self._checked(cid, owner)
+        c.wait_for(cid, owner, awaiting="confirmation")
+        c.act(cid, "callbacks", owner, {"outcome": "fixed"})
+        c.wait_for(cid, owner, awaiting="survey", status="closed")
+        self._survey(cid, 10)
+
+    def low_score(self, cid: str) -> None:
+        c = self.client
+        owner = self._to_confirmation(cid)
+        c.act(cid, "callbacks", owner, {"outcome": "fixed"})
+        c.wait_for(cid, owner, awaiting="survey", status="closed")
+        self._survey(cid, 3, speed="unsatisfied")
+        c.wait_for(cid, "mgr-qian", awaiting="review")
+        c.act(cid, "review", "sup-sun", {"cause": "slow first reply", "action": "called the customer, apologised"})
+
+
+def _transitions(client: DeskClient, cid: str) -> int:
+    """State transitions as Step Functions bills them: each state entered."""
+    for _ in range(200):
+        if client.execution(cid)["status"] != "RUNNING":
+            break
+        time.sleep(0.02)
+    return sum(1 for e in client.history(cid) if e["type"].endswith("StateEntered"))
+
+
+LATENCIES: dict[str, list[float]] = {}  # every measured invocation's duration, by function
+
+
+def measure(stack: LocalStack, client: DeskClient, meter: Meter, path: str, play: Callable[[str], None],
+            count: int) -> list[Lifecycle]:
+    found = []
+    for n in range(count):
+        meter.reset()
+        meter.on = True
+        before = len(stack.outbox())
+        cid = client.submit("demo-portal", _body(n, path))["complaint_id"]
+        play(cid)
+        transitions = _transitions(client, cid)
+        meter.on = False
+        messages = [m for m in stack.outbox()[before:] if m["complaint_id"] == cid]
+        for function, durations in meter.durations_ms.items():
+            LATENCIES.setdefault(function, []).extend(durations)
+        gb_seconds = sum(sum(ms) / 1000 * stack.functions[f].memory / 1024 for f, ms in meter.durations_ms.items())
+        found.append(Lifecycle(
+            path=path, transitions=transitions, invocations=sum(meter.invocations.values()),
+            lambda_gb_seconds=gb_seconds, lambda_ms=sum(sum(ms) for ms in meter.durations_ms.values()),
+            dynamodb_requests=sum(meter.dynamodb_requests.values()), rru=meter.rru, wru=meter.wru,
+            api_requests=meter.api_requests, sms=sum(1 for m in messages if m["channel"] == "sms"),
+            staff_messages=sum(1 for m in messages if m["channel"] != "sms")))
+    return found
+
+
+def throughput(stack: LocalStack, client: DeskClient, complaints: int, threads: int) -> float:
+    """Complaints per second from webhook to closed (survey answered), several at once, the clock driven."""
+    paths = Paths(stack, client)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(lambda n: paths.happy(client.submit("demo-portal", _body(n, "tput"))["complaint_id"]),
+                      range(complaints)))
+    return complaints / (time.perf_counter() - started)
+
+
+def _mean(values: list[Lifecycle]) -> Lifecycle:
+    fields = [f for f in Lifecycle.__dataclass_fields__ if f != "path"]
+    return Lifecycle(path=values[0].path, **{f: statistics.fmean(getattr(v, f) for v in values) for f in fields})
+
+
+def run(count: int, complaints: int, threads: int) -> dict[str, Any]:
+    meter = metering.meter()
+    config = StackConfig(tick_schedule=False, log_level="ERROR", serve_aws=True, api_port=8187, aws_port=4601,
+                         data_dir=Path(".local/bench-lifecycle"), start_local="09:00")
+    prices = load_prices()
+    with LocalStack(config) as stack:
+        set_quality_sample(0.0)  # a sampled quality check is a path of its own; keep each path the same
+        client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
+                            dev_data_dir=config.data_dir, timeout=30, unmetered_reads=True)
+        paths = Paths(stack, client)
+        Paths.happy(paths, client.submit("demo-portal", _body(999, "warm"))["complaint_id"])  # warm containers
+        results = {name: _mean(measure(stack, client, meter, name, getattr(paths, name), count))
+                   for name in ("happy", "reopen", "tracking", "low_score")}
+        per_second = throughput(stack, client, complaints, threads)
+    latency = {f: {"calls": len(d), "median_ms": statistics.median(d), "p99_ms": _percentile(d, 0.99)}
+               for f, d in sorted(LATENCIES.items())}
+    return {"lifecycles": results, "prices": prices, "throughput": per_second, "threads": threads,
+            "complaints": complaints, "latency": latency}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def print_table(outcome: dict[str, Any]) -> None:
+    prices = outcome["prices"]
+    header = (f"{'path':<10}{'transitions':>12}{'λ calls':>9}{'λ GB-s':>9}{'DDB reqs':>10}{'RRU':>7}{'WRU':>7}"
+              f"{'API':>5}{'SMS':>5}{'staff':>6}{'$ / 1,000':>11}")
+    print(header)
+    for name, row in outcome["lifecycles"].items():
+        print(f"{name:<10}{row.transitions:>12.1f}{row.invocations:>9.1f}{row.lambda_gb_seconds:>9.3f}"
+              f"{row.dynamodb_requests:>10.1f}{row.rru:>7.1f}{row.wru:>7.1f}{row.api_requests:>5.1f}{row.sms:>5.1f}"
+              f"{row.staff_messages:>6.1f}{1000 * row.dollars(prices):>11.3f}")
+    happy = outcome["lifecycles"]["happy"]
+    print(f"happy path: {happy.transitions:.0f} state transitions (goal ≤ 30), "
+          f"${1000 * happy.dollars(prices):.3f} per 1,000 complaints (goal ≤ $0.50), SMS priced apart")
+    print("warm handler latency on the local stack (each invocation of the lifecycles above)")
+    print(f"{'function':<20}{'calls':>7}{'median ms':>11}{'p99 ms':>9}")
+    for function, row in outcome["latency"].items():
+        print(f"{function:<20}{row['calls']:>7}{row['median_ms']:>11.1f}{row['p99_ms']:>9.1f}")
+    print(f"throughput: {outcome['throughput']:.2f} complaints/s webhook to closed "
+          f"({outcome['complaints']} complaints, {outcome['threads']} client threads, clock driven)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=3, help="complaints per path")
+    parser.add_argument("--complaints", type=int, default=24, help="complaints for the throughput run")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    outcome = run(args.count, args.complaints, args.threads)
+    print_table(outcome)
+    if args.json:
+        args.json.write_text(json.dumps({k: (v if k != "lifecycles" else {n: r.__dict__ for n, r in v.items()})
+                                         for k, v in outcome.items()}, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""What a piece of work costs on AWS, metered on the local stack.
+
+Counts, while a meter is on: DynamoDB requests and the read and write
+capacity units they would consume (computed from each request's and answer's
+item sizes by DynamoDB's sizing rules), Lambda invocations and their
+durations, and HTTP API requests. Scheduled invocations (the reminders sweep)
+are left out: they run every minute whatever the number of complaints.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.handlers import BUILTIN_HANDLERS
+
+from infra.local import runtime
+
+# Index key attributes of the complaints table: an item carrying one is also written to that index.
+INDEX_KEYS = {"timers": "TPK", "queue": "QPK", "owner": "OPK", "customer": "CPK", "area": "APK"}
+INCLUDE_PROJECTIONS = {"customer", "area"}  # small projections: one unit per write
+UNMETERED_HEADER = "x-local-unmetered"  # a benchmark's own polling, left out of what it measures
+
+
+def attribute_size(value: dict[str, Any]) -> int:
+    """Bytes of a DynamoDB attribute value, as DynamoDB sizes items."""
+    (kind, data), = value.items()
+    if kind == "S":
+        return len(str(data).encode())
+    if kind == "N":
+        digits = str(data).lstrip("-").replace(".", "").lstrip("0") or "0"
+        return math.ceil(len(digits) / 2) + 1
+    if kind == "B":
+        return len(data)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(attribute_size(v) + 1 for v in data)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + attribute_size(v) + 1 for k, v in data.items())
+    if kind in ("SS", "NS", "BS"):
+        return sum(attribute_size({kind[0]: v}) for v in data)
+    raise ValueError(f"unknown attribute type {kind}")
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
+
+
+def _wru(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+def _rru(size: int, consistent: bool) -> float:
+    units = max(1, math.ceil(size / 4096))
+    return float(units) if consistent else units / 2
+
+
+@dataclass
+class Meter:
+    dynamodb_requests: Counter[str] = field(default_factory=Counter)
+    rru: float = 0.0
+    wru: float = 0.0
+    invocations: Counter[str] = field(default_factory=Counter)
+    durations_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    api_requests: int = 0
+    on: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _local: threading.local = field(default_factory=threading.local)
+
+    # ------------------------------------------------------------ switching
+    def reset(self) -> None:
+        with self._lock:
+            self.dynamodb_requests.clear()
+            self.rru = self.wru = 0.0
+            self.invocations.clear()
+            self.durations_ms.clear()
+            self.api_requests = 0
+
+    def _counting(self) -> bool:
+        return self.on and not getattr(self._local, "paused", False)
+
+    # ------------------------------------------------------------ DynamoDB
+    def _before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        if not self._counting():
+            return
+        name, units = model.name, 0.0
+        if name == "PutItem":
+            units = self._written(params["Item"])
+        elif name in ("UpdateItem", "DeleteItem"):
+            units = _wru(item_size(params["Key"]) + sum(attribute_size(v) for v in
+                                                         (params.get("ExpressionAttributeValues") or {}).values()))
+        elif name == "TransactWriteItems":
+            for entry in params["TransactItems"]:
+                (kind, body), = entry.items()
+                if kind == "Put":  # the table's write is transactional (twice the units); the indexes' are not
+                    units += 2 * _wru(item_size(body["Item"])) + self._index_writes(body["Item"])
+                elif kind == "ConditionCheck":
+                    units += 2 * _wru(item_size(body["Key"]))
+                else:
+                    units += 2 * _wru(item_size(body["Key"]) + sum(
+                        attribute_size(v) for v in (body.get("ExpressionAttributeValues") or {}).values()))
+        elif name == "BatchWriteItem":
+            for requests in params["RequestItems"].values():
+                for request in requests:
+                    put = request.get("PutRequest")
+                    units += self._written(put["Item"]) if put else 1
+        with self._lock:
+            self.dynamodb_requests[name] += 1
+            self.wru += units
+
+    @staticmethod
+    def _written(item: dict[str, Any]) -> float:
+        return _wru(item_size(item)) + Meter._index_writes(item)
+
+    @staticmethod
+    def _index_writes(item: dict[str, Any]) -> float:
+        """Each index whose key the item carries gets its copy (the whole item where the projection is ALL)."""
+        size = item_size(item)
+        return float(sum(1 if index in INCLUDE_PROJECTIONS else _wru(size)
+                         for index, key in INDEX_KEYS.items() if key in item))
+
+    def _after(self, parsed: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
+        if not self._counting() or "Error" in parsed:
+            return
+        name, units = model.name, 0.0
+        request = (context or {}).get("metering_params", {})
+        consistent = bool(request.get("ConsistentRead"))
+        if name == "GetItem":
+            units = _rru(item_size(parsed.get("Item") or {}), consistent)
+        elif name in ("Query", "Scan"):
+            units = _rru(sum(item_size(i) for i in parsed.get("Items", [])), consistent)
+        elif name == "BatchGetItem":
+            units = sum(_rru(item_size(i), consistent) for items in parsed.get("Responses", {}).values()
+                        for i in items)
+        elif name == "TransactGetItems":
+            units = sum(2 * _rru(item_size(r.get("Item") or {}), True) for r in parsed.get("Responses", []))
+        with self._lock:
+            self.rru += units
+
+    def _remember(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["metering_params"] = {"ConsistentRead": params.get("ConsistentRead")}
+
+    def install(self) -> Meter:
+        """Meter every DynamoDB client made from now on, and every local function invocation.
+
+        The handlers join botocore's built-in ones, so every session made later has them
+        (moto gives the mocked process a fresh default session).
+        """
+        BUILTIN_HANDLERS.extend([("provide-client-params.dynamodb", self._before),
+                                 ("before-call.dynamodb", self._remember),
+                                 ("after-call.dynamodb", self._after)])
+        original = runtime.LocalFunction.invoke
+        meter = self
+
+        def invoke(function: runtime.LocalFunction, event: dict[str, Any]) -> Any:
+            # The reminders schedule runs whatever the load; a harness's polling reads are not the work.
+            scheduled = isinstance(event, dict) and (
+                event.get("source") == "aws.scheduler"
+                or (event.get("headers") or {}).get(UNMETERED_HEADER) == "1")
+            previous = getattr(meter._local, "paused", False)
+            meter._local.paused = previous or scheduled
+            started = time.perf_counter()
+            try:
+                return original(function, event)
+            finally:
+                elapsed = (time.perf_counter() - started) * 1000
+                meter._local.paused = previous
+                if meter._counting() and not scheduled:
+                    with meter._lock:
+                        meter.invocations[function.logical_id] += 1
+                        meter.durations_ms[function.logical_id].append(elapsed)
+                        if isinstance(event, dict) and event.get("version") == "2.0" and "routeKey" in event:
+                            meter.api_requests += 1
+
+        runtime.LocalFunction.invoke = invoke  # type: ignore[method-assign,assignment]
+        return self
+
+
+_METER: Meter | None = None
+
+
+def meter() -> Meter:
+    """The process's one meter, installed on first use (before the local stack starts, to see its clients)."""
+    global _METER
+    if _METER is None:
+        _METER = Meter().install()
+    return _METER

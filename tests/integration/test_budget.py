@@ -1,0 +1,37 @@
+"""A happy-path lifecycle may not take more state transitions or DynamoDB requests than bench/budget.json allows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.lifecycle_bench import Paths, measure
+from infra.cli.client import DeskClient
+from infra.local import metering
+from infra.local.stack import LocalStack
+from tests.integration.conftest import local_stack
+
+pytestmark = pytest.mark.integration
+BUDGET = json.loads((Path(__file__).resolve().parents[2] / "bench" / "budget.json").read_text())["happy_path"]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    metering.meter()  # before the stack builds its clients, so their requests are metered
+    yield from local_stack(tmp_path_factory, "WARNING")
+
+
+def test_a_happy_path_lifecycle_stays_within_its_budget(stack: LocalStack, client: DeskClient) -> None:
+    client = DeskClient(api_url=client.api_url, aws_url=client.aws_url, stack_name=client.stack_name,
+                        dev_data_dir=client.dev_data_dir, unmetered_reads=True)  # polling is not the work
+    paths = Paths(stack, client)
+    meter = metering.meter()
+    measure(stack, client, meter, "warm", paths.happy, 1)  # first use: roster seeding, caches
+    lifecycle, = measure(stack, client, meter, "happy", paths.happy, 1)
+    print(f"happy path: {lifecycle.transitions} transitions, {lifecycle.dynamodb_requests} DynamoDB requests")
+    assert lifecycle.transitions <= BUDGET["state_transitions"], lifecycle
+    assert lifecycle.dynamodb_requests <= BUDGET["dynamodb_requests"], lifecycle
+    assert lifecycle.transitions > 0 and lifecycle.dynamodb_requests > 0  # the meter saw the work

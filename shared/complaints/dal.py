@@ -12,14 +12,17 @@ Indexes (all sparse: an item without the key attributes is not in the index):
   customer  CPK=P#<keyed phone hash>, CSK=<received>#<id>   repeat complaints
   area      APK=A#<cell or area>#<category>, ASK=<received>#<id>  outage clusters
   INC#<id> / A               an incident; INCKEY#<cell or area>#<category> / A names the open one
-  REPORT#<local day> / D     that day's counters (closes, first-time fixes, reopens, surveys, appeals),
-                             added to in the same transaction as the change they count
+  REPORT#<local day> / D#<n> that day's counters (volumes, promises, closes, reopens, surveys ...), added
+                             to in the same transaction as the change they count; 16 shards by complaint
+                             id, so concurrent changes rarely touch the same item
+  REPORT#OPEN / G#<n>        gauges of what is open now (unresolved network complaints by area), sharded alike
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
@@ -200,10 +203,11 @@ class ComplaintRepository:
         counters = dict(counters)
         for name, amount in self._report_changes(record).items():
             counters[name] = counters.get(name, 0) + amount
-        items = [self._count(day, counters)] if counters else []
+        shard = report_shard(record.complaint_id)
+        items = [self._count(day, counters, sk=f"D#{shard:02d}")] if counters else []
         gauges = self._gauge_changes(record)
         if gauges:
-            items.append(self._count("OPEN", gauges, sk="G"))
+            items.append(self._count("OPEN", gauges, sk=f"G#{shard:02d}"))
         return items
 
     @staticmethod
@@ -253,6 +257,8 @@ class ComplaintRepository:
             target.version = expected
             if _conditional_failure(exc, index=0):
                 raise VersionConflict(f"{what} was changed by someone else") from exc
+            if _transaction_conflict(exc):  # another write held one of the items (a report counter, say)
+                raise VersionConflict(f"{what} is being changed by another request; try again") from exc
             raise
 
     def _count(self, day: str, counters: dict[str, int], sk: str = "D") -> dict[str, Any]:
@@ -265,26 +271,34 @@ class ComplaintRepository:
         }}
 
     def report_days(self, days: list[str]) -> dict[str, dict[str, int]]:
-        """Each day's counters (days without any are left out); 100 keys per request."""
+        """Each day's counters, its shards summed (days without any are left out); 100 keys per request."""
         found: dict[str, dict[str, int]] = {}
-        for start in range(0, len(days), 100):
-            keys = [_item({"PK": f"REPORT#{day}", "SK": "D"}) for day in days[start:start + 100]]
-            request: dict[str, Any] = {self.table_name: {"Keys": keys}}
+        keys = [_item({"PK": f"REPORT#{day}", "SK": f"D#{n:02d}"}) for day in days for n in range(REPORT_SHARDS)]
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {self.table_name: {"Keys": keys[start:start + 100]}}
             while request:
                 answer = self.client.batch_get_item(RequestItems=request)
                 for item in answer.get("Responses", {}).get(self.table_name, []):
                     data = _from_item(item)
                     day = str(data.pop("PK")).removeprefix("REPORT#")
                     data.pop("SK")
-                    found[day] = {k: int(v) for k, v in data.items()}
+                    totals = found.setdefault(day, {})
+                    for name, value in data.items():
+                        totals[name] = totals.get(name, 0) + int(value)
                 request = answer.get("UnprocessedKeys") or {}
         return found
 
     def open_gauges(self) -> dict[str, int]:
-        """The gauges of what is open now (unresolved network complaints by area), above zero."""
-        item = self.client.get_item(TableName=self.table_name, Key=_item({"PK": "REPORT#OPEN", "SK": "G"})).get("Item")
-        data = _from_item(item) if item else {}
-        return {k: int(v) for k, v in data.items() if k not in ("PK", "SK") and int(v) > 0}
+        """The gauges of what is open now (unresolved network complaints by area), shards summed, above zero."""
+        totals: dict[str, int] = {}
+        for page in self.client.get_paginator("query").paginate(
+                TableName=self.table_name, KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": _to_attr("REPORT#OPEN")}):
+            for item in page.get("Items", []):
+                for name, value in _from_item(item).items():
+                    if name not in ("PK", "SK"):
+                        totals[name] = totals.get(name, 0) + int(value)
+        return {k: v for k, v in totals.items() if v > 0}
 
     def open_incidents(self, departments: list[str]) -> list[Incident]:
         """Open incidents, by department through the queue index (incidents are kept there by status)."""
@@ -620,6 +634,21 @@ class ComplaintRepository:
         paginator = self.client.get_paginator("query")
         for page in paginator.paginate(TableName=self.table_name, **kwargs):
             yield from page.get("Items", [])
+
+
+REPORT_SHARDS = 16
+
+
+def report_shard(complaint_id: str) -> int:
+    return zlib.crc32(complaint_id.encode()) % REPORT_SHARDS
+
+
+def _transaction_conflict(exc: ClientError) -> bool:
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = exc.response.get("CancellationReasons") or []
+    message = exc.response.get("Error", {}).get("Message", "")
+    return any(r.get("Code") == "TransactionConflict" for r in reasons) or "TransactionConflict" in message
 
 
 def _conditional_failure(exc: ClientError, index: int) -> bool:

@@ -67,21 +67,40 @@ def cluster(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent
             return None
         incident = Incident(incident_id=f"INC{now.strftime('%Y%m%d')}-{secrets.token_hex(3).upper()}",
                             cluster_key=key, category=category, department=rule.department, opened_at=now,
-                            complaint_ids=members)
+                            complaint_ids=members, opened_by=record.complaint_id)
         incident_id = desk.repo.create_incident(incident)
         opened = incident_id == incident.incident_id
-        if opened:
-            for other in members[:-1]:
-                _link(desk, other, incident_id)
-            department = desk.policy.department(rule.department)
-            desk.tell_staff(department.supervisor, record, "incident_opened", incident_id=incident_id,
-                            count=len(members), category=category, where=key)
-            logger.info("incident opened", extra={"incident_id": incident_id, "complaints": len(members)})
+    if incident_id is not None:
+        # The complaint that opened the incident links the others. If its step failed part way
+        # (a conflicting write), its retry finds the incident it opened and finishes the linking.
+        _link_opening_members(desk, incident_id, record, category, key)
     if not opened:
         _add_member(desk, incident_id, record.complaint_id)
     record.incident_id = incident_id
     return TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
                          detail={"incident_id": incident_id, "opened": opened})
+
+
+def _link_opening_members(desk: Desk, incident_id: str, record: ComplaintRecord, category: str,
+                          where: str) -> None:
+    for _ in range(_ATTEMPTS):
+        incident = desk.repo.get_incident(incident_id)
+        if incident.opened_by != record.complaint_id or incident.members_linked:
+            return
+        opening = incident.complaint_ids[:incident.complaint_ids.index(record.complaint_id)]
+        for other in opening:
+            _link(desk, other, incident_id)
+        incident.members_linked = True
+        try:
+            desk.repo.save_incident(incident)
+        except VersionConflict:
+            continue  # a later complaint joined meanwhile: read it again
+        department = desk.policy.department(incident.department)
+        desk.tell_staff(department.supervisor, record, "incident_opened", incident_id=incident_id,
+                        count=len(opening) + 1, category=category, where=where)
+        logger.info("incident opened", extra={"incident_id": incident_id, "complaints": len(opening) + 1})
+        return
+    raise VersionConflict(f"incident {incident_id} kept changing while linking its complaints")
 
 
 def many_affected(result: Classification) -> Classification:

@@ -114,5 +114,7 @@ class Incident(BaseModel):
     department: str
     opened_at: datetime
     complaint_ids: list[str] = []
+    opened_by: str | None = None  # the complaint whose classification reached the threshold
+    members_linked: bool = False  # every complaint it opened with carries its id, and the supervisor was told
     resolution: dict[str, str] | None = None
     resolved_at: datetime | None = None

@@ -99,3 +99,33 @@ def test_resolving_an_incident_resolves_every_linked_complaint(client: DeskClien
     # A new complaint from the same cell after the fix starts afresh.
     after = client.submit("demo-portal", _outage_body(complaint_body, 9, cell))["complaint_id"]
     assert _classified(client, after)["incident_id"] is None
+
+
+def test_an_opener_whose_step_fails_while_linking_finishes_the_linking_on_retry(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from complaints import incidents
+    from complaints.errors import VersionConflict
+
+    real_link = incidents._link
+    failures = iter([True])  # the first link attempt meets a conflicting write
+
+    def flaky_link(desk: Any, complaint_id: str, incident_id: str) -> None:
+        if next(failures, False):
+            raise VersionConflict("simulated: the complaint changed while it was being linked")
+        real_link(desk, complaint_id, incident_id)
+
+    monkeypatch.setattr(incidents, "_link", flaky_link)
+    cell = "CELL-OUTAGE-RETRY"
+    ids = [client.submit("demo-portal", _outage_body(complaint_body, 30 + n, cell))["complaint_id"]
+           for n in range(5)]
+    for cid in ids:
+        _classified(client, cid)
+    deadline = time.monotonic() + 15
+    linked = [client.show(cid, "mgr-qian")["incident_id"] for cid in ids]
+    while (None in linked or len(set(linked)) != 1) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        linked = [client.show(cid, "mgr-qian")["incident_id"] for cid in ids]
+    assert None not in linked and len(set(linked)) == 1, linked
+    told = [m for m in stack.outbox() if m["template"] == "incident_opened" and linked[0] in m["text"]]
+    assert len(told) == 1  # the supervisor is told once, when every complaint is linked

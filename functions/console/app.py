@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from complaints import console
-from complaints.auth import Operator, operator_from_event
+from complaints.auth import Operator
 from complaints.desk import desk
 from complaints.errors import ComplaintError
-from complaints.http import dispatch, make_resolver
-from complaints.observability import lambda_handler, logger
+from complaints.http import current_operator, dispatch, make_resolver
+from complaints.observability import lambda_handler
 
 app = make_resolver()
 _ASSETS = resources.files("complaints") / "console_assets"
@@ -54,11 +54,7 @@ def _fragment(render: Any) -> Response[str]:
 
 
 def _operator() -> Operator:
-    current = desk()
-    operator = operator_from_event(app.current_event.raw_event, current.policy.agent,
-                                   agent_claim=current.settings.agent_claim, role_claim=current.settings.role_claim)
-    logger.append_keys(agent_id=operator.agent_id)
-    return operator
+    return current_operator(app)
 
 
 def _lang(lang: str | None) -> str:

@@ -8,10 +8,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from complaints import actions, assignment, incidents, promises, reports, satisfaction, verification
-from complaints.auth import Operator, operator_from_event
+from complaints.auth import Operator
 from complaints.desk import desk
 from complaints.errors import Forbidden
-from complaints.http import dispatch, make_resolver
+from complaints.http import current_operator, dispatch, make_resolver
 from complaints.models import (
     ActionAnswer,
     AppealRequest,
@@ -37,11 +37,7 @@ app = make_resolver()
 
 
 def _operator() -> Operator:
-    current = desk()
-    operator = operator_from_event(app.current_event.raw_event, current.policy.agent,
-                                   agent_claim=current.settings.agent_claim, role_claim=current.settings.role_claim)
-    logger.append_keys(agent_id=operator.agent_id)
-    return operator
+    return current_operator(app)
 
 
 @app.get("/v1/complaints", summary="List a queue's or an owner's complaints")

@@ -10,6 +10,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from complaints.auth import Operator, operator_from_event
+from complaints.desk import desk
 from complaints.errors import BadRequest, ComplaintError, InvalidField, UnsupportedMediaType
 from complaints.observability import logger
 
@@ -80,3 +82,12 @@ def make_resolver() -> APIGatewayHttpResolver:
 
 def accepted(body: Any) -> Response[Any]:
     return Response(status_code=HTTPStatus.ACCEPTED, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def current_operator(app: APIGatewayHttpResolver) -> Operator:
+    """The operator of the request the resolver is handling, from the JWT authorizer's claims."""
+    current = desk()
+    operator = operator_from_event(app.current_event.raw_event, current.policy.agent,
+                                   agent_claim=current.settings.agent_claim, role_claim=current.settings.role_claim)
+    logger.append_keys(agent_id=operator.agent_id)
+    return operator

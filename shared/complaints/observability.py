@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["MetricUnit", "count", "lambda_handler", "logger", "metrics", "tracer"]
 
@@ -17,7 +17,13 @@ logger = Logger(service=SERVICE)
 # Powertools' Tracer loads the X-Ray SDK when it is built, tracing on or not (about 150-200 ms of
 # every cold start). With POWERTOOLS_TRACE_DISABLED set, it is not built at all: Lambda's and
 # Step Functions' own active tracing still records every invocation and state.
-TRACING = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() not in ("1", "true", "yes")
+class _Tracing(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    powertools_trace_disabled: bool = False
+
+
+TRACING = not _Tracing().powertools_trace_disabled
 tracer = Tracer(service=SERVICE) if TRACING else None
 metrics = Metrics(namespace="ComplaintDesk", service=SERVICE)
 

@@ -95,11 +95,14 @@ class Paths:
         c.wait_for(cid, owner, awaiting="confirmation")
         return owner
 
-    def happy(self, cid: str) -> None:
-        owner = self._to_confirmation(cid)
+    def _fixed_and_rated(self, cid: str, owner: str, score: int, **ratings: str) -> None:
+        """The customer confirms the fix at the callback, the complaint closes, the survey is answered."""
         self.client.act(cid, "callbacks", owner, {"outcome": "fixed"})
         self.client.wait_for(cid, owner, awaiting="survey", status="closed")
-        self._survey(cid, 9)
+        self._survey(cid, score, **ratings)
+
+    def happy(self, cid: str) -> None:
+        self._fixed_and_rated(cid, self._to_confirmation(cid), 9)
 
     def reopen(self, cid: str) -> None:
         c = self.client
@@ -109,9 +112,7 @@ class Paths:
         c.act(cid, "resolve", owner, RESOLUTION)
         self._checked(cid, owner)
         c.wait_for(cid, owner, awaiting="confirmation")
-        c.act(cid, "callbacks", owner, {"outcome": "fixed"})
-        c.wait_for(cid, owner, awaiting="survey", status="closed")
-        self._survey(cid, 8)
+        self._fixed_and_rated(cid, owner, 8)
 
     def tracking(self, cid: str) -> None:
         c = self.client
@@ -129,16 +130,11 @@ class Paths:
                                       "actions": "new base station on air"})
         self._checked(cid, owner)
         c.wait_for(cid, owner, awaiting="confirmation")
-        c.act(cid, "callbacks", owner, {"outcome": "fixed"})
-        c.wait_for(cid, owner, awaiting="survey", status="closed")
-        self._survey(cid, 10)
+        self._fixed_and_rated(cid, owner, 10)
 
     def low_score(self, cid: str) -> None:
         c = self.client
-        owner = self._to_confirmation(cid)
-        c.act(cid, "callbacks", owner, {"outcome": "fixed"})
-        c.wait_for(cid, owner, awaiting="survey", status="closed")
-        self._survey(cid, 3, speed="unsatisfied")
+        self._fixed_and_rated(cid, self._to_confirmation(cid), 3, speed="unsatisfied")
         c.wait_for(cid, "mgr-qian", awaiting="review")
         c.act(cid, "review", "sup-sun", {"cause": "slow first reply", "action": "called the customer, apologised"})
 

@@ -17,6 +17,7 @@ from typing import Any
 from complaints import actions, clock, graph, reports
 from complaints.auth import Operator
 from complaints.desk import Desk
+from complaints.desk import desk as current_desk
 from complaints.models import ComplaintSummary, ComplaintView, Promise, PromiseState, Stage
 from complaints.observability import logger
 from complaints.record import ComplaintRecord
@@ -159,14 +160,8 @@ def _left(delta: timedelta) -> str:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(_ZONE[0]).strftime("%m-%d %H:%M") if _ZONE else moment.strftime("%m-%d %H:%M")
-
-
-_ZONE: list[Any] = []
-
-
-def _use_zone(desk: Desk) -> None:
-    _ZONE[:] = [desk.policy.calendar.zone]
+    """A time as the desk reads it: its own time zone, month to minute."""
+    return moment.astimezone(current_desk().base_policy.calendar.zone).strftime("%m-%d %H:%M")
 
 
 # ------------------------------------------------------------------ queue
@@ -177,7 +172,6 @@ def queue_scopes(desk: Desk, operator: Operator) -> list[str]:
 
 
 def queue_view(desk: Desk, operator: Operator, lang: str, scope: str | None) -> str:
-    _use_zone(desk)
     scopes = queue_scopes(desk, operator)
     scope = scope if scope in [*scopes, "mine"] else ("mine" if operator.role == "agent" or not scopes else scopes[0])
     if scope == "mine":
@@ -231,7 +225,6 @@ def may_see_phone(operator: Operator, record: ComplaintRecord) -> bool:
 
 
 def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str) -> str:
-    _use_zone(desk)
     view = actions.view(desk, complaint_id, operator)  # refuses operators who may not see it
     record = desk.repo.get(complaint_id)
     now = clock.now()
@@ -242,7 +235,7 @@ def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str)
         _ownership(view, lang),
         _promises(view, now, lang),
         _forms(desk, operator, view, lang),
-        _workflow(desk, complaint_id, lang),
+        _workflow(desk, complaint_id, lang, appealed=view.appeal is not None),
         _timeline(view, lang),
     ]
     return (f'<article data-view="complaint" data-complaint="{escape(complaint_id)}" '
@@ -394,14 +387,18 @@ def _forms(desk: Desk, operator: Operator, view: ComplaintView, lang: str) -> st
 
 
 # ------------------------------------------------------------------ the workflow graph
-def _workflow(desk: Desk, complaint_id: str, lang: str) -> str:
+def _workflow(desk: Desk, complaint_id: str, lang: str, appealed: bool) -> str:
     client = desk.workflow.client
     arn = desk.workflow.execution_arn(complaint_id)
     try:
-        try:  # an appeal after the workflow ended runs as its own execution: show the newest
-            execution = client.describe_execution(executionArn=arn + "-appeal")
-            arn += "-appeal"
-        except client.exceptions.ExecutionDoesNotExist:
+        execution = None
+        if appealed:  # an appeal after the workflow ended runs as its own execution: show the newest
+            try:
+                execution = client.describe_execution(executionArn=arn + "-appeal")
+                arn += "-appeal"
+            except client.exceptions.ExecutionDoesNotExist:
+                pass
+        if execution is None:
             execution = client.describe_execution(executionArn=arn)
         definition = client.describe_state_machine_for_execution(executionArn=arn)["definition"]
         events: list[dict[str, Any]] = []
@@ -446,7 +443,6 @@ def _table(title: str, header: list[str], rows: list[list[str]], lang: str, css:
 
 
 def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, end: date | None) -> str:
-    _use_zone(desk)
     today = clock.now().astimezone(desk.policy.calendar.zone).date()
     end = end or today
     start = start or end.replace(day=1)

@@ -10,9 +10,9 @@ import statistics
 import time
 
 from bench.eval_classifier import SETS, load
-from complaints.classify import KeywordClassifier
-from complaints.models import Channel, Service
-from complaints.policy import load_policy
+from complaints.core.models import Channel, Service
+from complaints.core.policy import load_policy
+from complaints.triage.classifier import KeywordClassifier
 
 
 def main(rounds: int = 20) -> None:

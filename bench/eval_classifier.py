@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from complaints.classify import classify
-from complaints.models import Channel, Service
-from complaints.policy import load_policy
+from complaints.core.models import Channel, Service
+from complaints.core.policy import load_policy
+from complaints.triage.classifier import classify
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 SETS = {"development": "complaints_dev.jsonl", "held-out": "complaints_holdout.jsonl"}

@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from complaints import portals
+from complaints.intake import portals
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack, StackConfig
 
@@ -51,7 +51,7 @@ class Intake:
             self.module.verify_delivery = self.verify
             return
         def passthrough(policy: Any, portal_id: str, headers: Any, raw: bytes, **_: Any) -> Any:
-            from complaints.portals import Delivery
+            from complaints.intake.portals import Delivery
 
             found = policy.portal(portal_id)
             return Delivery(found, {k.lower(): v for k, v in headers.items()}["webhook-id"])

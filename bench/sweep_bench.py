@@ -23,11 +23,12 @@ from typing import Any
 import boto3
 from moto.dynamodb.models import dynamodb_backends
 
-from complaints import clock, reminders
-from complaints import desk as desk_module
-from complaints.dal import ComplaintRepository
-from complaints.models import Channel, Classification, Customer, Nature, Priority, Stage, Status
-from complaints.record import ComplaintRecord
+from complaints import bootstrap
+from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.core import clock
+from complaints.core.models import Channel, Classification, Customer, Nature, Priority, Stage, Status
+from complaints.core.record import ComplaintRecord
+from complaints.workflow import reminders
 from infra.local import runtime
 from infra.local.stack import ACCOUNT, LocalStack, StackConfig
 
@@ -74,7 +75,7 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
                          data_dir=Path(".local/bench-sweep"))
     with LocalStack(config) as stack:
         runtime.install_indexed_queries()
-        base = desk_module.desk()
+        base = bootstrap.desk()
         client = boto3.client("dynamodb", region_name="us-east-1")
         template = stack.resolver.resolve(stack.resources["ComplaintsTable"]["Properties"])
         desks = {}

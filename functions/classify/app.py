@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from complaints import steps
-from complaints.desk import desk
-from complaints.observability import lambda_handler, logger
+from complaints.bootstrap import desk
+from complaints.core.observability import lambda_handler, logger
+from complaints.workflow import steps
 
 
 @lambda_handler(correlation_id_path="complaint_id")

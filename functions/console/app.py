@@ -8,15 +8,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from complaints import console
-from complaints.auth import Operator
-from complaints.desk import desk
-from complaints.errors import ComplaintError
-from complaints.http import current_operator, dispatch, make_resolver
-from complaints.observability import lambda_handler
+from complaints.bootstrap import desk
+from complaints.core.access import Operator
+from complaints.core.errors import ComplaintError
+from complaints.core.observability import lambda_handler
+from complaints.web import console
+from complaints.web.api import current_operator, dispatch, make_resolver
 
 app = make_resolver()
-_ASSETS = resources.files("complaints") / "console_assets"
+_ASSETS = resources.files("complaints.web") / "console_assets"
 _TYPES = {"html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
 _HTML: Any = {"description": "An HTML page or view", "content": {"text/html": {"schema": {"type": "string"}}}}
 
@@ -54,7 +54,7 @@ def _fragment(render: Any) -> Response[str]:
 
 
 def _operator() -> Operator:
-    return current_operator(app)
+    return current_operator(app, desk())
 
 
 def _lang(lang: str | None) -> str:

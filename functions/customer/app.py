@@ -13,13 +13,14 @@ from urllib.parse import parse_qsl
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
-from complaints import pages, satisfaction, verification
-from complaints.desk import desk
-from complaints.errors import ComplaintError
-from complaints.http import dispatch, make_resolver
-from complaints.models import ActionAnswer, ConfirmRequest, SurveyRequest
-from complaints.observability import lambda_handler
-from complaints.record import ComplaintRecord
+from complaints.bootstrap import desk
+from complaints.core.errors import ComplaintError
+from complaints.core.models import ActionAnswer, ConfirmRequest, SurveyRequest
+from complaints.core.observability import lambda_handler
+from complaints.core.record import ComplaintRecord
+from complaints.handling import confirmation, survey
+from complaints.web import pages
+from complaints.web.api import dispatch, make_resolver
 
 app = make_resolver()
 _FORM = "application/x-www-form-urlencoded"
@@ -47,23 +48,23 @@ def _show(opened: Callable[[], ComplaintRecord], render: Callable[[ComplaintReco
 @app.get("/v1/surveys/<token>", summary="The survey page behind the link; opening it changes nothing",
          responses=PAGE_RESPONSES)
 def survey_page(token: str) -> Response[str]:
-    return _show(lambda: satisfaction.survey_open(desk(), token), pages.survey_form)
+    return _show(lambda: survey.survey_open(desk(), token), pages.survey_form)
 
 
 @app.post("/v1/surveys/<token>", summary="The customer rates the handling of a closed complaint")
 def answer_survey(token: str, request: SurveyRequest) -> ActionAnswer:
-    return satisfaction.answer_survey(desk(), token, request)
+    return survey.answer_survey(desk(), token, request)
 
 
 @app.get("/v1/confirmations/<token>", summary="The confirmation page behind the link; opening it changes nothing",
          responses=PAGE_RESPONSES)
 def confirmation_page(token: str) -> Response[str]:
-    return _show(lambda: verification.confirmation_open(desk(), token), pages.confirm_form)
+    return _show(lambda: confirmation.confirmation_open(desk(), token), pages.confirm_form)
 
 
 @app.post("/v1/confirmations/<token>", summary="The customer says whether the problem is fixed")
 def confirm(token: str, request: ConfirmRequest) -> ActionAnswer:
-    return verification.confirm(desk(), token, request)
+    return confirmation.confirm(desk(), token, request)
 
 
 def _form_as_json(event: dict[str, Any]) -> dict[str, Any]:

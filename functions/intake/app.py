@@ -8,13 +8,14 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from complaints import intake, portals, satisfaction
-from complaints.desk import desk
-from complaints.errors import ComplaintError, ComplaintNotFound
-from complaints.http import accepted, dispatch, make_resolver, refusal
-from complaints.models import ActionAnswer, AppealRequest, IntakeAnswer, IntakeRequest, PortalComplaintStatus
-from complaints.observability import lambda_handler, logger, metrics
-from complaints.portals import Delivery
+from complaints.bootstrap import desk
+from complaints.core.errors import ComplaintError, ComplaintNotFound
+from complaints.core.models import ActionAnswer, AppealRequest, IntakeAnswer, IntakeRequest, PortalComplaintStatus
+from complaints.core.observability import lambda_handler, logger, metrics
+from complaints.handling import survey
+from complaints.intake import portals, receive
+from complaints.intake.portals import Delivery
+from complaints.web.api import accepted, dispatch, make_resolver, refusal
 
 app = make_resolver()
 
@@ -27,7 +28,7 @@ def _delivery() -> Delivery:
 
 @app.post("/v1/portals/<portal_id>/complaints", summary="Deliver a complaint from a portal", status_code=202)
 def submit_complaint(portal_id: str, request: IntakeRequest) -> Response[IntakeAnswer]:
-    answer = intake.submit(desk(), _delivery(), request)
+    answer = receive.submit(desk(), _delivery(), request)
     metrics.add_dimension(name="channel", value=request.channel.value)
     metrics.add_metric(name="ComplaintsReceived", unit=MetricUnit.Count, value=1)
     return accepted(answer)
@@ -35,7 +36,7 @@ def submit_complaint(portal_id: str, request: IntakeRequest) -> Response[IntakeA
 
 @app.get("/v1/portals/<portal_id>/complaints/<external_id>", summary="A portal reads back its own complaint")
 def read_complaint(portal_id: str, external_id: str) -> PortalComplaintStatus:
-    return intake.portal_status(desk(), _delivery().portal.id, external_id)
+    return receive.portal_status(desk(), _delivery().portal.id, external_id)
 
 
 @app.post("/v1/portals/<portal_id>/complaints/<external_id>/appeal",
@@ -46,7 +47,7 @@ def appeal_complaint(portal_id: str, external_id: str, request: AppealRequest) -
     if complaint_id is None:
         raise ComplaintNotFound(f"no complaint {external_id} from portal {portal_id}")
     record = current.repo.get(complaint_id)
-    return satisfaction.appeal(current, record, request.reason, f"portal:{portal_id}")
+    return survey.appeal(current, record, request.reason, f"portal:{portal_id}")
 
 
 @app.get("/v1/openapi.json", summary="The OpenAPI document of the whole HTTP API")
@@ -72,6 +73,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         except ComplaintError as exc:
             return refusal(exc)
         logger.append_keys(portal_id=portal_id, webhook_id=delivery.webhook_id)
-        intake.IDEMPOTENCY.register_lambda_context(context)
+        receive.IDEMPOTENCY.register_lambda_context(context)
         app.append_context(delivery=delivery)
     return dispatch(app, event, context)

@@ -7,12 +7,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from complaints import actions, assignment, incidents, promises, reports, satisfaction, verification
-from complaints.auth import Operator
-from complaints.desk import desk
-from complaints.errors import Forbidden
-from complaints.http import current_operator, dispatch, make_resolver
-from complaints.models import (
+from complaints.bootstrap import desk
+from complaints.core.access import Operator
+from complaints.core.errors import Forbidden
+from complaints.core.models import (
     ActionAnswer,
     AppealRequest,
     AssignRequest,
@@ -29,15 +27,20 @@ from complaints.models import (
     Status,
     TransferRequest,
 )
-from complaints.observability import lambda_handler, logger
-from complaints.policy import Agent, AgentUpdate
-from complaints.record import Incident
+from complaints.core.observability import lambda_handler, logger
+from complaints.core.policy import Agent, AgentUpdate
+from complaints.core.record import Incident
+from complaints.handling import acceptance, confirmation, incidents, resolution, survey, tracking
+from complaints.promises import keeping as promises
+from complaints.reporting import reports
+from complaints.triage import assignment
+from complaints.web.api import current_operator, dispatch, make_resolver
 
 app = make_resolver()
 
 
 def _operator() -> Operator:
-    return current_operator(app)
+    return current_operator(app, desk())
 
 
 @app.get("/v1/complaints", summary="List a queue's or an owner's complaints")
@@ -48,53 +51,53 @@ def list_complaints(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> ComplaintList:
-    return actions.list_complaints(desk(), _operator(), queue=queue, owner=owner, status=status,
+    return acceptance.list_complaints(desk(), _operator(), queue=queue, owner=owner, status=status,
                                    limit=limit, next_token=next_token)
 
 
 @app.get("/v1/complaints/<complaint_id>", summary="A complaint with its promises and timeline")
 def get_complaint(complaint_id: str) -> ComplaintView:
-    return actions.view(desk(), complaint_id, _operator())
+    return acceptance.view(desk(), complaint_id, _operator())
 
 
 @app.post("/v1/complaints/<complaint_id>/accept", summary="The owner accepts the complaint")
 def accept(complaint_id: str) -> ActionAnswer:
-    return actions.accept(desk(), complaint_id, _operator())
+    return acceptance.accept(desk(), complaint_id, _operator())
 
 
 @app.post("/v1/complaints/<complaint_id>/resolve",
           summary="Report the outcome, root cause, actions and evidence; on a tracking ticket, the fix landed")
 def resolve(complaint_id: str, request: ResolveRequest) -> ActionAnswer:
-    return verification.resolve(desk(), complaint_id, _operator(), request)
+    return resolution.resolve(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/callbacks", summary="Record a verification call to the customer")
 def record_callback(complaint_id: str, request: CallbackRequest) -> ActionAnswer:
-    return verification.callback(desk(), complaint_id, _operator(), request)
+    return confirmation.callback(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/quality-check",
           summary="A supervisor's check (质检) of the handling before the customer is called")
 def check_quality(complaint_id: str, request: QualityCheckRequest) -> ActionAnswer:
-    return verification.quality_check(desk(), complaint_id, _operator(), request)
+    return resolution.quality_check(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/follow-ups", summary="Progress on a tracking ticket's planned fix")
 def follow_up(complaint_id: str, request: FollowUpRequest) -> ActionAnswer:
-    return verification.follow_up(desk(), complaint_id, _operator(), request)
+    return tracking.follow_up(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/appeal", summary="Record a customer's appeal (申诉) of a closed complaint")
 def record_appeal(complaint_id: str, request: AppealRequest) -> ActionAnswer:
     operator = _operator()
     record = desk().repo.get(complaint_id)
-    actions.authorize(operator, record)
-    return satisfaction.appeal(desk(), record, request.reason, operator.agent_id)
+    acceptance.authorize(operator, record)
+    return survey.appeal(desk(), record, request.reason, operator.agent_id)
 
 
 @app.post("/v1/complaints/<complaint_id>/assign", summary="A supervisor assigns an owner by hand")
 def assign(complaint_id: str, request: AssignRequest) -> ActionAnswer:
-    return actions.assign_by_hand(desk(), complaint_id, _operator(), request)
+    return acceptance.assign_by_hand(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/transfer", summary="Transfer to another department or agent, with a reason")
@@ -121,7 +124,7 @@ def resume(complaint_id: str) -> ActionAnswer:
 @app.post("/v1/complaints/<complaint_id>/review",
           summary="A supervisor recovers a low survey score: cause, action, and whether to reopen")
 def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
-    return satisfaction.review(desk(), complaint_id, _operator(), request)
+    return survey.review(desk(), complaint_id, _operator(), request)
 
 
 @app.get("/v1/reports/verification",

@@ -3,9 +3,9 @@
 from dataclasses import asdict
 from typing import Any
 
-from complaints import reminders
-from complaints.desk import desk
-from complaints.observability import MetricUnit, lambda_handler, metrics
+from complaints.bootstrap import desk
+from complaints.core.observability import MetricUnit, lambda_handler, metrics
+from complaints.workflow import reminders
 
 
 @lambda_handler()

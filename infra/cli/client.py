@@ -15,7 +15,7 @@ import boto3
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from complaints.policy import load_policy
+from complaints.core.policy import load_policy
 from infra.local.oidc import DevIssuer
 
 LOCAL_API = "http://127.0.0.1:8080"

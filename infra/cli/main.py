@@ -228,9 +228,9 @@ def classify(text: str,
              profile: Annotated[str, typer.Option(help="policy profile")] = "telecom",
              as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Classify a text without starting anything, to check the classifier by hand."""
-    from complaints.classify import classify as run_classifier
-    from complaints.models import Channel, Service
-    from complaints.policy import load_policy
+    from complaints.core.models import Channel, Service
+    from complaints.core.policy import load_policy
+    from complaints.triage.classifier import classify as run_classifier
 
     result = run_classifier(text, service=Service(service) if service else None, channel=Channel(channel), vip=vip,
                             policy=load_policy(profile))

@@ -73,7 +73,7 @@ def history_table(complaint_id: str, events: list[dict[str, Any]]) -> Table:
 
 def summary_table(report: dict[str, Any]) -> Table:
     """The managers' summary as one table of (section, item, value), as the CSV has it."""
-    from complaints.reports import SummaryReport, summary_rows
+    from complaints.reporting.reports import SummaryReport, summary_rows
 
     table = Table(title=f"complaints {report['start']} to {report['end']}")
     for column in ("section", "item", "value"):

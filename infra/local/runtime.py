@@ -28,7 +28,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from sortedcontainers import SortedList
 
-from complaints.observability import metrics
+from complaints.core.observability import metrics
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -34,11 +34,11 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from werkzeug.wrappers import Request, Response
 
-from complaints import clock
-from complaints import desk as desk_module
-from complaints.auth import ROLES
-from complaints.observability import logger
-from complaints.policy import load_policy
+from complaints import bootstrap
+from complaints.core import clock
+from complaints.core.access import ROLES
+from complaints.core.observability import logger
+from complaints.core.policy import load_policy
 from infra.local import runtime
 from infra.local.http_api import HttpApi, Route, json_response
 from infra.local.oidc import DevIssuer, JwtAuthorizer, load_or_create_key
@@ -160,7 +160,7 @@ class LocalStack:
         if self._mock:
             self._mock.stop()
         clock.reset()
-        desk_module.reset()
+        bootstrap.reset()
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -223,7 +223,7 @@ class LocalStack:
         # All functions share one process here, so they share one environment;
         # the template keeps every variable in Globals for that reason.
         os.environ.update(env)
-        desk_module.reset()
+        bootstrap.reset()
         logger.setLevel(self.config.log_level)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -292,7 +292,7 @@ class LocalStack:
         Here every function shares one process, so a burst of first requests
         would otherwise all build clients and calendars at once.
         """
-        current = desk_module.desk()
+        current = bootstrap.desk()
         current.policy.calendar.is_working_day(clock.now().date())
         _ = current.repo.client, current.workflow.client
 
@@ -373,7 +373,7 @@ class LocalStack:
         except ValueError:
             return json_response({"message": "send JSON: {agent, role}"}, 400)
         agent_id, role = body.get("agent"), body.get("role")
-        policy = desk_module.desk().policy
+        policy = bootstrap.desk().policy
         agent = policy.agent(agent_id) if isinstance(agent_id, str) else None
         if role is None and agent is not None:
             role = agent.role
@@ -404,7 +404,7 @@ class LocalStack:
 
 def set_quality_sample(rate: float) -> None:
     """Set the share of ordinary resolutions the local desk sends to a quality check (tests, benchmarks)."""
-    current = desk_module.desk()
+    current = bootstrap.desk()
     policy = current.base_policy
     policy = policy.model_copy(update={"quality_check": policy.quality_check.model_copy(update={"sample_rate": rate})})
     current.base_policy = current.staff.base = policy

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from complaints.models import Stage
+from complaints.core.models import Stage
 from infra.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,7 +221,7 @@ def test_operator_routes_need_a_jwt_and_only_portals_and_customers_opt_out() -> 
 
 
 def test_operators_are_invited_into_a_pool_with_one_group_per_role() -> None:
-    from complaints.auth import ROLES
+    from complaints.core.access import ROLES
 
     pool = resources["OperatorUserPool"]
     assert pool["Condition"] == "UsesCognito" and pool["DeletionPolicy"] == "Retain"

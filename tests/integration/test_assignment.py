@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from complaints import clock, steps
-from complaints import desk as desk_module
-from complaints.errors import NoAgentAvailable
-from complaints.models import Channel, Classification, Customer, Nature, Priority, Status
-from complaints.policy import POLICY_DIR, Policy
-from complaints.record import ComplaintRecord
+from complaints import bootstrap
+from complaints.core import clock
+from complaints.core.errors import NoAgentAvailable
+from complaints.core.models import Channel, Classification, Customer, Nature, Priority, Status
+from complaints.core.policy import POLICY_DIR, Policy
+from complaints.core.record import ComplaintRecord
+from complaints.workflow import steps
 from infra.cli.client import ApiError, DeskClient
 from infra.local.stack import LocalStack
 
@@ -51,16 +52,16 @@ def three_departments() -> Policy:
 
 def _use(policy: Policy) -> None:
     """Run the desk with this policy file and its roster loaded into the table."""
-    current = desk_module.desk()
+    current = bootstrap.desk()
     current.base_policy = current.staff.base = policy
     current.staff.seed(policy, replace=True)
 
 
 @pytest.fixture
 def policy(stack: LocalStack) -> Any:
-    original = desk_module.desk().base_policy
+    original = bootstrap.desk().base_policy
     _use(three_departments())
-    yield desk_module.desk().policy
+    yield bootstrap.desk().policy
     _use(original)
 
 
@@ -82,8 +83,8 @@ def test_every_category_routes_to_its_department(policy: Policy) -> None:
 
 
 def test_skills_areas_languages_and_shifts_decide_who_may_own_it(policy: Policy) -> None:
-    current = desk_module.desk()
-    from complaints.assignment import candidates
+    current = bootstrap.desk()
+    from complaints.triage.assignment import candidates
 
     def who(category: str, department: str, area: str | None = None, language: str = "en") -> set[str]:
         record = _record(0, category, department, area)
@@ -99,7 +100,7 @@ def test_skills_areas_languages_and_shifts_decide_who_may_own_it(policy: Policy)
 
 
 def test_capacity_holds_under_100_concurrent_assignments(policy: Policy) -> None:
-    current = desk_module.desk()
+    current = bootstrap.desk()
     records = [_record(n, "network.coverage", "network", "north-1") for n in range(100)]
     for record in records:
         current.repo.create(record, record.complaint_id, [])

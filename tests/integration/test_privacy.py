@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from complaints.observability import logger
+from complaints.core.observability import logger
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
 from tests.integration.conftest import local_stack

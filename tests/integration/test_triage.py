@@ -104,8 +104,8 @@ def test_resolving_an_incident_resolves_every_linked_complaint(client: DeskClien
 def test_an_opener_whose_step_fails_while_linking_finishes_the_linking_on_retry(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from complaints import incidents
-    from complaints.errors import VersionConflict
+    from complaints.core.errors import VersionConflict
+    from complaints.handling import incidents
 
     real_link = incidents._link
     failures = iter([True])  # the first link attempt meets a conflicting write

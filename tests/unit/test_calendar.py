@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaints.calendar import parse_duration
-from complaints.policy import load_policy
+from complaints.core.policy import load_policy
+from complaints.core.working_time import parse_duration
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 calendar = load_policy("telecom").calendar
@@ -54,7 +54,7 @@ def test_working_hours_skip_lunch_nights_and_days_off() -> None:
 
 
 def test_a_local_closure_is_not_a_working_day() -> None:
-    from complaints.calendar import WorkingCalendar
+    from complaints.core.working_time import WorkingCalendar
 
     closed = WorkingCalendar("CN", "Asia/Shanghai", calendar.day_start, calendar.day_end, calendar.lunch,
                              frozenset({at(2026, 11, 23).date()}))
@@ -116,8 +116,8 @@ def test_the_next_allowed_minute_is_never_quiet_nor_earlier(moment: datetime) ->
 
 
 def test_promises_follow_category_and_priority() -> None:
-    from complaints.models import Priority
-    from complaints.sla import promises_for
+    from complaints.core.models import Priority
+    from complaints.promises.terms import promises_for
 
     policy = load_policy("telecom")
     start = at(2026, 11, 23, 10, 0)

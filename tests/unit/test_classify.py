@@ -1,9 +1,9 @@
 import pytest
 
 from bench.eval_classifier import SETS, accuracy, evaluate, load, report
-from complaints.classify import classify
-from complaints.models import Channel, Nature, Priority, Service
-from complaints.policy import load_policy
+from complaints.core.models import Channel, Nature, Priority, Service
+from complaints.core.policy import load_policy
+from complaints.triage.classifier import classify
 
 policy = load_policy("telecom")
 

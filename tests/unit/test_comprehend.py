@@ -2,10 +2,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from complaints.classify import keyword_classifier
-from complaints.comprehend import ComprehendClassifier
-from complaints.models import Channel
-from complaints.policy import load_policy
+from complaints.adapters.comprehend import ComprehendClassifier
+from complaints.core.models import Channel
+from complaints.core.policy import load_policy
+from complaints.triage.classifier import keyword_classifier
 
 ENDPOINT = "arn:aws:comprehend:us-east-1:123456789012:document-classifier-endpoint/complaints"
 keywords = keyword_classifier(load_policy("telecom"))
@@ -14,7 +14,7 @@ keywords = keyword_classifier(load_policy("telecom"))
 @pytest.fixture
 def stubbed() -> tuple[ComprehendClassifier, Stubber]:
     client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    return ComprehendClassifier(ENDPOINT, keywords, client=client), Stubber(client)
+    return ComprehendClassifier(ENDPOINT, keywords, keywords.policy.categories, client=client), Stubber(client)
 
 
 def test_a_confident_comprehend_answer_decides_the_category(stubbed: tuple[ComprehendClassifier, Stubber]) -> None:

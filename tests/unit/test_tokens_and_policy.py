@@ -4,12 +4,12 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from complaints import tokens
-from complaints.auth import Operator, claim_values, operator_from_claims
-from complaints.errors import Forbidden, InvalidField, Unauthorized
-from complaints.phones import to_e164
-from complaints.policy import POLICY_DIR, Policy, load_policy
-from complaints.secrets import derive_key, mask_phone
+from complaints.adapters.signing_keys import derive_key, mask_phone
+from complaints.core import tokens
+from complaints.core.access import Operator, claim_values, operator_from_claims
+from complaints.core.errors import Forbidden, InvalidField, Unauthorized
+from complaints.core.phones import to_e164
+from complaints.core.policy import POLICY_DIR, Policy, load_policy
 
 
 def test_a_signed_token_verifies_only_with_its_key() -> None:
@@ -97,8 +97,8 @@ def test_a_transaction_conflict_is_a_version_conflict_to_retry() -> None:
 
     from botocore.exceptions import ClientError
 
-    from complaints.dal import ComplaintRepository, report_shard
-    from complaints.errors import VersionConflict
+    from complaints.adapters.dynamodb import ComplaintRepository, report_shard
+    from complaints.core.errors import VersionConflict
 
     conflict = ClientError({"Error": {"Code": "TransactionCanceledException",
                                       "Message": "Transaction cancelled [None, TransactionConflict]"},

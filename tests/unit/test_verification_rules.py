@@ -7,7 +7,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from complaints.models import (
+from complaints.core.models import (
     CLOSED_STATUSES,
     STATUS_WHILE_AWAITING,
     ConfirmRequest,
@@ -18,7 +18,7 @@ from complaints.models import (
     Status,
     SurveyRequest,
 )
-from complaints.policy import POLICY_DIR, Policy, load_policy
+from complaints.core.policy import POLICY_DIR, Policy, load_policy
 
 policy = load_policy("telecom")
 REPORT = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted"}

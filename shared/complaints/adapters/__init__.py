@@ -1,0 +1,1 @@
+"""Adapters to the world outside: DynamoDB, Step Functions, notifications, Secrets Manager, Comprehend."""

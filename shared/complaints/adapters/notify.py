@@ -1,0 +1,150 @@
+"""Notifications through one port, with adapters for each environment.
+
+`outbox` appends every message to a JSON-lines file (the local stack's SMS
+and e-mail gateway); `aws` sends customer messages as SNS SMS and staff
+messages through SES. Messages are rendered in the customer's language.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import boto3
+
+from complaints.core import clock
+from complaints.core.observability import logger
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "acknowledged": {
+        "zh-CN": "您的投诉已受理，工单号 {complaint_id}。我们将在 {first_reply} 前答复您，并在 {solution} 前解决。",
+        "en": "Your complaint {complaint_id} is registered. "
+              "We will reply by {first_reply} and resolve it by {solution}.",
+    },
+    "resolved": {
+        "zh-CN": "工单 {complaint_id} 已处理完毕，我们会致电向您确认问题是否已解决；您也可以在此告诉我们：{link}",
+        "en": "Complaint {complaint_id} has been handled; we will call you to confirm the problem is gone, "
+              "or tell us here: {link}",
+    },
+    "tracking": {
+        "zh-CN": "工单 {complaint_id} 需要长期方案解决：{plan}。预计 {date} 前完成，期间我们会持续跟进并告知进展。",
+        "en": "Complaint {complaint_id} needs a long-term fix: {plan}. It is planned by {date}; "
+              "we follow it up and will keep you informed.",
+    },
+    "survey": {
+        "zh-CN": "工单 {complaint_id} 已办结，请为本次服务打分（1-10）：{link}",
+        "en": "Complaint {complaint_id} is closed. Please rate our handling from 1 to 10: {link}",
+    },
+    "quality_check": {"en": "Complaint {complaint_id} was reported {outcome}: check the handling before the "
+                            "customer is called."},
+    "quality_failed": {"en": "Complaint {complaint_id} failed its quality check: {reason}. Handle it again."},
+    "follow_up_due": {"en": "Tracking ticket {complaint_id}: a follow-up is due (fix planned by {date}; "
+                            "late: {late})."},
+    "assigned": {"en": "Complaint {complaint_id} ({category}, {priority}) is yours: accept it by {due}."},
+    "needs_assignment": {
+        "en": "Complaint {complaint_id} ({category}) has no available agent in {department}: assign it by hand.",
+    },
+    "incident_opened": {
+        "en": "Incident {incident_id}: {count} complaints of {category} at {where}; complaint {complaint_id} is the "
+              "latest. Resolve the incident to resolve them all.",
+    },
+    "passing_around": {
+        "en": "Complaint {complaint_id} was transferred {transfers} times or sent back: assign it by hand.",
+    },
+    "progress_update": {
+        "zh-CN": "工单 {complaint_id} 进展：{status}。我们会继续跟进，处理完毕后第一时间通知您。",
+        "en": "Complaint {complaint_id}: {status}. We keep working on it and will tell you as soon as it is done.",
+    },
+    "promise_extended": {
+        "zh-CN": "工单 {complaint_id} 需要更多时间处理（{reason}），我们将在 {due} 前给您答复。",
+        "en": "Complaint {complaint_id} needs more time ({reason}); we will answer you by {due}.",
+    },
+    "promise_due": {"en": "Complaint {complaint_id}: the {kind} promise falls due at {due}."},
+    "digest": {"en": "{count} updates on your complaints:\n{lines}"},
+    "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
+    "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
+    "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},
+    "low_score": {"en": "Complaint {complaint_id} was rated {score}/10 (unsatisfied: {unsatisfied}): recover it - "
+                        "find the cause, act, and reopen it if needed."},
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    template: str
+    complaint_id: str
+    to_customer: bool
+    recipient: str  # a phone number for customers, an agent id for staff
+    language: str = "en"
+    params: dict[str, Any] = field(default_factory=dict)
+    email: str | None = None
+
+    def render(self) -> str:
+        texts = TEMPLATES[self.template]
+        text = texts.get(self.language) or texts["en"]
+        return text.format(complaint_id=self.complaint_id, **self.params)
+
+
+class Notifier(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class OutboxNotifier:
+    """Appends each message to a JSON-lines file, as a gateway would deliver it."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+    def send(self, message: Message) -> None:
+        line = {
+            "at": clock.iso(clock.now()),
+            "channel": "sms" if message.to_customer else "staff",
+            "to": message.recipient,
+            "complaint_id": message.complaint_id,
+            "template": message.template,
+            "text": message.render(),
+        }
+        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+        logger.info("message queued", extra={"template": message.template, "complaint_id": message.complaint_id})
+
+
+class AwsNotifier:
+    """SNS SMS to customers, SES e-mail to staff."""
+
+    def __init__(self, sender_email: str) -> None:
+        self.sender_email = sender_email
+        self._sns: Any = None
+        self._ses: Any = None
+
+    def send(self, message: Message) -> None:
+        if message.to_customer:
+            self._sns = self._sns or boto3.client("sns")
+            self._sns.publish(PhoneNumber=message.recipient, Message=message.render(),
+                              MessageAttributes={"AWS.SNS.SMS.SMSType": {
+                                  "DataType": "String", "StringValue": "Transactional"}})
+        elif message.email and self.sender_email:
+            self._ses = self._ses or boto3.client("ses")
+            self._ses.send_email(
+                Source=self.sender_email,
+                Destination={"ToAddresses": [message.email]},
+                Message={"Subject": {"Data": f"Complaint {message.complaint_id}: {message.template}"},
+                         "Body": {"Text": {"Data": message.render()}}},
+            )
+        else:
+            logger.warning("staff member has no e-mail address", extra={"agent_id": message.recipient})
+            return
+        logger.info("message sent", extra={"template": message.template, "complaint_id": message.complaint_id})
+
+
+def make_notifier(adapter: str, outbox_path: str, sender_email: str) -> Notifier:
+    if adapter == "outbox":
+        if not outbox_path:
+            raise ValueError("OUTBOX_PATH must be set when NOTIFY_ADAPTER=outbox")
+        return OutboxNotifier(outbox_path)
+    return AwsNotifier(sender_email)

@@ -1,0 +1,63 @@
+"""The port to the Step Functions workflow.
+
+The execution input carries ids and routing facts only; task outputs sent
+back carry decisions (an outcome, a score), never customer data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from complaints.core.errors import WorkflowUnavailable
+
+# The workflow no longer waits on this token: it moved on or ended.
+_TOKEN_GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
+
+
+class Workflow:
+    def __init__(self, state_machine_arn: str, client: Any = None) -> None:
+        self.state_machine_arn = state_machine_arn
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("stepfunctions")
+        return self._client
+
+    def start(self, complaint_id: str, facts: dict[str, Any], name: str | None = None) -> None:
+        """Start the complaint's execution, named after it (or a second one by name); a repeat is harmless."""
+        try:
+            self.client.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=name or complaint_id,
+                input=json.dumps({"complaint_id": complaint_id, **facts}, sort_keys=True),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise
+
+    def succeed(self, task_token: str, output: dict[str, Any]) -> None:
+        try:
+            self.client.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            raise WorkflowUnavailable(f"the workflow did not take the decision ({code})") from exc
+
+    def fail(self, task_token: str, error: str, cause: str) -> bool:
+        """Fail a waiting task; False when the workflow no longer waits on it."""
+        try:
+            self.client.send_task_failure(taskToken=task_token, error=error, cause=cause)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in _TOKEN_GONE:
+                return False
+            raise
+        return True
+
+    def execution_arn(self, complaint_id: str) -> str:
+        prefix = self.state_machine_arn.replace(":stateMachine:", ":execution:")
+        return f"{prefix}:{complaint_id}"

@@ -1,0 +1,49 @@
+"""Wiring: settings, policy, table, workflow, notifier and classifier, built once per process.
+
+The one module that picks concrete adapters from the settings; every handler
+asks it for the desk, and tests and the local stack reset it when they change
+the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from complaints.adapters.comprehend import ComprehendClassifier
+from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.adapters.notify import make_notifier
+from complaints.adapters.stepfunctions import Workflow
+from complaints.core.policy import Policy, load_policy
+from complaints.core.ports import Classifier
+from complaints.core.settings import Settings, get_settings
+from complaints.desk.context import Desk
+from complaints.triage.classifier import keyword_classifier
+
+
+def _classifier(settings: Settings, policy: Policy) -> Classifier:
+    keywords = keyword_classifier(policy)
+    if settings.classifier == "comprehend":
+        if not settings.comprehend_endpoint_arn:
+            raise ValueError("COMPREHEND_ENDPOINT_ARN must be set when CLASSIFIER=comprehend")
+        return ComprehendClassifier(settings.comprehend_endpoint_arn, keywords, policy.categories)
+    return keywords
+
+
+@lru_cache(maxsize=1)
+def desk() -> Desk:
+    settings = get_settings()
+    policy = load_policy(settings.policy_profile)
+    return Desk(
+        settings=settings,
+        base_policy=policy,
+        repo=ComplaintRepository(settings.table_name, settings.timer_shards, report_zone=policy.calendar.zone),
+        workflow=Workflow(settings.state_machine_arn),
+        notifier=make_notifier(settings.notify_adapter, settings.outbox_path, settings.sender_email),
+        classifier_factory=lambda: _classifier(settings, policy),
+    )
+
+
+def reset() -> None:
+    """Forget the wiring (tests and the local stack change the environment)."""
+    desk.cache_clear()
+    get_settings.cache_clear()

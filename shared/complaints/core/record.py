@@ -1,0 +1,120 @@
+"""The complaint aggregate as stored: one item, rewritten under a version check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from complaints.core.models import (
+    CLOSED_STATUSES,
+    SENSITIVE_CHANNELS,
+    Channel,
+    Classification,
+    Customer,
+    Device,
+    Location,
+    Occurred,
+    Priority,
+    Promise,
+    Service,
+    Stage,
+    Status,
+)
+
+
+class ComplaintRecord(BaseModel):
+    complaint_id: str
+    version: int = 0
+    status: Status
+    stage: Stage | None = None
+    task_token: str | None = None
+    portal_id: str
+    external_id: str
+    channel: Channel
+    language: str
+    received_at: datetime
+    updated_at: datetime
+    customer: Customer
+    customer_key: str
+    service: Service | None = None
+    text: str
+    location: Location | None = None
+    occurred: Occurred | None = None
+    device: Device | None = None
+    classification: Classification | None = None
+    department: str | None = None
+    owner_id: str | None = None
+    previous_owners: list[str] = []
+    promises: list[Promise] = []
+    resolution: dict[str, str] | None = None
+    quality_check: dict[str, str] | None = None  # the last check's result and reason
+    tracking: dict[str, str | int] | None = None  # plan, expected_by, opened_at, follow_ups
+    callback_attempts: int = 0
+    unreachable_attempts: int = 0  # since the last resolution
+    first_unreachable_at: datetime | None = None
+    confirm_nonce: str | None = None  # the customer's confirmation link, single use
+    verified: str | None = None  # fixed | unconfirmed: how the confirmation wait ended
+    reopen_count: int = 0
+    survey: dict[str, str | int | None] | None = None
+    survey_nonce: str | None = None
+    survey_sent: bool = False  # one survey per complaint, even if it is reopened and closed again
+    appeal: dict[str, str] | None = None  # 申诉: once per complaint
+    failure: str | None = None
+    closed_at: datetime | None = None
+    timer_stage: Stage | None = None
+    timer_level: int = 0
+    timer_due: datetime | None = None
+    repeat_of: str | None = None
+    paused_at: datetime | None = None
+    transfer_count: int = 0
+    departments_left: list[str] = []
+    passing_around: bool = False
+    needs_supervisor: bool = False
+    incident_id: str | None = None
+    incident_resolution: dict[str, str] | None = None
+    # What the reports have counted of this complaint (see ComplaintRepository._report_changes).
+    counted: list[str] = []
+    counted_open: str | None = None  # the open-hotspot gauge it adds to now
+
+    @property
+    def cluster_key(self) -> str | None:
+        """Where an outage would show: the cell when the portal knows it, else the area."""
+        if self.location is None:
+            return None
+        if self.location.cell_id:
+            return f"cell:{self.location.cell_id}"
+        return f"area:{self.location.area}" if self.location.area else None
+
+    @property
+    def priority(self) -> Priority:
+        return self.classification.priority if self.classification else Priority.NORMAL
+
+    @property
+    def sensitive(self) -> bool:
+        """Complaints from government hotlines, the regulator and media are sensitive from intake on."""
+        return self.channel in SENSITIVE_CHANNELS
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    def set_timer(self, stage: Stage | None, due: datetime | None, level: int = 0) -> None:
+        self.timer_stage, self.timer_due, self.timer_level = stage, due, level
+
+
+class Incident(BaseModel):
+    """Many complaints of one network category from one cell or area: one network incident."""
+
+    incident_id: str
+    version: int = 0
+    status: str = "open"  # open | resolved
+    cluster_key: str
+    category: str
+    department: str
+    opened_at: datetime
+    complaint_ids: list[str] = []
+    opened_by: str | None = None  # the complaint whose classification reached the threshold
+    members_linked: bool = False  # every complaint it opened with carries its id, and the supervisor was told
+    resolution: dict[str, str] | None = None
+    resolved_at: datetime | None = None

@@ -1,0 +1,1 @@
+"""The desk every use case works in: its context (policy, roster, ports) and its notification rules."""

@@ -1,0 +1,53 @@
+"""The context every use case takes: the desk's settings, policy and ports, built by ``bootstrap``.
+
+Use cases receive a ``Desk`` and reach the table, the workflow and the notifier
+through it, so a test builds one from fakes and the handlers build one per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.adapters.notify import Notifier
+from complaints.adapters.stepfunctions import Workflow
+from complaints.core.policy import Policy
+from complaints.core.ports import Classifier
+from complaints.core.settings import Settings
+from complaints.desk.notices import Notices
+from complaints.desk.roster import StaffDirectory
+
+
+@dataclass
+class Desk:
+    settings: Settings
+    base_policy: Policy
+    repo: ComplaintRepository
+    workflow: Workflow
+    notifier: Notifier
+    classifier_factory: Callable[[], Classifier]
+
+    @cached_property
+    def staff(self) -> StaffDirectory:
+        return StaffDirectory(self.repo, self.base_policy)
+
+    @property
+    def policy(self) -> Policy:
+        """The policy file with the departments and agents as they stand in the table."""
+        return self.staff.effective()
+
+    @cached_property
+    def notices(self) -> Notices:
+        """Messages to customers and staff, sent now or held by the desk's notification rules."""
+        return Notices(lambda: self.policy, self.repo, self.notifier)
+
+    @cached_property
+    def classifier(self) -> Classifier:
+        return self.classifier_factory()
+
+    def local_time(self, moment: datetime) -> str:
+        """A time as the customer and staff read it: local, to the minute."""
+        return moment.astimezone(self.policy.calendar.zone).strftime("%Y-%m-%d %H:%M")

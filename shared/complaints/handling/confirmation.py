@@ -1,0 +1,123 @@
+"""Confirming the fix with the customer (回访).
+
+The owner records callback attempts (never in quiet hours unless urgent), or
+the customer answers the signed link in the message. Fixed closes; not fixed
+reopens to the same owner at a higher priority; the policy's number of
+unanswered calls over at least its span closes the complaint unconfirmed.
+"""
+
+from __future__ import annotations
+
+from complaints.core import clock
+from complaints.core.access import Operator
+from complaints.core.errors import LinkUsed, NotAwaiting, QuietHours
+from complaints.core.models import (
+    ActionAnswer,
+    CallbackOutcome,
+    CallbackRequest,
+    ConfirmRequest,
+    Priority,
+    Stage,
+    TimelineEvent,
+)
+from complaints.core.observability import count
+from complaints.core.record import ComplaintRecord
+from complaints.desk.context import Desk
+from complaints.handling import links
+from complaints.handling.acceptance import answer, authorize
+from complaints.handling.decisions import claim
+from complaints.handling.resolution import reopen
+from complaints.promises import keeping as promises
+from complaints.reporting import reports
+
+
+def callback(desk: Desk, complaint_id: str, operator: Operator, request: CallbackRequest) -> ActionAnswer:
+    record = desk.repo.get(complaint_id)
+    authorize(operator, record)
+    if record.stage is not Stage.CONFIRMATION:
+        raise NotAwaiting(f"complaint {complaint_id} is not awaiting confirmation")
+    now = clock.now()
+    quiet = desk.policy.quiet
+    if record.priority is not Priority.URGENT and quiet.is_quiet(now):
+        allowed = desk.local_time(quiet.next_allowed(now))
+        raise QuietHours(f"customers are not called in quiet hours; call from {allowed}")
+    attempt = record.callback_attempts + 1
+    detail: dict[str, str | int | bool | None] = {"outcome": request.outcome.value, "attempt": attempt,
+                                                  "note": request.note}
+    if request.outcome in (CallbackOutcome.FIXED, CallbackOutcome.NOT_FIXED):
+        return _confirmed(desk, record, operator.agent_id, request.outcome is CallbackOutcome.FIXED, detail,
+                          attempts=attempt)
+    record.callback_attempts = attempt
+    if request.outcome is CallbackOutcome.CUSTOMER_BUSY:
+        desk.repo.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
+        return answer(record, "callback attempt recorded; the customer asked to be called again")
+    rule = desk.policy.verification
+    first = record.first_unreachable_at or now
+    unanswered = record.unreachable_attempts + 1
+    detail["unanswered"] = unanswered
+    closes_after = desk.policy.calendar.add(first, rule.unreachable_span)
+    if unanswered >= rule.max_unreachable and now >= closes_after:
+        return _close_unconfirmed(desk, record, operator.agent_id, detail, attempt, unanswered)
+    record.unreachable_attempts, record.first_unreachable_at = unanswered, first
+    desk.repo.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
+    return answer(record, f"callback attempt recorded; the customer was not reached ({unanswered} unanswered; "
+                           f"closes unconfirmed after {rule.max_unreachable}, not before "
+                           f"{desk.local_time(closes_after)})")
+
+
+def _close_unconfirmed(desk: Desk, record: ComplaintRecord, actor: str, detail: dict[str, str | int | bool | None],
+                       attempt: int, unanswered: int) -> ActionAnswer:
+    def change(r: ComplaintRecord) -> None:
+        r.callback_attempts, r.unreachable_attempts = attempt, unanswered
+        r.verified, r.confirm_nonce = "unconfirmed", None
+
+    event = TimelineEvent(at=clock.now(), type="unconfirmed", actor=actor, detail=detail)
+    record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": "unconfirmed"}, change)
+    return answer(record, f"the customer was not reached after {unanswered} calls; closing unconfirmed")
+
+
+def _confirmed(desk: Desk, record: ComplaintRecord, actor: str, fixed: bool,
+               detail: dict[str, str | int | bool | None], attempts: int | None = None) -> ActionAnswer:
+    started: list[str] = []
+
+    def change(r: ComplaintRecord) -> None:
+        if attempts is not None:
+            r.callback_attempts = attempts
+        r.confirm_nonce = None
+        if fixed:
+            r.verified = "fixed"
+        else:
+            started.extend(reopen(desk, r))
+
+    event = TimelineEvent(at=clock.now(), type="confirmed_fixed" if fixed else "reopened", actor=actor,
+                          detail=detail)
+    record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": "fixed" if fixed else "not_fixed"},
+                   change, reports.counts(desk, reopened=int(not fixed)))
+    if fixed:
+        return answer(record, "confirmed fixed; closing")
+    count("Reopens", reason="not_fixed")
+    for kind in started:
+        promises.start(desk, record, kind)
+    if record.owner_id:
+        desk.notices.tell_staff(record.owner_id, record, "reopened")
+    return answer(record, f"reopened to {record.owner_id}")
+
+
+def confirm(desk: Desk, token: str, request: ConfirmRequest) -> ActionAnswer:
+    """The customer answers the confirmation link: fixed closes, not fixed reopens."""
+    link = links.open_link(desk, links.CONFIRM, token)
+    record = link.record
+    if record.confirm_nonce != link.nonce or record.stage is not Stage.CONFIRMATION:
+        raise LinkUsed("this link was already answered, or the complaint has moved on")
+    detail: dict[str, str | int | bool | None] = {"outcome": request.outcome, "via": "link",
+                                                  "comment": request.comment}
+    return _confirmed(desk, record, "customer", request.outcome == "fixed", detail)
+
+
+def confirmation_open(desk: Desk, token: str) -> ComplaintRecord:
+    """The complaint behind a confirmation link that can still be answered; reading changes nothing."""
+    link = links.open_link(desk, links.CONFIRM, token)
+    if link.record.confirm_nonce != link.nonce or link.record.stage is not Stage.CONFIRMATION:
+        raise LinkUsed("this link was already answered, or the complaint has moved on")
+    return link.record
+

@@ -1,0 +1,205 @@
+"""Repeat complaints and outage clusters (集中投诉).
+
+A repeat is the same customer (by the keyed hash of the phone number) about
+the same category within the policy's window: it links to the earlier
+complaint and raises priority. A cluster is the policy's threshold of
+complaints of one network category from one cell (or area) within its window:
+it opens one incident for network operations, links every complaint in it and
+those that arrive while it is open, and tells the network team once. Resolving
+the incident resolves every linked complaint, each still confirmed with its
+own customer: complaints waiting for acceptance or resolution take the
+incident's report as soon as their wait is parked.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from complaints.core import clock
+from complaints.core.errors import Conflict, Forbidden, InvalidField, VersionConflict
+from complaints.core.models import Classification, Priority, ResolutionOutcome, Stage, Status, TimelineEvent
+from complaints.core.observability import logger
+from complaints.core.record import ComplaintRecord, Incident
+from complaints.core.working_time import parse_duration
+from complaints.desk.context import Desk
+from complaints.handling.decisions import claim
+
+_ATTEMPTS = 5
+
+
+def _window(duration: str) -> timedelta:
+    amount, unit = parse_duration(duration)
+    return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount),
+            "wd": timedelta(days=amount)}[unit]
+
+
+def find_repeat(desk: Desk, record: ComplaintRecord, category: str) -> tuple[str, int] | None:
+    """The customer's latest earlier complaint of this category in the window, and how many there were."""
+    since = record.received_at - _window(desk.policy.repeat.window)
+    earlier = [cid for cid, cat in desk.repo.recent_by_customer(record.customer_key, since, record.received_at)
+               if cat == category and cid != record.complaint_id]
+    return (earlier[-1], len(earlier)) if earlier else None
+
+
+def note_repeat(desk: Desk, record: ComplaintRecord, earlier_id: str, earlier_count: int) -> TimelineEvent:
+    record.repeat_of = earlier_id
+    desk.repo.add_event(earlier_id, TimelineEvent(at=clock.now(), type="repeated_by", actor="system",
+                                                  detail={"complaint_id": record.complaint_id}))
+    return TimelineEvent(at=clock.now(), type="repeat", actor="system",
+                         detail={"repeat_of": earlier_id, "earlier_complaints": earlier_count})
+
+
+def cluster(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent | None:
+    """Link the complaint to its cell's open incident, or open one at the threshold."""
+    rule = desk.policy.clusters
+    key = record.cluster_key
+    if key is None or category not in rule.categories:
+        return None
+    incident_id, last_resolved = desk.repo.incident_key(key, category)
+    opened = False
+    if incident_id is None:
+        now = clock.now()
+        since = max(now - _window(rule.window), last_resolved or now - _window(rule.window))
+        recent = desk.repo.recent_in_cluster(key, category, since, now)
+        members = [cid for cid in recent if cid != record.complaint_id] + [record.complaint_id]
+        if len(members) < rule.threshold:
+            return None
+        incident = Incident(incident_id=f"INC{now.strftime('%Y%m%d')}-{secrets.token_hex(3).upper()}",
+                            cluster_key=key, category=category, department=rule.department, opened_at=now,
+                            complaint_ids=members, opened_by=record.complaint_id)
+        incident_id = desk.repo.create_incident(incident)
+        opened = incident_id == incident.incident_id
+    if incident_id is not None:
+        # The complaint that opened the incident links the others. If its step failed part way
+        # (a conflicting write), its retry finds the incident it opened and finishes the linking.
+        _link_opening_members(desk, incident_id, record, category, key)
+    if not opened:
+        _add_member(desk, incident_id, record.complaint_id)
+    record.incident_id = incident_id
+    return TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
+                         detail={"incident_id": incident_id, "opened": opened})
+
+
+def _link_opening_members(desk: Desk, incident_id: str, record: ComplaintRecord, category: str,
+                          where: str) -> None:
+    for _ in range(_ATTEMPTS):
+        incident = desk.repo.get_incident(incident_id)
+        if incident.opened_by != record.complaint_id or incident.members_linked:
+            return
+        opening = incident.complaint_ids[:incident.complaint_ids.index(record.complaint_id)]
+        for other in opening:
+            _link(desk, other, incident_id)
+        incident.members_linked = True
+        try:
+            desk.repo.save_incident(incident)
+        except VersionConflict:
+            continue  # a later complaint joined meanwhile: read it again
+        department = desk.policy.department(incident.department)
+        desk.notices.tell_staff(department.supervisor, record, "incident_opened", incident_id=incident_id,
+                        count=len(opening) + 1, category=category, where=where)
+        logger.info("incident opened", extra={"incident_id": incident_id, "complaints": len(opening) + 1})
+        return
+    raise VersionConflict(f"incident {incident_id} kept changing while linking its complaints")
+
+
+def many_affected(result: Classification) -> Classification:
+    """A complaint in an outage affects many users: at least high priority."""
+    if result.priority.rank > Priority.HIGH.rank:
+        return result.model_copy(update={"priority": Priority.HIGH})
+    return result
+
+
+def _add_member(desk: Desk, incident_id: str, complaint_id: str) -> None:
+    for _ in range(_ATTEMPTS):
+        incident = desk.repo.get_incident(incident_id)
+        if complaint_id in incident.complaint_ids:
+            return
+        incident.complaint_ids.append(complaint_id)
+        try:
+            desk.repo.save_incident(incident)
+            return
+        except VersionConflict:
+            continue
+    raise VersionConflict(f"incident {incident_id} kept changing")
+
+
+def _link(desk: Desk, complaint_id: str, incident_id: str) -> None:
+    for _ in range(_ATTEMPTS):
+        record = desk.repo.get(complaint_id)
+        if record.incident_id == incident_id:
+            return
+        record.incident_id = incident_id
+        if record.classification is not None:
+            record.classification = many_affected(record.classification)
+        try:
+            desk.repo.save(record, [TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
+                                                  detail={"incident_id": incident_id, "opened": True})])
+            return
+        except VersionConflict:
+            continue
+    raise VersionConflict(f"complaint {complaint_id} kept changing while linking it to {incident_id}")
+
+
+def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: tuple[str, ...],
+                     root_cause: str, actions: str) -> Incident:
+    incident = desk.repo.get_incident(incident_id)
+    if incident.department not in departments:
+        raise Forbidden(f"incident {incident_id} belongs to {incident.department}")
+    if incident.status != "open":
+        raise Conflict(f"incident {incident_id} is already {incident.status}")
+    causes = desk.policy.root_causes_for(incident.category)
+    if root_cause not in causes:
+        raise InvalidField("root_cause", f"{root_cause!r} is not a root cause of {incident.category}; "
+                                         f"one of: {', '.join(causes)}")
+    now = clock.now()
+    incident.status, incident.resolved_at = "resolved", now
+    incident.resolution = {"root_cause": root_cause, "actions": actions, "by": agent_id, "at": clock.iso(now)}
+    incident = desk.repo.save_incident(incident, release_key=True)
+    for complaint_id in incident.complaint_ids:
+        _apply(desk, complaint_id, incident)
+    return incident
+
+
+def _apply(desk: Desk, complaint_id: str, incident: Incident) -> None:
+    for _ in range(_ATTEMPTS):
+        record = desk.repo.get(complaint_id)
+        if not record.is_open or record.status is Status.RESOLVED or record.incident_resolution:
+            return
+        record.incident_resolution = {"incident_id": incident.incident_id, **(incident.resolution or {})}
+        try:
+            record = desk.repo.save(record, [TimelineEvent(
+                at=clock.now(), type="incident_resolved", actor=f"incident:{incident.incident_id}",
+                detail={"root_cause": record.incident_resolution.get("root_cause")})])
+        except VersionConflict:
+            continue
+        continue_after_park(desk, record)
+        return
+
+
+def continue_after_park(desk: Desk, record: ComplaintRecord) -> None:
+    """A complaint whose incident is resolved does not wait for people to accept and resolve it."""
+    resolution = record.incident_resolution
+    if not resolution or record.stage not in (Stage.ACCEPTANCE, Stage.RESOLUTION):
+        return
+    actor = f"incident:{resolution['incident_id']}"
+    try:
+        if record.stage is Stage.ACCEPTANCE:
+            def accept(r: ComplaintRecord) -> None:
+                r.status = Status.IN_PROGRESS
+
+            claim(desk, record, Stage.ACCEPTANCE, TimelineEvent(at=clock.now(), type="accepted", actor=actor),
+                  {"accepted_by": actor}, accept)
+        else:
+            def resolve(r: ComplaintRecord) -> None:
+                r.status = Status.RESOLVED
+                r.resolution = {"outcome": ResolutionOutcome.RESOLVED.value, "root_cause": resolution["root_cause"],
+                                "actions": resolution["actions"], "by": actor, "at": clock.iso(clock.now())}
+
+            claim(desk, record, Stage.RESOLUTION, TimelineEvent(
+                at=clock.now(), type="resolved", actor=actor,
+                detail={"outcome": "resolved", "root_cause": resolution["root_cause"]}),
+                {"outcome": ResolutionOutcome.RESOLVED.value, "quality_check": False}, resolve)
+    except VersionConflict:
+        # Someone acted at the same moment; their decision stands and the next park tries again.
+        logger.info("incident resolution deferred", extra={"complaint_id": record.complaint_id})

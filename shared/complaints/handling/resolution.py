@@ -1,0 +1,148 @@
+"""The resolution report (回单) and the supervisor's quality check (质检).
+
+The owner reports the outcome (resolved, temporary measure, or deferred to a
+planned long-term fix), a root cause from the policy's list for the category,
+the actions and the evidence. The policy may send the report to a
+supervisor's quality check first; a failed check goes back to the owner. A
+deferred fix becomes a tracking ticket (``tracking``); the rest go on to the
+customer's confirmation (``confirmation``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from complaints.core import clock
+from complaints.core.access import Operator
+from complaints.core.errors import Forbidden, InvalidField
+from complaints.core.models import (
+    ActionAnswer,
+    Priority,
+    QualityCheckRequest,
+    ResolutionOutcome,
+    ResolveRequest,
+    Stage,
+    Status,
+    TimelineEvent,
+)
+from complaints.core.record import ComplaintRecord
+from complaints.desk.context import Desk
+from complaints.handling import tracking
+from complaints.handling.acceptance import answer, authorize, require_owner_or_lead
+from complaints.handling.decisions import claim
+from complaints.promises import keeping as promises
+from complaints.promises import terms as sla
+from complaints.reporting import reports
+
+_RAISED = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH,
+           Priority.HIGH: Priority.URGENT, Priority.URGENT: Priority.URGENT}
+
+
+
+def _category(record: ComplaintRecord) -> str:
+    return record.classification.category if record.classification else "other"
+
+
+def _sample_draw(record: ComplaintRecord) -> float:
+    """A number in [0, 1) fixed for this report of this complaint: the quality-check sample."""
+    digest = hashlib.sha256(f"{record.complaint_id}:{record.version}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32
+
+
+def reopen(desk: Desk, record: ComplaintRecord) -> list[str]:
+    """The fix did not hold: back to work at a higher priority, with a solution promise to keep.
+
+    Returns the kinds of the promises made, whose timers start once the record is saved.
+    """
+    record.status = Status.IN_PROGRESS
+    record.reopen_count += 1
+    record.verified = record.confirm_nonce = None
+    record.closed_at = None
+    record.unreachable_attempts, record.first_unreachable_at = 0, None
+    if record.classification is not None:
+        record.classification = record.classification.model_copy(
+            update={"priority": _RAISED[record.classification.priority]})
+    return ["solution"] if promises.ensure_solution(desk, record) else []
+
+
+
+def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveRequest) -> ActionAnswer:
+    record = desk.repo.get(complaint_id)
+    authorize(operator, record)
+    require_owner_or_lead(record, operator)
+    category = _category(record)
+    causes = desk.policy.root_causes_for(category)
+    if request.root_cause not in causes:
+        raise InvalidField("root_cause", f"{request.root_cause!r} is not a root cause of {category}; "
+                                         f"one of: {', '.join(causes)}")
+    if record.stage is Stage.TRACKING:
+        return tracking.fix_landed(desk, record, operator, request)
+    deferred = request.outcome is ResolutionOutcome.DEFERRED
+    if deferred:
+        assert request.expected_by is not None
+        tracking.check_expected(desk, request.expected_by)
+    check = desk.policy.needs_quality_check(category, record.priority, record.sensitive, _sample_draw(record))
+    now = clock.now()
+    report = {"outcome": request.outcome.value, "root_cause": request.root_cause, "actions": request.actions,
+              "by": operator.agent_id, "at": clock.iso(now)}
+    if request.evidence:
+        report["evidence"] = request.evidence
+    if deferred:
+        report.update(plan=str(request.plan), expected_by=str(request.expected_by))
+
+    def change(r: ComplaintRecord) -> None:
+        r.status = Status.QUALITY_CHECK if check else Status.TRACKING if deferred else Status.RESOLVED
+        r.resolution = report
+        r.quality_check = None
+        r.unreachable_attempts, r.first_unreachable_at = 0, None
+        r.promises = sla.keep(sla.keep(r.promises, "first_reply", now), "investigation", now)
+        if deferred:
+            r.tracking = {"plan": str(request.plan), "expected_by": str(request.expected_by),
+                          "opened_at": clock.iso(now), "follow_ups": 0}
+
+    event = TimelineEvent(at=now, type="resolved", actor=operator.agent_id,
+                          detail={"outcome": request.outcome.value, "root_cause": request.root_cause,
+                                  "quality_check": check})
+    record = claim(desk, record, Stage.RESOLUTION, event,
+                   {"outcome": request.outcome.value, "quality_check": check}, change,
+                   reports.counts(desk, tracking_opened=int(deferred and not check)))
+    if check:
+        desk.notices.tell_staff(desk.policy.department(str(record.department)).supervisor, record, "quality_check",
+                        outcome=request.outcome.value)
+        return answer(record, "reported; a supervisor checks the handling before the customer is called")
+    if deferred:
+        return answer(record, f"deferred; tracked until the planned fix lands by {request.expected_by}")
+    return answer(record, "resolved; awaiting the customer's confirmation")
+
+
+def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: QualityCheckRequest) -> ActionAnswer:
+    record = desk.repo.get(complaint_id)
+    if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
+        raise Forbidden(f"only a supervisor of {record.department} checks the handling of complaint {complaint_id}")
+    if operator.agent_id == record.owner_id:
+        raise Forbidden("the owner does not check their own handling")
+    outcome = (record.resolution or {}).get("outcome", ResolutionOutcome.RESOLVED.value)
+    deferred = outcome == ResolutionOutcome.DEFERRED.value
+    now = clock.now()
+
+    def change(r: ComplaintRecord) -> None:
+        r.quality_check = {"passed": "yes" if request.passed else "no", "by": operator.agent_id,
+                           "at": clock.iso(now), **({"reason": request.reason} if request.reason else {})}
+        if request.passed:
+            r.status = Status.TRACKING if deferred else Status.RESOLVED
+        else:
+            r.status, r.tracking = Status.IN_PROGRESS, None
+
+    event = TimelineEvent(at=now, type="quality_checked", actor=operator.agent_id,
+                          detail={"passed": request.passed, "reason": request.reason})
+    counted = reports.counts(desk, quality_passed=int(request.passed), quality_failed=int(not request.passed),
+                             tracking_opened=int(request.passed and deferred))
+    record = claim(desk, record, Stage.QUALITY_CHECK, event, {"passed": request.passed, "outcome": outcome},
+                   change, counted)
+    if not request.passed:
+        if record.owner_id:
+            desk.notices.tell_staff(record.owner_id, record, "quality_failed", reason=str(request.reason))
+        return answer(record, f"returned to {record.owner_id}: {request.reason}")
+    return answer(record, "quality check passed")
+
+

@@ -1,0 +1,126 @@
+"""Tracking tickets (投诉跟踪单): a deferred fix followed until it lands.
+
+The solution promise moves to the planned date and the customer is told the
+plan; a follow-up falls due on the policy's interval (the owner reminded, the
+supervisor too once the date has passed); a new date is told to the customer.
+When the fix lands, the owner reports it and the complaint goes back through
+the customer's confirmation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from complaints.core import clock
+from complaints.core.access import Operator
+from complaints.core.errors import InvalidField, NotAwaiting
+from complaints.core.models import (
+    ActionAnswer,
+    FollowUpRequest,
+    ResolutionOutcome,
+    ResolveRequest,
+    Stage,
+    Status,
+    TimelineEvent,
+)
+from complaints.core.record import ComplaintRecord
+from complaints.desk.context import Desk
+from complaints.handling.acceptance import answer, authorize, require_owner_or_lead
+from complaints.handling.decisions import claim
+from complaints.promises import keeping as promises
+from complaints.reporting import reports
+
+
+def end_of_day(desk: Desk, day: date) -> datetime:
+    """A planned date as a promise: the end of that working day, local time."""
+    return datetime.combine(day, desk.policy.working_hours.end, desk.policy.calendar.zone)
+
+
+def check_expected(desk: Desk, expected_by: date) -> None:
+    now = clock.now()
+    today = now.astimezone(desk.policy.calendar.zone).date()
+    latest = desk.policy.calendar.add(now, desk.policy.tracking.max_expected).astimezone(
+        desk.policy.calendar.zone).date()
+    if not today < expected_by <= latest:
+        raise InvalidField("expected_by", f"must be after {today} and no later than {latest}")
+
+
+def fix_landed(desk: Desk, record: ComplaintRecord, operator: Operator, request: ResolveRequest) -> ActionAnswer:
+    """The planned long-term fix of a tracking ticket landed: back through verification."""
+    if request.outcome is not ResolutionOutcome.RESOLVED:
+        raise InvalidField("outcome", "a tracking ticket is resolved when its planned fix lands: report resolved")
+    now = clock.now()
+
+    def change(r: ComplaintRecord) -> None:
+        r.status = Status.RESOLVED
+        r.resolution = {"outcome": request.outcome.value, "root_cause": request.root_cause,
+                        "actions": request.actions, "by": operator.agent_id, "at": clock.iso(now),
+                        **({"evidence": request.evidence} if request.evidence else {})}
+        r.tracking = {**(r.tracking or {}), "landed_at": clock.iso(now)}
+        r.unreachable_attempts, r.first_unreachable_at = 0, None
+
+    event = TimelineEvent(at=now, type="fix_landed", actor=operator.agent_id,
+                          detail={"root_cause": request.root_cause})
+    record = claim(desk, record, Stage.TRACKING, event, {"landed": True}, change,
+                   reports.counts(desk, fix_landed=1))
+    return answer(record, "the planned fix landed; awaiting the customer's confirmation")
+
+
+
+def follow_up(desk: Desk, complaint_id: str, operator: Operator, request: FollowUpRequest) -> ActionAnswer:
+    """Progress on a tracking ticket: the next follow-up falls due an interval later; a new date is told."""
+    record = desk.repo.get(complaint_id)
+    authorize(operator, record)
+    require_owner_or_lead(record, operator)
+    if record.stage is not Stage.TRACKING:
+        raise NotAwaiting(f"complaint {complaint_id} is not a tracking ticket awaiting its fix")
+    now = clock.now()
+    tracking = dict(record.tracking or {})
+    tracking["follow_ups"] = int(tracking.get("follow_ups", 0)) + 1
+    tracking["last_follow_up_at"] = clock.iso(now)
+    moved = request.expected_by is not None and str(request.expected_by) != tracking.get("expected_by")
+    if moved:
+        assert request.expected_by is not None
+        check_expected(desk, request.expected_by)
+        tracking["expected_by"] = str(request.expected_by)
+        promises.renegotiate(record, "solution", end_of_day(desk, request.expected_by), request.note)
+    record.tracking = tracking
+    record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval))
+    record = desk.repo.save(record, [TimelineEvent(at=now, type="follow_up", actor=operator.agent_id,
+                                                   detail={"note": request.note,
+                                                           "expected_by": tracking["expected_by"]})])
+    if moved:
+        promises.start(desk, record, "solution")
+        desk.notices.tell_customer(record, "tracking", plan=str(tracking.get("plan")),
+                                   date=str(tracking["expected_by"]))
+    return answer(record, f"follow-up {tracking['follow_ups']} recorded")
+
+
+def park_tracking(desk: Desk, record: ComplaintRecord) -> bool:
+    """On entering tracking: the solution promise moves to the planned date once. True if the customer is told."""
+    tracking = dict(record.tracking or {})
+    if tracking.get("told"):
+        return False
+    expected = date.fromisoformat(str(tracking["expected_by"]))
+    promises.renegotiate(record, "solution", end_of_day(desk, expected), "deferred to a planned fix")
+    record.tracking = {**tracking, "told": 1}
+    return True
+
+
+def tracking_due(desk: Desk, record: ComplaintRecord) -> None:
+    """The sweep found a tracking ticket's follow-up due: remind the owner, and the supervisor once it is late."""
+    tracking = record.tracking or {}
+    now = clock.now()
+    expected = date.fromisoformat(str(tracking.get("expected_by")))
+    late = now.astimezone(desk.policy.calendar.zone).date() > expected
+    record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval),
+                     record.timer_level + 1)
+    desk.repo.save(record, [TimelineEvent(at=now, type="follow_up_due", actor="system",
+                                          detail={"expected_by": str(expected), "late": late})])
+    people = [record.owner_id]
+    if late and record.department:
+        people.append(desk.policy.department(record.department).supervisor)
+    for person in dict.fromkeys(p for p in people if p):
+        desk.notices.tell_staff(person, record, "follow_up_due", date=str(expected), late="yes" if late else "no")
+
+

@@ -1,0 +1,164 @@
+"""Intake (受理): store a portal's complaint exactly once and start its workflow.
+
+Two keys make a delivery exactly-once. The `webhook-id` is a Powertools
+idempotency key (records expire after the portal's retry window): a repeated
+or concurrent delivery gets the original answer, and the same id with another
+body is refused. The portal's own `external_id` is kept for good in the table
+(`EXT#portal#external_id`), so a complaint re-sent later under a new
+webhook-id still maps to the complaint it created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from complaints.adapters.signing_keys import phone_key
+from complaints.core import clock
+from complaints.core.errors import ComplaintNotFound, Conflict, DuplicateMismatch
+from complaints.core.models import (
+    IntakeAnswer,
+    IntakeRequest,
+    PortalComplaintStatus,
+    PromiseState,
+    Status,
+    TimelineEvent,
+)
+from complaints.core.observability import logger
+from complaints.core.phones import to_e164
+from complaints.core.record import ComplaintRecord
+from complaints.desk.context import Desk
+from complaints.intake.portals import Delivery
+from complaints.promises import keeping as promises
+from complaints.promises import terms as sla
+from complaints.triage.classifier import priority_from_signals
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+# Portals retry for up to a day; a delivery id is remembered for a week.
+IDEMPOTENCY_SECONDS = 7 * 24 * 3600
+_IN_PROGRESS_WAIT_SECONDS = 5.0
+IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[portal_id, webhook_id]",
+                                payload_validation_jmespath="fingerprint",
+                                raise_on_no_idempotency_key=True,
+                                expires_after_seconds=IDEMPOTENCY_SECONDS)
+
+
+def new_complaint_id(desk: Desk) -> str:
+    """A ticket number a customer can read out on the phone: C20261122-7K3M9Q."""
+    local_day = clock.now().astimezone(desk.policy.calendar.zone).strftime("%Y%m%d")
+    return f"C{local_day}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+
+
+def fingerprint(request: IntakeRequest) -> str:
+    """The same complaint whatever the key order or spacing of the JSON it came in."""
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnswer:
+    """Accept a verified delivery exactly once per webhook-id."""
+    request = request.model_copy(update={"customer": request.customer.model_copy(
+        update={"phone": to_e164(request.customer.phone, delivery.portal.default_region)})})
+    payload = {"portal_id": delivery.portal.id, "webhook_id": delivery.webhook_id,
+               "fingerprint": fingerprint(request), "request": request.model_dump(mode="json")}
+    deliver = _idempotent_delivery(desk.settings.idempotency_table_name)
+    deadline = time.monotonic() + _IN_PROGRESS_WAIT_SECONDS
+    while True:
+        try:
+            return IntakeAnswer.model_validate(deliver(desk=desk, delivery=payload))
+        except IdempotencyValidationError as exc:
+            raise DuplicateMismatch(
+                f"webhook-id {delivery.webhook_id!r} was already used for a different body") from exc
+        except IdempotencyAlreadyInProgressError as exc:
+            # A concurrent delivery of the same webhook-id is being stored; answer with its result.
+            if time.monotonic() > deadline:
+                raise Conflict("the same delivery is still being processed; retry") from exc
+            time.sleep(0.05)
+
+
+@lru_cache(maxsize=4)
+def _idempotent_delivery(table_name: str) -> Callable[..., dict[str, Any]]:
+    """Built on first use, so importing this module creates no AWS client."""
+    persistence = DynamoDBPersistenceLayer(table_name=table_name)
+
+    @idempotent_function(data_keyword_argument="delivery", persistence_store=persistence, config=IDEMPOTENCY)
+    def deliver(*, desk: Desk, delivery: dict[str, Any]) -> dict[str, Any]:
+        request = IntakeRequest.model_validate(delivery["request"])
+        answer = _store_and_start(desk, delivery["portal_id"], request, delivery["fingerprint"])
+        return answer.model_dump(mode="json")
+
+    return deliver
+
+
+def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fingerprint: str) -> IntakeAnswer:
+    now = clock.now()
+    received_at = request.received_at or now
+    priority = priority_from_signals(vip=request.customer.vip, channel=request.channel, sensitive=False, safety=False)
+    initial = sla.keep(sla.promises_for(priority, received_at, desk.policy), "acknowledge", now)
+    record = ComplaintRecord(
+        complaint_id=new_complaint_id(desk),
+        status=Status.ACKNOWLEDGED,
+        portal_id=portal_id,
+        external_id=request.external_id,
+        channel=request.channel,
+        language=request.language,
+        received_at=received_at,
+        updated_at=now,
+        customer=request.customer,
+        customer_key=phone_key(request.customer.phone, desk.settings.signing_secret_name),
+        service=request.service,
+        text=request.text,
+        location=request.location,
+        occurred=request.occurred,
+        device=request.device,
+        promises=initial,
+    )
+    event = TimelineEvent(at=now, type="received", actor=f"portal:{portal_id}",
+                          detail={"channel": request.channel.value, "external_id": request.external_id,
+                                  "sensitive": record.sensitive})
+    complaint_id = desk.repo.create(record, body_fingerprint, [event])
+    created = complaint_id == record.complaint_id
+    if created:
+        promises.schedule(desk, record)
+    else:
+        record = desk.repo.get(complaint_id)
+    # Started on every delivery: a crash between storing and starting heals on the retry.
+    desk.workflow.start(complaint_id, {"portal_id": portal_id, "channel": record.channel.value,
+                                       "sensitive": record.sensitive,
+                                       "service": record.service.value if record.service else None})
+    if created:
+        pending = {p.kind: desk.local_time(p.due_at) for p in record.promises if p.state is PromiseState.PENDING}
+        desk.notices.tell_customer(record, "acknowledged", first_reply=pending.get("first_reply", "-"),
+                           solution=pending.get("solution", "-"))
+    logger.info("complaint received", extra={"complaint_id": complaint_id, "portal_id": portal_id,
+                                             "channel": record.channel.value, "repeat_delivery": not created})
+    return IntakeAnswer(complaint_id=complaint_id, status=record.status, sensitive=record.sensitive,
+                        promises=record.promises)
+
+
+def portal_status(desk: Desk, portal_id: str, external_id: str) -> PortalComplaintStatus:
+    """A portal reads back its own complaint, found by its own id (so only its own)."""
+    complaint_id = desk.repo.find_external(portal_id, external_id)
+    if complaint_id is None:
+        raise ComplaintNotFound(f"portal {portal_id!r} has no complaint {external_id!r}")
+    record = desk.repo.get(complaint_id)
+    return PortalComplaintStatus(
+        complaint_id=record.complaint_id, external_id=record.external_id, status=record.status,
+        awaiting=record.stage, category=record.classification.category if record.classification else None,
+        received_at=record.received_at, closed_at=record.closed_at, reopen_count=record.reopen_count,
+        promises=record.promises)

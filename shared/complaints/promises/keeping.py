@@ -1,0 +1,234 @@
+"""Keeping promises: every pending promise has a timer on the sparse timers index.
+
+Each promise walks its plan: at half its window the owner is reminded, at four
+fifths the owner and supervisor are warned, when it falls due it is marked
+missed if still pending — and a promise made to the customer brings the
+customer an update whatever the progress ("whatever the progress, answer the
+customer when that time comes"). An update that would fall in quiet hours
+goes just before they start. Each step is claimed with a conditional write,
+so overlapping sweeps act once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from complaints.core import clock
+from complaints.core.access import Operator
+from complaints.core.errors import BadRequest, ComplaintNotFound, Conflict, Forbidden, VersionConflict
+from complaints.core.models import (
+    ActionAnswer,
+    ExtendRequest,
+    PauseRequest,
+    Promise,
+    PromiseState,
+    Status,
+    TimelineEvent,
+)
+from complaints.core.observability import count
+from complaints.core.record import ComplaintRecord
+from complaints.desk.context import Desk
+
+CUSTOMER_FACING = frozenset({"first_contact", "first_reply", "solution"})
+SUPERVISORS_PROMISES = frozenset({"recovery"})  # kept by the supervisor, not the owner
+PARKED = datetime(9999, 1, 1, tzinfo=UTC)
+# Promises whose clock stops while the complaint waits on the customer; the
+# regulator's ceiling never stops.
+PAUSABLE = frozenset({"first_contact", "first_reply", "investigation", "solution"})
+_STATUS_TEXT = {
+    "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
+              Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
+              Status.TRACKING: "已列入跟踪，等待计划中的修复", Status.RESOLVED: "已处理，待您确认"},
+    "en": {Status.ACKNOWLEDGED: "registered and being assigned", Status.ASSIGNED: "assigned to an engineer",
+           Status.IN_PROGRESS: "being worked on", Status.QUALITY_CHECK: "the handling is being checked",
+           Status.TRACKING: "tracked until the planned fix lands",
+           Status.RESOLVED: "handled and awaiting your confirmation"},
+}
+
+
+def plan(desk: Desk, promise: Promise, received_at: datetime) -> list[tuple[datetime, str]]:
+    start = promise.made_at or received_at
+    window = promise.due_at - start
+    steps = [(start + window * 0.5, "remind"), (start + window * 0.8, "warn")]
+    if promise.kind in CUSTOMER_FACING:
+        steps.append((desk.policy.quiet.last_allowed_before(promise.due_at), "update"))
+    steps.append((promise.due_at, "due"))
+    return sorted(steps, key=lambda s: s[0])
+
+
+def schedule(desk: Desk, record: ComplaintRecord) -> None:
+    for promise in record.promises:
+        if promise.state is PromiseState.PENDING:
+            desk.repo.schedule_promise(record.complaint_id, promise.kind, plan(desk, promise, record.received_at)[0][0])
+
+
+def sweep(desk: Desk, now: datetime) -> int:
+    """Act on every promise step that is due; the number of steps taken."""
+    taken = 0
+    for complaint_id, kind, step in desk.repo.due_promises(now):
+        try:
+            record = desk.repo.get(complaint_id)
+        except ComplaintNotFound:
+            continue
+        promise = _pending(record, kind) or next((p for p in record.promises if p.kind == kind), None)
+        if record.paused_at is not None and kind in PAUSABLE:
+            continue  # its clock stopped; resuming reschedules it
+        steps = plan(desk, promise, record.received_at) if promise else []
+        while step < len(steps) and steps[step][0] <= now:
+            following = steps[step + 1][0] if step + 1 < len(steps) else None
+            live = promise is not None and promise.state is PromiseState.PENDING and record.is_open
+            if not desk.repo.advance_promise(complaint_id, kind, step, following if live else None):
+                break  # another sweep took this step
+            taken += 1
+            if not live:
+                break
+            record = _act(desk, record, kind, steps[step][1])
+            step += 1
+    return taken
+
+
+def _pending(record: ComplaintRecord, kind: str) -> Promise | None:
+    return next((p for p in record.promises if p.kind == kind and p.state is PromiseState.PENDING), None)
+
+
+def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> ComplaintRecord:
+    department = desk.policy.department(record.department) if record.department else None
+    promise = _pending(record, kind)
+    if promise is None:
+        return record
+    due = desk.local_time(promise.due_at)
+    if action in ("remind", "warn"):
+        lead = department.supervisor if department else None
+        people = [lead if kind in SUPERVISORS_PROMISES else record.owner_id or lead]
+        if action == "warn" and department:
+            people.append(department.supervisor)
+        for person in dict.fromkeys(p for p in people if p):
+            desk.notices.tell_staff(person, record, "promise_due", kind=kind, due=due)
+    elif action == "update":
+        text = _STATUS_TEXT.get(record.language, _STATUS_TEXT["en"]).get(record.status, record.status.value)
+        desk.notices.tell_customer(record, "progress_update", status=text)
+        desk.repo.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type="customer_updated",
+                                                               actor="system", detail={"promise": kind}))
+    elif action == "due":
+        return _mark_missed(desk, record, kind)
+    return record
+
+
+def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRecord:
+    for _ in range(5):
+        record.promises = [p.model_copy(update={"state": PromiseState.MISSED})
+                           if p.kind == kind and p.state is PromiseState.PENDING else p for p in record.promises]
+        try:
+            saved = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="promise_missed", actor="system",
+                                                          detail={"promise": kind})])
+            count("PromisesMissed", kind=kind)
+            return saved
+        except VersionConflict:
+            record = desk.repo.get(record.complaint_id)
+            if _pending(record, kind) is None:
+                return record
+    return record
+
+
+def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request: ExtendRequest) -> ActionAnswer:
+    """Move a customer-facing promise: the old one is kept as renegotiated, the customer is told."""
+    record = desk.repo.get(complaint_id)
+    if operator.agent_id != record.owner_id and not (
+            operator.role in ("supervisor", "manager", "admin") and record.department in operator.departments):
+        raise Forbidden(f"only the owner or a supervisor of {record.department} may move a promise")
+    current = _pending(record, kind)
+    if current is None or kind not in CUSTOMER_FACING:
+        raise Conflict(f"complaint {complaint_id} has no pending customer-facing promise {kind!r}")
+    if request.due_at.tzinfo is None or request.due_at <= current.due_at:
+        raise BadRequest("due_at: must be later than the current promise, with a time zone offset")
+    ceiling = next((p for p in record.promises if p.kind == "regulator_ceiling"), None)
+    if ceiling is not None and request.due_at > ceiling.due_at:
+        raise BadRequest("due_at: beyond the regulator's ceiling")
+    fresh = renegotiate(record, kind, request.due_at, request.reason)
+    assert fresh is not None
+    record = desk.repo.save(record, [TimelineEvent(
+        at=clock.now(), type="promise_extended", actor=operator.agent_id,
+        detail={"promise": kind, "from": clock.iso(current.due_at), "to": clock.iso(request.due_at),
+                "reason": request.reason})])
+    desk.repo.schedule_promise(complaint_id, kind, plan(desk, fresh, record.received_at)[0][0])
+    desk.notices.tell_customer(record, "promise_extended", due=desk.local_time(request.due_at), reason=request.reason)
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message=f"{kind} moved")
+
+
+def renegotiate(record: ComplaintRecord, kind: str, due_at: datetime, reason: str) -> Promise | None:
+    """Replace the pending promise of a kind by a new one due later; the old one stays as renegotiated."""
+    current = _pending(record, kind)
+    if current is None:
+        return None
+    renegotiated = current.model_copy(update={"state": PromiseState.RENEGOTIATED, "reason": reason})
+    fresh = Promise(kind=kind, due_at=due_at, made_at=clock.now())
+    record.promises = [renegotiated if p is current else p for p in record.promises] + [fresh]
+    return fresh
+
+
+def add(desk: Desk, record: ComplaintRecord, kind: str, duration: str) -> Promise:
+    """A new promise made now (a reopened complaint's solution, a supervisor's recovery)."""
+    now = clock.now()
+    fresh = Promise(kind=kind, due_at=desk.policy.calendar.add(now, duration), made_at=now)
+    record.promises = [*record.promises, fresh]
+    return fresh
+
+
+def ensure_solution(desk: Desk, record: ComplaintRecord) -> bool:
+    """A complaint back at work needs a pending solution promise: make one from the policy if none is.
+
+    True when one was made (its timer starts once the record is saved).
+    """
+    if _pending(record, "solution") is not None:
+        return False
+    category = record.classification.category if record.classification else None
+    add(desk, record, "solution", desk.policy.promise_table(record.priority, category).get("solution", "7wd"))
+    return True
+
+
+def start(desk: Desk, record: ComplaintRecord, kind: str) -> None:
+    """Start the timer of a promise made after intake, once the record holding it is saved."""
+    promise = _pending(record, kind)
+    if promise is not None:
+        desk.repo.schedule_promise(record.complaint_id, kind, plan(desk, promise, record.received_at)[0][0])
+
+
+def pause(desk: Desk, complaint_id: str, operator: Operator, request: PauseRequest) -> ActionAnswer:
+    """The complaint waits on the customer: pausable promises stop until it resumes."""
+    record = desk.repo.get(complaint_id)
+    if operator.agent_id != record.owner_id:
+        raise Forbidden(f"only the owner of complaint {complaint_id} may pause it")
+    if record.status is not Status.IN_PROGRESS or record.paused_at is not None:
+        raise Conflict(f"complaint {complaint_id} is {record.status.value}; only work in progress can wait on "
+                       f"the customer")
+    record.paused_at, record.status = clock.now(), Status.PENDING_CUSTOMER
+    record = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="paused", actor=operator.agent_id,
+                                                   detail={"reason": request.reason})])
+    for promise in record.promises:  # parked: their timers are not read while the clock is stopped
+        if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
+            desk.repo.schedule_promise(complaint_id, promise.kind, PARKED)
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message="waiting on the customer")
+
+
+def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
+    """Work goes on: pausable promises move by the time spent waiting and their timers restart."""
+    record = desk.repo.get(complaint_id)
+    if operator.agent_id != record.owner_id:
+        raise Forbidden(f"only the owner of complaint {complaint_id} may resume it")
+    if record.paused_at is None:
+        raise Conflict(f"complaint {complaint_id} is not waiting on the customer")
+    waited = clock.now() - record.paused_at
+    now = clock.now()
+    record.promises = [p.model_copy(update={"due_at": p.due_at + waited,
+                                            "made_at": (p.made_at or record.received_at) + waited})
+                       if p.state is PromiseState.PENDING and p.kind in PAUSABLE else p for p in record.promises]
+    record.paused_at = None
+    if record.status is Status.PENDING_CUSTOMER:
+        record.status = Status.IN_PROGRESS
+    record = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="resumed", actor=operator.agent_id,
+                                                   detail={"waited_minutes": int(waited.total_seconds() // 60)})])
+    for promise in record.promises:
+        if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
+            upcoming = [at for at, _ in plan(desk, promise, record.received_at) if at >= now]
+            desk.repo.schedule_promise(complaint_id, promise.kind, upcoming[0] if upcoming else now)
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message="work resumed")

@@ -1,0 +1,53 @@
+"""Promised times: what the desk promises the customer, from the policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from complaints.core.models import Priority, Promise, PromiseState, Stage
+from complaints.core.policy import Policy
+
+
+def promises_for(priority: Priority, received_at: datetime, policy: Policy,
+                 category: str | None = None) -> list[Promise]:
+    """The promises for a complaint, each due after the policy's duration (category × priority)."""
+    calendar = policy.calendar
+    return [
+        Promise(kind=kind, due_at=calendar.add(received_at, duration))
+        for kind, duration in policy.promise_table(priority, category).items()
+    ]
+
+
+def stage_due(stage: Stage, priority: Priority, start: datetime, policy: Policy,
+              promises: list[Promise]) -> datetime:
+    """When a human wait becomes overdue.
+
+    Resolution is due when the pending solution promise is; a tracking ticket
+    when its first follow-up is; the other waits have their own limits in the
+    policy.
+    """
+    if stage is Stage.RESOLUTION:
+        solution = next((p for p in promises if p.kind == "solution" and p.state is PromiseState.PENDING), None)
+        if solution is not None:
+            return solution.due_at
+    if stage is Stage.QUALITY_CHECK:
+        return policy.calendar.add(start, policy.quality_check.within)
+    if stage is Stage.TRACKING:
+        return policy.calendar.add(start, policy.tracking.follow_up_interval)
+    return policy.calendar.add(start, policy.stage_limit(stage, priority))
+
+
+def keep(promises: list[Promise], kind: str, at: datetime) -> list[Promise]:
+    """Mark a pending promise kept, or missed when it is kept late."""
+    updated = []
+    for promise in promises:
+        if promise.kind == kind and promise.state is PromiseState.PENDING:
+            state = PromiseState.KEPT if at <= promise.due_at else PromiseState.MISSED
+            promise = promise.model_copy(update={"state": state})
+        updated.append(promise)
+    return updated
+
+
+def next_due(promises: list[Promise]) -> datetime | None:
+    pending = [p.due_at for p in promises if p.state is PromiseState.PENDING]
+    return min(pending) if pending else None

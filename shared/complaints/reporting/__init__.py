@@ -1,0 +1,1 @@
+"""Reports kept as complaints change, read without scanning the table."""

@@ -1,0 +1,238 @@
+"""Report counters kept as complaints change, so reports never scan the table.
+
+Each change that a report counts adds to its local day's counters in the same
+transaction (`ComplaintRepository.save(counts=...)`); a report over a period
+reads one item per day.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel
+
+from complaints.core import clock
+from complaints.core.access import Operator
+from complaints.core.errors import BadRequest, Forbidden
+from complaints.desk.context import Desk
+
+MAX_DAYS = 366
+# Every counter a day can hold, in the order reports show them.
+COUNTERS = (
+    "closed_confirmed",  # closed after the customer confirmed the fix
+    "first_time_fix",  # ... of which never reopened
+    "fixed_after_reopen",  # ... of which reopened at least once
+    "fixed_after_appeal",  # ... of which closed by a second handling
+    "closed_unconfirmed",  # closed after the customer could not be reached
+    "reopened",  # not fixed at confirmation, or reopened by a supervisor's recovery
+    "tracking_opened",  # deferred fixes that became tracking tickets
+    "fix_landed",  # tracking tickets whose planned fix landed
+    "quality_passed",
+    "quality_failed",
+    "surveyed",
+    "score_sum",
+    "score_10",
+    "low_scores",
+    "survey_no_response",
+    "recoveries",  # low scores the supervisor recovered
+    "recovery_reopened",
+    "appeals",
+)
+# Counters kept per key. The repository counts the first five from each complaint's state
+# (ComplaintRepository._report_changes); actions add the others.
+KEYED = ("channel", "category", "department", "area", "promise_kept", "promise_missed", "promise_renegotiated",
+         "promise_cancelled", "low_reason")
+KEYED_BY_ACTIONS = ("low_reason",)
+
+
+def counts(desk: Desk, keyed: dict[str, int] | None = None, **counters: int) -> tuple[str, dict[str, int]]:
+    """Counters to add to today's report (local day of the desk); keyed ones are "low_reason:speed" and the like."""
+    unknown = set(counters) - set(COUNTERS)
+    assert not unknown, f"unknown report counters {unknown}"
+    keyed = keyed or {}
+    assert all(name.split(":", 1)[0] in KEYED_BY_ACTIONS for name in keyed), f"unknown keyed counters {keyed}"
+    return day_of(desk, clock.now()), {k: v for k, v in {**counters, **keyed}.items() if v}
+
+
+def day_of(desk: Desk, moment: datetime) -> str:
+    return moment.astimezone(desk.policy.calendar.zone).date().isoformat()
+
+
+class DayCounts(BaseModel):
+    day: date
+    counts: dict[str, int]
+
+
+class VerificationReport(BaseModel):
+    """How complaints ended over a period: verified fixes, first time or after reopening, and satisfaction."""
+
+    start: date
+    end: date
+    totals: dict[str, int]
+    first_time_fix_rate: float | None  # first-time fixes / confirmed closes
+    reopen_rate: float | None  # confirmed closes that had been reopened / confirmed closes
+    unconfirmed_share: float | None  # unconfirmed closes / all closes
+    mean_score: float | None
+    share_of_10: float | None
+    low_score_share: float | None
+    days: list[DayCounts]
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _check_period(operator: Operator, start: date, end: date) -> None:
+    if operator.role not in ("supervisor", "manager", "admin"):
+        raise Forbidden("reports are for supervisors and managers")
+    if end < start:
+        raise BadRequest("to: must not be before from")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise BadRequest(f"a report covers at most {MAX_DAYS} days")
+
+
+def verification(desk: Desk, operator: Operator, start: date, end: date) -> VerificationReport:
+    _check_period(operator, start, end)
+    days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+    found = desk.repo.report_days(days)
+    totals = {name: sum(day.get(name, 0) for day in found.values()) for name in COUNTERS}
+    confirmed = totals["closed_confirmed"]
+    surveyed = totals["surveyed"]
+    return VerificationReport(
+        start=start, end=end, totals=totals,
+        first_time_fix_rate=_ratio(totals["first_time_fix"], confirmed),
+        reopen_rate=_ratio(totals["fixed_after_reopen"], confirmed),
+        unconfirmed_share=_ratio(totals["closed_unconfirmed"], confirmed + totals["closed_unconfirmed"]),
+        mean_score=round(totals["score_sum"] / surveyed, 2) if surveyed else None,
+        share_of_10=_ratio(totals["score_10"], surveyed),
+        low_score_share=_ratio(totals["low_scores"], surveyed),
+        days=[DayCounts(day=date.fromisoformat(day), counts=found[day]) for day in days if day in found],
+    )
+
+
+# ------------------------------------------------------------------ the managers' summary
+class PromiseCounts(BaseModel):
+    kept: int = 0
+    missed: int = 0
+    renegotiated: int = 0
+    cancelled: int = 0
+
+    @property
+    def kept_share(self) -> float | None:
+        return _ratio(self.kept, self.kept + self.missed)
+
+
+class IncidentLine(BaseModel):
+    incident_id: str
+    category: str
+    cluster_key: str
+    department: str
+    opened_at: datetime
+    complaints: int
+
+
+class SummaryReport(BaseModel):
+    """What a complaint manager reports each month, from counters kept as complaints change."""
+
+    start: date
+    end: date
+    received: int
+    by_channel: dict[str, int]
+    by_category: dict[str, int]
+    by_area: dict[str, int]
+    by_department: dict[str, int]
+    promises: dict[str, PromiseCounts]
+    closed_confirmed: int
+    closed_unconfirmed: int
+    first_time_fix_rate: float | None
+    reopen_rate: float | None
+    reopened: int
+    repeats: int
+    repeat_share: float | None
+    passing_around: int
+    surveyed: int
+    mean_score: float | None
+    share_of_10: float | None
+    low_score_share: float | None
+    low_score_reasons: dict[str, int]
+    appeals: int
+    open_incidents: list[IncidentLine]  # now, not over the period
+    hotspots: dict[str, int]  # unresolved network complaints by area, now
+
+
+def _keyed(totals: dict[str, int], prefix: str) -> dict[str, int]:
+    found = {k.split(":", 1)[1]: v for k, v in totals.items() if k.startswith(prefix + ":") and v}
+    return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryReport:
+    _check_period(operator, start, end)
+    days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+    totals: dict[str, int] = {}
+    for day in desk.repo.report_days(days).values():
+        for name, value in day.items():
+            totals[name] = totals.get(name, 0) + value
+    promises: dict[str, PromiseCounts] = {}
+    for state in ("kept", "missed", "renegotiated", "cancelled"):
+        for kind, value in _keyed(totals, f"promise_{state}").items():
+            setattr(promises.setdefault(kind, PromiseCounts()), state, value)
+    confirmed, surveyed = totals.get("closed_confirmed", 0), totals.get("surveyed", 0)
+    received = totals.get("received", 0)
+    incidents = desk.repo.open_incidents([d.id for d in desk.policy.departments])
+    return SummaryReport(
+        start=start, end=end, received=received,
+        by_channel=_keyed(totals, "channel"), by_category=_keyed(totals, "category"),
+        by_area=_keyed(totals, "area"), by_department=_keyed(totals, "department"),
+        promises=dict(sorted(promises.items())),
+        closed_confirmed=confirmed, closed_unconfirmed=totals.get("closed_unconfirmed", 0),
+        first_time_fix_rate=_ratio(totals.get("first_time_fix", 0), confirmed),
+        reopen_rate=_ratio(totals.get("fixed_after_reopen", 0), confirmed),
+        reopened=totals.get("reopened", 0),
+        repeats=totals.get("repeats", 0), repeat_share=_ratio(totals.get("repeats", 0), received),
+        passing_around=totals.get("passing_around", 0),
+        surveyed=surveyed,
+        mean_score=round(totals.get("score_sum", 0) / surveyed, 2) if surveyed else None,
+        share_of_10=_ratio(totals.get("score_10", 0), surveyed),
+        low_score_share=_ratio(totals.get("low_scores", 0), surveyed),
+        low_score_reasons=_keyed(totals, "low_reason"),
+        appeals=totals.get("appeals", 0),
+        open_incidents=[IncidentLine(incident_id=i.incident_id, category=i.category, cluster_key=i.cluster_key,
+                                     department=i.department, opened_at=i.opened_at,
+                                     complaints=len(i.complaint_ids))
+                        for i in sorted(incidents, key=lambda i: i.opened_at)],
+        hotspots=_keyed(desk.repo.open_gauges(), "open_network"),
+    )
+
+
+def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
+    """The summary as (section, item, value) rows: the CSV export and the CLI's table."""
+    rows: list[tuple[str, str, str]] = [("period", "from", report.start.isoformat()),
+                                        ("period", "to", report.end.isoformat()),
+                                        ("received", "total", str(report.received))]
+    for section, values in (("channel", report.by_channel), ("category", report.by_category),
+                            ("area", report.by_area), ("department", report.by_department)):
+        rows += [(section, key, str(value)) for key, value in values.items()]
+    for kind, counted in report.promises.items():
+        rows += [(f"promise:{kind}", state, str(getattr(counted, state)))
+                 for state in ("kept", "missed", "renegotiated", "cancelled")]
+    for name in ("closed_confirmed", "closed_unconfirmed", "first_time_fix_rate", "reopen_rate", "reopened",
+                 "repeats", "repeat_share", "passing_around", "surveyed", "mean_score", "share_of_10",
+                 "low_score_share", "appeals"):
+        value = getattr(report, name)
+        rows.append(("outcome" if name not in ("surveyed", "mean_score", "share_of_10", "low_score_share")
+                     else "satisfaction", name, "" if value is None else str(value)))
+    rows += [("low_score_reason", key, str(value)) for key, value in report.low_score_reasons.items()]
+    rows += [("open_incident", i.incident_id, f"{i.category} {i.cluster_key} {i.complaints}")
+             for i in report.open_incidents]
+    rows += [("hotspot", area, str(value)) for area, value in report.hotspots.items()]
+    return rows
+
+
+def summary_csv(report: SummaryReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("section", "item", "value"))
+    writer.writerows(summary_rows(report))
+    return buffer.getvalue()

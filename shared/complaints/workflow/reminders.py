@@ -1,0 +1,108 @@
+"""The scheduled sweep: the one place that reads the clock for deadlines.
+
+It reads only the timers that are due, through the sparse sharded index, and
+acts on each: an overdue human wait climbs the escalation ladder (owner and
+supervisor, then manager); an unanswered survey is recorded as no_response
+and its wait is failed so the workflow ends. Each action is claimed by a
+conditional write first, so overlapping sweeps never act twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from complaints.core import clock
+from complaints.core.errors import VersionConflict
+from complaints.core.models import Stage, TimelineEvent
+from complaints.core.observability import logger
+from complaints.core.record import ComplaintRecord
+from complaints.desk.context import Desk
+from complaints.handling import survey, tracking
+from complaints.promises import keeping as promises
+from complaints.triage import assignment
+
+
+@dataclass
+class SweepResult:
+    due: int = 0
+    escalated: int = 0
+    timed_out: int = 0
+    handed_over: int = 0
+    follow_ups: int = 0
+    digests: int = 0
+    promise_steps: int = 0
+    released: int = 0
+    skipped: int = 0
+    oldest_due_age_seconds: float = 0.0  # how late the most overdue wait was found: the sweep's lag
+    complaints: list[str] = field(default_factory=list)
+
+
+def sweep(desk: Desk) -> SweepResult:
+    now = clock.now()
+    result = SweepResult()
+    for record in desk.repo.due_timers(now):
+        result.due += 1
+        if record.timer_due is not None:
+            result.oldest_due_age_seconds = max(result.oldest_due_age_seconds,
+                                                (now - record.timer_due).total_seconds())
+        try:
+            if record.timer_stage is Stage.SURVEY:
+                survey.survey_no_response(desk, record)
+                result.timed_out += 1
+            elif record.timer_stage is Stage.TRACKING:
+                tracking.tracking_due(desk, record)
+                result.follow_ups += 1
+            elif record.timer_stage is Stage.ACCEPTANCE and record.owner_id:
+                assignment.hand_over_unaccepted(desk, record)
+                result.handed_over += 1
+            else:
+                _escalate(desk, record)
+                result.escalated += 1
+            result.complaints.append(record.complaint_id)
+        except VersionConflict:
+            # Someone acted on the complaint meanwhile; the next sweep sees the new state.
+            result.skipped += 1
+    result.promise_steps = promises.sweep(desk, now)
+    for held in desk.repo.due_messages(now):
+        if desk.repo.take_message(held):
+            desk.notices.send_held(str(held["complaint_id"]), str(held["template"]), str(held["phone"]),
+                           str(held["language"]), dict(held.get("params") or {}))
+            result.released += 1
+    for agent_id in desk.repo.due_digests(now):
+        lines = desk.repo.take_digest(agent_id)
+        if lines:
+            desk.notices.send_digest(agent_id, lines)
+            result.digests += 1
+    logger.info("reminders sweep", extra={"due": result.due, "digests": result.digests, "escalated": result.escalated,
+                                          "timed_out": result.timed_out, "skipped": result.skipped})
+    return result
+
+
+def _recipient(desk: Desk, record: ComplaintRecord, rung: str) -> str | None:
+    department = desk.policy.department(record.department) if record.department else None
+    if rung == "owner" and record.owner_id:
+        return record.owner_id
+    if rung == "manager" and department:
+        return department.manager
+    return department.supervisor if department else None
+
+
+def _escalate(desk: Desk, record: ComplaintRecord) -> None:
+    """One rung of the policy's ladder per interval; sensitive complaints start higher."""
+    assert record.timer_stage is not None and record.timer_due is not None
+    ladder = desk.policy.escalation.ladder
+    level = record.timer_level
+    rung = min(level + (desk.policy.escalation.sensitive_start if record.sensitive else 0), len(ladder) - 1)
+    recipient = _recipient(desk, record, ladder[rung])
+    recipients = [recipient] if recipient else []
+    stage, due = record.timer_stage, record.timer_due
+    if rung + 1 < len(ladder):
+        record.set_timer(stage, desk.policy.calendar.add(due, desk.policy.escalation_interval), level + 1)
+    else:
+        record.set_timer(None, None)
+    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="escalated", actor="system",
+                                          detail={"stage": stage.value, "level": level, "rung": ladder[rung],
+                                                  "to": ",".join(recipients)})])
+    for recipient in recipients:
+        desk.notices.tell_staff(recipient, record, "overdue", stage=stage.value, due=desk.local_time(due),
+                        owner=record.owner_id or "none")

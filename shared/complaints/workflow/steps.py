@@ -1,0 +1,195 @@
+"""The workflow's automatic steps: each is one Lambda task of the state machine.
+
+They receive ids and return routing facts only. Every step is safe to run
+again: Step Functions retries transient failures, so a step that already took
+effect returns its earlier result.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from complaints.core import clock, tokens
+from complaints.core.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
+from complaints.core.models import STATUS_WHILE_AWAITING, PromiseState, Stage, Status, TimelineEvent
+from complaints.core.observability import logger
+from complaints.core.record import ComplaintRecord
+from complaints.desk.context import Desk
+from complaints.handling import incidents, links, tracking
+from complaints.promises import keeping as promises
+from complaints.promises import terms as sla
+from complaints.reporting import reports
+from complaints.triage import assignment
+
+_ATTEMPTS = 5
+
+
+def _routing(record: ComplaintRecord) -> dict[str, Any]:
+    classification = record.classification
+    return {
+        "category": classification.category if classification else None,
+        "priority": record.priority.value,
+        "department": record.department,
+        "owner_id": record.owner_id,
+    }
+
+
+def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
+    record = desk.repo.get(complaint_id)
+    if record.classification is not None:
+        return _routing(record)
+    result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
+                                      vip=record.customer.vip)
+    events = []
+    repeat = incidents.find_repeat(desk, record, result.category)
+    if repeat is not None:
+        result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
+                                          vip=record.customer.vip, repeat=True)
+        events.append(incidents.note_repeat(desk, record, *repeat))
+    linked = incidents.cluster(desk, record, result.category)
+    if linked is not None:
+        events.append(linked)
+        result = incidents.many_affected(result)
+    fresh_table = desk.policy.promise_table(result.priority, result.category)
+    if result.priority != record.priority or set(fresh_table) != {p.kind for p in record.promises}:
+        # Promises follow the category and priority; the ones already kept stay kept.
+        kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}
+        fresh = sla.promises_for(result.priority, record.received_at, desk.policy, result.category)
+        record.promises = [kept.get(p.kind, p) for p in fresh]
+        promises.schedule(desk, record)
+    if not result.needs_triage:
+        area = record.location.area if record.location else None
+        result = result.model_copy(update={"department": desk.policy.route(
+            result.category, area, result.priority, record.channel)})
+    record.classification = result
+    record.department = result.department
+    desk.repo.save(record, [TimelineEvent(
+        at=clock.now(), type="classified", actor="system",
+        detail={"category": result.category, "nature": result.nature.value,
+                "priority": result.priority.value, "confidence": result.confidence,
+                "department": record.department, "triage": result.needs_triage,
+                "evidence": ", ".join(result.evidence[:6])},
+    ), *events])
+    return _routing(record)
+
+
+def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
+    record = desk.repo.get(complaint_id)
+    if record.needs_supervisor:
+        raise SupervisorRequired(f"complaint {complaint_id} was passed around; a supervisor assigns it")
+    if record.owner_id is not None:
+        return _routing(record)
+    assert record.department is not None, "classification sets the department"
+    agent = assignment.pick_owner(desk, record)
+    if agent is None:
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
+                                              detail={"department": record.department})])
+        raise NoAgentAvailable(f"no agent of {record.department} can take complaint {complaint_id}")
+    record.owner_id = agent.id
+    try:
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
+                                              detail={"owner": agent.id, "department": record.department})])
+    except VersionConflict:
+        desk.repo.adjust_load(agent.id, -1)  # give the capacity back; the retry assigns again
+        raise
+    return _routing(record)
+
+
+def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> dict[str, Any]:
+    """Store the task token of a human wait on the complaint and start its timer."""
+    for _ in range(_ATTEMPTS):
+        record = desk.repo.get(complaint_id)
+        now = clock.now()
+        due = sla.stage_due(stage, record.priority, now, desk.policy, record.promises)
+        record.stage, record.task_token = stage, task_token
+        record.status = STATUS_WHILE_AWAITING[stage]
+        link: str | None = None
+        send_at: datetime | None = None
+        tell_tracking = False
+        if stage is Stage.CONFIRMATION:
+            record.confirm_nonce = tokens.random_nonce()
+            link = links.make(desk, links.CONFIRM, complaint_id, record.confirm_nonce,
+                              desk.policy.calendar.add(now, desk.policy.verification.link_valid))
+        elif stage is Stage.SURVEY:
+            # After the policy's delay, and never in quiet hours; its time to answer runs from then.
+            send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(now, desk.policy.survey.delay))
+            due = desk.policy.calendar.add(send_at, desk.policy.stage_limit(stage, record.priority))
+            record.survey_nonce, record.survey_sent = tokens.random_nonce(), True
+            link = links.make(desk, links.SURVEY, complaint_id, record.survey_nonce, due)
+        elif stage is Stage.TRACKING:
+            tell_tracking = tracking.park_tracking(desk, record)
+        record.set_timer(stage, due)
+        try:
+            desk.repo.save(record)
+            break
+        except VersionConflict:
+            continue
+    else:
+        raise VersionConflict(f"complaint {complaint_id} kept changing while parking at {stage}")
+    _announce(desk, record, stage, due, link, send_at, tell_tracking)
+    incidents.continue_after_park(desk, record)
+    return {"stage": stage.value}
+
+
+def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link: str | None,
+              send_at: datetime | None, tell_tracking: bool) -> None:
+    department = desk.policy.department(record.department) if record.department else None
+    if stage is Stage.ACCEPTANCE and record.owner_id:
+        desk.notices.tell_staff(record.owner_id, record, "assigned", due=desk.local_time(due),
+                        category=_routing(record)["category"], priority=record.priority.value)
+    elif stage is Stage.ASSIGNMENT and department:
+        desk.notices.tell_staff(department.supervisor, record, "needs_assignment",
+                        category=_routing(record)["category"], department=department.id)
+    elif stage is Stage.CONFIRMATION and link:
+        desk.notices.tell_customer(record, "resolved", link=link)
+    elif stage is Stage.SURVEY and link and send_at:
+        desk.notices.tell_customer_at(record, "survey", send_at, link=link)
+    elif stage is Stage.TRACKING and tell_tracking and record.tracking:
+        promises.start(desk, record, "solution")
+        desk.notices.tell_customer(record, "tracking", plan=str(record.tracking.get("plan")),
+                           date=str(record.tracking.get("expected_by")))
+
+
+def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
+    """Close as confirmed fixed, or unconfirmed when the customer could not be reached.
+
+    Returns whether the survey is due: after a confirmed close, once per complaint.
+    """
+    record = desk.repo.get(complaint_id)
+    if record.is_open:
+        unconfirmed = record.verified == "unconfirmed"
+        record.status = Status.CLOSED_UNCONFIRMED if unconfirmed else Status.CLOSED
+        record.closed_at = clock.now()
+        # Closing keeps every promise still open, or marks it missed if late.
+        for kind in [p.kind for p in record.promises if p.state is PromiseState.PENDING]:
+            record.promises = sla.keep(record.promises, kind, record.closed_at)
+        if unconfirmed:
+            counted = reports.counts(desk, closed_unconfirmed=1)
+        else:
+            counted = reports.counts(desk, closed_confirmed=1, first_time_fix=int(
+                record.reopen_count == 0 and record.appeal is None), fixed_after_reopen=int(
+                record.reopen_count > 0 and record.appeal is None), fixed_after_appeal=int(record.appeal is not None))
+        desk.repo.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
+                                              detail={"reopen_count": record.reopen_count,
+                                                      "confirmed": not unconfirmed})], counted)
+        if record.owner_id:
+            desk.repo.adjust_load(record.owner_id, -1)
+    return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
+
+
+def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:
+    record = desk.repo.get(complaint_id)
+    if record.status is not Status.FAILED:
+        was_open = record.is_open
+        record.status, record.failure = Status.FAILED, error
+        record.stage = record.task_token = None
+        record.set_timer(None, None)
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
+                                              detail={"error": error})])
+        if record.owner_id and was_open:
+            desk.repo.adjust_load(record.owner_id, -1)
+        if record.department:
+            desk.notices.tell_staff(desk.policy.department(record.department).supervisor, record, "failed", error=error)
+    logger.error("complaint workflow failed", extra={"complaint_id": complaint_id, "error": error})
+    return _routing(record)

@@ -294,7 +294,7 @@ class LocalStack:
         """
         current = bootstrap.desk()
         current.policy.calendar.is_working_day(clock.now().date())
-        _ = current.repo.client, current.workflow.client
+        _ = current.tables.table.client, current.workflow.client
 
     def _start_operator_sign_in(self) -> dict[str, JwtAuthorizer]:
         """The HttpApi's JWT authorizers, verifying tokens signed with the local development key.

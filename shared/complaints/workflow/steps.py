@@ -36,7 +36,7 @@ def _routing(record: ComplaintRecord) -> dict[str, Any]:
 
 
 def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.classification is not None:
         return _routing(record)
     result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
@@ -64,7 +64,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
             result.category, area, result.priority, record.channel)})
     record.classification = result
     record.department = result.department
-    desk.repo.save(record, [TimelineEvent(
+    desk.complaints.save(record, [TimelineEvent(
         at=clock.now(), type="classified", actor="system",
         detail={"category": result.category, "nature": result.nature.value,
                 "priority": result.priority.value, "confidence": result.confidence,
@@ -75,7 +75,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
 
 
 def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.needs_supervisor:
         raise SupervisorRequired(f"complaint {complaint_id} was passed around; a supervisor assigns it")
     if record.owner_id is not None:
@@ -83,15 +83,15 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     assert record.department is not None, "classification sets the department"
     agent = assignment.pick_owner(desk, record)
     if agent is None:
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
                                               detail={"department": record.department})])
         raise NoAgentAvailable(f"no agent of {record.department} can take complaint {complaint_id}")
     record.owner_id = agent.id
     try:
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
                                               detail={"owner": agent.id, "department": record.department})])
     except VersionConflict:
-        desk.repo.adjust_load(agent.id, -1)  # give the capacity back; the retry assigns again
+        desk.loads.adjust(agent.id, -1)  # give the capacity back; the retry assigns again
         raise
     return _routing(record)
 
@@ -99,7 +99,7 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
 def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> dict[str, Any]:
     """Store the task token of a human wait on the complaint and start its timer."""
     for _ in range(_ATTEMPTS):
-        record = desk.repo.get(complaint_id)
+        record = desk.complaints.get(complaint_id)
         now = clock.now()
         due = sla.stage_due(stage, record.priority, now, desk.policy, record.promises)
         record.stage, record.task_token = stage, task_token
@@ -121,7 +121,7 @@ def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> d
             tell_tracking = tracking.park_tracking(desk, record)
         record.set_timer(stage, due)
         try:
-            desk.repo.save(record)
+            desk.complaints.save(record)
             break
         except VersionConflict:
             continue
@@ -156,7 +156,7 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
 
     Returns whether the survey is due: after a confirmed close, once per complaint.
     """
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.is_open:
         unconfirmed = record.verified == "unconfirmed"
         record.status = Status.CLOSED_UNCONFIRMED if unconfirmed else Status.CLOSED
@@ -170,25 +170,25 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
             counted = reports.counts(desk, closed_confirmed=1, first_time_fix=int(
                 record.reopen_count == 0 and record.appeal is None), fixed_after_reopen=int(
                 record.reopen_count > 0 and record.appeal is None), fixed_after_appeal=int(record.appeal is not None))
-        desk.repo.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
+        desk.complaints.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
                                               detail={"reopen_count": record.reopen_count,
                                                       "confirmed": not unconfirmed})], counted)
         if record.owner_id:
-            desk.repo.adjust_load(record.owner_id, -1)
+            desk.loads.adjust(record.owner_id, -1)
     return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
 
 
 def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.status is not Status.FAILED:
         was_open = record.is_open
         record.status, record.failure = Status.FAILED, error
         record.stage = record.task_token = None
         record.set_timer(None, None)
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
                                               detail={"error": error})])
         if record.owner_id and was_open:
-            desk.repo.adjust_load(record.owner_id, -1)
+            desk.loads.adjust(record.owner_id, -1)
         if record.department:
             desk.notices.tell_staff(desk.policy.department(record.department).supervisor, record, "failed", error=error)
     logger.error("complaint workflow failed", extra={"complaint_id": complaint_id, "error": error})

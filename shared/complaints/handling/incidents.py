@@ -111,34 +111,26 @@ def many_affected(result: Classification) -> Classification:
 
 
 def _add_member(desk: Desk, incident_id: str, complaint_id: str) -> None:
-    for _ in range(_ATTEMPTS):
-        incident = desk.incidents.get(incident_id)
+    def join(incident: Incident) -> bool:
         if complaint_id in incident.complaint_ids:
-            return
+            return False
         incident.complaint_ids.append(complaint_id)
-        try:
-            desk.incidents.save(incident)
-            return
-        except VersionConflict:
-            continue
-    raise VersionConflict(f"incident {incident_id} kept changing")
+        return True
+
+    desk.incidents.update(incident_id, join)
 
 
 def _link(desk: Desk, complaint_id: str, incident_id: str) -> None:
-    for _ in range(_ATTEMPTS):
-        record = desk.complaints.get(complaint_id)
+    def link(record: ComplaintRecord) -> list[TimelineEvent] | None:
         if record.incident_id == incident_id:
-            return
+            return None
         record.incident_id = incident_id
         if record.classification is not None:
             record.classification = many_affected(record.classification)
-        try:
-            desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
-                                                  detail={"incident_id": incident_id, "opened": True})])
-            return
-        except VersionConflict:
-            continue
-    raise VersionConflict(f"complaint {complaint_id} kept changing while linking it to {incident_id}")
+        return [TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
+                              detail={"incident_id": incident_id, "opened": True})]
+
+    desk.complaints.update(complaint_id, link)
 
 
 def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: tuple[str, ...],
@@ -162,19 +154,19 @@ def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: t
 
 
 def _apply(desk: Desk, complaint_id: str, incident: Incident) -> None:
-    for _ in range(_ATTEMPTS):
-        record = desk.complaints.get(complaint_id)
+    def take_resolution(record: ComplaintRecord) -> list[TimelineEvent] | None:
         if not record.is_open or record.status is Status.RESOLVED or record.incident_resolution:
-            return
+            return None
         record.incident_resolution = {"incident_id": incident.incident_id, **(incident.resolution or {})}
-        try:
-            record = desk.complaints.save(record, [TimelineEvent(
-                at=clock.now(), type="incident_resolved", actor=f"incident:{incident.incident_id}",
-                detail={"root_cause": record.incident_resolution.get("root_cause")})])
-        except VersionConflict:
-            continue
+        return [TimelineEvent(at=clock.now(), type="incident_resolved", actor=f"incident:{incident.incident_id}",
+                              detail={"root_cause": record.incident_resolution.get("root_cause")})]
+
+    try:
+        record = desk.complaints.update(complaint_id, take_resolution)
+    except VersionConflict:
+        return  # it kept changing: whoever changed it decides
+    if record is not None:
         continue_after_park(desk, record)
-        return
 
 
 def continue_after_park(desk: Desk, record: ComplaintRecord) -> None:

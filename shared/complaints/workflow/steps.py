@@ -7,6 +7,7 @@ effect returns its earlier result.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +22,6 @@ from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 from complaints.reporting import reports
 from complaints.triage import assignment
-
-_ATTEMPTS = 5
 
 
 def _routing(record: ComplaintRecord) -> dict[str, Any]:
@@ -98,38 +97,50 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
 
 def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> dict[str, Any]:
     """Store the task token of a human wait on the complaint and start its timer."""
-    for _ in range(_ATTEMPTS):
-        record = desk.complaints.get(complaint_id)
-        now = clock.now()
-        due = sla.stage_due(stage, record.priority, now, desk.policy, record.promises)
-        record.stage, record.task_token = stage, task_token
-        record.status = STATUS_WHILE_AWAITING[stage]
-        link: str | None = None
-        send_at: datetime | None = None
-        tell_tracking = False
-        if stage is Stage.CONFIRMATION:
-            record.confirm_nonce = tokens.random_nonce()
-            link = links.make(desk, links.CONFIRM, complaint_id, record.confirm_nonce,
-                              desk.policy.calendar.add(now, desk.policy.verification.link_valid))
-        elif stage is Stage.SURVEY:
-            # After the policy's delay, and never in quiet hours; its time to answer runs from then.
-            send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(now, desk.policy.survey.delay))
-            due = desk.policy.calendar.add(send_at, desk.policy.stage_limit(stage, record.priority))
-            record.survey_nonce, record.survey_sent = tokens.random_nonce(), True
-            link = links.make(desk, links.SURVEY, complaint_id, record.survey_nonce, due)
-        elif stage is Stage.TRACKING:
-            tell_tracking = tracking.park_tracking(desk, record)
-        record.set_timer(stage, due)
-        try:
-            desk.complaints.save(record)
-            break
-        except VersionConflict:
-            continue
-    else:
-        raise VersionConflict(f"complaint {complaint_id} kept changing while parking at {stage}")
-    _announce(desk, record, stage, due, link, send_at, tell_tracking)
+    attempts: list[_Parked] = []
+
+    def park(record: ComplaintRecord) -> list[TimelineEvent]:
+        attempts.append(_park(desk, record, stage, task_token))
+        return []  # parking is the workflow's bookkeeping, not an event of the complaint
+
+    record = desk.complaints.update(complaint_id, park)
+    assert record is not None, "parking always changes the complaint"
+    parked = attempts[-1]
+    _announce(desk, record, stage, parked.due, parked.link, parked.send_at, parked.tell_tracking)
     incidents.continue_after_park(desk, record)
     return {"stage": stage.value}
+
+
+@dataclass
+class _Parked:
+    """What the announcement of a wait needs from the attempt that stored it."""
+
+    due: datetime
+    link: str | None = None
+    send_at: datetime | None = None
+    tell_tracking: bool = False
+
+
+def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str) -> _Parked:
+    complaint_id = record.complaint_id
+    now = clock.now()
+    parked = _Parked(due=sla.stage_due(stage, record.priority, now, desk.policy, record.promises))
+    record.stage, record.task_token = stage, task_token
+    record.status = STATUS_WHILE_AWAITING[stage]
+    if stage is Stage.CONFIRMATION:
+        record.confirm_nonce = tokens.random_nonce()
+        parked.link = links.make(desk, links.CONFIRM, complaint_id, record.confirm_nonce,
+                                 desk.policy.calendar.add(now, desk.policy.verification.link_valid))
+    elif stage is Stage.SURVEY:
+        # After the policy's delay, and never in quiet hours; its time to answer runs from then.
+        parked.send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(now, desk.policy.survey.delay))
+        parked.due = desk.policy.calendar.add(parked.send_at, desk.policy.stage_limit(stage, record.priority))
+        record.survey_nonce, record.survey_sent = tokens.random_nonce(), True
+        parked.link = links.make(desk, links.SURVEY, complaint_id, record.survey_nonce, parked.due)
+    elif stage is Stage.TRACKING:
+        parked.tell_tracking = tracking.park_tracking(desk, record)
+    record.set_timer(stage, parked.due)
+    return parked
 
 
 def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link: str | None,

@@ -33,6 +33,7 @@ from complaints.reporting.counting import counting
 from complaints.workflow import reminders
 from infra.local import runtime
 from infra.local.stack import ACCOUNT, LocalStack, StackConfig
+from infra.local.template import table_arguments
 
 DUE = 100
 
@@ -83,8 +84,7 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
         desks = {}
         for size in sizes:
             name = f"sweep-bench-{size}"
-            client.create_table(TableName=name, **{k: template[k] for k in (
-                "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")})
+            client.create_table(TableName=name, **table_arguments(template))
             counted = CountingTable(name, base.settings.timer_shards, client)
             tables = Tables.on(counted, counting(base.base_policy.calendar.zone))
             started = time.perf_counter()

@@ -45,6 +45,6 @@ def _restore(desk: Desk, complaint_id: str, version: int, stage: Stage, token: s
         record.stage, record.task_token = stage, token
         try:
             desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="decision_rolled_back",
-                                                  actor="system", detail={"stage": stage.value})])
+                                                        actor="system", detail={"stage": stage.value})])
         except VersionConflict:
             logger.warning("could not restore the wait", extra={"complaint_id": complaint_id})

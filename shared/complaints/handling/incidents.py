@@ -45,7 +45,7 @@ def find_repeat(desk: Desk, record: ComplaintRecord, category: str) -> tuple[str
 def note_repeat(desk: Desk, record: ComplaintRecord, earlier_id: str, earlier_count: int) -> TimelineEvent:
     record.repeat_of = earlier_id
     desk.complaints.add_event(earlier_id, TimelineEvent(at=clock.now(), type="repeated_by", actor="system",
-                                                  detail={"complaint_id": record.complaint_id}))
+                                                        detail={"complaint_id": record.complaint_id}))
     return TimelineEvent(at=clock.now(), type="repeat", actor="system",
                          detail={"repeat_of": earlier_id, "earlier_complaints": earlier_count})
 

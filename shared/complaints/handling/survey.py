@@ -87,7 +87,7 @@ def survey_no_response(desk: Desk, record: ComplaintRecord) -> None:
     record.stage = record.task_token = None
     record.set_timer(None, None)
     desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="survey_no_response", actor="system")],
-                   reports.counts(desk, survey_no_response=1))
+                         reports.counts(desk, survey_no_response=1))
     if token:
         desk.workflow.fail(token, "Complaint.SurveyTimedOut", "the customer did not answer the survey in time")
 
@@ -156,8 +156,8 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     record.promises = sla.keep(record.promises, "recovery", now)
     promises.ensure_solution(desk, record)
     record = desk.complaints.save(record, [TimelineEvent(at=now, type="appealed", actor=actor,
-                                                   detail={"reason": reason, "to": rule.department})],
-                            reports.counts(desk, appeals=1))
+                                                         detail={"reason": reason, "to": rule.department})],
+                                  reports.counts(desk, appeals=1))
     promises.start(desk, record, "solution")
     if token is None or not desk.workflow.fail(token, APPEALED, "the customer appealed"):
         desk.workflow.start(record.complaint_id, {"appeal": True}, name=f"{record.complaint_id}-appeal")

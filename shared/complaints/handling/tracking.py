@@ -87,8 +87,8 @@ def follow_up(desk: Desk, complaint_id: str, operator: Operator, request: Follow
     record.tracking = tracking
     record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval))
     record = desk.complaints.save(record, [TimelineEvent(at=now, type="follow_up", actor=operator.agent_id,
-                                                   detail={"note": request.note,
-                                                           "expected_by": tracking["expected_by"]})])
+                                                         detail={"note": request.note,
+                                                                 "expected_by": tracking["expected_by"]})])
     if moved:
         promises.start(desk, record, "solution")
         desk.notices.tell_customer(record, "tracking", plan=str(tracking.get("plan")),
@@ -116,7 +116,7 @@ def tracking_due(desk: Desk, record: ComplaintRecord) -> None:
     record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval),
                      record.timer_level + 1)
     desk.complaints.save(record, [TimelineEvent(at=now, type="follow_up_due", actor="system",
-                                          detail={"expected_by": str(expected), "late": late})])
+                                                detail={"expected_by": str(expected), "late": late})])
     people = [record.owner_id]
     if late and record.department:
         people.append(desk.policy.department(record.department).supervisor)

@@ -109,7 +109,7 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
         text = _STATUS_TEXT.get(record.language, _STATUS_TEXT["en"]).get(record.status, record.status.value)
         desk.notices.tell_customer(record, "progress_update", status=text)
         desk.complaints.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type="customer_updated",
-                                                               actor="system", detail={"promise": kind}))
+                                                                     actor="system", detail={"promise": kind}))
     elif action == "due":
         return _mark_missed(desk, record, kind)
     return record
@@ -121,7 +121,7 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
                            if p.kind == kind and p.state is PromiseState.PENDING else p for p in record.promises]
         try:
             saved = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="promise_missed", actor="system",
-                                                          detail={"promise": kind})])
+                                                                detail={"promise": kind})])
             count("PromisesMissed", kind=kind)
             return saved
         except VersionConflict:
@@ -204,7 +204,7 @@ def pause(desk: Desk, complaint_id: str, operator: Operator, request: PauseReque
                        f"the customer")
     record.paused_at, record.status = clock.now(), Status.PENDING_CUSTOMER
     record = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="paused", actor=operator.agent_id,
-                                                   detail={"reason": request.reason})])
+                                                         detail={"reason": request.reason})])
     for promise in record.promises:  # parked: their timers are not read while the clock is stopped
         if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
             desk.promise_timers.schedule(complaint_id, promise.kind, PARKED)
@@ -227,7 +227,7 @@ def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     if record.status is Status.PENDING_CUSTOMER:
         record.status = Status.IN_PROGRESS
     record = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="resumed", actor=operator.agent_id,
-                                                   detail={"waited_minutes": int(waited.total_seconds() // 60)})])
+                                                         detail={"waited_minutes": int(waited.total_seconds() // 60)})])
     for promise in record.promises:
         if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
             upcoming = [at for at, _ in plan(desk, promise, record.received_at) if at >= now]

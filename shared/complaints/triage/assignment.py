@@ -59,7 +59,7 @@ def hand_over_unaccepted(desk: Desk, record: ComplaintRecord) -> None:
     record.stage = record.task_token = None
     record.set_timer(None, None)
     desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="acceptance_missed", actor="system",
-                                          detail={"owner": owner})])
+                                                detail={"owner": owner})])
     if owner:
         desk.loads.record_missed_acceptance(owner)
     if token:

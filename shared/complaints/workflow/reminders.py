@@ -101,8 +101,8 @@ def _escalate(desk: Desk, record: ComplaintRecord) -> None:
     else:
         record.set_timer(None, None)
     desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="escalated", actor="system",
-                                          detail={"stage": stage.value, "level": level, "rung": ladder[rung],
-                                                  "to": ",".join(recipients)})])
+                                                detail={"stage": stage.value, "level": level, "rung": ladder[rung],
+                                                        "to": ",".join(recipients)})])
     for recipient in recipients:
         desk.notices.tell_staff(recipient, record, "overdue", stage=stage.value, due=desk.local_time(due),
                         owner=record.owner_id or "none")

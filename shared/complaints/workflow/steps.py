@@ -83,12 +83,12 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     agent = assignment.pick_owner(desk, record)
     if agent is None:
         desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
-                                              detail={"department": record.department})])
+                                                    detail={"department": record.department})])
         raise NoAgentAvailable(f"no agent of {record.department} can take complaint {complaint_id}")
     record.owner_id = agent.id
     try:
         desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
-                                              detail={"owner": agent.id, "department": record.department})])
+                                                    detail={"owner": agent.id, "department": record.department})])
     except VersionConflict:
         desk.loads.adjust(agent.id, -1)  # give the capacity back; the retry assigns again
         raise
@@ -182,8 +182,8 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
                 record.reopen_count == 0 and record.appeal is None), fixed_after_reopen=int(
                 record.reopen_count > 0 and record.appeal is None), fixed_after_appeal=int(record.appeal is not None))
         desk.complaints.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
-                                              detail={"reopen_count": record.reopen_count,
-                                                      "confirmed": not unconfirmed})], counted)
+                                                    detail={"reopen_count": record.reopen_count,
+                                                            "confirmed": not unconfirmed})], counted)
         if record.owner_id:
             desk.loads.adjust(record.owner_id, -1)
     return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
@@ -197,7 +197,7 @@ def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:
         record.stage = record.task_token = None
         record.set_timer(None, None)
         desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
-                                              detail={"error": error})])
+                                                    detail={"error": error})])
         if record.owner_id and was_open:
             desk.loads.adjust(record.owner_id, -1)
         if record.department:

@@ -39,6 +39,7 @@ class Desk:
     notifier: Notifier
     classifier_factory: Callable[[], Classifier]
 
+    # The table's stores, each by the family of items it keeps (the staff roster is read through `staff`).
     @property
     def complaints(self) -> ComplaintStore:
         return self.tables.complaints

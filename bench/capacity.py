@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.lifecycle_bench import Lifecycle, load_prices
-from complaints.adapters.dynamodb import REPORT_SHARDS
+from complaints.adapters.dynamodb.keys import REPORT_SHARDS
 
 RESULTS = Path(".local/bench-results")
 VOLUMES = (10_000, 100_000, 1_000_000)

@@ -24,13 +24,16 @@ import boto3
 from moto.dynamodb.models import dynamodb_backends
 
 from complaints import bootstrap
-from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.adapters.dynamodb import Tables
+from complaints.adapters.dynamodb.table import Table
 from complaints.core import clock
 from complaints.core.models import Channel, Classification, Customer, Nature, Priority, Stage, Status
 from complaints.core.record import ComplaintRecord
+from complaints.reporting.counting import counting
 from complaints.workflow import reminders
 from infra.local import runtime
 from infra.local.stack import ACCOUNT, LocalStack, StackConfig
+from infra.local.template import table_arguments
 
 DUE = 100
 
@@ -48,26 +51,26 @@ def _record(n: int, due: bool) -> ComplaintRecord:
     return record
 
 
-class CountingRepository(ComplaintRepository):
+class CountingTable(Table):
     items_read = 0
 
-    def _query(self, **kwargs: Any) -> Any:
-        for item in super()._query(**kwargs):
+    def query(self, **kwargs: Any) -> Any:
+        for item in super().query(**kwargs):
             self.items_read += 1
             yield item
 
 
-def _fill(repo: ComplaintRepository, total: int) -> None:
+def _fill(tables: Tables, total: int) -> None:
     """Write straight into the local table: a benchmark's setup, not a request path."""
-    table = dynamodb_backends[ACCOUNT]["us-east-1"].get_table(repo.table_name)
+    table = dynamodb_backends[ACCOUNT]["us-east-1"].get_table(tables.table.name)
     for n in range(DUE, total):
-        table.put_item(repo._aggregate_put(_record(n, due=False), None)["Put"]["Item"])
+        table.put_item(tables.complaints._aggregate_put(_record(n, due=False), None)["Put"]["Item"])
 
 
-def _reset_due(repo: ComplaintRepository) -> None:
-    table = dynamodb_backends[ACCOUNT]["us-east-1"].get_table(repo.table_name)
+def _reset_due(tables: Tables) -> None:
+    table = dynamodb_backends[ACCOUNT]["us-east-1"].get_table(tables.table.name)
     for n in range(DUE):
-        table.put_item(repo._aggregate_put(_record(n, due=True), None)["Put"]["Item"])
+        table.put_item(tables.complaints._aggregate_put(_record(n, due=True), None)["Put"]["Item"])
 
 
 def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: Path | None = None) -> None:
@@ -81,24 +84,24 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
         desks = {}
         for size in sizes:
             name = f"sweep-bench-{size}"
-            client.create_table(TableName=name, **{k: template[k] for k in (
-                "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")})
-            repo = CountingRepository(name, base.settings.timer_shards, client)
+            client.create_table(TableName=name, **table_arguments(template))
+            counted = CountingTable(name, base.settings.timer_shards, client)
+            tables = Tables.on(counted, counting(base.base_policy.calendar.zone))
             started = time.perf_counter()
-            _fill(repo, size)
+            _fill(tables, size)
             print(f"filled {size:,} open complaints in {time.perf_counter() - started:.1f} s")
-            desks[size] = dataclasses.replace(base, repo=repo)
+            desks[size] = dataclasses.replace(base, tables=tables)
         timings: dict[int, list[float]] = {size: [] for size in sizes}
         reads: dict[int, list[int]] = {size: [] for size in sizes}
         for _ in range(rounds):
             for size in sizes:
                 current = desks[size]
-                _reset_due(current.repo)
-                current.repo.items_read = 0  # type: ignore[attr-defined]
+                _reset_due(current.tables)
+                current.tables.table.items_read = 0  # type: ignore[attr-defined]
                 started = time.perf_counter()
                 result = reminders.sweep(current)
                 timings[size].append(time.perf_counter() - started)
-                reads[size].append(current.repo.items_read)  # type: ignore[attr-defined]
+                reads[size].append(current.tables.table.items_read)  # type: ignore[attr-defined]
                 assert result.due == DUE, result
     print(f"{'open':>9}{'due':>6}{'items read':>12}{'median ms':>11}")
     for size in sizes:

@@ -43,10 +43,10 @@ def read_complaint(portal_id: str, external_id: str) -> PortalComplaintStatus:
           summary="A portal delivers its customer's appeal (申诉) of a closed complaint")
 def appeal_complaint(portal_id: str, external_id: str, request: AppealRequest) -> ActionAnswer:
     current = desk()
-    complaint_id = current.repo.find_external(_delivery().portal.id, external_id)
+    complaint_id = current.complaints.find_external(_delivery().portal.id, external_id)
     if complaint_id is None:
         raise ComplaintNotFound(f"no complaint {external_id} from portal {portal_id}")
-    record = current.repo.get(complaint_id)
+    record = current.complaints.get(complaint_id)
     return survey.appeal(current, record, request.reason, f"portal:{portal_id}")
 
 

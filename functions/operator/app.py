@@ -90,7 +90,7 @@ def follow_up(complaint_id: str, request: FollowUpRequest) -> ActionAnswer:
 @app.post("/v1/complaints/<complaint_id>/appeal", summary="Record a customer's appeal (申诉) of a closed complaint")
 def record_appeal(complaint_id: str, request: AppealRequest) -> ActionAnswer:
     operator = _operator()
-    record = desk().repo.get(complaint_id)
+    record = desk().complaints.get(complaint_id)
     acceptance.authorize(operator, record)
     return survey.appeal(desk(), record, request.reason, operator.agent_id)
 
@@ -160,7 +160,7 @@ def summary_report_csv(
 @app.get("/v1/incidents/<incident_id>", summary="An outage incident and its linked complaints")
 def get_incident(incident_id: str) -> Incident:
     _operator()
-    return desk().repo.get_incident(incident_id)
+    return desk().incidents.get(incident_id)
 
 
 @app.post("/v1/incidents/<incident_id>/resolve", summary="Resolve an incident and with it every linked complaint")

@@ -42,7 +42,7 @@ from complaints.core.policy import load_policy
 from infra.local import runtime
 from infra.local.http_api import HttpApi, Route, json_response
 from infra.local.oidc import DevIssuer, JwtAuthorizer, load_or_create_key
-from infra.local.template import Resolver, load_template
+from infra.local.template import Resolver, load_template, table_arguments
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -174,9 +174,7 @@ class LocalStack:
         for logical_id, resource in self._of_type("AWS::DynamoDB::Table").items():
             props = self.resolver.resolve(resource["Properties"])
             name = self._name(logical_id)
-            kwargs = {k: props[k] for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes",
-                                            "BillingMode") if k in props}
-            client.create_table(TableName=name, **kwargs)
+            client.create_table(TableName=name, **table_arguments(props))
             ttl = props.get("TimeToLiveSpecification")
             if ttl:
                 client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
@@ -294,7 +292,7 @@ class LocalStack:
         """
         current = bootstrap.desk()
         current.policy.calendar.is_working_day(clock.now().date())
-        _ = current.repo.client, current.workflow.client
+        _ = current.tables.table.client, current.workflow.client
 
     def _start_operator_sign_in(self) -> dict[str, JwtAuthorizer]:
         """The HttpApi's JWT authorizers, verifying tokens signed with the local development key.

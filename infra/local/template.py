@@ -42,6 +42,14 @@ def load_template(path: Path) -> dict[str, Any]:
         return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
 
 
+TABLE_ARGUMENTS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
+
+
+def table_arguments(properties: dict[str, Any]) -> dict[str, Any]:
+    """The CreateTable arguments in a table's properties: its keys, indexes and billing."""
+    return {k: properties[k] for k in TABLE_ARGUMENTS if k in properties}
+
+
 class Resolver:
     """Evaluates intrinsic functions against the local stack's names and ARNs."""
 

@@ -1,8 +1,8 @@
 """Wiring: settings, policy, table, workflow, notifier and classifier, built once per process.
 
-The one module that picks concrete adapters from the settings; every handler
-asks it for the desk, and tests and the local stack reset it when they change
-the environment.
+The one module that picks concrete adapters from the settings and gives the
+table the reports' counting; every handler asks it for the desk, and tests
+and the local stack reset it when they change the environment.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 from complaints.adapters.comprehend import ComprehendClassifier
-from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.adapters.dynamodb import Tables
 from complaints.adapters.notify import make_notifier
 from complaints.adapters.stepfunctions import Workflow
 from complaints.core.policy import Policy, load_policy
 from complaints.core.ports import Classifier
 from complaints.core.settings import Settings, get_settings
 from complaints.desk.context import Desk
+from complaints.reporting.counting import counting
 from complaints.triage.classifier import keyword_classifier
 
 
@@ -36,7 +37,7 @@ def desk() -> Desk:
     return Desk(
         settings=settings,
         base_policy=policy,
-        repo=ComplaintRepository(settings.table_name, settings.timer_shards, report_zone=policy.calendar.zone),
+        tables=Tables.build(settings.table_name, settings.timer_shards, counting(policy.calendar.zone)),
         workflow=Workflow(settings.state_machine_arn),
         notifier=make_notifier(settings.notify_adapter, settings.outbox_path, settings.sender_email),
         classifier_factory=lambda: _classifier(settings, policy),

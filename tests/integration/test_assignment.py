@@ -103,7 +103,7 @@ def test_capacity_holds_under_100_concurrent_assignments(policy: Policy) -> None
     current = bootstrap.desk()
     records = [_record(n, "network.coverage", "network", "north-1") for n in range(100)]
     for record in records:
-        current.repo.create(record, record.complaint_id, [])
+        current.complaints.create(record, record.complaint_id, [])
 
     def assign(record: ComplaintRecord) -> str | None:
         try:
@@ -116,11 +116,11 @@ def test_capacity_holds_under_100_concurrent_assignments(policy: Policy) -> None
     assigned = [o for o in owners if o]
     capacity = {"n1": 3, "n2": 3, "n3": 2}
     assert len(assigned) == sum(capacity.values())
-    loads = current.repo.agent_loads(list(capacity))
+    loads = current.loads.of(list(capacity))
     for agent, room in capacity.items():
         assert assigned.count(agent) == room  # nobody over capacity, and every seat used
         assert loads[agent]["open_count"] == room  # the counters are exact
-    stored = [current.repo.get(r.complaint_id).owner_id for r in records]
+    stored = [current.complaints.get(r.complaint_id).owner_id for r in records]
     assert sorted(o for o in stored if o) == sorted(assigned)
 
 

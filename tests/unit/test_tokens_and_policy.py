@@ -90,26 +90,3 @@ def test_operator_from_claims() -> None:
         who({"username": "a-chen", "cognito:groups": "[staff]"})
     with pytest.raises(Forbidden):
         who({"username": "nobody", "cognito:groups": "[supervisor]"})
-
-
-def test_a_transaction_conflict_is_a_version_conflict_to_retry() -> None:
-    from unittest.mock import MagicMock
-
-    from botocore.exceptions import ClientError
-
-    from complaints.adapters.dynamodb import ComplaintRepository, report_shard
-    from complaints.core.errors import VersionConflict
-
-    conflict = ClientError({"Error": {"Code": "TransactionCanceledException",
-                                      "Message": "Transaction cancelled [None, TransactionConflict]"},
-                            "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}]},
-                           "TransactWriteItems")
-    client = MagicMock()
-    client.transact_write_items.side_effect = conflict
-    repo = ComplaintRepository("t", 4, client=client)
-    target = MagicMock(version=3)
-    with pytest.raises(VersionConflict, match="try again"):
-        repo._write_versioned([{}], target, 3, "complaint C1")
-    assert target.version == 3
-    shards = {report_shard(f"C20261122-{n:06d}") for n in range(500)}
-    assert shards == set(range(16))  # complaints spread over every counter shard

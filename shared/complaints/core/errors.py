@@ -28,6 +28,10 @@ class VersionConflict(Conflict):
     """Someone else changed the complaint first."""
 
 
+class ConditionFailed(Conflict):
+    """A conditional write found its item other than it expected: already there, gone, or moved on."""
+
+
 class NotAwaiting(Conflict):
     """The workflow is not waiting for this action on this complaint."""
 

@@ -1,7 +1,7 @@
 """The context every use case takes: the desk's settings, policy and ports, built by ``bootstrap``.
 
-Use cases receive a ``Desk`` and reach the table, the workflow and the notifier
-through it, so a test builds one from fakes and the handlers build one per process.
+Use cases receive a ``Desk`` and reach the table's stores, the workflow and the
+notifier through it, so a test builds one from fakes and the handlers build one per process.
 """
 
 from __future__ import annotations
@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.adapters.dynamodb import (
+    AgentLoads,
+    ComplaintStore,
+    HeldMessages,
+    IncidentStore,
+    PromiseTimers,
+    ReportCounters,
+    StaffDigests,
+    Tables,
+)
 from complaints.adapters.notify import Notifier
 from complaints.adapters.stepfunctions import Workflow
 from complaints.core.policy import Policy
@@ -25,14 +34,43 @@ from complaints.desk.roster import StaffDirectory
 class Desk:
     settings: Settings
     base_policy: Policy
-    repo: ComplaintRepository
+    tables: Tables
     workflow: Workflow
     notifier: Notifier
     classifier_factory: Callable[[], Classifier]
 
+    # The table's stores, each by the family of items it keeps (the staff roster is read through `staff`).
+    @property
+    def complaints(self) -> ComplaintStore:
+        return self.tables.complaints
+
+    @property
+    def incidents(self) -> IncidentStore:
+        return self.tables.incidents
+
+    @property
+    def loads(self) -> AgentLoads:
+        return self.tables.loads
+
+    @property
+    def promise_timers(self) -> PromiseTimers:
+        return self.tables.promise_timers
+
+    @property
+    def messages(self) -> HeldMessages:
+        return self.tables.messages
+
+    @property
+    def digests(self) -> StaffDigests:
+        return self.tables.digests
+
+    @property
+    def reports(self) -> ReportCounters:
+        return self.tables.reports
+
     @cached_property
     def staff(self) -> StaffDirectory:
-        return StaffDirectory(self.repo, self.base_policy)
+        return StaffDirectory(self.tables.roster, self.base_policy)
 
     @property
     def policy(self) -> Policy:
@@ -42,7 +80,7 @@ class Desk:
     @cached_property
     def notices(self) -> Notices:
         """Messages to customers and staff, sent now or held by the desk's notification rules."""
-        return Notices(lambda: self.policy, self.repo, self.notifier)
+        return Notices(lambda: self.policy, self.tables.messages, self.tables.digests, self.notifier)
 
     @cached_property
     def classifier(self) -> Classifier:

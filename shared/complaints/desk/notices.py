@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.adapters.dynamodb import HeldMessages, StaffDigests
 from complaints.adapters.notify import Message, Notifier
 from complaints.core import clock
 from complaints.core.models import Priority
@@ -22,9 +22,11 @@ URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened",
 
 
 class Notices:
-    def __init__(self, policy: Callable[[], Policy], repo: ComplaintRepository, notifier: Notifier) -> None:
+    def __init__(self, policy: Callable[[], Policy], messages: HeldMessages, digests: StaffDigests,
+                 notifier: Notifier) -> None:
         self._policy = policy
-        self.repo = repo
+        self.messages = messages
+        self.digests = digests
         self.notifier = notifier
 
     @property
@@ -40,8 +42,8 @@ class Notices:
         if urgent or not quiet.is_quiet(now):
             self.notifier.send(message)
             return
-        self.repo.hold_message(record.complaint_id, template, record.customer.phone, record.language,
-                               message.params, quiet.next_allowed(now))
+        self.messages.hold(record.complaint_id, template, record.customer.phone, record.language,
+                           message.params, quiet.next_allowed(now))
 
     def tell_customer_at(self, record: ComplaintRecord, template: str, at: datetime, **params: object) -> None:
         """Sent at a chosen moment, moved out of quiet hours whatever the priority."""
@@ -50,8 +52,8 @@ class Notices:
             self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone, record.language,
                                        dict(params)))
             return
-        self.repo.hold_message(record.complaint_id, template, record.customer.phone, record.language,
-                               dict(params), at)
+        self.messages.hold(record.complaint_id, template, record.customer.phone, record.language,
+                           dict(params), at)
 
     def send_held(self, complaint_id: str, template: str, phone: str, language: str,
                   params: dict[str, object]) -> None:
@@ -69,7 +71,7 @@ class Notices:
             self.notifier.send(message)
             return
         due = policy.calendar.add(clock.now(), policy.notifications.digest_interval)
-        self.repo.queue_digest(agent_id, record.complaint_id, message.render(), due)
+        self.digests.queue(agent_id, record.complaint_id, message.render(), due)
 
     def send_digest(self, agent_id: str, lines: list[str]) -> None:
         agent = self.policy.agent(agent_id)

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.adapters.dynamodb import StaffRoster
 from complaints.core.errors import BadRequest
 from complaints.core.policy import Agent, Department, Policy
 
@@ -20,8 +20,8 @@ TTL_SECONDS = 60.0
 
 
 class StaffDirectory:
-    def __init__(self, repo: ComplaintRepository, base: Policy) -> None:
-        self.repo = repo
+    def __init__(self, roster: StaffRoster, base: Policy) -> None:
+        self.roster = roster
         self.base = base
         self._lock = threading.Lock()
         self._cached: tuple[float, Policy] | None = None
@@ -31,10 +31,10 @@ class StaffDirectory:
         with self._lock:
             if self._cached and time.monotonic() - self._cached[0] < TTL_SECONDS:
                 return self._cached[1]
-        rows = self.repo.staff_items()
+        rows = self.roster.rows()
         if not rows:
             self.seed(self.base)
-            rows = self.repo.staff_items()
+            rows = self.roster.rows()
         departments = [Department.model_validate(r["data"]) for r in rows if r["kind"] == "department"]
         agents = [Agent.model_validate(r["data"]) for r in rows if r["kind"] == "agent"]
         order = {a.id: n for n, a in enumerate(self.base.agents)}
@@ -52,13 +52,13 @@ class StaffDirectory:
         """Write the policy's roster; without replace, only what the table does not have yet."""
         if replace:
             keep = {("department", d.id) for d in policy.departments} | {("agent", a.id) for a in policy.agents}
-            for row in self.repo.staff_items():
+            for row in self.roster.rows():
                 if (row["kind"], row["id"]) not in keep:
-                    self.repo.delete_staff(row["kind"], row["id"])
+                    self.roster.delete(row["kind"], row["id"])
         for department in policy.departments:
-            self.repo.put_staff("department", department.id, department.model_dump(), create_only=not replace)
+            self.roster.put("department", department.id, department.model_dump(), create_only=not replace)
         for agent in policy.agents:
-            self.repo.put_staff("agent", agent.id, agent.model_dump(), create_only=not replace)
+            self.roster.put("agent", agent.id, agent.model_dump(), create_only=not replace)
         self.invalidate()
 
     def put_agent(self, agent: Agent) -> Agent:
@@ -66,7 +66,7 @@ class StaffDirectory:
         unknown = sorted(set(agent.departments) - known)
         if unknown:
             raise BadRequest(f"departments: unknown {unknown}")
-        self.repo.put_staff("agent", agent.id, agent.model_dump(), create_only=False)
+        self.roster.put("agent", agent.id, agent.model_dump(), create_only=False)
         self.invalidate()
         return agent
 

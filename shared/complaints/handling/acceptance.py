@@ -63,7 +63,7 @@ def answer(record: ComplaintRecord, message: str) -> ActionAnswer:
 
 
 def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     authorize(operator, record)
     if operator.agent_id != record.owner_id:
         raise Forbidden(f"complaint {complaint_id} is offered to its owner, not to {operator.agent_id}")
@@ -79,7 +79,7 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
 
 def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: AssignRequest) -> ActionAnswer:
     """A supervisor names the owner: of a complaint nobody could take, or instead of the one offered it."""
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
         raise Forbidden(f"only a supervisor of {record.department} may assign complaint {complaint_id}")
     agent = desk.policy.agent(request.agent_id)
@@ -92,9 +92,9 @@ def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: A
         # Re-offer the waiting acceptance to another agent; the workflow keeps waiting.
         record.owner_id, record.needs_supervisor = agent.id, False
         record.previous_owners = [*record.previous_owners, previous] if previous else record.previous_owners
-        record = desk.repo.save(record, [event])
+        record = desk.complaints.save(record, [event])
         if previous:
-            desk.repo.adjust_load(previous, -1)
+            desk.loads.adjust(previous, -1)
         desk.notices.tell_staff(agent.id, record, "assigned", due=desk.local_time(record.timer_due or clock.now()),
                         category=record.classification.category if record.classification else "other",
                         priority=record.priority.value)
@@ -103,7 +103,7 @@ def assign_by_hand(desk: Desk, complaint_id: str, operator: Operator, request: A
             r.owner_id, r.needs_supervisor = agent.id, False
 
         record = claim(desk, record, Stage.ASSIGNMENT, event, {"owner_id": agent.id}, change)
-    desk.repo.adjust_load(agent.id, +1)
+    desk.loads.adjust(agent.id, +1)
     return answer(record, f"assigned to {agent.id}")
 
 
@@ -120,7 +120,7 @@ def _summary(record: ComplaintRecord) -> dict[str, Any]:
 
 
 def view(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintView:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     authorize(operator, record)
     return ComplaintView(
         **_summary(record),
@@ -146,7 +146,7 @@ def view(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintView:
         transfer_count=record.transfer_count,
         passing_around=record.passing_around,
         previous_owners=record.previous_owners,
-        timeline=desk.repo.timeline(complaint_id),
+        timeline=desk.complaints.timeline(complaint_id),
     )
 
 
@@ -159,18 +159,18 @@ def list_complaints(desk: Desk, operator: Operator, *, queue: str | None, owner:
         if queue not in operator.departments:
             logger.warning("access refused", extra={"agent_id": operator.agent_id, "queue": queue})
             raise Forbidden(f"queue {queue} is not one of your departments")
-        index, partition = "queue", f"Q#{queue}"
+        index, partition = "queue", queue
     else:
         if owner and owner != operator.agent_id and not lead:
             logger.warning("access refused", extra={"agent_id": operator.agent_id, "owner": owner})
             raise Forbidden("only supervisors list other agents' work")
-        index, partition = "owner", f"O#{owner or operator.agent_id}"
+        index, partition = "owner", owner or operator.agent_id
     try:
         start = json.loads(base64.urlsafe_b64decode(next_token)) if next_token else None
     except ValueError as exc:
         raise BadRequest("next_token is not a token this API returned") from exc
     open_only = status is None or status not in (Status.CLOSED, Status.FAILED)
-    records, last = desk.repo.list_by(index, partition, open_only=open_only, limit=limit, start=start)
+    records, last = desk.complaints.list_by(index, partition, open_only=open_only, limit=limit, start=start)
     items = [ComplaintSummary(**_summary(r)) for r in records if status is None or r.status is status]
     token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
     return ComplaintList(items=items, next_token=token)

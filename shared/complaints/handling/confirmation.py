@@ -32,7 +32,7 @@ from complaints.reporting import reports
 
 
 def callback(desk: Desk, complaint_id: str, operator: Operator, request: CallbackRequest) -> ActionAnswer:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     authorize(operator, record)
     if record.stage is not Stage.CONFIRMATION:
         raise NotAwaiting(f"complaint {complaint_id} is not awaiting confirmation")
@@ -49,7 +49,7 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
                           attempts=attempt)
     record.callback_attempts = attempt
     if request.outcome is CallbackOutcome.CUSTOMER_BUSY:
-        desk.repo.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
+        desk.complaints.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
         return answer(record, "callback attempt recorded; the customer asked to be called again")
     rule = desk.policy.verification
     first = record.first_unreachable_at or now
@@ -59,7 +59,7 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
     if unanswered >= rule.max_unreachable and now >= closes_after:
         return _close_unconfirmed(desk, record, operator.agent_id, detail, attempt, unanswered)
     record.unreachable_attempts, record.first_unreachable_at = unanswered, first
-    desk.repo.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
+    desk.complaints.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
     return answer(record, f"callback attempt recorded; the customer was not reached ({unanswered} unanswered; "
                            f"closes unconfirmed after {rule.max_unreachable}, not before "
                            f"{desk.local_time(closes_after)})")

@@ -29,7 +29,7 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
     change(record)
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    saved = desk.repo.save(record, [event], counts)
+    saved = desk.complaints.save(record, [event], counts)
     try:
         desk.workflow.succeed(token, output)
     except WorkflowUnavailable:
@@ -40,11 +40,11 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
 
 def _restore(desk: Desk, complaint_id: str, version: int, stage: Stage, token: str) -> None:
     """Put the wait back when Step Functions did not take the decision."""
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.version == version:
         record.stage, record.task_token = stage, token
         try:
-            desk.repo.save(record, [TimelineEvent(at=clock.now(), type="decision_rolled_back",
-                                                  actor="system", detail={"stage": stage.value})])
+            desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="decision_rolled_back",
+                                                        actor="system", detail={"stage": stage.value})])
         except VersionConflict:
             logger.warning("could not restore the wait", extra={"complaint_id": complaint_id})

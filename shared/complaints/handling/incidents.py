@@ -37,15 +37,15 @@ def _window(duration: str) -> timedelta:
 def find_repeat(desk: Desk, record: ComplaintRecord, category: str) -> tuple[str, int] | None:
     """The customer's latest earlier complaint of this category in the window, and how many there were."""
     since = record.received_at - _window(desk.policy.repeat.window)
-    earlier = [cid for cid, cat in desk.repo.recent_by_customer(record.customer_key, since, record.received_at)
+    earlier = [cid for cid, cat in desk.complaints.recent_by_customer(record.customer_key, since, record.received_at)
                if cat == category and cid != record.complaint_id]
     return (earlier[-1], len(earlier)) if earlier else None
 
 
 def note_repeat(desk: Desk, record: ComplaintRecord, earlier_id: str, earlier_count: int) -> TimelineEvent:
     record.repeat_of = earlier_id
-    desk.repo.add_event(earlier_id, TimelineEvent(at=clock.now(), type="repeated_by", actor="system",
-                                                  detail={"complaint_id": record.complaint_id}))
+    desk.complaints.add_event(earlier_id, TimelineEvent(at=clock.now(), type="repeated_by", actor="system",
+                                                        detail={"complaint_id": record.complaint_id}))
     return TimelineEvent(at=clock.now(), type="repeat", actor="system",
                          detail={"repeat_of": earlier_id, "earlier_complaints": earlier_count})
 
@@ -56,19 +56,19 @@ def cluster(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent
     key = record.cluster_key
     if key is None or category not in rule.categories:
         return None
-    incident_id, last_resolved = desk.repo.incident_key(key, category)
+    incident_id, last_resolved = desk.incidents.of_cell(key, category)
     opened = False
     if incident_id is None:
         now = clock.now()
         since = max(now - _window(rule.window), last_resolved or now - _window(rule.window))
-        recent = desk.repo.recent_in_cluster(key, category, since, now)
+        recent = desk.complaints.recent_in_cluster(key, category, since, now)
         members = [cid for cid in recent if cid != record.complaint_id] + [record.complaint_id]
         if len(members) < rule.threshold:
             return None
         incident = Incident(incident_id=f"INC{now.strftime('%Y%m%d')}-{secrets.token_hex(3).upper()}",
                             cluster_key=key, category=category, department=rule.department, opened_at=now,
                             complaint_ids=members, opened_by=record.complaint_id)
-        incident_id = desk.repo.create_incident(incident)
+        incident_id = desk.incidents.create(incident)
         opened = incident_id == incident.incident_id
     if incident_id is not None:
         # The complaint that opened the incident links the others. If its step failed part way
@@ -84,7 +84,7 @@ def cluster(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent
 def _link_opening_members(desk: Desk, incident_id: str, record: ComplaintRecord, category: str,
                           where: str) -> None:
     for _ in range(_ATTEMPTS):
-        incident = desk.repo.get_incident(incident_id)
+        incident = desk.incidents.get(incident_id)
         if incident.opened_by != record.complaint_id or incident.members_linked:
             return
         opening = incident.complaint_ids[:incident.complaint_ids.index(record.complaint_id)]
@@ -92,7 +92,7 @@ def _link_opening_members(desk: Desk, incident_id: str, record: ComplaintRecord,
             _link(desk, other, incident_id)
         incident.members_linked = True
         try:
-            desk.repo.save_incident(incident)
+            desk.incidents.save(incident)
         except VersionConflict:
             continue  # a later complaint joined meanwhile: read it again
         department = desk.policy.department(incident.department)
@@ -111,39 +111,31 @@ def many_affected(result: Classification) -> Classification:
 
 
 def _add_member(desk: Desk, incident_id: str, complaint_id: str) -> None:
-    for _ in range(_ATTEMPTS):
-        incident = desk.repo.get_incident(incident_id)
+    def join(incident: Incident) -> bool:
         if complaint_id in incident.complaint_ids:
-            return
+            return False
         incident.complaint_ids.append(complaint_id)
-        try:
-            desk.repo.save_incident(incident)
-            return
-        except VersionConflict:
-            continue
-    raise VersionConflict(f"incident {incident_id} kept changing")
+        return True
+
+    desk.incidents.update(incident_id, join)
 
 
 def _link(desk: Desk, complaint_id: str, incident_id: str) -> None:
-    for _ in range(_ATTEMPTS):
-        record = desk.repo.get(complaint_id)
+    def link(record: ComplaintRecord) -> list[TimelineEvent] | None:
         if record.incident_id == incident_id:
-            return
+            return None
         record.incident_id = incident_id
         if record.classification is not None:
             record.classification = many_affected(record.classification)
-        try:
-            desk.repo.save(record, [TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
-                                                  detail={"incident_id": incident_id, "opened": True})])
-            return
-        except VersionConflict:
-            continue
-    raise VersionConflict(f"complaint {complaint_id} kept changing while linking it to {incident_id}")
+        return [TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
+                              detail={"incident_id": incident_id, "opened": True})]
+
+    desk.complaints.update(complaint_id, link)
 
 
 def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: tuple[str, ...],
                      root_cause: str, actions: str) -> Incident:
-    incident = desk.repo.get_incident(incident_id)
+    incident = desk.incidents.get(incident_id)
     if incident.department not in departments:
         raise Forbidden(f"incident {incident_id} belongs to {incident.department}")
     if incident.status != "open":
@@ -155,26 +147,26 @@ def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: t
     now = clock.now()
     incident.status, incident.resolved_at = "resolved", now
     incident.resolution = {"root_cause": root_cause, "actions": actions, "by": agent_id, "at": clock.iso(now)}
-    incident = desk.repo.save_incident(incident, release_key=True)
+    incident = desk.incidents.save(incident, release_key=True)
     for complaint_id in incident.complaint_ids:
         _apply(desk, complaint_id, incident)
     return incident
 
 
 def _apply(desk: Desk, complaint_id: str, incident: Incident) -> None:
-    for _ in range(_ATTEMPTS):
-        record = desk.repo.get(complaint_id)
+    def take_resolution(record: ComplaintRecord) -> list[TimelineEvent] | None:
         if not record.is_open or record.status is Status.RESOLVED or record.incident_resolution:
-            return
+            return None
         record.incident_resolution = {"incident_id": incident.incident_id, **(incident.resolution or {})}
-        try:
-            record = desk.repo.save(record, [TimelineEvent(
-                at=clock.now(), type="incident_resolved", actor=f"incident:{incident.incident_id}",
-                detail={"root_cause": record.incident_resolution.get("root_cause")})])
-        except VersionConflict:
-            continue
+        return [TimelineEvent(at=clock.now(), type="incident_resolved", actor=f"incident:{incident.incident_id}",
+                              detail={"root_cause": record.incident_resolution.get("root_cause")})]
+
+    try:
+        record = desk.complaints.update(complaint_id, take_resolution)
+    except VersionConflict:
+        return  # it kept changing: whoever changed it decides
+    if record is not None:
         continue_after_park(desk, record)
-        return
 
 
 def continue_after_park(desk: Desk, record: ComplaintRecord) -> None:

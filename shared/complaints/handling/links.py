@@ -50,7 +50,7 @@ def open_link(desk: Desk, purpose: str, token: str) -> OpenedLink:
     if clock.now() >= expires_at:
         raise LinkExpired(f"this link expired at {clock.iso(expires_at)}")
     try:
-        record = desk.repo.get(complaint_id)
+        record = desk.complaints.get(complaint_id)
     except ComplaintNotFound as exc:
         raise LinkNotFound("this link is not valid") from exc
     return OpenedLink(record, nonce, expires_at)

@@ -67,7 +67,7 @@ def reopen(desk: Desk, record: ComplaintRecord) -> list[str]:
 
 
 def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveRequest) -> ActionAnswer:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     authorize(operator, record)
     require_owner_or_lead(record, operator)
     category = _category(record)
@@ -116,7 +116,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
 
 
 def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: QualityCheckRequest) -> ActionAnswer:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
         raise Forbidden(f"only a supervisor of {record.department} checks the handling of complaint {complaint_id}")
     if operator.agent_id == record.owner_id:

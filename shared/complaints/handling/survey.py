@@ -86,15 +86,15 @@ def survey_no_response(desk: Desk, record: ComplaintRecord) -> None:
     record.survey_nonce = None
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="survey_no_response", actor="system")],
-                   reports.counts(desk, survey_no_response=1))
+    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="survey_no_response", actor="system")],
+                         reports.counts(desk, survey_no_response=1))
     if token:
         desk.workflow.fail(token, "Complaint.SurveyTimedOut", "the customer did not answer the survey in time")
 
 
 def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewRequest) -> ActionAnswer:
     """The supervisor's recovery of a low score: the cause, the action, and whether the complaint reopens."""
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
         raise Forbidden(f"only a supervisor of {record.department} may review complaint {complaint_id}")
     now = clock.now()
@@ -117,7 +117,7 @@ def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewReq
     for kind in started:
         promises.start(desk, record, kind)
     if record.owner_id:
-        desk.repo.adjust_load(record.owner_id, +1)
+        desk.loads.adjust(record.owner_id, +1)
         desk.notices.tell_staff(record.owner_id, record, "reopened")
     return answer(record, f"review recorded; reopened to {record.owner_id}")
 
@@ -155,9 +155,9 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     record.unreachable_attempts, record.first_unreachable_at = 0, None
     record.promises = sla.keep(record.promises, "recovery", now)
     promises.ensure_solution(desk, record)
-    record = desk.repo.save(record, [TimelineEvent(at=now, type="appealed", actor=actor,
-                                                   detail={"reason": reason, "to": rule.department})],
-                            reports.counts(desk, appeals=1))
+    record = desk.complaints.save(record, [TimelineEvent(at=now, type="appealed", actor=actor,
+                                                         detail={"reason": reason, "to": rule.department})],
+                                  reports.counts(desk, appeals=1))
     promises.start(desk, record, "solution")
     if token is None or not desk.workflow.fail(token, APPEALED, "the customer appealed"):
         desk.workflow.start(record.complaint_id, {"appeal": True}, name=f"{record.complaint_id}-appeal")

@@ -69,7 +69,7 @@ def fix_landed(desk: Desk, record: ComplaintRecord, operator: Operator, request:
 
 def follow_up(desk: Desk, complaint_id: str, operator: Operator, request: FollowUpRequest) -> ActionAnswer:
     """Progress on a tracking ticket: the next follow-up falls due an interval later; a new date is told."""
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     authorize(operator, record)
     require_owner_or_lead(record, operator)
     if record.stage is not Stage.TRACKING:
@@ -86,9 +86,9 @@ def follow_up(desk: Desk, complaint_id: str, operator: Operator, request: Follow
         promises.renegotiate(record, "solution", end_of_day(desk, request.expected_by), request.note)
     record.tracking = tracking
     record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval))
-    record = desk.repo.save(record, [TimelineEvent(at=now, type="follow_up", actor=operator.agent_id,
-                                                   detail={"note": request.note,
-                                                           "expected_by": tracking["expected_by"]})])
+    record = desk.complaints.save(record, [TimelineEvent(at=now, type="follow_up", actor=operator.agent_id,
+                                                         detail={"note": request.note,
+                                                                 "expected_by": tracking["expected_by"]})])
     if moved:
         promises.start(desk, record, "solution")
         desk.notices.tell_customer(record, "tracking", plan=str(tracking.get("plan")),
@@ -115,8 +115,8 @@ def tracking_due(desk: Desk, record: ComplaintRecord) -> None:
     late = now.astimezone(desk.policy.calendar.zone).date() > expected
     record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval),
                      record.timer_level + 1)
-    desk.repo.save(record, [TimelineEvent(at=now, type="follow_up_due", actor="system",
-                                          detail={"expected_by": str(expected), "late": late})])
+    desk.complaints.save(record, [TimelineEvent(at=now, type="follow_up_due", actor="system",
+                                                detail={"expected_by": str(expected), "late": late})])
     people = [record.owner_id]
     if late and record.department:
         people.append(desk.policy.department(record.department).supervisor)

@@ -131,12 +131,12 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
     event = TimelineEvent(at=now, type="received", actor=f"portal:{portal_id}",
                           detail={"channel": request.channel.value, "external_id": request.external_id,
                                   "sensitive": record.sensitive})
-    complaint_id = desk.repo.create(record, body_fingerprint, [event])
+    complaint_id = desk.complaints.create(record, body_fingerprint, [event])
     created = complaint_id == record.complaint_id
     if created:
         promises.schedule(desk, record)
     else:
-        record = desk.repo.get(complaint_id)
+        record = desk.complaints.get(complaint_id)
     # Started on every delivery: a crash between storing and starting heals on the retry.
     desk.workflow.start(complaint_id, {"portal_id": portal_id, "channel": record.channel.value,
                                        "sensitive": record.sensitive,
@@ -153,10 +153,10 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
 
 def portal_status(desk: Desk, portal_id: str, external_id: str) -> PortalComplaintStatus:
     """A portal reads back its own complaint, found by its own id (so only its own)."""
-    complaint_id = desk.repo.find_external(portal_id, external_id)
+    complaint_id = desk.complaints.find_external(portal_id, external_id)
     if complaint_id is None:
         raise ComplaintNotFound(f"portal {portal_id!r} has no complaint {external_id!r}")
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     return PortalComplaintStatus(
         complaint_id=record.complaint_id, external_id=record.external_id, status=record.status,
         awaiting=record.stage, category=record.classification.category if record.classification else None,

@@ -59,15 +59,16 @@ def plan(desk: Desk, promise: Promise, received_at: datetime) -> list[tuple[date
 def schedule(desk: Desk, record: ComplaintRecord) -> None:
     for promise in record.promises:
         if promise.state is PromiseState.PENDING:
-            desk.repo.schedule_promise(record.complaint_id, promise.kind, plan(desk, promise, record.received_at)[0][0])
+            first_step = plan(desk, promise, record.received_at)[0][0]
+            desk.promise_timers.schedule(record.complaint_id, promise.kind, first_step)
 
 
 def sweep(desk: Desk, now: datetime) -> int:
     """Act on every promise step that is due; the number of steps taken."""
     taken = 0
-    for complaint_id, kind, step in desk.repo.due_promises(now):
+    for complaint_id, kind, step in desk.promise_timers.due(now):
         try:
-            record = desk.repo.get(complaint_id)
+            record = desk.complaints.get(complaint_id)
         except ComplaintNotFound:
             continue
         promise = _pending(record, kind) or next((p for p in record.promises if p.kind == kind), None)
@@ -77,7 +78,7 @@ def sweep(desk: Desk, now: datetime) -> int:
         while step < len(steps) and steps[step][0] <= now:
             following = steps[step + 1][0] if step + 1 < len(steps) else None
             live = promise is not None and promise.state is PromiseState.PENDING and record.is_open
-            if not desk.repo.advance_promise(complaint_id, kind, step, following if live else None):
+            if not desk.promise_timers.advance(complaint_id, kind, step, following if live else None):
                 break  # another sweep took this step
             taken += 1
             if not live:
@@ -107,8 +108,8 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
     elif action == "update":
         text = _STATUS_TEXT.get(record.language, _STATUS_TEXT["en"]).get(record.status, record.status.value)
         desk.notices.tell_customer(record, "progress_update", status=text)
-        desk.repo.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type="customer_updated",
-                                                               actor="system", detail={"promise": kind}))
+        desk.complaints.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type="customer_updated",
+                                                                     actor="system", detail={"promise": kind}))
     elif action == "due":
         return _mark_missed(desk, record, kind)
     return record
@@ -119,12 +120,12 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
         record.promises = [p.model_copy(update={"state": PromiseState.MISSED})
                            if p.kind == kind and p.state is PromiseState.PENDING else p for p in record.promises]
         try:
-            saved = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="promise_missed", actor="system",
-                                                          detail={"promise": kind})])
+            saved = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="promise_missed", actor="system",
+                                                                detail={"promise": kind})])
             count("PromisesMissed", kind=kind)
             return saved
         except VersionConflict:
-            record = desk.repo.get(record.complaint_id)
+            record = desk.complaints.get(record.complaint_id)
             if _pending(record, kind) is None:
                 return record
     return record
@@ -132,7 +133,7 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
 
 def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request: ExtendRequest) -> ActionAnswer:
     """Move a customer-facing promise: the old one is kept as renegotiated, the customer is told."""
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if operator.agent_id != record.owner_id and not (
             operator.role in ("supervisor", "manager", "admin") and record.department in operator.departments):
         raise Forbidden(f"only the owner or a supervisor of {record.department} may move a promise")
@@ -146,11 +147,11 @@ def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request
         raise BadRequest("due_at: beyond the regulator's ceiling")
     fresh = renegotiate(record, kind, request.due_at, request.reason)
     assert fresh is not None
-    record = desk.repo.save(record, [TimelineEvent(
+    record = desk.complaints.save(record, [TimelineEvent(
         at=clock.now(), type="promise_extended", actor=operator.agent_id,
         detail={"promise": kind, "from": clock.iso(current.due_at), "to": clock.iso(request.due_at),
                 "reason": request.reason})])
-    desk.repo.schedule_promise(complaint_id, kind, plan(desk, fresh, record.received_at)[0][0])
+    desk.promise_timers.schedule(complaint_id, kind, plan(desk, fresh, record.received_at)[0][0])
     desk.notices.tell_customer(record, "promise_extended", due=desk.local_time(request.due_at), reason=request.reason)
     return ActionAnswer(complaint_id=complaint_id, status=record.status, message=f"{kind} moved")
 
@@ -190,29 +191,29 @@ def start(desk: Desk, record: ComplaintRecord, kind: str) -> None:
     """Start the timer of a promise made after intake, once the record holding it is saved."""
     promise = _pending(record, kind)
     if promise is not None:
-        desk.repo.schedule_promise(record.complaint_id, kind, plan(desk, promise, record.received_at)[0][0])
+        desk.promise_timers.schedule(record.complaint_id, kind, plan(desk, promise, record.received_at)[0][0])
 
 
 def pause(desk: Desk, complaint_id: str, operator: Operator, request: PauseRequest) -> ActionAnswer:
     """The complaint waits on the customer: pausable promises stop until it resumes."""
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if operator.agent_id != record.owner_id:
         raise Forbidden(f"only the owner of complaint {complaint_id} may pause it")
     if record.status is not Status.IN_PROGRESS or record.paused_at is not None:
         raise Conflict(f"complaint {complaint_id} is {record.status.value}; only work in progress can wait on "
                        f"the customer")
     record.paused_at, record.status = clock.now(), Status.PENDING_CUSTOMER
-    record = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="paused", actor=operator.agent_id,
-                                                   detail={"reason": request.reason})])
+    record = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="paused", actor=operator.agent_id,
+                                                         detail={"reason": request.reason})])
     for promise in record.promises:  # parked: their timers are not read while the clock is stopped
         if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
-            desk.repo.schedule_promise(complaint_id, promise.kind, PARKED)
+            desk.promise_timers.schedule(complaint_id, promise.kind, PARKED)
     return ActionAnswer(complaint_id=complaint_id, status=record.status, message="waiting on the customer")
 
 
 def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     """Work goes on: pausable promises move by the time spent waiting and their timers restart."""
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if operator.agent_id != record.owner_id:
         raise Forbidden(f"only the owner of complaint {complaint_id} may resume it")
     if record.paused_at is None:
@@ -225,10 +226,10 @@ def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     record.paused_at = None
     if record.status is Status.PENDING_CUSTOMER:
         record.status = Status.IN_PROGRESS
-    record = desk.repo.save(record, [TimelineEvent(at=clock.now(), type="resumed", actor=operator.agent_id,
-                                                   detail={"waited_minutes": int(waited.total_seconds() // 60)})])
+    record = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="resumed", actor=operator.agent_id,
+                                                         detail={"waited_minutes": int(waited.total_seconds() // 60)})])
     for promise in record.promises:
         if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
             upcoming = [at for at, _ in plan(desk, promise, record.received_at) if at >= now]
-            desk.repo.schedule_promise(complaint_id, promise.kind, upcoming[0] if upcoming else now)
+            desk.promise_timers.schedule(complaint_id, promise.kind, upcoming[0] if upcoming else now)
     return ActionAnswer(complaint_id=complaint_id, status=record.status, message="work resumed")

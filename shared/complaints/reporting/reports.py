@@ -1,7 +1,7 @@
 """Report counters kept as complaints change, so reports never scan the table.
 
 Each change that a report counts adds to its local day's counters in the same
-transaction (`ComplaintRepository.save(counts=...)`); a report over a period
+transaction (`ComplaintStore.save(counts=...)`); a report over a period
 reads one item per day.
 """
 
@@ -40,8 +40,8 @@ COUNTERS = (
     "recovery_reopened",
     "appeals",
 )
-# Counters kept per key. The repository counts the first five from each complaint's state
-# (ComplaintRepository._report_changes); actions add the others.
+# Counters kept per key. The first five are counted from each complaint's state
+# (counting.state_changes); actions add the others.
 KEYED = ("channel", "category", "department", "area", "promise_kept", "promise_missed", "promise_renegotiated",
          "promise_cancelled", "low_reason")
 KEYED_BY_ACTIONS = ("low_reason",)
@@ -96,7 +96,7 @@ def _check_period(operator: Operator, start: date, end: date) -> None:
 def verification(desk: Desk, operator: Operator, start: date, end: date) -> VerificationReport:
     _check_period(operator, start, end)
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
-    found = desk.repo.report_days(days)
+    found = desk.reports.days(days)
     totals = {name: sum(day.get(name, 0) for day in found.values()) for name in COUNTERS}
     confirmed = totals["closed_confirmed"]
     surveyed = totals["surveyed"]
@@ -171,7 +171,7 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
     _check_period(operator, start, end)
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     totals: dict[str, int] = {}
-    for day in desk.repo.report_days(days).values():
+    for day in desk.reports.days(days).values():
         for name, value in day.items():
             totals[name] = totals.get(name, 0) + value
     promises: dict[str, PromiseCounts] = {}
@@ -180,7 +180,7 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
             setattr(promises.setdefault(kind, PromiseCounts()), state, value)
     confirmed, surveyed = totals.get("closed_confirmed", 0), totals.get("surveyed", 0)
     received = totals.get("received", 0)
-    incidents = desk.repo.open_incidents([d.id for d in desk.policy.departments])
+    incidents = desk.incidents.open_in([d.id for d in desk.policy.departments])
     return SummaryReport(
         start=start, end=end, received=received,
         by_channel=_keyed(totals, "channel"), by_category=_keyed(totals, "category"),
@@ -202,7 +202,7 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
                                      department=i.department, opened_at=i.opened_at,
                                      complaints=len(i.complaint_ids))
                         for i in sorted(incidents, key=lambda i: i.opened_at)],
-        hotspots=_keyed(desk.repo.open_gauges(), "open_network"),
+        hotspots=_keyed(desk.reports.open_gauges(), "open_network"),
     )
 
 

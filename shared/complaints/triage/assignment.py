@@ -36,7 +36,7 @@ def candidates(desk: Desk, record: ComplaintRecord) -> list[Agent]:
                if record.department in a.departments and a.role == "agent"
                and a.id not in record.previous_owners and a.on_duty(local)
                and a.can_take(category, area, record.language)]
-    loads = desk.repo.agent_loads([a.id for a in fitting])
+    loads = desk.loads.of([a.id for a in fitting])
     order = {a.id: n for n, a in enumerate(desk.policy.agents)}
     open_now = [a for a in fitting if int(loads[a.id]["open_count"]) < a.capacity]
     return sorted(open_now, key=lambda a: (int(loads[a.id]["open_count"]), str(loads[a.id]["last_assigned_at"]),
@@ -45,7 +45,7 @@ def candidates(desk: Desk, record: ComplaintRecord) -> list[Agent]:
 
 def pick_owner(desk: Desk, record: ComplaintRecord) -> Agent | None:
     for agent in candidates(desk, record):
-        if desk.repo.take_capacity(agent.id, agent.capacity):
+        if desk.loads.take_capacity(agent.id, agent.capacity):
             return agent
     return None
 
@@ -58,16 +58,16 @@ def hand_over_unaccepted(desk: Desk, record: ComplaintRecord) -> None:
     record.owner_id = None
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="acceptance_missed", actor="system",
-                                          detail={"owner": owner})])
+    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="acceptance_missed", actor="system",
+                                                detail={"owner": owner})])
     if owner:
-        desk.repo.record_missed_acceptance(owner)
+        desk.loads.record_missed_acceptance(owner)
     if token:
         desk.workflow.fail(token, ACCEPTANCE_TIMED_OUT, "the owner did not accept in time")
 
 
 def transfer(desk: Desk, complaint_id: str, operator: Operator, request: TransferRequest) -> ActionAnswer:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.stage not in (Stage.ACCEPTANCE, Stage.RESOLUTION) or not record.task_token:
         raise NotAwaiting(f"complaint {complaint_id} can be transferred only while it awaits acceptance or "
                           f"resolution")
@@ -107,11 +107,11 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
         record.previous_owners = [*record.previous_owners, previous_owner]
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    desk.repo.save(record, [event])
+    desk.complaints.save(record, [event])
     if previous_owner and previous_owner != record.owner_id:
-        desk.repo.adjust_load(previous_owner, -1)
+        desk.loads.adjust(previous_owner, -1)
     if record.owner_id and record.owner_id != previous_owner:
-        desk.repo.adjust_load(record.owner_id, +1)
+        desk.loads.adjust(record.owner_id, +1)
     if record.passing_around and record.needs_supervisor:
         supervisor = desk.policy.department(current).supervisor
         desk.notices.tell_staff(supervisor, record, "passing_around", transfers=record.transfer_count)

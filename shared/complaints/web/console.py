@@ -229,7 +229,7 @@ def may_see_phone(operator: Operator, record: ComplaintRecord) -> bool:
 
 def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str) -> str:
     view = acceptance.view(desk, complaint_id, operator)  # refuses operators who may not see it
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     now = clock.now()
     phone = record.customer.phone if may_see_phone(operator, record) else view.customer_phone_masked
     sections = [

@@ -40,7 +40,7 @@ class SweepResult:
 def sweep(desk: Desk) -> SweepResult:
     now = clock.now()
     result = SweepResult()
-    for record in desk.repo.due_timers(now):
+    for record in desk.complaints.due_timers(now):
         result.due += 1
         if record.timer_due is not None:
             result.oldest_due_age_seconds = max(result.oldest_due_age_seconds,
@@ -63,13 +63,13 @@ def sweep(desk: Desk) -> SweepResult:
             # Someone acted on the complaint meanwhile; the next sweep sees the new state.
             result.skipped += 1
     result.promise_steps = promises.sweep(desk, now)
-    for held in desk.repo.due_messages(now):
-        if desk.repo.take_message(held):
+    for held in desk.messages.due(now):
+        if desk.messages.take(held):
             desk.notices.send_held(str(held["complaint_id"]), str(held["template"]), str(held["phone"]),
                            str(held["language"]), dict(held.get("params") or {}))
             result.released += 1
-    for agent_id in desk.repo.due_digests(now):
-        lines = desk.repo.take_digest(agent_id)
+    for agent_id in desk.digests.due(now):
+        lines = desk.digests.take(agent_id)
         if lines:
             desk.notices.send_digest(agent_id, lines)
             result.digests += 1
@@ -100,9 +100,9 @@ def _escalate(desk: Desk, record: ComplaintRecord) -> None:
         record.set_timer(stage, desk.policy.calendar.add(due, desk.policy.escalation_interval), level + 1)
     else:
         record.set_timer(None, None)
-    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="escalated", actor="system",
-                                          detail={"stage": stage.value, "level": level, "rung": ladder[rung],
-                                                  "to": ",".join(recipients)})])
+    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="escalated", actor="system",
+                                                detail={"stage": stage.value, "level": level, "rung": ladder[rung],
+                                                        "to": ",".join(recipients)})])
     for recipient in recipients:
         desk.notices.tell_staff(recipient, record, "overdue", stage=stage.value, due=desk.local_time(due),
                         owner=record.owner_id or "none")

@@ -7,6 +7,7 @@ effect returns its earlier result.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +23,6 @@ from complaints.promises import terms as sla
 from complaints.reporting import reports
 from complaints.triage import assignment
 
-_ATTEMPTS = 5
-
 
 def _routing(record: ComplaintRecord) -> dict[str, Any]:
     classification = record.classification
@@ -36,7 +35,7 @@ def _routing(record: ComplaintRecord) -> dict[str, Any]:
 
 
 def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.classification is not None:
         return _routing(record)
     result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
@@ -64,7 +63,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
             result.category, area, result.priority, record.channel)})
     record.classification = result
     record.department = result.department
-    desk.repo.save(record, [TimelineEvent(
+    desk.complaints.save(record, [TimelineEvent(
         at=clock.now(), type="classified", actor="system",
         detail={"category": result.category, "nature": result.nature.value,
                 "priority": result.priority.value, "confidence": result.confidence,
@@ -75,7 +74,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
 
 
 def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.needs_supervisor:
         raise SupervisorRequired(f"complaint {complaint_id} was passed around; a supervisor assigns it")
     if record.owner_id is not None:
@@ -83,53 +82,65 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     assert record.department is not None, "classification sets the department"
     agent = assignment.pick_owner(desk, record)
     if agent is None:
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
-                                              detail={"department": record.department})])
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
+                                                    detail={"department": record.department})])
         raise NoAgentAvailable(f"no agent of {record.department} can take complaint {complaint_id}")
     record.owner_id = agent.id
     try:
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
-                                              detail={"owner": agent.id, "department": record.department})])
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
+                                                    detail={"owner": agent.id, "department": record.department})])
     except VersionConflict:
-        desk.repo.adjust_load(agent.id, -1)  # give the capacity back; the retry assigns again
+        desk.loads.adjust(agent.id, -1)  # give the capacity back; the retry assigns again
         raise
     return _routing(record)
 
 
 def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> dict[str, Any]:
     """Store the task token of a human wait on the complaint and start its timer."""
-    for _ in range(_ATTEMPTS):
-        record = desk.repo.get(complaint_id)
-        now = clock.now()
-        due = sla.stage_due(stage, record.priority, now, desk.policy, record.promises)
-        record.stage, record.task_token = stage, task_token
-        record.status = STATUS_WHILE_AWAITING[stage]
-        link: str | None = None
-        send_at: datetime | None = None
-        tell_tracking = False
-        if stage is Stage.CONFIRMATION:
-            record.confirm_nonce = tokens.random_nonce()
-            link = links.make(desk, links.CONFIRM, complaint_id, record.confirm_nonce,
-                              desk.policy.calendar.add(now, desk.policy.verification.link_valid))
-        elif stage is Stage.SURVEY:
-            # After the policy's delay, and never in quiet hours; its time to answer runs from then.
-            send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(now, desk.policy.survey.delay))
-            due = desk.policy.calendar.add(send_at, desk.policy.stage_limit(stage, record.priority))
-            record.survey_nonce, record.survey_sent = tokens.random_nonce(), True
-            link = links.make(desk, links.SURVEY, complaint_id, record.survey_nonce, due)
-        elif stage is Stage.TRACKING:
-            tell_tracking = tracking.park_tracking(desk, record)
-        record.set_timer(stage, due)
-        try:
-            desk.repo.save(record)
-            break
-        except VersionConflict:
-            continue
-    else:
-        raise VersionConflict(f"complaint {complaint_id} kept changing while parking at {stage}")
-    _announce(desk, record, stage, due, link, send_at, tell_tracking)
+    attempts: list[_Parked] = []
+
+    def park(record: ComplaintRecord) -> list[TimelineEvent]:
+        attempts.append(_park(desk, record, stage, task_token))
+        return []  # parking is the workflow's bookkeeping, not an event of the complaint
+
+    record = desk.complaints.update(complaint_id, park)
+    assert record is not None, "parking always changes the complaint"
+    parked = attempts[-1]
+    _announce(desk, record, stage, parked.due, parked.link, parked.send_at, parked.tell_tracking)
     incidents.continue_after_park(desk, record)
     return {"stage": stage.value}
+
+
+@dataclass
+class _Parked:
+    """What the announcement of a wait needs from the attempt that stored it."""
+
+    due: datetime
+    link: str | None = None
+    send_at: datetime | None = None
+    tell_tracking: bool = False
+
+
+def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str) -> _Parked:
+    complaint_id = record.complaint_id
+    now = clock.now()
+    parked = _Parked(due=sla.stage_due(stage, record.priority, now, desk.policy, record.promises))
+    record.stage, record.task_token = stage, task_token
+    record.status = STATUS_WHILE_AWAITING[stage]
+    if stage is Stage.CONFIRMATION:
+        record.confirm_nonce = tokens.random_nonce()
+        parked.link = links.make(desk, links.CONFIRM, complaint_id, record.confirm_nonce,
+                                 desk.policy.calendar.add(now, desk.policy.verification.link_valid))
+    elif stage is Stage.SURVEY:
+        # After the policy's delay, and never in quiet hours; its time to answer runs from then.
+        parked.send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(now, desk.policy.survey.delay))
+        parked.due = desk.policy.calendar.add(parked.send_at, desk.policy.stage_limit(stage, record.priority))
+        record.survey_nonce, record.survey_sent = tokens.random_nonce(), True
+        parked.link = links.make(desk, links.SURVEY, complaint_id, record.survey_nonce, parked.due)
+    elif stage is Stage.TRACKING:
+        parked.tell_tracking = tracking.park_tracking(desk, record)
+    record.set_timer(stage, parked.due)
+    return parked
 
 
 def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link: str | None,
@@ -156,7 +167,7 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
 
     Returns whether the survey is due: after a confirmed close, once per complaint.
     """
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.is_open:
         unconfirmed = record.verified == "unconfirmed"
         record.status = Status.CLOSED_UNCONFIRMED if unconfirmed else Status.CLOSED
@@ -170,25 +181,25 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
             counted = reports.counts(desk, closed_confirmed=1, first_time_fix=int(
                 record.reopen_count == 0 and record.appeal is None), fixed_after_reopen=int(
                 record.reopen_count > 0 and record.appeal is None), fixed_after_appeal=int(record.appeal is not None))
-        desk.repo.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
-                                              detail={"reopen_count": record.reopen_count,
-                                                      "confirmed": not unconfirmed})], counted)
+        desk.complaints.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
+                                                    detail={"reopen_count": record.reopen_count,
+                                                            "confirmed": not unconfirmed})], counted)
         if record.owner_id:
-            desk.repo.adjust_load(record.owner_id, -1)
+            desk.loads.adjust(record.owner_id, -1)
     return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
 
 
 def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:
-    record = desk.repo.get(complaint_id)
+    record = desk.complaints.get(complaint_id)
     if record.status is not Status.FAILED:
         was_open = record.is_open
         record.status, record.failure = Status.FAILED, error
         record.stage = record.task_token = None
         record.set_timer(None, None)
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
-                                              detail={"error": error})])
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
+                                                    detail={"error": error})])
         if record.owner_id and was_open:
-            desk.repo.adjust_load(record.owner_id, -1)
+            desk.loads.adjust(record.owner_id, -1)
         if record.department:
             desk.notices.tell_staff(desk.policy.department(record.department).supervisor, record, "failed", error=error)
     logger.error("complaint workflow failed", extra={"complaint_id": complaint_id, "error": error})

@@ -1,0 +1,52 @@
+"""DynamoDB access: one table (see keys for its layout), every read a key lookup or an index query.
+
+One small store per family of items, all on the same table and client:
+complaints (with their timelines, external ids and listings), incidents, the
+staff roster, held messages, staff digests, promise timers, agents' loads and
+report counters. What a change counts in the reports is given to the
+complaint store by whoever builds it (the counting is the reports' rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from complaints.adapters.dynamodb.complaints import ComplaintStore
+from complaints.adapters.dynamodb.digests import StaffDigests
+from complaints.adapters.dynamodb.incidents import IncidentStore
+from complaints.adapters.dynamodb.loads import AgentLoads
+from complaints.adapters.dynamodb.messages import HeldMessages
+from complaints.adapters.dynamodb.reports import Counting, ReportChange, ReportCounters
+from complaints.adapters.dynamodb.staff import StaffRoster
+from complaints.adapters.dynamodb.table import Table
+from complaints.adapters.dynamodb.timers import PromiseTimers
+
+__all__ = ["AgentLoads", "ComplaintStore", "Counting", "HeldMessages", "IncidentStore", "PromiseTimers",
+           "ReportChange", "ReportCounters", "StaffDigests", "StaffRoster", "Table", "Tables"]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The stores of the one table."""
+
+    table: Table
+    complaints: ComplaintStore
+    incidents: IncidentStore
+    roster: StaffRoster
+    messages: HeldMessages
+    digests: StaffDigests
+    promise_timers: PromiseTimers
+    loads: AgentLoads
+    reports: ReportCounters
+
+    @classmethod
+    def on(cls, table: Table, counting: Counting) -> Tables:
+        reports = ReportCounters(table)
+        return cls(table=table, complaints=ComplaintStore(table, reports, counting), incidents=IncidentStore(table),
+                   roster=StaffRoster(table), messages=HeldMessages(table), digests=StaffDigests(table),
+                   promise_timers=PromiseTimers(table), loads=AgentLoads(table), reports=reports)
+
+    @classmethod
+    def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None) -> Tables:
+        return cls.on(Table(table_name, timer_shards, client), counting)

@@ -1,0 +1,77 @@
+"""The one table the stores share: its name, its client (made on first use) and the reads they all need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from complaints.adapters.dynamodb import keys
+from complaints.adapters.dynamodb.codec import from_item, item
+from complaints.adapters.dynamodb.conditional import conditional
+from complaints.core.errors import VersionConflict
+from complaints.core.record import ComplaintRecord, Incident
+
+
+class Table:
+    def __init__(self, name: str, timer_shards: int, client: Any = None) -> None:
+        self.name = name
+        self.timer_shards = timer_shards
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("dynamodb")
+        return self._client
+
+    def get(self, key: keys.Key) -> dict[str, Any] | None:
+        """One item by its key, read consistently, as plain values."""
+        found = self.client.get_item(TableName=self.name, ConsistentRead=True, Key=item(key)).get("Item")
+        return from_item(found) if found is not None else None
+
+    def query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item a query finds, page after page, as stored."""
+        paginator = self.client.get_paginator("query")
+        for page in paginator.paginate(TableName=self.name, **kwargs):
+            yield from page.get("Items", [])
+
+    def batch_get(self, wanted: list[keys.Key], *, consistent: bool = False) -> Iterator[dict[str, Any]]:
+        """The items of up to 100 keys that exist, as plain values, asking again for any left unprocessed."""
+        request: dict[str, Any] = {self.name: {"Keys": [item(k) for k in wanted]}}
+        if consistent:
+            request[self.name]["ConsistentRead"] = True
+        while request:
+            answer = self.client.batch_get_item(RequestItems=request)
+            for found in answer.get("Responses", {}).get(self.name, []):
+                yield from_item(found)
+            request = answer.get("UnprocessedKeys") or {}
+
+    def due(self, kind: str, now: datetime, shards: int) -> Iterator[dict[str, Any]]:
+        """Items of one kind of timer that are due, shard by shard: cost grows with due items only."""
+        upper = keys.due_by(now)
+        for shard in range(shards):
+            for found in self.query(IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
+                                    ExpressionAttributeValues=item({":pk": keys.due_partition(kind, shard),
+                                                                    ":now": upper})):
+                yield from_item(found)
+
+    def put(self, attrs: dict[str, Any], *, condition: str | None = None) -> dict[str, Any]:
+        """A transaction item that puts the given attributes, under a condition if given."""
+        put: dict[str, Any] = {"TableName": self.name, "Item": item(attrs)}
+        if condition:
+            put["ConditionExpression"] = condition
+        return {"Put": put}
+
+    def write_versioned(self, items: list[dict[str, Any]], target: ComplaintRecord | Incident, expected: int,
+                        what: str) -> None:
+        """Write items whose first is conditional on the target's version; put the version back if refused."""
+        try:
+            with conditional(what, refused=VersionConflict):
+                self.client.transact_write_items(TransactItems=items)
+        except (ClientError, VersionConflict):
+            target.version = expected
+            raise

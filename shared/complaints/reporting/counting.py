@@ -1,0 +1,71 @@
+"""What a change of a complaint counts in the reports, decided from its state as it is written.
+
+What a report counts of a complaint by its state (received, classified by
+category, department and area, repeats, passing around, each promise's end)
+is counted once, the first time a write sees it, and marked on the record
+(`counted`); so no code path can forget to count or count twice. The open
+gauges (unresolved network complaints by area) follow the complaint in while
+it is open and out when it closes (`counted_open`). The complaint store adds
+what this returns in the same transaction as the write, and the wiring
+gives it this counting.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from complaints.adapters.dynamodb import Counting, ReportChange
+from complaints.core import clock
+from complaints.core.models import PromiseState
+from complaints.core.record import ComplaintRecord
+
+
+def counting(zone: tzinfo) -> Counting:
+    """The counting of a desk whose report days are local days in zone."""
+    def count(record: ComplaintRecord, counts: tuple[str, dict[str, int]] | None) -> ReportChange:
+        day, counters = counts if counts else (clock.now().astimezone(zone).date().isoformat(), {})
+        counters = dict(counters)
+        for name, amount in state_changes(record).items():
+            counters[name] = counters.get(name, 0) + amount
+        return ReportChange(day=day, counters=counters, gauges=gauge_changes(record))
+
+    return count
+
+
+def state_changes(record: ComplaintRecord) -> dict[str, int]:
+    """The counters the record's state adds that no earlier write counted; marks them counted."""
+    marks = set(record.counted)
+    found: dict[str, int] = {}
+
+    def once(mark: str, *names: str) -> None:
+        if mark not in marks:
+            marks.add(mark)
+            for name in names:
+                found[name] = found.get(name, 0) + 1
+
+    once("received", "received", f"channel:{record.channel}")
+    if record.classification is not None and record.department:
+        area = record.location.area if record.location and record.location.area else "unknown"
+        once("classified", f"category:{record.classification.category}", f"department:{record.department}",
+             f"area:{area}")
+    if record.repeat_of:
+        once("repeat", "repeats")
+    if record.passing_around:
+        once("passing_around", "passing_around")
+    for promise in record.promises:
+        if promise.state != PromiseState.PENDING:
+            once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{promise.kind}")
+    record.counted = sorted(marks)
+    return found
+
+
+def gauge_changes(record: ComplaintRecord) -> dict[str, int]:
+    """Unresolved network complaints by area, for network planning: in while open, out when closed."""
+    category = record.classification.category if record.classification else ""
+    area = record.location.area if record.location and record.location.area else None
+    now = f"open_network:{area}" if area and category.startswith("network.") and record.is_open else None
+    if now == record.counted_open:
+        return {}
+    changes = {name: amount for name, amount in ((record.counted_open, -1), (now, 1)) if name}
+    record.counted_open = now
+    return changes

@@ -26,8 +26,9 @@ from moto.dynamodb.models import dynamodb_backends
 from complaints import bootstrap
 from complaints.adapters.dynamodb import ComplaintRepository
 from complaints.core import clock
-from complaints.core.models import Channel, Classification, Customer, Nature, Priority, Stage, Status
+from complaints.core.enums import Channel, Nature, Priority, Stage, Status
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import Classification, Customer
 from complaints.workflow import reminders
 from infra.local import runtime
 from infra.local.stack import ACCOUNT, LocalStack, StackConfig

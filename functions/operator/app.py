@@ -9,14 +9,15 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from complaints.bootstrap import desk
 from complaints.core.access import Operator
+from complaints.core.enums import Status
 from complaints.core.errors import Forbidden
-from complaints.core.models import (
-    ActionAnswer,
+from complaints.core.observability import lambda_handler, logger
+from complaints.core.policy_sections import Agent, AgentUpdate
+from complaints.core.record import Incident
+from complaints.core.requests import (
     AppealRequest,
     AssignRequest,
     CallbackRequest,
-    ComplaintList,
-    ComplaintView,
     ExtendRequest,
     FollowUpRequest,
     IncidentResolveRequest,
@@ -24,12 +25,9 @@ from complaints.core.models import (
     QualityCheckRequest,
     ResolveRequest,
     ReviewRequest,
-    Status,
     TransferRequest,
 )
-from complaints.core.observability import lambda_handler, logger
-from complaints.core.policy import Agent, AgentUpdate
-from complaints.core.record import Incident
+from complaints.core.views import ActionAnswer, ComplaintList, ComplaintView
 from complaints.handling import acceptance, confirmation, incidents, resolution, survey, tracking
 from complaints.promises import keeping as promises
 from complaints.reporting import reports

@@ -228,7 +228,7 @@ def classify(text: str,
              profile: Annotated[str, typer.Option(help="policy profile")] = "telecom",
              as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Classify a text without starting anything, to check the classifier by hand."""
-    from complaints.core.models import Channel, Service
+    from complaints.core.enums import Channel, Service
     from complaints.core.policy import load_policy
     from complaints.triage.classifier import classify as run_classifier
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from complaints.core.models import Stage
+from complaints.core.enums import Stage
 from infra.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -33,9 +33,10 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from complaints.core import clock
+from complaints.core.enums import PromiseState
 from complaints.core.errors import ComplaintNotFound, DuplicateMismatch, VersionConflict
-from complaints.core.models import PromiseState, TimelineEvent
 from complaints.core.record import ComplaintRecord, Incident
+from complaints.core.values import TimelineEvent
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()

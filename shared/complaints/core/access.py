@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from complaints.core.errors import Forbidden, Unauthorized
-from complaints.core.policy import Agent
+from complaints.core.policy_sections import Agent
 
 # Ascending authority: a token naming several roles acts with the highest.
 ROLES = ("agent", "supervisor", "manager", "admin")

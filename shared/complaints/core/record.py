@@ -6,21 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from complaints.core.models import (
-    CLOSED_STATUSES,
-    SENSITIVE_CHANNELS,
-    Channel,
-    Classification,
-    Customer,
-    Device,
-    Location,
-    Occurred,
-    Priority,
-    Promise,
-    Service,
-    Stage,
-    Status,
-)
+from complaints.core.enums import CLOSED_STATUSES, SENSITIVE_CHANNELS, Channel, Priority, Service, Stage, Status
+from complaints.core.values import Classification, Customer, Device, Location, Occurred, Promise
 
 
 class ComplaintRecord(BaseModel):

@@ -17,23 +17,17 @@ from typing import Any
 from complaints.adapters.signing_keys import mask_phone
 from complaints.core import clock
 from complaints.core.access import Operator
+from complaints.core.enums import Stage, Status
 from complaints.core.errors import (
     BadRequest,
     Conflict,
     Forbidden,
 )
-from complaints.core.models import (
-    ActionAnswer,
-    AssignRequest,
-    ComplaintList,
-    ComplaintSummary,
-    ComplaintView,
-    Stage,
-    Status,
-    TimelineEvent,
-)
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import AssignRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer, ComplaintList, ComplaintSummary, ComplaintView
 from complaints.desk.context import Desk
 from complaints.handling.decisions import claim
 from complaints.promises import terms as sla

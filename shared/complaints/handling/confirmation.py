@@ -10,18 +10,13 @@ from __future__ import annotations
 
 from complaints.core import clock
 from complaints.core.access import Operator
+from complaints.core.enums import CallbackOutcome, Priority, Stage
 from complaints.core.errors import LinkUsed, NotAwaiting, QuietHours
-from complaints.core.models import (
-    ActionAnswer,
-    CallbackOutcome,
-    CallbackRequest,
-    ConfirmRequest,
-    Priority,
-    Stage,
-    TimelineEvent,
-)
 from complaints.core.observability import count
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import CallbackRequest, ConfirmRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling import links
 from complaints.handling.acceptance import answer, authorize

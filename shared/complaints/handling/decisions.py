@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from complaints.core import clock
+from complaints.core.enums import Stage
 from complaints.core.errors import NotAwaiting, VersionConflict, WorkflowUnavailable
-from complaints.core.models import Stage, TimelineEvent
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
 
 

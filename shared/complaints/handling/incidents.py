@@ -17,10 +17,11 @@ import secrets
 from datetime import timedelta
 
 from complaints.core import clock
+from complaints.core.enums import Priority, ResolutionOutcome, Stage, Status
 from complaints.core.errors import Conflict, Forbidden, InvalidField, VersionConflict
-from complaints.core.models import Classification, Priority, ResolutionOutcome, Stage, Status, TimelineEvent
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord, Incident
+from complaints.core.values import Classification, TimelineEvent
 from complaints.core.working_time import parse_duration
 from complaints.desk.context import Desk
 from complaints.handling.decisions import claim

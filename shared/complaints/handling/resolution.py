@@ -14,18 +14,12 @@ import hashlib
 
 from complaints.core import clock
 from complaints.core.access import Operator
+from complaints.core.enums import Priority, ResolutionOutcome, Stage, Status
 from complaints.core.errors import Forbidden, InvalidField
-from complaints.core.models import (
-    ActionAnswer,
-    Priority,
-    QualityCheckRequest,
-    ResolutionOutcome,
-    ResolveRequest,
-    Stage,
-    Status,
-    TimelineEvent,
-)
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import QualityCheckRequest, ResolveRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling import tracking
 from complaints.handling.acceptance import answer, authorize, require_owner_or_lead

@@ -12,19 +12,13 @@ from __future__ import annotations
 
 from complaints.core import clock
 from complaints.core.access import Operator
+from complaints.core.enums import Priority, Rating, Stage, Status
 from complaints.core.errors import Conflict, Forbidden, LinkUsed
-from complaints.core.models import (
-    ActionAnswer,
-    Priority,
-    Rating,
-    ReviewRequest,
-    Stage,
-    Status,
-    SurveyRequest,
-    TimelineEvent,
-)
 from complaints.core.observability import MetricUnit, count
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import ReviewRequest, SurveyRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling import links
 from complaints.handling.acceptance import answer

@@ -13,17 +13,12 @@ from datetime import date, datetime
 
 from complaints.core import clock
 from complaints.core.access import Operator
+from complaints.core.enums import ResolutionOutcome, Stage, Status
 from complaints.core.errors import InvalidField, NotAwaiting
-from complaints.core.models import (
-    ActionAnswer,
-    FollowUpRequest,
-    ResolutionOutcome,
-    ResolveRequest,
-    Stage,
-    Status,
-    TimelineEvent,
-)
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import FollowUpRequest, ResolveRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling.acceptance import answer, authorize, require_owner_or_lead
 from complaints.handling.decisions import claim

@@ -30,18 +30,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from complaints.adapters.signing_keys import phone_key
 from complaints.core import clock
+from complaints.core.enums import PromiseState, Status
 from complaints.core.errors import ComplaintNotFound, Conflict, DuplicateMismatch
-from complaints.core.models import (
-    IntakeAnswer,
-    IntakeRequest,
-    PortalComplaintStatus,
-    PromiseState,
-    Status,
-    TimelineEvent,
-)
 from complaints.core.observability import logger
 from complaints.core.phones import to_e164
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import IntakeRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import IntakeAnswer, PortalComplaintStatus
 from complaints.desk.context import Desk
 from complaints.intake.portals import Delivery
 from complaints.promises import keeping as promises

@@ -15,18 +15,13 @@ from datetime import UTC, datetime
 
 from complaints.core import clock
 from complaints.core.access import Operator
+from complaints.core.enums import PromiseState, Status
 from complaints.core.errors import BadRequest, ComplaintNotFound, Conflict, Forbidden, VersionConflict
-from complaints.core.models import (
-    ActionAnswer,
-    ExtendRequest,
-    PauseRequest,
-    Promise,
-    PromiseState,
-    Status,
-    TimelineEvent,
-)
 from complaints.core.observability import count
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import ExtendRequest, PauseRequest
+from complaints.core.values import Promise, TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 
 CUSTOMER_FACING = frozenset({"first_contact", "first_reply", "solution"})

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.core.models import Priority, Promise, PromiseState, Stage
+from complaints.core.enums import Priority, PromiseState, Stage
 from complaints.core.policy import Policy
+from complaints.core.values import Promise
 
 
 def promises_for(priority: Priority, received_at: datetime, policy: Policy,

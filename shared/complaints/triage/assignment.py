@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from complaints.core import clock
 from complaints.core.access import Operator
+from complaints.core.enums import Stage
 from complaints.core.errors import BadRequest, Forbidden, NotAwaiting
-from complaints.core.models import ActionAnswer, Stage, TimelineEvent, TransferRequest
 from complaints.core.observability import logger
-from complaints.core.policy import Agent
+from complaints.core.policy_sections import Agent
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import TransferRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 
 ACCEPTANCE_TIMED_OUT = "Complaint.AcceptanceTimedOut"

@@ -17,9 +17,11 @@ from typing import Any
 from complaints.bootstrap import desk as current_desk
 from complaints.core import clock
 from complaints.core.access import Operator
-from complaints.core.models import ComplaintSummary, ComplaintView, Promise, PromiseState, Stage
+from complaints.core.enums import PromiseState, Stage
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import Promise
+from complaints.core.views import ComplaintSummary, ComplaintView
 from complaints.desk.context import Desk
 from complaints.handling import acceptance
 from complaints.reporting import reports

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from complaints.core import clock
+from complaints.core.enums import Stage
 from complaints.core.errors import VersionConflict
-from complaints.core.models import Stage, TimelineEvent
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
 from complaints.handling import survey, tracking
 from complaints.promises import keeping as promises

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from complaints.core import clock, tokens
+from complaints.core.enums import STATUS_WHILE_AWAITING, PromiseState, Stage, Status
 from complaints.core.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
-from complaints.core.models import STATUS_WHILE_AWAITING, PromiseState, Stage, Status, TimelineEvent
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
 from complaints.handling import incidents, links, tracking
 from complaints.promises import keeping as promises

@@ -1,4 +1,4 @@
-"""The desk's vocabulary as enums: statuses, stages, channels, services, priorities and outcomes.
+"""The desk's vocabulary as enums: statuses, stages, channels, roles, event types, promise kinds.
 
 Every enum is a StrEnum, so a stored value, a JSON answer and a log line carry
 the same plain string as before the enum existed.
@@ -124,3 +124,82 @@ class PromiseState(StrEnum):
     MISSED = "missed"
     CANCELLED = "cancelled"
     RENEGOTIATED = "renegotiated"  # moved with a reason, the customer told; a new promise replaces it
+
+
+class PromiseKind(StrEnum):
+    """The promise kinds the engine itself names; a policy profile may define others of its own."""
+
+    ACKNOWLEDGE = "acknowledge"  # kept at intake
+    FIRST_CONTACT = "first_contact"  # kept when the owner accepts (and calls)
+    FIRST_REPLY = "first_reply"
+    INVESTIGATION = "investigation"
+    SOLUTION = "solution"
+    REGULATOR_CEILING = "regulator_ceiling"  # no promise may be moved beyond it
+    RECOVERY = "recovery"  # the supervisor's, after a low survey score
+
+
+class Role(StrEnum):
+    """An operator's role, in ascending authority: a token naming several acts with the highest."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def leads(self) -> bool:
+        """Supervisors and above lead a department's work."""
+        return self is not Role.AGENT
+
+    @property
+    def across_departments(self) -> bool:
+        """Managers and admins act in every department and need not be on the roster."""
+        return self in (Role.MANAGER, Role.ADMIN)
+
+
+class EventType(StrEnum):
+    """What a timeline event records."""
+
+    RECEIVED = "received"
+    CLASSIFIED = "classified"
+    REPEAT = "repeat"
+    REPEATED_BY = "repeated_by"
+    INCIDENT_LINKED = "incident_linked"
+    INCIDENT_RESOLVED = "incident_resolved"
+    ASSIGNED = "assigned"
+    NO_AGENT_AVAILABLE = "no_agent_available"
+    ACCEPTED = "accepted"
+    ACCEPTANCE_MISSED = "acceptance_missed"
+    TRANSFERRED = "transferred"
+    PASSING_AROUND = "passing_around"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    RESOLVED = "resolved"
+    QUALITY_CHECKED = "quality_checked"
+    FOLLOW_UP = "follow_up"
+    FOLLOW_UP_DUE = "follow_up_due"
+    FIX_LANDED = "fix_landed"
+    CALLBACK = "callback"
+    CONFIRMED_FIXED = "confirmed_fixed"
+    REOPENED = "reopened"
+    UNCONFIRMED = "unconfirmed"
+    CLOSED = "closed"
+    SURVEYED = "surveyed"
+    SURVEY_NO_RESPONSE = "survey_no_response"
+    REVIEWED = "reviewed"
+    APPEALED = "appealed"
+    PROMISE_EXTENDED = "promise_extended"
+    PROMISE_MISSED = "promise_missed"
+    CUSTOMER_UPDATED = "customer_updated"
+    ESCALATED = "escalated"
+    DECISION_ROLLED_BACK = "decision_rolled_back"
+    FAILED = "failed"
+
+
+class WorkflowError(StrEnum):
+    """The errors sent to a waiting task (SendTaskFailure) that the state machine catches by name."""
+
+    ACCEPTANCE_TIMED_OUT = "Complaint.AcceptanceTimedOut"  # the owner did not accept in time: assign again
+    TRANSFERRED = "Complaint.Transferred"  # an operator moved the complaint: assign again
+    APPEALED = "Complaint.Appealed"  # the customer appealed while the survey or review waited
+    SURVEY_TIMED_OUT = "Complaint.SurveyTimedOut"  # the customer did not answer the survey

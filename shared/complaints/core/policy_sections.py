@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 from fnmatch import fnmatch
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
-from complaints.core.enums import Channel, Priority
+from complaints.core.enums import Channel, Priority, Role
 from complaints.core.working_time import parse_duration
 
 
@@ -34,6 +34,9 @@ def check_shift(value: str) -> str:
 
 Duration = Annotated[str, AfterValidator(check_duration)]
 Shift = Annotated[str, AfterValidator(check_shift)]
+# A role, documented in the API as the plain list of names it has always been.
+RoleName = Annotated[Role, PlainValidator(Role),
+                     WithJsonSchema({"type": "string", "enum": [role.value for role in Role], "title": "Role"})]
 
 
 class WorkingHours(Section):
@@ -57,7 +60,7 @@ class Department(Section):
 class Agent(Section):
     id: str
     name: str
-    role: Literal["agent", "supervisor", "manager", "admin"]
+    role: RoleName
     departments: list[str] = Field(min_length=1)
     shift: Shift = "always"
     capacity: int = Field(ge=0)
@@ -84,7 +87,7 @@ class AgentUpdate(Section):
     """An agent as the admin endpoint takes it (the id is in the path)."""
 
     name: str = Field(min_length=1, max_length=100)
-    role: Literal["agent", "supervisor", "manager", "admin"] = "agent"
+    role: RoleName = Role.AGENT
     departments: list[str] = Field(min_length=1)
     shift: Shift = "always"
     capacity: int = Field(ge=0, le=1000)

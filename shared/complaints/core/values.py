@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
-from complaints.core.enums import Nature, Priority, PromiseState
+from complaints.core.enums import EventType, Nature, Priority, PromiseState
 
 
 class Strict(BaseModel):
@@ -52,7 +52,7 @@ class Classification(BaseModel):
 
 
 class Promise(BaseModel):
-    kind: str
+    kind: str  # a PromiseKind, or a kind of the policy's own
     due_at: datetime
     state: PromiseState = PromiseState.PENDING
     reason: str | None = None  # why it was renegotiated
@@ -61,6 +61,7 @@ class Promise(BaseModel):
 
 class TimelineEvent(BaseModel):
     at: datetime
-    type: str
+    # Documented as a plain string: the list of event types grows without changing the API's contract.
+    type: Annotated[EventType, PlainValidator(EventType), WithJsonSchema({"type": "string", "title": "Type"})]
     actor: str
     detail: dict[str, str | int | float | bool | None] = {}

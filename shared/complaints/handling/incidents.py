@@ -17,7 +17,7 @@ import secrets
 from datetime import timedelta
 
 from complaints.core import clock
-from complaints.core.enums import Priority, ResolutionOutcome, Stage, Status
+from complaints.core.enums import EventType, Priority, ResolutionOutcome, Stage, Status
 from complaints.core.errors import Conflict, Forbidden, InvalidField, VersionConflict
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord, Incident
@@ -45,9 +45,9 @@ def find_repeat(desk: Desk, record: ComplaintRecord, category: str) -> tuple[str
 
 def note_repeat(desk: Desk, record: ComplaintRecord, earlier_id: str, earlier_count: int) -> TimelineEvent:
     record.repeat_of = earlier_id
-    desk.repo.add_event(earlier_id, TimelineEvent(at=clock.now(), type="repeated_by", actor="system",
+    desk.repo.add_event(earlier_id, TimelineEvent(at=clock.now(), type=EventType.REPEATED_BY, actor="system",
                                                   detail={"complaint_id": record.complaint_id}))
-    return TimelineEvent(at=clock.now(), type="repeat", actor="system",
+    return TimelineEvent(at=clock.now(), type=EventType.REPEAT, actor="system",
                          detail={"repeat_of": earlier_id, "earlier_complaints": earlier_count})
 
 
@@ -78,7 +78,7 @@ def cluster(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent
     if not opened:
         _add_member(desk, incident_id, record.complaint_id)
     record.incident_id = incident_id
-    return TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
+    return TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
                          detail={"incident_id": incident_id, "opened": opened})
 
 
@@ -134,7 +134,7 @@ def _link(desk: Desk, complaint_id: str, incident_id: str) -> None:
         if record.classification is not None:
             record.classification = many_affected(record.classification)
         try:
-            desk.repo.save(record, [TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
+            desk.repo.save(record, [TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
                                                   detail={"incident_id": incident_id, "opened": True})])
             return
         except VersionConflict:
@@ -189,7 +189,7 @@ def continue_after_park(desk: Desk, record: ComplaintRecord) -> None:
             def accept(r: ComplaintRecord) -> None:
                 r.status = Status.IN_PROGRESS
 
-            claim(desk, record, Stage.ACCEPTANCE, TimelineEvent(at=clock.now(), type="accepted", actor=actor),
+            claim(desk, record, Stage.ACCEPTANCE, TimelineEvent(at=clock.now(), type=EventType.ACCEPTED, actor=actor),
                   {"accepted_by": actor}, accept)
         else:
             def resolve(r: ComplaintRecord) -> None:

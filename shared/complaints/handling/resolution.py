@@ -13,16 +13,16 @@ from __future__ import annotations
 import hashlib
 
 from complaints.core import clock
-from complaints.core.access import Operator
-from complaints.core.enums import Priority, ResolutionOutcome, Stage, Status
-from complaints.core.errors import Forbidden, InvalidField
+from complaints.core.access import Operator, authorize, require_owner_or_lead, require_quality_checker
+from complaints.core.enums import EventType, Priority, PromiseKind, ResolutionOutcome, Stage, Status
+from complaints.core.errors import InvalidField
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import QualityCheckRequest, ResolveRequest
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling import tracking
-from complaints.handling.acceptance import answer, authorize, require_owner_or_lead
+from complaints.handling.acceptance import answer
 from complaints.handling.decisions import claim
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
@@ -56,7 +56,7 @@ def reopen(desk: Desk, record: ComplaintRecord) -> list[str]:
     if record.classification is not None:
         record.classification = record.classification.model_copy(
             update={"priority": _RAISED[record.classification.priority]})
-    return ["solution"] if promises.ensure_solution(desk, record) else []
+    return [PromiseKind.SOLUTION] if promises.ensure_solution(desk, record) else []
 
 
 
@@ -111,10 +111,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
 
 def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: QualityCheckRequest) -> ActionAnswer:
     record = desk.repo.get(complaint_id)
-    if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
-        raise Forbidden(f"only a supervisor of {record.department} checks the handling of complaint {complaint_id}")
-    if operator.agent_id == record.owner_id:
-        raise Forbidden("the owner does not check their own handling")
+    require_quality_checker(record, operator)
     outcome = (record.resolution or {}).get("outcome", ResolutionOutcome.RESOLVED.value)
     deferred = outcome == ResolutionOutcome.DEFERRED.value
     now = clock.now()
@@ -127,7 +124,7 @@ def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: Qu
         else:
             r.status, r.tracking = Status.IN_PROGRESS, None
 
-    event = TimelineEvent(at=now, type="quality_checked", actor=operator.agent_id,
+    event = TimelineEvent(at=now, type=EventType.QUALITY_CHECKED, actor=operator.agent_id,
                           detail={"passed": request.passed, "reason": request.reason})
     counted = reports.counts(desk, quality_passed=int(request.passed), quality_failed=int(not request.passed),
                              tracking_opened=int(request.passed and deferred))

@@ -11,9 +11,9 @@ window; it goes to the second-handling department and a new owner there.
 from __future__ import annotations
 
 from complaints.core import clock
-from complaints.core.access import Operator
-from complaints.core.enums import Priority, Rating, Stage, Status
-from complaints.core.errors import Conflict, Forbidden, LinkUsed
+from complaints.core.access import Operator, require_lead
+from complaints.core.enums import EventType, Priority, PromiseKind, Rating, Stage, Status, WorkflowError
+from complaints.core.errors import Conflict, LinkUsed
 from complaints.core.observability import MetricUnit, count
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import ReviewRequest, SurveyRequest
@@ -27,9 +27,6 @@ from complaints.handling.resolution import reopen
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 from complaints.reporting import reports
-
-APPEALED = "Complaint.Appealed"
-
 
 
 def survey_open(desk: Desk, token: str) -> ComplaintRecord:
@@ -67,7 +64,7 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
     record = claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change, counted)
     count("SurveyScore", request.score, MetricUnit.NoUnit)
     if low and record.department:
-        promises.start(desk, record, "recovery")
+        promises.start(desk, record, PromiseKind.RECOVERY)
         desk.notices.tell_staff(desk.policy.department(record.department).supervisor, record, "low_score",
                         score=request.score, unsatisfied=", ".join(unsatisfied) or "none")
     return answer(record, "thank you for your rating")
@@ -80,17 +77,16 @@ def survey_no_response(desk: Desk, record: ComplaintRecord) -> None:
     record.survey_nonce = None
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="survey_no_response", actor="system")],
+    desk.repo.save(record, [TimelineEvent(at=clock.now(), type=EventType.SURVEY_NO_RESPONSE, actor="system")],
                    reports.counts(desk, survey_no_response=1))
     if token:
-        desk.workflow.fail(token, "Complaint.SurveyTimedOut", "the customer did not answer the survey in time")
+        desk.workflow.fail(token, WorkflowError.SURVEY_TIMED_OUT, "the customer did not answer the survey in time")
 
 
 def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewRequest) -> ActionAnswer:
     """The supervisor's recovery of a low score: the cause, the action, and whether the complaint reopens."""
     record = desk.repo.get(complaint_id)
-    if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
-        raise Forbidden(f"only a supervisor of {record.department} may review complaint {complaint_id}")
+    require_lead(record, operator, f"may review complaint {complaint_id}")
     now = clock.now()
     started: list[str] = []
 
@@ -101,7 +97,7 @@ def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewReq
         if request.reopen:
             started.extend(reopen(desk, r))
 
-    event = TimelineEvent(at=now, type="reviewed", actor=operator.agent_id,
+    event = TimelineEvent(at=now, type=EventType.REVIEWED, actor=operator.agent_id,
                           detail={"cause": request.cause, "reopen": request.reopen})
     counted = reports.counts(desk, recoveries=1, recovery_reopened=int(request.reopen), reopened=int(request.reopen))
     record = claim(desk, record, Stage.REVIEW, event, {"reviewed": True, "reopen": request.reopen}, change, counted)
@@ -147,12 +143,12 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     record.stage = record.task_token = record.survey_nonce = None
     record.set_timer(None, None)
     record.unreachable_attempts, record.first_unreachable_at = 0, None
-    record.promises = sla.keep(record.promises, "recovery", now)
+    record.promises = sla.keep(record.promises, PromiseKind.RECOVERY, now)
     promises.ensure_solution(desk, record)
-    record = desk.repo.save(record, [TimelineEvent(at=now, type="appealed", actor=actor,
+    record = desk.repo.save(record, [TimelineEvent(at=now, type=EventType.APPEALED, actor=actor,
                                                    detail={"reason": reason, "to": rule.department})],
                             reports.counts(desk, appeals=1))
-    promises.start(desk, record, "solution")
-    if token is None or not desk.workflow.fail(token, APPEALED, "the customer appealed"):
+    promises.start(desk, record, PromiseKind.SOLUTION)
+    if token is None or not desk.workflow.fail(token, WorkflowError.APPEALED, "the customer appealed"):
         desk.workflow.start(record.complaint_id, {"appeal": True}, name=f"{record.complaint_id}-appeal")
     return answer(record, f"appeal received; {rule.department} handles it again")

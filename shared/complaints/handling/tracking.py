@@ -12,15 +12,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from complaints.core import clock
-from complaints.core.access import Operator
-from complaints.core.enums import ResolutionOutcome, Stage, Status
+from complaints.core.access import Operator, authorize, require_owner_or_lead
+from complaints.core.enums import EventType, ResolutionOutcome, Stage, Status
 from complaints.core.errors import InvalidField, NotAwaiting
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import FollowUpRequest, ResolveRequest
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
-from complaints.handling.acceptance import answer, authorize, require_owner_or_lead
+from complaints.handling.acceptance import answer
 from complaints.handling.decisions import claim
 from complaints.promises import keeping as promises
 from complaints.reporting import reports
@@ -110,7 +110,7 @@ def tracking_due(desk: Desk, record: ComplaintRecord) -> None:
     late = now.astimezone(desk.policy.calendar.zone).date() > expected
     record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval),
                      record.timer_level + 1)
-    desk.repo.save(record, [TimelineEvent(at=now, type="follow_up_due", actor="system",
+    desk.repo.save(record, [TimelineEvent(at=now, type=EventType.FOLLOW_UP_DUE, actor="system",
                                           detail={"expected_by": str(expected), "late": late})])
     people = [record.owner_id]
     if late and record.department:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.core.enums import Priority, PromiseState, Stage
+from complaints.core.enums import Priority, PromiseKind, PromiseState, Stage
 from complaints.core.policy import Policy
 from complaints.core.values import Promise
 
@@ -28,7 +28,8 @@ def stage_due(stage: Stage, priority: Priority, start: datetime, policy: Policy,
     policy.
     """
     if stage is Stage.RESOLUTION:
-        solution = next((p for p in promises if p.kind == "solution" and p.state is PromiseState.PENDING), None)
+        solution = next((p for p in promises if p.kind == PromiseKind.SOLUTION and p.state is PromiseState.PENDING),
+                        None)
         if solution is not None:
             return solution.due_at
     if stage is Stage.QUALITY_CHECK:

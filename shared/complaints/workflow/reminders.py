@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from complaints.core import clock
-from complaints.core.enums import Stage
+from complaints.core.enums import EventType, Stage
 from complaints.core.errors import VersionConflict
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
@@ -101,7 +101,7 @@ def _escalate(desk: Desk, record: ComplaintRecord) -> None:
         record.set_timer(stage, desk.policy.calendar.add(due, desk.policy.escalation_interval), level + 1)
     else:
         record.set_timer(None, None)
-    desk.repo.save(record, [TimelineEvent(at=clock.now(), type="escalated", actor="system",
+    desk.repo.save(record, [TimelineEvent(at=clock.now(), type=EventType.ESCALATED, actor="system",
                                           detail={"stage": stage.value, "level": level, "rung": ladder[rung],
                                                   "to": ",".join(recipients)})])
     for recipient in recipients:

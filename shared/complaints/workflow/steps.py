@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from complaints.core import clock, tokens
-from complaints.core.enums import STATUS_WHILE_AWAITING, PromiseState, Stage, Status
+from complaints.core.enums import STATUS_WHILE_AWAITING, EventType, PromiseState, Stage, Status
 from complaints.core.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
@@ -66,7 +66,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     record.classification = result
     record.department = result.department
     desk.repo.save(record, [TimelineEvent(
-        at=clock.now(), type="classified", actor="system",
+        at=clock.now(), type=EventType.CLASSIFIED, actor="system",
         detail={"category": result.category, "nature": result.nature.value,
                 "priority": result.priority.value, "confidence": result.confidence,
                 "department": record.department, "triage": result.needs_triage,
@@ -84,12 +84,12 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     assert record.department is not None, "classification sets the department"
     agent = assignment.pick_owner(desk, record)
     if agent is None:
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type=EventType.NO_AGENT_AVAILABLE, actor="system",
                                               detail={"department": record.department})])
         raise NoAgentAvailable(f"no agent of {record.department} can take complaint {complaint_id}")
     record.owner_id = agent.id
     try:
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type=EventType.ASSIGNED, actor="system",
                                               detail={"owner": agent.id, "department": record.department})])
     except VersionConflict:
         desk.repo.adjust_load(agent.id, -1)  # give the capacity back; the retry assigns again
@@ -171,7 +171,7 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
             counted = reports.counts(desk, closed_confirmed=1, first_time_fix=int(
                 record.reopen_count == 0 and record.appeal is None), fixed_after_reopen=int(
                 record.reopen_count > 0 and record.appeal is None), fixed_after_appeal=int(record.appeal is not None))
-        desk.repo.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
+        desk.repo.save(record, [TimelineEvent(at=record.closed_at, type=EventType.CLOSED, actor="system",
                                               detail={"reopen_count": record.reopen_count,
                                                       "confirmed": not unconfirmed})], counted)
         if record.owner_id:
@@ -186,7 +186,7 @@ def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:
         record.status, record.failure = Status.FAILED, error
         record.stage = record.task_token = None
         record.set_timer(None, None)
-        desk.repo.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
+        desk.repo.save(record, [TimelineEvent(at=clock.now(), type=EventType.FAILED, actor="system",
                                               detail={"error": error})])
         if record.owner_id and was_open:
             desk.repo.adjust_load(record.owner_id, -1)

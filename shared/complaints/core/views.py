@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Self
 
 from pydantic import BaseModel
 
 from complaints.core.enums import Channel, Priority, Service, Stage, Status
+from complaints.core.outcomes import Outcome
+from complaints.core.record import ComplaintRecord
 from complaints.core.values import Classification, Promise, TimelineEvent
 
 
@@ -57,6 +60,16 @@ class ComplaintSummary(BaseModel):
     received_at: datetime
     next_due_at: datetime | None = None
 
+    @classmethod
+    def of(cls, record: ComplaintRecord, **added: Any) -> Self:
+        """The view of a stored complaint: its fields of the same name, the stage it awaits, and what is added."""
+        copied = {name: _shown(getattr(record, name)) for name in cls.model_fields
+                  if name in ComplaintRecord.model_fields and name not in added}
+        classification = record.classification
+        return cls(**copied, awaiting=record.stage, sensitive=record.sensitive,
+                   category=classification.category if classification else None,
+                   priority=classification.priority if classification else None, **added)
+
 
 class ComplaintView(ComplaintSummary):
     customer_name: str
@@ -83,6 +96,11 @@ class ComplaintView(ComplaintSummary):
     previous_owners: list[str] = []
     timeline: list[TimelineEvent] = []
 
+    @classmethod
+    def of(cls, record: ComplaintRecord, **added: Any) -> Self:
+        return super().of(record, customer_name=record.customer.name, vip=record.customer.vip,
+                          area=record.location.area if record.location else None, **added)
+
 
 class ComplaintList(BaseModel):
     items: list[ComplaintSummary]
@@ -93,3 +111,8 @@ class ActionAnswer(BaseModel):
     complaint_id: str
     status: Status
     message: str
+
+
+def _shown(value: Any) -> Any:
+    """A stored sub-document as the views have always shown it (None when nothing in it is set)."""
+    return (value.shown() or None) if isinstance(value, Outcome) else value

@@ -20,6 +20,7 @@ from complaints.core import clock
 from complaints.core.enums import EventType, Priority, ResolutionOutcome, Stage, Status
 from complaints.core.errors import Conflict, Forbidden, InvalidField, VersionConflict
 from complaints.core.observability import logger
+from complaints.core.outcomes import IncidentReport, IncidentResolution, Resolution
 from complaints.core.record import ComplaintRecord, Incident
 from complaints.core.values import Classification, TimelineEvent
 from complaints.core.working_time import parse_duration
@@ -155,7 +156,7 @@ def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: t
                                          f"one of: {', '.join(causes)}")
     now = clock.now()
     incident.status, incident.resolved_at = "resolved", now
-    incident.resolution = {"root_cause": root_cause, "actions": actions, "by": agent_id, "at": clock.iso(now)}
+    incident.resolution = IncidentReport(root_cause=root_cause, actions=actions, by=agent_id, at=clock.iso(now))
     incident = desk.repo.save_incident(incident, release_key=True)
     for complaint_id in incident.complaint_ids:
         _apply(desk, complaint_id, incident)
@@ -167,11 +168,13 @@ def _apply(desk: Desk, complaint_id: str, incident: Incident) -> None:
         record = desk.repo.get(complaint_id)
         if not record.is_open or record.status is Status.RESOLVED or record.incident_resolution:
             return
-        record.incident_resolution = {"incident_id": incident.incident_id, **(incident.resolution or {})}
+        assert incident.resolution is not None
+        record.incident_resolution = IncidentResolution(incident_id=incident.incident_id,
+                                                        **incident.resolution.model_dump())
         try:
             record = desk.repo.save(record, [TimelineEvent(
-                at=clock.now(), type="incident_resolved", actor=f"incident:{incident.incident_id}",
-                detail={"root_cause": record.incident_resolution.get("root_cause")})])
+                at=clock.now(), type=EventType.INCIDENT_RESOLVED, actor=f"incident:{incident.incident_id}",
+                detail={"root_cause": record.incident_resolution.root_cause})])
         except VersionConflict:
             continue
         continue_after_park(desk, record)
@@ -183,7 +186,7 @@ def continue_after_park(desk: Desk, record: ComplaintRecord) -> None:
     resolution = record.incident_resolution
     if not resolution or record.stage not in (Stage.ACCEPTANCE, Stage.RESOLUTION):
         return
-    actor = f"incident:{resolution['incident_id']}"
+    actor = f"incident:{resolution.incident_id}"
     try:
         if record.stage is Stage.ACCEPTANCE:
             def accept(r: ComplaintRecord) -> None:
@@ -194,12 +197,12 @@ def continue_after_park(desk: Desk, record: ComplaintRecord) -> None:
         else:
             def resolve(r: ComplaintRecord) -> None:
                 r.status = Status.RESOLVED
-                r.resolution = {"outcome": ResolutionOutcome.RESOLVED.value, "root_cause": resolution["root_cause"],
-                                "actions": resolution["actions"], "by": actor, "at": clock.iso(clock.now())}
+                r.resolution = Resolution(outcome=ResolutionOutcome.RESOLVED, root_cause=resolution.root_cause,
+                                          actions=resolution.actions, by=actor, at=clock.iso(clock.now()))
 
             claim(desk, record, Stage.RESOLUTION, TimelineEvent(
-                at=clock.now(), type="resolved", actor=actor,
-                detail={"outcome": "resolved", "root_cause": resolution["root_cause"]}),
+                at=clock.now(), type=EventType.RESOLVED, actor=actor,
+                detail={"outcome": ResolutionOutcome.RESOLVED.value, "root_cause": resolution.root_cause}),
                 {"outcome": ResolutionOutcome.RESOLVED.value, "quality_check": False}, resolve)
     except VersionConflict:
         # Someone acted at the same moment; their decision stands and the next park tries again.

@@ -16,6 +16,7 @@ from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_owner_or_lead, require_quality_checker
 from complaints.core.enums import EventType, Priority, PromiseKind, ResolutionOutcome, Stage, Status
 from complaints.core.errors import InvalidField
+from complaints.core.outcomes import QualityCheckResult, Resolution, TrackingTicket
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import QualityCheckRequest, ResolveRequest
 from complaints.core.values import TimelineEvent
@@ -77,24 +78,22 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
         tracking.check_expected(desk, request.expected_by)
     check = desk.policy.needs_quality_check(category, record.priority, record.sensitive, _sample_draw(record))
     now = clock.now()
-    report = {"outcome": request.outcome.value, "root_cause": request.root_cause, "actions": request.actions,
-              "by": operator.agent_id, "at": clock.iso(now)}
-    if request.evidence:
-        report["evidence"] = request.evidence
+    report = Resolution(outcome=request.outcome, root_cause=request.root_cause, actions=request.actions,
+                        by=operator.agent_id, at=clock.iso(now), evidence=request.evidence or None)
     if deferred:
-        report.update(plan=str(request.plan), expected_by=str(request.expected_by))
+        report.plan, report.expected_by = request.plan, request.expected_by
 
     def change(r: ComplaintRecord) -> None:
         r.status = Status.QUALITY_CHECK if check else Status.TRACKING if deferred else Status.RESOLVED
         r.resolution = report
         r.quality_check = None
         r.unreachable_attempts, r.first_unreachable_at = 0, None
-        r.promises = sla.keep(sla.keep(r.promises, "first_reply", now), "investigation", now)
+        r.promises = sla.keep(sla.keep(r.promises, PromiseKind.FIRST_REPLY, now), PromiseKind.INVESTIGATION, now)
         if deferred:
-            r.tracking = {"plan": str(request.plan), "expected_by": str(request.expected_by),
-                          "opened_at": clock.iso(now), "follow_ups": 0}
+            assert request.plan is not None and request.expected_by is not None
+            r.tracking = TrackingTicket(plan=request.plan, expected_by=request.expected_by, opened_at=clock.iso(now))
 
-    event = TimelineEvent(at=now, type="resolved", actor=operator.agent_id,
+    event = TimelineEvent(at=now, type=EventType.RESOLVED, actor=operator.agent_id,
                           detail={"outcome": request.outcome.value, "root_cause": request.root_cause,
                                   "quality_check": check})
     record = claim(desk, record, Stage.RESOLUTION, event,
@@ -112,13 +111,13 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
 def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: QualityCheckRequest) -> ActionAnswer:
     record = desk.repo.get(complaint_id)
     require_quality_checker(record, operator)
-    outcome = (record.resolution or {}).get("outcome", ResolutionOutcome.RESOLVED.value)
+    outcome = record.resolution.outcome.value if record.resolution else ResolutionOutcome.RESOLVED.value
     deferred = outcome == ResolutionOutcome.DEFERRED.value
     now = clock.now()
 
     def change(r: ComplaintRecord) -> None:
-        r.quality_check = {"passed": "yes" if request.passed else "no", "by": operator.agent_id,
-                           "at": clock.iso(now), **({"reason": request.reason} if request.reason else {})}
+        r.quality_check = QualityCheckResult(passed=request.passed, by=operator.agent_id, at=clock.iso(now),
+                                             reason=request.reason or None)
         if request.passed:
             r.status = Status.TRACKING if deferred else Status.RESOLVED
         else:

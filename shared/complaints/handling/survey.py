@@ -15,6 +15,7 @@ from complaints.core.access import Operator, require_lead
 from complaints.core.enums import EventType, Priority, PromiseKind, Rating, Stage, Status, WorkflowError
 from complaints.core.errors import Conflict, LinkUsed
 from complaints.core.observability import MetricUnit, count
+from complaints.core.outcomes import Appeal, SurveyAnswer
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import ReviewRequest, SurveyRequest
 from complaints.core.values import TimelineEvent
@@ -33,7 +34,7 @@ def survey_open(desk: Desk, token: str) -> ComplaintRecord:
     """The complaint behind a survey link that can still be answered; reading changes nothing."""
     link = links.open_link(desk, links.SURVEY, token)
     record = link.record
-    if record.survey and "score" in record.survey:
+    if record.survey and record.survey.score is not None:
         raise LinkUsed("this survey has already been answered")
     if record.survey_nonce != link.nonce or record.stage is not Stage.SURVEY:
         raise LinkUsed("this survey is no longer open")
@@ -47,14 +48,13 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
     now = clock.now()
 
     def change(r: ComplaintRecord) -> None:
-        r.survey = {"score": request.score, "comment": request.comment, "at": clock.iso(now),
-                    **{name: getattr(request, name).value for name in ("attitude", "speed", "result")
-                       if getattr(request, name) is not None}}
+        r.survey = SurveyAnswer(score=request.score, comment=request.comment, at=clock.iso(now),
+                                attitude=request.attitude, speed=request.speed, result=request.result)
         r.survey_nonce = None
         if low:
-            promises.add(desk, r, "recovery", desk.policy.survey.recovery_within)
+            promises.add(desk, r, PromiseKind.RECOVERY, desk.policy.survey.recovery_within)
 
-    event = TimelineEvent(at=now, type="surveyed", actor="customer",
+    event = TimelineEvent(at=now, type=EventType.SURVEYED, actor="customer",
                           detail={"score": request.score, "low": low, "unsatisfied": ",".join(unsatisfied) or None})
     reasons = {f"low_reason:{name}": 1 for name in unsatisfied} if low else {}
     if low and not reasons:
@@ -73,7 +73,7 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
 def survey_no_response(desk: Desk, record: ComplaintRecord) -> None:
     """The survey's time passed without an answer: recorded as no_response."""
     token = record.task_token
-    record.survey = {"outcome": "no_response"}
+    record.survey = SurveyAnswer(outcome="no_response")
     record.survey_nonce = None
     record.stage = record.task_token = None
     record.set_timer(None, None)
@@ -91,9 +91,9 @@ def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewReq
     started: list[str] = []
 
     def change(r: ComplaintRecord) -> None:
-        r.survey = {**(r.survey or {}), "review_cause": request.cause, "review_action": request.action,
-                    "reviewed_by": operator.agent_id}
-        r.promises = sla.keep(r.promises, "recovery", now)
+        r.survey = (r.survey or SurveyAnswer()).model_copy(update={
+            "review_cause": request.cause, "review_action": request.action, "reviewed_by": operator.agent_id})
+        r.promises = sla.keep(r.promises, PromiseKind.RECOVERY, now)
         if request.reopen:
             started.extend(reopen(desk, r))
 
@@ -116,7 +116,7 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     """申诉: a second handling of a closed complaint by another team, once, within the window."""
     rule = desk.policy.appeals
     if record.appeal is not None:
-        if record.appeal.get("reason") == reason:
+        if record.appeal.reason == reason:
             return answer(record, "appeal already received")  # a repeated delivery of the same appeal
         raise Conflict(f"complaint {record.complaint_id} was already appealed once")
     if record.status not in (Status.CLOSED, Status.CLOSED_UNCONFIRMED) or record.closed_at is None:
@@ -129,8 +129,8 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
                        f"{desk.local_time(window_end)}")
     token = record.task_token if record.stage in (Stage.SURVEY, Stage.REVIEW) else None
     previous = record.owner_id
-    record.appeal = {"reason": reason, "at": clock.iso(now), "by": actor,
-                     "from_department": str(record.department), "from_owner": str(previous)}
+    record.appeal = Appeal(reason=reason, at=clock.iso(now), by=actor, from_department=str(record.department),
+                           from_owner=str(previous))
     record.previous_owners = [*record.previous_owners, previous] if previous else record.previous_owners
     record.owner_id, record.department = None, rule.department
     if record.classification is not None:

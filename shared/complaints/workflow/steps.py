@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from complaints.core import clock, tokens
-from complaints.core.enums import STATUS_WHILE_AWAITING, EventType, PromiseState, Stage, Status
+from complaints.core.enums import STATUS_WHILE_AWAITING, EventType, PromiseKind, PromiseState, Stage, Status
 from complaints.core.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
@@ -147,9 +147,9 @@ def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link:
     elif stage is Stage.SURVEY and link and send_at:
         desk.notices.tell_customer_at(record, "survey", send_at, link=link)
     elif stage is Stage.TRACKING and tell_tracking and record.tracking:
-        promises.start(desk, record, "solution")
-        desk.notices.tell_customer(record, "tracking", plan=str(record.tracking.get("plan")),
-                           date=str(record.tracking.get("expected_by")))
+        promises.start(desk, record, PromiseKind.SOLUTION)
+        desk.notices.tell_customer(record, "tracking", plan=record.tracking.plan,
+                           date=str(record.tracking.expected_by))
 
 
 def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from fnmatch import fnmatch
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from complaints.core.enums import Channel, Priority, Role
 from complaints.core.working_time import parse_duration
@@ -35,7 +35,7 @@ def check_shift(value: str) -> str:
 Duration = Annotated[str, AfterValidator(check_duration)]
 Shift = Annotated[str, AfterValidator(check_shift)]
 # A role, documented in the API as the plain list of names it has always been.
-RoleName = Annotated[Role, PlainValidator(Role),
+RoleName = Annotated[Role, PlainValidator(Role), PlainSerializer(str, return_type=str),
                      WithJsonSchema({"type": "string", "enum": [role.value for role in Role], "title": "Role"})]
 
 

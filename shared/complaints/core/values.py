@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from complaints.core.enums import EventType, Nature, Priority, PromiseState
 
@@ -62,6 +62,7 @@ class Promise(BaseModel):
 class TimelineEvent(BaseModel):
     at: datetime
     # Documented as a plain string: the list of event types grows without changing the API's contract.
-    type: Annotated[EventType, PlainValidator(EventType), WithJsonSchema({"type": "string", "title": "Type"})]
+    type: Annotated[EventType, PlainValidator(EventType), PlainSerializer(str, return_type=str),
+                    WithJsonSchema({"type": "string", "title": "Type"})]
     actor: str
     detail: dict[str, str | int | float | bool | None] = {}

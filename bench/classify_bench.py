@@ -10,7 +10,7 @@ import statistics
 import time
 
 from bench.eval_classifier import SETS, load
-from complaints.core.models import Channel, Service
+from complaints.core.enums import Channel, Service
 from complaints.core.policy import load_policy
 from complaints.triage.classifier import KeywordClassifier
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from complaints.core.models import Channel, Service
+from complaints.core.enums import Channel, Service
 from complaints.core.policy import load_policy
 from complaints.triage.classifier import classify
 

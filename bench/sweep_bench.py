@@ -27,8 +27,9 @@ from complaints import bootstrap
 from complaints.adapters.dynamodb import Tables
 from complaints.adapters.dynamodb.table import Table
 from complaints.core import clock
-from complaints.core.models import Channel, Classification, Customer, Nature, Priority, Stage, Status
+from complaints.core.enums import Channel, Nature, Priority, Stage, Status
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import Classification, Customer
 from complaints.reporting.counting import counting
 from complaints.workflow import reminders
 from infra.local import runtime

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from complaints.core.models import ErrorBody
+from complaints.core.views import ErrorBody
 from infra.local.runtime import load_module
 from infra.local.template import load_template
 

@@ -15,9 +15,10 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from complaints.bootstrap import desk
 from complaints.core.errors import ComplaintError
-from complaints.core.models import ActionAnswer, ConfirmRequest, SurveyRequest
 from complaints.core.observability import lambda_handler
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import ConfirmRequest, SurveyRequest
+from complaints.core.views import ActionAnswer
 from complaints.handling import confirmation, survey
 from complaints.web import pages
 from complaints.web.api import dispatch, make_resolver

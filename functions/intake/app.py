@@ -10,8 +10,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from complaints.bootstrap import desk
 from complaints.core.errors import ComplaintError, ComplaintNotFound
-from complaints.core.models import ActionAnswer, AppealRequest, IntakeAnswer, IntakeRequest, PortalComplaintStatus
 from complaints.core.observability import lambda_handler, logger, metrics
+from complaints.core.requests import AppealRequest, IntakeRequest
+from complaints.core.views import ActionAnswer, IntakeAnswer, PortalComplaintStatus
 from complaints.handling import survey
 from complaints.intake import portals, receive
 from complaints.intake.portals import Delivery

@@ -8,15 +8,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from complaints.bootstrap import desk
-from complaints.core.access import Operator
+from complaints.core.access import Operator, authorize
+from complaints.core.enums import Status
 from complaints.core.errors import Forbidden
-from complaints.core.models import (
-    ActionAnswer,
+from complaints.core.observability import lambda_handler, logger
+from complaints.core.policy_sections import Agent, AgentUpdate
+from complaints.core.record import Incident
+from complaints.core.requests import (
     AppealRequest,
     AssignRequest,
     CallbackRequest,
-    ComplaintList,
-    ComplaintView,
     ExtendRequest,
     FollowUpRequest,
     IncidentResolveRequest,
@@ -24,13 +25,10 @@ from complaints.core.models import (
     QualityCheckRequest,
     ResolveRequest,
     ReviewRequest,
-    Status,
     TransferRequest,
 )
-from complaints.core.observability import lambda_handler, logger
-from complaints.core.policy import Agent, AgentUpdate
-from complaints.core.record import Incident
-from complaints.handling import acceptance, confirmation, incidents, resolution, survey, tracking
+from complaints.core.views import ActionAnswer, ComplaintList, ComplaintView
+from complaints.handling import acceptance, confirmation, incidents, reading, resolution, survey, tracking
 from complaints.promises import keeping as promises
 from complaints.reporting import reports
 from complaints.triage import assignment
@@ -51,13 +49,13 @@ def list_complaints(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> ComplaintList:
-    return acceptance.list_complaints(desk(), _operator(), queue=queue, owner=owner, status=status,
+    return reading.list_complaints(desk(), _operator(), queue=queue, owner=owner, status=status,
                                    limit=limit, next_token=next_token)
 
 
 @app.get("/v1/complaints/<complaint_id>", summary="A complaint with its promises and timeline")
 def get_complaint(complaint_id: str) -> ComplaintView:
-    return acceptance.view(desk(), complaint_id, _operator())
+    return reading.view(desk(), complaint_id, _operator())
 
 
 @app.post("/v1/complaints/<complaint_id>/accept", summary="The owner accepts the complaint")
@@ -91,7 +89,7 @@ def follow_up(complaint_id: str, request: FollowUpRequest) -> ActionAnswer:
 def record_appeal(complaint_id: str, request: AppealRequest) -> ActionAnswer:
     operator = _operator()
     record = desk().complaints.get(complaint_id)
-    acceptance.authorize(operator, record)
+    authorize(operator, record)
     return survey.appeal(desk(), record, request.reason, operator.agent_id)
 
 
@@ -172,7 +170,7 @@ def resolve_incident(incident_id: str, request: IncidentResolveRequest) -> Incid
 
 def _manager() -> Operator:
     operator = _operator()
-    if operator.role not in ("manager", "admin"):
+    if not operator.role.across_departments:
         logger.warning("access refused", extra={"agent_id": operator.agent_id, "area": "admin"})
         raise Forbidden("only managers and admins change the roster")
     return operator

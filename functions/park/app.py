@@ -3,7 +3,7 @@
 from typing import Any
 
 from complaints.bootstrap import desk
-from complaints.core.models import Stage
+from complaints.core.enums import Stage
 from complaints.core.observability import lambda_handler, logger
 from complaints.workflow import steps
 

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from complaints.core.enums import Role
 from infra.cli.client import LOCAL_API, LOCAL_AWS, LOCAL_STACK, ApiError, DeskClient
 from infra.cli.render import complaints_table, console, history_table, show_complaint, summary_table
-
-
-class Role(StrEnum):
-    agent = "agent"
-    supervisor = "supervisor"
-    manager = "manager"
-    admin = "admin"
-
 
 app = typer.Typer(help="Follow and act on complaints.", no_args_is_help=True)
 state: dict[str, object] = {}
@@ -228,7 +220,7 @@ def classify(text: str,
              profile: Annotated[str, typer.Option(help="policy profile")] = "telecom",
              as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Classify a text without starting anything, to check the classifier by hand."""
-    from complaints.core.models import Channel, Service
+    from complaints.core.enums import Channel, Service
     from complaints.core.policy import load_policy
     from complaints.triage.classifier import classify as run_classifier
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from complaints.core.models import Stage
+from complaints.core.enums import Stage
+from complaints.workflow import contract
+from complaints.workflow.contract import State
 from infra.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +22,7 @@ machine = next(v for v in resources.values() if v["Type"] == "AWS::Serverless::S
 asl_text = (ROOT / machine["DefinitionUri"]).read_text(encoding="utf-8")
 asl = json.loads(asl_text)
 
-TRANSIENT = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-             "Lambda.TooManyRequestsException"}
+TRANSIENT = contract.LAMBDA_TRANSIENT
 
 
 def test_cfn_lint_reports_no_errors() -> None:
@@ -54,9 +55,9 @@ def test_tasks_retry_only_transient_errors_and_never_fail_silently(name: str) ->
     state = asl["States"][name]
     retried = {e for r in state.get("Retry", []) for e in r["ErrorEquals"]}
     assert TRANSIENT <= retried and "States.ALL" not in retried
-    if name != "MarkFailed":
+    if name != State.MARK_FAILED:
         catches = [c["ErrorEquals"] for c in state["Catch"]]
-        assert catches[-1] == ["States.ALL"] and state["Catch"][-1]["Next"] == "MarkFailed"
+        assert catches[-1] == ["States.ALL"] and state["Catch"][-1]["Next"] == State.MARK_FAILED
 
 
 def test_human_waits_use_the_park_function_and_have_a_way_out() -> None:

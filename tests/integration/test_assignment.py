@@ -11,10 +11,11 @@ import yaml
 
 from complaints import bootstrap
 from complaints.core import clock
+from complaints.core.enums import Channel, Nature, Priority, Status
 from complaints.core.errors import NoAgentAvailable
-from complaints.core.models import Channel, Classification, Customer, Nature, Priority, Status
 from complaints.core.policy import POLICY_DIR, Policy
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import Classification, Customer
 from complaints.workflow import steps
 from infra.cli.client import ApiError, DeskClient
 from infra.local.stack import LocalStack

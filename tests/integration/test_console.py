@@ -24,6 +24,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from complaints.workflow.contract import State
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
 
@@ -95,15 +96,15 @@ def test_an_agent_signs_in_accepts_and_resolves_through_the_console(
 
     row.find_element(By.LINK_TEXT, cid).click()
     _wait(browser, expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-view=complaint]")))
-    assert _current_step(browser) == "AwaitAcceptance"
+    assert _current_step(browser) == State.AWAIT_ACCEPTANCE
     page = browser.find_element(By.CSS_SELECTOR, "[data-view=complaint]").text
     assert "+86" + complaint_body["customer"]["phone"] in page  # the owner sees the number to call back
     assert browser.find_element(By.CSS_SELECTOR, "svg.workflow g.current").get_attribute("data-state") \
-        == "AwaitAcceptance"
+        == State.AWAIT_ACCEPTANCE
 
     browser.find_element(By.CSS_SELECTOR, "form[data-action=accept] button").click()
-    _wait(browser, lambda d: _current_step(d) == "AwaitResolution")
-    assert "AwaitAcceptance" in {g.get_attribute("data-state")
+    _wait(browser, lambda d: _current_step(d) == State.AWAIT_RESOLUTION)
+    assert State.AWAIT_ACCEPTANCE in {g.get_attribute("data-state")
                                  for g in browser.find_elements(By.CSS_SELECTOR, "svg.workflow g.visited")}
 
     form = browser.find_element(By.CSS_SELECTOR, "form[data-action=resolve]")
@@ -111,9 +112,9 @@ def test_an_agent_signs_in_accepts_and_resolves_through_the_console(
     form.find_element(By.NAME, "actions").send_keys("Adjusted the antenna tilt of the serving cell; signal -85 dBm now")
     form.find_element(By.NAME, "evidence").send_keys("drive test 2026-11-22")
     form.find_element(By.CSS_SELECTOR, "button").click()
-    _wait(browser, lambda d: _current_step(d) == "AwaitConfirmation")
+    _wait(browser, lambda d: _current_step(d) == State.AWAIT_CONFIRMATION)
     assert browser.find_element(By.CSS_SELECTOR, "svg.workflow g.current").get_attribute("data-state") \
-        == "AwaitConfirmation"
+        == State.AWAIT_CONFIRMATION
     assert client.show(cid, owner)["status"] == "resolved"
     _screenshot(browser, "complaint.png")
 

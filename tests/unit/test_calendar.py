@@ -116,7 +116,7 @@ def test_the_next_allowed_minute_is_never_quiet_nor_earlier(moment: datetime) ->
 
 
 def test_promises_follow_category_and_priority() -> None:
-    from complaints.core.models import Priority
+    from complaints.core.enums import Priority
     from complaints.promises.terms import promises_for
 
     policy = load_policy("telecom")

@@ -1,7 +1,7 @@
 import pytest
 
 from bench.eval_classifier import SETS, accuracy, evaluate, load, report
-from complaints.core.models import Channel, Nature, Priority, Service
+from complaints.core.enums import Channel, Nature, Priority, Service
 from complaints.core.policy import load_policy
 from complaints.triage.classifier import classify
 

@@ -3,7 +3,7 @@ import pytest
 from botocore.stub import Stubber
 
 from complaints.adapters.comprehend import ComprehendClassifier
-from complaints.core.models import Channel
+from complaints.core.enums import Channel
 from complaints.core.policy import load_policy
 from complaints.triage.classifier import keyword_classifier
 

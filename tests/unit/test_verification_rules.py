@@ -7,18 +7,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from complaints.core.models import (
-    CLOSED_STATUSES,
-    STATUS_WHILE_AWAITING,
-    ConfirmRequest,
-    Priority,
-    QualityCheckRequest,
-    ResolveRequest,
-    Stage,
-    Status,
-    SurveyRequest,
-)
+from complaints.core.enums import CLOSED_STATUSES, STATUS_WHILE_AWAITING, Priority, Stage, Status
 from complaints.core.policy import POLICY_DIR, Policy, load_policy
+from complaints.core.requests import ConfirmRequest, QualityCheckRequest, ResolveRequest, SurveyRequest
 
 policy = load_policy("telecom")
 REPORT = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted"}

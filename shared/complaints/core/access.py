@@ -1,11 +1,12 @@
-"""Operator identity from the claims of a verified JWT.
+"""Who an operator is, from the claims of a verified JWT, and what they may see and do.
 
 API Gateway's JWT authorizer (on the local stack, its loopback copy) checks the
 token's signature, issuer, audience and expiry before the operator function
 runs, and hands the claims on in ``requestContext.authorizer.jwt.claims``.
 This module turns those claims into an :class:`Operator`: the agent id from
 one claim, the role from another (Cognito's ``cognito:groups`` by default),
-and the departments from the desk's roster.
+and the departments from the desk's roster. The access rules are here too,
+as :class:`Operator`'s methods and the checks that refuse with ``Forbidden``.
 """
 
 from __future__ import annotations
@@ -15,20 +16,69 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from complaints.core.enums import Role
 from complaints.core.errors import Forbidden, Unauthorized
-from complaints.core.policy import Agent
+from complaints.core.observability import logger
+from complaints.core.policy_sections import Agent
+from complaints.core.record import ComplaintRecord
 
 # Ascending authority: a token naming several roles acts with the highest.
-ROLES = ("agent", "supervisor", "manager", "admin")
-# Managers and admins act across departments; they need not be on the roster.
-ROSTER_OPTIONAL = ("manager", "admin")
+ROLES = tuple(Role)
 
 
 @dataclass(frozen=True)
 class Operator:
     agent_id: str
-    role: str
+    role: Role
     departments: tuple[str, ...]
+
+    def owns(self, record: ComplaintRecord) -> bool:
+        return self.agent_id == record.owner_id
+
+    def leads(self, department: str | None) -> bool:
+        """A supervisor (or above) on the department's roster."""
+        return self.role.leads and department in self.departments
+
+    def oversees(self, department: str | None) -> bool:
+        """Leads the department, or is a manager or admin, who oversee every department."""
+        return self.role.across_departments or self.leads(department)
+
+    def may_see(self, record: ComplaintRecord) -> bool:
+        """Complaints of the operator's departments and those they own; managers see every department,
+        supervisors the complaints not yet routed."""
+        return (self.owns(record) or record.department in self.departments or self.role.across_departments
+                or (record.department is None and self.role is Role.SUPERVISOR))
+
+    def may_see_phone(self, record: ComplaintRecord) -> bool:
+        """The owner calls the customer back; the department's leads and managers may too."""
+        return self.owns(record) or self.oversees(record.department)
+
+
+def authorize(operator: Operator, record: ComplaintRecord) -> None:
+    """Refuse, and log, an operator who may not see the complaint."""
+    if operator.may_see(record):
+        return
+    logger.warning("access refused", extra={"agent_id": operator.agent_id, "complaint_id": record.complaint_id,
+                                            "department": record.department})
+    raise Forbidden(f"complaint {record.complaint_id} belongs to {record.department}")
+
+
+def require_owner_or_lead(record: ComplaintRecord, operator: Operator, action: str = "do this") -> None:
+    if not operator.owns(record) and not operator.leads(record.department):
+        raise Forbidden(f"only the owner or a supervisor of {record.department} may {action}")
+
+
+def require_lead(record: ComplaintRecord, operator: Operator, action: str) -> None:
+    """Only a supervisor of the complaint's department may take this action."""
+    if not operator.leads(record.department):
+        raise Forbidden(f"only a supervisor of {record.department} {action}")
+
+
+def require_quality_checker(record: ComplaintRecord, operator: Operator) -> None:
+    """The quality check is a supervisor's of the department, and never the owner's own."""
+    require_lead(record, operator, f"checks the handling of complaint {record.complaint_id}")
+    if operator.owns(record):
+        raise Forbidden("the owner does not check their own handling")
 
 
 def claim_values(value: Any) -> list[str]:
@@ -54,8 +104,8 @@ def claim_values(value: Any) -> list[str]:
     return [part for part in text.replace(",", " ").split() if part]
 
 
-def role_from(claims: Mapping[str, Any], role_claim: str) -> str:
-    named = [role for role in claim_values(claims.get(role_claim)) if role in ROLES]
+def role_from(claims: Mapping[str, Any], role_claim: str) -> Role:
+    named = [Role(role) for role in claim_values(claims.get(role_claim)) if role in ROLES]
     if not named:
         raise Forbidden(f"the token's {role_claim!r} claim names none of the roles {', '.join(ROLES)}")
     return max(named, key=ROLES.index)
@@ -77,7 +127,7 @@ def operator_from_claims(
     role = role_from(claims, role_claim)
     agent = roster(agent_id)
     if agent is None:
-        if role not in ROSTER_OPTIONAL:
+        if not role.across_departments:  # managers and admins need not be on the roster
             raise Forbidden(f"agent {agent_id!r} is not on the desk's roster")
         return Operator(agent_id, role, ())
     return Operator(agent_id, role, tuple(agent.departments))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from complaints.core.models import Channel, Classification, Service
+from complaints.core.enums import Channel, Service
+from complaints.core.values import Classification
 
 
 class Classifier(Protocol):

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 
-from complaints.core.models import (
-    CLOSED_STATUSES,
-    SENSITIVE_CHANNELS,
-    Channel,
-    Classification,
-    Customer,
-    Device,
-    Location,
-    Occurred,
-    Priority,
-    Promise,
-    Service,
-    Stage,
-    Status,
+from complaints.core.enums import CLOSED_STATUSES, SENSITIVE_CHANNELS, Channel, Priority, Service, Stage, Status
+from complaints.core.outcomes import (
+    Appeal,
+    IncidentReport,
+    IncidentResolution,
+    QualityCheckResult,
+    Resolution,
+    SurveyAnswer,
+    TrackingTicket,
 )
+from complaints.core.values import Classification, Customer, Device, Location, Occurred, Promise
 
 
 class ComplaintRecord(BaseModel):
@@ -47,19 +44,19 @@ class ComplaintRecord(BaseModel):
     owner_id: str | None = None
     previous_owners: list[str] = []
     promises: list[Promise] = []
-    resolution: dict[str, str] | None = None
-    quality_check: dict[str, str] | None = None  # the last check's result and reason
-    tracking: dict[str, str | int] | None = None  # plan, expected_by, opened_at, follow_ups
+    resolution: Resolution | None = None
+    quality_check: QualityCheckResult | None = None  # the last check's result and reason
+    tracking: TrackingTicket | None = None
     callback_attempts: int = 0
     unreachable_attempts: int = 0  # since the last resolution
     first_unreachable_at: datetime | None = None
     confirm_nonce: str | None = None  # the customer's confirmation link, single use
     verified: str | None = None  # fixed | unconfirmed: how the confirmation wait ended
     reopen_count: int = 0
-    survey: dict[str, str | int | None] | None = None
+    survey: SurveyAnswer | None = None
     survey_nonce: str | None = None
     survey_sent: bool = False  # one survey per complaint, even if it is reopened and closed again
-    appeal: dict[str, str] | None = None  # 申诉: once per complaint
+    appeal: Appeal | None = None  # 申诉: once per complaint
     failure: str | None = None
     closed_at: datetime | None = None
     timer_stage: Stage | None = None
@@ -72,8 +69,8 @@ class ComplaintRecord(BaseModel):
     passing_around: bool = False
     needs_supervisor: bool = False
     incident_id: str | None = None
-    incident_resolution: dict[str, str] | None = None
-    # What the reports have counted of this complaint (see ComplaintRepository._report_changes).
+    incident_resolution: IncidentResolution | None = None
+    # What the reports have counted of this complaint (see reporting/counting.py).
     counted: list[str] = []
     counted_open: str | None = None  # the open-hotspot gauge it adds to now
 
@@ -116,5 +113,8 @@ class Incident(BaseModel):
     complaint_ids: list[str] = []
     opened_by: str | None = None  # the complaint whose classification reached the threshold
     members_linked: bool = False  # every complaint it opened with carries its id, and the supervisor was told
-    resolution: dict[str, str] | None = None
+    # The API has always documented the report as a map of strings.
+    resolution: Annotated[IncidentReport | None, WithJsonSchema(
+        {"anyOf": [{"additionalProperties": {"type": "string"}, "type": "object"}, {"type": "null"}],
+         "title": "Resolution"})] = None
     resolved_at: datetime | None = None

@@ -13,7 +13,7 @@ from datetime import datetime
 from complaints.adapters.dynamodb import HeldMessages, StaffDigests
 from complaints.adapters.notify import Message, Notifier
 from complaints.core import clock
-from complaints.core.models import Priority
+from complaints.core.enums import Priority
 from complaints.core.policy import Policy
 from complaints.core.record import ComplaintRecord
 

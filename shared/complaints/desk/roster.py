@@ -14,7 +14,8 @@ from typing import Any
 
 from complaints.adapters.dynamodb import StaffRoster
 from complaints.core.errors import BadRequest
-from complaints.core.policy import Agent, Department, Policy
+from complaints.core.policy import Policy
+from complaints.core.policy_sections import Agent, Department
 
 TTL_SECONDS = 60.0
 

@@ -9,22 +9,17 @@ unanswered calls over at least its span closes the complaint unconfirmed.
 from __future__ import annotations
 
 from complaints.core import clock
-from complaints.core.access import Operator
+from complaints.core.access import Operator, authorize
+from complaints.core.enums import CallbackOutcome, EventType, Priority, Stage
 from complaints.core.errors import LinkUsed, NotAwaiting, QuietHours
-from complaints.core.models import (
-    ActionAnswer,
-    CallbackOutcome,
-    CallbackRequest,
-    ConfirmRequest,
-    Priority,
-    Stage,
-    TimelineEvent,
-)
 from complaints.core.observability import count
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import CallbackRequest, ConfirmRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling import links
-from complaints.handling.acceptance import answer, authorize
+from complaints.handling.acceptance import answer
 from complaints.handling.decisions import claim
 from complaints.handling.resolution import reopen
 from complaints.promises import keeping as promises
@@ -49,7 +44,8 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
                           attempts=attempt)
     record.callback_attempts = attempt
     if request.outcome is CallbackOutcome.CUSTOMER_BUSY:
-        desk.complaints.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
+        desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.CALLBACK, actor=operator.agent_id,
+                                                    detail=detail)])
         return answer(record, "callback attempt recorded; the customer asked to be called again")
     rule = desk.policy.verification
     first = record.first_unreachable_at or now
@@ -59,7 +55,8 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
     if unanswered >= rule.max_unreachable and now >= closes_after:
         return _close_unconfirmed(desk, record, operator.agent_id, detail, attempt, unanswered)
     record.unreachable_attempts, record.first_unreachable_at = unanswered, first
-    desk.complaints.save(record, [TimelineEvent(at=now, type="callback", actor=operator.agent_id, detail=detail)])
+    desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.CALLBACK, actor=operator.agent_id,
+                                                detail=detail)])
     return answer(record, f"callback attempt recorded; the customer was not reached ({unanswered} unanswered; "
                            f"closes unconfirmed after {rule.max_unreachable}, not before "
                            f"{desk.local_time(closes_after)})")
@@ -71,7 +68,7 @@ def _close_unconfirmed(desk: Desk, record: ComplaintRecord, actor: str, detail: 
         r.callback_attempts, r.unreachable_attempts = attempt, unanswered
         r.verified, r.confirm_nonce = "unconfirmed", None
 
-    event = TimelineEvent(at=clock.now(), type="unconfirmed", actor=actor, detail=detail)
+    event = TimelineEvent(at=clock.now(), type=EventType.UNCONFIRMED, actor=actor, detail=detail)
     record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": "unconfirmed"}, change)
     return answer(record, f"the customer was not reached after {unanswered} calls; closing unconfirmed")
 
@@ -89,7 +86,7 @@ def _confirmed(desk: Desk, record: ComplaintRecord, actor: str, fixed: bool,
         else:
             started.extend(reopen(desk, r))
 
-    event = TimelineEvent(at=clock.now(), type="confirmed_fixed" if fixed else "reopened", actor=actor,
+    event = TimelineEvent(at=clock.now(), type=EventType.CONFIRMED_FIXED if fixed else EventType.REOPENED, actor=actor,
                           detail=detail)
     record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": "fixed" if fixed else "not_fixed"},
                    change, reports.counts(desk, reopened=int(not fixed)))

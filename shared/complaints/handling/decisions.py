@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from complaints.core import clock
+from complaints.core.enums import EventType, Stage
 from complaints.core.errors import NotAwaiting, VersionConflict, WorkflowUnavailable
-from complaints.core.models import Stage, TimelineEvent
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
 
 
@@ -44,7 +45,7 @@ def _restore(desk: Desk, complaint_id: str, version: int, stage: Stage, token: s
     if record.version == version:
         record.stage, record.task_token = stage, token
         try:
-            desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="decision_rolled_back",
+            desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.DECISION_ROLLED_BACK,
                                                         actor="system", detail={"stage": stage.value})])
         except VersionConflict:
             logger.warning("could not restore the wait", extra={"complaint_id": complaint_id})

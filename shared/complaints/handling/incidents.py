@@ -17,10 +17,12 @@ import secrets
 from datetime import timedelta
 
 from complaints.core import clock
+from complaints.core.enums import EventType, Priority, ResolutionOutcome, Stage, Status
 from complaints.core.errors import Conflict, Forbidden, InvalidField, VersionConflict
-from complaints.core.models import Classification, Priority, ResolutionOutcome, Stage, Status, TimelineEvent
 from complaints.core.observability import logger
+from complaints.core.outcomes import IncidentReport, IncidentResolution, Resolution
 from complaints.core.record import ComplaintRecord, Incident
+from complaints.core.values import Classification, TimelineEvent
 from complaints.core.working_time import parse_duration
 from complaints.desk.context import Desk
 from complaints.handling.decisions import claim
@@ -44,9 +46,9 @@ def find_repeat(desk: Desk, record: ComplaintRecord, category: str) -> tuple[str
 
 def note_repeat(desk: Desk, record: ComplaintRecord, earlier_id: str, earlier_count: int) -> TimelineEvent:
     record.repeat_of = earlier_id
-    desk.complaints.add_event(earlier_id, TimelineEvent(at=clock.now(), type="repeated_by", actor="system",
+    desk.complaints.add_event(earlier_id, TimelineEvent(at=clock.now(), type=EventType.REPEATED_BY, actor="system",
                                                         detail={"complaint_id": record.complaint_id}))
-    return TimelineEvent(at=clock.now(), type="repeat", actor="system",
+    return TimelineEvent(at=clock.now(), type=EventType.REPEAT, actor="system",
                          detail={"repeat_of": earlier_id, "earlier_complaints": earlier_count})
 
 
@@ -77,7 +79,7 @@ def cluster(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent
     if not opened:
         _add_member(desk, incident_id, record.complaint_id)
     record.incident_id = incident_id
-    return TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
+    return TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
                          detail={"incident_id": incident_id, "opened": opened})
 
 
@@ -97,7 +99,7 @@ def _link_opening_members(desk: Desk, incident_id: str, record: ComplaintRecord,
             continue  # a later complaint joined meanwhile: read it again
         department = desk.policy.department(incident.department)
         desk.notices.tell_staff(department.supervisor, record, "incident_opened", incident_id=incident_id,
-                        count=len(opening) + 1, category=category, where=where)
+                                count=len(opening) + 1, category=category, where=where)
         logger.info("incident opened", extra={"incident_id": incident_id, "complaints": len(opening) + 1})
         return
     raise VersionConflict(f"incident {incident_id} kept changing while linking its complaints")
@@ -127,7 +129,7 @@ def _link(desk: Desk, complaint_id: str, incident_id: str) -> None:
         record.incident_id = incident_id
         if record.classification is not None:
             record.classification = many_affected(record.classification)
-        return [TimelineEvent(at=clock.now(), type="incident_linked", actor="system",
+        return [TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
                               detail={"incident_id": incident_id, "opened": True})]
 
     desk.complaints.update(complaint_id, link)
@@ -146,7 +148,7 @@ def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: t
                                          f"one of: {', '.join(causes)}")
     now = clock.now()
     incident.status, incident.resolved_at = "resolved", now
-    incident.resolution = {"root_cause": root_cause, "actions": actions, "by": agent_id, "at": clock.iso(now)}
+    incident.resolution = IncidentReport(root_cause=root_cause, actions=actions, by=agent_id, at=clock.iso(now))
     incident = desk.incidents.save(incident, release_key=True)
     for complaint_id in incident.complaint_ids:
         _apply(desk, complaint_id, incident)
@@ -157,9 +159,12 @@ def _apply(desk: Desk, complaint_id: str, incident: Incident) -> None:
     def take_resolution(record: ComplaintRecord) -> list[TimelineEvent] | None:
         if not record.is_open or record.status is Status.RESOLVED or record.incident_resolution:
             return None
-        record.incident_resolution = {"incident_id": incident.incident_id, **(incident.resolution or {})}
-        return [TimelineEvent(at=clock.now(), type="incident_resolved", actor=f"incident:{incident.incident_id}",
-                              detail={"root_cause": record.incident_resolution.get("root_cause")})]
+        assert incident.resolution is not None
+        record.incident_resolution = IncidentResolution(incident_id=incident.incident_id,
+                                                        **incident.resolution.model_dump())
+        return [TimelineEvent(at=clock.now(), type=EventType.INCIDENT_RESOLVED,
+                              actor=f"incident:{incident.incident_id}",
+                              detail={"root_cause": record.incident_resolution.root_cause})]
 
     try:
         record = desk.complaints.update(complaint_id, take_resolution)
@@ -174,23 +179,23 @@ def continue_after_park(desk: Desk, record: ComplaintRecord) -> None:
     resolution = record.incident_resolution
     if not resolution or record.stage not in (Stage.ACCEPTANCE, Stage.RESOLUTION):
         return
-    actor = f"incident:{resolution['incident_id']}"
+    actor = f"incident:{resolution.incident_id}"
     try:
         if record.stage is Stage.ACCEPTANCE:
             def accept(r: ComplaintRecord) -> None:
                 r.status = Status.IN_PROGRESS
 
-            claim(desk, record, Stage.ACCEPTANCE, TimelineEvent(at=clock.now(), type="accepted", actor=actor),
+            claim(desk, record, Stage.ACCEPTANCE, TimelineEvent(at=clock.now(), type=EventType.ACCEPTED, actor=actor),
                   {"accepted_by": actor}, accept)
         else:
             def resolve(r: ComplaintRecord) -> None:
                 r.status = Status.RESOLVED
-                r.resolution = {"outcome": ResolutionOutcome.RESOLVED.value, "root_cause": resolution["root_cause"],
-                                "actions": resolution["actions"], "by": actor, "at": clock.iso(clock.now())}
+                r.resolution = Resolution(outcome=ResolutionOutcome.RESOLVED, root_cause=resolution.root_cause,
+                                          actions=resolution.actions, by=actor, at=clock.iso(clock.now()))
 
             claim(desk, record, Stage.RESOLUTION, TimelineEvent(
-                at=clock.now(), type="resolved", actor=actor,
-                detail={"outcome": "resolved", "root_cause": resolution["root_cause"]}),
+                at=clock.now(), type=EventType.RESOLVED, actor=actor,
+                detail={"outcome": ResolutionOutcome.RESOLVED.value, "root_cause": resolution.root_cause}),
                 {"outcome": ResolutionOutcome.RESOLVED.value, "quality_check": False}, resolve)
     except VersionConflict:
         # Someone acted at the same moment; their decision stands and the next park tries again.

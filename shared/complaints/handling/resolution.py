@@ -13,22 +13,17 @@ from __future__ import annotations
 import hashlib
 
 from complaints.core import clock
-from complaints.core.access import Operator
-from complaints.core.errors import Forbidden, InvalidField
-from complaints.core.models import (
-    ActionAnswer,
-    Priority,
-    QualityCheckRequest,
-    ResolutionOutcome,
-    ResolveRequest,
-    Stage,
-    Status,
-    TimelineEvent,
-)
+from complaints.core.access import Operator, authorize, require_owner_or_lead, require_quality_checker
+from complaints.core.enums import EventType, Priority, PromiseKind, ResolutionOutcome, Stage, Status
+from complaints.core.errors import InvalidField
+from complaints.core.outcomes import QualityCheckResult, Resolution, TrackingTicket
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import QualityCheckRequest, ResolveRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling import tracking
-from complaints.handling.acceptance import answer, authorize, require_owner_or_lead
+from complaints.handling.acceptance import answer
 from complaints.handling.decisions import claim
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
@@ -62,7 +57,7 @@ def reopen(desk: Desk, record: ComplaintRecord) -> list[str]:
     if record.classification is not None:
         record.classification = record.classification.model_copy(
             update={"priority": _RAISED[record.classification.priority]})
-    return ["solution"] if promises.ensure_solution(desk, record) else []
+    return [PromiseKind.SOLUTION] if promises.ensure_solution(desk, record) else []
 
 
 
@@ -83,24 +78,22 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
         tracking.check_expected(desk, request.expected_by)
     check = desk.policy.needs_quality_check(category, record.priority, record.sensitive, _sample_draw(record))
     now = clock.now()
-    report = {"outcome": request.outcome.value, "root_cause": request.root_cause, "actions": request.actions,
-              "by": operator.agent_id, "at": clock.iso(now)}
-    if request.evidence:
-        report["evidence"] = request.evidence
+    report = Resolution(outcome=request.outcome, root_cause=request.root_cause, actions=request.actions,
+                        by=operator.agent_id, at=clock.iso(now), evidence=request.evidence or None)
     if deferred:
-        report.update(plan=str(request.plan), expected_by=str(request.expected_by))
+        report.plan, report.expected_by = request.plan, request.expected_by
 
     def change(r: ComplaintRecord) -> None:
         r.status = Status.QUALITY_CHECK if check else Status.TRACKING if deferred else Status.RESOLVED
         r.resolution = report
         r.quality_check = None
         r.unreachable_attempts, r.first_unreachable_at = 0, None
-        r.promises = sla.keep(sla.keep(r.promises, "first_reply", now), "investigation", now)
+        r.promises = sla.keep(sla.keep(r.promises, PromiseKind.FIRST_REPLY, now), PromiseKind.INVESTIGATION, now)
         if deferred:
-            r.tracking = {"plan": str(request.plan), "expected_by": str(request.expected_by),
-                          "opened_at": clock.iso(now), "follow_ups": 0}
+            assert request.plan is not None and request.expected_by is not None
+            r.tracking = TrackingTicket(plan=request.plan, expected_by=request.expected_by, opened_at=clock.iso(now))
 
-    event = TimelineEvent(at=now, type="resolved", actor=operator.agent_id,
+    event = TimelineEvent(at=now, type=EventType.RESOLVED, actor=operator.agent_id,
                           detail={"outcome": request.outcome.value, "root_cause": request.root_cause,
                                   "quality_check": check})
     record = claim(desk, record, Stage.RESOLUTION, event,
@@ -108,7 +101,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
                    reports.counts(desk, tracking_opened=int(deferred and not check)))
     if check:
         desk.notices.tell_staff(desk.policy.department(str(record.department)).supervisor, record, "quality_check",
-                        outcome=request.outcome.value)
+                                outcome=request.outcome.value)
         return answer(record, "reported; a supervisor checks the handling before the customer is called")
     if deferred:
         return answer(record, f"deferred; tracked until the planned fix lands by {request.expected_by}")
@@ -117,23 +110,20 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
 
 def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: QualityCheckRequest) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
-    if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
-        raise Forbidden(f"only a supervisor of {record.department} checks the handling of complaint {complaint_id}")
-    if operator.agent_id == record.owner_id:
-        raise Forbidden("the owner does not check their own handling")
-    outcome = (record.resolution or {}).get("outcome", ResolutionOutcome.RESOLVED.value)
+    require_quality_checker(record, operator)
+    outcome = record.resolution.outcome.value if record.resolution else ResolutionOutcome.RESOLVED.value
     deferred = outcome == ResolutionOutcome.DEFERRED.value
     now = clock.now()
 
     def change(r: ComplaintRecord) -> None:
-        r.quality_check = {"passed": "yes" if request.passed else "no", "by": operator.agent_id,
-                           "at": clock.iso(now), **({"reason": request.reason} if request.reason else {})}
+        r.quality_check = QualityCheckResult(passed=request.passed, by=operator.agent_id, at=clock.iso(now),
+                                             reason=request.reason or None)
         if request.passed:
             r.status = Status.TRACKING if deferred else Status.RESOLVED
         else:
             r.status, r.tracking = Status.IN_PROGRESS, None
 
-    event = TimelineEvent(at=now, type="quality_checked", actor=operator.agent_id,
+    event = TimelineEvent(at=now, type=EventType.QUALITY_CHECKED, actor=operator.agent_id,
                           detail={"passed": request.passed, "reason": request.reason})
     counted = reports.counts(desk, quality_passed=int(request.passed), quality_failed=int(not request.passed),
                              tracking_opened=int(request.passed and deferred))

@@ -11,20 +11,15 @@ window; it goes to the second-handling department and a new owner there.
 from __future__ import annotations
 
 from complaints.core import clock
-from complaints.core.access import Operator
-from complaints.core.errors import Conflict, Forbidden, LinkUsed
-from complaints.core.models import (
-    ActionAnswer,
-    Priority,
-    Rating,
-    ReviewRequest,
-    Stage,
-    Status,
-    SurveyRequest,
-    TimelineEvent,
-)
+from complaints.core.access import Operator, require_lead
+from complaints.core.enums import EventType, Priority, PromiseKind, Rating, Stage, Status, WorkflowError
+from complaints.core.errors import Conflict, LinkUsed
 from complaints.core.observability import MetricUnit, count
+from complaints.core.outcomes import Appeal, SurveyAnswer
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import ReviewRequest, SurveyRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling import links
 from complaints.handling.acceptance import answer
@@ -34,15 +29,12 @@ from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 from complaints.reporting import reports
 
-APPEALED = "Complaint.Appealed"
-
-
 
 def survey_open(desk: Desk, token: str) -> ComplaintRecord:
     """The complaint behind a survey link that can still be answered; reading changes nothing."""
     link = links.open_link(desk, links.SURVEY, token)
     record = link.record
-    if record.survey and "score" in record.survey:
+    if record.survey and record.survey.score is not None:
         raise LinkUsed("this survey has already been answered")
     if record.survey_nonce != link.nonce or record.stage is not Stage.SURVEY:
         raise LinkUsed("this survey is no longer open")
@@ -56,14 +48,13 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
     now = clock.now()
 
     def change(r: ComplaintRecord) -> None:
-        r.survey = {"score": request.score, "comment": request.comment, "at": clock.iso(now),
-                    **{name: getattr(request, name).value for name in ("attitude", "speed", "result")
-                       if getattr(request, name) is not None}}
+        r.survey = SurveyAnswer(score=request.score, comment=request.comment, at=clock.iso(now),
+                                attitude=request.attitude, speed=request.speed, result=request.result)
         r.survey_nonce = None
         if low:
-            promises.add(desk, r, "recovery", desk.policy.survey.recovery_within)
+            promises.add(desk, r, PromiseKind.RECOVERY, desk.policy.survey.recovery_within)
 
-    event = TimelineEvent(at=now, type="surveyed", actor="customer",
+    event = TimelineEvent(at=now, type=EventType.SURVEYED, actor="customer",
                           detail={"score": request.score, "low": low, "unsatisfied": ",".join(unsatisfied) or None})
     reasons = {f"low_reason:{name}": 1 for name in unsatisfied} if low else {}
     if low and not reasons:
@@ -73,41 +64,40 @@ def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswe
     record = claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change, counted)
     count("SurveyScore", request.score, MetricUnit.NoUnit)
     if low and record.department:
-        promises.start(desk, record, "recovery")
+        promises.start(desk, record, PromiseKind.RECOVERY)
         desk.notices.tell_staff(desk.policy.department(record.department).supervisor, record, "low_score",
-                        score=request.score, unsatisfied=", ".join(unsatisfied) or "none")
+                                score=request.score, unsatisfied=", ".join(unsatisfied) or "none")
     return answer(record, "thank you for your rating")
 
 
 def survey_no_response(desk: Desk, record: ComplaintRecord) -> None:
     """The survey's time passed without an answer: recorded as no_response."""
     token = record.task_token
-    record.survey = {"outcome": "no_response"}
+    record.survey = SurveyAnswer(outcome="no_response")
     record.survey_nonce = None
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="survey_no_response", actor="system")],
+    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.SURVEY_NO_RESPONSE, actor="system")],
                          reports.counts(desk, survey_no_response=1))
     if token:
-        desk.workflow.fail(token, "Complaint.SurveyTimedOut", "the customer did not answer the survey in time")
+        desk.workflow.fail(token, WorkflowError.SURVEY_TIMED_OUT, "the customer did not answer the survey in time")
 
 
 def review(desk: Desk, complaint_id: str, operator: Operator, request: ReviewRequest) -> ActionAnswer:
     """The supervisor's recovery of a low score: the cause, the action, and whether the complaint reopens."""
     record = desk.complaints.get(complaint_id)
-    if operator.role not in ("supervisor", "manager", "admin") or record.department not in operator.departments:
-        raise Forbidden(f"only a supervisor of {record.department} may review complaint {complaint_id}")
+    require_lead(record, operator, f"may review complaint {complaint_id}")
     now = clock.now()
     started: list[str] = []
 
     def change(r: ComplaintRecord) -> None:
-        r.survey = {**(r.survey or {}), "review_cause": request.cause, "review_action": request.action,
-                    "reviewed_by": operator.agent_id}
-        r.promises = sla.keep(r.promises, "recovery", now)
+        r.survey = (r.survey or SurveyAnswer()).model_copy(update={
+            "review_cause": request.cause, "review_action": request.action, "reviewed_by": operator.agent_id})
+        r.promises = sla.keep(r.promises, PromiseKind.RECOVERY, now)
         if request.reopen:
             started.extend(reopen(desk, r))
 
-    event = TimelineEvent(at=now, type="reviewed", actor=operator.agent_id,
+    event = TimelineEvent(at=now, type=EventType.REVIEWED, actor=operator.agent_id,
                           detail={"cause": request.cause, "reopen": request.reopen})
     counted = reports.counts(desk, recoveries=1, recovery_reopened=int(request.reopen), reopened=int(request.reopen))
     record = claim(desk, record, Stage.REVIEW, event, {"reviewed": True, "reopen": request.reopen}, change, counted)
@@ -126,7 +116,7 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     """申诉: a second handling of a closed complaint by another team, once, within the window."""
     rule = desk.policy.appeals
     if record.appeal is not None:
-        if record.appeal.get("reason") == reason:
+        if record.appeal.reason == reason:
             return answer(record, "appeal already received")  # a repeated delivery of the same appeal
         raise Conflict(f"complaint {record.complaint_id} was already appealed once")
     if record.status not in (Status.CLOSED, Status.CLOSED_UNCONFIRMED) or record.closed_at is None:
@@ -139,8 +129,8 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
                        f"{desk.local_time(window_end)}")
     token = record.task_token if record.stage in (Stage.SURVEY, Stage.REVIEW) else None
     previous = record.owner_id
-    record.appeal = {"reason": reason, "at": clock.iso(now), "by": actor,
-                     "from_department": str(record.department), "from_owner": str(previous)}
+    record.appeal = Appeal(reason=reason, at=clock.iso(now), by=actor, from_department=str(record.department),
+                           from_owner=str(previous))
     record.previous_owners = [*record.previous_owners, previous] if previous else record.previous_owners
     record.owner_id, record.department = None, rule.department
     if record.classification is not None:
@@ -153,12 +143,12 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     record.stage = record.task_token = record.survey_nonce = None
     record.set_timer(None, None)
     record.unreachable_attempts, record.first_unreachable_at = 0, None
-    record.promises = sla.keep(record.promises, "recovery", now)
+    record.promises = sla.keep(record.promises, PromiseKind.RECOVERY, now)
     promises.ensure_solution(desk, record)
-    record = desk.complaints.save(record, [TimelineEvent(at=now, type="appealed", actor=actor,
+    record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.APPEALED, actor=actor,
                                                          detail={"reason": reason, "to": rule.department})],
                                   reports.counts(desk, appeals=1))
-    promises.start(desk, record, "solution")
-    if token is None or not desk.workflow.fail(token, APPEALED, "the customer appealed"):
+    promises.start(desk, record, PromiseKind.SOLUTION)
+    if token is None or not desk.workflow.fail(token, WorkflowError.APPEALED, "the customer appealed"):
         desk.workflow.start(record.complaint_id, {"appeal": True}, name=f"{record.complaint_id}-appeal")
     return answer(record, f"appeal received; {rule.department} handles it again")

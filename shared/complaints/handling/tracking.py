@@ -12,20 +12,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from complaints.core import clock
-from complaints.core.access import Operator
+from complaints.core.access import Operator, authorize, require_owner_or_lead
+from complaints.core.enums import EventType, PromiseKind, ResolutionOutcome, Stage, Status
 from complaints.core.errors import InvalidField, NotAwaiting
-from complaints.core.models import (
-    ActionAnswer,
-    FollowUpRequest,
-    ResolutionOutcome,
-    ResolveRequest,
-    Stage,
-    Status,
-    TimelineEvent,
-)
+from complaints.core.outcomes import Resolution
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import FollowUpRequest, ResolveRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
-from complaints.handling.acceptance import answer, authorize, require_owner_or_lead
+from complaints.handling.acceptance import answer
 from complaints.handling.decisions import claim
 from complaints.promises import keeping as promises
 from complaints.reporting import reports
@@ -53,13 +49,13 @@ def fix_landed(desk: Desk, record: ComplaintRecord, operator: Operator, request:
 
     def change(r: ComplaintRecord) -> None:
         r.status = Status.RESOLVED
-        r.resolution = {"outcome": request.outcome.value, "root_cause": request.root_cause,
-                        "actions": request.actions, "by": operator.agent_id, "at": clock.iso(now),
-                        **({"evidence": request.evidence} if request.evidence else {})}
-        r.tracking = {**(r.tracking or {}), "landed_at": clock.iso(now)}
+        r.resolution = Resolution(outcome=request.outcome, root_cause=request.root_cause, actions=request.actions,
+                                  by=operator.agent_id, at=clock.iso(now), evidence=request.evidence or None)
+        if r.tracking is not None:
+            r.tracking = r.tracking.model_copy(update={"landed_at": clock.iso(now)})
         r.unreachable_attempts, r.first_unreachable_at = 0, None
 
-    event = TimelineEvent(at=now, type="fix_landed", actor=operator.agent_id,
+    event = TimelineEvent(at=now, type=EventType.FIX_LANDED, actor=operator.agent_id,
                           detail={"root_cause": request.root_cause})
     record = claim(desk, record, Stage.TRACKING, event, {"landed": True}, change,
                    reports.counts(desk, fix_landed=1))
@@ -75,47 +71,48 @@ def follow_up(desk: Desk, complaint_id: str, operator: Operator, request: Follow
     if record.stage is not Stage.TRACKING:
         raise NotAwaiting(f"complaint {complaint_id} is not a tracking ticket awaiting its fix")
     now = clock.now()
-    tracking = dict(record.tracking or {})
-    tracking["follow_ups"] = int(tracking.get("follow_ups", 0)) + 1
-    tracking["last_follow_up_at"] = clock.iso(now)
-    moved = request.expected_by is not None and str(request.expected_by) != tracking.get("expected_by")
+    assert record.tracking is not None, "a deferred resolution opened the ticket"
+    tracking = record.tracking.model_copy()
+    tracking.follow_ups += 1
+    tracking.last_follow_up_at = clock.iso(now)
+    moved = request.expected_by is not None and request.expected_by != tracking.expected_by
     if moved:
         assert request.expected_by is not None
         check_expected(desk, request.expected_by)
-        tracking["expected_by"] = str(request.expected_by)
-        promises.renegotiate(record, "solution", end_of_day(desk, request.expected_by), request.note)
+        tracking.expected_by = request.expected_by
+        promises.renegotiate(record, PromiseKind.SOLUTION, end_of_day(desk, request.expected_by), request.note)
     record.tracking = tracking
     record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval))
-    record = desk.complaints.save(record, [TimelineEvent(at=now, type="follow_up", actor=operator.agent_id,
+    record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.FOLLOW_UP, actor=operator.agent_id,
                                                          detail={"note": request.note,
-                                                                 "expected_by": tracking["expected_by"]})])
+                                                           "expected_by": str(tracking.expected_by)})])
     if moved:
-        promises.start(desk, record, "solution")
-        desk.notices.tell_customer(record, "tracking", plan=str(tracking.get("plan")),
-                                   date=str(tracking["expected_by"]))
-    return answer(record, f"follow-up {tracking['follow_ups']} recorded")
+        promises.start(desk, record, PromiseKind.SOLUTION)
+        desk.notices.tell_customer(record, "tracking", plan=tracking.plan, date=str(tracking.expected_by))
+    return answer(record, f"follow-up {tracking.follow_ups} recorded")
 
 
 def park_tracking(desk: Desk, record: ComplaintRecord) -> bool:
     """On entering tracking: the solution promise moves to the planned date once. True if the customer is told."""
-    tracking = dict(record.tracking or {})
-    if tracking.get("told"):
+    tracking = record.tracking
+    assert tracking is not None, "a deferred resolution opened the ticket"
+    if tracking.told:
         return False
-    expected = date.fromisoformat(str(tracking["expected_by"]))
-    promises.renegotiate(record, "solution", end_of_day(desk, expected), "deferred to a planned fix")
-    record.tracking = {**tracking, "told": 1}
+    promises.renegotiate(record, PromiseKind.SOLUTION, end_of_day(desk, tracking.expected_by),
+                         "deferred to a planned fix")
+    record.tracking = tracking.model_copy(update={"told": True})
     return True
 
 
 def tracking_due(desk: Desk, record: ComplaintRecord) -> None:
     """The sweep found a tracking ticket's follow-up due: remind the owner, and the supervisor once it is late."""
-    tracking = record.tracking or {}
+    assert record.tracking is not None, "a deferred resolution opened the ticket"
     now = clock.now()
-    expected = date.fromisoformat(str(tracking.get("expected_by")))
+    expected = record.tracking.expected_by
     late = now.astimezone(desk.policy.calendar.zone).date() > expected
     record.set_timer(Stage.TRACKING, desk.policy.calendar.add(now, desk.policy.tracking.follow_up_interval),
                      record.timer_level + 1)
-    desk.complaints.save(record, [TimelineEvent(at=now, type="follow_up_due", actor="system",
+    desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.FOLLOW_UP_DUE, actor="system",
                                                 detail={"expected_by": str(expected), "late": late})])
     people = [record.owner_id]
     if late and record.department:

@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities import parameters
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from complaints.core.errors import ComplaintNotFound, PayloadTooLarge, Unauthorized
-from complaints.core.policy import Policy, Portal
+from complaints.core.policy import Policy
+from complaints.core.policy_sections import Portal
 
 _CACHE_SECONDS = 300
 _HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")

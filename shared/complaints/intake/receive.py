@@ -30,18 +30,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from complaints.adapters.signing_keys import phone_key
 from complaints.core import clock
+from complaints.core.enums import EventType, PromiseKind, PromiseState, Status
 from complaints.core.errors import ComplaintNotFound, Conflict, DuplicateMismatch
-from complaints.core.models import (
-    IntakeAnswer,
-    IntakeRequest,
-    PortalComplaintStatus,
-    PromiseState,
-    Status,
-    TimelineEvent,
-)
 from complaints.core.observability import logger
 from complaints.core.phones import to_e164
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import IntakeRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import IntakeAnswer, PortalComplaintStatus
 from complaints.desk.context import Desk
 from complaints.intake.portals import Delivery
 from complaints.promises import keeping as promises
@@ -109,7 +105,7 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
     now = clock.now()
     received_at = request.received_at or now
     priority = priority_from_signals(vip=request.customer.vip, channel=request.channel, sensitive=False, safety=False)
-    initial = sla.keep(sla.promises_for(priority, received_at, desk.policy), "acknowledge", now)
+    initial = sla.keep(sla.promises_for(priority, received_at, desk.policy), PromiseKind.ACKNOWLEDGE, now)
     record = ComplaintRecord(
         complaint_id=new_complaint_id(desk),
         status=Status.ACKNOWLEDGED,
@@ -128,7 +124,7 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
         device=request.device,
         promises=initial,
     )
-    event = TimelineEvent(at=now, type="received", actor=f"portal:{portal_id}",
+    event = TimelineEvent(at=now, type=EventType.RECEIVED, actor=f"portal:{portal_id}",
                           detail={"channel": request.channel.value, "external_id": request.external_id,
                                   "sensitive": record.sensitive})
     complaint_id = desk.complaints.create(record, body_fingerprint, [event])
@@ -143,8 +139,8 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
                                        "service": record.service.value if record.service else None})
     if created:
         pending = {p.kind: desk.local_time(p.due_at) for p in record.promises if p.state is PromiseState.PENDING}
-        desk.notices.tell_customer(record, "acknowledged", first_reply=pending.get("first_reply", "-"),
-                           solution=pending.get("solution", "-"))
+        desk.notices.tell_customer(record, "acknowledged", first_reply=pending.get(PromiseKind.FIRST_REPLY, "-"),
+                                   solution=pending.get(PromiseKind.SOLUTION, "-"))
     logger.info("complaint received", extra={"complaint_id": complaint_id, "portal_id": portal_id,
                                              "channel": record.channel.value, "repeat_delivery": not created})
     return IntakeAnswer(complaint_id=complaint_id, status=record.status, sensitive=record.sensitive,

@@ -14,27 +14,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from complaints.core import clock
-from complaints.core.access import Operator
+from complaints.core.access import Operator, require_owner_or_lead
+from complaints.core.enums import EventType, PromiseKind, PromiseState, Status
 from complaints.core.errors import BadRequest, ComplaintNotFound, Conflict, Forbidden, VersionConflict
-from complaints.core.models import (
-    ActionAnswer,
-    ExtendRequest,
-    PauseRequest,
-    Promise,
-    PromiseState,
-    Status,
-    TimelineEvent,
-)
 from complaints.core.observability import count
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import ExtendRequest, PauseRequest
+from complaints.core.values import Promise, TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 
-CUSTOMER_FACING = frozenset({"first_contact", "first_reply", "solution"})
-SUPERVISORS_PROMISES = frozenset({"recovery"})  # kept by the supervisor, not the owner
+CUSTOMER_FACING = frozenset({PromiseKind.FIRST_CONTACT, PromiseKind.FIRST_REPLY, PromiseKind.SOLUTION})
+SUPERVISORS_PROMISES = frozenset({PromiseKind.RECOVERY})  # kept by the supervisor, not the owner
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 # Promises whose clock stops while the complaint waits on the customer; the
 # regulator's ceiling never stops.
-PAUSABLE = frozenset({"first_contact", "first_reply", "investigation", "solution"})
+PAUSABLE = frozenset({PromiseKind.FIRST_CONTACT, PromiseKind.FIRST_REPLY, PromiseKind.INVESTIGATION,
+                      PromiseKind.SOLUTION})
 _STATUS_TEXT = {
     "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
               Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
@@ -108,7 +104,7 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
     elif action == "update":
         text = _STATUS_TEXT.get(record.language, _STATUS_TEXT["en"]).get(record.status, record.status.value)
         desk.notices.tell_customer(record, "progress_update", status=text)
-        desk.complaints.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type="customer_updated",
+        desk.complaints.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type=EventType.CUSTOMER_UPDATED,
                                                                      actor="system", detail={"promise": kind}))
     elif action == "due":
         return _mark_missed(desk, record, kind)
@@ -120,8 +116,8 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
         record.promises = [p.model_copy(update={"state": PromiseState.MISSED})
                            if p.kind == kind and p.state is PromiseState.PENDING else p for p in record.promises]
         try:
-            saved = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="promise_missed", actor="system",
-                                                                detail={"promise": kind})])
+            saved = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.PROMISE_MISSED,
+                                                                actor="system", detail={"promise": kind})])
             count("PromisesMissed", kind=kind)
             return saved
         except VersionConflict:
@@ -134,21 +130,19 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
 def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request: ExtendRequest) -> ActionAnswer:
     """Move a customer-facing promise: the old one is kept as renegotiated, the customer is told."""
     record = desk.complaints.get(complaint_id)
-    if operator.agent_id != record.owner_id and not (
-            operator.role in ("supervisor", "manager", "admin") and record.department in operator.departments):
-        raise Forbidden(f"only the owner or a supervisor of {record.department} may move a promise")
+    require_owner_or_lead(record, operator, "move a promise")
     current = _pending(record, kind)
     if current is None or kind not in CUSTOMER_FACING:
         raise Conflict(f"complaint {complaint_id} has no pending customer-facing promise {kind!r}")
     if request.due_at.tzinfo is None or request.due_at <= current.due_at:
         raise BadRequest("due_at: must be later than the current promise, with a time zone offset")
-    ceiling = next((p for p in record.promises if p.kind == "regulator_ceiling"), None)
+    ceiling = next((p for p in record.promises if p.kind == PromiseKind.REGULATOR_CEILING), None)
     if ceiling is not None and request.due_at > ceiling.due_at:
         raise BadRequest("due_at: beyond the regulator's ceiling")
     fresh = renegotiate(record, kind, request.due_at, request.reason)
     assert fresh is not None
     record = desk.complaints.save(record, [TimelineEvent(
-        at=clock.now(), type="promise_extended", actor=operator.agent_id,
+        at=clock.now(), type=EventType.PROMISE_EXTENDED, actor=operator.agent_id,
         detail={"promise": kind, "from": clock.iso(current.due_at), "to": clock.iso(request.due_at),
                 "reason": request.reason})])
     desk.promise_timers.schedule(complaint_id, kind, plan(desk, fresh, record.received_at)[0][0])
@@ -180,10 +174,11 @@ def ensure_solution(desk: Desk, record: ComplaintRecord) -> bool:
 
     True when one was made (its timer starts once the record is saved).
     """
-    if _pending(record, "solution") is not None:
+    if _pending(record, PromiseKind.SOLUTION) is not None:
         return False
     category = record.classification.category if record.classification else None
-    add(desk, record, "solution", desk.policy.promise_table(record.priority, category).get("solution", "7wd"))
+    add(desk, record, PromiseKind.SOLUTION,
+        desk.policy.promise_table(record.priority, category).get(PromiseKind.SOLUTION, "7wd"))
     return True
 
 
@@ -197,13 +192,13 @@ def start(desk: Desk, record: ComplaintRecord, kind: str) -> None:
 def pause(desk: Desk, complaint_id: str, operator: Operator, request: PauseRequest) -> ActionAnswer:
     """The complaint waits on the customer: pausable promises stop until it resumes."""
     record = desk.complaints.get(complaint_id)
-    if operator.agent_id != record.owner_id:
+    if not operator.owns(record):
         raise Forbidden(f"only the owner of complaint {complaint_id} may pause it")
     if record.status is not Status.IN_PROGRESS or record.paused_at is not None:
         raise Conflict(f"complaint {complaint_id} is {record.status.value}; only work in progress can wait on "
                        f"the customer")
     record.paused_at, record.status = clock.now(), Status.PENDING_CUSTOMER
-    record = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="paused", actor=operator.agent_id,
+    record = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.PAUSED, actor=operator.agent_id,
                                                          detail={"reason": request.reason})])
     for promise in record.promises:  # parked: their timers are not read while the clock is stopped
         if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
@@ -214,7 +209,7 @@ def pause(desk: Desk, complaint_id: str, operator: Operator, request: PauseReque
 def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     """Work goes on: pausable promises move by the time spent waiting and their timers restart."""
     record = desk.complaints.get(complaint_id)
-    if operator.agent_id != record.owner_id:
+    if not operator.owns(record):
         raise Forbidden(f"only the owner of complaint {complaint_id} may resume it")
     if record.paused_at is None:
         raise Conflict(f"complaint {complaint_id} is not waiting on the customer")
@@ -226,8 +221,9 @@ def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     record.paused_at = None
     if record.status is Status.PENDING_CUSTOMER:
         record.status = Status.IN_PROGRESS
-    record = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="resumed", actor=operator.agent_id,
-                                                         detail={"waited_minutes": int(waited.total_seconds() // 60)})])
+    record = desk.complaints.save(record, [TimelineEvent(
+        at=clock.now(), type=EventType.RESUMED, actor=operator.agent_id,
+        detail={"waited_minutes": int(waited.total_seconds() // 60)})])
     for promise in record.promises:
         if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
             upcoming = [at for at, _ in plan(desk, promise, record.received_at) if at >= now]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.core.models import Priority, Promise, PromiseState, Stage
+from complaints.core.enums import Priority, PromiseKind, PromiseState, Stage
 from complaints.core.policy import Policy
+from complaints.core.values import Promise
 
 
 def promises_for(priority: Priority, received_at: datetime, policy: Policy,
@@ -27,7 +28,8 @@ def stage_due(stage: Stage, priority: Priority, start: datetime, policy: Policy,
     policy.
     """
     if stage is Stage.RESOLUTION:
-        solution = next((p for p in promises if p.kind == "solution" and p.state is PromiseState.PENDING), None)
+        solution = next((p for p in promises if p.kind == PromiseKind.SOLUTION and p.state is PromiseState.PENDING),
+                        None)
         if solution is not None:
             return solution.due_at
     if stage is Stage.QUALITY_CHECK:

@@ -16,7 +16,7 @@ from datetime import tzinfo
 
 from complaints.adapters.dynamodb import Counting, ReportChange
 from complaints.core import clock
-from complaints.core.models import PromiseState
+from complaints.core.enums import PromiseState
 from complaints.core.record import ComplaintRecord
 
 

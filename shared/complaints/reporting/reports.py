@@ -85,7 +85,7 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def _check_period(operator: Operator, start: date, end: date) -> None:
-    if operator.role not in ("supervisor", "manager", "admin"):
+    if not operator.role.leads:
         raise Forbidden("reports are for supervisors and managers")
     if end < start:
         raise BadRequest("to: must not be before from")

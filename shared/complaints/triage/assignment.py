@@ -14,16 +14,16 @@ supervisor instead and is flagged as passing around (推诿).
 from __future__ import annotations
 
 from complaints.core import clock
-from complaints.core.access import Operator
-from complaints.core.errors import BadRequest, Forbidden, NotAwaiting
-from complaints.core.models import ActionAnswer, Stage, TimelineEvent, TransferRequest
+from complaints.core.access import Operator, require_owner_or_lead
+from complaints.core.enums import EventType, Role, Stage, WorkflowError
+from complaints.core.errors import BadRequest, NotAwaiting
 from complaints.core.observability import logger
-from complaints.core.policy import Agent
+from complaints.core.policy_sections import Agent
 from complaints.core.record import ComplaintRecord
+from complaints.core.requests import TransferRequest
+from complaints.core.values import TimelineEvent
+from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
-
-ACCEPTANCE_TIMED_OUT = "Complaint.AcceptanceTimedOut"
-TRANSFERRED = "Complaint.Transferred"
 
 
 def candidates(desk: Desk, record: ComplaintRecord) -> list[Agent]:
@@ -33,7 +33,7 @@ def candidates(desk: Desk, record: ComplaintRecord) -> list[Agent]:
     area = record.location.area if record.location else None
     local = clock.now().astimezone(desk.policy.calendar.zone)
     fitting = [a for a in desk.policy.agents
-               if record.department in a.departments and a.role == "agent"
+               if record.department in a.departments and a.role is Role.AGENT
                and a.id not in record.previous_owners and a.on_duty(local)
                and a.can_take(category, area, record.language)]
     loads = desk.loads.of([a.id for a in fitting])
@@ -58,12 +58,12 @@ def hand_over_unaccepted(desk: Desk, record: ComplaintRecord) -> None:
     record.owner_id = None
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="acceptance_missed", actor="system",
+    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.ACCEPTANCE_MISSED, actor="system",
                                                 detail={"owner": owner})])
     if owner:
         desk.loads.record_missed_acceptance(owner)
     if token:
-        desk.workflow.fail(token, ACCEPTANCE_TIMED_OUT, "the owner did not accept in time")
+        desk.workflow.fail(token, WorkflowError.ACCEPTANCE_TIMED_OUT, "the owner did not accept in time")
 
 
 def transfer(desk: Desk, complaint_id: str, operator: Operator, request: TransferRequest) -> ActionAnswer:
@@ -71,9 +71,7 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
     if record.stage not in (Stage.ACCEPTANCE, Stage.RESOLUTION) or not record.task_token:
         raise NotAwaiting(f"complaint {complaint_id} can be transferred only while it awaits acceptance or "
                           f"resolution")
-    is_lead = operator.role in ("supervisor", "manager", "admin") and record.department in operator.departments
-    if operator.agent_id != record.owner_id and not is_lead:
-        raise Forbidden(f"only the owner or a supervisor of {record.department} may transfer complaint {complaint_id}")
+    require_owner_or_lead(record, operator, f"transfer complaint {complaint_id}")
     target_agent = desk.policy.agent(request.agent_id) if request.agent_id else None
     if request.agent_id and target_agent is None:
         raise BadRequest(f"agent_id {request.agent_id!r} is not a known agent")
@@ -91,7 +89,7 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
     if bounce or too_many:
         record.passing_around = record.needs_supervisor = True
         record.owner_id = None
-        event = TimelineEvent(at=now, type="passing_around", actor=operator.agent_id,
+        event = TimelineEvent(at=now, type=EventType.PASSING_AROUND, actor=operator.agent_id,
                               detail={"reason": request.reason, "wanted": target,
                                       "why": "bounced back" if bounce else "too many transfers",
                                       "transfers": record.transfer_count})
@@ -100,7 +98,7 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
             record.departments_left = [*record.departments_left, current]
         record.department = target
         record.owner_id = target_agent.id if target_agent else None
-        event = TimelineEvent(at=now, type="transferred", actor=operator.agent_id,
+        event = TimelineEvent(at=now, type=EventType.TRANSFERRED, actor=operator.agent_id,
                               detail={"from": current, "to": target, "agent": record.owner_id,
                                       "reason": request.reason, "transfers": record.transfer_count})
     if previous_owner and previous_owner != record.owner_id:
@@ -117,7 +115,7 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
         desk.notices.tell_staff(supervisor, record, "passing_around", transfers=record.transfer_count)
         logger.warning("complaint passed around", extra={"complaint_id": complaint_id,
                                                          "transfers": record.transfer_count})
-    desk.workflow.fail(token, TRANSFERRED, "transferred by an operator")
+    desk.workflow.fail(token, WorkflowError.TRANSFERRED, "transferred by an operator")
     return ActionAnswer(complaint_id=complaint_id, status=record.status,
                         message="sent to the supervisor: passing around" if record.needs_supervisor
                         else f"transferred to {record.owner_id or target}")

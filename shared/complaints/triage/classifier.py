@@ -19,8 +19,9 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from complaints.core.models import SENSITIVE_CHANNELS, Channel, Classification, Nature, Priority, Service
+from complaints.core.enums import SENSITIVE_CHANNELS, Channel, Nature, Priority, Service
 from complaints.core.policy import Policy
+from complaints.core.values import Classification
 
 WEIGHTS = {"strong": 2.0, "phrases": 1.0, "weak": 0.5}
 FUZZY_FACTOR = 0.6

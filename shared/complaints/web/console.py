@@ -17,16 +17,16 @@ from typing import Any
 from complaints.bootstrap import desk as current_desk
 from complaints.core import clock
 from complaints.core.access import Operator
-from complaints.core.models import ComplaintSummary, ComplaintView, Promise, PromiseState, Stage
+from complaints.core.enums import EventType, PromiseKind, PromiseState, Role, Stage
 from complaints.core.observability import logger
-from complaints.core.record import ComplaintRecord
+from complaints.core.values import Promise
+from complaints.core.views import ComplaintSummary, ComplaintView
 from complaints.desk.context import Desk
-from complaints.handling import acceptance
+from complaints.handling import reading
 from complaints.reporting import reports
 from complaints.web import graph
 
 LANGUAGES = ("zh-CN", "en")
-LEADS = ("supervisor", "manager", "admin")
 
 _TEXT: dict[str, tuple[str, str]] = {
     "queue": ("工单队列", "Queue"),
@@ -169,20 +169,21 @@ def _local(moment: datetime) -> str:
 
 # ------------------------------------------------------------------ queue
 def queue_scopes(desk: Desk, operator: Operator) -> list[str]:
-    if operator.role in ("manager", "admin"):
+    if operator.role.across_departments:
         return [d.id for d in desk.policy.departments]
     return list(operator.departments)
 
 
 def queue_view(desk: Desk, operator: Operator, lang: str, scope: str | None) -> str:
     scopes = queue_scopes(desk, operator)
-    scope = scope if scope in [*scopes, "mine"] else ("mine" if operator.role == "agent" or not scopes else scopes[0])
+    scope = scope if scope in [*scopes, "mine"] else (
+        "mine" if operator.role is Role.AGENT or not scopes else scopes[0])
     if scope == "mine":
-        listing = acceptance.list_complaints(desk, operator, queue=None, owner=operator.agent_id, status=None,
-                                          limit=100, next_token=None)
+        listing = reading.list_complaints(desk, operator, queue=None, owner=operator.agent_id, status=None,
+                                       limit=100, next_token=None)
     else:
-        listing = acceptance.list_complaints(desk, operator, queue=scope, owner=None, status=None, limit=100,
-                                          next_token=None)
+        listing = reading.list_complaints(desk, operator, queue=scope, owner=None, status=None, limit=100,
+                                       next_token=None)
     now = clock.now()
     tabs = "".join(
         f'<a href="#/queue/{escape(s)}" class="tab{" active" if s == scope else ""}"'
@@ -220,18 +221,11 @@ def _queue_row(item: ComplaintSummary, now: datetime, lang: str) -> str:
 
 
 # ------------------------------------------------------------------ a complaint
-def may_see_phone(operator: Operator, record: ComplaintRecord) -> bool:
-    """The owner calls the customer back; the department's leads and managers may too."""
-    if operator.role in ("manager", "admin") or record.owner_id == operator.agent_id:
-        return True
-    return operator.role == "supervisor" and record.department in operator.departments
-
-
 def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str) -> str:
-    view = acceptance.view(desk, complaint_id, operator)  # refuses operators who may not see it
+    view = reading.view(desk, complaint_id, operator)  # refuses operators who may not see it
     record = desk.complaints.get(complaint_id)
     now = clock.now()
-    phone = record.customer.phone if may_see_phone(operator, record) else view.customer_phone_masked
+    phone = record.customer.phone if operator.may_see_phone(record) else view.customer_phone_masked
     sections = [
         _facts(view, phone, lang),
         _classification(view, lang),
@@ -292,8 +286,13 @@ def _classification(view: ComplaintView, lang: str) -> str:
     return f'<section aria-labelledby="cls"><h2 id="cls">{t("classification", lang)}</h2>{_dl(pairs)}</section>'
 
 
+# The events that tell who owned the complaint when ("handed_over" was never written; a missed acceptance
+# shows in the timeline instead).
+_OWNERSHIP_EVENTS = (EventType.ASSIGNED, EventType.TRANSFERRED, EventType.ACCEPTED)
+
+
 def _ownership(view: ComplaintView, lang: str) -> str:
-    transfers = [e for e in view.timeline if e.type in ("assigned", "transferred", "accepted", "handed_over")]
+    transfers = [e for e in view.timeline if e.type in _OWNERSHIP_EVENTS]
     def target(e: Any) -> str:
         to = e.detail.get("to") or e.detail.get("owner") or e.detail.get("agent_id") or e.detail.get("department")
         return f" → {escape(str(to))}" if to else ""
@@ -355,7 +354,7 @@ def _form(action: str, path: str, title: str, fields: str, lang: str) -> str:
 def _forms(desk: Desk, operator: Operator, view: ComplaintView, lang: str) -> str:
     base = f"/v1/complaints/{view.complaint_id}"
     owner = view.owner_id == operator.agent_id
-    lead = operator.role in LEADS and (operator.role != "supervisor" or view.department in operator.departments)
+    lead = operator.oversees(view.department)
     forms: list[str] = []
     if view.awaiting == Stage.ACCEPTANCE and owner:
         forms.append(_form("accept", f"{base}/accept", t("accept", lang), "", lang))
@@ -379,7 +378,7 @@ def _forms(desk: Desk, operator: Operator, view: ComplaintView, lang: str) -> st
                   + _field(t("to_agent", lang), '<input name="agent_id" maxlength="64">')
                   + _field(t("reason", lang), '<input name="reason" required minlength="2">'))
         forms.append(_form("transfer", f"{base}/transfer", t("transfer", lang), fields, lang))
-    pending = [p.kind for p in view.promises if p.state == PromiseState.PENDING and p.kind != "acknowledge"]
+    pending = [p.kind for p in view.promises if p.state == PromiseState.PENDING and p.kind != PromiseKind.ACKNOWLEDGE]
     if pending and (owner or lead):
         fields = (_field(t("kind", lang), _select("kind", pending))
                   + _field(t("new_due", lang), '<input name="due_at" type="datetime-local" required>')

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from complaints.core import clock
+from complaints.core.enums import EventType, Stage
 from complaints.core.errors import VersionConflict
-from complaints.core.models import Stage, TimelineEvent
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
 from complaints.handling import survey, tracking
 from complaints.promises import keeping as promises
@@ -66,7 +67,7 @@ def sweep(desk: Desk) -> SweepResult:
     for held in desk.messages.due(now):
         if desk.messages.take(held):
             desk.notices.send_held(str(held["complaint_id"]), str(held["template"]), str(held["phone"]),
-                           str(held["language"]), dict(held.get("params") or {}))
+                                   str(held["language"]), dict(held.get("params") or {}))
             result.released += 1
     for agent_id in desk.digests.due(now):
         lines = desk.digests.take(agent_id)
@@ -100,9 +101,9 @@ def _escalate(desk: Desk, record: ComplaintRecord) -> None:
         record.set_timer(stage, desk.policy.calendar.add(due, desk.policy.escalation_interval), level + 1)
     else:
         record.set_timer(None, None)
-    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="escalated", actor="system",
+    desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.ESCALATED, actor="system",
                                                 detail={"stage": stage.value, "level": level, "rung": ladder[rung],
-                                                        "to": ",".join(recipients)})])
+                                                  "to": ",".join(recipients)})])
     for recipient in recipients:
         desk.notices.tell_staff(recipient, record, "overdue", stage=stage.value, due=desk.local_time(due),
-                        owner=record.owner_id or "none")
+                                owner=record.owner_id or "none")

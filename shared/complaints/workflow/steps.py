@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from complaints.core import clock, tokens
+from complaints.core.enums import STATUS_WHILE_AWAITING, EventType, PromiseKind, PromiseState, Stage, Status
 from complaints.core.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
-from complaints.core.models import STATUS_WHILE_AWAITING, PromiseState, Stage, Status, TimelineEvent
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
 from complaints.handling import incidents, links, tracking
 from complaints.promises import keeping as promises
@@ -64,7 +65,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     record.classification = result
     record.department = result.department
     desk.complaints.save(record, [TimelineEvent(
-        at=clock.now(), type="classified", actor="system",
+        at=clock.now(), type=EventType.CLASSIFIED, actor="system",
         detail={"category": result.category, "nature": result.nature.value,
                 "priority": result.priority.value, "confidence": result.confidence,
                 "department": record.department, "triage": result.needs_triage,
@@ -82,12 +83,12 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     assert record.department is not None, "classification sets the department"
     agent = assignment.pick_owner(desk, record)
     if agent is None:
-        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="no_agent_available", actor="system",
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.NO_AGENT_AVAILABLE, actor="system",
                                                     detail={"department": record.department})])
         raise NoAgentAvailable(f"no agent of {record.department} can take complaint {complaint_id}")
     record.owner_id = agent.id
     try:
-        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="assigned", actor="system",
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.ASSIGNED, actor="system",
                                                     detail={"owner": agent.id, "department": record.department})])
     except VersionConflict:
         desk.loads.adjust(agent.id, -1)  # give the capacity back; the retry assigns again
@@ -148,18 +149,18 @@ def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link:
     department = desk.policy.department(record.department) if record.department else None
     if stage is Stage.ACCEPTANCE and record.owner_id:
         desk.notices.tell_staff(record.owner_id, record, "assigned", due=desk.local_time(due),
-                        category=_routing(record)["category"], priority=record.priority.value)
+                                category=_routing(record)["category"], priority=record.priority.value)
     elif stage is Stage.ASSIGNMENT and department:
         desk.notices.tell_staff(department.supervisor, record, "needs_assignment",
-                        category=_routing(record)["category"], department=department.id)
+                                category=_routing(record)["category"], department=department.id)
     elif stage is Stage.CONFIRMATION and link:
         desk.notices.tell_customer(record, "resolved", link=link)
     elif stage is Stage.SURVEY and link and send_at:
         desk.notices.tell_customer_at(record, "survey", send_at, link=link)
     elif stage is Stage.TRACKING and tell_tracking and record.tracking:
-        promises.start(desk, record, "solution")
-        desk.notices.tell_customer(record, "tracking", plan=str(record.tracking.get("plan")),
-                           date=str(record.tracking.get("expected_by")))
+        promises.start(desk, record, PromiseKind.SOLUTION)
+        desk.notices.tell_customer(record, "tracking", plan=record.tracking.plan,
+                                   date=str(record.tracking.expected_by))
 
 
 def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
@@ -181,9 +182,9 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
             counted = reports.counts(desk, closed_confirmed=1, first_time_fix=int(
                 record.reopen_count == 0 and record.appeal is None), fixed_after_reopen=int(
                 record.reopen_count > 0 and record.appeal is None), fixed_after_appeal=int(record.appeal is not None))
-        desk.complaints.save(record, [TimelineEvent(at=record.closed_at, type="closed", actor="system",
+        desk.complaints.save(record, [TimelineEvent(at=record.closed_at, type=EventType.CLOSED, actor="system",
                                                     detail={"reopen_count": record.reopen_count,
-                                                            "confirmed": not unconfirmed})], counted)
+                                                      "confirmed": not unconfirmed})], counted)
         if record.owner_id:
             desk.loads.adjust(record.owner_id, -1)
     return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
@@ -196,7 +197,7 @@ def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:
         record.status, record.failure = Status.FAILED, error
         record.stage = record.task_token = None
         record.set_timer(None, None)
-        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type="failed", actor="system",
+        desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.FAILED, actor="system",
                                                     detail={"error": error})])
         if record.owner_id and was_open:
             desk.loads.adjust(record.owner_id, -1)

@@ -14,8 +14,9 @@ from moto import mock_aws
 
 from complaints.adapters.dynamodb import Tables
 from complaints.core import clock
-from complaints.core.models import Channel, Classification, Customer, Location, Nature, Priority, Status
+from complaints.core.enums import Channel, Nature, Priority, Status
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import Classification, Customer, Location
 from complaints.reporting.counting import counting
 from infra.local.template import load_template, table_arguments
 

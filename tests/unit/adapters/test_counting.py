@@ -8,9 +8,10 @@ import pytest
 
 from complaints.adapters.dynamodb import Tables
 from complaints.core import clock
+from complaints.core.enums import Status
 from complaints.core.errors import VersionConflict
-from complaints.core.models import Status, TimelineEvent
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import TimelineEvent
 from tests.unit.adapters.conftest import complaint
 
 

@@ -18,8 +18,8 @@ from complaints.adapters.dynamodb.reports import Counting, ReportCounters
 from complaints.adapters.dynamodb.table import Table
 from complaints.core import clock
 from complaints.core.errors import ComplaintNotFound, ConditionFailed, DuplicateMismatch, VersionConflict
-from complaints.core.models import TimelineEvent
 from complaints.core.record import ComplaintRecord
+from complaints.core.values import TimelineEvent
 
 # The listings a queue or an owner reads: (partition attribute, sort attribute, partition key).
 _LISTINGS: dict[str, tuple[str, str, Callable[[str], str]]] = {

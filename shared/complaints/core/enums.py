@@ -1,0 +1,205 @@
+"""The desk's vocabulary as enums: statuses, stages, channels, roles, event types, promise kinds.
+
+Every enum is a StrEnum, so a stored value, a JSON answer and a log line carry
+the same plain string as before the enum existed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """The statuses a user sees, in lifecycle order."""
+
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    PENDING_CUSTOMER = "pending_customer"  # waiting on the customer; pausable promises stop
+    QUALITY_CHECK = "quality_check"  # a supervisor checks the handling before the customer is called
+    TRACKING = "tracking"  # 投诉跟踪单: a long-term fix is planned and followed until it lands
+    RESOLVED = "resolved"  # awaiting the customer's confirmation
+    CLOSED = "closed"  # the customer confirmed the fix
+    CLOSED_UNCONFIRMED = "closed_unconfirmed"  # the customer could not be reached to confirm
+    FAILED = "failed"
+
+
+CLOSED_STATUSES = frozenset({Status.CLOSED, Status.CLOSED_UNCONFIRMED, Status.FAILED})
+
+
+class Stage(StrEnum):
+    """What the workflow is waiting for from a person."""
+
+    ASSIGNMENT = "assignment"  # a supervisor must pick an owner by hand
+    ACCEPTANCE = "acceptance"
+    RESOLUTION = "resolution"
+    QUALITY_CHECK = "quality_check"  # a supervisor's check (质检) before the customer is called
+    TRACKING = "tracking"  # a deferred fix is followed until it lands
+    CONFIRMATION = "confirmation"
+    SURVEY = "survey"
+    REVIEW = "review"  # a supervisor reviews a low survey score
+
+
+# The status a complaint shows while the workflow waits at each stage.
+STATUS_WHILE_AWAITING: dict[Stage, Status] = {
+    Stage.ASSIGNMENT: Status.ACKNOWLEDGED,
+    Stage.ACCEPTANCE: Status.ASSIGNED,
+    Stage.RESOLUTION: Status.IN_PROGRESS,
+    Stage.QUALITY_CHECK: Status.QUALITY_CHECK,
+    Stage.TRACKING: Status.TRACKING,
+    Stage.CONFIRMATION: Status.RESOLVED,
+    Stage.SURVEY: Status.CLOSED,
+    Stage.REVIEW: Status.CLOSED,
+}
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    WEB = "web"
+    APP = "app"
+    SMS = "sms"
+    EMAIL = "email"
+    WECHAT = "wechat"
+    WALK_IN = "walk_in"
+    GOV_HOTLINE = "gov_hotline"  # 12345 citizen hotline
+    CONSUMER_HOTLINE = "consumer_hotline"  # 12315
+    REGULATOR = "regulator"  # 工信部申诉
+    MEDIA = "media"
+
+
+SENSITIVE_CHANNELS = frozenset(
+    {Channel.GOV_HOTLINE, Channel.CONSUMER_HOTLINE, Channel.REGULATOR, Channel.MEDIA}
+)
+
+
+class Service(StrEnum):
+    MOBILE_VOICE = "mobile_voice"
+    MOBILE_DATA = "mobile_data"
+    BROADBAND = "broadband"
+    BILLING = "billing"
+    SERVICE = "service"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """Sorts the most urgent first in index keys."""
+        return {"urgent": 0, "high": 1, "normal": 2, "low": 3}[self.value]
+
+
+class Nature(StrEnum):
+    VALID = "valid"
+    HELP_SEEKING = "help_seeking"
+    INQUIRY = "inquiry"
+    VENTING = "venting"
+
+
+class ResolutionOutcome(StrEnum):
+    RESOLVED = "resolved"
+    TEMPORARY_MEASURE = "temporary_measure"
+    DEFERRED = "deferred"  # a long-term fix, such as a planned base station: a tracking ticket
+
+
+class CallbackOutcome(StrEnum):
+    FIXED = "fixed"
+    NOT_FIXED = "not_fixed"
+    UNREACHABLE = "unreachable"
+    CUSTOMER_BUSY = "customer_busy"  # reached, but asked to be called again
+
+
+class Rating(StrEnum):
+    SATISFIED = "satisfied"
+    NEUTRAL = "neutral"
+    UNSATISFIED = "unsatisfied"
+
+
+class PromiseState(StrEnum):
+    PENDING = "pending"
+    KEPT = "kept"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+    RENEGOTIATED = "renegotiated"  # moved with a reason, the customer told; a new promise replaces it
+
+
+class PromiseKind(StrEnum):
+    """The promise kinds the engine itself names; a policy profile may define others of its own."""
+
+    ACKNOWLEDGE = "acknowledge"  # kept at intake
+    FIRST_CONTACT = "first_contact"  # kept when the owner accepts (and calls)
+    FIRST_REPLY = "first_reply"
+    INVESTIGATION = "investigation"
+    SOLUTION = "solution"
+    REGULATOR_CEILING = "regulator_ceiling"  # no promise may be moved beyond it
+    RECOVERY = "recovery"  # the supervisor's, after a low survey score
+
+
+class Role(StrEnum):
+    """An operator's role, in ascending authority: a token naming several acts with the highest."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def leads(self) -> bool:
+        """Supervisors and above lead a department's work."""
+        return self is not Role.AGENT
+
+    @property
+    def across_departments(self) -> bool:
+        """Managers and admins act in every department and need not be on the roster."""
+        return self in (Role.MANAGER, Role.ADMIN)
+
+
+class EventType(StrEnum):
+    """What a timeline event records."""
+
+    RECEIVED = "received"
+    CLASSIFIED = "classified"
+    REPEAT = "repeat"
+    REPEATED_BY = "repeated_by"
+    INCIDENT_LINKED = "incident_linked"
+    INCIDENT_RESOLVED = "incident_resolved"
+    ASSIGNED = "assigned"
+    NO_AGENT_AVAILABLE = "no_agent_available"
+    ACCEPTED = "accepted"
+    ACCEPTANCE_MISSED = "acceptance_missed"
+    TRANSFERRED = "transferred"
+    PASSING_AROUND = "passing_around"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    RESOLVED = "resolved"
+    QUALITY_CHECKED = "quality_checked"
+    FOLLOW_UP = "follow_up"
+    FOLLOW_UP_DUE = "follow_up_due"
+    FIX_LANDED = "fix_landed"
+    CALLBACK = "callback"
+    CONFIRMED_FIXED = "confirmed_fixed"
+    REOPENED = "reopened"
+    UNCONFIRMED = "unconfirmed"
+    CLOSED = "closed"
+    SURVEYED = "surveyed"
+    SURVEY_NO_RESPONSE = "survey_no_response"
+    REVIEWED = "reviewed"
+    APPEALED = "appealed"
+    PROMISE_EXTENDED = "promise_extended"
+    PROMISE_MISSED = "promise_missed"
+    CUSTOMER_UPDATED = "customer_updated"
+    ESCALATED = "escalated"
+    DECISION_ROLLED_BACK = "decision_rolled_back"
+    FAILED = "failed"
+
+
+class WorkflowError(StrEnum):
+    """The errors sent to a waiting task (SendTaskFailure) that the state machine catches by name."""
+
+    ACCEPTANCE_TIMED_OUT = "Complaint.AcceptanceTimedOut"  # the owner did not accept in time: assign again
+    TRANSFERRED = "Complaint.Transferred"  # an operator moved the complaint: assign again
+    APPEALED = "Complaint.Appealed"  # the customer appealed while the survey or review waited
+    SURVEY_TIMED_OUT = "Complaint.SurveyTimedOut"  # the customer did not answer the survey

@@ -1,0 +1,117 @@
+"""The outcomes of handling steps, stored as sub-documents of a complaint (and of an incident).
+
+Complaints stored before these were models still load: a quality check's
+``passed`` was stored as "yes"/"no" and a tracking ticket's ``told`` as 1;
+both read as booleans, and new writes store booleans. ``shown()`` gives each
+as the complaint view has always answered it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator
+
+from complaints.core.enums import Rating, ResolutionOutcome
+
+
+def _stored_flag(value: Any) -> Any:
+    """A flag in its older stored forms: "yes"/"no", or 1/0."""
+    if value in ("yes", "no"):
+        return value == "yes"
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_stored_flag)]
+
+
+class Outcome(BaseModel):
+    def shown(self) -> dict[str, Any]:
+        """As the complaint view answers it: the fields that are set, in their JSON form."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Resolution(Outcome):
+    """The handler's report (回单); a deferred outcome also carries the plan and its date."""
+
+    outcome: ResolutionOutcome
+    root_cause: str
+    actions: str
+    by: str
+    at: str  # clock.iso
+    evidence: str | None = None
+    plan: str | None = None
+    expected_by: date | None = None
+
+
+class QualityCheckResult(Outcome):
+    """The last quality check (质检) of the report: passed, or returned to the owner with the reason."""
+
+    passed: Flag
+    by: str
+    at: str
+    reason: str | None = None
+
+    def shown(self) -> dict[str, Any]:
+        return {**super().shown(), "passed": "yes" if self.passed else "no"}
+
+
+class TrackingTicket(Outcome):
+    """A tracking ticket (投诉跟踪单): the planned fix, its date, and its follow-ups."""
+
+    plan: str
+    expected_by: date
+    opened_at: str
+    follow_ups: int = 0
+    last_follow_up_at: str | None = None
+    landed_at: str | None = None
+    told: Flag = False  # the customer was told the plan's date, once on entering tracking
+
+    def shown(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True, exclude={"told"})
+
+
+class SurveyAnswer(Outcome):
+    """The customer's rating, or that none came; and the supervisor's review of a low one."""
+
+    score: int | None = None
+    comment: str | None = None
+    at: str | None = None
+    attitude: Rating | None = None
+    speed: Rating | None = None
+    result: Rating | None = None
+    outcome: Literal["no_response"] | None = None
+    review_cause: str | None = None
+    review_action: str | None = None
+    reviewed_by: str | None = None
+
+    def shown(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True, exclude={"comment"})
+
+
+class Appeal(Outcome):
+    """申诉: why the customer appealed, and where the complaint was before it went to second handling."""
+
+    reason: str
+    at: str
+    by: str
+    from_department: str
+    from_owner: str
+
+
+class IncidentReport(Outcome):
+    """How a network incident was resolved."""
+
+    root_cause: str
+    actions: str
+    by: str
+    at: str
+
+
+class IncidentResolution(IncidentReport):
+    """An incident's report as its linked complaint keeps it."""
+
+    incident_id: str

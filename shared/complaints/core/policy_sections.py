@@ -1,0 +1,198 @@
+"""The sections of a policy profile, each validated on its own: hours, staff, taxonomy, routing and rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from fnmatch import fnmatch
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+
+from complaints.core.enums import Channel, Priority, Role
+from complaints.core.working_time import parse_duration
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def check_shift(value: str) -> str:
+    if value != "always":
+        start, _, end = value.partition("-")
+        try:
+            time.fromisoformat(start)
+            time.fromisoformat(end)
+        except ValueError as exc:
+            raise ValueError(f"shift {value!r} is not 'always' or like 08:00-20:00") from exc
+    return value
+
+
+Duration = Annotated[str, AfterValidator(check_duration)]
+Shift = Annotated[str, AfterValidator(check_shift)]
+# A role, documented in the API as the plain list of names it has always been.
+RoleName = Annotated[Role, PlainValidator(Role), PlainSerializer(str, return_type=str),
+                     WithJsonSchema({"type": "string", "enum": [role.value for role in Role], "title": "Role"})]
+
+
+class WorkingHours(Section):
+    start: time
+    end: time
+    lunch: tuple[time, time] | None = None
+    closures: list[date] = []  # local days off beyond the national calendar
+
+
+class QuietHoursPolicy(Section):
+    periods: list[tuple[time, time]]
+
+
+class Department(Section):
+    id: str
+    name: str
+    supervisor: str
+    manager: str
+
+
+class Agent(Section):
+    id: str
+    name: str
+    role: RoleName
+    departments: list[str] = Field(min_length=1)
+    shift: Shift = "always"
+    capacity: int = Field(ge=0)
+    email: str | None = None
+    skills: list[str] = ["*"]
+    areas: list[str] = ["*"]
+    languages: list[str] = ["zh-CN", "en"]
+
+    def can_take(self, category: str, area: str | None, language: str) -> bool:
+        return (any(fnmatch(category, pattern) for pattern in self.skills)
+                and (area is None or any(fnmatch(area, pattern) for pattern in self.areas))
+                and language in self.languages)
+
+    def on_duty(self, local: datetime) -> bool:
+        if self.shift == "always":
+            return True
+        start_text, _, end_text = self.shift.partition("-")
+        start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+        now = local.time()
+        return start <= now < end if start < end else (now >= start or now < end)
+
+
+class AgentUpdate(Section):
+    """An agent as the admin endpoint takes it (the id is in the path)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    role: RoleName = Role.AGENT
+    departments: list[str] = Field(min_length=1)
+    shift: Shift = "always"
+    capacity: int = Field(ge=0, le=1000)
+    email: str | None = Field(default=None, max_length=200)
+    skills: list[str] = ["*"]
+    areas: list[str] = ["*"]
+    languages: list[str] = ["zh-CN", "en"]
+
+
+class Category(Section):
+    department: str
+    strong: list[str] = []
+    phrases: list[str] = []
+    weak: list[str] = []
+
+
+class RoutingRule(Section):
+    department: str
+    category: str = "*"
+    areas: list[str] = ["*"]
+    priority: list[Priority] | None = None
+    channels: list[Channel] | None = None
+
+    def matches(self, category: str, area: str | None, priority: Priority, channel: Channel) -> bool:
+        return (fnmatch(category, self.category)
+                and any(fnmatch(area or "", pattern) for pattern in self.areas)
+                and (self.priority is None or priority in self.priority)
+                and (self.channels is None or channel in self.channels))
+
+
+class Transfers(Section):
+    max: int = Field(ge=0)
+
+
+class Escalation(Section):
+    ladder: list[Literal["owner", "supervisor", "manager"]] = Field(min_length=1)
+    sensitive_start: int = Field(ge=0)
+
+
+class Notifications(Section):
+    digest_interval: Duration
+
+
+class Negations(Section):
+    before: list[str]
+    after: list[str]
+
+
+class Triage(Section):
+    department: str
+    min_score: float = Field(gt=0)
+    min_score_communicative: float = Field(gt=0)
+    min_confidence: float = Field(ge=0, le=1)
+
+
+class RepeatRule(Section):
+    window: Duration
+
+
+class ClusterRule(Section):
+    categories: list[str]
+    threshold: int = Field(ge=2)
+    window: Duration
+    department: str
+
+
+class QualityCheck(Section):
+    """Which resolutions a supervisor checks (质检) before the customer is called."""
+
+    categories: list[str] = []  # category patterns always checked
+    priorities: list[Priority] = []  # priorities always checked
+    sensitive: bool = False  # complaints from sensitive channels always checked
+    sample_rate: float = Field(default=0.0, ge=0, le=1)  # share of the rest, picked at random
+    within: Duration = "4h"
+
+
+class Verification(Section):
+    """Confirming the fix with the customer (回访)."""
+
+    max_unreachable: int = Field(ge=1)  # unreachable attempts before closing unconfirmed ...
+    unreachable_span: Duration  # ... spread over at least this long
+    link_valid: Duration  # how long the customer's confirmation link works
+
+
+class Tracking(Section):
+    """Deferred fixes (投诉跟踪单)."""
+
+    follow_up_interval: Duration
+    max_expected: Duration = "300d"  # the furthest a plan may promise the fix
+
+
+class Survey(Section):
+    low_score_below: int = Field(default=8, ge=1, le=11)
+    delay: Duration = "2h"  # after the confirmed close
+    recovery_within: Duration = "2wd"  # the supervisor's promise to recover a low score
+
+
+class Appeals(Section):
+    """申诉: a customer appeals a closed complaint once; another team handles it again."""
+
+    window: Duration
+    department: str
+
+
+class Portal(Section):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    name: str
+    default_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")  # for phone numbers without +country

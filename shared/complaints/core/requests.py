@@ -1,0 +1,137 @@
+"""The requests portals, operators and customers send, validated strictly (unknown fields refused)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from complaints.core import clock
+from complaints.core.enums import CallbackOutcome, Channel, Rating, ResolutionOutcome, Service
+from complaints.core.values import Customer, Device, Location, Occurred, Strict
+
+# Portals' clocks drift; a received_at this far ahead of ours is still accepted.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class IntakeRequest(Strict):
+    """The body a portal posts to the intake webhook."""
+
+    channel: Channel
+    external_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w.:#/-]+$")
+    received_at: datetime | None = None
+    customer: Customer
+    service: Service | None = None
+    text: str = Field(min_length=2, max_length=4000)
+    location: Location | None = None
+    occurred: Occurred | None = None
+    device: Device | None = None
+    language: Literal["zh-CN", "en"] = "zh-CN"
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware_and_past(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return value
+        if value.tzinfo is None:
+            raise ValueError("must include a time zone offset")
+        if value > clock.now() + CLOCK_SKEW:
+            raise ValueError("must not be in the future")
+        return value
+
+
+class ResolveRequest(Strict):
+    """The handler's report (回单): what was found, what was done, and how it ended."""
+
+    outcome: ResolutionOutcome
+    root_cause: str = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+                            description="one of the policy's root causes for the complaint's category")
+    actions: str = Field(min_length=2, max_length=2000)
+    evidence: str | None = Field(default=None, max_length=2000, description="test results, photos' references")
+    plan: str | None = Field(default=None, min_length=2, max_length=1000, description="deferred only: the fix planned")
+    expected_by: date | None = Field(default=None, description="deferred only: when the planned fix should land")
+
+    @model_validator(mode="after")
+    def _per_outcome(self) -> ResolveRequest:
+        deferred = self.outcome is ResolutionOutcome.DEFERRED
+        if deferred and (self.plan is None or self.expected_by is None):
+            raise ValueError("a deferred outcome needs the plan and its expected_by date")
+        if not deferred and (self.plan is not None or self.expected_by is not None):
+            raise ValueError("plan and expected_by belong to a deferred outcome only")
+        return self
+
+
+class CallbackRequest(Strict):
+    outcome: CallbackOutcome
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class QualityCheckRequest(Strict):
+    passed: bool
+    reason: str | None = Field(default=None, min_length=2, max_length=1000)
+
+    @model_validator(mode="after")
+    def _reason_when_failed(self) -> QualityCheckRequest:
+        if not self.passed and self.reason is None:
+            raise ValueError("a failed quality check needs the reason the owner is given")
+        return self
+
+
+class FollowUpRequest(Strict):
+    """Progress on a tracking ticket's planned fix."""
+
+    note: str = Field(min_length=2, max_length=1000)
+    expected_by: date | None = None
+
+
+class ConfirmRequest(Strict):
+    """The customer's own answer through the link in the message."""
+
+    outcome: Literal["fixed", "not_fixed"]
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class AppealRequest(Strict):
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class AssignRequest(Strict):
+    agent_id: str = Field(min_length=1, max_length=64)
+
+
+class TransferRequest(Strict):
+    reason: str = Field(min_length=2, max_length=500)
+    department: str | None = Field(default=None, max_length=64)
+    agent_id: str | None = Field(default=None, max_length=64)
+
+
+class ReviewRequest(Strict):
+    """The supervisor's recovery of a low score: the cause found, the action taken, and whether to reopen."""
+
+    cause: str = Field(min_length=2, max_length=500)
+    action: str = Field(min_length=2, max_length=1000)
+    reopen: bool = False
+
+
+class IncidentResolveRequest(Strict):
+    root_cause: str = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+                            description="one of the policy's root causes for the incident's category")
+    actions: str = Field(min_length=2, max_length=2000)
+
+
+class SurveyRequest(Strict):
+    score: Annotated[int, Field(ge=1, le=10, description="overall, 1 to 10")]
+    attitude: Rating | None = None
+    speed: Rating | None = None
+    result: Rating | None = None
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class ExtendRequest(Strict):
+    due_at: datetime
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class PauseRequest(Strict):
+    reason: str = Field(min_length=2, max_length=500)

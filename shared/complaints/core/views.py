@@ -1,0 +1,118 @@
+"""What the API answers: intake receipts, portals' status reads, refusals, complaint summaries and views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+from pydantic import BaseModel
+
+from complaints.core.enums import Channel, Priority, Service, Stage, Status
+from complaints.core.outcomes import Outcome
+from complaints.core.record import ComplaintRecord
+from complaints.core.values import Classification, Promise, TimelineEvent
+
+
+class IntakeAnswer(BaseModel):
+    complaint_id: str
+    status: Status
+    sensitive: bool
+    promises: list[Promise]
+
+
+class PortalComplaintStatus(BaseModel):
+    """What a portal may read back about its own complaint: no personal data."""
+
+    complaint_id: str
+    external_id: str
+    status: Status
+    awaiting: Stage | None = None
+    category: str | None = None
+    received_at: datetime
+    closed_at: datetime | None = None
+    reopen_count: int = 0
+    promises: list[Promise]
+
+
+class FieldError(BaseModel):
+    field: str
+    reason: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a readable message, the error's name, and the fields at fault."""
+
+    message: str
+    error: str | None = None
+    errors: list[FieldError] = []
+
+
+class ComplaintSummary(BaseModel):
+    complaint_id: str
+    status: Status
+    awaiting: Stage | None = None
+    channel: Channel
+    sensitive: bool = False
+    category: str | None = None
+    priority: Priority | None = None
+    department: str | None = None
+    owner_id: str | None = None
+    received_at: datetime
+    next_due_at: datetime | None = None
+
+    @classmethod
+    def of(cls, record: ComplaintRecord, **added: Any) -> Self:
+        """The view of a stored complaint: its fields of the same name, the stage it awaits, and what is added."""
+        copied = {name: _shown(getattr(record, name)) for name in cls.model_fields
+                  if name in ComplaintRecord.model_fields and name not in added}
+        classification = record.classification
+        return cls(**copied, awaiting=record.stage, sensitive=record.sensitive,
+                   category=classification.category if classification else None,
+                   priority=classification.priority if classification else None, **added)
+
+
+class ComplaintView(ComplaintSummary):
+    customer_name: str
+    customer_phone_masked: str
+    vip: bool
+    service: Service | None = None
+    text: str
+    area: str | None = None
+    classification: Classification | None = None
+    promises: list[Promise] = []
+    resolution: dict[str, str] | None = None
+    quality_check: dict[str, str] | None = None
+    tracking: dict[str, str | int] | None = None
+    reopen_count: int = 0
+    callback_attempts: int = 0
+    unreachable_attempts: int = 0
+    appeal: dict[str, str] | None = None
+    survey: dict[str, str | int | None] | None = None
+    failure: str | None = None
+    repeat_of: str | None = None
+    incident_id: str | None = None
+    transfer_count: int = 0
+    passing_around: bool = False
+    previous_owners: list[str] = []
+    timeline: list[TimelineEvent] = []
+
+    @classmethod
+    def of(cls, record: ComplaintRecord, **added: Any) -> Self:
+        return super().of(record, customer_name=record.customer.name, vip=record.customer.vip,
+                          area=record.location.area if record.location else None, **added)
+
+
+class ComplaintList(BaseModel):
+    items: list[ComplaintSummary]
+    next_token: str | None = None
+
+
+class ActionAnswer(BaseModel):
+    complaint_id: str
+    status: Status
+    message: str
+
+
+def _shown(value: Any) -> Any:
+    """A stored sub-document as the views have always shown it (None when nothing in it is set)."""
+    return (value.shown() or None) if isinstance(value, Outcome) else value

@@ -1,0 +1,82 @@
+"""The names the state machine (statemachine/complaint.asl.json) and the code share.
+
+Step Functions routes by name: a Retry or Catch matches an error by the name
+a task Lambda raised (the exception's class name) or the name sent to a
+waiting task with SendTaskFailure, and the console, the tests and operators
+looking at an execution's history name its states. A name changed on one side
+only is a silent break, so every such name is written once here (the errors
+the code sends are `WorkflowError`, in core, so the stages below the workflow
+can send them) and tests/unit/test_asl_contract.py holds them and the ASL to
+each other, both ways.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from complaints.core.enums import Stage, WorkflowError
+from complaints.core.errors import ComplaintError, NoAgentAvailable, SupervisorRequired, VersionConflict
+
+
+class State(StrEnum):
+    """Every state of the workflow, in the order a complaint meets them."""
+
+    CLASSIFY = "Classify"
+    ASSIGN = "Assign"
+    AWAIT_ASSIGNMENT = "AwaitAssignment"
+    AWAIT_ACCEPTANCE = "AwaitAcceptance"
+    AWAIT_RESOLUTION = "AwaitResolution"
+    RESOLUTION_OUTCOME = "ResolutionOutcome"
+    AWAIT_QUALITY_CHECK = "AwaitQualityCheck"
+    QUALITY_OUTCOME = "QualityOutcome"
+    AWAIT_TRACKING = "AwaitTracking"
+    AWAIT_CONFIRMATION = "AwaitConfirmation"
+    CONFIRMATION_OUTCOME = "ConfirmationOutcome"
+    CLOSE = "Close"
+    SURVEY_DUE = "SurveyDue"
+    AWAIT_SURVEY = "AwaitSurvey"
+    SURVEY_OUTCOME = "SurveyOutcome"
+    AWAIT_REVIEW = "AwaitReview"
+    REVIEW_OUTCOME = "ReviewOutcome"
+    DONE = "Done"
+    MARK_FAILED = "MarkFailed"
+    FAILED = "Failed"
+
+
+# The state that waits for each stage: its task token is what the park step stores on the complaint.
+WAITS: dict[Stage, State] = {
+    Stage.ASSIGNMENT: State.AWAIT_ASSIGNMENT,
+    Stage.ACCEPTANCE: State.AWAIT_ACCEPTANCE,
+    Stage.RESOLUTION: State.AWAIT_RESOLUTION,
+    Stage.QUALITY_CHECK: State.AWAIT_QUALITY_CHECK,
+    Stage.TRACKING: State.AWAIT_TRACKING,
+    Stage.CONFIRMATION: State.AWAIT_CONFIRMATION,
+    Stage.SURVEY: State.AWAIT_SURVEY,
+    Stage.REVIEW: State.AWAIT_REVIEW,
+}
+
+# The waits that catch each error sent to a waiting task, and so may receive it.
+SENT_TO: dict[WorkflowError, frozenset[State]] = {
+    WorkflowError.ACCEPTANCE_TIMED_OUT: frozenset({State.AWAIT_ACCEPTANCE}),
+    WorkflowError.TRANSFERRED: frozenset({State.AWAIT_ACCEPTANCE, State.AWAIT_RESOLUTION, State.AWAIT_TRACKING}),
+    WorkflowError.APPEALED: frozenset({State.AWAIT_SURVEY, State.AWAIT_REVIEW}),
+    WorkflowError.SURVEY_TIMED_OUT: frozenset({State.AWAIT_SURVEY}),
+}
+
+# Domain errors a task Lambda raises that the workflow catches or retries by their class name.
+RAISED: tuple[type[ComplaintError], ...] = (VersionConflict, NoAgentAvailable, SupervisorRequired)
+# Where the raised errors that change the path are caught (VersionConflict is retried at every task).
+RAISED_AT: dict[str, frozenset[State]] = {
+    NoAgentAvailable.__name__: frozenset({State.ASSIGN}),
+    SupervisorRequired.__name__: frozenset({State.ASSIGN}),
+}
+
+# The Lambda service's own transient errors, retried with backoff at every task.
+LAMBDA_TRANSIENT = frozenset({"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+                              "Lambda.TooManyRequestsException"})
+
+# Every error name the workflow matches in a Retry or Catch, besides Step Functions' own States.*.
+ERRORS = frozenset({*WorkflowError, *(error.__name__ for error in RAISED), *LAMBDA_TRANSIENT})
+
+# The error a failed complaint's execution ends with (the Fail state's), after MarkFailed recorded why.
+COMPLAINT_FAILED = "ComplaintFailed"

@@ -1,0 +1,91 @@
+"""The state machine and the code name the same states and errors, both ways.
+
+Every error the ASL retries or catches (besides Step Functions' own States.*)
+is one the code raises or sends, named in complaints.workflow.contract; every
+error the code sends to a waiting task is caught where the contract says; and
+the states the contract names are exactly the ASL's. No other code spells a
+state or error name out.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from complaints.core import errors
+from complaints.core.enums import Stage, WorkflowError
+from complaints.workflow import contract
+from complaints.workflow.contract import State
+
+ROOT = Path(__file__).resolve().parents[2]
+ASL: dict[str, Any] = json.loads((ROOT / "statemachine" / "complaint.asl.json").read_text(encoding="utf-8"))
+STATES: dict[str, dict[str, Any]] = ASL["States"]
+
+
+def _matched(state: dict[str, Any], key: str) -> set[str]:
+    return {error for rule in state.get(key, []) for error in rule["ErrorEquals"] if not error.startswith("States.")}
+
+
+def _catchers(error: str) -> set[str]:
+    return {name for name, state in STATES.items() if error in _matched(state, "Catch")}
+
+
+def test_the_contract_names_every_state_of_the_asl_and_no_other() -> None:
+    assert set(STATES) == {state.value for state in State}
+    assert ASL["StartAt"] == State.CLASSIFY
+
+
+def test_every_error_the_asl_matches_is_in_the_contract_and_every_contract_error_is_matched() -> None:
+    in_asl = set().union(*(_matched(s, "Retry") | _matched(s, "Catch") for s in STATES.values()))
+    assert in_asl == contract.ERRORS
+
+
+@pytest.mark.parametrize("error", list(WorkflowError))
+def test_an_error_sent_to_a_waiting_task_is_caught_at_the_waits_that_receive_it(error: WorkflowError) -> None:
+    assert _catchers(error) == contract.SENT_TO[error]
+    assert all(STATES[s]["Resource"].endswith(".waitForTaskToken") for s in contract.SENT_TO[error])
+
+
+@pytest.mark.parametrize("error", contract.RAISED, ids=lambda e: e.__name__)
+def test_an_error_a_task_raises_is_a_domain_error_matched_by_its_class_name(error: type[Exception]) -> None:
+    assert getattr(errors, error.__name__) is error and issubclass(error, errors.ComplaintError)
+    assert _catchers(error.__name__) == contract.RAISED_AT.get(error.__name__, set())
+
+
+def test_every_task_retries_the_transient_and_conflicting_errors() -> None:
+    for name, state in STATES.items():
+        if state["Type"] == "Task":
+            assert contract.LAMBDA_TRANSIENT | {errors.VersionConflict.__name__} <= _matched(state, "Retry"), name
+
+
+def test_each_stage_waits_in_its_own_state_through_the_park_function() -> None:
+    assert set(contract.WAITS) == set(Stage)
+    for stage, state in contract.WAITS.items():
+        assert STATES[state]["Resource"].endswith(".waitForTaskToken")
+        assert STATES[state]["Parameters"]["Payload"]["stage"] == stage.value
+
+
+def test_a_failed_complaint_ends_in_the_contract_failure() -> None:
+    failed = STATES[State.FAILED]
+    assert failed["Type"] == "Fail" and failed["Error"] == contract.COMPLAINT_FAILED
+    assert STATES[State.MARK_FAILED]["Next"] == State.FAILED
+
+
+def _literals(path: Path) -> set[str]:
+    return {node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+
+
+def test_no_other_module_spells_out_a_state_or_an_error_name() -> None:
+    names = {state.value for state in State} | {error.value for error in WorkflowError} | {contract.COMPLAINT_FAILED}
+    names -= {"Close", "Done", "Failed", "Assign"}  # ordinary words in messages and labels too
+    allowed = {ROOT / "shared/complaints/workflow/contract.py", ROOT / "shared/complaints/core/enums.py"}
+    spelled = {f"{path.relative_to(ROOT)}: {sorted(found)}"
+               for folder in ("shared", "functions", "infra", "bench")
+               for path in (ROOT / folder).rglob("*.py")
+               if path not in allowed and (found := _literals(path) & names)}
+    assert spelled == set()

@@ -50,9 +50,16 @@ def _resolve(path: str) -> Any:
         except ImportError:
             continue
         for name in parts[cut:]:
-            target = getattr(target, name)
+            target = _original(getattr(target, name))
         return target
     raise ImportError(f"no module in {path}")
+
+
+def _original(value: Any) -> Any:
+    """Where a patch here stands, what it relies on is what it replaced."""
+    while id(value) in _replaced:
+        value = _replaced[id(value)][1]
+    return value
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,9 @@ def module_copy_calls(target: str, *allowed: str) -> Expectation:
     expected = f"the standard library's copy module, used as copy.{'/'.join(allowed)} only"
 
     def describe(module: Any) -> str:
-        if getattr(module, "copy", None) is not copy:
-            return f"copy is {getattr(module, 'copy', None)!r}"
+        own = _original(getattr(module, "copy", None))
+        if own is not copy:
+            return f"copy is {own!r}"
         used = sorted(set(re.findall(r"\bcopy\.(\w+)\(", inspect.getsource(module))))
         return expected if set(used) <= set(allowed) else f"copy.{', copy.'.join(used)} used"
 
@@ -123,6 +131,8 @@ class _Swaps:
         before = vars(owner).get(name, _MISSING)
         setattr(owner, name, replacement)
         self.changed.append((owner, name, before, replacement))
+        if before is not _MISSING:
+            _replaced[id(replacement)] = (replacement, before)
         return before
 
     def undo(self) -> None:
@@ -130,7 +140,8 @@ class _Swaps:
             if vars(owner).get(name, _MISSING) is not replacement:
                 raise PatchMismatch(f"patch {self.patch}: {getattr(owner, '__name__', owner)}.{name} was replaced "
                                     "again after it was patched; remove that later change first")
-        for owner, name, before, _ in reversed(self.changed):
+        for owner, name, before, replacement in reversed(self.changed):
+            _replaced.pop(id(replacement), None)
             if before is _MISSING:
                 delattr(owner, name)
             else:
@@ -142,6 +153,7 @@ class _Swaps:
 
 
 _MISSING = object()
+_replaced: dict[int, tuple[Any, Any]] = {}  # id of a replacement in place → (it, what it replaced)
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,12 @@ def test_every_patch_finds_what_it_relies_on(patch: moto_patches.Patch) -> None:
     assert patch.problems() == []
 
 
+def test_installing_more_patches_checks_what_the_applied_ones_replaced() -> None:
+    with moto_patches.install(), moto_patches.install("indexed_gsi_queries") as more:
+        assert more.keys == ["indexed_gsi_queries"]
+        moto_patches.check()
+
+
 def _invoke_with_other_parameters(self: Any, payload: Any) -> Any:
     raise AssertionError("never called: the mismatch is refused before anything is patched")
 

@@ -395,6 +395,7 @@ PATCHES: tuple[Patch, ...] = (
 BY_NAME = {patch.name: patch for patch in PATCHES}
 
 _applied: dict[str, _Swaps] = {}  # in the order applied
+_users: dict[str, int] = {}  # how many installations use each applied patch
 _lock = threading.RLock()
 
 
@@ -408,12 +409,15 @@ def check(patches: Iterable[Patch] = PATCHES) -> None:
 
 @dataclass
 class Installation:
-    """The patches one install() applied; removing it removes just those, in reverse order."""
+    """The patches one install() asked for; removing it releases just those (a patch comes off with its last user)."""
 
     keys: list[str]
+    _released: bool = False
 
     def uninstall(self) -> None:
-        uninstall(*self.keys)
+        if not self._released:
+            self._released = True
+            release(*self.keys)
 
     def __enter__(self) -> Installation:
         return self
@@ -430,32 +434,51 @@ def _apply(key: str, apply: Callable[[_Swaps], None]) -> None:
         swaps.undo()
         raise
     _applied[key] = swaps
+    _users[key] = 1
 
 
 def install(*optional: str) -> Installation:
-    """Check every patch, then apply the default ones and those named; already applied ones are left as they are."""
-    unknown = sorted(set(optional) - {p.name for p in PATCHES if p.apply is not None and not p.default})
+    """Check every patch, then apply the default ones and those named (one already applied gains a user)."""
+    choices = [p.name for p in PATCHES if p.apply is not None and not p.default]
+    unknown = sorted(set(optional) - set(choices))
     if unknown:
-        raise ValueError(f"no optional patch {unknown}; optional: "
-                         f"{[p.name for p in PATCHES if p.apply is not None and not p.default]}")
+        raise ValueError(f"no optional patch {unknown}; optional: {choices}")
     check()
-    applied = []
+    wanted = []
     with _lock:
         for patch in PATCHES:
-            if patch.apply is None or not (patch.default or patch.name in optional) or patch.name in _applied:
+            if patch.apply is None or not (patch.default or patch.name in optional):
                 continue
-            _apply(patch.name, patch.apply)
-            applied.append(patch.name)
-    return Installation(applied)
+            if patch.name in _applied:
+                _users[patch.name] += 1
+            else:
+                _apply(patch.name, patch.apply)
+            wanted.append(patch.name)
+    return Installation(wanted)
 
 
-def uninstall(*keys: str) -> None:
-    """Remove the named patches (all applied ones when none is named), the last applied first."""
+def release(*keys: str) -> None:
+    """One user fewer for each named patch; those left without users come off, the last applied first."""
+    with _lock:
+        for key in keys:
+            if key in _users:
+                _users[key] -= 1
+        for key in reversed(list(_applied)):
+            if _users.get(key, 0) <= 0:
+                _remove(key)
+
+
+def uninstall() -> None:
+    """Remove every applied patch, whoever uses it, the last applied first."""
     with _lock:
         for key in reversed(list(_applied)):
-            if not keys or key in keys:
-                _applied[key].undo()
-                del _applied[key]
+            _remove(key)
+
+
+def _remove(key: str) -> None:
+    _applied[key].undo()
+    del _applied[key]
+    _users.pop(key, None)
 
 
 def applied() -> list[str]:

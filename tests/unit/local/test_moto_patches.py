@@ -82,9 +82,19 @@ def test_every_patch_finds_what_it_relies_on(patch: moto_patches.Patch) -> None:
     assert patch.problems() == []
 
 
+def test_a_patch_comes_off_with_its_last_user() -> None:
+    first = moto_patches.install()
+    second = moto_patches.install("indexed_gsi_queries")
+    first.uninstall()
+    first.uninstall()  # once only
+    assert moto_patches.applied() == [*first.keys, "indexed_gsi_queries"]
+    second.uninstall()
+    assert moto_patches.applied() == []
+
+
 def test_installing_more_patches_checks_what_the_applied_ones_replaced() -> None:
-    with moto_patches.install(), moto_patches.install("indexed_gsi_queries") as more:
-        assert more.keys == ["indexed_gsi_queries"]
+    with moto_patches.install(), moto_patches.install("indexed_gsi_queries"):
+        assert "indexed_gsi_queries" in moto_patches.applied()
         moto_patches.check()
 
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import yaml
 
+from bench import metering
+from bench.metering import Meter
 from infra.cli.client import DeskClient
-from infra.local import metering
-from infra.local.metering import Meter
 from infra.local.stack import LocalStack, StackConfig, set_quality_sample
 
 PRICES = Path(__file__).with_name("prices.yaml")

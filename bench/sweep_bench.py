@@ -4,9 +4,9 @@ Two tables built from the template's key schema in one local stack: one with
 1,000 open complaints, one with 100,000, each with the same 100 complaints
 whose wait is overdue. Sweeps alternate between them (the due complaints are
 put back before each), and the table prints items read per sweep and the time
-ratio. GSI queries use the local runtime's partition index, so their cost
-follows the partition read as on DynamoDB rather than moto's walk over the
-whole table. Run: `make bench` (or `python -m bench.sweep_bench`).
+ratio. GSI queries use the local stack's partition index (the patch
+`indexed_gsi_queries`), so their cost follows the partition read as on
+DynamoDB rather than moto's walk over the whole table. Run: `make bench` (or `python -m bench.sweep_bench`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from complaints.core.record import ComplaintRecord
 from complaints.core.values import Classification, Customer
 from complaints.reporting.counting import counting
 from complaints.workflow import reminders
-from infra.local import runtime
+from infra.local import moto_patches
 from infra.local.stack import ACCOUNT, LocalStack, StackConfig
 from infra.local.template import table_arguments
 
@@ -77,8 +77,7 @@ def _reset_due(tables: Tables) -> None:
 def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: Path | None = None) -> None:
     config = StackConfig(tick_schedule=False, log_level="ERROR", serve_aws=False, api_port=8184,
                          data_dir=Path(".local/bench-sweep"))
-    with LocalStack(config) as stack:
-        runtime.install_indexed_queries()
+    with LocalStack(config) as stack, moto_patches.install("indexed_gsi_queries"):
         base = bootstrap.desk()
         client = boto3.client("dynamodb", region_name="us-east-1")
         template = stack.resolver.resolve(stack.resources["ComplaintsTable"]["Properties"])

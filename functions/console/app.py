@@ -12,8 +12,9 @@ from complaints.bootstrap import desk
 from complaints.core.access import Operator
 from complaints.core.errors import ComplaintError
 from complaints.core.observability import lambda_handler
-from complaints.web import console
+from complaints.web import console_complaint, console_queue, console_reports
 from complaints.web.api import current_operator, dispatch, make_resolver
+from complaints.web.console_text import language
 
 app = make_resolver()
 _ASSETS = resources.files("complaints.web") / "console_assets"
@@ -58,7 +59,7 @@ def _operator() -> Operator:
 
 
 def _lang(lang: str | None) -> str:
-    return console.language(lang, app.current_event.headers.get("accept-language"))
+    return language(lang, app.current_event.headers.get("accept-language"))
 
 
 @app.get("/console", summary="The operators' console (signs in, then loads its views)", responses={200: _HTML})
@@ -90,14 +91,14 @@ def config() -> dict[str, str]:
          responses={200: _HTML})
 def queue_view(scope: Annotated[str | None, Query(max_length=64)] = None,
                lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
-    return _fragment(lambda: console.queue_view(desk(), _operator(), _lang(lang), scope))
+    return _fragment(lambda: console_queue.queue_view(desk(), _operator(), _lang(lang), scope))
 
 
 @app.get("/console/views/complaints/<complaint_id>",
          summary="A complaint: facts, classification, owners, promises, actions, workflow and timeline",
          responses={200: _HTML})
 def complaint_view(complaint_id: str, lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
-    return _fragment(lambda: console.complaint_view(desk(), _operator(), complaint_id, _lang(lang)))
+    return _fragment(lambda: console_complaint.complaint_view(desk(), _operator(), complaint_id, _lang(lang)))
 
 
 @app.get("/console/views/reports",
@@ -106,7 +107,7 @@ def complaint_view(complaint_id: str, lang: Annotated[str | None, Query(max_leng
 def reports_view(start: Annotated[date | None, Query(alias="from")] = None,
                  end: Annotated[date | None, Query(alias="to")] = None,
                  lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
-    return _fragment(lambda: console.reports_view(desk(), _operator(), _lang(lang), start, end))
+    return _fragment(lambda: console_reports.reports_view(desk(), _operator(), _lang(lang), start, end))
 
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

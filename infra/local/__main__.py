@@ -9,6 +9,7 @@ import threading
 from infra.cli.client import DeskClient
 from infra.cli.render import console
 from infra.local.demo import run_demo
+from infra.local.moto_patches import PatchMismatch
 from infra.local.stack import LocalStack, StackConfig
 
 
@@ -43,9 +44,12 @@ def demo() -> int:
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "run"
-    if command == "run":
-        run()
-    elif command == "demo":
-        sys.exit(demo())
-    else:
-        sys.exit(f"usage: python -m infra.local [run|demo], not {command!r}")
+    try:
+        if command == "run":
+            run()
+        elif command == "demo":
+            sys.exit(demo())
+        else:
+            sys.exit(f"usage: python -m infra.local [run|demo], not {command!r}")
+    except PatchMismatch as exc:
+        sys.exit(str(exc))

@@ -3,7 +3,8 @@
 - the DynamoDB table (key schema, indexes, TTL) and the signing secret from
   the template's resources;
 - every function registered with moto's Lambda service and dispatched
-  in-process to its handler (infra.local.runtime);
+  in-process to its handler (infra.local.runtime), through the checked
+  patches of moto's internals (infra.local.moto_patches);
 - the state machine from the same ASL file with the template's
   DefinitionSubstitutions, executed by moto's Step Functions interpreter;
 - AWS endpoints on loopback (moto's threaded server) for the AWS CLI and boto3;
@@ -39,7 +40,7 @@ from complaints.core import clock
 from complaints.core.access import ROLES
 from complaints.core.observability import logger
 from complaints.core.policy import load_policy
-from infra.local import runtime
+from infra.local import moto_patches, runtime
 from infra.local.http_api import HttpApi, Route, json_response
 from infra.local.oidc import DevIssuer, JwtAuthorizer, load_or_create_key
 from infra.local.template import Resolver, load_template, table_arguments
@@ -88,6 +89,7 @@ class LocalStack:
         self.state_machine_arn = ""
         self.outbox_path = self.config.data_dir / "outbox.jsonl"
         self._mock: Any = None
+        self._patches: moto_patches.Installation | None = None
         self._aws_server: ThreadedMotoServer | None = None
         self._api: HttpApi | None = None
         self.dev_issuer: DevIssuer | None = None
@@ -128,7 +130,7 @@ class LocalStack:
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
-        runtime.install()
+        self._patches = moto_patches.install()  # refuses a moto its patches were not written for
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.outbox_path.write_text("", encoding="utf-8")
         os.environ.update({"AWS_DEFAULT_REGION": self.config.region, "AWS_ACCESS_KEY_ID": "local",
@@ -159,6 +161,9 @@ class LocalStack:
             self._aws_server.stop()
         if self._mock:
             self._mock.stop()
+        if self._patches:
+            self._patches.uninstall()
+            self._patches = None
         clock.reset()
         bootstrap.reset()
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bench import metering
 from bench.lifecycle_bench import Paths, measure
 from infra.cli.client import DeskClient
-from infra.local import metering
 from infra.local.stack import LocalStack
 from tests.integration.conftest import local_stack
 

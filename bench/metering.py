@@ -5,6 +5,10 @@ capacity units they would consume (computed from each request's and answer's
 item sizes by DynamoDB's sizing rules), Lambda invocations and their
 durations, and HTTP API requests. Scheduled invocations (the reminders sweep)
 are left out: they run every minute whatever the number of complaints.
+
+The meter listens through botocore event handlers (added removably by
+infra.local.moto_patches) and observes the local functions' invocations
+through infra.local.runtime; `uninstall()` takes both away again.
 """
 
 from __future__ import annotations
@@ -13,12 +17,12 @@ import math
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.handlers import BUILTIN_HANDLERS
-
-from infra.local import runtime
+from infra.local import moto_patches, runtime
 
 # Index key attributes of the complaints table: an item carrying one is also written to that index.
 INDEX_KEYS = {"timers": "TPK", "queue": "QPK", "owner": "OPK", "customer": "CPK", "area": "APK"}
@@ -71,6 +75,7 @@ class Meter:
     on: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)
+    _removals: list[Callable[[], None]] = field(default_factory=list)
 
     # ------------------------------------------------------------ switching
     def reset(self) -> None:
@@ -145,40 +150,44 @@ class Meter:
     def _remember(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["metering_params"] = {"ConsistentRead": params.get("ConsistentRead")}
 
+    @contextmanager
+    def _observe(self, function: runtime.LocalFunction, event: Any) -> Iterator[None]:
+        # The reminders schedule runs whatever the load; a harness's polling reads are not the work.
+        scheduled = isinstance(event, dict) and (
+            event.get("source") == "aws.scheduler"
+            or (event.get("headers") or {}).get(UNMETERED_HEADER) == "1")
+        previous = getattr(self._local, "paused", False)
+        self._local.paused = previous or scheduled
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            self._local.paused = previous
+            if self._counting() and not scheduled:
+                with self._lock:
+                    self.invocations[function.logical_id] += 1
+                    self.durations_ms[function.logical_id].append(elapsed)
+                    if isinstance(event, dict) and event.get("version") == "2.0" and "routeKey" in event:
+                        self.api_requests += 1
+
     def install(self) -> Meter:
         """Meter every DynamoDB client made from now on, and every local function invocation.
 
         The handlers join botocore's built-in ones, so every session made later has them
         (moto gives the mocked process a fresh default session).
         """
-        BUILTIN_HANDLERS.extend([("provide-client-params.dynamodb", self._before),
-                                 ("before-call.dynamodb", self._remember),
-                                 ("after-call.dynamodb", self._after)])
-        original = runtime.LocalFunction.invoke
-        meter = self
-
-        def invoke(function: runtime.LocalFunction, event: dict[str, Any]) -> Any:
-            # The reminders schedule runs whatever the load; a harness's polling reads are not the work.
-            scheduled = isinstance(event, dict) and (
-                event.get("source") == "aws.scheduler"
-                or (event.get("headers") or {}).get(UNMETERED_HEADER) == "1")
-            previous = getattr(meter._local, "paused", False)
-            meter._local.paused = previous or scheduled
-            started = time.perf_counter()
-            try:
-                return original(function, event)
-            finally:
-                elapsed = (time.perf_counter() - started) * 1000
-                meter._local.paused = previous
-                if meter._counting() and not scheduled:
-                    with meter._lock:
-                        meter.invocations[function.logical_id] += 1
-                        meter.durations_ms[function.logical_id].append(elapsed)
-                        if isinstance(event, dict) and event.get("version") == "2.0" and "routeKey" in event:
-                            meter.api_requests += 1
-
-        runtime.LocalFunction.invoke = invoke  # type: ignore[method-assign,assignment]
+        hooks = moto_patches.add_botocore_handlers([("provide-client-params.dynamodb", self._before),
+                                                    ("before-call.dynamodb", self._remember),
+                                                    ("after-call.dynamodb", self._after)])
+        self._removals = [hooks.uninstall, runtime.observe_invocations(self._observe)]
         return self
+
+    def uninstall(self) -> None:
+        """Stop metering: the botocore handlers and the invocation observer are removed."""
+        for remove in reversed(self._removals):
+            remove()
+        self._removals = []
 
 
 _METER: Meter | None = None

@@ -1,0 +1,521 @@
+"""Every change the local stack makes to moto's and botocore's internals, each checked before it is made.
+
+The local stack promises that what passes on it works on AWS. Where moto
+behaves otherwise (Lambda in containers, writes without a lock, a copy of the
+whole table for every transaction, queries that walk every item), the stack
+changes moto's private code. Private code changes without notice, and a patch
+applied over a changed signature tends to give wrong answers rather than fail.
+So each patch here says what it restores, names the version it was written
+for (requirements.lock's pin) and lists the signatures, attributes and source
+lines it relies on. `install()` checks all of them first and refuses to run
+on any mismatch, naming the patch, what it expected, what it found and what
+to check. Every patch can be removed again. tests/unit/local holds each one
+to its promise against moto in-process.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+import importlib.metadata
+import inspect
+import json
+import re
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.local import indexed_queries, runtime
+
+# The versions the patches were written for and checked against: requirements.lock's pins.
+WRITTEN_FOR = {"moto": "5.2.5", "botocore": "1.44.5"}
+_UPGRADE = ("read that patch below against the new {package} source, run tests/unit/local, "
+            "then update WRITTEN_FOR in infra/local/moto_patches.py")
+
+
+class PatchMismatch(RuntimeError):
+    """moto or botocore is not what a patch was written for; the local stack does not run on it."""
+
+
+# ---------------------------------------------------------------- what a patch relies on
+def _resolve(path: str) -> Any:
+    """An object by dotted path: the longest importable module, then attributes."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            target: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            target = _original(getattr(target, name))
+        return target
+    raise ImportError(f"no module in {path}")
+
+
+def _original(value: Any) -> Any:
+    """Where a patch here stands, what it relies on is what it replaced."""
+    while id(value) in _replaced:
+        value = _replaced[id(value)][1]
+    return value
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One thing a patch relies on: `describe` tells what the target is now, in the words of `expected`."""
+
+    target: str
+    expected: str
+    describe: Callable[[Any], str]
+
+    def found(self) -> str:
+        try:
+            return self.describe(_resolve(self.target))
+        except (ImportError, AttributeError) as exc:
+            return f"nothing there ({exc})"
+
+
+def _parameter_list(function: Any) -> str:
+    marks: dict[Any, str] = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
+    names = (marks.get(p.kind, "") + p.name for p in inspect.signature(function).parameters.values())
+    return f"parameters ({', '.join(names)})"
+
+
+def parameters(target: str, *names: str) -> Expectation:
+    """The target's parameters, by name and position (the patch calls or replaces it)."""
+    return Expectation(target, f"parameters ({', '.join(names)})", _parameter_list)
+
+
+def source_with(target: str, *fragments: str) -> Expectation:
+    """Lines of the target's source that the patch's reasoning depends on."""
+    expected = "source containing " + "; ".join(repr(f) for f in fragments)
+
+    def describe(obj: Any) -> str:
+        text = inspect.getsource(obj)
+        missing = [f for f in fragments if f not in text]
+        return expected if not missing else "source without " + "; ".join(repr(f) for f in missing)
+
+    return Expectation(target, expected, describe)
+
+
+def module_copy_calls(target: str, *allowed: str) -> Expectation:
+    """The module's own `copy` is the standard library's and it calls only these functions of it."""
+    expected = f"the standard library's copy module, used as copy.{'/'.join(allowed)} only"
+
+    def describe(module: Any) -> str:
+        own = _original(getattr(module, "copy", None))
+        if own is not copy:
+            return f"copy is {own!r}"
+        used = sorted(set(re.findall(r"\bcopy\.(\w+)\(", inspect.getsource(module))))
+        return expected if set(used) <= set(allowed) else f"copy.{', copy.'.join(used)} used"
+
+    return Expectation(target, expected, describe)
+
+
+def a_list(target: str) -> Expectation:
+    return Expectation(target, "a list", lambda obj: "a list" if isinstance(obj, list) else type(obj).__name__)
+
+
+# ---------------------------------------------------------------- patches
+@dataclass
+class _Swaps:
+    """What one patch changed, so it can be put back (and refused when someone changed it again since)."""
+
+    patch: str
+    changed: list[tuple[Any, str, Any, Any]] = field(default_factory=list)
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def swap(self, owner: Any, name: str, replacement: Any) -> Any:
+        before = vars(owner).get(name, _MISSING)
+        setattr(owner, name, replacement)
+        self.changed.append((owner, name, before, replacement))
+        if before is not _MISSING:
+            _replaced[id(replacement)] = (replacement, before)
+        return before
+
+    def undo(self) -> None:
+        for owner, name, _, replacement in self.changed:
+            if vars(owner).get(name, _MISSING) is not replacement:
+                raise PatchMismatch(f"patch {self.patch}: {getattr(owner, '__name__', owner)}.{name} was replaced "
+                                    "again after it was patched; remove that later change first")
+        for owner, name, before, replacement in reversed(self.changed):
+            _replaced.pop(id(replacement), None)
+            if before is _MISSING:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, before)
+        for cleanup in reversed(self.cleanups):
+            cleanup()
+        self.changed.clear()
+        self.cleanups.clear()
+
+
+_MISSING = object()
+_replaced: dict[int, tuple[Any, Any]] = {}  # id of a replacement in place → (it, what it replaced)
+
+
+@dataclass(frozen=True)
+class Patch:
+    name: str
+    restores: str  # the AWS behaviour it gives the local stack, and why moto needs it
+    package: str
+    relies_on: tuple[Expectation, ...]
+    check_after_upgrade: str  # what to read in the new version beyond the signatures
+    apply: Callable[[_Swaps], None] | None  # None: applied through its own function (see below)
+    default: bool = True  # installed by every local stack; otherwise on request
+
+    def problems(self) -> list[str]:
+        found: list[str] = []
+        written_for = WRITTEN_FOR[self.package]
+        installed = importlib.metadata.version(self.package)
+        if installed != written_for:
+            found.append(f"patch {self.name}: written for {self.package} {written_for}, found {self.package} "
+                         f"{installed}; {_UPGRADE.format(package=self.package)}; check {self.check_after_upgrade}")
+        for expectation in self.relies_on:
+            now = expectation.found()
+            if now != expectation.expected:
+                found.append(f"patch {self.name}: {expectation.target} — expected {expectation.expected}, found "
+                             f"{now}; check {self.check_after_upgrade}")
+        return found
+
+
+# lambda_in_process ------------------------------------------------
+def _invoke_in_process(self: Any, body: str, request_headers: Any, response_headers: Any) -> bytes:
+    function = runtime.registered(self.function_name)
+    event = json.loads(body) if body else {}
+    try:
+        result = function.invoke(event)
+    except Exception as exc:  # noqa: BLE001 - turned into a Lambda function error, as Lambda does
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps({
+            "errorType": type(exc).__name__,
+            "errorMessage": str(exc),
+            "stackTrace": traceback.format_tb(exc.__traceback__)[-3:],
+        }).encode()
+    return json.dumps(result).encode()
+
+
+def _lambda_in_process(swaps: _Swaps) -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    swaps.swap(LambdaFunction, "invoke", _invoke_in_process)
+
+
+# serialised_writes -------------------------------------------------
+WRITE_LOCK = threading.RLock()
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with WRITE_LOCK:
+            return method(*args, **kwargs)
+
+    return locked
+
+
+def _serialised_writes(swaps: _Swaps) -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in _WRITES:
+        swaps.swap(DynamoDBBackend, name, serialised(vars(DynamoDBBackend)[name]))
+
+
+# transaction_rollback_by_item --------------------------------------
+class _NoTableCopies:
+    """Stands in for the copy module inside moto.dynamodb.models: a table is not deep-copied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _item_keys(backend: Any, transact_items: Iterable[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    keys = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = backend.get_table(op["TableName"])
+        key = op.get("Key") or op["Item"]
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        keys.append((table, hash_value, range_value))
+    return keys
+
+
+def _with_item_rollback(transact: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(transact)
+    def run(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        with WRITE_LOCK:  # the snapshot, the writes and a rollback are one step for every other writer
+            keys = _item_keys(self, transact_items)
+            before = [copy.deepcopy(table.get_item(h, r)) for table, h, r in keys]
+            try:
+                return transact(self, transact_items)
+            except Exception:
+                for (table, hash_value, range_value), item in zip(keys, before, strict=True):
+                    if item is not None:
+                        if range_value is not None:
+                            table.items[hash_value][range_value] = item
+                        else:
+                            table.items[hash_value] = item
+                    elif table.get_item(hash_value, range_value) is not None:
+                        table.delete_item(hash_value, range_value)
+                    indexed_queries.restored(table, hash_value, range_value)
+                raise
+
+    return run
+
+
+def _transaction_rollback_by_item(swaps: _Swaps) -> None:
+    import moto.dynamodb.models as dynamodb_models
+
+    swaps.swap(dynamodb_models, "copy", _NoTableCopies)
+    backend = dynamodb_models.DynamoDBBackend
+    swaps.swap(backend, "transact_write_items", _with_item_rollback(vars(backend)["transact_write_items"]))
+
+
+# indexed_gsi_queries -----------------------------------------------
+def _indexed_gsi_queries(swaps: _Swaps) -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    for owner, name, replacement in indexed_queries.replacements(Table, DynamoDBBackend, serialised):
+        swaps.swap(owner, name, replacement)
+    indexed_queries.enable()
+    swaps.cleanups.append(indexed_queries.disable)
+
+
+_TABLE = "moto.dynamodb.models.table.Table"
+_BACKEND = "moto.dynamodb.models.DynamoDBBackend"
+_WRITE_PARAMETERS = {
+    "put_item": ("self", "table_name", "item_attrs", "expected", "condition_expression",
+                 "expression_attribute_names", "expression_attribute_values", "overwrite",
+                 "return_values_on_condition_check_failure"),
+    "update_item": ("self", "table_name", "key", "update_expression", "expression_attribute_names",
+                    "expression_attribute_values", "attribute_updates", "expected", "condition_expression",
+                    "return_values_on_condition_check_failure"),
+    "delete_item": ("self", "table_name", "key", "expression_attribute_names", "expression_attribute_values",
+                    "condition_expression", "return_values_on_condition_check_failure"),
+    "transact_write_items": ("self", "transact_items"),
+}
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        name="lambda_in_process",
+        restores="Lambda runs the function's own code: moto would start a container; this hands each invocation "
+                 "to the handler imported from the function's CodeUri (infra.local.runtime) and answers a raised "
+                 "exception as Lambda does, an Unhandled function error with errorType, so the ASL catches it by name",
+        package="moto",
+        relies_on=(
+            parameters("moto.awslambda.models.LambdaFunction.invoke",
+                       "self", "body", "request_headers", "response_headers"),
+            source_with("moto.awslambda.models.LambdaBackend.invoke", "fn.invoke(body, headers, response_headers)"),
+        ),
+        check_after_upgrade="that moto's Lambda API still answers Invoke with LambdaFunction.invoke's bytes and "
+                            "its x-amz-function-error header",
+        apply=_lambda_in_process,
+    ),
+    Patch(
+        name="serialised_writes",
+        restores="a DynamoDB write is atomic: its condition is checked and the item written in one step, so of "
+                 "concurrent conditional writes exactly one succeeds; moto's tables have no lock, and the local "
+                 "stack serves requests on many threads",
+        package="moto",
+        relies_on=(
+            *(parameters(f"{_BACKEND}.{name}", *names) for name, names in _WRITE_PARAMETERS.items()),
+            source_with("moto.dynamodb.responses.DynamoHandler.batch_write_item",
+                        "self.dynamodb_backend.put_item(", "self.dynamodb_backend.delete_item("),
+        ),
+        check_after_upgrade="whether moto now locks its tables itself (then this patch can go) and that every write "
+                            "request (BatchWriteItem too) still goes through these backend methods",
+        apply=_serialised_writes,
+    ),
+    Patch(
+        name="transaction_rollback_by_item",
+        restores="TransactWriteItems is all or nothing at the cost of the items it names: moto backs up every "
+                 "table a transaction touches with a deep copy (a transaction costs as much as the whole table); "
+                 "this skips that copy and restores just the named items when the transaction fails",
+        package="moto",
+        relies_on=(
+            module_copy_calls("moto.dynamodb.models", "deepcopy"),
+            parameters(f"{_BACKEND}.transact_write_items", "self", "transact_items"),
+            source_with(f"{_BACKEND}.transact_write_items", "copy.deepcopy(",
+                        "self.tables[table_name] = original_table_state[table_name]"),
+            parameters(f"{_TABLE}.get_item", "self", "hash_key", "range_key", "projection_expression"),
+            parameters(f"{_TABLE}.delete_item", "self", "hash_key", "range_key"),
+            source_with(f"{_TABLE}.put_item", "self.items[hash_value][range_value] = item",
+                        "self.items[hash_value] = item"),
+        ),
+        check_after_upgrade="how moto's transact_write_items backs up and restores tables, and how Table stores "
+                            "its items",
+        apply=_transaction_rollback_by_item,
+    ),
+    Patch(
+        name="indexed_gsi_queries",
+        restores="a query reads one partition, of the table or of a global secondary index, so its cost follows "
+                 "the partition as on DynamoDB; moto walks every item of the table (used by benchmarks that "
+                 "compare table sizes)",
+        package="moto",
+        relies_on=(
+            parameters(f"{_TABLE}.query", "self", "hash_key", "range_comparison", "range_objs", "limit",
+                       "exclusive_start_key", "scan_index_forward", "projection_expressions", "index_name",
+                       "consistent_read", "filter_expression", "hash_key_conditions", "range_key_conditions",
+                       "**filter_kwargs"),
+            source_with(f"{_TABLE}.query", "for item in self.all_items():", "self.all_items()\n"),
+            parameters(f"{_TABLE}.put_item", "self", *_WRITE_PARAMETERS["put_item"][2:]),
+            parameters(f"{_TABLE}.delete_item", "self", "hash_key", "range_key"),
+            parameters(f"{_BACKEND}.update_item", *_WRITE_PARAMETERS["update_item"]),
+            source_with(f"{_TABLE}.__init__", "self.global_indexes", "self.items = defaultdict(dict)"),
+        ),
+        check_after_upgrade="that Table.query still draws its candidates from self.all_items() and applies the key "
+                            "conditions, sort, paging and filters to them",
+        apply=_indexed_gsi_queries,
+        default=False,
+    ),
+    Patch(
+        name="botocore_builtin_handlers",
+        restores="event handlers on every botocore session made later (the benchmarks' meter counts DynamoDB "
+                 "requests and capacity units): moto gives the mocked process fresh sessions, which register "
+                 "botocore's BUILTIN_HANDLERS, as moto's own request stub does",
+        package="botocore",
+        relies_on=(
+            a_list("botocore.handlers.BUILTIN_HANDLERS"),
+            source_with("botocore.session.Session._register_builtin_handlers", "handlers.BUILTIN_HANDLERS"),
+        ),
+        check_after_upgrade="how botocore.session.Session registers its built-in handlers",
+        apply=None,
+    ),
+)
+BY_NAME = {patch.name: patch for patch in PATCHES}
+
+_applied: dict[str, _Swaps] = {}  # in the order applied
+_users: dict[str, int] = {}  # how many installations use each applied patch
+_lock = threading.RLock()
+
+
+def check(patches: Iterable[Patch] = PATCHES) -> None:
+    """Refuse, with every mismatch named, unless moto and botocore are what the patches were written for."""
+    problems = [problem for patch in patches for problem in patch.problems()]
+    if problems:
+        raise PatchMismatch("the local stack will not run on internals its patches were not written for:\n  "
+                            + "\n  ".join(problems))
+
+
+@dataclass
+class Installation:
+    """The patches one install() asked for; removing it releases just those (a patch comes off with its last user)."""
+
+    keys: list[str]
+    _released: bool = False
+
+    def uninstall(self) -> None:
+        if not self._released:
+            self._released = True
+            release(*self.keys)
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uninstall()
+
+
+def _apply(key: str, apply: Callable[[_Swaps], None]) -> None:
+    swaps = _Swaps(key)
+    try:
+        apply(swaps)
+    except BaseException:
+        swaps.undo()
+        raise
+    _applied[key] = swaps
+    _users[key] = 1
+
+
+def install(*optional: str) -> Installation:
+    """Check every patch, then apply the default ones and those named (one already applied gains a user)."""
+    choices = [p.name for p in PATCHES if p.apply is not None and not p.default]
+    unknown = sorted(set(optional) - set(choices))
+    if unknown:
+        raise ValueError(f"no optional patch {unknown}; optional: {choices}")
+    check()
+    wanted = []
+    with _lock:
+        for patch in PATCHES:
+            if patch.apply is None or not (patch.default or patch.name in optional):
+                continue
+            if patch.name in _applied:
+                _users[patch.name] += 1
+            else:
+                _apply(patch.name, patch.apply)
+            wanted.append(patch.name)
+    return Installation(wanted)
+
+
+def release(*keys: str) -> None:
+    """One user fewer for each named patch; those left without users come off, the last applied first."""
+    with _lock:
+        for key in keys:
+            if key in _users:
+                _users[key] -= 1
+        for key in reversed(list(_applied)):
+            if _users.get(key, 0) <= 0:
+                _remove(key)
+
+
+def uninstall() -> None:
+    """Remove every applied patch, whoever uses it, the last applied first."""
+    with _lock:
+        for key in reversed(list(_applied)):
+            _remove(key)
+
+
+def _remove(key: str) -> None:
+    _applied[key].undo()
+    del _applied[key]
+    _users.pop(key, None)
+
+
+def applied() -> list[str]:
+    return list(_applied)
+
+
+def add_botocore_handlers(specs: Sequence[tuple[str, Callable[..., Any]]]) -> Installation:
+    """Register event handlers on every botocore session made from now on, removably.
+
+    Removal takes them out of BUILTIN_HANDLERS and silences them on the
+    sessions already made with them, so nothing keeps counting afterwards.
+    """
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    patch = BY_NAME["botocore_builtin_handlers"]
+    check([patch])
+    live = [True]
+
+    def switchable(handler: Callable[..., Any]) -> Callable[..., Any]:
+        def hook(**kwargs: Any) -> Any:
+            return handler(**kwargs) if live[0] else None
+
+        return hook
+
+    added = [(event, switchable(handler)) for event, handler in specs]
+
+    def add(swaps: _Swaps) -> None:
+        BUILTIN_HANDLERS.extend(added)
+
+        def remove() -> None:
+            live[0] = False
+            for spec in added:
+                BUILTIN_HANDLERS.remove(spec)
+
+        swaps.cleanups.append(remove)
+
+    with _lock:
+        key = f"{patch.name}#{id(added)}"
+        _apply(key, add)
+    return Installation([key])

@@ -52,35 +52,62 @@ def note_repeat(desk: Desk, record: ComplaintRecord, earlier_id: str, earlier_co
                          detail={"repeat_of": earlier_id, "earlier_complaints": earlier_count})
 
 
-def cluster(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent | None:
-    """Link the complaint to its cell's open incident, or open one at the threshold."""
-    rule = desk.policy.clusters
+def _candidate(desk: Desk, record: ComplaintRecord, category: str) -> str | None:
+    """The cell or area whose outage this complaint may be part of, if the policy clusters its category."""
     key = record.cluster_key
-    if key is None or category not in rule.categories:
+    return key if key is not None and category in desk.policy.clusters.categories else None
+
+
+def join_open(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent | None:
+    """Before the classification is saved: join the cell's open incident, if it has one.
+
+    An incident is opened only after the complaint is saved and visible to the
+    others (``open_at_threshold``), so complaints classified at the same moment
+    count each other.
+    """
+    key = _candidate(desk, record, category)
+    if key is None:
         return None
+    incident_id, _ = desk.incidents.of_cell(key, category)
+    if incident_id is None:
+        return None
+    # The complaint that opened the incident links the others. If its step failed part way
+    # (a conflicting write), its retry finds the incident it opened and finishes the linking.
+    _link_opening_members(desk, incident_id, record, category, key)
+    _add_member(desk, incident_id, record.complaint_id)
+    record.incident_id = incident_id
+    return TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
+                         detail={"incident_id": incident_id, "opened": False})
+
+
+def open_at_threshold(desk: Desk, record: ComplaintRecord) -> ComplaintRecord:
+    """After the classification is saved: open the cell's incident if the window now holds the threshold.
+
+    The saved complaint is in the area index, so of several complaints saved at
+    once at least the last to look sees them all; if two reach the threshold
+    together, the incident's key lets one open it and the other joins it.
+    Returns the record as it stands after linking.
+    """
+    category = record.classification.category if record.classification else ""
+    key = _candidate(desk, record, category)
+    if key is None or record.incident_id is not None:
+        return record
+    rule = desk.policy.clusters
     incident_id, last_resolved = desk.incidents.of_cell(key, category)
-    opened = False
     if incident_id is None:
         now = clock.now()
         since = max(now - _window(rule.window), last_resolved or now - _window(rule.window))
         recent = desk.complaints.recent_in_cluster(key, category, since, now)
         members = [cid for cid in recent if cid != record.complaint_id] + [record.complaint_id]
         if len(members) < rule.threshold:
-            return None
+            return record
         incident = Incident(incident_id=f"INC{now.strftime('%Y%m%d')}-{secrets.token_hex(3).upper()}",
                             cluster_key=key, category=category, department=rule.department, opened_at=now,
                             complaint_ids=members, opened_by=record.complaint_id)
         incident_id = desk.incidents.create(incident)
-        opened = incident_id == incident.incident_id
-    if incident_id is not None:
-        # The complaint that opened the incident links the others. If its step failed part way
-        # (a conflicting write), its retry finds the incident it opened and finishes the linking.
-        _link_opening_members(desk, incident_id, record, category, key)
-    if not opened:
-        _add_member(desk, incident_id, record.complaint_id)
-    record.incident_id = incident_id
-    return TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
-                         detail={"incident_id": incident_id, "opened": opened})
+    _link_opening_members(desk, incident_id, record, category, key)
+    _add_member(desk, incident_id, record.complaint_id)
+    return _link(desk, record.complaint_id, incident_id) or desk.complaints.get(record.complaint_id)
 
 
 def _link_opening_members(desk: Desk, incident_id: str, record: ComplaintRecord, category: str,
@@ -122,7 +149,8 @@ def _add_member(desk: Desk, incident_id: str, complaint_id: str) -> None:
     desk.incidents.update(incident_id, join)
 
 
-def _link(desk: Desk, complaint_id: str, incident_id: str) -> None:
+def _link(desk: Desk, complaint_id: str, incident_id: str) -> ComplaintRecord | None:
+    """Link a complaint to the incident (at least high priority); the saved record, or None if it was linked."""
     def link(record: ComplaintRecord) -> list[TimelineEvent] | None:
         if record.incident_id == incident_id:
             return None
@@ -132,7 +160,7 @@ def _link(desk: Desk, complaint_id: str, incident_id: str) -> None:
         return [TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
                               detail={"incident_id": incident_id, "opened": True})]
 
-    desk.complaints.update(complaint_id, link)
+    return desk.complaints.update(complaint_id, link)
 
 
 def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: tuple[str, ...],

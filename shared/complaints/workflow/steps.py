@@ -37,8 +37,13 @@ def _routing(record: ComplaintRecord) -> dict[str, Any]:
 
 def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     record = desk.complaints.get(complaint_id)
-    if record.classification is not None:
-        return _routing(record)
+    if record.classification is None:
+        _classify(desk, record)
+    # Once saved, the complaint counts toward its cell's outage; a retry of this step finishes the linking.
+    return _routing(incidents.open_at_threshold(desk, record))
+
+
+def _classify(desk: Desk, record: ComplaintRecord) -> None:
     result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
                                       vip=record.customer.vip)
     events = []
@@ -47,7 +52,7 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
         result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
                                           vip=record.customer.vip, repeat=True)
         events.append(incidents.note_repeat(desk, record, *repeat))
-    linked = incidents.cluster(desk, record, result.category)
+    linked = incidents.join_open(desk, record, result.category)
     if linked is not None:
         events.append(linked)
         result = incidents.many_affected(result)
@@ -71,7 +76,6 @@ def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
                 "department": record.department, "triage": result.needs_triage,
                 "evidence": ", ".join(result.evidence[:6])},
     ), *events])
-    return _routing(record)
 
 
 def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:

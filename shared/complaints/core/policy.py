@@ -18,6 +18,7 @@ from complaints.core.policy_sections import (
     Appeals,
     Category,
     ClusterRule,
+    Confirmation,
     Department,
     Duration,
     Escalation,
@@ -33,7 +34,6 @@ from complaints.core.policy_sections import (
     Tracking,
     Transfers,
     Triage,
-    Verification,
     WorkingHours,
     check_duration,
 )
@@ -73,7 +73,7 @@ class Policy(Section):
     survey: Survey = Survey()
     root_causes: dict[str, list[str]]  # category pattern -> the causes a handler may report
     quality_check: QualityCheck = QualityCheck()
-    verification: Verification
+    confirmation: Confirmation
     tracking: Tracking
     appeals: Appeals
 

@@ -164,7 +164,7 @@ class QualityCheck(Section):
     within: Duration = "4h"
 
 
-class Verification(Section):
+class Confirmation(Section):
     """Confirming the fix with the customer (回访)."""
 
     max_unreachable: int = Field(ge=1)  # unreachable attempts before closing unconfirmed ...

@@ -47,7 +47,7 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
         desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.CALLBACK, actor=operator.agent_id,
                                                     detail=detail)])
         return answer(record, "callback attempt recorded; the customer asked to be called again")
-    rule = desk.policy.verification
+    rule = desk.policy.confirmation
     first = record.first_unreachable_at or now
     unanswered = record.unreachable_attempts + 1
     detail["unanswered"] = unanswered

@@ -42,7 +42,7 @@ def check_expected(desk: Desk, expected_by: date) -> None:
 
 
 def fix_landed(desk: Desk, record: ComplaintRecord, operator: Operator, request: ResolveRequest) -> ActionAnswer:
-    """The planned long-term fix of a tracking ticket landed: back through verification."""
+    """The planned long-term fix of a tracking ticket landed: back through the customer's confirmation."""
     if request.outcome is not ResolutionOutcome.RESOLVED:
         raise InvalidField("outcome", "a tracking ticket is resolved when its planned fix lands: report resolved")
     now = clock.now()

@@ -135,7 +135,7 @@ def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str) ->
     if stage is Stage.CONFIRMATION:
         record.confirm_nonce = tokens.random_nonce()
         parked.link = links.make(desk, links.CONFIRM, complaint_id, record.confirm_nonce,
-                                 desk.policy.calendar.add(now, desk.policy.verification.link_valid))
+                                 desk.policy.calendar.add(now, desk.policy.confirmation.link_valid))
     elif stage is Stage.SURVEY:
         # After the policy's delay, and never in quiet hours; its time to answer runs from then.
         parked.send_at = desk.policy.quiet.next_allowed(desk.policy.calendar.add(now, desk.policy.survey.delay))

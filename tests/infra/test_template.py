@@ -248,3 +248,20 @@ def test_samconfig_deploys_dev_and_prod_with_only_the_iam_capability() -> None:
         names = set(re.findall(r"(\w+)=", deploy["parameter_overrides"]))
         assert names <= set(template["Parameters"]), names - set(template["Parameters"])
     assert config["prod"]["deploy"]["parameters"]["confirm_changeset"] is True
+
+
+def test_functions_and_layer_are_on_python_3_13_and_the_layer_builds_without_a_container() -> None:
+    # python3.11 is deprecated on 2027-06-30; python3.13 is supported to 2029.
+    assert template["Globals"]["Function"]["Runtime"] == "python3.13"
+    assert all("Runtime" not in f["Properties"] for f in functions.values())
+    layer = resources["DomainLayer"]
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    # pip fetches the target's wheels, so sam build needs neither Docker nor a local Python 3.13.
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text(encoding="utf-8")
+    assert "build-DomainLayer:" in makefile and "--python-version 3.13" in makefile
+    assert "--only-binary=:all:" in makefile
+    architecture = {"arm64": "aarch64", "x86_64": "x86_64"}[template["Globals"]["Function"]["Architectures"][0]]
+    assert f"manylinux2014_{architecture}" in makefile
+    # The functions have no requirements of their own: sam build copies them without a Python of their version.
+    assert not any((ROOT / f["Properties"]["CodeUri"] / "requirements.txt").exists() for f in functions.values())

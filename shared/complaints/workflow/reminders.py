@@ -10,6 +10,7 @@ conditional write first, so overlapping sweeps never act twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from complaints.core import clock
 from complaints.core.enums import EventType, Stage
@@ -33,6 +34,7 @@ class SweepResult:
     digests: int = 0
     promise_steps: int = 0
     released: int = 0
+    send_failures: int = 0  # held messages and digests left for a later sweep
     skipped: int = 0
     oldest_due_age_seconds: float = 0.0  # how late the most overdue wait was found: the sweep's lag
     complaints: list[str] = field(default_factory=list)
@@ -64,19 +66,57 @@ def sweep(desk: Desk) -> SweepResult:
             # Someone acted on the complaint meanwhile; the next sweep sees the new state.
             result.skipped += 1
     result.promise_steps = promises.sweep(desk, now)
-    for held in desk.messages.due(now):
-        if desk.messages.take(held):
+    _send_held(desk, now, result)
+    _send_digests(desk, now, result)
+    logger.info("reminders sweep", extra={"due": result.due, "digests": result.digests, "escalated": result.escalated,
+                                          "timed_out": result.timed_out, "skipped": result.skipped,
+                                          "send_failures": result.send_failures})
+    return result
+
+
+# A send may fail in any way the gateway fails (throttling, an endpoint down, a refused number); the
+# message is claimed before and deleted only after a successful send, so a failure leaves it for a
+# later sweep and the rest of this sweep goes on.
+def _send_held(desk: Desk, now: datetime, result: SweepResult) -> None:
+    for due in desk.messages.due(now):
+        held = desk.messages.claim(due, now)
+        if held is None:
+            continue  # another sweep has it
+        try:
             desk.notices.send_held(str(held["complaint_id"]), str(held["template"]), str(held["phone"]),
                                    str(held["language"]), dict(held.get("params") or {}))
-            result.released += 1
+        except Exception as exc:  # noqa: BLE001 - see above
+            _failed(desk.messages.failed(held, _error(exc)), "held message", exc, result,
+                    complaint_id=str(held["complaint_id"]), template=str(held["template"]))
+            continue
+        desk.messages.sent(held)
+        result.released += 1
+
+
+def _send_digests(desk: Desk, now: datetime, result: SweepResult) -> None:
     for agent_id in desk.digests.due(now):
-        lines = desk.digests.take(agent_id)
-        if lines:
-            desk.notices.send_digest(agent_id, lines)
-            result.digests += 1
-    logger.info("reminders sweep", extra={"due": result.due, "digests": result.digests, "escalated": result.escalated,
-                                          "timed_out": result.timed_out, "skipped": result.skipped})
-    return result
+        digest = desk.digests.claim(agent_id, now)
+        if digest is None:
+            continue
+        try:
+            desk.notices.send_digest(agent_id, digest.lines)
+        except Exception as exc:  # noqa: BLE001 - see above
+            _failed(desk.digests.failed(digest, _error(exc)), "digest", exc, result, agent_id=agent_id)
+            continue
+        desk.digests.sent(digest)
+        result.digests += 1
+
+
+def _error(exc: Exception) -> str:
+    return type(exc).__name__
+
+
+def _failed(retried: bool, what: str, exc: Exception, result: SweepResult, **keys: str) -> None:
+    result.send_failures += 1
+    if retried:
+        logger.warning("not sent; a later sweep tries again", extra={**keys, "what": what, "error": _error(exc)})
+    else:
+        logger.error("not sent after every attempt; set aside", extra={**keys, "what": what, "error": _error(exc)})
 
 
 def _recipient(desk: Desk, record: ComplaintRecord, rung: str) -> str | None:

@@ -29,21 +29,24 @@ def test_a_promise_step_is_claimed_once(tables: Tables) -> None:
     assert list(tables.promise_timers.due(now + minutes(60))) == []
 
 
-def test_a_held_message_is_taken_once(tables: Tables) -> None:
+def test_a_held_message_is_claimed_once(tables: Tables) -> None:
     now = clock.now()
     tables.messages.hold("C1", "acknowledged", "+8613800000000", "en", {"first_reply": 3}, now + minutes(5))
     assert list(tables.messages.due(now)) == []
     [held] = tables.messages.due(now + minutes(5))
     assert (held["template"], held["params"]) == ("acknowledged", {"first_reply": "3"})
-    assert tables.messages.take(held)
-    assert not tables.messages.take(held)
+    assert tables.messages.claim(held, now + minutes(5)) is not None
+    assert tables.messages.claim(held, now + minutes(5)) is None
 
 
-def test_a_digest_gathers_lines_and_is_taken_once(tables: Tables) -> None:
+def test_a_digest_gathers_lines_and_is_claimed_once(tables: Tables) -> None:
     now = clock.now()
     tables.digests.queue("a-chen", "C1", "first line", now + minutes(30))
     tables.digests.queue("a-chen", "C2", "second line", now + minutes(90))  # the first line set the time
     assert tables.digests.due(now) == []
     assert tables.digests.due(now + minutes(30)) == ["a-chen"]
-    assert tables.digests.take("a-chen") == ["first line", "second line"]
-    assert tables.digests.take("a-chen") == []
+    claimed = tables.digests.claim("a-chen", now + minutes(30))
+    assert claimed is not None and claimed.lines == ["first line", "second line"]
+    assert tables.digests.claim("a-chen", now + minutes(30)) is None
+    tables.digests.sent(claimed)
+    assert tables.digests.due(now + minutes(120)) == []

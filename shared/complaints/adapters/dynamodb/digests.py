@@ -1,14 +1,33 @@
-"""Staff digests: lines gathered per agent, sent together when the first line's interval is up."""
+"""Staff digests: lines gathered per agent, sent together when the first line's interval is up.
+
+A sweep claims a due digest by moving its due time a lease ahead (one sweep
+wins) and reads its lines; only after the send succeeded are those lines and
+the digest deleted. A failed send is recorded and tried again after the lease;
+after `ATTEMPTS` failed sends its lines are set aside in one item
+(`DIGEST#<agent>/X#<time>`) with the error, never dropped silently.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from complaints.adapters.dynamodb import keys
 from complaints.adapters.dynamodb.codec import from_item, item
 from complaints.adapters.dynamodb.conditional import conditional
+from complaints.adapters.dynamodb.messages import ATTEMPTS, LEASE
 from complaints.adapters.dynamodb.table import Table
+from complaints.core import clock
 from complaints.core.errors import ConditionFailed
+
+
+@dataclass(frozen=True)
+class ClaimedDigest:
+    agent_id: str
+    attempts: int
+    lines: list[str]
+    keys: list[dict[str, Any]]  # the lines' keys, as stored
 
 
 class StaffDigests:
@@ -31,17 +50,59 @@ class StaffDigests:
         """The agents whose digest is due."""
         return [str(data["agent_id"]) for data in self.table.due(keys.DIGESTS, now, 1)]
 
-    def take(self, agent_id: str) -> list[str]:
-        """Claim the agent's due digest (one sweep wins) and return its lines, oldest first."""
+    def claim(self, agent_id: str, now: datetime) -> ClaimedDigest | None:
+        """Claim the agent's due digest (one sweep wins) with its lines, oldest first; None if taken or empty."""
         try:
             with conditional(f"the digest of {agent_id}"):
-                self.table.client.delete_item(TableName=self.table.name, Key=item(keys.digest(agent_id)),
-                                              ConditionExpression="attribute_exists(PK)")
+                answer = self.table.client.update_item(
+                    TableName=self.table.name, Key=item(keys.digest(agent_id)),
+                    UpdateExpression="SET TSK = :again ADD attempts :one",
+                    ConditionExpression="TSK <= :due",
+                    ExpressionAttributeValues=item({":again": keys.digest_due(agent_id, now + LEASE)["TSK"],
+                                                    ":one": 1, ":due": keys.due_by(now)}),
+                    ReturnValues="ALL_NEW")
         except ConditionFailed:
-            return []
-        lines = list(self.table.query(
+            return None
+        lines = self._lines(agent_id)
+        if not lines:
+            self.table.client.delete_item(TableName=self.table.name, Key=item(keys.digest(agent_id)))
+            return None
+        return ClaimedDigest(agent_id, int(from_item(answer["Attributes"]).get("attempts", 1)),
+                             [str(from_item(line)["text"]) for line in lines],
+                             [{"PK": line["PK"], "SK": line["SK"]} for line in lines])
+
+    def sent(self, digest: ClaimedDigest) -> None:
+        """The send succeeded: its lines are gone, and the digest unless lines came in meanwhile."""
+        for key in digest.keys:
+            self.table.client.delete_item(TableName=self.table.name, Key=key)
+        if self._lines(digest.agent_id):
+            self._due_again(digest.agent_id, clock.now())  # lines queued during the send go with the next sweep
+        else:
+            self.table.client.delete_item(TableName=self.table.name, Key=item(keys.digest(digest.agent_id)))
+
+    def failed(self, digest: ClaimedDigest, error: str) -> bool:
+        """The send failed: recorded; False when it has had its attempts and its lines are set aside."""
+        now = clock.iso(clock.now())
+        if digest.attempts < ATTEMPTS:
+            self.table.client.update_item(
+                TableName=self.table.name, Key=item(keys.digest(digest.agent_id)),
+                UpdateExpression="SET last_error = :error, failed_at = :at",
+                ExpressionAttributeValues=item({":error": error, ":at": now}))
+            return True
+        self.table.client.put_item(TableName=self.table.name, Item=item({
+            "PK": keys.digest(digest.agent_id)["PK"], "SK": f"X#{now}", "agent_id": digest.agent_id,
+            "lines": digest.lines, "last_error": error, "attempts": digest.attempts}))
+        self.sent(digest)  # the lines now live in the set-aside item
+        return False
+
+    def _lines(self, agent_id: str) -> list[dict[str, Any]]:
+        return list(self.table.query(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :l)",
             ExpressionAttributeValues=item({":pk": keys.digest(agent_id)["PK"], ":l": keys.DIGEST_LINES})))
-        for line in lines:
-            self.table.client.delete_item(TableName=self.table.name, Key={"PK": line["PK"], "SK": line["SK"]})
-        return [str(from_item(line)["text"]) for line in lines]
+
+    def _due_again(self, agent_id: str, at: datetime) -> None:
+        self.table.client.update_item(
+            TableName=self.table.name, Key=item(keys.digest(agent_id)),
+            UpdateExpression="SET TPK = :tpk, TSK = :tsk, attempts = :zero",
+            ExpressionAttributeValues=item({**{f":{k.lower()}": v for k, v in keys.digest_due(agent_id, at).items()},
+                                            ":zero": 0}))

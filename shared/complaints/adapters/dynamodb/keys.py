@@ -11,6 +11,7 @@ Item layout (PK / SK):
   STAFF / <KIND>#<id>        the roster: departments and agents
   DIGEST#<agent> / A         when the agent's next digest is sent (timers index: TD#0);
   DIGEST#<agent> / L#<time>#<rand>  its lines
+  DIGEST#<agent> / X#<time>  a digest set aside after its sends kept failing, with its lines
   REPORT#<local day> / D#<n> that day's counters (volumes, promises, closes, reopens, surveys ...), added
                              to in the same transaction as the change they count; 16 shards by complaint
                              id, so concurrent changes rarely touch the same item
@@ -132,7 +133,12 @@ def held_message(complaint_id: str, shards: int, at: datetime) -> dict[str, str]
     sk = f"M#{clock.iso(clock.now())}#{uuid.uuid4().hex[:8]}"
     return {"PK": complaint_partition(complaint_id), "SK": sk,
             "TPK": due_partition(HELD_MESSAGES, timer_shard(complaint_id, shards)),
-            "TSK": f"{clock.iso(at)}#{complaint_id}#{sk}"}
+            "TSK": held_message_due(complaint_id, sk, at)}
+
+
+def held_message_due(complaint_id: str, sk: str, at: datetime) -> str:
+    """A held message's timer sort key: sent at `at`."""
+    return f"{clock.iso(at)}#{complaint_id}#{sk}"
 
 
 def promise_timer(complaint_id: str, kind: str) -> Key:

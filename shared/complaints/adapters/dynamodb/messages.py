@@ -1,16 +1,27 @@
-"""Messages to customers held through quiet hours, each on the timers index until it is sent."""
+"""Messages to customers held through quiet hours, each on the timers index until it is sent.
+
+A sweep claims a due message by moving its due time a lease ahead (one
+sweep wins), sends it, and deletes it only once the send succeeded. A failed
+send leaves it to the sweep after the lease, with the failure recorded; after
+`ATTEMPTS` failed sends it leaves the timers index and stays, marked, for
+someone to look at: it is never dropped silently.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from complaints.adapters.dynamodb import keys
-from complaints.adapters.dynamodb.codec import item
+from complaints.adapters.dynamodb.codec import from_item, item
 from complaints.adapters.dynamodb.conditional import conditional
 from complaints.adapters.dynamodb.table import Table
+from complaints.core import clock
 from complaints.core.errors import ConditionFailed
+
+ATTEMPTS = 5  # sends tried before the message is set aside
+LEASE = timedelta(minutes=5)  # a claimed message is due again after this, unless its send succeeded
 
 
 class HeldMessages:
@@ -27,12 +38,30 @@ class HeldMessages:
     def due(self, now: datetime) -> Iterator[dict[str, Any]]:
         return self.table.due(keys.HELD_MESSAGES, now, self.table.timer_shards)
 
-    def take(self, message: dict[str, Any]) -> bool:
-        """Claim a held message for sending (one sweep wins)."""
+    def claim(self, message: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        """Claim a due message for sending (one sweep wins): it is due again after the lease unless deleted."""
+        due_again = keys.held_message_due(str(message["complaint_id"]), str(message["SK"]), now + LEASE)
         try:
             with conditional("held message"):
-                self.table.client.delete_item(TableName=self.table.name, ConditionExpression="attribute_exists(PK)",
-                                              Key=item({"PK": message["PK"], "SK": message["SK"]}))
+                answer = self.table.client.update_item(
+                    TableName=self.table.name, Key=item({"PK": message["PK"], "SK": message["SK"]}),
+                    UpdateExpression="SET TSK = :again ADD attempts :one",
+                    ConditionExpression="TSK = :seen",
+                    ExpressionAttributeValues=item({":again": due_again, ":one": 1, ":seen": message["TSK"]}),
+                    ReturnValues="ALL_NEW")
         except ConditionFailed:
-            return False
-        return True
+            return None
+        return from_item(answer["Attributes"])
+
+    def sent(self, message: dict[str, Any]) -> None:
+        """The send succeeded: the message is gone."""
+        self.table.client.delete_item(TableName=self.table.name, Key=item({"PK": message["PK"], "SK": message["SK"]}))
+
+    def failed(self, message: dict[str, Any], error: str) -> bool:
+        """The send failed: recorded on the message; False when it has had its attempts and is set aside."""
+        retried = int(message.get("attempts", 1)) < ATTEMPTS
+        update = "SET last_error = :error, failed_at = :at" + ("" if retried else " REMOVE TPK, TSK")
+        self.table.client.update_item(
+            TableName=self.table.name, Key=item({"PK": message["PK"], "SK": message["SK"]}),
+            UpdateExpression=update, ExpressionAttributeValues=item({":error": error, ":at": clock.iso(clock.now())}))
+        return retried

@@ -1,0 +1,140 @@
+"""The functions' roles as CloudFormation would create them, and what each must be allowed.
+
+The SAM translator (``samtranslator``, the library ``sam`` itself uses) turns
+template.yaml into the roles CloudFormation creates, policy templates
+expanded; the local stack's resolver gives their intrinsics values; moto's
+IAM policy evaluation answers whether a role allows an action on a resource.
+docs/permissions.yaml lists what each function calls and why.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.local.template import Resolver, load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+PERMISSIONS = ROOT / "docs" / "permissions.yaml"
+
+# Values the roles are resolved with: every conditional grant present (an e-mail sender, a Comprehend endpoint).
+ACCOUNT, REGION, STACK = "123456789012", "us-east-1", "complaints"
+PARAMETERS = {
+    "SenderEmail": "desk@example.com",
+    "ComprehendEndpointArn": f"arn:aws:comprehend:{REGION}:{ACCOUNT}:document-classifier-endpoint/complaints",
+}
+_NO_VALUE = "__no_value__"
+
+
+@dataclass(frozen=True)
+class Need:
+    """One action a function calls on one resource, and why."""
+
+    function: str
+    action: str
+    resource: str  # a name from the resources list of docs/permissions.yaml
+    arn: str  # its template expression (Fn::Sub syntax)
+    why: str
+    when: str | None = None
+    keys: tuple[str, ...] = ()
+
+
+def needs(path: Path = PERMISSIONS) -> list[Need]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    resources: dict[str, str] = data["resources"]
+    return [Need(function, line["action"], line["resource"], resources[line["resource"]], line["why"],
+                 line.get("when"), tuple(line.get("keys") or ()))
+            for function, lines in data["functions"].items() for line in lines]
+
+
+def translate(template: dict[str, Any]) -> dict[str, Any]:
+    """The template as the SAM transform outputs it (code locations stand in as S3 URIs)."""
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    fragment = copy.deepcopy(template)
+    for resource in fragment["Resources"].values():
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(props.get(key), str):
+                props[key] = f"s3://artifacts/{props[key].strip('/')}"
+
+    session = boto3.session.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}
+    translator = Translator(None, Parser(), boto_session=session)
+    # The template names no managed policy by name, so no IAM lookup is made.
+    output: dict[str, Any] = translator.translate(fragment, parameter_values=pseudo, get_managed_policy_map=dict)
+    return output
+
+
+def _resolver(template: dict[str, Any], parameters: dict[str, str]) -> Resolver:
+    types = {name: r["Type"] for name, r in template["Resources"].items()}
+
+    def ref(name: str) -> str:
+        kind = types.get(name, "")
+        if kind == "AWS::SecretsManager::Secret":  # Ref of a secret is its ARN
+            return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{STACK}-{name}-AbCdEf"
+        return f"{STACK}-{name}"
+
+    def get_att(name: str, attribute: str) -> str:
+        kind = types.get(name, "")
+        if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
+            return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{STACK}-{name}"
+        service = kind.split("::")[1].lower() if "::" in kind else "unknown"
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{name}"
+
+    pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::StackName": STACK,
+              "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": _NO_VALUE}
+    resolver = Resolver(template, pseudo, ref, get_att)
+    resolver.parameters.update(parameters)
+    return resolver
+
+
+def _drop_no_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_drop_no_value(v) for v in value if v != _NO_VALUE]
+    if isinstance(value, dict):
+        return {k: _drop_no_value(v) for k, v in value.items() if v != _NO_VALUE}
+    return value
+
+
+@dataclass
+class Roles:
+    """Each function's role policies, resolved, and the ARNs of docs/permissions.yaml's resources."""
+
+    policies: dict[str, list[dict[str, Any]]]
+    resolver: Resolver
+
+    def arn(self, expression: str) -> str:
+        return str(self.resolver.resolve({"Fn::Sub": expression}))
+
+    def allows(self, function: str, action: str, arn: str, keys: tuple[str, ...] = ()) -> bool:
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+
+        conditions = {"dynamodb:LeadingKeys": keys[0]} if keys else None
+        results = [IAMPolicy(json.dumps(document)).is_action_permitted(
+            action, arn, incoming_condition_values=conditions) for document in self.policies[function]]
+        return PermissionResult.DENIED not in results and PermissionResult.PERMITTED in results
+
+
+def roles(template_path: Path = ROOT / "template.yaml", parameters: dict[str, str] | None = None,
+          template: dict[str, Any] | None = None) -> Roles:
+    """The roles of the template's functions, with the parameters given (every conditional grant by default)."""
+    source = template if template is not None else load_template(template_path)
+    translated = translate(source)
+    resolver = _resolver(translated, {**PARAMETERS, **(parameters or {})})
+    policies: dict[str, list[dict[str, Any]]] = {}
+    for name, resource in translated["Resources"].items():
+        if resource["Type"] != "AWS::Lambda::Function":
+            continue
+        role_name = resource["Properties"]["Role"]["Fn::GetAtt"][0]
+        role = translated["Resources"][role_name]["Properties"]
+        documents = [_drop_no_value(resolver.resolve(policy)) for policy in role.get("Policies", [])]
+        policies[name] = [d["PolicyDocument"] for d in documents if isinstance(d, dict) and "PolicyDocument" in d]
+    return Roles(policies, resolver)

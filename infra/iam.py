@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,24 +54,26 @@ def needs(path: Path = PERMISSIONS) -> list[Need]:
             for function, lines in data["functions"].items() for line in lines]
 
 
+def translator_python() -> Path:
+    """The interpreter with the SAM translator: the tools' environment, or SAM_TRANSLATOR_PYTHON."""
+    return Path(os.environ.get("SAM_TRANSLATOR_PYTHON", ROOT / ".venv-tools" / "bin" / "python"))
+
+
 def translate(template: dict[str, Any]) -> dict[str, Any]:
     """The template as the SAM transform outputs it (code locations stand in as S3 URIs)."""
-    import boto3
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.translator import Translator
-
     fragment = copy.deepcopy(template)
     for resource in fragment["Resources"].values():
         props = resource.get("Properties", {})
         for key in ("CodeUri", "ContentUri", "DefinitionUri"):
             if isinstance(props.get(key), str):
                 props[key] = f"s3://artifacts/{props[key].strip('/')}"
-
-    session = boto3.session.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}
-    translator = Translator(None, Parser(), boto_session=session)
-    # The template names no managed policy by name, so no IAM lookup is made.
-    output: dict[str, Any] = translator.translate(fragment, parameter_values=pseudo, get_managed_policy_map=dict)
+    request = json.dumps({"template": fragment, "pseudo": pseudo, "region": REGION})
+    done = subprocess.run([str(translator_python()), "-m", "infra.sam_transform"], input=request, cwd=ROOT,
+                          capture_output=True, text=True, check=False, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"the SAM transform failed: {done.stderr.strip()[-2000:]}")
+    output: dict[str, Any] = json.loads(done.stdout)
     return output
 
 

@@ -31,6 +31,7 @@ from complaints.core.record import ComplaintRecord
 from complaints.workflow import reminders
 from infra.local import runtime
 from infra.local.stack import ACCOUNT, LocalStack, StackConfig
+from infra.local.template import create_table
 
 DUE = 100
 
@@ -81,8 +82,7 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
         desks = {}
         for size in sizes:
             name = f"sweep-bench-{size}"
-            client.create_table(TableName=name, **{k: template[k] for k in (
-                "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")})
+            create_table(client, name, template)
             repo = CountingRepository(name, base.settings.timer_shards, client)
             started = time.perf_counter()
             _fill(repo, size)

@@ -1,0 +1,92 @@
+"""The desk the unit tests act on: the real policy and domain, moto's DynamoDB, fakes for the other ports.
+
+`desk` is the one fixture that builds it, so a change in the desk's wiring is
+fixed here. The tables are made from template.yaml's resources with the local
+stack's own resolver and `create_table`, so nothing describes them twice; each
+test gets a fresh complaints table and a clock moved to a working morning.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from complaints.adapters.dynamodb import ComplaintRepository
+from complaints.core import clock
+from complaints.core.policy import load_policy
+from complaints.core.settings import Settings
+from complaints.desk.context import Desk
+from complaints.triage.classifier import keyword_classifier
+from infra.local.stack import LocalStack, StackConfig
+from infra.local.template import create_table
+from tests.unit.support import STATE_MACHINE_ARN, FakeWorkflow, MemoryNotifier, move_clock_to
+
+REGION = "us-east-1"
+SIGNING_SECRET = "unit-SigningSecret"
+# The template read and resolved as the local stack reads it (building the object starts nothing).
+_TEMPLATE = LocalStack(StackConfig(stack_name="unit", serve_aws=False, tick_schedule=False,
+                                   data_dir=Path("/nonexistent")))
+TABLES = {logical_id: _TEMPLATE.resolver.resolve(resource["Properties"])
+          for logical_id, resource in _TEMPLATE.resources.items() if resource["Type"] == "AWS::DynamoDB::Table"}
+_tables = itertools.count(1)
+
+
+@dataclass
+class MockedAws:
+    dynamodb: Any
+    idempotency_table: str
+
+
+@pytest.fixture(scope="package")
+def aws() -> Iterator[MockedAws]:
+    """moto's AWS for the unit tests: the idempotency table and the signing secret, shared by every test."""
+    with pytest.MonkeyPatch.context() as patch, mock_aws():
+        for name, value in {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "unit",
+                            "AWS_SECRET_ACCESS_KEY": "unit"}.items():
+            patch.setenv(name, value)
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        create_table(dynamodb, "unit-IdempotencyTable", TABLES["IdempotencyTable"])
+        # A fixed value: Powertools caches a secret by its name for minutes.
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=SIGNING_SECRET, SecretString="unit-signing-secret-" + "x" * 44)
+        yield MockedAws(dynamodb, "unit-IdempotencyTable")
+
+
+@pytest.fixture
+def workflow() -> FakeWorkflow:
+    return FakeWorkflow()
+
+
+@pytest.fixture
+def notifier() -> MemoryNotifier:
+    return MemoryNotifier()
+
+
+@pytest.fixture
+def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier) -> Iterator[Desk]:
+    table = f"unit-ComplaintsTable-{next(_tables)}"
+    create_table(aws.dynamodb, table, TABLES["ComplaintsTable"])
+    settings = Settings(
+        table_name=table, idempotency_table_name=aws.idempotency_table, state_machine_arn=STATE_MACHINE_ARN,
+        policy_profile="telecom", notify_adapter="outbox", outbox_path="unused",
+        signing_secret_name=SIGNING_SECRET, portal_secrets_name="unit-PortalSecrets",
+        public_base_url="https://desk.example", timer_shards=4)
+    policy = load_policy("telecom")
+    # The quality-check sample is random; tests choose which resolutions are checked.
+    policy = policy.model_copy(update={"quality_check": policy.quality_check.model_copy(update={"sample_rate": 0.0})})
+    clock.reset()
+    current = Desk(
+        settings=settings, base_policy=policy,
+        repo=ComplaintRepository(table, settings.timer_shards, client=aws.dynamodb, report_zone=policy.calendar.zone),
+        workflow=workflow, notifier=notifier, classifier_factory=lambda: keyword_classifier(policy))
+    move_clock_to("10:00", current)
+    yield current
+    clock.reset()
+    aws.dynamodb.delete_table(TableName=table)

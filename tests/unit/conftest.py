@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,20 @@ def notifier() -> MemoryNotifier:
     return MemoryNotifier()
 
 
+class _StoppedWallClock(datetime):
+    """The wall clock under the desk's clock, stopped, so time passes only when a test moves it."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _StoppedWallClock:
+        return cls.fromtimestamp(_STOPPED_AT, tz)
+
+
+_STOPPED_AT = datetime.now(UTC).timestamp()
+
+
 @pytest.fixture
-def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier) -> Iterator[Desk]:
+def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier,
+         monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     table = f"unit-ComplaintsTable-{next(_tables)}"
     create_table(aws.dynamodb, table, TABLES["ComplaintsTable"])
     settings = Settings(
@@ -81,6 +94,7 @@ def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier) -> It
     policy = load_policy("telecom")
     # The quality-check sample is random; tests choose which resolutions are checked.
     policy = policy.model_copy(update={"quality_check": policy.quality_check.model_copy(update={"sample_rate": 0.0})})
+    monkeypatch.setattr(clock, "datetime", _StoppedWallClock)
     clock.reset()
     current = Desk(
         settings=settings, base_policy=policy,

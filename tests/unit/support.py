@@ -161,20 +161,25 @@ def receive(desk: Desk, text: str = COVERAGE, *, phone: str | None = None, chann
         "channel": channel, "external_id": f"UNIT-{n:06d}", "service": service, "language": language,
         "customer": Customer(name="单元测试", phone=phone or f"1391234{n:04d}", vip=vip),
         "text": text, "location": Location(area=area, cell_id=cell_id) if area or cell_id else None})
-    return submit(desk, Delivery(portal, f"msg_{uuid.uuid4().hex}"), request).complaint_id
+    complaint_id = submit(desk, Delivery(portal, f"msg_{uuid.uuid4().hex}"), request).complaint_id
+    advance(minutes=1)  # the desk's clock stands still unless moved; a step later is a moment later
+    return complaint_id
 
 
 def park(desk: Desk, complaint_id: str, stage: Stage) -> str:
     """The workflow waits at a stage with a fresh task token; the token."""
     token = f"token-{stage.value}-{next(_numbers)}"
     steps.park_step(desk, complaint_id, stage, token)
+    advance(minutes=1)
     return token
 
 
 def to_acceptance(desk: Desk, complaint_id: str) -> str:
     """Classified, assigned and offered to its owner; the owner."""
     steps.classify_step(desk, complaint_id)
+    advance(minutes=1)
     owner = steps.assign_step(desk, complaint_id)["owner_id"]
+    advance(minutes=1)
     park(desk, complaint_id, Stage.ACCEPTANCE)
     return str(owner)
 
@@ -182,6 +187,7 @@ def to_acceptance(desk: Desk, complaint_id: str) -> str:
 def to_resolution(desk: Desk, complaint_id: str) -> str:
     owner = to_acceptance(desk, complaint_id)
     acceptance.accept(desk, complaint_id, operator(desk, owner))
+    advance(minutes=1)
     park(desk, complaint_id, Stage.RESOLUTION)
     return owner
 
@@ -189,6 +195,7 @@ def to_resolution(desk: Desk, complaint_id: str) -> str:
 def to_confirmation(desk: Desk, complaint_id: str, report: ResolveRequest = FIXED) -> str:
     owner = to_resolution(desk, complaint_id)
     resolution.resolve(desk, complaint_id, operator(desk, owner), report)
+    advance(minutes=1)
     park(desk, complaint_id, Stage.CONFIRMATION)
     return owner
 

@@ -47,13 +47,12 @@ class MockedAws:
 
 @pytest.fixture(scope="package")
 def aws() -> Iterator[MockedAws]:
-    """moto's AWS for the unit tests: the idempotency table and the signing secret, shared by every test."""
+    """moto's AWS for the unit tests, with the signing secret; each test makes its own tables."""
     with pytest.MonkeyPatch.context() as patch, mock_aws():
         for name, value in {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "unit",
                             "AWS_SECRET_ACCESS_KEY": "unit"}.items():
             patch.setenv(name, value)
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        create_table(dynamodb, "unit-IdempotencyTable", TABLES["IdempotencyTable"])
         # A fixed value: Powertools caches a secret by its name for minutes.
         boto3.client("secretsmanager", region_name=REGION).create_secret(
             Name=SIGNING_SECRET, SecretString="unit-signing-secret-" + "x" * 44)
@@ -82,18 +81,26 @@ _STOPPED_AT = datetime.now(UTC).timestamp()
 
 
 @pytest.fixture
-def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier,
-         monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier, monkeypatch: pytest.MonkeyPatch,
+         request: pytest.FixtureRequest) -> Iterator[Desk]:
+    """The telecom desk; a test marked `@pytest.mark.policy(section={field: value})` changes its policy so."""
+    # Fresh tables per test, and only this test's: moto copies every table of the account for each transaction.
     table = f"unit-ComplaintsTable-{next(_tables)}"
     create_table(aws.dynamodb, table, TABLES["ComplaintsTable"])
+    create_table(aws.dynamodb, aws.idempotency_table, TABLES["IdempotencyTable"])
     settings = Settings(
         table_name=table, idempotency_table_name=aws.idempotency_table, state_machine_arn=STATE_MACHINE_ARN,
         policy_profile="telecom", notify_adapter="outbox", outbox_path="unused",
         signing_secret_name=SIGNING_SECRET, portal_secrets_name="unit-PortalSecrets",
         public_base_url="https://desk.example", timer_shards=4)
-    policy = load_policy("telecom")
     # The quality-check sample is random; tests choose which resolutions are checked.
-    policy = policy.model_copy(update={"quality_check": policy.quality_check.model_copy(update={"sample_rate": 0.0})})
+    changes: dict[str, dict[str, Any]] = {"quality_check": {"sample_rate": 0.0}}
+    for marker in request.node.iter_markers("policy"):
+        for section, fields in marker.kwargs.items():
+            changes[section] = {**changes.get(section, {}), **fields}
+    policy = load_policy("telecom")
+    policy = policy.model_copy(update={section: getattr(policy, section).model_copy(update=fields)
+                                       for section, fields in changes.items()})
     monkeypatch.setattr(clock, "datetime", _StoppedWallClock)
     clock.reset()
     current = Desk(
@@ -103,4 +110,5 @@ def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier,
     move_clock_to("10:00", current)
     yield current
     clock.reset()
-    aws.dynamodb.delete_table(TableName=table)
+    for name in (table, aws.idempotency_table):
+        aws.dynamodb.delete_table(TableName=name)

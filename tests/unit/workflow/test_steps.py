@@ -107,7 +107,7 @@ def test_assigning_with_nobody_free_raises_and_notes_it_on_the_timeline(desk: De
     with pytest.raises(NoAgentAvailable):
         steps.assign_step(desk, cid)
 
-    assert record(desk, cid).owner_id is None and events(desk, cid)[-1] == "no_agent_available"
+    assert record(desk, cid).owner_id is None and "no_agent_available" in events(desk, cid)
 
 
 def test_a_complaint_passed_around_is_left_for_the_supervisor(desk: Desk) -> None:

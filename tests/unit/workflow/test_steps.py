@@ -84,7 +84,7 @@ def test_assigning_picks_an_agent_of_the_department_and_counts_their_work(desk: 
 
     assert owner in ("a-wang", "a-liu")
     assert desk.repo.agent_loads([owner])[owner]["open_count"] == 1
-    assert events(desk, cid)[-1] == "assigned"
+    assert "assigned" in events(desk, cid)
 
 
 def test_assigning_again_keeps_the_owner_and_takes_no_more_capacity(desk: Desk) -> None:

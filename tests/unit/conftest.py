@@ -24,6 +24,7 @@ from complaints.core import clock
 from complaints.core.policy import load_policy
 from complaints.core.settings import Settings
 from complaints.desk.context import Desk
+from complaints.desk.roster import StaffDirectory
 from complaints.triage.classifier import keyword_classifier
 from infra.local.stack import LocalStack, StackConfig
 from infra.local.template import create_table
@@ -43,6 +44,26 @@ _tables = itertools.count(1)
 class MockedAws:
     dynamodb: Any
     idempotency_table: str
+    roster: list[dict[str, Any]]  # the policy's departments and agents as the roster stores them, raw items
+
+
+def _stored_roster(dynamodb: Any) -> list[dict[str, Any]]:
+    """The telecom roster as StaffDirectory.seed writes it, read back once from a scratch table."""
+    scratch = "unit-roster"
+    create_table(dynamodb, scratch, TABLES["ComplaintsTable"])
+    policy = load_policy("telecom")
+    StaffDirectory(ComplaintRepository(scratch, 1, client=dynamodb), policy).seed(policy)
+    items = [item for page in dynamodb.get_paginator("scan").paginate(TableName=scratch) for item in page["Items"]]
+    dynamodb.delete_table(TableName=scratch)
+    return items
+
+
+def _copy_roster(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
+    """The roster written into a test's table in a few batches, rather than seeded item by item each time."""
+    for start in range(0, len(items), 25):
+        request: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]}
+        while request:
+            request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
 
 
 @pytest.fixture(scope="package")
@@ -56,7 +77,7 @@ def aws() -> Iterator[MockedAws]:
         # A fixed value: Powertools caches a secret by its name for minutes.
         boto3.client("secretsmanager", region_name=REGION).create_secret(
             Name=SIGNING_SECRET, SecretString="unit-signing-secret-" + "x" * 44)
-        yield MockedAws(dynamodb, "unit-IdempotencyTable")
+        yield MockedAws(dynamodb, "unit-IdempotencyTable", _stored_roster(dynamodb))
 
 
 @pytest.fixture
@@ -88,6 +109,7 @@ def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier, monke
     table = f"unit-ComplaintsTable-{next(_tables)}"
     create_table(aws.dynamodb, table, TABLES["ComplaintsTable"])
     create_table(aws.dynamodb, aws.idempotency_table, TABLES["IdempotencyTable"])
+    _copy_roster(aws.dynamodb, table, aws.roster)
     settings = Settings(
         table_name=table, idempotency_table_name=aws.idempotency_table, state_machine_arn=STATE_MACHINE_ARN,
         policy_profile="telecom", notify_adapter="outbox", outbox_path="unused",

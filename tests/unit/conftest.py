@@ -21,10 +21,9 @@ from moto import mock_aws
 
 from complaints.adapters.dynamodb import ComplaintRepository
 from complaints.core import clock
-from complaints.core.policy import load_policy
+from complaints.core.policy import Policy, load_policy
 from complaints.core.settings import Settings
 from complaints.desk.context import Desk
-from complaints.desk.roster import StaffDirectory
 from complaints.triage.classifier import keyword_classifier
 from infra.local.stack import LocalStack, StackConfig
 from infra.local.template import create_table
@@ -48,11 +47,11 @@ class MockedAws:
 
 
 def _stored_roster(dynamodb: Any) -> list[dict[str, Any]]:
-    """The telecom roster as StaffDirectory.seed writes it, read back once from a scratch table."""
+    """The telecom roster as the desk seeds it on first use, read back once from a scratch table."""
     scratch = "unit-roster"
     create_table(dynamodb, scratch, TABLES["ComplaintsTable"])
-    policy = load_policy("telecom")
-    StaffDirectory(ComplaintRepository(scratch, 1, client=dynamodb), policy).seed(policy)
+    scratch_desk = _build_desk(dynamodb, scratch, "unused", load_policy("telecom"), FakeWorkflow(), MemoryNotifier())
+    assert scratch_desk.policy.agents  # reading the roster seeds it
     items = [item for page in dynamodb.get_paginator("scan").paginate(TableName=scratch) for item in page["Items"]]
     dynamodb.delete_table(TableName=scratch)
     return items
@@ -101,6 +100,20 @@ class _StoppedWallClock(datetime):
 _STOPPED_AT = datetime.now(UTC).timestamp()
 
 
+def _build_desk(dynamodb: Any, table: str, idempotency_table: str, policy: Policy, workflow: FakeWorkflow,
+                notifier: MemoryNotifier) -> Desk:
+    """The one place the unit tests wire a desk: moto's DynamoDB, the fakes, the keyword classifier."""
+    settings = Settings(
+        table_name=table, idempotency_table_name=idempotency_table, state_machine_arn=STATE_MACHINE_ARN,
+        policy_profile=policy.profile, notify_adapter="outbox", outbox_path="unused",
+        signing_secret_name=SIGNING_SECRET, portal_secrets_name="unit-PortalSecrets",
+        public_base_url="https://desk.example", timer_shards=4)
+    return Desk(
+        settings=settings, base_policy=policy,
+        repo=ComplaintRepository(table, settings.timer_shards, client=dynamodb, report_zone=policy.calendar.zone),
+        workflow=workflow, notifier=notifier, classifier_factory=lambda: keyword_classifier(policy))
+
+
 @pytest.fixture
 def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier, monkeypatch: pytest.MonkeyPatch,
          request: pytest.FixtureRequest) -> Iterator[Desk]:
@@ -110,11 +123,6 @@ def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier, monke
     create_table(aws.dynamodb, table, TABLES["ComplaintsTable"])
     create_table(aws.dynamodb, aws.idempotency_table, TABLES["IdempotencyTable"])
     _copy_roster(aws.dynamodb, table, aws.roster)
-    settings = Settings(
-        table_name=table, idempotency_table_name=aws.idempotency_table, state_machine_arn=STATE_MACHINE_ARN,
-        policy_profile="telecom", notify_adapter="outbox", outbox_path="unused",
-        signing_secret_name=SIGNING_SECRET, portal_secrets_name="unit-PortalSecrets",
-        public_base_url="https://desk.example", timer_shards=4)
     # The quality-check sample is random; tests choose which resolutions are checked.
     changes: dict[str, dict[str, Any]] = {"quality_check": {"sample_rate": 0.0}}
     for marker in request.node.iter_markers("policy"):
@@ -125,10 +133,7 @@ def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier, monke
                                        for section, fields in changes.items()})
     monkeypatch.setattr(clock, "datetime", _StoppedWallClock)
     clock.reset()
-    current = Desk(
-        settings=settings, base_policy=policy,
-        repo=ComplaintRepository(table, settings.timer_shards, client=aws.dynamodb, report_zone=policy.calendar.zone),
-        workflow=workflow, notifier=notifier, classifier_factory=lambda: keyword_classifier(policy))
+    current = _build_desk(aws.dynamodb, table, aws.idempotency_table, policy, workflow, notifier)
     move_clock_to("10:00", current)
     yield current
     clock.reset()

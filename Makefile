@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup demo run test lint bench eval openapi clean
+.PHONY: setup demo run test unit lint bench eval openapi clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,14 @@ run: setup
 test: setup lint
 	$(BIN)/pytest
 
+## The fast layer, no local stack: the domain's rules on moto's DynamoDB with fakes for the other ports,
+## and the template's checks. Under a minute.
+unit: setup
+	$(BIN)/pytest -q -n 2 --dist loadfile tests/unit tests/infra
+
 lint: setup $(TOOLS_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared functions infra bench
+	$(BIN)/mypy shared functions infra bench tests
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam validate --lint --region us-east-1
 	$(TOOLS)/bin/checkov -f template.yaml --config-file .checkov.yaml

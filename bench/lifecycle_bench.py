@@ -28,11 +28,13 @@ import yaml
 from bench import metering
 from bench.metering import Meter
 from infra.cli.client import DeskClient
+from infra.local import scenarios
 from infra.local.stack import LocalStack, StackConfig, set_quality_sample
 
 PRICES = Path(__file__).with_name("prices.yaml")
 BUDGET = Path(__file__).with_name("budget.json")
-RESOLUTION = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna"}
+RESOLUTION = scenarios.RESOLVED
+CHECKER = "mgr-qian"  # passes the quality checks the policy asks for (a reopened complaint's report, say)
 HOUR = 3600
 
 
@@ -72,34 +74,16 @@ def _body(n: int, tag: str) -> dict[str, Any]:
 
 
 class Paths:
+    """The lifecycles measured, each played through the shared scenario steps; reports always checked pass."""
+
     def __init__(self, stack: LocalStack, client: DeskClient) -> None:
         self.stack, self.client = stack, client
 
-    def _survey(self, cid: str, score: int, **ratings: str) -> None:
-        token = self.stack.customer_messages(cid, "survey")[-1]["text"].rsplit("/v1/surveys/", 1)[1]
-        self.client.answer_survey(token, score, **ratings)
-
-    def _checked(self, cid: str, owner: str) -> None:
-        """A report the policy always checks (a reopened complaint's, say) passes the manager's check."""
-        view = self.client.wait_for(cid, owner, awaiting=("quality_check", "confirmation", "tracking"))
-        if view["awaiting"] == "quality_check":
-            self.client.act(cid, "quality-check", "mgr-qian", {"passed": True})
-
     def _to_confirmation(self, cid: str) -> str:
-        c = self.client
-        owner = str(c.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-        c.act(cid, "accept", owner)
-        c.wait_for(cid, owner, awaiting="resolution")
-        c.act(cid, "resolve", owner, RESOLUTION)
-        self._checked(cid, owner)
-        c.wait_for(cid, owner, awaiting="confirmation")
-        return owner
+        return scenarios.to_confirmation(self.client, cid, RESOLUTION, checked_by=CHECKER)
 
     def _fixed_and_rated(self, cid: str, owner: str, score: int, **ratings: str) -> None:
-        """The customer confirms the fix at the callback, the complaint closes, the survey is answered."""
-        self.client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-        self.client.wait_for(cid, owner, awaiting="survey", status="closed")
-        self._survey(cid, score, **ratings)
+        scenarios.close_and_rate(self.stack, self.client, cid, owner, score, **ratings)
 
     def happy(self, cid: str) -> None:
         self._fixed_and_rated(cid, self._to_confirmation(cid), 9)
@@ -109,27 +93,21 @@ class Paths:
         owner = self._to_confirmation(cid)
         c.act(cid, "callbacks", owner, {"outcome": "not_fixed"})
         c.wait_for(cid, owner, awaiting="resolution")
-        c.act(cid, "resolve", owner, RESOLUTION)
-        self._checked(cid, owner)
-        c.wait_for(cid, owner, awaiting="confirmation")
+        scenarios.resolve(c, cid, owner, RESOLUTION, checked_by=CHECKER)
         self._fixed_and_rated(cid, owner, 8)
 
     def tracking(self, cid: str) -> None:
         c = self.client
-        owner = str(c.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-        c.act(cid, "accept", owner)
-        c.wait_for(cid, owner, awaiting="resolution")
+        owner = scenarios.accept(c, cid)
         expected = (c.now() + timedelta(days=40)).date().isoformat()
         c.act(cid, "resolve", owner, {"outcome": "deferred", "root_cause": "coverage_gap",
                                       "actions": "drive test: no usable signal", "plan": "new base station",
                                       "expected_by": expected})
-        self._checked(cid, owner)
+        scenarios.pass_quality_check(c, cid, owner, CHECKER)
         c.wait_for(cid, owner, awaiting="tracking", status="tracking")
         c.act(cid, "follow-ups", owner, {"note": "site acquired; equipment ordered"})
-        c.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "coverage_gap",
-                                      "actions": "new base station on air"})
-        self._checked(cid, owner)
-        c.wait_for(cid, owner, awaiting="confirmation")
+        scenarios.resolve(c, cid, owner, {"outcome": "resolved", "root_cause": "coverage_gap",
+                                          "actions": "new base station on air"}, checked_by=CHECKER)
         self._fixed_and_rated(cid, owner, 10)
 
     def low_score(self, cid: str) -> None:

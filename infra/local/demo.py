@@ -15,6 +15,7 @@ from rich.table import Table
 
 from infra.cli.client import DeskClient
 from infra.cli.render import console, summary_table, timeline_table
+from infra.local import scenarios
 from infra.local.stack import LocalStack
 
 HOUR = 3600
@@ -80,29 +81,18 @@ def _outage(n: int, text: str) -> dict[str, Any]:
             "location": {"area": "chaoyang-wangjing", "cell_id": "BJ-CY-7781"}}
 
 
-def _survey_token(stack: LocalStack, complaint_id: str) -> str:
-    """The link in the customer's survey SMS (held until morning if it was sent in quiet hours)."""
-    return str(stack.customer_messages(complaint_id, "survey")[-1]["text"].rsplit("/v1/surveys/", 1)[1])
-
-
-def _checked(client: DeskClient, cid: str, owner: str) -> None:
+def _resolve(client: DeskClient, cid: str, owner: str, report: dict[str, Any]) -> None:
     """A report the policy sends to a quality check (质检) is checked by the manager before the call."""
-    view = client.wait_for(cid, owner, awaiting=("quality_check", "confirmation", "tracking"))
-    if view["awaiting"] == "quality_check":
-        client.act(cid, "quality-check", "mgr-qian", {"passed": True})
+    if scenarios.resolve(client, cid, owner, report, checked_by="mgr-qian"):
         console.print(f"{cid}: quality check passed by mgr-qian")
 
 
 def _work(client: DeskClient, cid: str, root_cause: str, *, reopen: bool = False) -> str:
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    client.wait_for(cid, owner, awaiting="resolution")
+    owner = scenarios.accept(client, cid)
     client.advance_clock(20 * HOUR)
-    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": root_cause,
-                                       "actions": "found the cause on site and fixed it",
-                                       "evidence": "measured after the fix; customer's line tested"})
-    _checked(client, cid, owner)
-    client.wait_for(cid, owner, awaiting="confirmation")
+    _resolve(client, cid, owner, {"outcome": "resolved", "root_cause": root_cause,
+                                  "actions": "found the cause on site and fixed it",
+                                  "evidence": "measured after the fix; customer's line tested"})
     client.to_daytime()  # customers are not called in quiet hours
     if reopen:
         client.act(cid, "callbacks", owner, {"outcome": "unreachable"})
@@ -111,38 +101,32 @@ def _work(client: DeskClient, cid: str, root_cause: str, *, reopen: bool = False
         client.act(cid, "callbacks", owner, {"outcome": "not_fixed", "note": "still drops every evening"})
         client.wait_for(cid, owner, awaiting="resolution")
         client.advance_clock(24 * HOUR)
-        client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "onu_fault",
-                                           "actions": "replaced the ONU and re-spliced the drop fibre"})
-        _checked(client, cid, owner)
-        client.wait_for(cid, owner, awaiting="confirmation")
+        _resolve(client, cid, owner, {"outcome": "resolved", "root_cause": "onu_fault",
+                                      "actions": "replaced the ONU and re-spliced the drop fibre"})
         client.to_daytime()
-    client.act(cid, "callbacks", owner, {"outcome": "fixed", "note": "customer confirms it works"})
-    client.wait_for(cid, owner, awaiting="survey")
+    scenarios.confirm_fixed(client, cid, owner, "customer confirms it works")
     return owner
 
 
 def _tracking(stack: LocalStack, client: DeskClient, cid: str) -> None:
     """Deferred to a new base station: followed up weekly until it lands, then the customer confirms by link."""
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    client.wait_for(cid, owner, awaiting="resolution")
+    owner = scenarios.accept(client, cid)
     expected = (client.now() + timedelta(days=40)).date().isoformat()
     client.act(cid, "resolve", owner, {"outcome": "deferred", "root_cause": "coverage_gap",
                                        "actions": "drive test: no usable signal in the village",
                                        "plan": "new base station MY-SC-0921 in the 2027 Q1 build plan",
                                        "expected_by": expected})
-    _checked(client, cid, owner)
+    if scenarios.pass_quality_check(client, cid, owner):
+        console.print(f"{cid}: quality check passed by mgr-qian")
     client.wait_for(cid, owner, awaiting="tracking", status="tracking")
     console.print(f"{cid}: tracking ticket, fix planned by {expected}; the customer was told the plan")
     client.advance_clock(8 * 24 * HOUR)
     client.tick()
     client.act(cid, "follow-ups", owner, {"note": "site acquired; equipment ordered"})
     client.advance_clock(30 * 24 * HOUR)
-    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "coverage_gap",
-                                       "actions": "MY-SC-0921 on air; drive test -85 dBm in the village"})
-    client.wait_for(cid, owner, awaiting="confirmation")
-    link = stack.customer_messages(cid, "resolved")[-1]["text"].rsplit("/v1/confirmations/", 1)[1]
-    client.confirm(link, "fixed", "村里有信号了")
+    scenarios.resolve(client, cid, owner, {"outcome": "resolved", "root_cause": "coverage_gap",
+                                           "actions": "MY-SC-0921 on air; drive test -85 dBm in the village"})
+    client.confirm(scenarios.link_token(stack, cid, "resolved"), "fixed", "村里有信号了")
     client.wait_for(cid, owner, awaiting="survey")
 
 
@@ -164,15 +148,15 @@ def run_demo(stack: LocalStack) -> bool:
     repeat = client.submit("demo-portal", STORIES[0].body)
     console.print(f"repeat delivery of {STORIES[0].body['external_id']} answered {repeat['complaint_id']} again")
     _work(client, coverage, ROOT_CAUSES[0])
-    client.answer_survey(_survey_token(stack, coverage), 10, "信号好多了，谢谢")
+    scenarios.answer_survey(stack, client, coverage, 10, "信号好多了，谢谢")
 
     broadband = receive(STORIES[1])
     _work(client, broadband, ROOT_CAUSES[1], reopen=True)
-    client.answer_survey(_survey_token(stack, broadband), 9)
+    scenarios.answer_survey(stack, client, broadband, 9)
 
     billing = receive(STORIES[2])
     _work(client, billing, ROOT_CAUSES[2])
-    client.answer_survey(_survey_token(stack, billing), 4, "退费太慢")
+    scenarios.answer_survey(stack, client, billing, 4, "退费太慢")
     client.wait_for(billing, "sup-zhao", awaiting="review")
     client.act(billing, "review", "sup-zhao", {"cause": "refund took 6 days", "reopen": False,
                                                "action": "refund process for disputed VAS charges cut to 1 day"})
@@ -187,9 +171,8 @@ def run_demo(stack: LocalStack) -> bool:
     for n, cid in enumerate(outage):
         client.wait_for(cid, "mgr-qian", awaiting="confirmation")
         client.to_daytime()
-        client.act(cid, "callbacks", "a-wang", {"outcome": "fixed"})
-        client.wait_for(cid, "mgr-qian", awaiting="survey")
-        client.answer_survey(_survey_token(stack, cid), 9 if n % 2 else 10)
+        scenarios.confirm_fixed(client, cid, "a-wang")
+        scenarios.answer_survey(stack, client, cid, 9 if n % 2 else 10)
 
     rude = receive(STORIES[3])
     first = str(client.wait_for(rude, "mgr-qian", awaiting="acceptance")["owner_id"])
@@ -199,19 +182,16 @@ def run_demo(stack: LocalStack) -> bool:
     console.print(f"{first} did not accept in time; the complaint passed to {owner}")
     client.act(rude, "accept", owner)
     client.wait_for(rude, owner, awaiting="resolution")
-    client.act(rude, "resolve", owner, {"outcome": "resolved", "root_cause": ROOT_CAUSES[3],
-                                        "actions": "apologised; agent coached by the hall manager"})
-    _checked(client, rude, owner)
-    client.wait_for(rude, owner, awaiting="confirmation")
+    _resolve(client, rude, owner, {"outcome": "resolved", "root_cause": ROOT_CAUSES[3],
+                                   "actions": "apologised; agent coached by the hall manager"})
     client.to_daytime()
-    client.act(rude, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(rude, owner, awaiting="survey")
+    scenarios.confirm_fixed(client, rude, owner)
     client.advance_clock(4 * 24 * HOUR)
     console.print(f"clock moved 4 days; the reminders sweep: {client.tick()}")
 
     village = receive(STORIES[4])
     _tracking(stack, client, village)
-    client.answer_survey(_survey_token(stack, village), 9, "基站建好了", result="satisfied")
+    scenarios.answer_survey(stack, client, village, 9, "基站建好了", result="satisfied")
 
     return _report(client, ids + outage, [*STORIES, *(Story(f"Outage at cell BJ-CY-7781 ({incident_id})", {},
                                                               "resolved by the incident, confirmed, closed")

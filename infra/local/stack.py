@@ -43,7 +43,7 @@ from complaints.core.policy import load_policy
 from infra.local import moto_patches, runtime
 from infra.local.http_api import HttpApi, Route, json_response
 from infra.local.oidc import DevIssuer, JwtAuthorizer, load_or_create_key
-from infra.local.template import Resolver, load_template, table_arguments
+from infra.local.template import Resolver, create_table, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -177,12 +177,8 @@ class LocalStack:
     def _create_tables(self) -> None:
         client = boto3.client("dynamodb", region_name=self.config.region)
         for logical_id, resource in self._of_type("AWS::DynamoDB::Table").items():
-            props = self.resolver.resolve(resource["Properties"])
             name = self._name(logical_id)
-            client.create_table(TableName=name, **table_arguments(props))
-            ttl = props.get("TimeToLiveSpecification")
-            if ttl:
-                client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+            create_table(client, name, self.resolver.resolve(resource["Properties"]))
             self.physical[logical_id] = name
 
     def _create_secrets(self) -> None:

@@ -37,17 +37,26 @@ def _construct(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict[str, A
 _CfnLoader.add_multi_constructor("!", _construct)
 
 
-def load_template(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
-
-
+# What a table's resource says that DynamoDB's CreateTable takes (the rest is for CloudFormation).
 TABLE_ARGUMENTS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
 
 
 def table_arguments(properties: dict[str, Any]) -> dict[str, Any]:
     """The CreateTable arguments in a table's properties: its keys, indexes and billing."""
     return {k: properties[k] for k in TABLE_ARGUMENTS if k in properties}
+
+
+def create_table(client: Any, name: str, properties: dict[str, Any]) -> None:
+    """Create a table from its resolved AWS::DynamoDB::Table properties: keys, indexes and TTL."""
+    client.create_table(TableName=name, **table_arguments(properties))
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl:
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
 
 
 class Resolver:

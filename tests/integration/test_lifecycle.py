@@ -12,25 +12,17 @@ import boto3
 import pytest
 
 from infra.cli.client import ApiError, DeskClient
+from infra.local import scenarios
 from infra.local.stack import LocalStack
 
 pytestmark = pytest.mark.integration
-RESOLUTION = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna"}
+RESOLUTION = scenarios.RESOLVED
 
 
-def _survey_token(stack: LocalStack, complaint_id: str) -> str:
-    messages = stack.customer_messages(complaint_id, "survey")
-    assert len(messages) == 1, "exactly one survey message per complaint"
-    return str(messages[0]["text"].rsplit("/v1/surveys/", 1)[1])
-
-
-def _to_confirmation(client: DeskClient, complaint_id: str) -> str:
-    owner = str(client.wait_for(complaint_id, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(complaint_id, "accept", owner)
-    client.wait_for(complaint_id, owner, awaiting="resolution")
-    client.act(complaint_id, "resolve", owner, RESOLUTION)
-    client.wait_for(complaint_id, owner, awaiting="confirmation")
-    return owner
+def _answer_the_one_survey(stack: LocalStack, client: DeskClient, complaint_id: str, score: int,
+                           comment: str | None = None) -> None:
+    assert len(stack.customer_messages(complaint_id, "survey")) == 1, "exactly one survey message per complaint"
+    scenarios.answer_survey(stack, client, complaint_id, score, comment)
 
 
 def _execution_status(client: DeskClient, complaint_id: str, timeout: float = 10.0) -> str:
@@ -54,10 +46,9 @@ def test_happy_path_closes_with_the_survey_score_stored(stack: LocalStack, clien
     assert {p["kind"] for p in answer["promises"]} >= {"acknowledge", "first_reply", "solution", "regulator_ceiling"}
 
     # When the owner accepts and resolves it, the customer confirms it fixed and rates it 9
-    owner = _to_confirmation(client, cid)
-    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(cid, owner, awaiting="survey", status="closed")
-    client.answer_survey(_survey_token(stack, cid), 9, "fast")
+    owner = scenarios.to_confirmation(client, cid)
+    scenarios.confirm_fixed(client, cid, owner)
+    _answer_the_one_survey(stack, client, cid, 9, "fast")
 
     # Then it is closed with the score stored and the workflow succeeded
     assert _execution_status(client, cid) == "SUCCEEDED"
@@ -72,7 +63,7 @@ def test_happy_path_closes_with_the_survey_score_stored(stack: LocalStack, clien
 def test_not_fixed_reopens_to_the_same_owner_then_closes(stack: LocalStack, client: DeskClient,
                                                         complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = _to_confirmation(client, cid)
+    owner = scenarios.to_confirmation(client, cid)
 
     client.act(cid, "callbacks", owner, {"outcome": "not_fixed", "note": "still dropping"})
     reopened = client.wait_for(cid, owner, awaiting="resolution")
@@ -80,11 +71,9 @@ def test_not_fixed_reopens_to_the_same_owner_then_closes(stack: LocalStack, clie
     assert reopened["owner_id"] == owner
     assert reopened["reopen_count"] == 1
 
-    client.act(cid, "resolve", owner, RESOLUTION)
-    client.wait_for(cid, owner, awaiting="confirmation")
-    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(cid, owner, awaiting="survey", status="closed")
-    client.answer_survey(_survey_token(stack, cid), 10)
+    scenarios.resolve(client, cid, owner)
+    scenarios.confirm_fixed(client, cid, owner)
+    _answer_the_one_survey(stack, client, cid, 10)
 
     assert _execution_status(client, cid) == "SUCCEEDED"
     view = client.show(cid, owner)
@@ -147,9 +136,7 @@ def test_unknown_portal_is_refused(stack: LocalStack, client: DeskClient, compla
 def test_two_simultaneous_resolves_give_one_success_and_one_conflict(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    client.wait_for(cid, owner, awaiting="resolution")
+    owner = scenarios.accept(client, cid)
     supervisor = "sup-sun"  # the owner and their supervisor resolve at the same moment
 
     def resolve(agent: str) -> int:
@@ -169,7 +156,7 @@ def test_two_simultaneous_resolves_give_one_success_and_one_conflict(
 def test_execution_history_carries_no_customer_data(stack: LocalStack, client: DeskClient,
                                                    complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = _to_confirmation(client, cid)
+    owner = scenarios.to_confirmation(client, cid)
     client.act(cid, "callbacks", owner, {"outcome": "not_fixed"})
     client.wait_for(cid, owner, awaiting="resolution")
 
@@ -204,9 +191,7 @@ def test_an_owner_who_does_not_accept_in_time_loses_it_to_the_next_agent(
 def test_an_overdue_resolution_climbs_the_escalation_ladder_once_per_rung(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    client.wait_for(cid, owner, awaiting="resolution")
+    owner = scenarios.accept(client, cid)
     client.advance_clock(12 * 24 * 3600)  # past the 7-working-day solution promise
     client.tick()
     client.tick()
@@ -237,12 +222,7 @@ def test_staff_messages_are_grouped_into_digests_except_urgent_ones(
     assigned = [m for m in stack.outbox() if m["template"] == "assigned" and m["complaint_id"] in ids]
     assert len(assigned) == 2
     for cid in ids:
-        owner = client.show(cid, "mgr-qian")["owner_id"]
-        client.act(cid, "accept", owner)
-        client.wait_for(cid, owner, awaiting="resolution")
-        client.act(cid, "resolve", owner, RESOLUTION)
-        client.wait_for(cid, owner, awaiting="confirmation")
-        client.to_daytime()
+        owner = scenarios.to_confirmation(client, cid, daytime=True)
         client.act(cid, "callbacks", owner, {"outcome": "not_fixed"})  # "reopened" is not urgent
         client.wait_for(cid, owner, awaiting="resolution")
     before = [m for m in stack.outbox() if m["template"] in ("reopened", "digest") and any(c in m["text"] for c in ids)]

@@ -61,7 +61,7 @@ def test_an_altered_token_is_401(stack: LocalStack, issuer: DevIssuer) -> None:
 
 def test_unsigned_and_symmetric_tokens_are_401(stack: LocalStack, issuer: DevIssuer) -> None:
     claims: dict[str, Any] = jwt.decode(issuer.mint("sup-zhao", ["admin"]), options={"verify_signature": False})
-    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": issuer.kid})
+    unsigned = jwt.encode(claims, "", algorithm="none", headers={"kid": issuer.kid})  # "": no key
     assert _get(stack, "/v1/complaints", unsigned).status_code == 401
     public_pem = issuer.jwks()["keys"][0]["n"]  # a key anyone can read, used as an HMAC secret
     symmetric = jwt.encode(claims, public_pem, algorithm="HS256", headers={"kid": issuer.kid})
@@ -83,7 +83,7 @@ def test_a_token_for_another_audience_or_issuer_is_401(stack: LocalStack, issuer
 def test_a_role_without_the_right_is_403(stack: LocalStack, issuer: DevIssuer, client: DeskClient) -> None:
     agent = issuer.mint("a-chen", ["agent"])
     assert _get(stack, "/v1/reports/verification?from=2026-11-01&to=2026-11-30", agent).status_code == 403
-    body = {"name": "New Agent", "role": "agent", "departments": ["billing"], "capacity": 5}
+    body: dict[str, Any] = {"name": "New Agent", "role": "agent", "departments": ["billing"], "capacity": 5}
     refused = requests.put(f"{stack.config.api_url}/v1/admin/agents/a-new", json=body,
                            headers={"Authorization": f"Bearer {agent}"}, timeout=10)
     assert refused.status_code == 403

@@ -10,6 +10,7 @@ import pytest
 
 from complaints.core.observability import logger
 from infra.cli.client import DeskClient
+from infra.local import scenarios
 from infra.local.stack import LocalStack
 from tests.integration.conftest import local_stack
 
@@ -40,14 +41,9 @@ def test_logs_of_a_full_lifecycle_hold_no_personal_data(verbose_stack: LocalStac
                         stack_name=verbose_stack.config.stack_name,
                         dev_data_dir=verbose_stack.config.data_dir)
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    client.wait_for(cid, owner, awaiting="resolution")
-    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted"})
-    client.wait_for(cid, owner, awaiting="confirmation")
-    client.to_daytime()
-    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(cid, owner, awaiting="survey")
+    owner = scenarios.to_confirmation(client, cid, {"outcome": "resolved", "root_cause": "antenna_tilt",
+                                                    "actions": "re-tilted"}, daytime=True)
+    scenarios.confirm_fixed(client, cid, owner)
     client.advance_clock(3 * 3600)
     client.tick()  # the survey message goes out after its delay
     bad = dict(complaint_body, external_id="REFUSED-1", channel="pigeon")

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infra.cli.client import ApiError, DeskClient
+from infra.local import scenarios
 from infra.local.stack import LocalStack
 
 pytestmark = pytest.mark.integration
+RETILTED = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted"}
 
 
 def _promise(view: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -44,11 +46,8 @@ def test_a_promise_that_falls_due_is_marked_missed_and_the_customer_hears_once(
 def test_a_kept_promise_brings_no_reminder_and_no_miss(stack: LocalStack, client: DeskClient,
                                                       complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    client.wait_for(cid, owner, awaiting="resolution")
-    client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted"})
-    view = client.wait_for(cid, owner, awaiting="confirmation")
+    owner = scenarios.to_confirmation(client, cid, RETILTED)
+    view = client.show(cid, owner)
     assert _promise(view, "first_reply")["state"] == "kept"
     client.advance_clock(_seconds_until(client, _promise(view, "first_reply")["due_at"]) + 60)
     client.tick()
@@ -61,9 +60,8 @@ def test_a_kept_promise_brings_no_reminder_and_no_miss(stack: LocalStack, client
 def test_an_extension_keeps_the_old_promise_as_renegotiated_and_tells_the_customer(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    view = client.wait_for(cid, owner, awaiting="resolution")
+    owner = scenarios.accept(client, cid)
+    view = client.show(cid, owner)
     solution = _promise(view, "solution")
     later = datetime.fromisoformat(solution["due_at"].replace("Z", "+00:00")) + timedelta(days=2)
     with pytest.raises(ApiError) as refused:
@@ -87,9 +85,8 @@ def test_an_extension_keeps_the_old_promise_as_renegotiated_and_tells_the_custom
 def test_waiting_on_the_customer_stops_the_pausable_promises(stack: LocalStack, client: DeskClient,
                                                             complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    before = client.wait_for(cid, owner, awaiting="resolution")
+    owner = scenarios.accept(client, cid)
+    before = client.show(cid, owner)
     client.act(cid, "pause", owner, {"reason": "the customer is travelling until Friday"})
     assert client.show(cid, owner)["status"] == "pending_customer"
     client.advance_clock(3 * 86400)
@@ -121,9 +118,7 @@ def test_customer_messages_wait_out_quiet_hours_unless_urgent(stack: LocalStack,
     urgent_body = dict(complaint_body, external_id=complaint_body["external_id"] + "-urgent",
                        channel="regulator", text="紧急情况无法拨打电话，我要向工信部投诉")
     urgent = client.submit("demo-portal", urgent_body)["complaint_id"]
-    owner = str(client.wait_for(urgent, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(urgent, "accept", owner)
-    client.wait_for(urgent, owner, awaiting="resolution")
+    owner = scenarios.accept(client, urgent)
     client.act(urgent, "resolve", owner, {"outcome": "resolved", "root_cause": "base_station_fault",
                                           "actions": "restored"})
     client.wait_for(urgent, owner, awaiting="quality_check")  # a regulator's complaint is checked first

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from infra.cli.client import DeskClient
+from infra.local import scenarios
 from infra.local.stack import LocalStack
 
 pytestmark = pytest.mark.integration
-RESOLUTION = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna"}
 COVERAGE = "小区里信号弱，经常掉话，已经持续两周了。"
 
 
@@ -26,37 +26,19 @@ def _complaint(n: int, phone: str, text: str, area: str) -> dict[str, Any]:
             "location": {"area": area, "cell_id": f"CELL-R{n}"}}
 
 
-def _survey_token(stack: LocalStack, complaint_id: str) -> str:
-    return str(stack.customer_messages(complaint_id, "survey")[0]["text"].rsplit("/v1/surveys/", 1)[1])
-
-
-def _resolve(client: DeskClient, cid: str) -> str:
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    client.wait_for(cid, owner, awaiting="resolution")
-    client.act(cid, "resolve", owner, RESOLUTION)
-    client.wait_for(cid, owner, awaiting="confirmation")
-    return owner
-
-
 @pytest.fixture(scope="module")
 def scripted(stack: LocalStack, client: DeskClient) -> dict[str, str]:
     # A: fixed first time, rated 10.
     a = client.submit("demo-portal", _complaint(1, "13900001111", COVERAGE, "east-area"))["complaint_id"]
-    owner = _resolve(client, a)
-    client.act(a, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(a, owner, awaiting="survey", status="closed")
-    client.answer_survey(_survey_token(stack, a), 10)
+    owner = scenarios.to_confirmation(client, a)
+    scenarios.close_and_rate(stack, client, a, owner, 10)
     # B: not fixed at the callback, fixed the second time, rated 4 for speed.
     b = client.submit("demo-portal", _complaint(2, "13900002222", COVERAGE, "north-area"))["complaint_id"]
-    owner = _resolve(client, b)
+    owner = scenarios.to_confirmation(client, b)
     client.act(b, "callbacks", owner, {"outcome": "not_fixed"})
     client.wait_for(b, owner, awaiting="resolution")
-    client.act(b, "resolve", owner, RESOLUTION)
-    client.wait_for(b, owner, awaiting="confirmation")
-    client.act(b, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(b, owner, awaiting="survey", status="closed")
-    client.answer_survey(_survey_token(stack, b), 4, speed="unsatisfied", attitude="satisfied")
+    scenarios.resolve(client, b, owner)
+    scenarios.close_and_rate(stack, client, b, owner, 4, speed="unsatisfied", attitude="satisfied")
     # C: a coverage complaint still open in the east.
     c = client.submit("demo-portal", _complaint(3, "13900003333", COVERAGE, "east-area"))["complaint_id"]
     client.wait_for(c, "mgr-qian", awaiting="acceptance")

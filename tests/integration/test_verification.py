@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from infra.cli.client import ApiError, DeskClient
+from infra.local import scenarios
 from infra.local.stack import LocalStack
 from tests.integration.conftest import quality_sample
 
@@ -19,30 +20,13 @@ FIXED = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-til
 BILLING_TEXT = "没有订购任何增值业务却被乱扣费30元，要求退费。"
 
 
-def _link(stack: LocalStack, cid: str, template: str) -> str:
-    return str(stack.customer_messages(cid, template)[-1]["text"].rsplit("/", 1)[1])
-
-
-def _accepted(client: DeskClient, cid: str) -> str:
-    owner = str(client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"])
-    client.act(cid, "accept", owner)
-    client.wait_for(cid, owner, awaiting="resolution")
-    return owner
-
-
-def _to_confirmation(client: DeskClient, cid: str, report: dict[str, Any] = FIXED) -> str:
-    owner = _accepted(client, cid)
-    client.act(cid, "resolve", owner, report)
-    client.wait_for(cid, owner, awaiting="confirmation")
-    client.to_daytime()
-    return owner
+def _to_confirmation(client: DeskClient, cid: str) -> str:
+    return scenarios.to_confirmation(client, cid, FIXED, daytime=True)
 
 
 def _closed_and_surveyed(stack: LocalStack, client: DeskClient, cid: str, score: int, **ratings: str) -> str:
     owner = _to_confirmation(client, cid)
-    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(cid, owner, awaiting="survey", status="closed")
-    client.answer_survey(_link(stack, cid, "survey"), score, None, **ratings)
+    scenarios.close_and_rate(stack, client, cid, owner, score, **ratings)
     return owner
 
 
@@ -74,13 +58,12 @@ def test_resolved_fixed_closed_and_surveyed_10_counts_as_a_first_time_fix(
     before = _totals(client)
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = _to_confirmation(client, cid)
-    client.act(cid, "callbacks", owner, {"outcome": "fixed", "note": "signal fine at home now"})
-    closed = client.wait_for(cid, owner, awaiting="survey", status="closed")
+    closed = scenarios.confirm_fixed(client, cid, owner, "signal fine at home now")
     assert closed["resolution"]["root_cause"] == "antenna_tilt" and "drive test" in closed["resolution"]["evidence"]
     # The survey waits out the policy's delay: nothing is sent at the close.
     assert not [m for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "survey"]
-    client.answer_survey(_link(stack, cid, "survey"), 10, "great", attitude="satisfied", speed="satisfied",
-                         result="satisfied")
+    scenarios.answer_survey(stack, client, cid, 10, "great", attitude="satisfied", speed="satisfied",
+                            result="satisfied")
     view = client.show(cid, owner)
     assert view["survey"]["score"] == 10 and view["survey"]["result"] == "satisfied"
     assert view["awaiting"] is None and client.execution(cid)["status"] in ("RUNNING", "SUCCEEDED")
@@ -98,11 +81,9 @@ def test_not_fixed_reopens_to_the_same_owner_at_a_higher_priority_and_counts_as_
     reopened = client.wait_for(cid, owner, awaiting="resolution")
     assert reopened["owner_id"] == owner and reopened["reopen_count"] == 1 and reopened["status"] == "in_progress"
     assert (priority, reopened["priority"]) in (("normal", "high"), ("high", "urgent"))
-    client.act(cid, "resolve", owner, dict(FIXED, root_cause="interference", actions="removed a repeater"))
-    client.wait_for(cid, owner, awaiting="confirmation")
+    scenarios.resolve(client, cid, owner, dict(FIXED, root_cause="interference", actions="removed a repeater"))
     client.to_daytime()
-    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(cid, owner, awaiting="survey", status="closed")
+    scenarios.confirm_fixed(client, cid, owner)
     assert _delta(before, _totals(client)) == {"closed_confirmed": 1, "fixed_after_reopen": 1, "reopened": 1}
 
 
@@ -110,7 +91,7 @@ def test_not_fixed_reopens_to_the_same_owner_at_a_higher_priority_and_counts_as_
 def test_a_report_names_an_allowed_root_cause_and_a_deferred_one_its_plan(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = _accepted(client, cid)
+    owner = scenarios.accept(client, cid)
     with pytest.raises(ApiError) as wrong:
         client.act(cid, "resolve", owner, dict(FIXED, root_cause="wrong_charge"))
     assert wrong.value.status == 422 and wrong.value.body["errors"][0]["field"] == "root_cause"
@@ -132,7 +113,7 @@ def test_a_failed_quality_check_returns_it_to_the_owner_with_the_reason(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     body = dict(complaint_body, service="billing", text=BILLING_TEXT)
     cid = client.submit("demo-portal", body)["complaint_id"]
-    owner = _accepted(client, cid)
+    owner = scenarios.accept(client, cid)
     assert client.show(cid, owner)["category"] == "billing.unauthorized_charge"
     client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "wrong_charge",
                                        "actions": "refunded 30 yuan"})
@@ -161,7 +142,7 @@ def test_a_failed_quality_check_returns_it_to_the_owner_with_the_reason(
 def test_the_policy_samples_ordinary_resolutions_for_a_check(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any], sampled_everything: None) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = _accepted(client, cid)
+    owner = scenarios.accept(client, cid)
     client.act(cid, "resolve", owner, FIXED)
     assert client.wait_for(cid, owner, awaiting="quality_check")["category"] == "network.coverage"
 
@@ -214,7 +195,7 @@ def test_the_customer_confirms_through_the_link_whose_page_changes_nothing(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = _to_confirmation(client, cid)
-    token = _link(stack, cid, "resolved")
+    token = scenarios.link_token(stack, cid, "resolved")
     url = f"{stack.config.api_url}/v1/confirmations/{token}"
     timeline = client.show(cid, owner)["timeline"]
     for _ in range(3):  # a mail scanner following the link
@@ -237,7 +218,7 @@ def test_a_deferred_fix_is_tracked_followed_up_and_verified_when_it_lands(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     before = _totals(client)
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
-    owner = _accepted(client, cid)
+    owner = scenarios.accept(client, cid)
     expected = (client.now() + timedelta(days=60)).date().isoformat()
     client.act(cid, "resolve", owner, {"outcome": "deferred", "root_cause": "coverage_gap",
                                        "actions": "drive test shows no dominant cell",
@@ -262,8 +243,7 @@ def test_a_deferred_fix_is_tracked_followed_up_and_verified_when_it_lands(
     client.act(cid, "resolve", owner, dict(FIXED, root_cause="coverage_gap", actions="new site on air"))
     client.wait_for(cid, owner, awaiting="confirmation", status="resolved")
     client.to_daytime()
-    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-    closed = client.wait_for(cid, owner, awaiting="survey", status="closed")
+    closed = scenarios.confirm_fixed(client, cid, owner)
     assert [e["type"] for e in closed["timeline"]].count("fix_landed") == 1
     counted = _delta(before, _totals(client))
     counted.pop("survey_no_response", None)  # eight days passed: earlier tests' surveys went unanswered
@@ -278,9 +258,8 @@ def test_the_survey_page_changes_nothing_and_a_used_or_expired_link_is_refused(
     second = client.submit("demo-portal", second_body)["complaint_id"]
     for cid in (first, second):
         owner = _to_confirmation(client, cid)
-        client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-        client.wait_for(cid, owner, awaiting="survey")
-    token = _link(stack, first, "survey")
+        scenarios.confirm_fixed(client, cid, owner)
+    token = scenarios.link_token(stack, first, "survey")
     url = f"{stack.config.api_url}/v1/surveys/{token}"
     version_before = client.show(first, "mgr-qian")["timeline"]
     for _ in range(3):
@@ -299,7 +278,7 @@ def test_the_survey_page_changes_nothing_and_a_used_or_expired_link_is_refused(
     assert requests.post(f"{stack.config.api_url}/v1/surveys/{forged}", json={"score": 1}, timeout=10).status_code \
         == 404
 
-    expired = _link(stack, second, "survey")
+    expired = scenarios.link_token(stack, second, "survey")
     client.advance_clock(4 * 24 * 3600)  # the survey's three days are over
     refused = requests.post(f"{stack.config.api_url}/v1/surveys/{expired}", json={"score": 10}, timeout=10)
     assert refused.status_code == 410 and "expired" in refused.json()["message"]
@@ -327,8 +306,7 @@ def test_a_low_score_is_a_recovery_task_and_the_supervisor_may_reopen_it_without
     assert reopened["reopen_count"] == 1
     assert [p["state"] for p in reopened["promises"] if p["kind"] == "recovery"] == ["kept"]
     assert [p["state"] for p in reopened["promises"] if p["kind"] == "solution"][-1] == "pending"
-    client.act(cid, "resolve", owner, dict(FIXED, root_cause="coverage_gap", actions="added an indoor small cell"))
-    client.wait_for(cid, owner, awaiting="confirmation")
+    scenarios.resolve(client, cid, owner, dict(FIXED, root_cause="coverage_gap", actions="added an indoor small cell"))
     client.to_daytime()
     client.act(cid, "callbacks", owner, {"outcome": "fixed"})
     client.wait_for(cid, owner, status="closed", awaiting=None)
@@ -364,8 +342,7 @@ def test_an_appeal_goes_to_second_handling_with_a_new_owner_once(
     handler = str(second["owner_id"])
     client.act(cid, "accept", handler)
     client.wait_for(cid, handler, awaiting="resolution")
-    client.act(cid, "resolve", handler, dict(FIXED, root_cause="parameter_error", actions="handover fixed"))
-    client.wait_for(cid, handler, awaiting="confirmation")
+    scenarios.resolve(client, cid, handler, dict(FIXED, root_cause="parameter_error", actions="handover fixed"))
     client.to_daytime()
     client.act(cid, "callbacks", handler, {"outcome": "fixed"})
     client.wait_for(cid, handler, status="closed", awaiting=None)
@@ -376,8 +353,7 @@ def test_an_appeal_during_the_survey_continues_the_same_workflow_and_late_appeal
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = _to_confirmation(client, cid)
-    client.act(cid, "callbacks", owner, {"outcome": "fixed"})
-    client.wait_for(cid, owner, awaiting="survey")
+    scenarios.confirm_fixed(client, cid, owner)
     client.act(cid, "appeal", owner, {"reason": "customer called the hotline: the fix did not hold"})
     second = client.wait_for(cid, "mgr-qian", awaiting="acceptance")
     assert second["department"] == "second_handling"

@@ -12,8 +12,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 calendar = load_policy("telecom").calendar
 
 
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=SHANGHAI)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 def test_two_working_days_from_30_september_land_after_national_day() -> None:

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 from complaints.adapters.signing_keys import derive_key, mask_phone
 from complaints.core import tokens
 from complaints.core.access import Operator, claim_values, operator_from_claims
+from complaints.core.enums import Role
 from complaints.core.errors import Forbidden, InvalidField, Unauthorized
 from complaints.core.phones import to_e164
 from complaints.core.policy import POLICY_DIR, Policy, load_policy
@@ -81,7 +82,7 @@ def test_operator_from_claims() -> None:
 
     assert who({"username": "sup-zhao", "cognito:groups": "[agent supervisor]"}).role == "supervisor"
     assert who({"username": "a-chen", "cognito:groups": "[agent]"}).departments == ("customer_service",)
-    assert who({"username": "boss", "cognito:groups": "[manager]"}) == Operator("boss", "manager", ())
+    assert who({"username": "boss", "cognito:groups": "[manager]"}) == Operator("boss", Role.MANAGER, ())
     with pytest.raises(Unauthorized):
         who(None)
     with pytest.raises(Unauthorized):

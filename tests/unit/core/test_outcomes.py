@@ -26,7 +26,7 @@ def _stored(**sub_documents: Any) -> dict[str, Any]:
     }
 
 
-OLD_FORMS = {
+OLD_FORMS: dict[str, dict[str, Any]] = {
     "resolution": {"outcome": "deferred", "root_cause": "no_coverage", "actions": "planned a site",
                    "by": "a-wang", "at": AT, "plan": "new base station", "expected_by": "2026-12-20"},
     "quality_check": {"passed": "no", "by": "sup-sun", "at": AT, "reason": "call the customer first"},

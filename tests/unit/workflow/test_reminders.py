@@ -1,0 +1,128 @@
+"""The scheduled sweep: overdue waits climb the ladder or change hands, unanswered surveys end, held messages go."""
+
+from __future__ import annotations
+
+from complaints.desk.context import Desk
+from complaints.handling import confirmation, resolution
+from complaints.workflow import reminders, steps
+from tests.unit.support import (
+    BILLING,
+    CallbackOutcome,
+    CallbackRequest,
+    Channel,
+    FakeWorkflow,
+    MemoryNotifier,
+    ResolutionOutcome,
+    ResolveRequest,
+    Stage,
+    advance,
+    events,
+    move_clock_to,
+    operator,
+    park,
+    receive,
+    record,
+    to_acceptance,
+    to_confirmation,
+    to_resolution,
+    today_counts,
+)
+
+REFUND = ResolveRequest(outcome=ResolutionOutcome.RESOLVED, root_cause="wrong_charge", actions="refunded 30 yuan")
+
+
+def _awaiting_quality_check(desk: Desk, channel: Channel = Channel.HOTLINE) -> str:
+    """A billing complaint (owner a-wu, supervisor sup-zhao) whose report waits for the supervisor's check."""
+    cid = receive(desk, BILLING, service=None, channel=channel)
+    owner = to_resolution(desk, cid)
+    resolution.resolve(desk, cid, operator(desk, owner), REFUND)
+    park(desk, cid, Stage.QUALITY_CHECK)
+    return cid
+
+
+def _escalations(desk: Desk, cid: str) -> list[tuple[object, object]]:
+    return [(e.detail["rung"], e.detail["to"]) for e in desk.complaints.timeline(cid) if e.type == "escalated"]
+
+
+def test_a_sweep_with_nothing_due_does_nothing(desk: Desk) -> None:
+    to_acceptance(desk, receive(desk))
+
+    result = reminders.sweep(desk)
+
+    assert (result.due, result.escalated, result.handed_over, result.released) == (0, 0, 0, 0)
+
+
+def test_an_overdue_wait_climbs_the_ladder_one_rung_per_interval_and_stops_at_the_top(
+        desk: Desk, notifier: MemoryNotifier) -> None:
+    # Given a quality check nobody did by the next morning
+    cid = _awaiting_quality_check(desk)
+    move_clock_to("10:00", desk)
+    # When the sweep runs, minute after minute
+    for _ in range(4):
+        reminders.sweep(desk)
+        advance(minutes=1)
+    # Then the owner, the supervisor and the manager were told in turn, and the timer stopped
+    assert _escalations(desk, cid) == [("owner", "a-wu"), ("supervisor", "sup-zhao"), ("manager", "mgr-qian")]
+    assert record(desk, cid).timer_due is None
+    # Each heard it in their digest, not at once
+    assert notifier.to_staff("a-wu", "overdue") == []
+    advance(minutes=20)
+    reminders.sweep(desk)
+    digest, = notifier.to_staff("a-wu", "digest")
+    assert f"Complaint {cid} is overdue at quality_check" in digest.render()
+
+
+def test_a_sensitive_complaint_starts_one_rung_up_and_its_news_goes_at_once(
+        desk: Desk, notifier: MemoryNotifier) -> None:
+    cid = _awaiting_quality_check(desk, Channel.GOV_HOTLINE)
+    move_clock_to("10:00", desk)
+
+    reminders.sweep(desk)
+
+    assert _escalations(desk, cid) == [("supervisor", "sup-zhao")]
+    assert len(notifier.to_staff("sup-zhao", "overdue")) == 1
+
+
+def test_an_acceptance_not_given_in_time_goes_back_to_the_workflow_once(
+        desk: Desk, workflow: FakeWorkflow) -> None:
+    cid = receive(desk)
+    owner = to_acceptance(desk, cid)
+    token = str(record(desk, cid).task_token)
+    advance(5)
+
+    first, second = reminders.sweep(desk), reminders.sweep(desk)
+
+    assert (first.handed_over, second.handed_over) == (1, 0)
+    assert workflow.errors_for(token) == ["Complaint.AcceptanceTimedOut"]
+    assert record(desk, cid).previous_owners == [owner]
+
+
+def test_an_unanswered_survey_is_recorded_as_no_response_and_ends_the_wait(
+        desk: Desk, workflow: FakeWorkflow) -> None:
+    cid = receive(desk)
+    owner = to_confirmation(desk, cid)
+    confirmation.callback(desk, cid, operator(desk, owner), CallbackRequest(outcome=CallbackOutcome.FIXED))
+    steps.close_step(desk, cid)
+    token = park(desk, cid, Stage.SURVEY)
+    advance(days=5)
+
+    assert reminders.sweep(desk).timed_out == 1
+
+    stored = record(desk, cid).survey
+    assert stored is not None and stored.outcome == "no_response"
+    assert workflow.errors_for(token) == ["Complaint.SurveyTimedOut"]
+    assert today_counts(desk)["survey_no_response"] == 1 and "survey_no_response" in events(desk, cid)
+
+
+def test_a_message_due_in_quiet_hours_is_held_until_the_morning(desk: Desk, notifier: MemoryNotifier) -> None:
+    move_clock_to("22:00", desk, working_day=False)
+    cid = receive(desk)
+    assert notifier.to_customer(cid, "acknowledged") == []
+
+    reminders.sweep(desk)
+    assert notifier.to_customer(cid, "acknowledged") == []
+    move_clock_to("08:31", desk, working_day=False)
+    result = reminders.sweep(desk)
+
+    assert result.released == 1 and len(notifier.to_customer(cid, "acknowledged")) == 1
+    assert reminders.sweep(desk).released == 0

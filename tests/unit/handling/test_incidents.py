@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from complaints.core.errors import Conflict, Forbidden, InvalidField
-from complaints.core.record import Incident
+from complaints.core.record import ComplaintRecord, Incident
 from complaints.desk.context import Desk
 from complaints.handling import acceptance, incidents
 from complaints.workflow import steps
@@ -74,6 +74,31 @@ def test_a_later_complaint_joins_the_open_incident_without_a_second_notice(
 
     incident = _incident(desk, ids[0])
     assert record(desk, later).incident_id == incident.incident_id and incident.complaint_ids == [*ids, later]
+    assert len(notifier.to_staff("sup-sun", "incident_opened")) == 1
+
+
+def test_complaints_classified_at_the_same_moment_count_each_other(
+        desk: Desk, notifier: MemoryNotifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the threshold's complaints whose classifications are all saved before any step looks for an outage,
+    # as when their steps run at once
+    looks: list[str] = []
+
+    def later(desk: Desk, stored: ComplaintRecord) -> ComplaintRecord:
+        looks.append(stored.complaint_id)
+        return stored
+
+    monkeypatch.setattr(incidents, "open_at_threshold", later)
+    ids = _from_the_cell(desk, desk.policy.clusters.threshold)
+    monkeypatch.undo()
+    assert all(record(desk, cid).incident_id is None for cid in ids)
+    # When each step goes on to look
+    for cid in looks:
+        incidents.open_at_threshold(desk, record(desk, cid))
+    # Then one incident links them all, and the supervisor is told once
+    incident = _incident(desk, ids[0])
+    assert sorted(incident.complaint_ids) == sorted(ids) and incident.members_linked
+    assert {record(desk, cid).incident_id for cid in ids} == {incident.incident_id}
+    assert all(record(desk, cid).priority is Priority.HIGH for cid in ids)
     assert len(notifier.to_staff("sup-sun", "incident_opened")) == 1
 
 

@@ -234,11 +234,13 @@ class LocalStack:
         package = io.BytesIO()
         with zipfile.ZipFile(package, "w") as archive:
             archive.writestr("README.txt", "Runs in-process on the local stack.")
-        memory_default = int(self.template.get("Globals", {}).get("Function", {}).get("MemorySize", 128))
+        defaults = self.template.get("Globals", {}).get("Function", {})
+        memory_default = int(defaults.get("MemorySize", 128))
         for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             name = self._name(logical_id)
-            arn = lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler=props["Handler"],
+            runtime_name = str(props.get("Runtime", defaults.get("Runtime")))  # as the template deploys it
+            arn = lam.create_function(FunctionName=name, Runtime=runtime_name, Role=role, Handler=props["Handler"],
                                       Code={"ZipFile": package.getvalue()})["FunctionArn"]
             memory = int(props.get("MemorySize", memory_default))
             function = runtime.LocalFunction(logical_id, name, self.config.root / props["CodeUri"],

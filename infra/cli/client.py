@@ -112,6 +112,15 @@ class DeskClient:
     def execution(self, complaint_id: str) -> dict[str, Any]:
         return dict(self._aws("stepfunctions").describe_execution(executionArn=self.execution_arn(complaint_id)))
 
+    def ended(self, name: str, timeout: float = 30.0) -> str:
+        """The execution's status once it stops running; still RUNNING when it has not by the timeout."""
+        deadline = time.monotonic() + timeout
+        status = str(self.execution(name)["status"])
+        while status == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = str(self.execution(name)["status"])
+        return status
+
     # ------------------------------------------------------------ API
     def portal_secret(self, portal_id: str) -> str:
         """The portal's current signing secret, from the stack's PortalSecrets."""

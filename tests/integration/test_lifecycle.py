@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -25,18 +24,6 @@ def _answer_the_one_survey(stack: LocalStack, client: DeskClient, complaint_id: 
     scenarios.answer_survey(stack, client, complaint_id, score, comment)
 
 
-def _execution_status(client: DeskClient, complaint_id: str, timeout: float = 10.0) -> str:
-    """The execution's status once it stops running (bounded wait)."""
-    deadline = time.monotonic() + timeout
-    status = "RUNNING"
-    while time.monotonic() < deadline:
-        status = str(client.execution(complaint_id)["status"])
-        if status != "RUNNING":
-            break
-        time.sleep(0.02)
-    return status
-
-
 def test_happy_path_closes_with_the_survey_score_stored(stack: LocalStack, client: DeskClient,
                                                         complaint_body: dict[str, Any]) -> None:
     # Given a complaint delivered by a portal
@@ -51,7 +38,7 @@ def test_happy_path_closes_with_the_survey_score_stored(stack: LocalStack, clien
     _answer_the_one_survey(stack, client, cid, 9, "fast")
 
     # Then it is closed with the score stored and the workflow succeeded
-    assert _execution_status(client, cid) == "SUCCEEDED"
+    assert client.ended(cid) == "SUCCEEDED"
     view = client.show(cid, owner)
     assert view["status"] == "closed" and view["awaiting"] is None
     assert view["survey"]["score"] == 9
@@ -75,7 +62,7 @@ def test_not_fixed_reopens_to_the_same_owner_then_closes(stack: LocalStack, clie
     scenarios.confirm_fixed(client, cid, owner)
     _answer_the_one_survey(stack, client, cid, 10)
 
-    assert _execution_status(client, cid) == "SUCCEEDED"
+    assert client.ended(cid) == "SUCCEEDED"
     view = client.show(cid, owner)
     assert view["status"] == "closed" and view["owner_id"] == owner and view["reopen_count"] == 1
 

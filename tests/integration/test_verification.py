@@ -163,7 +163,7 @@ def test_three_unanswered_calls_over_two_days_close_it_unconfirmed_without_a_sur
     assert closed["unreachable_attempts"] == 3 and closed["callback_attempts"] == 3
     stack.advance(timedelta(hours=6))
     stack.tick()
-    assert _status(client, cid) == "SUCCEEDED"
+    assert client.ended(cid) == "SUCCEEDED"
     assert not [m for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "survey"]
     assert _delta(before, _totals(client)) == {"closed_unconfirmed": 1}
 
@@ -313,7 +313,7 @@ def test_a_low_score_is_a_recovery_task_and_the_supervisor_may_reopen_it_without
     stack.advance(timedelta(hours=6))
     stack.tick()
     assert len([m for m in stack.outbox() if m["complaint_id"] == cid and m["template"] == "survey"]) == 1
-    assert _status(client, cid) == "SUCCEEDED"
+    assert client.ended(cid) == "SUCCEEDED"
     assert _delta(before, _totals(client)) == {
         "closed_confirmed": 2, "first_time_fix": 1, "fixed_after_reopen": 1, "surveyed": 1, "score_sum": 9,
         "low_scores": 1, "recoveries": 1, "recovery_reopened": 1, "reopened": 1}
@@ -324,7 +324,7 @@ def test_an_appeal_goes_to_second_handling_with_a_new_owner_once(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = _closed_and_surveyed(stack, client, cid, 8)
-    assert _status(client, cid) == "SUCCEEDED"
+    assert client.ended(cid) == "SUCCEEDED"
 
     answer = client.appeal("demo-portal", complaint_body["external_id"], "the signal is weak again at night")
     assert "second_handling" in answer["message"]

@@ -199,3 +199,11 @@ def meter() -> Meter:
     if _METER is None:
         _METER = Meter().install()
     return _METER
+
+
+def stop_metering() -> None:
+    """Take the process's meter away again (a test that metered leaves nothing behind)."""
+    global _METER
+    if _METER is not None:
+        _METER.uninstall()
+        _METER = None

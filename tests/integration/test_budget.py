@@ -21,7 +21,10 @@ BUDGET = json.loads((Path(__file__).resolve().parents[2] / "bench" / "budget.jso
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     metering.meter()  # before the stack builds its clients, so their requests are metered
-    yield from local_stack(tmp_path_factory, "WARNING")
+    try:
+        yield from local_stack(tmp_path_factory, "WARNING")
+    finally:
+        metering.stop_metering()
 
 
 def test_a_happy_path_lifecycle_stays_within_its_budget(stack: LocalStack, client: DeskClient) -> None:

@@ -14,7 +14,8 @@ incident's report as soon as their wait is parked.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from complaints.core import clock
 from complaints.core.enums import EventType, Priority, ResolutionOutcome, Stage, Status
@@ -58,34 +59,43 @@ def _candidate(desk: Desk, record: ComplaintRecord, category: str) -> str | None
     return key if key is not None and category in desk.policy.clusters.categories else None
 
 
-def join_open(desk: Desk, record: ComplaintRecord, category: str) -> TimelineEvent | None:
+@dataclass(frozen=True)
+class Cell:
+    """What a classification step found of its cell before saving: no open incident, and when the last ended."""
+
+    last_resolved: datetime | None
+
+
+def join_open(desk: Desk, record: ComplaintRecord, category: str) -> tuple[TimelineEvent | None, Cell | None]:
     """Before the classification is saved: join the cell's open incident, if it has one.
 
     An incident is opened only after the complaint is saved and visible to the
     others (``open_at_threshold``), so complaints classified at the same moment
-    count each other.
+    count each other. Returns the link's event, or what was found of a cell
+    with no open incident, for ``open_at_threshold`` to go on from.
     """
     key = _candidate(desk, record, category)
     if key is None:
-        return None
-    incident_id, _ = desk.incidents.of_cell(key, category)
+        return None, None
+    incident_id, last_resolved = desk.incidents.of_cell(key, category)
     if incident_id is None:
-        return None
+        return None, Cell(last_resolved)
     # The complaint that opened the incident links the others. If its step failed part way
     # (a conflicting write), its retry finds the incident it opened and finishes the linking.
     _link_opening_members(desk, incident_id, record, category, key)
     _add_member(desk, incident_id, record.complaint_id)
     record.incident_id = incident_id
     return TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
-                         detail={"incident_id": incident_id, "opened": False})
+                         detail={"incident_id": incident_id, "opened": False}), None
 
 
-def open_at_threshold(desk: Desk, record: ComplaintRecord) -> ComplaintRecord:
+def open_at_threshold(desk: Desk, record: ComplaintRecord, cell: Cell | None = None) -> ComplaintRecord:
     """After the classification is saved: open the cell's incident if the window now holds the threshold.
 
     The saved complaint is in the area index, so of several complaints saved at
     once at least the last to look sees them all; if two reach the threshold
     together, the incident's key lets one open it and the other joins it.
+    ``cell`` is what the step found before saving (a retried step looks again).
     Returns the record as it stands after linking.
     """
     category = record.classification.category if record.classification else ""
@@ -93,7 +103,7 @@ def open_at_threshold(desk: Desk, record: ComplaintRecord) -> ComplaintRecord:
     if key is None or record.incident_id is not None:
         return record
     rule = desk.policy.clusters
-    incident_id, last_resolved = desk.incidents.of_cell(key, category)
+    incident_id, last_resolved = (None, cell.last_resolved) if cell else desk.incidents.of_cell(key, category)
     if incident_id is None:
         now = clock.now()
         since = max(now - _window(rule.window), last_resolved or now - _window(rule.window))

@@ -168,10 +168,10 @@ def _mean(values: list[Lifecycle]) -> Lifecycle:
     return Lifecycle(path=values[0].path, **{f: statistics.fmean(getattr(v, f) for v in values) for f in fields})
 
 
-def run(count: int, complaints: int, threads: int) -> dict[str, Any]:
+def run(count: int, complaints: int, threads: int, enforce_iam: bool = True) -> dict[str, Any]:
     meter = metering.meter()
     config = StackConfig(tick_schedule=False, log_level="ERROR", serve_aws=True, api_port=8187, aws_port=4601,
-                         data_dir=Path(".local/bench-lifecycle"), start_local="09:00")
+                         data_dir=Path(".local/bench-lifecycle"), start_local="09:00", enforce_iam=enforce_iam)
     prices = load_prices()
     with LocalStack(config) as stack:
         set_quality_sample(0.0)  # a sampled quality check is a path of its own; keep each path the same
@@ -219,8 +219,9 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=24, help="complaints for the throughput run")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-iam", action="store_true", help="without the local IAM check (to measure its cost)")
     args = parser.parse_args()
-    outcome = run(args.count, args.complaints, args.threads)
+    outcome = run(args.count, args.complaints, args.threads, enforce_iam=not args.no_iam)
     print_table(outcome)
     if args.json:
         args.json.write_text(json.dumps({k: (v if k != "lifecycles" else {n: r.__dict__ for n, r in v.items()})

@@ -59,6 +59,9 @@ def translator_python() -> Path:
     return Path(os.environ.get("SAM_TRANSLATOR_PYTHON", ROOT / ".venv-tools" / "bin" / "python"))
 
 
+_translated: dict[str, str] = {}  # the request → the transform's output: the same template translates once
+
+
 def translate(template: dict[str, Any]) -> dict[str, Any]:
     """The template as the SAM transform outputs it (code locations stand in as S3 URIs)."""
     fragment = copy.deepcopy(template)
@@ -69,10 +72,13 @@ def translate(template: dict[str, Any]) -> dict[str, Any]:
                 props[key] = f"s3://artifacts/{props[key].strip('/')}"
     pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}
     request = json.dumps({"template": fragment, "pseudo": pseudo, "region": REGION})
+    if request in _translated:
+        return dict(json.loads(_translated[request]))
     done = subprocess.run([str(translator_python()), "-m", "infra.sam_transform"], input=request, cwd=ROOT,
                           capture_output=True, text=True, check=False, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(f"the SAM transform failed: {done.stderr.strip()[-2000:]}")
+    _translated[request] = done.stdout
     output: dict[str, Any] = json.loads(done.stdout)
     return output
 
@@ -119,20 +125,71 @@ class Roles:
         return str(self.resolver.resolve({"Fn::Sub": expression}))
 
     def allows(self, function: str, action: str, arn: str, keys: tuple[str, ...] = ()) -> bool:
+        """Whether the function's role allows the action on the resource (keys: the request's LeadingKeys).
+
+        moto's statement evaluation decides actions, resources and Deny; conditions are decided here
+        first (see `_applicable`), because moto knows StringEquals alone and answers an Allow whose
+        condition does not hold as a Deny, where IAM only leaves that statement out.
+        """
         from moto.iam.access_control import IAMPolicy, PermissionResult
 
-        conditions = {"dynamodb:LeadingKeys": keys[0]} if keys else None
-        results = [IAMPolicy(json.dumps(document)).is_action_permitted(
-            action, arn, incoming_condition_values=conditions) for document in self.policies[function]]
+        documents = []
+        for document in self.policies[function]:
+            applicable = [kept for s in statements(document) if (kept := _applicable(s, keys)) is not None]
+            if applicable:
+                documents.append({**document, "Statement": applicable})
+        results = [IAMPolicy(json.dumps(document)).is_action_permitted(action, arn) for document in documents]
         return PermissionResult.DENIED not in results and PermissionResult.PERMITTED in results
 
 
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    found = document.get("Statement", [])
+    return list(found) if isinstance(found, list) else [found]
+
+
+# The one condition the template uses: dynamodb:LeadingKeys, with these operators.
+CONDITION_KEYS = ("dynamodb:LeadingKeys",)
+CONDITION_OPERATORS = ("ForAllValues:StringEquals", "StringEquals")
+
+
+def _applicable(statement: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """The statement without its condition when the condition holds for the request; None when it does not.
+
+    IAM's rules for what is decided here: ForAllValues holds when every value of the request's key is
+    among the listed ones (and, as IAM has it, when the request has none); StringEquals on a key with
+    one value holds when that value is listed. Any other operator or key is refused, not guessed.
+    """
+    condition = statement.get("Condition")
+    if not condition:
+        return statement
+    for operator, tests in condition.items():
+        for key, expected in tests.items():
+            if key not in CONDITION_KEYS or operator not in CONDITION_OPERATORS:
+                raise ValueError(f"the local IAM check does not evaluate the condition {operator} {key}")
+            listed = {expected} if isinstance(expected, str) else set(expected)
+            holds = set(keys) <= listed if operator.startswith("ForAllValues:") else (
+                len(keys) == 1 and keys[0] in listed)
+            if not holds:
+                return None
+    return {k: v for k, v in statement.items() if k != "Condition"}
+
+
 def roles(template_path: Path = ROOT / "template.yaml", parameters: dict[str, str] | None = None,
-          template: dict[str, Any] | None = None) -> Roles:
-    """The roles of the template's functions, with the parameters given (every conditional grant by default)."""
+          template: dict[str, Any] | None = None, resolver: Resolver | None = None) -> Roles:
+    """The roles of the template's functions, with the parameters given (every conditional grant by default).
+
+    With `resolver` (the local stack's), intrinsics take that resolver's names, ARNs and parameters
+    instead: the roles then name exactly what the local stack's functions call.
+    """
     source = template if template is not None else load_template(template_path)
     translated = translate(source)
-    resolver = _resolver(translated, {**PARAMETERS, **(parameters or {})})
+    if resolver is None:
+        resolver = _resolver(translated, {**PARAMETERS, **(parameters or {})})
+    else:
+        own = Resolver(translated, {**resolver.pseudo, "AWS::NoValue": _NO_VALUE}, resolver.ref_resource,
+                       resolver.get_att)
+        own.parameters.update(resolver.parameters)
+        resolver = own
     policies: dict[str, list[dict[str, Any]]] = {}
     for name, resource in translated["Resources"].items():
         if resource["Type"] != "AWS::Lambda::Function":

@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sys
 from collections import defaultdict
+from pathlib import Path
 
 import yaml
 
 from infra.iam import PERMISSIONS, ROOT, needs
 
 OUTPUT = ROOT / "docs" / "security.md"
+# What the functions called on the local stack, with its IAM check on, over the integration suite and
+# the demo: `LOCAL_IAM_RECORD=FILE` while they run, then `python -m infra.security FILE`.
+USED = ROOT / "docs" / "iam-used.json"
+
+# A local stack's ARNs by the names docs/permissions.yaml gives them (the stack's name varies).
+_NAMES = (
+    (r":table/[^/]+-ComplaintsTable/index/(\w+)$", "{} index"),
+    (r":table/[^/]+-ComplaintsTable$", "table"),
+    (r":table/[^/]+-IdempotencyTable$", "idempotency table"),
+    (r":secret:[^:]+-PortalSecrets-\w+$", "portal secrets"),
+    (r":secret:[^:]+-SigningSecret-\w+$", "signing secret"),
+    (r":stateMachine:[^:]+$", "state machine"),
+    (r":execution:[^:]+:[^:]+$", "executions"),
+    (r"^\*$", "phone numbers"),
+)
+
+
+def resource_name(arn: str) -> str:
+    for pattern, name in _NAMES:
+        match = re.search(pattern, arn)
+        if match:
+            return name.format(*match.groups())
+    return arn
+
+
+def used(path: Path = USED) -> set[tuple[str, str, str]]:
+    rows = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    return {(function, action, resource) for function, action, resource in rows}
+
+
+def normalised(record: Path) -> list[list[str]]:
+    """A LOCAL_IAM_RECORD file with the stack's ARNs named as docs/permissions.yaml names them."""
+    rows = json.loads(record.read_text(encoding="utf-8"))
+    return [list(row) for row in sorted({(f, a, resource_name(arn)) for f, a, arn in rows})]
+
 
 _INTRO = """# What each function may do on AWS, and why
 
@@ -21,6 +60,12 @@ out of the template fails that test. Inside a `TransactWriteItems` IAM checks ev
 (Put → `PutItem`, Update → `UpdateItem`, Delete → `DeleteItem`, ConditionCheck →
 `ConditionCheckItem`), and an index query needs the index's ARN (`table/NAME/index/INDEX`).
 No function may scan, and no data action is granted on `*`.
+
+The local stack holds every function to its role as well: each AWS call a function makes there is
+checked against the role as IAM would check it (`infra/local/iam_enforcement.py`), per item of a
+transaction and per index, and a denial answers as AWS does. The column "used" says whether the
+integration suite and the demo made that call there ([iam-used.json](iam-used.json), recorded with
+`LOCAL_IAM_RECORD`); a grant never used locally says why it stays.
 
 ## Resources
 
@@ -42,6 +87,25 @@ _KEPT = """
 - Removed as never called: `dynamodb:ConditionCheckItem` (intake, classify: no transaction has a
   condition check item), `dynamodb:DeleteItem` and the signing secret (operator: nothing of the
   operators' API deletes an item or signs a link).
+
+## Granted, not used on the local stack, and why it stays
+
+A "no" above is kept for one of these reasons; none is unused everywhere.
+
+- **Only with a parameter**: every `ses:SendEmail` (the local stack has no `SenderEmail`) and
+  `comprehend:ClassifyDocument` (no Comprehend endpoint). `tests/infra/test_permissions.py` holds
+  them to the template with the parameters set.
+- **Read once for every function in the one local process**: the roster (`dynamodb:Query` on the
+  table for customer, classify, assign, park, close and fail) and the signing secret (customer,
+  park) are cached per process, and on the local stack every function shares one process, so the
+  first function to read them serves the rest. On AWS each function's containers read them itself.
+  The console's conditional `dynamodb:PutItem` on `STAFF` seeds the roster of a fresh table, which
+  locally another function always reaches first.
+- **Paths the suite and the demo do not play**: intake's `states:SendTaskFailure` (a portal's appeal
+  while the survey or review waits), the operators' `states:StartExecution` (an agent's appeal after
+  the workflow ended), the fail step's `dynamodb:UpdateItem` (a failure of an owned complaint gives
+  the owner's load back) and intake's `dynamodb:GetItem` on the idempotency table (Powertools reads
+  the record when its conditional Put does not return it).
 """
 
 
@@ -50,6 +114,7 @@ def render() -> str:
     lines = [_INTRO]
     for name, expression in data["resources"].items():
         lines.append(f"| {name} | `{expression}` |\n")
+    seen = used()
     by_function: dict[str, list[str]] = defaultdict(list)
     for need in needs():
         scope = []
@@ -58,14 +123,17 @@ def render() -> str:
         if need.keys:
             scope.append("partition keys " + ", ".join(f"`{k}`" for k in need.keys))
         note = f" ({'; '.join(scope)})" if scope else ""
-        by_function[need.function].append(f"| `{need.action}` | {need.resource}{note} | {need.why} |\n")
+        mark = "yes" if (need.function, need.action, need.resource) in seen else "no"
+        by_function[need.function].append(f"| `{need.action}` | {need.resource}{note} | {mark} | {need.why} |\n")
     lines.append("\n## Functions\n")
     for function, rows in by_function.items():
-        lines.append(f"\n### {function}\n\n| action | resource | why |\n| --- | --- | --- |\n")
+        lines.append(f"\n### {function}\n\n| action | resource | used | why |\n| --- | --- | --- | --- |\n")
         lines.extend(rows)
     lines.append(_KEPT)
     return "".join(lines)
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1:  # a LOCAL_IAM_RECORD file: what the functions used this time
+        USED.write_text(json.dumps(normalised(Path(sys.argv[1])), indent=1) + "\n", encoding="utf-8")
     OUTPUT.write_text(render(), encoding="utf-8")

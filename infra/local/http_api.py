@@ -20,6 +20,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from complaints.core.observability import logger
 from infra.local.oidc import JwtAuthorizer, Rejected
 from infra.local.runtime import LocalFunction
 
@@ -100,7 +101,11 @@ class HttpApi:
                         response = json_response({"message": "Unauthorized"}, 401)
                         response.headers["www-authenticate"] = 'Bearer error="invalid_token"'
                         return response(environ, start_response)
-                result = route.function.invoke(self._event(request, route, match.groupdict(), claims))
+                try:
+                    result = route.function.invoke(self._event(request, route, match.groupdict(), claims))
+                except Exception:  # noqa: BLE001 - a function error: API Gateway answers 500, as here
+                    logger.exception("the function failed", extra={"function": route.function.name})
+                    return json_response({"message": "Internal Server Error"}, 500)(environ, start_response)
                 body = result.get("body") or ""
                 data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
                 response = Response(data, status=result.get("statusCode", 200))

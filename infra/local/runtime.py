@@ -8,12 +8,13 @@ runner. Observers (the benchmarks' meter) can wrap every invocation.
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import sys
 import threading
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -75,7 +76,7 @@ class LocalFunction:
             self._idle.append(container)
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        with ExitStack() as observed:
+        with ExitStack() as observed, running(self):
             for observer in list(_observers):
                 observed.enter_context(observer(self, event))
             context = LambdaContext(self.name, self.memory, invoked_function_arn=self.arn)
@@ -92,6 +93,24 @@ class LocalFunction:
 
 _functions: dict[str, LocalFunction] = {}
 _observers: list[InvocationObserver] = []
+# The function whose handler is running: each invocation runs on a thread of its own, and every AWS
+# call made under it is that function's (infra.local.iam_enforcement checks them against its role).
+_running: contextvars.ContextVar[LocalFunction | None] = contextvars.ContextVar("local_function", default=None)
+
+
+@contextmanager
+def running(function: LocalFunction) -> Iterator[None]:
+    """Mark the calls made in this context as the function's, for as long as its handler runs."""
+    token = _running.set(function)
+    try:
+        yield
+    finally:
+        _running.reset(token)
+
+
+def running_function() -> LocalFunction | None:
+    """The function whose handler makes the current call; None for the local stack's own calls and tests'."""
+    return _running.get()
 
 
 def load_module(code_dir: Path, module_name: str, logical_id: str) -> ModuleType:

@@ -40,8 +40,10 @@ from complaints.core import clock
 from complaints.core.access import ROLES
 from complaints.core.observability import logger
 from complaints.core.policy import load_policy
-from infra.local import moto_patches, runtime
+from infra import iam
+from infra.local import iam_enforcement, moto_patches, runtime
 from infra.local.http_api import HttpApi, Route, json_response
+from infra.local.iam_calls import Account
 from infra.local.oidc import DevIssuer, JwtAuthorizer, load_or_create_key
 from infra.local.template import Resolver, create_table, load_template
 
@@ -66,6 +68,8 @@ class StackConfig:
     tick_schedule: bool = True
     data_dir: Path = field(default_factory=lambda: ROOT / ".local")
     log_level: str = "INFO"
+    # Check every AWS call a function makes against its own role, as IAM does (infra.local.iam_enforcement).
+    enforce_iam: bool = True
     # Move the clock forward to this local time of day at start (tests and the demo run
     # from a known morning, whatever the wall clock says).
     start_local: str | None = None
@@ -90,6 +94,7 @@ class LocalStack:
         self.outbox_path = self.config.data_dir / "outbox.jsonl"
         self._mock: Any = None
         self._patches: moto_patches.Installation | None = None
+        self.iam: iam_enforcement.Installed | None = None
         self._aws_server: ThreadedMotoServer | None = None
         self._api: HttpApi | None = None
         self.dev_issuer: DevIssuer | None = None
@@ -131,6 +136,8 @@ class LocalStack:
     # ------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
         self._patches = moto_patches.install()  # refuses a moto its patches were not written for
+        if self.config.enforce_iam:  # before any client is made: every session gets the check
+            self.iam = iam_enforcement.Installed()
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.outbox_path.write_text("", encoding="utf-8")
         os.environ.update({"AWS_DEFAULT_REGION": self.config.region, "AWS_ACCESS_KEY_ID": "local",
@@ -145,6 +152,8 @@ class LocalStack:
         self._set_function_environment()
         self._create_functions()
         self._create_state_machines()
+        if self.iam:
+            self.iam.enforcer = self._enforcer()
         if self.config.start_local:
             self._move_clock_to(self.config.start_local)
         self._warm_up()
@@ -161,6 +170,12 @@ class LocalStack:
             self._aws_server.stop()
         if self._mock:
             self._mock.stop()
+        if self.iam:
+            record = os.environ.get("LOCAL_IAM_RECORD")  # the local stack's own knob: which grants were used
+            if record and self.iam.enforcer:
+                self.iam.enforcer.record(Path(record))
+            self.iam.uninstall()
+            self.iam = None
         if self._patches:
             self._patches.uninstall()
             self._patches = None
@@ -278,6 +293,25 @@ class LocalStack:
                                            type=props.get("Type", "STANDARD"))["stateMachineArn"]
             self.physical[logical_id] = arn
             self.state_machine_arn = arn
+
+    def _enforcer(self) -> iam_enforcement.Enforcer:
+        """The functions' roles as the SAM translator makes them, resolved with this stack's names and ARNs."""
+        hash_keys = {}
+        for logical_id, resource in self._of_type("AWS::DynamoDB::Table").items():
+            schema = resource["Properties"]["KeySchema"]
+            hash_keys[self._name(logical_id)] = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+        secrets_by_name = {self._name(logical_id): self.physical[logical_id]
+                           for logical_id in self._of_type("AWS::SecretsManager::Secret")}
+        state_machine = self.state_machine_arn
+
+        def secret_arn(secret_id: str) -> str:
+            return secret_id if secret_id.startswith("arn:") else secrets_by_name.get(secret_id, secret_id)
+
+        # A callback is authorised on the state machine that issued its token; this stack has one.
+        where = Account(self.config.region, ACCOUNT, hash_keys, secret_arn, lambda token: state_machine)
+        roles = iam.roles(template=self.template, resolver=self.resolver)
+        role_names = {logical_id: f"{self.config.stack_name}-{logical_id}Role-LOCAL" for logical_id in self.functions}
+        return iam_enforcement.Enforcer(roles, where, role_names)
 
     def _move_clock_to(self, local_time: str) -> None:
         zone = ZoneInfo(load_policy(self.resolver.parameters.get("PolicyProfile", "telecom")).timezone)

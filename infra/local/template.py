@@ -71,6 +71,15 @@ class Resolver:
         self.parameters = {name: str(spec.get("Default", ""))
                            for name, spec in template.get("Parameters", {}).items()}
 
+    @property
+    def ref_resource(self) -> Callable[[str], str]:
+        """How a resource's Ref resolves (pseudo parameters and parameters aside)."""
+        return self._ref
+
+    @property
+    def get_att(self) -> Callable[[str, str], str]:
+        return self._get_att
+
     def ref(self, name: str) -> str:
         if name in self.pseudo:
             return self.pseudo[name]

@@ -45,6 +45,17 @@ def desk() -> Desk:
 
 
 def reset() -> None:
-    """Forget the wiring (tests and the local stack change the environment)."""
+    """Forget the wiring (tests and the local stack change the environment).
+
+    The AWS clients kept beside it go too (Powertools' parameter providers, the idempotency store), as a
+    new deployment's containers start without them: a client made for an earlier local stack would
+    bypass the next one's checks.
+    """
+    from aws_lambda_powertools.utilities import parameters
+
+    from complaints.intake import receive
+
     desk.cache_clear()
     get_settings.cache_clear()
+    parameters.clear_caches()
+    receive.forget_clients()

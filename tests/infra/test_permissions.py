@@ -63,3 +63,10 @@ def test_the_committed_security_document_matches_the_permissions() -> None:
     from infra.security import OUTPUT, render
 
     assert OUTPUT.read_text(encoding="utf-8") == render(), "run `python -m infra.security` and commit the result"
+
+
+def test_every_call_the_local_stack_recorded_is_listed_with_its_reason() -> None:
+    from infra.security import used
+
+    listed = {(n.function, n.action, n.resource) for n in NEEDS}
+    assert used() and used() - listed == set()

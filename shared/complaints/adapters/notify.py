@@ -93,14 +93,22 @@ class Notifier(Protocol):
 
 
 class OutboxNotifier:
-    """Appends each message to a JSON-lines file, as a gateway would deliver it."""
+    """Appends each message to a JSON-lines file, as a gateway would deliver it.
+
+    With a gateway, a customer's message is first sent through it (the AWS adapter: SNS SMS, as on
+    AWS, against whatever endpoint boto3 is given) and written only once the gateway took it, so a
+    send refused there fails here as it would on AWS.
+    """
 
     _lock = threading.Lock()
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, gateway: Notifier | None = None) -> None:
         self.path = Path(path)
+        self.gateway = gateway
 
     def send(self, message: Message) -> None:
+        if self.gateway is not None and message.to_customer:
+            self.gateway.send(message)
         line = {
             "at": clock.iso(clock.now()),
             "channel": "sms" if message.to_customer else "staff",
@@ -146,5 +154,5 @@ def make_notifier(adapter: str, outbox_path: str, sender_email: str) -> Notifier
     if adapter == "outbox":
         if not outbox_path:
             raise ValueError("OUTBOX_PATH must be set when NOTIFY_ADAPTER=outbox")
-        return OutboxNotifier(outbox_path)
+        return OutboxNotifier(outbox_path, gateway=AwsNotifier(sender_email))
     return AwsNotifier(sender_email)

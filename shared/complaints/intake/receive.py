@@ -87,6 +87,11 @@ def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnsw
             time.sleep(0.05)
 
 
+def forget_clients() -> None:
+    """Drop the idempotency store's client (bootstrap.reset)."""
+    _idempotent_delivery.cache_clear()
+
+
 @lru_cache(maxsize=4)
 def _idempotent_delivery(table_name: str) -> Callable[..., dict[str, Any]]:
     """Built on first use, so importing this module creates no AWS client."""

@@ -17,7 +17,8 @@ $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproje
 
 setup: $(STAMP)
 
-# SAM CLI and checkov live apart from the project's environment (their dependencies differ).
+# SAM CLI, checkov and the SAM translator live apart from the project's environment (their dependencies differ);
+# the local stack expands each function's role with that translator.
 $(TOOLS_STAMP): requirements-tools.txt requirements-tools.lock
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --upgrade pip
@@ -25,11 +26,11 @@ $(TOOLS_STAMP): requirements-tools.txt requirements-tools.lock
 	touch $(TOOLS_STAMP)
 
 ## Start the embedded local stack, play the demo complaints through, print timelines.
-demo: setup
+demo: setup $(TOOLS_STAMP)
 	$(BIN)/python -m infra.local demo
 
 ## Keep the local stack up for manual use (URLs, a token and the demo portal are printed).
-run: setup
+run: setup $(TOOLS_STAMP)
 	$(BIN)/python -m infra.local run
 
 ## Linters, then every test (unit, infra, integration on the local stack).
@@ -38,7 +39,7 @@ test: setup lint
 
 ## The fast layer, no local stack: the domain's rules on moto's DynamoDB with fakes for the other ports,
 ## and the template's checks. Under a minute.
-unit: setup
+unit: setup $(TOOLS_STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile tests/unit tests/infra
 
 lint: setup $(TOOLS_STAMP)
@@ -50,7 +51,7 @@ lint: setup $(TOOLS_STAMP)
 	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build --region us-east-1 --build-dir .aws-sam/build
 
 ## Benchmarks on the local stack: each part prints its section, then one table of the headline figures.
-bench: setup
+bench: setup $(TOOLS_STAMP)
 	$(BIN)/python -W ignore -m bench
 
 ## Classifier accuracy over the labelled complaints in tests/data, with a confusion table.

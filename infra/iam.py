@@ -74,6 +74,9 @@ def translate(template: dict[str, Any]) -> dict[str, Any]:
     request = json.dumps({"template": fragment, "pseudo": pseudo, "region": REGION})
     if request in _translated:
         return dict(json.loads(_translated[request]))
+    if not translator_python().exists():
+        raise RuntimeError(f"{translator_python()} is missing: the SAM translator lives in the tools' environment, "
+                           "which `make demo`, `make run` and `make lint` set up (or set SAM_TRANSLATOR_PYTHON)")
     done = subprocess.run([str(translator_python()), "-m", "infra.sam_transform"], input=request, cwd=ROOT,
                           capture_output=True, text=True, check=False, timeout=120)
     if done.returncode != 0:

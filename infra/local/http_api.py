@@ -86,6 +86,9 @@ class HttpApi:
 
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES or len(request.get_data()) > MAX_PAYLOAD_BYTES:
+            # API Gateway refuses it before any route or function sees it.
+            return json_response({"message": "Request Entity Too Large"}, 413)(environ, start_response)
         local = self.local_endpoints.get((request.method, request.path))
         if local is not None:
             return local(request)(environ, start_response)
@@ -124,6 +127,10 @@ class HttpApi:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+# An HTTP API's payload limit (API Gateway quotas): larger requests are answered 413 by the API itself.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 
 
 def json_response(body: Any, status: int = 200) -> Response:

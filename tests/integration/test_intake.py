@@ -177,6 +177,14 @@ def test_an_oversized_body_is_413(client: DeskClient, complaint_body: dict[str, 
     assert response.status_code == 413 and "65536" in response.json()["message"]
 
 
+def test_a_body_over_the_http_apis_10_mb_is_refused_by_the_api_as_api_gateway_does(
+        stack: LocalStack, client: DeskClient) -> None:
+    before, _ = _counts(stack)
+    response = client.signed("demo-portal", "POST", PATH, b"x" * (10 * 1024 * 1024 + 1))
+    assert (response.status_code, response.json()) == (413, {"message": "Request Entity Too Large"})
+    assert _counts(stack)[0] == before  # nothing stored; the answer is the API's own, not the function's
+
+
 def test_sensitive_channels_are_sensitive_from_intake(client: DeskClient, complaint_body: dict[str, Any]) -> None:
     answer = client.submit("demo-portal", dict(complaint_body, channel="regulator"))
     assert answer["sensitive"] is True

@@ -20,13 +20,20 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from infra.local import moto_patches, runtime
+from infra.local.template import load_template
 
 # Index key attributes of the complaints table: an item carrying one is also written to that index.
-INDEX_KEYS = {"timers": "TPK", "queue": "QPK", "owner": "OPK", "customer": "CPK", "area": "APK"}
-INCLUDE_PROJECTIONS = {"customer", "area"}  # small projections: one unit per write
+# The complaints table's indexes as the template declares them: each one's partition key, and which keep
+# only a few attributes (a small projection costs one unit per write).
+_INDEXES = load_template(Path(__file__).resolve().parents[1] / "template.yaml")[
+    "Resources"]["ComplaintsTable"]["Properties"]["GlobalSecondaryIndexes"]
+INDEX_KEYS = {index["IndexName"]: next(k["AttributeName"] for k in index["KeySchema"] if k["KeyType"] == "HASH")
+              for index in _INDEXES}
+INCLUDE_PROJECTIONS = {index["IndexName"] for index in _INDEXES if index["Projection"]["ProjectionType"] != "ALL"}
 UNMETERED_HEADER = "x-local-unmetered"  # a benchmark's own polling, left out of what it measures
 
 

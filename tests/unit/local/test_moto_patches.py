@@ -32,24 +32,19 @@ from moto.dynamodb.models.table import Table
 
 from infra.local import moto_patches, runtime
 from infra.local.moto_patches import PatchMismatch
-from infra.local.template import load_template
+from infra.local.template import load_template, table_arguments
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
 TABLE = "complaints"
-
-
-def _table_definition() -> dict[str, Any]:
-    """The complaints table's keys and indexes, from the template as the local stack builds it."""
-    props = load_template(ROOT / "template.yaml")["Resources"]["ComplaintsTable"]["Properties"]
-    return {k: props[k] for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")}
+_COMPLAINTS_TABLE = load_template(ROOT / "template.yaml")["Resources"]["ComplaintsTable"]["Properties"]
 
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(TableName=TABLE, **_table_definition())
+        client.create_table(TableName=TABLE, **table_arguments(_COMPLAINTS_TABLE))
         yield client
 
 

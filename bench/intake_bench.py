@@ -80,7 +80,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def run(requests_per_variant: int, rounds: int, threads: int) -> dict[str, dict[str, float]]:
-    config = StackConfig(tick_schedule=False, log_level="ERROR", serve_aws=True,
+    config = StackConfig(tick_schedule=False, log_level="ERROR",
                          api_port=8181, aws_port=4599, data_dir=Path(".local/bench"))
     results: dict[str, dict[str, list[float]]] = {v: {"latency": [], "wall": [], "count": []}
                                                    for v in ("signed", "unsigned")}

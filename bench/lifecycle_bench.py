@@ -29,7 +29,7 @@ from bench import metering
 from bench.metering import Meter
 from infra.cli.client import DeskClient
 from infra.local import scenarios
-from infra.local.stack import LocalStack, StackConfig, set_quality_sample
+from infra.local.stack import LocalStack, StackConfig
 
 PRICES = Path(__file__).with_name("prices.yaml")
 BUDGET = Path(__file__).with_name("budget.json")
@@ -170,11 +170,12 @@ def _mean(values: list[Lifecycle]) -> Lifecycle:
 
 def run(count: int, complaints: int, threads: int, enforce_iam: bool = True) -> dict[str, Any]:
     meter = metering.meter()
-    config = StackConfig(tick_schedule=False, log_level="ERROR", serve_aws=True, api_port=8187, aws_port=4601,
-                         data_dir=Path(".local/bench-lifecycle"), start_local="09:00", enforce_iam=enforce_iam)
+    config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8187, aws_port=4601,
+                         data_dir=Path(".local/bench-lifecycle"), start_local="09:00", enforce_iam=enforce_iam,
+                         # a sampled quality check is a path of its own; keep each path the same
+                         policy_changes={"quality_check": {"sample_rate": 0.0}})
     prices = load_prices()
     with LocalStack(config) as stack:
-        set_quality_sample(0.0)  # a sampled quality check is a path of its own; keep each path the same
         client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
                             dev_data_dir=config.data_dir, timeout=30, unmetered_reads=True)
         paths = Paths(stack, client)

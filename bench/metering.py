@@ -6,9 +6,10 @@ item sizes by DynamoDB's sizing rules), Lambda invocations and their
 durations, and HTTP API requests. Scheduled invocations (the reminders sweep)
 are left out: they run every minute whatever the number of complaints.
 
-The meter listens through botocore event handlers (added removably by
-infra.local.moto_patches) and observes the local functions' invocations
-through infra.local.runtime; `uninstall()` takes both away again.
+The meter sees every AWS call a function's container makes at the local AWS
+endpoint (infra.local.aws_endpoint), with the invocation that made it, and
+observes the local functions' invocations through infra.local.runtime;
+`uninstall()` takes both away again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.local import moto_patches, runtime
+from infra.local import aws_endpoint, runtime
 from infra.local.template import load_template
 
 # Index key attributes of the complaints table: an item carrying one is also written to that index.
@@ -74,6 +75,8 @@ def _rru(size: int, consistent: bool) -> float:
 @dataclass
 class Meter:
     dynamodb_requests: Counter[str] = field(default_factory=Counter)
+    # The same requests by the function that made them ("ClassifyFunction GetItem").
+    requests_by_function: Counter[str] = field(default_factory=Counter)
     rru: float = 0.0
     wru: float = 0.0
     invocations: Counter[str] = field(default_factory=Counter)
@@ -81,26 +84,30 @@ class Meter:
     api_requests: int = 0
     on: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _local: threading.local = field(default_factory=threading.local)
     _removals: list[Callable[[], None]] = field(default_factory=list)
 
     # ------------------------------------------------------------ switching
     def reset(self) -> None:
         with self._lock:
             self.dynamodb_requests.clear()
+            self.requests_by_function.clear()
             self.rru = self.wru = 0.0
             self.invocations.clear()
             self.durations_ms.clear()
             self.api_requests = 0
 
-    def _counting(self) -> bool:
-        return self.on and not getattr(self._local, "paused", False)
-
     # ------------------------------------------------------------ DynamoDB
-    def _before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if not self._counting():
+    def _call(self, call: aws_endpoint.Call) -> None:
+        if not self.on or call.service_id != "dynamodb" or _unmetered(call.event):
             return
-        name, units = model.name, 0.0
+        self._written_units(call.operation, call.params)
+        with self._lock:
+            self.requests_by_function[f"{call.function.logical_id} {call.operation}"] += 1
+        if call.status == 200 and call.answer is not None:
+            self._read_units(call.operation, call.answer, bool(call.params.get("ConsistentRead")))
+
+    def _written_units(self, name: str, params: dict[str, Any]) -> None:
+        units = 0.0
         if name == "PutItem":
             units = self._written(params["Item"])
         elif name in ("UpdateItem", "DeleteItem"):
@@ -136,12 +143,8 @@ class Meter:
         return float(sum(1 if index in INCLUDE_PROJECTIONS else _wru(size)
                          for index, key in INDEX_KEYS.items() if key in item))
 
-    def _after(self, parsed: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
-        if not self._counting() or "Error" in parsed:
-            return
-        name, units = model.name, 0.0
-        request = (context or {}).get("metering_params", {})
-        consistent = bool(request.get("ConsistentRead"))
+    def _read_units(self, name: str, parsed: dict[str, Any], consistent: bool) -> None:
+        units = 0.0
         if name == "GetItem":
             units = _rru(item_size(parsed.get("Item") or {}), consistent)
         elif name in ("Query", "Scan"):
@@ -154,24 +157,14 @@ class Meter:
         with self._lock:
             self.rru += units
 
-    def _remember(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        context["metering_params"] = {"ConsistentRead": params.get("ConsistentRead")}
-
     @contextmanager
     def _observe(self, function: runtime.LocalFunction, event: Any) -> Iterator[None]:
-        # The reminders schedule runs whatever the load; a harness's polling reads are not the work.
-        scheduled = isinstance(event, dict) and (
-            event.get("source") == "aws.scheduler"
-            or (event.get("headers") or {}).get(UNMETERED_HEADER) == "1")
-        previous = getattr(self._local, "paused", False)
-        self._local.paused = previous or scheduled
         started = time.perf_counter()
         try:
             yield
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            self._local.paused = previous
-            if self._counting() and not scheduled:
+            if self.on and not _unmetered(event):
                 with self._lock:
                     self.invocations[function.logical_id] += 1
                     self.durations_ms[function.logical_id].append(elapsed)
@@ -179,15 +172,8 @@ class Meter:
                         self.api_requests += 1
 
     def install(self) -> Meter:
-        """Meter every DynamoDB client made from now on, and every local function invocation.
-
-        The handlers join botocore's built-in ones, so every session made later has them
-        (moto gives the mocked process a fresh default session).
-        """
-        hooks = moto_patches.add_botocore_handlers([("provide-client-params.dynamodb", self._before),
-                                                    ("before-call.dynamodb", self._remember),
-                                                    ("after-call.dynamodb", self._after)])
-        self._removals = [hooks.uninstall, runtime.observe_invocations(self._observe)]
+        """Meter every function's AWS calls and every local function invocation from now on."""
+        self._removals = [aws_endpoint.observe_calls(self._call), runtime.observe_invocations(self._observe)]
         return self
 
     def uninstall(self) -> None:
@@ -195,6 +181,12 @@ class Meter:
         for remove in reversed(self._removals):
             remove()
         self._removals = []
+
+
+def _unmetered(event: Any) -> bool:
+    """The reminders schedule runs whatever the load; a harness's polling reads are not the work."""
+    return isinstance(event, dict) and (event.get("source") == "aws.scheduler"
+                                        or (event.get("headers") or {}).get(UNMETERED_HEADER) == "1")
 
 
 _METER: Meter | None = None

@@ -75,7 +75,7 @@ def _reset_due(tables: Tables) -> None:
 
 
 def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: Path | None = None) -> None:
-    config = StackConfig(tick_schedule=False, log_level="ERROR", serve_aws=False, api_port=8184,
+    config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8184,
                          data_dir=Path(".local/bench-sweep"))
     with LocalStack(config) as stack, moto_patches.install("indexed_gsi_queries"):
         base = bootstrap.desk()

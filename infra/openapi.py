@@ -6,16 +6,31 @@ into one. `python -m infra.openapi` rewrites docs/openapi.json.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from complaints.core.views import ErrorBody
-from infra.local.runtime import load_module
 from infra.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "shared" / "complaints" / "openapi.json"  # shipped in the layer, served by the API
+
+
+def load_module(code_dir: Path, module_name: str, logical_id: str) -> ModuleType:
+    """Import a function's module under a name of its own (every handler file is app.py)."""
+    name = f"fn_{logical_id}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, code_dir / f"{module_name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def build() -> dict[str, Any]:

@@ -10,5 +10,6 @@ from complaints.workflow import steps
 @lambda_handler(correlation_id_path="complaint_id")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.append_keys(complaint_id=event["complaint_id"])
-    error = str((event.get("error") or {}).get("Error") or "States.Unknown")
-    return steps.fail_step(desk(), event["complaint_id"], error)
+    caught = event.get("error") or {}
+    error = str(caught.get("Error") or "States.Unknown")
+    return steps.fail_step(desk(), event["complaint_id"], error, steps.failure_cause(caught.get("Cause")))

@@ -68,7 +68,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
         try:
             delivery = portals.verify_delivery(current.policy, portal_id, event.get("headers") or {}, raw,
-                                               secrets=portals.portal_secrets(settings.portal_secrets_name),
+                                               secrets=portals.portal_secrets(settings.required("portal_secrets_name")),
                                                tolerance_seconds=settings.webhook_tolerance_seconds,
                                                max_body_bytes=settings.max_body_bytes)
         except ComplaintError as exc:

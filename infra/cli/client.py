@@ -48,7 +48,7 @@ class DeskClient:
     stack_name: str = LOCAL_STACK
     region: str = LOCAL_REGION
     token: str | None = None
-    timeout: float = 10.0
+    timeout: float = 30.0  # API Gateway's integration timeout: an answer comes within it or not at all
     portal_secrets: dict[str, list[str]] | None = None
     # Where the local stack keeps its development signing key (tokens are minted per agent).
     dev_data_dir: Path = LOCAL_DATA

@@ -1,22 +1,20 @@
 """IAM on the local stack: every AWS call a function makes is checked against that function's role.
 
-On AWS each function runs under its own role; here every function shares one
-process and the emulated services allow everything. So while a handler runs,
-infra.local.runtime marks the function (`runtime.running`, a context
-variable: each invocation runs on a thread of its own), and a botocore handler checks each
-call made under the mark before it is sent:
+On AWS each function runs under its own role. Here each function's containers
+sign their calls with the function's own access key, and the local AWS
+endpoint (infra.local.aws_endpoint) asks the Enforcer about each call before
+moto sees it:
 
-- `before-parameter-build` keeps the call's parameters (as the code gave them) in
-  the request's context;
-- `before-call` derives what IAM authorises for them (infra.local.iam_calls: per
-  item inside transactions and batches, index ARNs, LeadingKeys), asks the role
-  (infra.iam.Roles, moto's IAM policy evaluation, cached per function, action,
-  resource and keys) and, on a denial, answers as AWS does: the service's error
-  code and status and IAM's message, as a botocore ClientError of that service.
+- infra.local.iam_calls derives what IAM authorises for the call (per item
+  inside transactions and batches, index ARNs, LeadingKeys);
+- the role (infra.iam.Roles, moto's IAM policy evaluation) answers, cached per
+  function, action, resource and keys;
+- a denial carries IAM's message, which the endpoint answers with the
+  service's own error code and status.
 
-Calls made by the local stack itself or by tests carry no mark and are not
-checked. With LOCAL_IAM_RECORD=path the (function, action, resource) of every
-allowed call is added to that JSON file when the stack stops.
+Calls made by the local stack itself, the CLI or tests carry other keys and
+are not checked. With LOCAL_IAM_RECORD=path the (function, action, resource)
+of every allowed call is added to that JSON file when the stack stops.
 """
 
 from __future__ import annotations
@@ -29,20 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
-
 from infra.iam import Roles, statements
-from infra.local import moto_patches
 from infra.local.iam_calls import Account, Requested, distinct, requested
-from infra.local.runtime import LocalFunction, running_function
-
-# Each service's answer to a denied call: (error code, HTTP status).
-_DENIAL = {
-    "sns": ("AuthorizationError", 403),
-    "ses": ("AccessDenied", 403),
-    "cloudwatch": ("AccessDenied", 403),
-}
-_DEFAULT_DENIAL = ("AccessDeniedException", 400)
+from infra.local.runtime import LocalFunction
 
 
 class AccessDenied(Exception):
@@ -112,46 +99,3 @@ class Enforcer:
         rows = {tuple(row) for row in known} | self.used
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(sorted(rows), indent=1) + "\n", encoding="utf-8")
-
-
-_PARAMS = "local_iam_params"
-
-
-def _keep_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-    if running_function() is not None:
-        context[_PARAMS] = params
-
-
-def _denied_response(service_id: str, message: str, operation: str) -> tuple[AWSResponse, dict[str, Any]]:
-    code, status = _DENIAL.get(service_id, _DEFAULT_DENIAL)
-    headers = {"x-amzn-requestid": "local-iam-denied", "content-type": "application/x-amz-json-1.0"}
-    response = AWSResponse("https://local-iam", status, headers, None)
-    parsed = {"Error": {"Code": code, "Message": message, **({"Type": "Sender"} if status == 403 else {})},
-              "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": headers,
-                                   "RequestId": "local-iam-denied", "RetryAttempts": 0}}
-    return response, parsed
-
-
-class Installed:
-    """One stack's enforcement: its botocore handlers and the roles they check against."""
-
-    def __init__(self) -> None:
-        self.enforcer: Enforcer | None = None
-        self._handlers = moto_patches.add_botocore_handlers([
-            ("before-parameter-build", _keep_parameters),
-            ("before-call", self._before_call),
-        ])
-
-    def _before_call(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, Any] | None:
-        caller = running_function()
-        if caller is None or self.enforcer is None:
-            return None
-        service_id = model.service_model.service_id.hyphenize()
-        try:
-            self.enforcer.check(caller, service_id, model.name, context.get(_PARAMS) or {})
-        except AccessDenied as denied:
-            return _denied_response(service_id, str(denied), model.name)
-        return None
-
-    def uninstall(self) -> None:
-        self._handlers.uninstall()

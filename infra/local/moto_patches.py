@@ -23,7 +23,6 @@ import inspect
 import json
 import re
 import threading
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -183,17 +182,23 @@ class Patch:
 
 # lambda_in_process ------------------------------------------------
 def _invoke_in_process(self: Any, body: str, request_headers: Any, response_headers: Any) -> bytes:
+    from moto.awslambda.exceptions import LambdaClientError
+
     function = runtime.registered(self.function_name)
     event = json.loads(body) if body else {}
     try:
         result = function.invoke(event)
-    except Exception as exc:  # noqa: BLE001 - turned into a Lambda function error, as Lambda does
+    except runtime.RequestTooLarge as refused:
+        error = LambdaClientError("RequestTooLargeException", str(refused))
+        error.code = 413
+        raise error from None
+    except runtime.Throttled as throttled:
+        error = LambdaClientError("TooManyRequestsException", str(throttled))
+        error.code = 429
+        raise error from None
+    except runtime.FunctionError as failed:  # the function's error, answered as Lambda answers it
         response_headers["x-amz-function-error"] = "Unhandled"
-        return json.dumps({
-            "errorType": type(exc).__name__,
-            "errorMessage": str(exc),
-            "stackTrace": traceback.format_tb(exc.__traceback__)[-3:],
-        }).encode()
+        return json.dumps(failed.payload()).encode()
     return json.dumps(result).encode()
 
 
@@ -308,8 +313,8 @@ _WRITE_PARAMETERS = {
 PATCHES: tuple[Patch, ...] = (
     Patch(
         name="lambda_in_process",
-        restores="Lambda runs the function's own code: moto would start a container; this hands each invocation "
-                 "to the handler imported from the function's CodeUri (infra.local.runtime) and answers a raised "
+        restores="Lambda runs the function's own code: moto would start a Docker container; this hands each "
+                 "invocation to the function's own process containers (infra.local.runtime) and answers a raised "
                  "exception as Lambda does, an Unhandled function error with errorType, so the ASL catches it by name",
         package="moto",
         relies_on=(

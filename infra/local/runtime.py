@@ -1,55 +1,158 @@
-"""In-process Lambda: each function's containers, as imports of its handler from functions/.
+"""Lambda's execution model on the local stack: each function's containers are processes of their own.
 
 The state machine invokes functions through moto's Lambda API, exactly as on
 AWS; the patch `lambda_in_process` (infra.local.moto_patches) hands those
 invocations to the functions registered here instead of moto's container
-runner. Observers (the benchmarks' meter) can wrap every invocation.
+runner, and the HTTP API hands its requests to them too.
+
+As on Lambda:
+- a container serves one invocation at a time; a function with every
+  container busy starts another (a cold start), up to its reserved
+  concurrency, beyond which it is throttled;
+- a container is a process (infra.local.worker), so nothing is shared between
+  two of them: module and class state of every library, the environment, the
+  AWS clients and their caches;
+- each container sees only its function's environment and calls the AWS
+  services on loopback with its function's own credentials, by which the
+  local endpoint knows whose role to check (infra.local.aws_endpoint);
+- an invocation that runs past the function's Timeout is stopped, and its
+  container discarded; events and answers over 6 MB are refused.
+
+A container is a fresh interpreter started with exactly the function's
+environment (infra.local.worker), so a cold start costs what Lambda's init
+phase costs: the imports and the clients the handler module makes.
 """
 
 from __future__ import annotations
 
-import contextvars
-import importlib.util
+import json
+import os
+import secrets
+import socket
+import subprocess
 import sys
 import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from complaints.core.observability import metrics
+from complaints.core import clock
+from infra.local import worker
 
-Handler = Callable[[dict[str, Any], Any], Any]
 # Wraps one invocation: called with the function and its event, entered around the handler's run.
 InvocationObserver = Callable[["LocalFunction", Any], AbstractContextManager[None]]
 
+# Lambda's synchronous invocation payload limit, request and response (Lambda quotas).
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+# A container's init (imports, clients) must finish within this; Lambda allows 10 s, the local stack more
+# because a busy 2-core machine starting several containers at once is slower than Lambda.
+INIT_SECONDS = 120.0
+# Containers per function when the template reserves no concurrency: a machine's limit, not an AWS one.
+LOCAL_CONCURRENCY = 8
 
-@dataclass
-class LambdaContext:
-    function_name: str
-    memory_limit_in_mb: int = 256
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = ""
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = ""
-    log_stream_name: str = "local"
 
-    def get_remaining_time_in_millis(self) -> int:
-        return 20_000
+class FunctionError(Exception):
+    """The function's answer was an error: what Lambda returns with X-Amz-Function-Error: Unhandled."""
+
+    def __init__(self, error_type: str, message: str, stack_trace: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.stack_trace = stack_trace or []
+
+    def payload(self) -> dict[str, Any]:
+        return {"errorType": self.error_type, "errorMessage": str(self), "stackTrace": self.stack_trace}
+
+
+class RequestTooLarge(Exception):
+    """Lambda's RequestTooLargeException (413): the event is over the synchronous payload limit."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size} byte payload is too large for the RequestResponse invocation type "
+                         f"(limit {MAX_PAYLOAD_BYTES} bytes)")
+
+
+class Throttled(Exception):
+    """Lambda's TooManyRequestsException (429): every container the function may have is busy."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__(f"Rate Exceeded. (reserved concurrency of {function} reached)")
+
+
+class IntegrationTimeout(Exception):
+    """The caller stopped waiting (API Gateway's integration timeout); the invocation goes on to its end."""
+
+
+WORKER = Path(worker.__file__).resolve()
+
+
+class Container:
+    """One process running the function's handler, and the socket its invocations go through."""
+
+    def __init__(self, spec: worker.ContainerSpec) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen([sys.executable, str(WORKER), str(theirs.fileno())],
+                                            env=spec.environment, cwd=spec.code_dir, pass_fds=[theirs.fileno()],
+                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE)
+        finally:
+            theirs.close()
+        for stream, target in ((self.process.stdout, "stdout"), (self.process.stderr, "stderr")):
+            threading.Thread(target=_relay, args=(stream, target), daemon=True,
+                             name=f"logs-{spec.logical_id}").start()
+        self.connection = Connection(ours.detach())
+        self.connection.send_bytes(worker.spec_message(spec))
+        ready = self.receive(INIT_SECONDS)
+        if ready is None or "init_error" in ready:
+            self.stop()
+            error = (ready or {}).get("init_error") or {"errorType": "Runtime.InitError",
+                                                         "errorMessage": "the container's init did not finish"}
+            raise FunctionError(error["errorType"], error["errorMessage"], error.get("stackTrace"))
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.connection.send_bytes(json.dumps(message, ensure_ascii=False).encode())
+
+    def receive(self, seconds: float) -> dict[str, Any] | None:
+        """The container's next message, or None if none came within the time; raises if the process died."""
+        connection: Connection = self.connection
+        try:
+            if not connection.poll(max(0.0, seconds)):
+                return None
+            data = connection.recv_bytes()
+        except (EOFError, OSError):
+            code = self.process.wait(5)
+            raise FunctionError("Runtime.ExitError", f"Runtime exited with error: exit status {code}") from None
+        answer: dict[str, Any] = json.loads(data)
+        answer["_size"] = len(data)
+        return answer
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(5)
+        self.connection.close()
+
+
+def _relay(stream: Any, target: str) -> None:
+    """A container's output, line by line, to the local stack's own (Lambda sends it to CloudWatch Logs)."""
+    for line in iter(stream.readline, b""):
+        out = getattr(sys, target)  # looked up per line: a test may capture the stream meanwhile
+        try:
+            out.write(line.decode("utf-8", "replace"))
+            out.flush()
+        except ValueError:  # the stream was closed (the process is ending)
+            return
+    stream.close()
 
 
 @dataclass
 class LocalFunction:
-    """A function with its own pool of containers, as Lambda runs it.
-
-    Lambda gives each concurrent invocation a container of its own, so module
-    state (an Event Handler's current event and context) is never shared by
-    two requests. Here each container is a separate import of the handler
-    module; an invocation takes an idle one or starts a new one.
-    """
+    """A function as Lambda runs it: its settings from the template and its pool of containers."""
 
     logical_id: str
     name: str
@@ -57,79 +160,184 @@ class LocalFunction:
     handler_name: str
     memory: int
     arn: str = ""
-    _idle: list[Handler] = field(default_factory=list)
-    _started: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    timeout: float = 3.0  # seconds, the template's Timeout
+    environment: dict[str, str] = field(default_factory=dict)
+    reserved: int | None = None  # the template's ReservedConcurrentExecutions
+    layer_paths: list[str] = field(default_factory=list)
+    _idle: list[Container] = field(default_factory=list)
+    _all: set[Container] = field(default_factory=set)
+    _starting: int = 0
+    _changed: threading.Condition = field(default_factory=threading.Condition)
 
-    def _container(self) -> Handler:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-            self._started += 1
-            number = self._started
-        return load_handler(self.code_dir, self.handler_name, f"{self.logical_id}_{number}")
+    def spec(self) -> worker.ContainerSpec:
+        return worker.ContainerSpec(self.logical_id, self.name, str(self.code_dir), self.handler_name, self.memory,
+                                    self.arn, dict(self.environment), list(self.layer_paths))
+
+    @property
+    def concurrency(self) -> int:
+        return self.reserved if self.reserved is not None else LOCAL_CONCURRENCY
+
+    # ------------------------------------------------------------ containers
+    def _acquire(self) -> Container:
+        with self._changed:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if len(self._all) + self._starting < self.concurrency:
+                    self._starting += 1
+                    break
+                if self.reserved is not None:
+                    raise Throttled(self.name)
+                self._changed.wait()  # the machine's limit: wait for a container rather than refuse
+        try:
+            container = Container(self.spec())
+        finally:
+            with self._changed:
+                self._starting -= 1
+                self._changed.notify_all()
+        with self._changed:
+            self._all.add(container)
+        return container
+
+    def _release(self, container: Container, *, discard: bool = False) -> None:
+        with self._changed:
+            if discard:
+                self._all.discard(container)
+            else:
+                self._idle.append(container)
+            self._changed.notify_all()
+        if discard:
+            container.stop()
 
     def warm(self) -> None:
         """Start one container now, as a deployment's first invocation would."""
-        container = self._container()
-        with self._lock:
-            self._idle.append(container)
+        self._release(self._acquire())
 
-    def invoke(self, event: dict[str, Any]) -> Any:
-        with ExitStack() as observed, running(self):
+    def recycle(self) -> None:
+        """Stop the idle containers (a new deployment): the next invocations start fresh ones."""
+        with self._changed:
+            idle, self._idle = self._idle, []
+            self._all.difference_update(idle)
+        for container in idle:
+            container.stop()
+
+    def stop(self) -> None:
+        with self._changed:
+            everything, self._idle = list(self._all), []
+            self._all.clear()
+            self._changed.notify_all()
+        for container in everything:
+            container.stop()
+
+    @property
+    def containers(self) -> int:
+        with self._changed:
+            return len(self._all)
+
+    # ------------------------------------------------------------ invocations
+    def invoke(self, event: Any, answer_within: float | None = None) -> Any:
+        """Run the handler on the event in one of the function's containers; its result, or FunctionError.
+
+        answer_within: how long the caller waits (API Gateway's 30 s); past it IntegrationTimeout is raised
+        while the invocation goes on until it ends or reaches the function's timeout.
+        """
+        payload = json.dumps(event, ensure_ascii=False)
+        if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise RequestTooLarge(len(payload.encode()))
+        with ExitStack() as observed:
             for observer in list(_observers):
                 observed.enter_context(observer(self, event))
-            context = LambdaContext(self.name, self.memory, invoked_function_arn=self.arn)
-            handler = self._container()
+            container = self._acquire()
+            request_id = str(uuid.uuid4())
+            deadline = time.time() + self.timeout
+            trace_id = f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+            _invocations.start(trace_id, self, event)
             try:
-                return handler(event, context)
-            finally:
-                # With metrics disabled Powertools never clears its buffer; Lambda starts each
-                # invocation clean, so the shared local process does the same.
-                metrics.clear_metrics()
-                with self._lock:
-                    self._idle.append(handler)
+                container.send({"event": event, "clock_offset": clock.offset().total_seconds(), "deadline": deadline,
+                                "request_id": request_id, "trace_id": trace_id})
+            except OSError:
+                self._release(container, discard=True)
+                _invocations.end(trace_id)
+                raise FunctionError("Runtime.ExitError", "Runtime exited before the invocation") from None
+            wait = self.timeout if answer_within is None else min(answer_within, self.timeout)
+            answer = self._answer(container, request_id, wait, trace_id)
+            if answer is None:  # the caller stops waiting; the container finishes in the background
+                threading.Thread(target=self._finish_late, args=(container, deadline, request_id, trace_id),
+                                 daemon=True).start()
+                raise IntegrationTimeout(f"{self.name} did not answer within {answer_within:.0f} s")
+            return self._result(answer)
+
+    def _answer(self, container: Container, request_id: str, wait: float, trace_id: str) -> dict[str, Any] | None:
+        try:
+            answer = container.receive(wait)
+        except FunctionError:
+            self._release(container, discard=True)
+            _invocations.end(trace_id)
+            raise
+        if answer is not None:
+            self._release(container)
+            _invocations.end(trace_id)
+            return answer
+        if wait >= self.timeout:
+            self._timed_out(container, request_id, trace_id)
+        return None
+
+    def _timed_out(self, container: Container, request_id: str, trace_id: str) -> None:
+        self._release(container, discard=True)  # Lambda stops the runtime; the next invocation cold-starts
+        _invocations.end(trace_id)
+        message = f"RequestId: {request_id} Error: Task timed out after {self.timeout:.2f} seconds"
+        sys.stderr.write(f"{self.name} {message}\n")  # the line Lambda writes to the function's log
+        raise FunctionError("Sandbox.Timedout", message)
+
+    def _finish_late(self, container: Container, deadline: float, request_id: str, trace_id: str) -> None:
+        try:
+            if self._answer(container, request_id, max(0.0, deadline - time.time()), trace_id) is None:
+                self._timed_out(container, request_id, trace_id)
+        except FunctionError:
+            pass  # nobody is waiting for the answer any more, as with API Gateway after its timeout
+
+    def _result(self, answer: dict[str, Any]) -> Any:
+        if "error" in answer:
+            error = answer["error"]
+            raise FunctionError(error["errorType"], error["errorMessage"], error.get("stackTrace"))
+        if answer["_size"] > MAX_PAYLOAD_BYTES:
+            raise FunctionError("Function.ResponseSizeTooLarge",
+                                f"Response payload size ({answer['_size']} bytes) exceeded maximum allowed payload "
+                                f"size ({MAX_PAYLOAD_BYTES} bytes).")
+        return answer.get("result")
 
 
+class _Invocations:
+    """The invocations running now, by their trace header (the local endpoint asks whose a call is)."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, tuple[LocalFunction, Any]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, trace_id: str, function: LocalFunction, event: Any) -> None:
+        with self._lock:
+            self._running[trace_id.split(";", 1)[0]] = (function, event)
+
+    def end(self, trace_id: str) -> None:
+        with self._lock:
+            self._running.pop(trace_id.split(";", 1)[0], None)
+
+    def of(self, trace_header: str | None) -> tuple[LocalFunction, Any] | None:
+        if not trace_header:
+            return None
+        root = next((part for part in trace_header.split(";") if part.startswith("Root=")), None)
+        with self._lock:
+            return self._running.get(root) if root else None
+
+
+_invocations = _Invocations()
 _functions: dict[str, LocalFunction] = {}
 _observers: list[InvocationObserver] = []
-# The function whose handler is running: each invocation runs on a thread of its own, and every AWS
-# call made under it is that function's (infra.local.iam_enforcement checks them against its role).
-_running: contextvars.ContextVar[LocalFunction | None] = contextvars.ContextVar("local_function", default=None)
 
 
-@contextmanager
-def running(function: LocalFunction) -> Iterator[None]:
-    """Mark the calls made in this context as the function's, for as long as its handler runs."""
-    token = _running.set(function)
-    try:
-        yield
-    finally:
-        _running.reset(token)
-
-
-def running_function() -> LocalFunction | None:
-    """The function whose handler makes the current call; None for the local stack's own calls and tests'."""
-    return _running.get()
-
-
-def load_module(code_dir: Path, module_name: str, logical_id: str) -> ModuleType:
-    """Import a function's module under a name of its own (every handler file is app.py)."""
-    name = f"fn_{logical_id}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, code_dir / f"{module_name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def load_handler(code_dir: Path, handler: str, logical_id: str) -> Handler:
-    module_name, _, attribute = handler.rpartition(".")
-    function: Handler = getattr(load_module(code_dir, module_name, logical_id), attribute)
-    return function
+def invocation_of(trace_header: str | None) -> tuple[LocalFunction, Any] | None:
+    """The running invocation (function, event) whose AWS call carries this X-Amzn-Trace-Id header."""
+    return _invocations.of(trace_header)
 
 
 def register(function: LocalFunction) -> None:
@@ -137,7 +345,9 @@ def register(function: LocalFunction) -> None:
 
 
 def unregister(name: str) -> None:
-    _functions.pop(name, None)
+    function = _functions.pop(name, None)
+    if function is not None:
+        function.stop()
 
 
 def registered(name: str) -> LocalFunction:
@@ -157,3 +367,27 @@ def observe_invocations(observer: InvocationObserver) -> Callable[[], None]:
             _observers.remove(observer)
 
     return remove
+
+
+def lambda_environment(function: LocalFunction, region: str, endpoint: str, access_key: str) -> dict[str, str]:
+    """The variables Lambda itself sets in every container, beside the template's."""
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": function.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SESSION_TOKEN": f"local-session-{function.logical_id}",
+        "AWS_ENDPOINT_URL": endpoint,  # the local stack's AWS endpoint on loopback
+        "LAMBDA_TASK_ROOT": str(function.code_dir),
+        "TZ": ":UTC",
+        "LANG": "en_US.UTF-8",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONUNBUFFERED": "1",  # each line reaches the logs as it is written
+    }
+

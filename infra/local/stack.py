@@ -2,12 +2,16 @@
 
 - the DynamoDB table (key schema, indexes, TTL) and the signing secret from
   the template's resources;
-- every function registered with moto's Lambda service and dispatched
-  in-process to its handler (infra.local.runtime), through the checked
-  patches of moto's internals (infra.local.moto_patches);
+- every function registered with moto's Lambda service and run as Lambda
+  runs it (infra.local.runtime): containers that are processes of their own,
+  each with its function's environment, timeout and role; invocations reach
+  them through the checked patches of moto's internals
+  (infra.local.moto_patches);
 - the state machine from the same ASL file with the template's
   DefinitionSubstitutions, executed by moto's Step Functions interpreter;
-- AWS endpoints on loopback (moto's threaded server) for the AWS CLI and boto3;
+- AWS endpoints on loopback (infra.local.aws_endpoint: moto's server app, with
+  each function's calls checked against its role) for the functions'
+  containers, the AWS CLI and boto3;
 - the HTTP API on loopback, built from the functions' HttpApi events;
 - the reminders schedule ticking at the template's rate, against a clock that
   can be moved forward.
@@ -16,6 +20,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import logging
@@ -31,17 +36,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
+import yaml
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 from werkzeug.wrappers import Request, Response
 
 from complaints import bootstrap
 from complaints.core import clock
 from complaints.core.access import ROLES
 from complaints.core.observability import logger
-from complaints.core.policy import load_policy
+from complaints.core.policy import POLICY_DIR, load_policy
 from infra import iam
 from infra.local import iam_enforcement, moto_patches, runtime
+from infra.local.aws_endpoint import AwsEndpoint
 from infra.local.http_api import HttpApi, Route, json_response
 from infra.local.iam_calls import Account
 from infra.local.oidc import DevIssuer, JwtAuthorizer, load_or_create_key
@@ -64,12 +70,13 @@ class StackConfig:
     host: str = "127.0.0.1"
     aws_port: int = field(default_factory=lambda: _port("LOCAL_AWS_PORT", 4566))
     api_port: int = field(default_factory=lambda: _port("LOCAL_API_PORT", 8080))
-    serve_aws: bool = True
     tick_schedule: bool = True
     data_dir: Path = field(default_factory=lambda: ROOT / ".local")
     log_level: str = "INFO"
     # Check every AWS call a function makes against its own role, as IAM does (infra.local.iam_enforcement).
     enforce_iam: bool = True
+    # Changes to the policy profile (section → field → value), as a desk's own profile file would make them.
+    policy_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Move the clock forward to this local time of day at start (tests and the demo run
     # from a known morning, whatever the wall clock says).
     start_local: str | None = None
@@ -94,8 +101,9 @@ class LocalStack:
         self.outbox_path = self.config.data_dir / "outbox.jsonl"
         self._mock: Any = None
         self._patches: moto_patches.Installation | None = None
-        self.iam: iam_enforcement.Installed | None = None
-        self._aws_server: ThreadedMotoServer | None = None
+        self.enforcer: iam_enforcement.Enforcer | None = None
+        self.endpoint: AwsEndpoint | None = None
+        self.policy_file = self.config.data_dir / "policy.yaml"
         self._api: HttpApi | None = None
         self.dev_issuer: DevIssuer | None = None
         self._ticker_stop = threading.Event()
@@ -136,24 +144,22 @@ class LocalStack:
     # ------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
         self._patches = moto_patches.install()  # refuses a moto its patches were not written for
-        if self.config.enforce_iam:  # before any client is made: every session gets the check
-            self.iam = iam_enforcement.Installed()
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.outbox_path.write_text("", encoding="utf-8")
         os.environ.update({"AWS_DEFAULT_REGION": self.config.region, "AWS_ACCESS_KEY_ID": "local",
                            "AWS_SECRET_ACCESS_KEY": "local"})
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        if self.config.serve_aws:
-            self._aws_server = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port, verbose=False)
-            self._aws_server.start()
+        self.endpoint = AwsEndpoint({})
+        self.endpoint.start(self.config.host, self.config.aws_port)
         self._create_tables()
         self._create_secrets()
-        self._set_function_environment()
+        self._write_policy()
+        self._set_harness_environment()
         self._create_functions()
         self._create_state_machines()
-        if self.iam:
-            self.iam.enforcer = self._enforcer()
+        if self.config.enforce_iam:
+            self.enforcer = self.endpoint.enforcer = self._enforcer()
         if self.config.start_local:
             self._move_clock_to(self.config.start_local)
         self._warm_up()
@@ -166,16 +172,16 @@ class LocalStack:
         self._ticker_stop.set()
         if self._api:
             self._api.stop()
-        if self._aws_server:
-            self._aws_server.stop()
+        for function in self.functions.values():
+            runtime.unregister(function.name)  # stops its containers
+        if self.endpoint:
+            self.endpoint.stop()
         if self._mock:
             self._mock.stop()
-        if self.iam:
-            record = os.environ.get("LOCAL_IAM_RECORD")  # the local stack's own knob: which grants were used
-            if record and self.iam.enforcer:
-                self.iam.enforcer.record(Path(record))
-            self.iam.uninstall()
-            self.iam = None
+        record = os.environ.get("LOCAL_IAM_RECORD")  # the local stack's own knob: which grants were used
+        if record and self.enforcer:
+            self.enforcer.record(Path(record))
+        self.enforcer = None
         if self._patches:
             self._patches.uninstall()
             self._patches = None
@@ -219,23 +225,57 @@ class LocalStack:
         path.chmod(0o600)
         return known
 
-    def _function_environment(self) -> dict[str, str]:
-        variables = self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-        return {k: str(v) for k, v in self.resolver.resolve(variables).items()}
+    def _function_environment(self, logical_id: str) -> dict[str, str]:
+        """A function's variables as Lambda would give them: Globals, then its own, then the local adapters."""
+        variables = dict(self.template.get("Globals", {}).get("Function", {}).get("Environment", {})
+                         .get("Variables", {}))
+        own = self.resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+        variables.update(own)
+        env = {k: str(v) for k, v in self.resolver.resolve(variables).items()}
+        # The local stack's stand-ins, only where the function has the variable: messages go to the outbox
+        # file (through SNS's local endpoint first), links point at the local API, operators sign in with the
+        # development issuer, and neither traces nor EMF metrics are written.
+        local = {"NOTIFY_ADAPTER": "outbox", "PUBLIC_BASE_URL": self.config.api_url, "CONSOLE_SIGN_IN": "local",
+                 "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+                 "POLICY_PROFILE": env.get("POLICY_PROFILE", "")}
+        env.update({k: v for k, v in local.items() if k in env})
+        if "NOTIFY_ADAPTER" in env:
+            env["OUTBOX_PATH"] = str(self.outbox_path)
+        if "POLICY_PROFILE" in env and self.config.policy_changes:
+            env["POLICY_FILE"] = str(self.policy_file)
+        env["POWERTOOLS_METRICS_DISABLED"] = "true"
+        return env
 
-    def _set_function_environment(self) -> None:
-        env = self._function_environment()
-        env.update({
-            "NOTIFY_ADAPTER": "outbox",
-            "OUTBOX_PATH": str(self.outbox_path),
-            "PUBLIC_BASE_URL": self.config.api_url,
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": self.config.log_level,
-            "CONSOLE_SIGN_IN": "local",  # the console gets tokens from the development issuer below
-        })
-        # All functions share one process here, so they share one environment;
-        # the template keeps every variable in Globals for that reason.
+    def _write_policy(self) -> None:
+        """The profile with the stack's policy changes, which every function reads (POLICY_FILE)."""
+        if not self.config.policy_changes:
+            return
+        profile = self.resolver.parameters.get("PolicyProfile", "telecom")
+        raw = yaml.safe_load((POLICY_DIR / f"{profile}.yaml").read_text(encoding="utf-8"))
+        for section, changes in self.config.policy_changes.items():
+            raw[section] = {**raw.get(section, {}), **changes}
+        self.policy_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def change_policy(self, section: str, **changes: Any) -> None:
+        """Change the profile and redeploy: the functions' next invocations start containers that read it."""
+        self.config.policy_changes.setdefault(section, {}).update(changes)
+        self._write_policy()
+        for logical_id, function in self.functions.items():
+            function.environment.update(self._function_environment(logical_id))
+            function.recycle()
+        self._set_harness_environment()
+
+    def recycle(self, *logical_ids: str) -> None:
+        """Stop the functions' warm containers (all functions' without ids): the next invocations start fresh
+        ones, with nothing cached, as after a deployment or once Lambda reclaims idle containers."""
+        for logical_id in logical_ids or tuple(self.functions):
+            self.functions[logical_id].recycle()
+
+    def _set_harness_environment(self) -> None:
+        """The local stack's own process (its endpoints, tests' direct reads) sees every function's variables."""
+        env: dict[str, str] = {}
+        for logical_id in self._of_type("AWS::Serverless::Function"):
+            env.update(self._function_environment(logical_id))
         os.environ.update(env)
         bootstrap.reset()
         logger.setLevel(self.config.log_level)
@@ -248,22 +288,29 @@ class LocalStack:
         lam = boto3.client("lambda", region_name=self.config.region)
         package = io.BytesIO()
         with zipfile.ZipFile(package, "w") as archive:
-            archive.writestr("README.txt", "Runs in-process on the local stack.")
+            archive.writestr("README.txt", "Runs in the local stack's own containers (infra.local.runtime).")
         defaults = self.template.get("Globals", {}).get("Function", {})
-        memory_default = int(defaults.get("MemorySize", 128))
         for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             name = self._name(logical_id)
             runtime_name = str(props.get("Runtime", defaults.get("Runtime")))  # as the template deploys it
             arn = lam.create_function(FunctionName=name, Runtime=runtime_name, Role=role, Handler=props["Handler"],
                                       Code={"ZipFile": package.getvalue()})["FunctionArn"]
-            memory = int(props.get("MemorySize", memory_default))
-            function = runtime.LocalFunction(logical_id, name, self.config.root / props["CodeUri"],
-                                             props["Handler"], memory, arn)
-            function.warm()
+            self.physical[logical_id] = name
+            function = runtime.LocalFunction(
+                logical_id, name, self.config.root / props["CodeUri"], props["Handler"],
+                int(props.get("MemorySize", defaults.get("MemorySize", 128))), arn,
+                timeout=float(props.get("Timeout", defaults.get("Timeout", 3))),
+                reserved=props.get("ReservedConcurrentExecutions"),
+                layer_paths=[str(self.config.root / "shared")])
+            access_key = "ASIA" + hashlib.sha256(f"{self.config.stack_name}/{logical_id}".encode()).hexdigest()[:16]
+            function.environment = {**runtime.lambda_environment(function, self.config.region, self.config.aws_url,
+                                                                 access_key.upper()),
+                                    **self._function_environment(logical_id)}
+            assert self.endpoint is not None
+            self.endpoint.callers[access_key.upper()] = function
             runtime.register(function)
             self.functions[logical_id] = function
-            self.physical[logical_id] = name
             alias = props.get("AutoPublishAlias")
             if alias:  # as SAM does: publish a version, point the alias at it (Ref X.Version / X.Alias)
                 version = lam.publish_version(FunctionName=name)["Version"]
@@ -322,14 +369,13 @@ class LocalStack:
         clock.advance(target - now)
 
     def _warm_up(self) -> None:
-        """Do once what each Lambda container does in its init phase.
-
-        Here every function shares one process, so a burst of first requests
-        would otherwise all build clients and calendars at once.
-        """
-        current = bootstrap.desk()
-        current.policy.calendar.is_working_day(clock.now().date())
-        _ = current.tables.table.client, current.workflow.client
+        """Start each function's first container, all at once, as a deployment's first invocations would."""
+        starting = [threading.Thread(target=function.warm, name=f"warm-{logical_id}")
+                    for logical_id, function in self.functions.items()]
+        for thread in starting:
+            thread.start()
+        for thread in starting:
+            thread.join()
 
     def _start_operator_sign_in(self) -> dict[str, JwtAuthorizer]:
         """The HttpApi's JWT authorizers, verifying tokens signed with the local development key.
@@ -378,10 +424,13 @@ class LocalStack:
 
     def tick(self) -> dict[str, Any]:
         """Run every scheduled function once, as EventBridge Scheduler would."""
-        results = {}
+        results: dict[str, Any] = {}
         for logical_id in self.schedule_seconds:
-            results[logical_id] = self.functions[logical_id].invoke(
-                {"source": "aws.scheduler", "time": clock.iso(clock.now())})
+            try:
+                results[logical_id] = self.functions[logical_id].invoke(
+                    {"source": "aws.scheduler", "time": clock.iso(clock.now())})
+            except runtime.Throttled as throttled:  # the sweep before is still running; the scheduler retries
+                results[logical_id] = {"throttled": str(throttled)}
         return results
 
     def _tick_forever(self) -> None:
@@ -435,15 +484,6 @@ class LocalStack:
     def outbox(self) -> list[dict[str, Any]]:
         lines = self.outbox_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
-
-
-def set_quality_sample(rate: float) -> None:
-    """Set the share of ordinary resolutions the local desk sends to a quality check (tests, benchmarks)."""
-    current = bootstrap.desk()
-    policy = current.base_policy
-    policy = policy.model_copy(update={"quality_check": policy.quality_check.model_copy(update={"sample_rate": rate})})
-    current.base_policy = current.staff.base = policy
-    current.staff.invalidate()
 
 
 def _rate_seconds(expression: str) -> int:

@@ -8,12 +8,13 @@ and the local stack reset it when they change the environment.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from complaints.adapters.comprehend import ComprehendClassifier
 from complaints.adapters.dynamodb import Tables
 from complaints.adapters.notify import make_notifier
 from complaints.adapters.stepfunctions import Workflow
-from complaints.core.policy import Policy, load_policy
+from complaints.core.policy import Policy, load_policy, load_policy_file
 from complaints.core.ports import Classifier
 from complaints.core.settings import Settings, get_settings
 from complaints.desk.context import Desk
@@ -33,7 +34,8 @@ def _classifier(settings: Settings, policy: Policy) -> Classifier:
 @lru_cache(maxsize=1)
 def desk() -> Desk:
     settings = get_settings()
-    policy = load_policy(settings.policy_profile)
+    policy = load_policy_file(Path(settings.policy_file)) if settings.policy_file else load_policy(
+        settings.policy_profile)
     return Desk(
         settings=settings,
         base_policy=policy,

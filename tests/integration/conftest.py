@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from infra.cli.client import DeskClient
-from infra.local.stack import LocalStack, StackConfig, set_quality_sample
+from infra.local.stack import LocalStack, StackConfig
 
 
 def _free_port() -> int:
@@ -24,13 +24,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str) -> Ite
     config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False,
                          data_dir=Path(tmp_path_factory.mktemp("local")), log_level=log_level,
                          # A known local morning, whatever the wall clock; LOCAL_START tries another time of day.
-                         start_local=os.environ.get("LOCAL_START", "09:00"))
+                         start_local=os.environ.get("LOCAL_START", "09:00"),
+                         # Tests choose which resolutions are checked; the profile's sample is random.
+                         policy_changes={"quality_check": {"sample_rate": 0.0}})
     with LocalStack(config) as running:
-        quality_sample(0.0)  # tests choose which resolutions are checked; the sample is random
         yield running
-
-
-quality_sample = set_quality_sample
 
 
 @pytest.fixture(scope="module")

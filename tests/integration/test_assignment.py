@@ -189,6 +189,8 @@ def test_managers_change_the_roster_and_assignment_follows(stack: LocalStack, cl
     client._call("PUT", "/v1/admin/agents/a-gao", agent="mgr-qian", json=agent)
     wu = {k: v for k, v in roster["a-wu"].items() if k != "id"}
     client._call("PUT", "/v1/admin/agents/a-wu", agent="mgr-qian", json=dict(wu, capacity=0))
+    # Each warm container reads the roster again within a minute; new containers read it at once.
+    stack.recycle()
     try:
         body = dict(complaint_body, service="billing", text="没有订购任何业务却被乱扣费，要求退费", location=None)
         cid = client.submit("demo-portal", body)["complaint_id"]
@@ -196,3 +198,4 @@ def test_managers_change_the_roster_and_assignment_follows(stack: LocalStack, cl
         assert client.show(cid, "a-gao")["department"] == "billing"
     finally:
         client._call("PUT", "/v1/admin/agents/a-wu", agent="mgr-qian", json=wu)
+        stack.recycle()

@@ -28,8 +28,8 @@ PATH = "/v1/portals/demo-portal/complaints"
 
 @pytest.fixture
 def enforcer(stack: LocalStack) -> Enforcer:
-    assert stack.iam is not None and stack.iam.enforcer is not None, "the local stack checks IAM"
-    return stack.iam.enforcer
+    assert stack.enforcer is not None, "the local stack checks IAM"
+    return stack.enforcer
 
 
 def _stored(stack: LocalStack) -> tuple[int, int, int]:

@@ -12,7 +12,6 @@ import requests
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
-from tests.integration.conftest import quality_sample
 
 pytestmark = pytest.mark.integration
 FIXED = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna",
@@ -46,10 +45,10 @@ def _status(client: DeskClient, name: str) -> str:
 
 
 @pytest.fixture
-def sampled_everything() -> Iterator[None]:
-    quality_sample(1.0)
+def sampled_everything(stack: LocalStack) -> Iterator[None]:
+    stack.change_policy("quality_check", sample_rate=1.0)
     yield
-    quality_sample(0.0)
+    stack.change_policy("quality_check", sample_rate=0.0)
 
 
 # ------------------------------------------------------------------ the happy path, counted

@@ -34,7 +34,7 @@ from tests.unit.support import STATE_MACHINE_ARN, FakeWorkflow, MemoryNotifier, 
 REGION = "us-east-1"
 SIGNING_SECRET = "unit-SigningSecret"
 # The template read and resolved as the local stack reads it (building the object starts nothing).
-_TEMPLATE = LocalStack(StackConfig(stack_name="unit", serve_aws=False, tick_schedule=False,
+_TEMPLATE = LocalStack(StackConfig(stack_name="unit", tick_schedule=False,
                                    data_dir=Path("/nonexistent")))
 TABLES = {logical_id: _TEMPLATE.resolver.resolve(resource["Properties"])
           for logical_id, resource in _TEMPLATE.resources.items() if resource["Type"] == "AWS::DynamoDB::Table"}

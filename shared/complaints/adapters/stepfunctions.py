@@ -29,11 +29,16 @@ class Workflow:
             self._client = boto3.client("stepfunctions")
         return self._client
 
+    def _machine(self) -> str:
+        if not self.state_machine_arn:
+            raise RuntimeError("STATE_MACHINE_ARN is not set in this function's environment (template.yaml)")
+        return self.state_machine_arn
+
     def start(self, complaint_id: str, facts: dict[str, Any], name: str | None = None) -> None:
         """Start the complaint's execution, named after it (or a second one by name); a repeat is harmless."""
         try:
             self.client.start_execution(
-                stateMachineArn=self.state_machine_arn,
+                stateMachineArn=self._machine(),
                 name=name or complaint_id,
                 input=json.dumps({"complaint_id": complaint_id, **facts}, sort_keys=True),
             )
@@ -59,5 +64,5 @@ class Workflow:
         return True
 
     def execution_arn(self, complaint_id: str) -> str:
-        prefix = self.state_machine_arn.replace(":stateMachine:", ":execution:")
+        prefix = self._machine().replace(":stateMachine:", ":execution:")
         return f"{prefix}:{complaint_id}"

@@ -27,6 +27,11 @@ def advance(delta: timedelta) -> datetime:
     return now()
 
 
+def offset() -> timedelta:
+    """How far the clock has been moved forward (the local stack hands it to each function's container)."""
+    return _offset
+
+
 def reset() -> None:
     global _offset
     with _lock:

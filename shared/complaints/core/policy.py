@@ -183,6 +183,10 @@ def _calendar(country: str, timezone: str, start: time, end: time, lunch: tuple[
 
 @lru_cache(maxsize=8)
 def load_policy(profile: str) -> Policy:
-    path = POLICY_DIR / f"{profile}.yaml"
+    return load_policy_file(POLICY_DIR / f"{profile}.yaml")
+
+
+def load_policy_file(path: Path) -> Policy:
+    """A desk's own profile, from a file outside the package (POLICY_FILE)."""
     with path.open(encoding="utf-8") as handle:
         return Policy.model_validate(yaml.safe_load(handle))

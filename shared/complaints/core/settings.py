@@ -9,19 +9,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Every function gets the same variables from the template's Globals."""
+    """A function's variables: the template's Globals and the function's own.
+
+    Each function is given only what its work needs; a setting it was not given is empty, and asking for
+    it with `required` names the variable missing from that function's environment.
+    """
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     table_name: str = Field(min_length=3)
-    state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:")
+    state_machine_arn: str = Field(default="", pattern=r"^(arn:aws[a-z-]*:states:.*)?$")
     policy_profile: str = Field(default="telecom", pattern=r"^[a-z][a-z0-9_-]*$")
-    notify_adapter: str = Field(pattern=r"^(outbox|aws)$")
+    # A profile file of the desk's own, read instead of the packaged profile of that name.
+    policy_file: str = ""
+    notify_adapter: str = Field(default="aws", pattern=r"^(outbox|aws)$")
     outbox_path: str = ""
     sender_email: str = ""
-    signing_secret_name: str = Field(min_length=1)
-    portal_secrets_name: str = Field(min_length=1)
-    idempotency_table_name: str = Field(min_length=3)
+    signing_secret_name: str = ""
+    portal_secrets_name: str = ""
+    idempotency_table_name: str = ""
     # standardwebhooks refuses timestamps more than 5 minutes off; a deployment may be stricter.
     webhook_tolerance_seconds: int = Field(default=300, ge=10, le=300)
     max_body_bytes: int = Field(default=65536, ge=1024, le=1048576)
@@ -37,6 +43,13 @@ class Settings(BaseSettings):
     console_sign_in: str = Field(default="token", pattern=r"^(cognito|local|token)$")
     operator_client_id: str = ""
     aws_region: str = "us-east-1"  # Lambda sets AWS_REGION
+
+    def required(self, name: str) -> str:
+        """The setting's value; a clear error naming the variable when this function was not given it."""
+        value = getattr(self, name)
+        if not value:
+            raise RuntimeError(f"{name.upper()} is not set in this function's environment (template.yaml)")
+        return str(value)
 
 
 @lru_cache(maxsize=1)

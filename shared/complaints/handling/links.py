@@ -31,7 +31,7 @@ class OpenedLink:
 
 def make(desk: Desk, purpose: str, complaint_id: str, nonce: str, expires_at: datetime) -> str:
     payload = f"{complaint_id}:{nonce}:{int(expires_at.timestamp())}"
-    token = tokens.sign(payload, signing_key(desk.settings.signing_secret_name, purpose))
+    token = tokens.sign(payload, signing_key(desk.settings.required("signing_secret_name"), purpose))
     return f"{desk.settings.public_base_url}{_PATHS[purpose]}{token}"
 
 
@@ -41,7 +41,7 @@ def token_of(url: str) -> str:
 
 def open_link(desk: Desk, purpose: str, token: str) -> OpenedLink:
     """The complaint behind a valid, unexpired link; refused with a clear error otherwise."""
-    payload = tokens.verify(token, signing_key(desk.settings.signing_secret_name, purpose))
+    payload = tokens.verify(token, signing_key(desk.settings.required("signing_secret_name"), purpose))
     parts = (payload or "").split(":")
     if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
         raise LinkNotFound("this link is not valid")

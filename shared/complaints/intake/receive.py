@@ -72,7 +72,7 @@ def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnsw
         update={"phone": to_e164(request.customer.phone, delivery.portal.default_region)})})
     payload = {"portal_id": delivery.portal.id, "webhook_id": delivery.webhook_id,
                "fingerprint": fingerprint(request), "request": request.model_dump(mode="json")}
-    deliver = _idempotent_delivery(desk.settings.idempotency_table_name)
+    deliver = _idempotent_delivery(desk.settings.required("idempotency_table_name"))
     deadline = time.monotonic() + _IN_PROGRESS_WAIT_SECONDS
     while True:
         try:
@@ -121,7 +121,7 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
         received_at=received_at,
         updated_at=now,
         customer=request.customer,
-        customer_key=phone_key(request.customer.phone, desk.settings.signing_secret_name),
+        customer_key=phone_key(request.customer.phone, desk.settings.required("signing_secret_name")),
         service=request.service,
         text=request.text,
         location=request.location,

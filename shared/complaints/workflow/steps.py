@@ -7,6 +7,7 @@ effect returns its earlier result.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -195,15 +196,33 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
 
 
-def fail_step(desk: Desk, complaint_id: str, error: str) -> dict[str, Any]:
+def failure_cause(cause: Any) -> str:
+    """What the caught error's Cause says, short: a function error's type and message (never its stack)."""
+    if not isinstance(cause, str) or not cause:
+        return ""
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and ("errorMessage" in parsed or "errorType" in parsed):
+        cause = f"{parsed.get('errorType', 'Error')}: {parsed.get('errorMessage', '')}"
+    return cause[:_CAUSE_CHARS]
+
+
+_CAUSE_CHARS = 500
+
+
+def fail_step(desk: Desk, complaint_id: str, error: str, cause: str = "") -> dict[str, Any]:
+    """Mark the complaint failed, keeping the error and its cause in the timeline (the history may be gone)."""
     record = desk.complaints.get(complaint_id)
     if record.status is not Status.FAILED:
         was_open = record.is_open
         record.status, record.failure = Status.FAILED, error
         record.stage = record.task_token = None
         record.set_timer(None, None)
+        detail = {"error": error, **({"cause": cause} if cause else {})}
         desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.FAILED, actor="system",
-                                                    detail={"error": error})])
+                                                    detail=detail)])
         if record.owner_id and was_open:
             desk.loads.adjust(record.owner_id, -1)
         if record.department:

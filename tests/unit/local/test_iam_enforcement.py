@@ -1,13 +1,17 @@
 """IAM on the local stack: what a call is authorised against, and a denial answered as AWS answers it.
 
 The derivation (infra.local.iam_calls) is checked call by call; the check
-itself (infra.local.iam_enforcement) against moto in-process, with a role
-written here, so no SAM translator is needed.
+itself (infra.local.iam_enforcement) at the local AWS endpoint
+(infra.local.aws_endpoint) in front of moto, with a role written here, so no
+SAM translator is needed. The calls are signed with the function's access key,
+as its containers sign them.
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,7 @@ from moto import mock_aws
 
 from infra.iam import Roles
 from infra.local import iam_enforcement, runtime
+from infra.local.aws_endpoint import AwsEndpoint
 from infra.local.iam_calls import Account, Requested, distinct, requested
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -115,7 +120,7 @@ def test_other_services_name_their_resource(service: str, operation: str, params
     assert requested(service, operation, params, WHERE) == [expected]
 
 
-# ---------------------------------------------------------------- the check, against moto in-process
+# ---------------------------------------------------------------- the check, at the local endpoint
 ROLE = [{"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], "Resource": TABLE_ARN},
     {"Effect": "Allow", "Action": "dynamodb:DeleteItem", "Resource": TABLE_ARN,
@@ -123,29 +128,49 @@ ROLE = [{"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "sns:Publish", "Resource": "arn:aws:sns:us-east-1:123456789012:nothing"},
 ]}]
 FUNCTION = runtime.LocalFunction("IntakeFunction", "desk-IntakeFunction", Path("."), "app.handler", 128)
+FUNCTION_KEY = "ASIAINTAKEFUNCTION01"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Endpoint:
+    enforcer: iam_enforcement.Enforcer
+    url: str
+
+    def client(self, service: str, key: str = FUNCTION_KEY) -> Any:
+        """A client signing as the function's containers do (or, with another key, as anyone else)."""
+        return boto3.client(service, region_name=REGION, endpoint_url=self.url, aws_access_key_id=key,
+                            aws_secret_access_key="local")
 
 
 @pytest.fixture
-def enforced() -> Iterator[iam_enforcement.Enforcer]:
-    installed = iam_enforcement.Installed()
-    try:
-        with mock_aws():
-            boto3.client("dynamodb", region_name=REGION).create_table(
-                TableName="complaints", BillingMode="PAY_PER_REQUEST",
-                KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-                AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"},
-                                      {"AttributeName": "SK", "AttributeType": "S"}])
-            installed.enforcer = iam_enforcement.Enforcer(
-                Roles({"IntakeFunction": ROLE}, None),  # type: ignore[arg-type]  # no template to resolve
-                WHERE, {"IntakeFunction": "desk-IntakeFunctionRole-LOCAL"})
-            yield installed.enforcer
-    finally:
-        installed.uninstall()
+def enforced() -> Iterator[Endpoint]:
+    with mock_aws():
+        boto3.client("dynamodb", region_name=REGION).create_table(
+            TableName="complaints", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"},
+                                  {"AttributeName": "SK", "AttributeType": "S"}])
+        enforcer = iam_enforcement.Enforcer(
+            Roles({"IntakeFunction": ROLE}, None),  # type: ignore[arg-type]  # no template to resolve
+            WHERE, {"IntakeFunction": "desk-IntakeFunctionRole-LOCAL"})
+        endpoint = AwsEndpoint({FUNCTION_KEY: FUNCTION}, enforcer)
+        port = _free_port()
+        endpoint.start("127.0.0.1", port)
+        try:
+            yield Endpoint(enforcer, f"http://127.0.0.1:{port}")
+        finally:
+            endpoint.stop()
 
 
-def test_a_call_the_role_does_not_allow_is_answered_as_dynamodb_answers_it(enforced: Any) -> None:
-    ddb = boto3.client("dynamodb", region_name=REGION)
-    with runtime.running(FUNCTION), pytest.raises(ClientError) as denied:
+def test_a_call_the_role_does_not_allow_is_answered_as_dynamodb_answers_it(enforced: Endpoint) -> None:
+    ddb = enforced.client("dynamodb")
+    with pytest.raises(ClientError) as denied:
         ddb.update_item(TableName="complaints", Key=_key("C#1"), UpdateExpression="SET x = :x",
                         ExpressionAttributeValues={":x": {"S": "1"}})
     error = denied.value.response
@@ -159,52 +184,49 @@ def test_a_call_the_role_does_not_allow_is_answered_as_dynamodb_answers_it(enfor
     assert "Item" not in ddb.get_item(TableName="complaints", Key=_key("C#1"))
 
 
-def test_a_transaction_with_one_item_not_allowed_is_denied_whole(enforced: Any) -> None:
-    ddb = boto3.client("dynamodb", region_name=REGION)
+def test_a_transaction_with_one_item_not_allowed_is_denied_whole(enforced: Endpoint) -> None:
+    ddb = enforced.client("dynamodb")
     items = [{"Put": {"TableName": "complaints", "Item": _key("C#1")}},
              {"Update": {"TableName": "complaints", "Key": _key("REPORT#d", "D#1"), "UpdateExpression": "ADD n :one",
                          "ExpressionAttributeValues": {":one": {"N": "1"}}}}]
-    with runtime.running(FUNCTION), pytest.raises(ClientError, match="dynamodb:UpdateItem"):
+    with pytest.raises(ClientError, match="dynamodb:UpdateItem"):
         ddb.transact_write_items(TransactItems=items)
     assert "Item" not in ddb.get_item(TableName="complaints", Key=_key("C#1"))
 
 
-def test_allowed_calls_pass_and_are_recorded(enforced: Any, tmp_path: Path) -> None:
-    ddb = boto3.client("dynamodb", region_name=REGION)
-    with runtime.running(FUNCTION):
-        ddb.put_item(TableName="complaints", Item=_key("C#1"))
-        ddb.get_item(TableName="complaints", Key=_key("C#1"))
-    enforced.record(tmp_path / "used.json")
-    assert enforced.used == {("IntakeFunction", "dynamodb:PutItem", TABLE_ARN),
+def test_allowed_calls_pass_and_are_recorded(enforced: Endpoint, tmp_path: Path) -> None:
+    ddb = enforced.client("dynamodb")
+    ddb.put_item(TableName="complaints", Item=_key("C#1"))
+    ddb.get_item(TableName="complaints", Key=_key("C#1"))
+    enforced.enforcer.record(tmp_path / "used.json")
+    assert enforced.enforcer.used == {("IntakeFunction", "dynamodb:PutItem", TABLE_ARN),
                              ("IntakeFunction", "dynamodb:GetItem", TABLE_ARN)}
 
 
-def test_a_leading_keys_condition_allows_only_the_keys_it_lists(enforced: Any) -> None:
-    ddb = boto3.client("dynamodb", region_name=REGION)
-    with runtime.running(FUNCTION):
-        ddb.delete_item(TableName="complaints", Key=_key("STAFF", "a-1"))
-        with pytest.raises(ClientError, match="dynamodb:DeleteItem"):
-            ddb.delete_item(TableName="complaints", Key=_key("C#1"))
+def test_a_leading_keys_condition_allows_only_the_keys_it_lists(enforced: Endpoint) -> None:
+    ddb = enforced.client("dynamodb")
+    ddb.delete_item(TableName="complaints", Key=_key("STAFF", "a-1"))
+    with pytest.raises(ClientError, match="dynamodb:DeleteItem"):
+        ddb.delete_item(TableName="complaints", Key=_key("C#1"))
 
 
-def test_sns_denies_with_its_own_code(enforced: Any) -> None:
-    sns = boto3.client("sns", region_name=REGION)
-    with runtime.running(FUNCTION), pytest.raises(sns.exceptions.AuthorizationErrorException) as denied:
+def test_sns_denies_with_its_own_code(enforced: Endpoint) -> None:
+    sns = enforced.client("sns")
+    with pytest.raises(sns.exceptions.AuthorizationErrorException) as denied:
         sns.publish(PhoneNumber="+8613800000000", Message="hello")
     assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert "sns:Publish on resource: *" in denied.value.response["Error"]["Message"]
 
 
-def test_calls_outside_a_function_are_not_checked(enforced: Any) -> None:
-    ddb = boto3.client("dynamodb", region_name=REGION)
+def test_calls_outside_a_function_are_not_checked(enforced: Endpoint) -> None:
+    ddb = enforced.client("dynamodb", key="AKIAOPERATORCLI00001")  # the AWS CLI, a test, the stack itself
     ddb.update_item(TableName="complaints", Key=_key("C#1"), UpdateExpression="SET x = :x",
                     ExpressionAttributeValues={":x": {"S": "1"}})
     assert ddb.get_item(TableName="complaints", Key=_key("C#1"))["Item"]["x"] == {"S": "1"}
 
 
-def test_a_revoked_grant_is_denied_then_allowed_again(enforced: Any) -> None:
-    ddb = boto3.client("dynamodb", region_name=REGION)
-    with runtime.running(FUNCTION):
-        with enforced.revoked("IntakeFunction", "dynamodb:GetItem"), pytest.raises(ClientError):
-            ddb.get_item(TableName="complaints", Key=_key("C#1"))
+def test_a_revoked_grant_is_denied_then_allowed_again(enforced: Endpoint) -> None:
+    ddb = enforced.client("dynamodb")
+    with enforced.enforcer.revoked("IntakeFunction", "dynamodb:GetItem"), pytest.raises(ClientError):
         ddb.get_item(TableName="complaints", Key=_key("C#1"))
+    ddb.get_item(TableName="complaints", Key=_key("C#1"))

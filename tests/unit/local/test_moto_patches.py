@@ -159,7 +159,7 @@ def handler(event, context):
 def _package() -> bytes:
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("README.txt", "Runs in-process on the local stack.")
+        archive.writestr("README.txt", "Runs in the local stack's own containers.")
     return package.getvalue()
 
 
@@ -178,7 +178,6 @@ def test_an_invocation_runs_the_registered_handler_and_a_raise_is_an_unhandled_e
             failure = lam.invoke(FunctionName="probe", Payload=json.dumps({"fail": True}))
         finally:
             runtime.unregister("probe")
-            sys.modules.pop("fn_PatchProbe_1", None)
     assert "FunctionError" not in answer
     assert json.loads(answer["Payload"].read()) == {"seen": 7, "function": "probe"}
     assert failure["FunctionError"] == "Unhandled"

@@ -20,12 +20,21 @@ from complaints.core.outcomes import (
 from complaints.core.values import Classification, Customer, Device, Location, Occurred, Promise
 
 
+class PendingDecision(BaseModel):
+    """A decision saved on the complaint that Step Functions may not have yet: sent again until it is taken."""
+
+    stage: Stage
+    token: str
+    output: dict[str, str | int | float | bool | None]
+
+
 class ComplaintRecord(BaseModel):
     complaint_id: str
     version: int = 0
     status: Status
     stage: Stage | None = None
     task_token: str | None = None
+    decision: PendingDecision | None = None  # cleared when the workflow next parks, closes or fails
     portal_id: str
     external_id: str
     channel: Channel

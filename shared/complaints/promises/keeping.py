@@ -211,21 +211,38 @@ def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
     if not operator.owns(record):
         raise Forbidden(f"only the owner of complaint {complaint_id} may resume it")
-    if record.paused_at is None:
+    resumed = end_pause(record, operator.agent_id)
+    if resumed is None:
         raise Conflict(f"complaint {complaint_id} is not waiting on the customer")
-    waited = clock.now() - record.paused_at
+    if record.status is Status.PENDING_CUSTOMER:
+        record.status = Status.IN_PROGRESS
+    record = desk.complaints.save(record, [resumed])
+    restart(desk, record)
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message="work resumed")
+
+
+def end_pause(record: ComplaintRecord, actor: str) -> TimelineEvent | None:
+    """End the complaint's wait on the customer, if it waits: pausable promises move by the time spent waiting.
+
+    Every way out of a pause goes through here (resuming, and any decision taken while paused), so no promise
+    stays stopped. Returns the timeline event to save with the change; after the save, `restart` the timers.
+    """
+    if record.paused_at is None:
+        return None
     now = clock.now()
+    waited = now - record.paused_at
     record.promises = [p.model_copy(update={"due_at": p.due_at + waited,
                                             "made_at": (p.made_at or record.received_at) + waited})
                        if p.state is PromiseState.PENDING and p.kind in PAUSABLE else p for p in record.promises]
     record.paused_at = None
-    if record.status is Status.PENDING_CUSTOMER:
-        record.status = Status.IN_PROGRESS
-    record = desk.complaints.save(record, [TimelineEvent(
-        at=clock.now(), type=EventType.RESUMED, actor=operator.agent_id,
-        detail={"waited_minutes": int(waited.total_seconds() // 60)})])
+    return TimelineEvent(at=now, type=EventType.RESUMED, actor=actor,
+                         detail={"waited_minutes": int(waited.total_seconds() // 60)})
+
+
+def restart(desk: Desk, record: ComplaintRecord) -> None:
+    """The timers of the pausable promises, from their next step, once a pause has ended and been saved."""
+    now = clock.now()
     for promise in record.promises:
         if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
             upcoming = [at for at, _ in plan(desk, promise, record.received_at) if at >= now]
-            desk.promise_timers.schedule(complaint_id, promise.kind, upcoming[0] if upcoming else now)
-    return ActionAnswer(complaint_id=complaint_id, status=record.status, message="work resumed")
+            desk.promise_timers.schedule(record.complaint_id, promise.kind, upcoming[0] if upcoming else now)

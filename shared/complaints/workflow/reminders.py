@@ -19,7 +19,7 @@ from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
-from complaints.handling import survey, tracking
+from complaints.handling import decisions, survey, tracking
 from complaints.promises import keeping as promises
 from complaints.triage import assignment
 
@@ -34,6 +34,7 @@ class SweepResult:
     digests: int = 0
     promise_steps: int = 0
     released: int = 0
+    redelivered: int = 0  # saved decisions sent to the workflow again
     send_failures: int = 0  # held messages and digests left for a later sweep
     skipped: int = 0
     oldest_due_age_seconds: float = 0.0  # how late the most overdue wait was found: the sweep's lag
@@ -49,7 +50,10 @@ def sweep(desk: Desk) -> SweepResult:
             result.oldest_due_age_seconds = max(result.oldest_due_age_seconds,
                                                 (now - record.timer_due).total_seconds())
         try:
-            if record.timer_stage is Stage.SURVEY:
+            if record.decision is not None:
+                decisions.redeliver(desk, record)
+                result.redelivered += 1
+            elif record.timer_stage is Stage.SURVEY:
                 survey.survey_no_response(desk, record)
                 result.timed_out += 1
             elif record.timer_stage is Stage.TRACKING:

@@ -59,6 +59,7 @@ class ComplaintRecord(BaseModel):
     callback_attempts: int = 0
     unreachable_attempts: int = 0  # since the last resolution
     first_unreachable_at: datetime | None = None
+    last_attempt_at: datetime | None = None  # the last call that did not reach a decision (unreachable, busy)
     confirm_nonce: str | None = None  # the customer's confirmation link, single use
     verified: str | None = None  # fixed | unconfirmed: how the confirmation wait ended
     reopen_count: int = 0

@@ -23,6 +23,7 @@ from complaints.core.requests import ExtendRequest, PauseRequest
 from complaints.core.values import Promise, TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
+from complaints.desk.notices import status_text
 
 CUSTOMER_FACING = frozenset({PromiseKind.FIRST_CONTACT, PromiseKind.FIRST_REPLY, PromiseKind.SOLUTION})
 SUPERVISORS_PROMISES = frozenset({PromiseKind.RECOVERY})  # kept by the supervisor, not the owner
@@ -31,17 +32,6 @@ PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 # regulator's ceiling never stops.
 PAUSABLE = frozenset({PromiseKind.FIRST_CONTACT, PromiseKind.FIRST_REPLY, PromiseKind.INVESTIGATION,
                       PromiseKind.SOLUTION})
-_STATUS_TEXT = {
-    "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
-              Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
-              Status.TRACKING: "已列入跟踪，等待计划中的修复", Status.RESOLVED: "已处理，待您确认"},
-    "en": {Status.ACKNOWLEDGED: "registered and being assigned", Status.ASSIGNED: "assigned to an engineer",
-           Status.IN_PROGRESS: "being worked on", Status.QUALITY_CHECK: "the handling is being checked",
-           Status.TRACKING: "tracked until the planned fix lands",
-           Status.RESOLVED: "handled and awaiting your confirmation"},
-}
-
-
 def plan(desk: Desk, promise: Promise, received_at: datetime) -> list[tuple[datetime, str]]:
     start = promise.made_at or received_at
     window = promise.due_at - start
@@ -102,8 +92,7 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
         for person in dict.fromkeys(p for p in people if p):
             desk.notices.tell_staff(person, record, "promise_due", kind=kind, due=due)
     elif action == "update":
-        text = _STATUS_TEXT.get(record.language, _STATUS_TEXT["en"]).get(record.status, record.status.value)
-        desk.notices.tell_customer(record, "progress_update", status=text)
+        desk.notices.tell_customer(record, "progress_update", status=status_text(record))
         desk.complaints.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type=EventType.CUSTOMER_UPDATED,
                                                                      actor="system", detail={"promise": kind}))
     elif action == "due":

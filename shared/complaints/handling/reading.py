@@ -28,7 +28,8 @@ def view(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintView:
 
 
 def list_complaints(desk: Desk, operator: Operator, *, queue: str | None, owner: str | None,
-                    status: Status | None, limit: int, next_token: str | None) -> ComplaintList:
+                    status: Status | None, limit: int, next_token: str | None, paged: bool = True) -> ComplaintList:
+    """A queue's or an owner's complaints; `paged` lists return a signed token for the next page, if there is one."""
     if queue and owner:
         raise BadRequest("filter by queue or by owner, not both")
     if queue:
@@ -41,13 +42,13 @@ def list_complaints(desk: Desk, operator: Operator, *, queue: str | None, owner:
             logger.warning("access refused", extra={"agent_id": operator.agent_id, "owner": owner})
             raise Forbidden("supervisors list the work of their own departments' agents; managers anyone's")
         index, partition = "owner", owner or operator.agent_id
-    key = signing_key(desk.settings.signing_secret_name, _PAGE_TOKENS)
+    key = signing_key(desk.settings.signing_secret_name, _PAGE_TOKENS) if paged or next_token else b""
     start = _page_start(next_token, key, index, partition) if next_token else None
     open_only = status is None or status not in (Status.CLOSED, Status.CLOSED_UNCONFIRMED)
     records, last = desk.complaints.list_by(index, partition, open_only=open_only, limit=limit, start=start)
     items = [ComplaintSummary.of(r, next_due_at=sla.next_due(r.promises)) for r in records
              if status is None or r.status is status]
-    token = tokens.sign(json.dumps({"list": [index, partition], "after": last}), key) if last else None
+    token = tokens.sign(json.dumps({"list": [index, partition], "after": last}), key) if last and paged else None
     return ComplaintList(items=items, next_token=token)
 
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from complaints.core import clock
-from complaints.core.errors import Conflict, VersionConflict, WorkflowUncertain
+from complaints.core import clock, errors
+from complaints.core.errors import Conflict, VersionConflict
 from complaints.core.policy_sections import QualityCheck
 from complaints.desk.context import Desk
 from complaints.handling import acceptance, confirmation, decisions, resolution
@@ -148,7 +148,7 @@ class SilentWorkflow(FakeWorkflow):
     def succeed(self, task_token: str, output: dict[str, object]) -> None:
         if self.silent:
             self.silent -= 1
-            raise WorkflowUncertain("no answer from the workflow (ReadTimeoutError)")
+            raise errors.WorkflowUncertain("no answer from the workflow (ReadTimeoutError)")
         super().succeed(task_token, output)
 
 

@@ -14,7 +14,7 @@ from complaints.core.enums import Role
 from complaints.core.errors import Forbidden, InvalidField
 from complaints.desk.context import Desk
 from complaints.handling import confirmation, reading, resolution
-from complaints.reporting.reports import csv_cell
+from complaints.reporting import reports
 from complaints.workflow import reminders, steps
 from tests.unit.support import (
     BILLING,
@@ -170,8 +170,8 @@ def test_a_page_token_is_opaque_and_works_only_unaltered_on_its_own_list(desk: D
 # ------------------------------------------------------------------ exports and files
 @pytest.mark.parametrize("cell", ["=HYPERLINK(\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_a_csv_cell_a_spreadsheet_would_run_is_written_as_text(cell: str) -> None:
-    assert csv_cell(cell) == "'" + cell
-    assert csv_cell("network.coverage") == "network.coverage" and csv_cell("12") == "12"
+    assert reports.csv_cell(cell) == "'" + cell
+    assert reports.csv_cell("network.coverage") == "network.coverage" and reports.csv_cell("12") == "12"
 
 
 def test_the_outbox_is_readable_by_its_owner_only(tmp_path: Path) -> None:

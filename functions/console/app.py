@@ -1,6 +1,7 @@
 """The operators' console: its shell and assets (public), and its views (behind the operators' JWT)."""
 
 from datetime import date
+from html import escape
 from importlib import resources
 from typing import Annotated, Any
 
@@ -49,7 +50,7 @@ def _fragment(render: Any) -> Response[str]:
     try:
         body, status = render(), 200
     except ComplaintError as exc:
-        body, status = f'<p class="error" role="alert">{exc}</p>', exc.status_code
+        body, status = f'<p class="error" role="alert">{escape(str(exc))}</p>', exc.status_code
     return Response(status_code=status, content_type=_TYPES["html"], body=body,
                     headers=_security_headers(_cognito_origin()))
 
@@ -112,4 +113,4 @@ def reports_view(start: Annotated[date | None, Query(alias="from")] = None,
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return dispatch(app, event, context)
+    return dispatch(app, event, context, max_body_bytes=desk().settings.max_body_bytes)

@@ -76,4 +76,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.append_keys(portal_id=portal_id, webhook_id=delivery.webhook_id)
         receive.IDEMPOTENCY.register_lambda_context(context)
         app.append_context(delivery=delivery)
-    return dispatch(app, event, context)
+    return dispatch(app, event, context, max_body_bytes=desk().settings.max_body_bytes)

@@ -157,8 +157,7 @@ def summary_report_csv(
 
 @app.get("/v1/incidents/<incident_id>", summary="An outage incident and its linked complaints")
 def get_incident(incident_id: str) -> Incident:
-    _operator()
-    return desk().incidents.get(incident_id)
+    return incidents.view_incident(desk(), incident_id, _operator())
 
 
 @app.post("/v1/incidents/<incident_id>/resolve", summary="Resolve an incident and with it every linked complaint")
@@ -172,13 +171,13 @@ def _manager() -> Operator:
     operator = _operator()
     if not operator.role.across_departments:
         logger.warning("access refused", extra={"agent_id": operator.agent_id, "area": "admin"})
-        raise Forbidden("only managers and admins change the roster")
+        raise Forbidden("only managers and admins read and change the roster")
     return operator
 
 
 @app.get("/v1/admin/agents", summary="The roster: every agent with departments, skills, areas, shift and capacity")
 def list_agents() -> list[Agent]:
-    _operator()
+    _manager()
     return desk().policy.agents
 
 
@@ -190,4 +189,4 @@ def put_agent(agent_id: str, request: AgentUpdate) -> Agent:
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return dispatch(app, event, context)
+    return dispatch(app, event, context, max_body_bytes=desk().settings.max_body_bytes)

@@ -23,10 +23,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -72,6 +73,47 @@ def observe_calls(observer: CallObserver) -> Callable[[], None]:
             _observers.remove(observer)
 
     return remove
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An answer the endpoint gives instead of moto's to the calls it matches (tests inject AWS's failures).
+
+    error: the service's error code, answered with status (a throttle, an internal error); or None to drop
+    the connection without an answer, as a network fault or a read timeout leaves the caller.
+    """
+
+    matches: Callable[[Call], bool]
+    error: str | None = None
+    status: int = 400
+    seen: list[Call] = field(default_factory=list)
+
+
+_faults: list[Fault] = []
+
+
+def inject(fault: Fault) -> Callable[[], None]:
+    """Answer the function calls the fault matches with it from now on; the answer removes it."""
+    _faults.append(fault)
+
+    def remove() -> None:
+        if fault in _faults:
+            _faults.remove(fault)
+
+    return remove
+
+
+def _faulty(fault: Fault, service_id: str, environ: dict[str, Any], start_response: Callable[..., Any]
+            ) -> Iterable[bytes]:
+    if fault.error is None:
+        connection = environ.get("werkzeug.socket")
+        if connection is not None:
+            connection.shutdown(socket.SHUT_RDWR)
+        raise ConnectionAbortedError("injected: the connection dropped before an answer")
+    body = json.dumps({"__type": fault.error, "message": "injected fault"}).encode()
+    start_response(f"{fault.status} Injected", [("Content-Type", "application/x-amz-json-1.0"),
+                                                ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _request(service: str, environ: dict[str, Any], body: bytes) -> tuple[str, dict[str, Any]]:
@@ -130,6 +172,12 @@ class AwsEndpoint:
                 self.enforcer.check(caller, service_id, operation, params)
             except AccessDenied as denied:
                 return _denied(service_id, str(denied), start_response)
+        if _faults:
+            call = Call(caller, invocation[1] if invocation else None, service_id, operation, params)
+            for fault in list(_faults):
+                if fault.matches(call):
+                    fault.seen.append(call)
+                    return _faulty(fault, service_id, environ, start_response)
         if not _observers:
             return self._moto(environ, start_response)
         return self._observed(environ, start_response, Call(caller, invocation[1] if invocation else None,

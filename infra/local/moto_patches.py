@@ -199,6 +199,9 @@ def _invoke_in_process(self: Any, body: str, request_headers: Any, response_head
     except runtime.FunctionError as failed:  # the function's error, answered as Lambda answers it
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps(failed.payload()).encode()
+    except Exception as exc:  # noqa: BLE001 - a failure around the function (tests inject the service's)
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps(runtime.FunctionError(type(exc).__name__, str(exc)).payload()).encode()
     return json.dumps(result).encode()
 
 

@@ -1,22 +1,30 @@
 """Property-based API testing: schemathesis drives every operation of the served OpenAPI document.
 
-No answer may be a 5xx, and every answer must match the document (status
-code, content type, body schema). Portal deliveries are signed as a portal
-would sign them and operator calls carry a valid token, so the checks reach
-past authentication into validation and the domain.
+Both modes: positive (requests the document allows) and negative (requests it
+forbids: wrong types, missing fields, out-of-range values). No answer may be a
+5xx, and every answer must match the document (status code, content type, body
+schema). Portal deliveries are signed as a portal would sign them and operator
+calls carry a valid token, so the checks reach past authentication into
+validation and the domain; the public link routes get whatever is generated.
+The counts (generated, 2xx, 4xx, 5xx, per mode) are printed at the end and
+written to build/schemathesis-counts.json.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -32,9 +40,34 @@ pytestmark = pytest.mark.integration
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+COUNTS: Counter[str] = Counter()
+
+
 @pytest.fixture(scope="module")
 def api_schema(stack: LocalStack) -> Any:
-    return schemathesis.openapi.from_url(f"{stack.config.api_url}/v1/openapi.json")
+    loaded = schemathesis.openapi.from_url(f"{stack.config.api_url}/v1/openapi.json")
+    loaded.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+    return loaded
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    summary = {mode: {key.split(":", 1)[1]: n for key, n in sorted(COUNTS.items()) if key.startswith(f"{mode}:")}
+               for mode in ("positive", "negative", "all")}
+    Path("build").mkdir(exist_ok=True)
+    Path("build/schemathesis-counts.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"schemathesis: {json.dumps(summary)}")
+
+
+def _count(case: Any, status: int) -> None:
+    mode = case.meta.generation.mode.value if case.meta is not None else "positive"
+    bucket = f"{status // 100}xx"
+    for name in (mode, "all"):
+        COUNTS[f"{name}:generated"] += 1
+        COUNTS[f"{name}:{bucket}"] += 1
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -59,6 +92,7 @@ def test_the_api_keeps_its_documented_promises(case: Any, stack: LocalStack, cli
         headers.update(_signature(client, body or b""))
     response = requests.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), data=body,
                                 headers={k: str(v) for k, v in headers.items()}, timeout=10)
+    _count(case, response.status_code)
     case.validate_response(response, checks=CHECKS)
 
 

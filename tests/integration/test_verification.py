@@ -171,9 +171,16 @@ def test_unanswered_calls_within_a_day_and_busy_customers_do_not_close_it(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = _to_confirmation(client, cid)
+    client.advance_to("15:00")
+    interval = timedelta(minutes=30)  # the policy's attempt_interval_minutes: one call, one attempt
     for _ in range(3):
         client.act(cid, "callbacks", owner, {"outcome": "unreachable"})
+        with pytest.raises(ApiError) as repeated:  # the same call sent again counts once
+            client.act(cid, "callbacks", owner, {"outcome": "unreachable"})
+        assert repeated.value.status == 409
+        stack.advance(interval)
         client.act(cid, "callbacks", owner, {"outcome": "customer_busy", "note": "in a meeting, call later"})
+        stack.advance(interval)
     view = client.show(cid, owner)
     assert view["awaiting"] == "confirmation" and view["unreachable_attempts"] == 3
     assert view["callback_attempts"] == 6

@@ -90,6 +90,12 @@ class FakeWorkflow(Workflow):
             raise WorkflowUnavailable("the workflow did not take the decision (ServiceUnavailable)")
         self.succeeded.append((task_token, output))
 
+    def redeliver(self, task_token: str, output: dict[str, Any]) -> bool:
+        if task_token in self.gone:
+            return False
+        self.succeed(task_token, output)
+        return True
+
     def fail(self, task_token: str, error: str, cause: str) -> bool:
         if task_token in self.gone:
             return False

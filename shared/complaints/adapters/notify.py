@@ -8,10 +8,11 @@ messages through SES. Messages are rendered in the customer's language.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import boto3
 
@@ -117,9 +118,16 @@ class OutboxNotifier:
             "template": message.template,
             "text": message.render(),
         }
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+        with self._lock, self._open() as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         logger.info("message queued", extra={"template": message.template, "complaint_id": message.complaint_id})
+
+
+    def _open(self) -> IO[str]:
+        """The outbox for appending, readable by its owner only: it holds phone numbers and link tokens."""
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(descriptor, 0o600)  # an outbox made before with wider rights is narrowed too
+        return os.fdopen(descriptor, "a", encoding="utf-8")
 
 
 class AwsNotifier:

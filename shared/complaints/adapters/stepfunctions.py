@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from complaints.core.errors import WorkflowUnavailable
+from complaints.core.errors import WorkflowUnavailable, WorkflowUncertain
 
 # The workflow no longer waits on this token: it moved on or ended.
 _TOKEN_GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
@@ -47,11 +47,25 @@ class Workflow:
                 raise
 
     def succeed(self, task_token: str, output: dict[str, Any]) -> None:
+        """Send a decision: WorkflowUnavailable when refused, WorkflowUncertain when no answer came back."""
         try:
             self.client.send_task_success(taskToken=task_token, output=json.dumps(output))
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             raise WorkflowUnavailable(f"the workflow did not take the decision ({code})") from exc
+        except BotoCoreError as exc:  # a read timeout or a dropped connection: the send may have arrived
+            raise WorkflowUncertain(f"no answer from the workflow ({type(exc).__name__})") from exc
+
+    def redeliver(self, task_token: str, output: dict[str, Any]) -> bool:
+        """Send a decision again; False when the workflow no longer waits on the token (it had it, or moved on)."""
+        try:
+            self.succeed(task_token, output)
+        except WorkflowUnavailable as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ClientError) and cause.response["Error"]["Code"] in _TOKEN_GONE:
+                return False
+            raise
+        return True
 
     def fail(self, task_token: str, error: str, cause: str) -> bool:
         """Fail a waiting task; False when the workflow no longer waits on it."""

@@ -43,6 +43,16 @@ class Operator:
         """Leads the department, or is a manager or admin, who oversee every department."""
         return self.role.across_departments or self.leads(department)
 
+    def works_in(self, department: str | None) -> bool:
+        """One of the operator's departments; managers and admins work across them all."""
+        return self.role.across_departments or (department is not None and department in self.departments)
+
+    def may_list_work_of(self, agent: Agent | None) -> bool:
+        """Managers list anyone's work; a supervisor lists the work of agents who share a department with them."""
+        if self.role.across_departments:
+            return True
+        return self.role.leads and agent is not None and bool(set(agent.departments) & set(self.departments))
+
     def may_see(self, record: ComplaintRecord) -> bool:
         """Complaints of the operator's departments and those they own; managers see every department,
         supervisors the complaints not yet routed."""

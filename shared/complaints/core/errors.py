@@ -76,6 +76,12 @@ class WorkflowUnavailable(ComplaintError):
     status_code = 503
 
 
+class WorkflowUncertain(ComplaintError):
+    """Step Functions did not answer (a timeout, a dropped connection): it may or may not have the decision."""
+
+    status_code = 503
+
+
 class BadRequest(ComplaintError):
     status_code = 400
 

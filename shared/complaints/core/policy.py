@@ -22,6 +22,7 @@ from complaints.core.policy_sections import (
     Department,
     Duration,
     Escalation,
+    Intake,
     Negations,
     Notifications,
     Portal,
@@ -74,6 +75,7 @@ class Policy(Section):
     root_causes: dict[str, list[str]]  # category pattern -> the causes a handler may report
     quality_check: QualityCheck = QualityCheck()
     confirmation: Confirmation
+    intake: Intake = Intake()
     tracking: Tracking
     appeals: Appeals
 

@@ -170,6 +170,15 @@ class Confirmation(Section):
     max_unreachable: int = Field(ge=1)  # unreachable attempts before closing unconfirmed ...
     unreachable_span: Duration  # ... spread over at least this long
     link_valid: Duration  # how long the customer's confirmation link works
+    # One call is one attempt: an unanswered or busy call recorded sooner than this after the last is refused.
+    attempt_interval_minutes: int = Field(default=30, ge=1, le=1440)
+
+
+class Intake(Section):
+    """What a portal's delivery may claim."""
+
+    # A complaint received longer ago than this is refused: its promises would all be missed at once.
+    received_within_days: int = Field(default=30, ge=1, le=3650)
 
 
 class Tracking(Section):

@@ -20,12 +20,21 @@ from complaints.core.outcomes import (
 from complaints.core.values import Classification, Customer, Device, Location, Occurred, Promise
 
 
+class PendingDecision(BaseModel):
+    """A decision saved on the complaint that Step Functions may not have yet: sent again until it is taken."""
+
+    stage: Stage
+    token: str
+    output: dict[str, str | int | float | bool | None]
+
+
 class ComplaintRecord(BaseModel):
     complaint_id: str
     version: int = 0
     status: Status
     stage: Stage | None = None
     task_token: str | None = None
+    decision: PendingDecision | None = None  # cleared when the workflow next parks, closes or fails
     portal_id: str
     external_id: str
     channel: Channel
@@ -50,6 +59,7 @@ class ComplaintRecord(BaseModel):
     callback_attempts: int = 0
     unreachable_attempts: int = 0  # since the last resolution
     first_unreachable_at: datetime | None = None
+    last_attempt_at: datetime | None = None  # the last call that did not reach a decision (unreachable, busy)
     confirm_nonce: str | None = None  # the customer's confirmation link, single use
     verified: str | None = None  # fixed | unconfirmed: how the confirmation wait ended
     reopen_count: int = 0

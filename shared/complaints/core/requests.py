@@ -2,43 +2,70 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from complaints.core import clock
 from complaints.core.enums import CallbackOutcome, Channel, Rating, ResolutionOutcome, Service
-from complaints.core.values import Customer, Device, Location, Occurred, Strict
+from complaints.core.values import Customer, Device, Location, Occurred, Strict, Text
 
 # Portals' clocks drift; a received_at this far ahead of ours is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# Instants a request may name: far enough either side for any real complaint, and clear of datetime's limits
+# (a year-1 time with a +14:00 offset has no UTC instant at all).
+_EARLIEST, _LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def aware_instant(value: datetime, *, future: bool) -> datetime:
+    """A date-time with its offset, within the years a complaint can name; not in the future unless allowed."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone offset")
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
+    if not _EARLIEST <= instant < _LATEST:
+        raise ValueError(f"must be between {_EARLIEST.year} and {_LATEST.year}")
+    if not future and instant > clock.now() + CLOCK_SKEW:
+        raise ValueError("must not be in the future")
+    return value
 
 
 class IntakeRequest(Strict):
     """The body a portal posts to the intake webhook."""
 
     channel: Channel
-    external_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w.:#/-]+$")
+    # It is a path segment of the portal's read-back and appeal routes: no "/".
+    external_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w.:#-]+$")
     received_at: datetime | None = None
     customer: Customer
     service: Service | None = None
-    text: str = Field(min_length=2, max_length=4000)
+    text: Text = Field(min_length=2, max_length=4000)
     location: Location | None = None
     occurred: Occurred | None = None
     device: Device | None = None
     language: Literal["zh-CN", "en"] = "zh-CN"
+
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _written_as_a_date_time(cls, value: object) -> object:
+        """An ISO 8601 date-time: a number (or a string of digits) is not silently read as Unix seconds."""
+        if value is None or isinstance(value, datetime):
+            return value
+        if not isinstance(value, str) or not _ISO_DATE_TIME.match(value):
+            raise ValueError("must be an ISO 8601 date-time with a time zone offset, e.g. 2026-11-22T09:30:00+08:00")
+        return value
 
     @field_validator("received_at")
     @classmethod
     def _aware_and_past(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return value
-        if value.tzinfo is None:
-            raise ValueError("must include a time zone offset")
-        if value > clock.now() + CLOCK_SKEW:
-            raise ValueError("must not be in the future")
-        return value
+        return aware_instant(value, future=False)
 
 
 class ResolveRequest(Strict):
@@ -47,9 +74,9 @@ class ResolveRequest(Strict):
     outcome: ResolutionOutcome
     root_cause: str = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
                             description="one of the policy's root causes for the complaint's category")
-    actions: str = Field(min_length=2, max_length=2000)
-    evidence: str | None = Field(default=None, max_length=2000, description="test results, photos' references")
-    plan: str | None = Field(default=None, min_length=2, max_length=1000, description="deferred only: the fix planned")
+    actions: Text = Field(min_length=2, max_length=2000)
+    evidence: Text | None = Field(default=None, max_length=2000, description="test results, photos' references")
+    plan: Text | None = Field(default=None, min_length=2, max_length=1000, description="deferred only: the fix planned")
     expected_by: date | None = Field(default=None, description="deferred only: when the planned fix should land")
 
     @model_validator(mode="after")
@@ -64,12 +91,12 @@ class ResolveRequest(Strict):
 
 class CallbackRequest(Strict):
     outcome: CallbackOutcome
-    note: str | None = Field(default=None, max_length=1000)
+    note: Text | None = Field(default=None, max_length=1000)
 
 
 class QualityCheckRequest(Strict):
-    passed: bool
-    reason: str | None = Field(default=None, min_length=2, max_length=1000)
+    passed: StrictBool
+    reason: Text | None = Field(default=None, min_length=2, max_length=1000)
 
     @model_validator(mode="after")
     def _reason_when_failed(self) -> QualityCheckRequest:
@@ -81,7 +108,7 @@ class QualityCheckRequest(Strict):
 class FollowUpRequest(Strict):
     """Progress on a tracking ticket's planned fix."""
 
-    note: str = Field(min_length=2, max_length=1000)
+    note: Text = Field(min_length=2, max_length=1000)
     expected_by: date | None = None
 
 
@@ -89,11 +116,11 @@ class ConfirmRequest(Strict):
     """The customer's own answer through the link in the message."""
 
     outcome: Literal["fixed", "not_fixed"]
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: Text | None = Field(default=None, max_length=1000)
 
 
 class AppealRequest(Strict):
-    reason: str = Field(min_length=2, max_length=1000)
+    reason: Text = Field(min_length=2, max_length=1000)
 
 
 class AssignRequest(Strict):
@@ -101,7 +128,7 @@ class AssignRequest(Strict):
 
 
 class TransferRequest(Strict):
-    reason: str = Field(min_length=2, max_length=500)
+    reason: Text = Field(min_length=2, max_length=500)
     department: str | None = Field(default=None, max_length=64)
     agent_id: str | None = Field(default=None, max_length=64)
 
@@ -109,29 +136,34 @@ class TransferRequest(Strict):
 class ReviewRequest(Strict):
     """The supervisor's recovery of a low score: the cause found, the action taken, and whether to reopen."""
 
-    cause: str = Field(min_length=2, max_length=500)
-    action: str = Field(min_length=2, max_length=1000)
-    reopen: bool = False
+    cause: Text = Field(min_length=2, max_length=500)
+    action: Text = Field(min_length=2, max_length=1000)
+    reopen: StrictBool = False
 
 
 class IncidentResolveRequest(Strict):
     root_cause: str = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
                             description="one of the policy's root causes for the incident's category")
-    actions: str = Field(min_length=2, max_length=2000)
+    actions: Text = Field(min_length=2, max_length=2000)
 
 
 class SurveyRequest(Strict):
-    score: Annotated[int, Field(ge=1, le=10, description="overall, 1 to 10")]
+    score: Annotated[StrictInt, Field(ge=1, le=10, description="overall, 1 to 10")]
     attitude: Rating | None = None
     speed: Rating | None = None
     result: Rating | None = None
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: Text | None = Field(default=None, max_length=1000)
 
 
 class ExtendRequest(Strict):
     due_at: datetime
-    reason: str = Field(min_length=2, max_length=500)
+
+    @field_validator("due_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return aware_instant(value, future=True)
+    reason: Text = Field(min_length=2, max_length=500)
 
 
 class PauseRequest(Strict):
-    reason: str = Field(min_length=2, max_length=500)
+    reason: Text = Field(min_length=2, max_length=500)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StrictBool,
+    WithJsonSchema,
+)
 
 from complaints.core.enums import EventType, Nature, Priority, PromiseState
 
@@ -14,15 +24,31 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _readable(value: str) -> str:
+    """Text people read: no control characters (NUL, escapes), and something visible besides format characters."""
+    if any(unicodedata.category(c) == "Cc" and c not in _LINE_BREAKS for c in value):
+        raise ValueError("must not contain control characters such as NUL")
+    if value and not any(unicodedata.category(c)[0] not in "CZ" for c in value):
+        raise ValueError("must contain visible characters, not only spaces or zero-width characters")
+    return value
+
+
+# Free text from portals, operators and customers.
+Text = Annotated[str, AfterValidator(_readable)]
+
+
 class Customer(Strict):
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     phone: str = Field(min_length=5, max_length=32, pattern=r"^\+?[0-9][0-9 ()-]{3,30}$")
-    account: str | None = Field(default=None, max_length=64)
-    vip: bool = False
+    account: Text | None = Field(default=None, max_length=64)
+    vip: StrictBool = False
 
 
 class Location(Strict):
-    address: str | None = Field(default=None, max_length=300)
+    address: Text | None = Field(default=None, max_length=300)
     area: str | None = Field(default=None, max_length=64, pattern=r"^[\w.-]+$")
     cell_id: str | None = Field(default=None, max_length=64, pattern=r"^[\w.:-]+$")
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -30,14 +56,14 @@ class Location(Strict):
 
 
 class Occurred(Strict):
-    since: str | None = Field(default=None, max_length=64)
-    frequency: str | None = Field(default=None, max_length=64)
+    since: Text | None = Field(default=None, max_length=64)
+    frequency: Text | None = Field(default=None, max_length=64)
 
 
 class Device(Strict):
-    model: str | None = Field(default=None, max_length=100)
+    model: Text | None = Field(default=None, max_length=100)
     network: Literal["2G", "3G", "4G", "5G", "wifi", "fixed"] | None = None
-    modem: str | None = Field(default=None, max_length=100)
+    modem: Text | None = Field(default=None, max_length=100)
 
 
 class Classification(BaseModel):

@@ -3,22 +3,80 @@
 Customers are not messaged in quiet hours unless the complaint is urgent; a
 message due then is held and sent at the next allowed minute. Staff get urgent
 news at once and the rest gathered into a digest.
+
+A message that waits (held, or a digest line) keeps what must still be true
+of the complaint when it goes: a "we will call you to confirm" only while the
+complaint awaits that confirmation, a quality-check reminder only while the
+check is still to do. At release each is checked against the complaint as it
+is then, and dropped if it no longer holds; a progress update is rewritten
+with the status of the moment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from complaints.adapters.dynamodb import HeldMessages, StaffDigests
 from complaints.adapters.notify import Message, Notifier
 from complaints.core import clock
-from complaints.core.enums import Priority
+from complaints.core.enums import Priority, PromiseState, Stage, Status
 from complaints.core.policy import Policy
 from complaints.core.record import ComplaintRecord
 
 # Staff news that cannot wait for a digest.
 URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "failed", "passing_around"})
+STATUS_TEXT = {
+    "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
+              Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
+              Status.TRACKING: "已列入跟踪，等待计划中的修复", Status.RESOLVED: "已处理，待您确认"},
+    "en": {Status.ACKNOWLEDGED: "registered and being assigned", Status.ASSIGNED: "assigned to an engineer",
+           Status.IN_PROGRESS: "being worked on", Status.QUALITY_CHECK: "the handling is being checked",
+           Status.TRACKING: "tracked until the planned fix lands",
+           Status.RESOLVED: "handled and awaiting your confirmation"},
+}
+Expects = dict[str, str]
+
+
+def status_text(record: ComplaintRecord) -> str:
+    return STATUS_TEXT.get(record.language, STATUS_TEXT["en"]).get(record.status, record.status.value)
+
+
+def expectation(template: str, record: ComplaintRecord, params: Mapping[str, object]) -> Expects:
+    """What must still hold of the complaint when a waiting message of this template goes out."""
+    if template == "resolved":  # the confirmation link of this round
+        return {"stage": Stage.CONFIRMATION.value, "nonce": str(record.confirm_nonce)}
+    if template == "survey":
+        return {"stage": Stage.SURVEY.value, "nonce": str(record.survey_nonce)}
+    if template == "tracking":
+        return {"status": Status.TRACKING.value}
+    if template == "quality_check":
+        return {"status": Status.QUALITY_CHECK.value}
+    if template == "low_score":
+        return {"stage": Stage.REVIEW.value}
+    if template == "follow_up_due":
+        return {"stage": Stage.TRACKING.value}
+    if template == "overdue":
+        return {"stage": str(params.get("stage"))}
+    if template == "promise_due":
+        return {"promise": str(params.get("kind")), "open": "yes"}
+    if template in ("acknowledged", "failed"):
+        return {}  # facts that stay true
+    return {"open": "yes"}
+
+
+def still_holds(expects: Mapping[str, str], record: ComplaintRecord) -> bool:
+    """Whether a waiting message is still true of the complaint as it is now."""
+    if "stage" in expects and (record.stage is None or record.stage.value != expects["stage"]):
+        return False
+    if "nonce" in expects and expects["nonce"] not in (record.confirm_nonce, record.survey_nonce):
+        return False
+    if "status" in expects and record.status.value != expects["status"]:
+        return False
+    if "promise" in expects and not any(p.kind == expects["promise"] and p.state is PromiseState.PENDING
+                                        for p in record.promises):
+        return False
+    return "open" not in expects or record.is_open
 
 
 class Notices:
@@ -43,7 +101,7 @@ class Notices:
             self.notifier.send(message)
             return
         self.messages.hold(record.complaint_id, template, record.customer.phone, record.language,
-                           message.params, quiet.next_allowed(now))
+                           message.params, quiet.next_allowed(now), expectation(template, record, params))
 
     def tell_customer_at(self, record: ComplaintRecord, template: str, at: datetime, **params: object) -> None:
         """Sent at a chosen moment, moved out of quiet hours whatever the priority."""
@@ -53,11 +111,24 @@ class Notices:
                                        dict(params)))
             return
         self.messages.hold(record.complaint_id, template, record.customer.phone, record.language,
-                           dict(params), at)
+                           dict(params), at, expectation(template, record, params))
 
     def send_held(self, complaint_id: str, template: str, phone: str, language: str,
                   params: dict[str, object]) -> None:
         self.notifier.send(Message(template, complaint_id, True, phone, language, dict(params)))
+
+    def release(self, held: Mapping[str, object], record: ComplaintRecord | None) -> bool:
+        """Send a held message if it still holds of the complaint (a progress update says the status of now);
+        False when it was dropped instead."""
+        template = str(held["template"])
+        expects = held.get("expects")
+        if isinstance(expects, Mapping) and expects and (record is None or not still_holds(expects, record)):
+            return False
+        params: dict[str, object] = {str(k): v for k, v in dict(held.get("params") or {}).items()}  # type: ignore[call-overload]
+        if template == "progress_update" and record is not None:
+            params["status"] = status_text(record)
+        self.send_held(str(held["complaint_id"]), template, str(held["phone"]), str(held["language"]), params)
+        return True
 
     def tell_staff(self, agent_id: str, record: ComplaintRecord, template: str, **params: object) -> None:
         """Urgent news goes at once; the rest waits for the person's next digest."""
@@ -71,7 +142,7 @@ class Notices:
             self.notifier.send(message)
             return
         due = policy.calendar.add(clock.now(), policy.notifications.digest_interval)
-        self.digests.queue(agent_id, record.complaint_id, message.render(), due)
+        self.digests.queue(agent_id, record.complaint_id, message.render(), due, expectation(template, record, params))
 
     def send_digest(self, agent_id: str, lines: list[str]) -> None:
         agent = self.policy.agent(agent_id)

@@ -8,10 +8,12 @@ unanswered calls over at least its span closes the complaint unconfirmed.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from complaints.core import clock
 from complaints.core.access import Operator, authorize
 from complaints.core.enums import CallbackOutcome, EventType, Priority, Stage
-from complaints.core.errors import LinkUsed, NotAwaiting, QuietHours
+from complaints.core.errors import Conflict, LinkUsed, NotAwaiting, QuietHours
 from complaints.core.observability import count
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import CallbackRequest, ConfirmRequest
@@ -42,7 +44,13 @@ def callback(desk: Desk, complaint_id: str, operator: Operator, request: Callbac
     if request.outcome in (CallbackOutcome.FIXED, CallbackOutcome.NOT_FIXED):
         return _confirmed(desk, record, operator.agent_id, request.outcome is CallbackOutcome.FIXED, detail,
                           attempts=attempt)
-    record.callback_attempts = attempt
+    # One call is one attempt: the same call sent twice, or calls in a burst, count once (the save is
+    # conditional on the version read, and a later one finds this one too recent).
+    interval = timedelta(minutes=desk.policy.confirmation.attempt_interval_minutes)
+    if record.last_attempt_at is not None and now < record.last_attempt_at + interval:
+        raise Conflict(f"a call to this customer was recorded at {desk.local_time(record.last_attempt_at)}; "
+                       f"the next attempt counts from {desk.local_time(record.last_attempt_at + interval)}")
+    record.callback_attempts, record.last_attempt_at = attempt, now
     if request.outcome is CallbackOutcome.CUSTOMER_BUSY:
         desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.CALLBACK, actor=operator.agent_id,
                                                     detail=detail)])

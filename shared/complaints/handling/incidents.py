@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from complaints.core import clock
+from complaints.core.access import Operator
 from complaints.core.enums import EventType, Priority, ResolutionOutcome, Stage, Status
 from complaints.core.errors import Conflict, Forbidden, InvalidField, VersionConflict
 from complaints.core.observability import logger
@@ -171,6 +172,15 @@ def _link(desk: Desk, complaint_id: str, incident_id: str) -> ComplaintRecord | 
                               detail={"incident_id": incident_id, "opened": True})]
 
     return desk.complaints.update(complaint_id, link)
+
+
+def view_incident(desk: Desk, incident_id: str, operator: Operator) -> Incident:
+    """An incident is its department's (network operations) and the managers' to see."""
+    incident = desk.incidents.get(incident_id)
+    if not operator.works_in(incident.department):
+        logger.warning("access refused", extra={"agent_id": operator.agent_id, "incident_id": incident_id})
+        raise Forbidden(f"incident {incident_id} belongs to {incident.department}")
+    return incident
 
 
 def resolve_incident(desk: Desk, incident_id: str, agent_id: str, departments: tuple[str, ...],

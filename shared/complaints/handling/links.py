@@ -39,6 +39,16 @@ def token_of(url: str) -> str:
     return url.rsplit("/", 1)[1]
 
 
+def purpose_of(path: str) -> str | None:
+    """Which kind of link a request's path is for, if any."""
+    return next((purpose for purpose, prefix in _PATHS.items() if path.startswith(prefix)), None)
+
+
+def signed(desk: Desk, purpose: str, token: str) -> bool:
+    """Whether this desk signed the token for the purpose: checked before anything of the request is read."""
+    return tokens.verify(token, signing_key(desk.settings.required("signing_secret_name"), purpose)) is not None
+
+
 def open_link(desk: Desk, purpose: str, token: str) -> OpenedLink:
     """The complaint behind a valid, unexpired link; refused with a clear error otherwise."""
     payload = tokens.verify(token, signing_key(desk.settings.required("signing_secret_name"), purpose))

@@ -11,7 +11,9 @@ customer's confirmation (``confirmation``).
 from __future__ import annotations
 
 import hashlib
+import hmac
 
+from complaints.adapters.signing_keys import signing_key
 from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_owner_or_lead, require_quality_checker
 from complaints.core.enums import EventType, Priority, PromiseKind, ResolutionOutcome, Stage, Status
@@ -38,10 +40,22 @@ def _category(record: ComplaintRecord) -> str:
     return record.classification.category if record.classification else "other"
 
 
-def _sample_draw(record: ComplaintRecord) -> float:
-    """A number in [0, 1) fixed for this report of this complaint: the quality-check sample."""
-    digest = hashlib.sha256(f"{record.complaint_id}:{record.version}".encode()).digest()
+def _sample_draw(desk: Desk, record: ComplaintRecord) -> float:
+    """A number in [0, 1) for the quality-check sample, fixed per complaint and round of handling.
+
+    Keyed with the desk's secret and drawn from nothing the owner can change (saving again, resubmitting), so
+    the owner can neither predict nor steer which reports are checked.
+    """
+    key = signing_key(desk.settings.required("signing_secret_name"), "quality-sample")
+    digest = hmac.new(key, f"{record.complaint_id}:{record.reopen_count}".encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:4], "big") / 2**32
+
+
+def _needs_check(desk: Desk, record: ComplaintRecord, category: str) -> bool:
+    """By the policy, and always again after a failed check: a report sent back is checked before it goes on."""
+    if record.quality_check is not None and not record.quality_check.passed:
+        return True
+    return desk.policy.needs_quality_check(category, record.priority, record.sensitive, _sample_draw(desk, record))
 
 
 def reopen(desk: Desk, record: ComplaintRecord) -> list[str]:
@@ -76,7 +90,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
     if deferred:
         assert request.expected_by is not None
         tracking.check_expected(desk, request.expected_by)
-    check = desk.policy.needs_quality_check(category, record.priority, record.sensitive, _sample_draw(record))
+    check = _needs_check(desk, record, category)
     now = clock.now()
     report = Resolution(outcome=request.outcome, root_cause=request.root_cause, actions=request.actions,
                         by=operator.agent_id, at=clock.iso(now), evidence=request.evidence or None)

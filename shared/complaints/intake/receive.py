@@ -15,6 +15,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from complaints.adapters.signing_keys import phone_key
 from complaints.core import clock
 from complaints.core.enums import EventType, PromiseKind, PromiseState, Status
-from complaints.core.errors import ComplaintNotFound, Conflict, DuplicateMismatch
+from complaints.core.errors import ComplaintNotFound, Conflict, DuplicateMismatch, InvalidField
 from complaints.core.observability import logger
 from complaints.core.phones import to_e164
 from complaints.core.record import ComplaintRecord
@@ -68,6 +69,9 @@ def fingerprint(request: IntakeRequest) -> str:
 
 def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnswer:
     """Accept a verified delivery exactly once per webhook-id."""
+    oldest = desk.policy.intake.received_within_days
+    if request.received_at is not None and request.received_at < clock.now() - timedelta(days=oldest):
+        raise InvalidField("received_at", f"must be within the last {oldest} days")
     request = request.model_copy(update={"customer": request.customer.model_copy(
         update={"phone": to_e164(request.customer.phone, delivery.portal.default_region)})})
     payload = {"portal_id": delivery.portal.id, "webhook_id": delivery.webhook_id,

@@ -23,6 +23,7 @@ from complaints.core.requests import ExtendRequest, PauseRequest
 from complaints.core.values import Promise, TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
+from complaints.desk.notices import status_text
 
 CUSTOMER_FACING = frozenset({PromiseKind.FIRST_CONTACT, PromiseKind.FIRST_REPLY, PromiseKind.SOLUTION})
 SUPERVISORS_PROMISES = frozenset({PromiseKind.RECOVERY})  # kept by the supervisor, not the owner
@@ -31,17 +32,6 @@ PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 # regulator's ceiling never stops.
 PAUSABLE = frozenset({PromiseKind.FIRST_CONTACT, PromiseKind.FIRST_REPLY, PromiseKind.INVESTIGATION,
                       PromiseKind.SOLUTION})
-_STATUS_TEXT = {
-    "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
-              Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
-              Status.TRACKING: "已列入跟踪，等待计划中的修复", Status.RESOLVED: "已处理，待您确认"},
-    "en": {Status.ACKNOWLEDGED: "registered and being assigned", Status.ASSIGNED: "assigned to an engineer",
-           Status.IN_PROGRESS: "being worked on", Status.QUALITY_CHECK: "the handling is being checked",
-           Status.TRACKING: "tracked until the planned fix lands",
-           Status.RESOLVED: "handled and awaiting your confirmation"},
-}
-
-
 def plan(desk: Desk, promise: Promise, received_at: datetime) -> list[tuple[datetime, str]]:
     start = promise.made_at or received_at
     window = promise.due_at - start
@@ -102,8 +92,7 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
         for person in dict.fromkeys(p for p in people if p):
             desk.notices.tell_staff(person, record, "promise_due", kind=kind, due=due)
     elif action == "update":
-        text = _STATUS_TEXT.get(record.language, _STATUS_TEXT["en"]).get(record.status, record.status.value)
-        desk.notices.tell_customer(record, "progress_update", status=text)
+        desk.notices.tell_customer(record, "progress_update", status=status_text(record))
         desk.complaints.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type=EventType.CUSTOMER_UPDATED,
                                                                      actor="system", detail={"promise": kind}))
     elif action == "due":
@@ -211,21 +200,38 @@ def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
     if not operator.owns(record):
         raise Forbidden(f"only the owner of complaint {complaint_id} may resume it")
-    if record.paused_at is None:
+    resumed = end_pause(record, operator.agent_id)
+    if resumed is None:
         raise Conflict(f"complaint {complaint_id} is not waiting on the customer")
-    waited = clock.now() - record.paused_at
+    if record.status is Status.PENDING_CUSTOMER:
+        record.status = Status.IN_PROGRESS
+    record = desk.complaints.save(record, [resumed])
+    restart(desk, record)
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message="work resumed")
+
+
+def end_pause(record: ComplaintRecord, actor: str) -> TimelineEvent | None:
+    """End the complaint's wait on the customer, if it waits: pausable promises move by the time spent waiting.
+
+    Every way out of a pause goes through here (resuming, and any decision taken while paused), so no promise
+    stays stopped. Returns the timeline event to save with the change; after the save, `restart` the timers.
+    """
+    if record.paused_at is None:
+        return None
     now = clock.now()
+    waited = now - record.paused_at
     record.promises = [p.model_copy(update={"due_at": p.due_at + waited,
                                             "made_at": (p.made_at or record.received_at) + waited})
                        if p.state is PromiseState.PENDING and p.kind in PAUSABLE else p for p in record.promises]
     record.paused_at = None
-    if record.status is Status.PENDING_CUSTOMER:
-        record.status = Status.IN_PROGRESS
-    record = desk.complaints.save(record, [TimelineEvent(
-        at=clock.now(), type=EventType.RESUMED, actor=operator.agent_id,
-        detail={"waited_minutes": int(waited.total_seconds() // 60)})])
+    return TimelineEvent(at=now, type=EventType.RESUMED, actor=actor,
+                         detail={"waited_minutes": int(waited.total_seconds() // 60)})
+
+
+def restart(desk: Desk, record: ComplaintRecord) -> None:
+    """The timers of the pausable promises, from their next step, once a pause has ended and been saved."""
+    now = clock.now()
     for promise in record.promises:
         if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
             upcoming = [at for at, _ in plan(desk, promise, record.received_at) if at >= now]
-            desk.promise_timers.schedule(complaint_id, promise.kind, upcoming[0] if upcoming else now)
-    return ActionAnswer(complaint_id=complaint_id, status=record.status, message="work resumed")
+            desk.promise_timers.schedule(record.complaint_id, promise.kind, upcoming[0] if upcoming else now)

@@ -230,9 +230,18 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
     return rows
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such cells get a
+# leading apostrophe, which spreadsheets show as text (OWASP's advice).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
 def summary_csv(report: SummaryReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(("section", "item", "value"))
-    writer.writerows(summary_rows(report))
+    writer.writerows(tuple(csv_cell(cell) for cell in row) for row in summary_rows(report))
     return buffer.getvalue()

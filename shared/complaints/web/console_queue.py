@@ -27,10 +27,10 @@ def queue_view(desk: Desk, operator: Operator, lang: str, scope: str | None) -> 
         "mine" if operator.role is Role.AGENT or not scopes else scopes[0])
     if scope == "mine":
         listing = reading.list_complaints(desk, operator, queue=None, owner=operator.agent_id, status=None,
-                                          limit=100, next_token=None)
+                                          limit=100, next_token=None, paged=False)
     else:
         listing = reading.list_complaints(desk, operator, queue=scope, owner=None, status=None, limit=100,
-                                          next_token=None)
+                                          next_token=None, paged=False)
     now = clock.now()
     tabs = "".join(
         f'<a href="#/queue/{escape(s)}" class="tab{" active" if s == scope else ""}"'

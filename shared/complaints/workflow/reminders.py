@@ -12,14 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from complaints.adapters.dynamodb.digests import ClaimedDigest
 from complaints.core import clock
 from complaints.core.enums import EventType, Stage
-from complaints.core.errors import VersionConflict
+from complaints.core.errors import ComplaintNotFound, VersionConflict
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
-from complaints.handling import survey, tracking
+from complaints.desk.notices import still_holds
+from complaints.handling import decisions, survey, tracking
 from complaints.promises import keeping as promises
 from complaints.triage import assignment
 
@@ -34,6 +36,8 @@ class SweepResult:
     digests: int = 0
     promise_steps: int = 0
     released: int = 0
+    dropped: int = 0  # held messages and whole digests no longer true when their time came
+    redelivered: int = 0  # saved decisions sent to the workflow again
     send_failures: int = 0  # held messages and digests left for a later sweep
     skipped: int = 0
     oldest_due_age_seconds: float = 0.0  # how late the most overdue wait was found: the sweep's lag
@@ -49,7 +53,10 @@ def sweep(desk: Desk) -> SweepResult:
             result.oldest_due_age_seconds = max(result.oldest_due_age_seconds,
                                                 (now - record.timer_due).total_seconds())
         try:
-            if record.timer_stage is Stage.SURVEY:
+            if record.decision is not None:
+                decisions.redeliver(desk, record)
+                result.redelivered += 1
+            elif record.timer_stage is Stage.SURVEY:
                 survey.survey_no_response(desk, record)
                 result.timed_out += 1
             elif record.timer_stage is Stage.TRACKING:
@@ -82,15 +89,42 @@ def _send_held(desk: Desk, now: datetime, result: SweepResult) -> None:
         held = desk.messages.claim(due, now)
         if held is None:
             continue  # another sweep has it
+        complaint_id, template = str(held["complaint_id"]), str(held["template"])
         try:
-            desk.notices.send_held(str(held["complaint_id"]), str(held["template"]), str(held["phone"]),
-                                   str(held["language"]), dict(held.get("params") or {}))
+            sent = desk.notices.release(held, _current(desk, complaint_id))
         except Exception as exc:  # noqa: BLE001 - see above
             _failed(desk.messages.failed(held, _error(exc)), "held message", exc, result,
-                    complaint_id=str(held["complaint_id"]), template=str(held["template"]))
+                    complaint_id=complaint_id, template=template)
             continue
         desk.messages.sent(held)
-        result.released += 1
+        if sent:
+            result.released += 1
+        else:
+            result.dropped += 1
+            logger.info("held message no longer true; dropped", extra={"complaint_id": complaint_id,
+                                                                       "template": template})
+
+
+def _current(desk: Desk, complaint_id: str) -> ComplaintRecord | None:
+    try:
+        return desk.complaints.get(complaint_id)
+    except ComplaintNotFound:
+        return None
+
+
+def _still_true(desk: Desk, digest: ClaimedDigest) -> ClaimedDigest:
+    """The digest's lines that still hold of their complaints as they are now."""
+    records: dict[str, ComplaintRecord | None] = {}
+    kept = []
+    for complaint_id, expects in digest.about:
+        if not expects:
+            kept.append(True)
+            continue
+        if complaint_id not in records:
+            records[complaint_id] = _current(desk, complaint_id)
+        record = records[complaint_id]
+        kept.append(record is not None and still_holds(expects, record))
+    return digest.keeping(kept)
 
 
 def _send_digests(desk: Desk, now: datetime, result: SweepResult) -> None:
@@ -99,6 +133,11 @@ def _send_digests(desk: Desk, now: datetime, result: SweepResult) -> None:
         if digest is None:
             continue
         try:
+            digest = _still_true(desk, digest)
+            if not digest.lines:
+                desk.digests.sent(digest)  # nothing in it is true any more
+                result.dropped += 1
+                continue
             desk.notices.send_digest(agent_id, digest.lines)
         except Exception as exc:  # noqa: BLE001 - see above
             _failed(desk.digests.failed(digest, _error(exc)), "digest", exc, result, agent_id=agent_id)

@@ -132,7 +132,7 @@ def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str) ->
     complaint_id = record.complaint_id
     now = clock.now()
     parked = _Parked(due=sla.stage_due(stage, record.priority, now, desk.policy, record.promises))
-    record.stage, record.task_token = stage, task_token
+    record.stage, record.task_token, record.decision = stage, task_token, None
     record.status = STATUS_WHILE_AWAITING[stage]
     if stage is Stage.CONFIRMATION:
         record.confirm_nonce = tokens.random_nonce()
@@ -179,6 +179,8 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
         unconfirmed = record.verified == "unconfirmed"
         record.status = Status.CLOSED_UNCONFIRMED if unconfirmed else Status.CLOSED
         record.closed_at = clock.now()
+        record.decision = None  # the workflow took the decision that led here
+        record.set_timer(None, None)
         # Closing keeps every promise still open, or marks it missed if late.
         for kind in [p.kind for p in record.promises if p.state is PromiseState.PENDING]:
             record.promises = sla.keep(record.promises, kind, record.closed_at)
@@ -213,19 +215,22 @@ _CAUSE_CHARS = 500
 
 
 def fail_step(desk: Desk, complaint_id: str, error: str, cause: str = "") -> dict[str, Any]:
-    """Mark the complaint failed, keeping the error and its cause in the timeline (the history may be gone)."""
+    """The complaint shows as failed in its department's queue (the triage desk's before it has one), with the
+    open work, and that department's supervisor is told to handle it by hand. The error and its cause stay in
+    the timeline, so the failure can be explained once the execution's history is gone."""
     record = desk.complaints.get(complaint_id)
     if record.status is not Status.FAILED:
         was_open = record.is_open
         record.status, record.failure = Status.FAILED, error
-        record.stage = record.task_token = None
+        record.stage = record.task_token = record.decision = None
+        record.department = record.department or desk.policy.triage.department
         record.set_timer(None, None)
-        detail = {"error": error, **({"cause": cause} if cause else {})}
+        detail = {"error": error, "department": record.department, **({"cause": cause} if cause else {})}
         desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.FAILED, actor="system",
                                                     detail=detail)])
         if record.owner_id and was_open:
             desk.loads.adjust(record.owner_id, -1)
-        if record.department:
-            desk.notices.tell_staff(desk.policy.department(record.department).supervisor, record, "failed", error=error)
+        assert record.department is not None
+        desk.notices.tell_staff(desk.policy.department(record.department).supervisor, record, "failed", error=error)
     logger.error("complaint workflow failed", extra={"complaint_id": complaint_id, "error": error})
     return _routing(record)

@@ -11,17 +11,17 @@ from tests.unit.support import MemoryNotifier, advance, move_clock_to, receive, 
 def test_a_customer_message_in_quiet_hours_is_held_to_the_next_allowed_minute(
         desk: Desk, notifier: MemoryNotifier) -> None:
     cid = receive(desk)
-    sent_before = len(notifier.to_customer(cid, "tracking"))
+    sent_before = len(notifier.to_customer(cid, "promise_extended"))
     move_clock_to("22:00", desk)
 
-    desk.notices.tell_customer(record(desk, cid), "tracking", plan="a new site", date="2026-12-20")
+    desk.notices.tell_customer(record(desk, cid), "promise_extended", due="2026-12-20 18:00", reason="parts")
 
-    assert len(notifier.to_customer(cid, "tracking")) == sent_before  # held, not sent
+    assert len(notifier.to_customer(cid, "promise_extended")) == sent_before  # held, not sent
     advance(hours=10, minutes=30)  # 08:30 the next morning, quiet hours over
     reminders.sweep(desk)
-    assert len(notifier.to_customer(cid, "tracking")) == sent_before + 1
+    assert len(notifier.to_customer(cid, "promise_extended")) == sent_before + 1
     reminders.sweep(desk)
-    assert len(notifier.to_customer(cid, "tracking")) == sent_before + 1  # sent once
+    assert len(notifier.to_customer(cid, "promise_extended")) == sent_before + 1  # sent once
 
 
 def test_a_message_out_of_quiet_hours_goes_at_once(desk: Desk, notifier: MemoryNotifier) -> None:
@@ -38,13 +38,13 @@ def test_a_customer_message_at_a_chosen_moment_in_quiet_hours_moves_to_the_morni
     cid = receive(desk)
     ten = move_clock_to("10:00", desk).astimezone(desk.policy.calendar.zone)
 
-    desk.notices.tell_customer_at(record(desk, cid), "tracking", ten.replace(hour=13), plan="p", date="d")
+    desk.notices.tell_customer_at(record(desk, cid), "promise_extended", ten.replace(hour=13), due="d", reason="r")
     advance(hours=3)  # 13:00, in the lunch-time quiet hours
     reminders.sweep(desk)
-    assert notifier.to_customer(cid, "tracking") == []
+    assert notifier.to_customer(cid, "promise_extended") == []
     advance(hours=1, minutes=30)  # 14:30
     reminders.sweep(desk)
-    assert len(notifier.to_customer(cid, "tracking")) == 1
+    assert len(notifier.to_customer(cid, "promise_extended")) == 1
 
 
 def test_staff_get_routine_news_in_a_digest_and_urgent_news_at_once(desk: Desk, notifier: MemoryNotifier) -> None:

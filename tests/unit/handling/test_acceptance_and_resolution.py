@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from complaints.core import clock
 from complaints.core.errors import Forbidden, InvalidField, NotAwaiting, WorkflowUnavailable
 from complaints.desk.context import Desk
-from complaints.handling import acceptance, resolution
+from complaints.handling import acceptance, decisions, resolution
 from tests.unit.support import (
     BILLING,
     BROADBAND,
@@ -40,7 +41,10 @@ def test_the_owner_accepts_and_the_first_contact_is_kept(desk: Desk, workflow: F
     acceptance.accept(desk, cid, operator(desk, owner))
 
     stored = record(desk, cid)
-    assert (stored.status, stored.stage, stored.task_token, stored.timer_due) == (Status.IN_PROGRESS, None, None, None)
+    assert (stored.status, stored.stage, stored.task_token) == (Status.IN_PROGRESS, None, None)
+    # The decision stays on the complaint, with a timer to send it again, until the workflow parks next.
+    assert stored.decision is not None and stored.decision.token == token
+    assert stored.timer_due == clock.now() + decisions.REDELIVER_AFTER
     assert promise(stored, "first_contact").state is PromiseState.KEPT
     assert workflow.output_for(token) == {"accepted_by": owner}
 

@@ -162,3 +162,13 @@ def test_an_incident_is_resolved_once_and_earlier_complaints_do_not_open_the_nex
     after, = _from_the_cell(desk, 1)
 
     assert record(desk, after).incident_id is None  # enough in the window, but from before the fix
+
+
+def test_an_incident_is_seen_by_its_department_and_managers_only(desk: Desk) -> None:
+    incident_id = str(record(desk, _from_the_cell(desk, desk.policy.clusters.threshold)[0]).incident_id)
+
+    assert incidents.view_incident(desk, incident_id, operator(desk, "sup-sun")).incident_id == incident_id
+    assert incidents.view_incident(desk, incident_id, operator(desk, "mgr-qian")).incident_id == incident_id
+    for outsider in ("a-he", "sup-zhao", "sup-feng"):
+        with pytest.raises(Forbidden):
+            incidents.view_incident(desk, incident_id, operator(desk, outsider))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 from datetime import UTC, datetime
@@ -10,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from complaints.core.errors import ComplaintNotFound, PayloadTooLarge, Unauthorized
+from complaints.core.errors import BadRequest, PayloadTooLarge, Unauthorized
 from complaints.core.policy import Policy, load_policy
 from complaints.intake.portals import verify_delivery
 
@@ -74,10 +76,29 @@ def test_missing_headers_are_named(policy: Policy) -> None:
 
 
 def test_an_unknown_portal_a_portal_without_a_secret_and_a_large_body_are_refused(policy: Policy) -> None:
-    with pytest.raises(ComplaintNotFound, match="not registered"):
+    # An unknown portal is told what a wrong signature is told: portal ids cannot be probed.
+    with pytest.raises(Unauthorized, match="does not match"):
         _verify(policy, _headers(NEW_SECRET), portal="nobody")
-    with pytest.raises(Unauthorized, match="no signing secret"):
+    with pytest.raises(Unauthorized, match="does not match"):
         _verify(policy, _headers(NEW_SECRET), portal="hotline-cti")
     large = b"x" * (64 * 1024 + 1)
     with pytest.raises(PayloadTooLarge, match="65537 bytes"):
         _verify(policy, _headers(NEW_SECRET, large), large)
+
+
+def _signed_bytes(secret: str, body: bytes, webhook_id: str = "msg_1") -> dict[str, str]:
+    """Headers signing raw bytes by the Standard Webhooks rule (the library signs only text)."""
+    sent = str(int(time.time()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{webhook_id}.{sent}.".encode() + body, hashlib.sha256).digest()
+    return {"webhook-id": webhook_id, "webhook-timestamp": sent,
+            "webhook-signature": "v1," + base64.b64encode(digest).decode()}
+
+
+def test_a_correctly_signed_body_that_is_not_utf8_is_a_bad_request_and_a_wrongly_signed_one_unauthorized(
+        policy: Policy) -> None:
+    body = "投诉".encode("gb18030")
+    with pytest.raises(BadRequest, match="not UTF-8"):
+        _verify(policy, _signed_bytes(NEW_SECRET, body), body)
+    with pytest.raises(Unauthorized, match="does not match"):
+        _verify(policy, _signed_bytes(OLD_SECRET, body), body)

@@ -28,16 +28,28 @@ class ClaimedDigest:
     attempts: int
     lines: list[str]
     keys: list[dict[str, Any]]  # the lines' keys, as stored
+    about: list[tuple[str, dict[str, str]]]  # per line: the complaint, and what must still hold of it
+
+    def keeping(self, still_true: list[bool]) -> ClaimedDigest:
+        """The digest with only the lines still true (all the lines' keys kept, to delete them once sent)."""
+        return ClaimedDigest(self.agent_id, self.attempts, [line for line, kept in zip(self.lines, still_true,
+                                                                                        strict=True) if kept],
+                             self.keys, [a for a, kept in zip(self.about, still_true, strict=True) if kept])
 
 
 class StaffDigests:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def queue(self, agent_id: str, complaint_id: str, text: str, due: datetime) -> None:
-        """Keep a line for the agent's next digest; the first line sets when it is sent."""
+    def queue(self, agent_id: str, complaint_id: str, text: str, due: datetime,
+              expects: dict[str, str] | None = None) -> None:
+        """Keep a line for the agent's next digest; the first line sets when it is sent.
+
+        `expects` is what must still be true of the complaint when the digest goes, for the line to go with it.
+        """
         self.table.client.put_item(**self.table.put(
-            {**keys.digest_line(agent_id), "complaint_id": complaint_id, "text": text})["Put"])
+            {**keys.digest_line(agent_id), "complaint_id": complaint_id, "text": text,
+             "expects": dict(expects or {})})["Put"])
         try:
             with conditional(f"the digest of {agent_id}"):
                 self.table.client.put_item(**self.table.put(
@@ -67,9 +79,11 @@ class StaffDigests:
         if not lines:
             self.table.client.delete_item(TableName=self.table.name, Key=item(keys.digest(agent_id)))
             return None
+        read = [from_item(line) for line in lines]
         return ClaimedDigest(agent_id, int(from_item(answer["Attributes"]).get("attempts", 1)),
-                             [str(from_item(line)["text"]) for line in lines],
-                             [{"PK": line["PK"], "SK": line["SK"]} for line in lines])
+                             [str(line["text"]) for line in read],
+                             [{"PK": line["PK"], "SK": line["SK"]} for line in lines],
+                             [(str(line.get("complaint_id", "")), dict(line.get("expects") or {})) for line in read])
 
     def sent(self, digest: ClaimedDigest) -> None:
         """The send succeeded: its lines are gone, and the digest unless lines came in meanwhile."""

@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from complaints.core import clock
+from complaints.core.enums import Status
 from complaints.core.record import ComplaintRecord, Incident
 
 Key = dict[str, str]
@@ -96,7 +97,8 @@ def listing(record: ComplaintRecord, timer_shards: int) -> dict[str, str]:
     """The index keys of a complaint: its queue, owner, wait timer, customer and area entries."""
     attrs: dict[str, str] = {}
     cid = record.complaint_id
-    open_flag = "open" if record.is_open else "done"
+    # A failed complaint stays with the open work: it needs handling by hand, and its queue is where it is seen.
+    open_flag = "open" if record.is_open or record.status is Status.FAILED else "done"
     due = min((p.due_at for p in record.promises if p.state == "pending"), default=None)
     order = f"{open_flag}#{record.priority.rank}#{clock.iso(due) if due else _FAR_FUTURE}#{cid}"
     if record.department:

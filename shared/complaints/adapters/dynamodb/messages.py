@@ -29,11 +29,12 @@ class HeldMessages:
         self.table = table
 
     def hold(self, complaint_id: str, template: str, phone: str, language: str,
-             params: dict[str, Any], at: datetime) -> None:
+             params: dict[str, Any], at: datetime, expects: dict[str, str] | None = None) -> None:
+        """Hold a message until `at`; `expects` is what must still be true of the complaint then."""
         self.table.client.put_item(**self.table.put({
             **keys.held_message(complaint_id, self.table.timer_shards, at), "complaint_id": complaint_id,
             "template": template, "phone": phone, "language": language,
-            "params": {k: str(v) for k, v in params.items()}})["Put"])
+            "params": {k: str(v) for k, v in params.items()}, "expects": dict(expects or {})})["Put"])
 
     def due(self, now: datetime) -> Iterator[dict[str, Any]]:
         return self.table.due(keys.HELD_MESSAGES, now, self.table.timer_shards)

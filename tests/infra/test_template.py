@@ -233,8 +233,9 @@ def test_operators_are_invited_into_a_pool_with_one_group_per_role() -> None:
     assert client["GenerateSecret"] is False and client["PreventUserExistenceErrors"] == "ENABLED"
     groups = {r["Properties"]["GroupName"] for r in resources.values() if r["Type"] == "AWS::Cognito::UserPoolGroup"}
     assert groups == set(ROLES)
-    variables = template["Globals"]["Function"]["Environment"]["Variables"]
-    assert variables["ROLE_CLAIM"] == {"Ref": "RoleClaim"} and variables["AGENT_CLAIM"] == {"Ref": "AgentClaim"}
+    for function in ("OperatorFunction", "ConsoleFunction"):  # the functions that read the operator's token
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["ROLE_CLAIM"] == {"Ref": "RoleClaim"} and variables["AGENT_CLAIM"] == {"Ref": "AgentClaim"}
 
 
 def test_samconfig_deploys_dev_and_prod_with_only_the_iam_capability() -> None:
@@ -265,3 +266,27 @@ def test_functions_and_layer_are_on_python_3_13_and_the_layer_builds_without_a_c
     assert f"manylinux2014_{architecture}" in makefile
     # The functions have no requirements of their own: sam build copies them without a Python of their version.
     assert not any((ROOT / f["Properties"]["CodeUri"] / "requirements.txt").exists() for f in functions.values())
+
+
+def _environment(function: dict[str, Any]) -> dict[str, Any]:
+    return dict(function["Properties"].get("Environment", {}).get("Variables", {}))
+
+
+def _policy_names(function: dict[str, Any]) -> str:
+    """The function's policies as text, for which secrets and state machines they name."""
+    return json.dumps(function["Properties"].get("Policies", []))
+
+
+def test_each_function_is_given_a_secret_s_or_the_workflow_s_name_only_with_the_grant_to_use_it() -> None:
+    common = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    assert common <= {"TABLE_NAME", "POLICY_PROFILE", "TIMER_SHARDS", "POWERTOOLS_TRACE_DISABLED",
+                      "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+    for logical_id, function in functions.items():
+        variables, policies = _environment(function), _policy_names(function)
+        for variable, secret in (("SIGNING_SECRET_NAME", "SigningSecret"), ("PORTAL_SECRETS_NAME", "PortalSecrets")):
+            granted = f'"SecretArn": {{"Ref": "{secret}"}}' in policies
+            assert (variable in variables) == granted, f"{logical_id}: {variable} without the grant, or the reverse"
+        uses_workflow = "StepFunctions" in policies or "states:" in policies
+        assert ("STATE_MACHINE_ARN" in variables) == uses_workflow, logical_id
+        sends = "sns:Publish" in policies or "ses:SendEmail" in policies
+        assert ("NOTIFY_ADAPTER" in variables) == sends, logical_id

@@ -116,6 +116,30 @@ def _faulty(fault: Fault, service_id: str, environ: dict[str, Any], start_respon
     return [body]
 
 
+# Step Functions' payload limit: an execution's input, a task's output, each state's data (quotas).
+STATES_PAYLOAD_BYTES = 256 * 1024
+_STATES_PAYLOADS = {"StartExecution": ("input", "InvalidExecutionInput"),
+                    "SendTaskSuccess": ("output", "InvalidOutput")}
+
+
+def _over_limit(service_id: str, operation: str, params: dict[str, Any]) -> tuple[str, str] | None:
+    """AWS's refusal of a request over a service limit the endpoint enforces: (error code, message)."""
+    if service_id == "sfn" and operation in _STATES_PAYLOADS:
+        name, code = _STATES_PAYLOADS[operation]
+        size = len(str(params.get(name) or "").encode())
+        if size > STATES_PAYLOAD_BYTES:
+            return code, (f"The {name} is {size} bytes, over the maximum of {STATES_PAYLOAD_BYTES} bytes "
+                          "(the payload size quota)")
+    return None
+
+
+def _refused(code: str, message: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    body = json.dumps({"__type": code, "message": message}).encode()
+    start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0"),
+                                       ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _request(service: str, environ: dict[str, Any], body: bytes) -> tuple[str, dict[str, Any]]:
     """The operation and its parameters, as the SDK gave them (JSON body, or the query protocol's form)."""
     target = environ.get("HTTP_X_AMZ_TARGET")
@@ -158,14 +182,19 @@ class AwsEndpoint:
 
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-        caller = self.callers.get(found.group(1)) if found else None
-        if caller is None or found is None:
+        if found is None:
             return self._moto(environ, start_response)
+        caller = self.callers.get(found.group(1))
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         service_id = _SERVICE_IDS.get(found.group(2), found.group(2))
         operation, params = _request(service_id, environ, body)
+        refused = _over_limit(service_id, operation, params)
+        if refused is not None:  # AWS's limits hold for every caller
+            return _refused(*refused, start_response)
+        if caller is None:  # the AWS CLI, tests, the local stack itself: no role to check
+            return self._moto(environ, start_response)
         invocation = runtime.invocation_of(environ.get("HTTP_X_AMZN_TRACE_ID"))
         if self.enforcer is not None and operation:
             try:

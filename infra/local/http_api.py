@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from complaints.core.observability import logger
 from infra.local.oidc import JwtAuthorizer, Rejected
-from infra.local.runtime import LocalFunction
+from infra.local.runtime import IntegrationTimeout, LocalFunction
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class HttpApi:
     def __init__(self, routes: list[Route], local_endpoints: dict[tuple[str, str], LocalHandler]) -> None:
         self.routes = sorted(routes, key=lambda r: r.specificity)
         self.local_endpoints = local_endpoints
+        self.integration_timeout = INTEGRATION_TIMEOUT_SECONDS
         self._server: BaseWSGIServer | None = None
 
     def _event(self, request: Request, route: Route, params: dict[str, str],
@@ -105,7 +106,10 @@ class HttpApi:
                         response.headers["www-authenticate"] = 'Bearer error="invalid_token"'
                         return response(environ, start_response)
                 try:
-                    result = route.function.invoke(self._event(request, route, match.groupdict(), claims))
+                    result = route.function.invoke(self._event(request, route, match.groupdict(), claims),
+                                                   answer_within=self.integration_timeout)
+                except IntegrationTimeout:  # API Gateway stops waiting; the function runs on to its own timeout
+                    return json_response({"message": "Service Unavailable"}, 503)(environ, start_response)
                 except Exception:  # noqa: BLE001 - a function error: API Gateway answers 500, as here
                     logger.exception("the function failed", extra={"function": route.function.name})
                     return json_response({"message": "Internal Server Error"}, 500)(environ, start_response)
@@ -129,6 +133,8 @@ class HttpApi:
             self._server.server_close()
 
 
+# How long an HTTP API waits for its Lambda integration (API Gateway quotas): then it answers 503.
+INTEGRATION_TIMEOUT_SECONDS = 30.0
 # An HTTP API's payload limit (API Gateway quotas): larger requests are answered 413 by the API itself.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 

@@ -182,6 +182,7 @@ class LocalFunction:
         with self._changed:
             while True:
                 if self._idle:
+                    self._changed.notify_all()  # a container went busy
                     return self._idle.pop()
                 if len(self._all) + self._starting < self.concurrency:
                     self._starting += 1

@@ -9,6 +9,7 @@ as its containers sign them.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -230,3 +231,15 @@ def test_a_revoked_grant_is_denied_then_allowed_again(enforced: Endpoint) -> Non
     with enforced.enforcer.revoked("IntakeFunction", "dynamodb:GetItem"), pytest.raises(ClientError):
         ddb.get_item(TableName="complaints", Key=_key("C#1"))
     ddb.get_item(TableName="complaints", Key=_key("C#1"))
+
+
+def test_step_functions_payloads_over_256_kb_are_refused_as_aws_refuses_them(enforced: Endpoint) -> None:
+    sfn = enforced.client("stepfunctions", key="AKIAOPERATORCLI00001")  # a limit holds for every caller
+    machine = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:nowhere"
+    with pytest.raises(ClientError) as refused:
+        sfn.start_execution(stateMachineArn=machine, input=json.dumps({"text": "x" * 262_144}))
+    assert refused.value.response["Error"]["Code"] == "InvalidExecutionInput"
+    with pytest.raises(ClientError) as refused:
+        sfn.send_task_success(taskToken="t", output=json.dumps({"text": "x" * 262_144}))
+    assert refused.value.response["Error"]["Code"] == "InvalidOutput"
+    assert "262144 bytes" in refused.value.response["Error"]["Message"]

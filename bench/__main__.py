@@ -18,7 +18,8 @@ from bench.lifecycle_bench import Lifecycle, load_prices
 RESULTS = Path(".local/bench-results")
 PARTS = [
     ("classification", ["bench.classify_bench"], False),
-    ("intake", ["bench.intake_bench", "--requests", "80", "--rounds", "4"], True),
+    ("intake", ["bench.intake_bench", "--requests", "100"], True),
+    ("stress", ["bench.stress", "--deliveries", "500"], True),
     ("sweep", ["bench.sweep_bench"], True),
     ("coldstart", ["bench.coldstart_bench", "--rounds", "3"], True),
     ("lifecycle", ["bench.lifecycle_bench", "--count", "2", "--complaints", "12"], True),
@@ -64,7 +65,16 @@ def main() -> None:
                          f"{latency[function]['median_ms']:.0f} / {latency[function]['p99_ms']:.0f}", ""))
     rows.append(("end to end, webhook to closed", f"{life['throughput']:.2f} complaints/s", ""))
     intake: dict[str, Any] = found["intake"] or {}
-    rows.append(("intake signed ÷ unsigned throughput", f"{intake['ratios']['per_second']:.2f}", "≈ 1"))
+    for mode, row in intake["rounds"].items():
+        rows.append((f"signed deliveries through assignment, {mode}", f"{row['through_per_second']:.1f}/s",
+                     f"peer {intake['peer'][mode]:.0f}/s"))
+        rows.append((f"server CPU per complaint, {mode}", f"{row['cpu_ms_per_complaint']:.0f} ms",
+                     f"peer {intake['peer']['cpu_ms']:.0f} ms"))
+    rows.append(("verifying a signature ÷ parsing the body",
+                 f"{intake['verification']['verify_us'] / intake['verification']['parse_us']:.1f}", ""))
+    stress: dict[str, Any] = found["stress"] or {}
+    rows.append((f"stress: {stress['deliveries']} deliveries, 8 threads: problems / failed workflows",
+                 f"{stress['problems']} / {stress['failed_workflows']}", "0 / 0"))
     sweep: dict[str, Any] = found["sweep"] or {}
     small, large = (str(s) for s in sweep["sizes"])
     rows.append((f"reminders sweep {int(large):,} ÷ {int(small):,} open (same 100 due)", f"{sweep['ratio']:.2f}",

@@ -1,29 +1,44 @@
-"""Intake throughput and latency on the local stack: signed deliveries beside an unsigned baseline.
+"""Delivery throughput on the local stack: 1 and 4 client threads, with the workflow's automatic steps included.
 
-The baseline is the same stack, the same HTTP path and the same handler with
-the signature check replaced by a pass-through for the duration of its
-rounds, so the ratio is the cost of verification (secret lookup, HMAC,
-timestamp check). Rounds alternate between the two so machine noise falls on
-both alike. Run: `make bench` (or `python -m bench.intake_bench --requests 300`).
+Each round sends signed deliveries from its client threads, then waits until
+every complaint of the round has been classified, assigned and is waiting for
+its owner's acceptance: the rate counts complaints through the automatic
+steps, not only answered webhooks. Server CPU per complaint is the CPU time
+of the whole local stack (its own process and every function's containers)
+over the round, divided by its complaints.
+
+The cost of verifying a signature is measured beside it, in this process:
+the verification of a delivery (HMAC over the body, timestamp, the portal's
+secrets) against parsing the same body alone.
+
+Run: `make bench` (or `python -m bench.intake_bench --requests 200`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
+import boto3
+from standardwebhooks.webhooks import Webhook
 
+from complaints import bootstrap
 from complaints.intake import portals
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack, StackConfig
 
 PORTAL = "demo-portal"
+# Measured with the same two client modes on this kind of machine (django-helpdesk on gunicorn and SQLite,
+# two workers): tickets created per second and server CPU per ticket.
+PEER = {"1 client": 16.0, "4 clients": 21.0, "cpu_ms": 55.0}
 
 
 def _body(n: int, tag: str) -> bytes:
@@ -35,102 +50,111 @@ def _body(n: int, tag: str) -> bytes:
     }, ensure_ascii=False).encode()
 
 
-class Intake:
-    def __init__(self, stack: LocalStack) -> None:
-        self.stack = stack
-        self.client = DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
-                                 stack_name=stack.config.stack_name,
-                                 dev_data_dir=stack.config.data_dir)
-        self.session = requests.Session()
-        self.module: Any = portals
-        self.verify = portals.verify_delivery
+def _cpu_seconds(stack: LocalStack) -> float:
+    """CPU time so far of the stack's process and of every running container of its functions."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    total = own.ru_utime + own.ru_stime
+    ticks = os.sysconf("SC_CLK_TCK")
+    for function in stack.functions.values():
+        for container in list(function._all):
+            try:
+                fields = Path(f"/proc/{container.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
-    def unsigned(self, enabled: bool) -> None:
-        """Swap the signature check for a pass-through (baseline rounds only)."""
-        if not enabled:
-            self.module.verify_delivery = self.verify
-            return
-        def passthrough(policy: Any, portal_id: str, headers: Any, raw: bytes, **_: Any) -> Any:
-            from complaints.intake.portals import Delivery
 
-            found = policy.portal(portal_id)
-            return Delivery(found, {k.lower(): v for k, v in headers.items()}["webhook-id"])
+def _waiting(stack: LocalStack, ids: list[str], timeout: float = 600.0) -> None:
+    """Until every complaint waits for acceptance (or is failed): the automatic steps are done."""
+    ddb = boto3.client("dynamodb", region_name=stack.config.region)
+    table = stack.physical["ComplaintsTable"]
+    pending = set(ids)
+    deadline = time.monotonic() + timeout
+    while pending:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(pending)} complaints never reached an owner")
+        for chunk in [list(pending)[i:i + 100] for i in range(0, len(pending), 100)]:
+            answer = ddb.batch_get_item(RequestItems={table: {"Keys": [
+                {"PK": {"S": f"C#{cid}"}, "SK": {"S": "A"}} for cid in chunk]}})
+            for item in answer["Responses"][table]:
+                if item.get("stage", {}).get("S") == "acceptance" or item.get("status", {}).get("S") == "failed":
+                    pending.discard(item["PK"]["S"][2:])
+        if pending:
+            time.sleep(0.1)
 
-        self.module.verify_delivery = passthrough
 
-    def send(self, n: int, tag: str, signed: bool) -> float:
-        body = _body(n, tag)
-        path = f"{self.stack.config.api_url}/v1/portals/{PORTAL}/complaints"
-        if signed:
-            started = time.perf_counter()
-            response = self.client.signed(PORTAL, "POST", f"/v1/portals/{PORTAL}/complaints", body)
-        else:
-            headers = {"webhook-id": f"msg_{tag}_{n}", "content-type": "application/json"}
-            started = time.perf_counter()
-            response = self.session.post(path, data=body, headers=headers, timeout=30)
-        elapsed = time.perf_counter() - started
+def round_of(stack: LocalStack, client: DeskClient, count: int, threads: int, tag: str) -> dict[str, float]:
+    cpu_before, started = _cpu_seconds(stack), time.perf_counter()
+    latencies: list[float] = []
+
+    def send(n: int) -> str:
+        sent = time.perf_counter()
+        response = client.signed(PORTAL, "POST", f"/v1/portals/{PORTAL}/complaints", _body(n, tag))
+        latencies.append(time.perf_counter() - sent)
         if response.status_code != 202:
             raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
-        return elapsed
+        return str(response.json()["complaint_id"])
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        ids = list(pool.map(send, range(count)))
+    answered = time.perf_counter() - started
+    _waiting(stack, ids)
+    through = time.perf_counter() - started
+    cpu = _cpu_seconds(stack) - cpu_before
+    return {"complaints": count, "answered_per_second": count / answered, "through_per_second": count / through,
+            "p50_ms": statistics.median(latencies) * 1000, "cpu_ms_per_complaint": cpu / count * 1000}
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+def verification_cost(rounds: int = 2000) -> dict[str, float]:
+    """µs to verify one signed delivery, beside parsing its body alone (both in this process)."""
+    desk = bootstrap.desk()
+    secrets = portals.portal_secrets(desk.settings.required("portal_secrets_name"))
+    body = _body(1, "verify")
+    at = datetime.now(UTC)
+    headers = {"webhook-id": "msg_verify", "webhook-timestamp": str(int(at.timestamp())),
+               "webhook-signature": Webhook(secrets[PORTAL][0]).sign("msg_verify", at, body.decode())}
+    started = time.perf_counter()
+    for _ in range(rounds):
+        portals.verify_delivery(desk.policy, PORTAL, headers, body, secrets=secrets, tolerance_seconds=300,
+                                max_body_bytes=65536)
+    verify = (time.perf_counter() - started) / rounds
+    started = time.perf_counter()
+    for _ in range(rounds):
+        json.loads(body)
+    parse = (time.perf_counter() - started) / rounds
+    return {"verify_us": verify * 1e6, "parse_us": parse * 1e6}
 
 
-def run(requests_per_variant: int, rounds: int, threads: int) -> dict[str, dict[str, float]]:
-    config = StackConfig(tick_schedule=False, log_level="ERROR",
-                         api_port=8181, aws_port=4599, data_dir=Path(".local/bench"))
-    results: dict[str, dict[str, list[float]]] = {v: {"latency": [], "wall": [], "count": []}
-                                                   for v in ("signed", "unsigned")}
+def run(count: int) -> dict[str, Any]:
+    config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8181, aws_port=4599,
+                         data_dir=Path(".local/bench"), start_local="09:00")
     with LocalStack(config) as stack:
-        intake = Intake(stack)
-        for n in range(20):  # warm caches, imports and the secret cache
-            intake.send(n, "warm", signed=True)
-        per_round = max(1, requests_per_variant // rounds)
-        counter = 0
-        for r in range(rounds):
-            for variant in (("signed", "unsigned") if r % 2 == 0 else ("unsigned", "signed")):
-                intake.unsigned(variant == "unsigned")
-                numbers = range(counter, counter + per_round)
-                counter += per_round
-                started = time.perf_counter()
-                with ThreadPoolExecutor(max_workers=threads) as pool:
-                    latencies = list(pool.map(lambda n, v=variant: intake.send(n, v, v == "signed"), numbers))
-                results[variant]["wall"].append(time.perf_counter() - started)
-                results[variant]["count"].append(len(latencies))
-                results[variant]["latency"].extend(latencies)
-        intake.unsigned(False)
-    summary = {}
-    for variant, data in results.items():
-        summary[variant] = {
-            "requests": sum(data["count"]),
-            "per_second": sum(data["count"]) / sum(data["wall"]),
-            "p50_ms": statistics.median(data["latency"]) * 1000,
-            "p95_ms": _percentile(data["latency"], 0.95) * 1000,
-        }
-    return summary
+        client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
+                            dev_data_dir=config.data_dir)
+        round_of(stack, client, 16, 4, "warm")  # containers started, secrets and roster read
+        rounds = {"1 client": round_of(stack, client, count, 1, "one"),
+                  "4 clients": round_of(stack, client, count, 4, "four")}
+        cost = verification_cost()
+    return {"rounds": rounds, "verification": cost, "peer": PEER}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300, help="deliveries per variant")
-    parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=100, help="deliveries per round")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    summary = run(args.requests, args.rounds, args.threads)
-    print(f"intake on the local stack: {args.threads} client threads, {args.rounds} alternating rounds")
-    print(f"{'variant':<10}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}")
-    for variant, row in summary.items():
-        print(f"{variant:<10}{row['requests']:>10}{row['per_second']:>10.1f}{row['p50_ms']:>10.1f}{row['p95_ms']:>10.1f}")
-    signed, unsigned = summary["signed"], summary["unsigned"]
-    ratios = {key: signed[key] / unsigned[key] for key in ("per_second", "p50_ms", "p95_ms")}
-    print(f"signed/unsigned: throughput {ratios['per_second']:.2f}x, p50 latency {ratios['p50_ms']:.2f}x, "
-          f"p95 latency {ratios['p95_ms']:.2f}x")
+    result = run(args.requests)
+    print(f"signed deliveries on the local stack, {args.requests} a round, through classification and assignment")
+    print(f"{'clients':<11}{'answered/s':>11}{'through/s':>11}{'p50 ms':>9}{'CPU ms/complaint':>18}"
+          f"{'peer /s':>9}{'peer CPU ms':>13}")
+    for mode, row in result["rounds"].items():
+        print(f"{mode:<11}{row['answered_per_second']:>11.1f}{row['through_per_second']:>11.1f}{row['p50_ms']:>9.0f}"
+              f"{row['cpu_ms_per_complaint']:>18.0f}{PEER[mode]:>9.1f}{PEER['cpu_ms']:>13.0f}")
+    cost = result["verification"]
+    print(f"verifying a signature: {cost['verify_us']:.0f} µs, parsing the body alone {cost['parse_us']:.0f} µs")
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary, "ratios": ratios}))
+        args.json.write_text(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -186,3 +186,37 @@ def run(stack: LocalStack, client: DeskClient, deliveries: int, *, threads: int 
     seconds = time.perf_counter() - started
     failed = stress.check()
     return Outcome(deliveries, len(stress.repeated), len(stress.owners), seconds, errors + stress.problems, failed)
+
+
+def main() -> None:
+    import argparse
+    from pathlib import Path
+
+    from infra.local.stack import StackConfig
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deliveries", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8189, aws_port=4603,
+                         data_dir=Path(".local/bench-stress"), start_local="09:00",
+                         policy_changes={"quality_check": {"sample_rate": 0.0}})
+    with LocalStack(config) as stack:
+        client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
+                            dev_data_dir=config.data_dir)
+        outcome = run(stack, client, args.deliveries, threads=args.threads, tag="bench")
+    print(f"{outcome.deliveries} deliveries, {outcome.repeats} repeats and {outcome.handled} complaints worked "
+          f"through by {args.threads} client threads in {outcome.seconds:.0f} s: {len(outcome.problems)} problems, "
+          f"{outcome.failed_workflows} failed workflows")
+    for problem in outcome.problems[:20]:
+        print(f"  {problem}")
+    if args.json:
+        args.json.write_text(json.dumps({"deliveries": outcome.deliveries, "repeats": outcome.repeats,
+                                         "handled": outcome.handled, "seconds": outcome.seconds,
+                                         "problems": len(outcome.problems),
+                                         "failed_workflows": outcome.failed_workflows}))
+
+
+if __name__ == "__main__":
+    main()

@@ -95,12 +95,10 @@ A "no" above is kept for one of these reasons; none is unused everywhere.
 - **Only with a parameter**: every `ses:SendEmail` (the local stack has no `SenderEmail`) and
   `comprehend:ClassifyDocument` (no Comprehend endpoint). `tests/infra/test_permissions.py` holds
   them to the template with the parameters set.
-- **Read once for every function in the one local process**: the roster (`dynamodb:Query` on the
-  table for customer, classify, assign, park, close and fail) and the signing secret (customer,
-  park) are cached per process, and on the local stack every function shares one process, so the
-  first function to read them serves the rest. On AWS each function's containers read them itself.
-  The console's conditional `dynamodb:PutItem` on `STAFF` seeds the roster of a fresh table, which
-  locally another function always reaches first.
+- **Seeding a fresh table**: the console's conditional `dynamodb:PutItem` on `STAFF` writes the
+  policy file's roster into a table that has none, which locally another function always reaches
+  first. (Each function's containers read the roster and the secrets themselves, as on AWS, so those
+  reads are recorded for every function that makes them.)
 - **Paths the suite and the demo do not play**: intake's `states:SendTaskFailure` (a portal's appeal
   while the survey or review waits), the operators' `states:StartExecution` (an agent's appeal after
   the workflow ended), the fail step's `dynamodb:UpdateItem` (a failure of an owned complaint gives

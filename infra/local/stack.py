@@ -93,6 +93,8 @@ class StackConfig:
 class LocalStack:
     def __init__(self, config: StackConfig | None = None) -> None:
         self.config = config or StackConfig()
+        # Absolute: the functions' containers run in their own code directories.
+        self.config.data_dir = self.config.data_dir.resolve()
         self.template = load_template(self.config.root / "template.yaml")
         self.resources: dict[str, Any] = self.template["Resources"]
         self.physical: dict[str, str] = {}

@@ -139,8 +139,8 @@ class TextClassifier:
                                          communicative=decision.nature is not Nature.VALID)
         evidence = decision.evidence.get(decision.category, [])
         if not evidence and self.models is not None:  # the model alone decided: show the agent what it read
-            evidence = [readable(f) for f, _ in self.models.category.contributions(
-                decision.features, decision.category, limit=3)]
+            evidence = [word for word, _ in _by_word(self.models.category.contributions(
+                decision.features, decision.category, limit=12), normal, 3)]
         ranked = sorted(decision.votes.items(), key=lambda kv: -kv[1])[:3]
         return Classification(
             category=decision.category,
@@ -168,13 +168,26 @@ class TextClassifier:
             explanation["model"] = {
                 "weight_of_rules": self.models.vote["rule_weight"],
                 "category": {k: round(v, 3) for k, v in sorted(d.model_category.items(), key=lambda kv: -kv[1])[:4]},
-                "category_features": [(readable(f), w) for f, w in
-                                      self.models.category.contributions(d.features, d.category, limit)],
+                "category_features": _by_word(self.models.category.contributions(
+                    d.features, d.category, 4 * limit), normalise(text), limit),
                 "nature": {k: round(v, 3) for k, v in sorted(d.model_nature.items(), key=lambda kv: -kv[1])},
-                "nature_features": [(readable(f), w) for f, w in self.models.nature.contributions(
-                    d.features + d.cue_features, d.nature.value, limit)],
+                "nature_features": _by_word(self.models.nature.contributions(
+                    d.features + d.cue_features, d.nature.value, 4 * limit), normalise(text), limit),
             }
         return explanation
+
+
+def _by_word(pushes: list[tuple[str, float]], normal: str, limit: int) -> list[tuple[str, float]]:
+    """Features as an agent reads them, the pieces of an English word summed into the word."""
+    words = normal.split()
+    summed: dict[str, float] = {}
+    for feature, weight in pushes:
+        label = readable(feature)
+        if feature.startswith("s:"):
+            piece = feature[2:].strip()
+            label = next((w.strip(".,!?;:'\"") for w in words if piece in w), label)
+        summed[label] = round(summed.get(label, 0.0) + weight, 3)
+    return sorted(summed.items(), key=lambda kv: -kv[1])[:limit]
 
 
 def readable(feature: str) -> str:

@@ -119,7 +119,20 @@ def test_the_explanation_shows_rule_evidence_and_the_models_features() -> None:
 
 def test_the_model_alone_gives_the_agent_readable_evidence() -> None:
     result = run("The set-top box reboots itself every evening")
-    assert result.evidence and all(":" not in word for word in result.evidence)
+    assert result.evidence and all(word in "the set-top box reboots itself every evening"
+                                   for word in result.evidence)
+
+
+def test_the_command_line_explains_a_classification() -> None:
+    from typer.testing import CliRunner
+
+    from infra.cli.main import app
+
+    answer = CliRunner().invoke(app, ["classify", "My set-top box keeps rebooting", "--explain", "--json"])
+    assert answer.exit_code == 0, answer.output
+    reasons = json.loads(answer.output)
+    assert reasons["category"] == "broadband.business"
+    assert "box" in [word for word, _ in reasons["model"]["category_features"]]
 
 
 def test_a_profile_without_a_model_is_classified_by_its_phrases_alone() -> None:

@@ -218,14 +218,25 @@ def classify(text: str,
              channel: Annotated[str, typer.Option(help="intake channel")] = "hotline",
              vip: Annotated[bool, typer.Option(help="the customer is a VIP")] = False,
              profile: Annotated[str, typer.Option(help="policy profile")] = "telecom",
-             as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+             as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+             explain: Annotated[bool, typer.Option("--explain",
+                                                   help="show the phrase rules' evidence and the model's "
+                                                        "strongest features behind the answer")] = False) -> None:
     """Classify a text without starting anything, to check the classifier by hand."""
     from complaints.core.enums import Channel, Service
     from complaints.core.policy import load_policy
-    from complaints.triage.classifier import classify as run_classifier
+    from complaints.triage.classifier import text_classifier
 
-    result = run_classifier(text, service=Service(service) if service else None, channel=Channel(channel), vip=vip,
-                            policy=load_policy(profile))
+    classifier = text_classifier(load_policy(profile))
+    named = Service(service) if service else None
+    if explain:
+        reasons = classifier.explain(text, named)
+        if as_json:
+            print(json.dumps(reasons, ensure_ascii=False, indent=2))
+        else:
+            console.print(reasons)
+        return
+    result = classifier.classify(text, service=named, channel=Channel(channel), vip=vip)
     if as_json:
         print(result.model_dump_json(indent=2))
     else:

@@ -19,11 +19,11 @@ from complaints.core.ports import Classifier
 from complaints.core.settings import Settings, get_settings
 from complaints.desk.context import Desk
 from complaints.reporting.counting import counting
-from complaints.triage.classifier import keyword_classifier
+from complaints.triage.classifier import text_classifier
 
 
 def _classifier(settings: Settings, policy: Policy) -> Classifier:
-    keywords = keyword_classifier(policy)
+    keywords = text_classifier(policy)
     if settings.classifier == "comprehend":
         if not settings.comprehend_endpoint_arn:
             raise ValueError("COMPREHEND_ENDPOINT_ARN must be set when CLASSIFIER=comprehend")

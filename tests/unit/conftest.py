@@ -25,7 +25,7 @@ from complaints.core.policy import Policy, load_policy
 from complaints.core.settings import Settings
 from complaints.desk.context import Desk
 from complaints.reporting.counting import counting
-from complaints.triage.classifier import keyword_classifier
+from complaints.triage.classifier import text_classifier
 from infra.local import moto_patches
 from infra.local.stack import LocalStack, StackConfig
 from infra.local.template import create_table
@@ -117,7 +117,7 @@ def _build_desk(dynamodb: Any, table: str, idempotency_table: str, policy: Polic
     return Desk(
         settings=settings, base_policy=policy,
         tables=Tables.build(table, settings.timer_shards, counting(policy.calendar.zone), client=dynamodb),
-        workflow=workflow, notifier=notifier, classifier_factory=lambda: keyword_classifier(policy))
+        workflow=workflow, notifier=notifier, classifier_factory=lambda: text_classifier(policy))
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ A deployment that has trained a Comprehend custom classifier on its own
 complaints (class names = the policy's category keys) sets
 CLASSIFIER=comprehend and COMPREHEND_ENDPOINT_ARN. Comprehend decides the
 category when it is confident enough; nature, priority, evidence and the
-triage rule still come from the keyword classifier, which also answers alone
-whenever Comprehend is unsure or unavailable.
+triage rule still come from the text classifier (phrase rules and model),
+which also answers alone whenever Comprehend is unsure or unavailable.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class ComprehendClassifier:
                 Text=text.encode("utf-8")[:_MAX_TEXT_BYTES].decode("utf-8", errors="ignore"),
                 EndpointArn=self.endpoint_arn)
         except (ClientError, BotoCoreError) as exc:
-            logger.warning("comprehend unavailable; keyword classification used",
+            logger.warning("comprehend unavailable; text classification used",
                            extra={"error": type(exc).__name__})
             return base
         classes = sorted(answer.get("Classes", []), key=lambda c: -float(c["Score"]))

@@ -32,6 +32,7 @@ from complaints.core.policy_sections import (
     RoutingRule,
     Section,
     Survey,
+    TextModel,
     Tracking,
     Transfers,
     Triage,
@@ -61,6 +62,7 @@ class Policy(Section):
     safety_words: list[str]
     many_affected_words: list[str] = []
     triage: Triage
+    text_model: TextModel | None = None
     repeat: RepeatRule
     clusters: ClusterRule
     promises: dict[Priority, dict[str, str]]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
-from complaints.core.enums import Channel, Priority, Role
+from complaints.core.enums import Channel, Priority, Role, Service
 from complaints.core.working_time import parse_duration
 
 
@@ -102,6 +102,17 @@ class Category(Section):
     strong: list[str] = []
     phrases: list[str] = []
     weak: list[str] = []
+    services: list[Service] = []  # a portal naming one of these services nudges the phrase rules towards it
+
+
+class TextModel(Section):
+    """The learned model that votes with the phrase rules: a file beside the profile, from `make model`."""
+
+    model: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.json$")
+    # Below this probability for its category, a valid complaint goes to the triage desk; so does a
+    # communicative one whose nature is less certain than min_nature_probability (it may be a fault).
+    min_probability: float = Field(ge=0, le=1)
+    min_nature_probability: float = Field(default=0.8, ge=0, le=1)
 
 
 class RoutingRule(Section):

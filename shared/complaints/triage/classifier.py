@@ -1,200 +1,203 @@
 """Classification (分类): category, nature and priority from the text and the structured fields.
 
-The default classifier is phrase matching against the policy's taxonomy,
-which needs no model download and no AWS service: Chinese needs no word
-segmentation for it, English phrases match on word boundaries. Each category
-scores the weights of its phrases found in the text (the longest match wins
-where phrases overlap), with a nudge from the service the portal named.
-Negated phrases ("不是信号问题", "账单没有问题", "the signal is fine") do not
-count, and a Chinese phrase of three or four characters still matches with one
-wrong character (信号若 → 信号弱). Low confidence goes to the triage desk
-instead of a guess. `Classifier` is the seam for another implementation
+Two voices decide the category. The policy's phrase rules (complaints.triage.
+rules) find the evidence an agent can read, with negation and typos; a linear
+model trained on the profile's labelled complaints (complaints.triage.
+linear_model, written by `make model`) reads every character n-gram and word
+of the text, so it still answers for phrasing nobody listed. Each gives a
+probability for every category; the vote weighs them as the profile's model
+file says (the weight was chosen by cross-validation when it was trained), and
+a complaint whose winning category is less likely than the profile's
+`text_model.min_probability` goes to the triage desk instead of a guess,
+unless the nature model is sure it is a question, a request for help or a
+vent (those go to the category's desk, `other` when there is none).
+
+The nature has a model of its own, over the same features and the policy's
+cue lists (questions, requests for help, emotional words, failure words), as
+the desk's rules define natures by what the customer does, not by which topic
+is named. A profile without a model file is classified by its phrase rules
+and cue lists alone. `Classifier` is the seam for another implementation
 (Amazon Comprehend custom classification in complaints.adapters.comprehend).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import defaultdict
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from complaints.core.enums import SENSITIVE_CHANNELS, Channel, Nature, Priority, Service
-from complaints.core.policy import Policy
+from complaints.core.policy import POLICY_DIR, Policy
 from complaints.core.values import Classification
+from complaints.triage.features import text_features
+from complaints.triage.linear_model import TrainedModels
+from complaints.triage.rules import PhraseRules, normalise
 
-WEIGHTS = {"strong": 2.0, "phrases": 1.0, "weak": 0.5}
-FUZZY_FACTOR = 0.6
-FUZZY_LENGTHS = (4, 5)  # three-character phrases share too much with ordinary words (信号是 ≈ 信号弱)
-SERVICE_HINT = 0.5
-_NEGATION_GAP = 2  # a negation counts when at most this many characters stand between it and the phrase
-_WORD = re.compile(r"[a-z0-9][a-z0-9'+.-]*[a-z0-9+]|[a-z0-9]")
-_SERVICE_HINTS: dict[Service, tuple[str, ...]] = {
-    Service.MOBILE_VOICE: ("network.coverage", "network.voice_quality", "network.access"),
-    Service.MOBILE_DATA: ("network.data", "network.coverage"),
-    Service.BROADBAND: ("broadband.",),
-    Service.BILLING: ("billing.",),
-    Service.SERVICE: ("service.",),
-}
+NATURE_CUES = ("inquiry", "help_seeking", "venting", "failure")
+_SIGNALS = ("sensitive", "safety", "many_affected")
 
 
-def normalise(text: str) -> str:
-    """Full-width to half-width, lower case, single spaces."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).lower().strip()
+def cue_features(rules: PhraseRules, normal: str) -> list[str]:
+    """Which of the policy's cue lists normalised text meets: the nature model reads them beside the text."""
+    return [f"cue:{name}" for name in NATURE_CUES if rules.cue(name, normal)]
 
 
-def _is_ascii(phrase: str) -> bool:
-    return all(ord(ch) < 128 for ch in phrase)
+def rule_probabilities(scores: dict[str, float], categories: list[str], baseline: float,
+                       temperature: float) -> dict[str, float]:
+    """The rules' scores as probabilities; `other` stands at the score a category needs to be found."""
+    raw = {c: (baseline if c == "other" else scores.get(c, 0.0)) / temperature for c in categories}
+    top = max(raw.values())
+    exps = {c: math.exp(v - top) for c, v in raw.items()}
+    whole = sum(exps.values())
+    return {c: e / whole for c, e in exps.items()}
 
 
 @dataclass(frozen=True)
-class _Phrase:
-    text: str
+class Decision:
+    """Everything the classifier weighed, for the classification and for `complaints classify --explain`."""
+
     category: str
-    weight: float
+    nature: Nature
+    confidence: float
+    needs_triage: bool
+    votes: dict[str, float]
+    rule_scores: dict[str, float]
+    evidence: dict[str, list[str]]
+    model_category: dict[str, float]
+    model_nature: dict[str, float]
+    features: list[str]
+    cue_features: list[str]
 
 
-@dataclass(frozen=True)
-class _Hit:
-    phrase: _Phrase
-    start: int
-    end: int
-    weight: float
-
-
-class _Matcher:
-    """Finds phrases of one list in normalised text: substring for Chinese, word n-grams for English."""
-
-    def __init__(self, phrases: list[_Phrase], fuzzy: bool) -> None:
-        self.cjk = [p for p in phrases if not _is_ascii(p.text)]
-        self.ngrams: dict[tuple[str, ...], list[_Phrase]] = defaultdict(list)
-        for phrase in phrases:
-            if _is_ascii(phrase.text):
-                self.ngrams[tuple(_WORD.findall(phrase.text))].append(phrase)
-        self.max_words = max((len(k) for k in self.ngrams), default=0)
-        self.masked: dict[str, list[_Phrase]] = defaultdict(list)
-        if fuzzy:
-            for phrase in self.cjk:
-                if len(phrase.text) in FUZZY_LENGTHS:
-                    for i in range(len(phrase.text)):
-                        self.masked[phrase.text[:i] + "\0" + phrase.text[i + 1:]].append(phrase)
-
-    def find(self, text: str) -> list[_Hit]:
-        hits = []
-        for phrase in self.cjk:
-            start = text.find(phrase.text)
-            while start >= 0:
-                hits.append(_Hit(phrase, start, start + len(phrase.text), phrase.weight))
-                start = text.find(phrase.text, start + 1)
-        if self.ngrams:
-            words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
-            for size in range(1, self.max_words + 1):
-                for i in range(len(words) - size + 1):
-                    for phrase in self.ngrams.get(tuple(w for w, _, _ in words[i:i + size]), ()):
-                        hits.append(_Hit(phrase, words[i][1], words[i + size - 1][2], phrase.weight))
-        if self.masked:
-            exact = {(h.start, h.end) for h in hits}
-            for length in FUZZY_LENGTHS:
-                for start in range(len(text) - length + 1):
-                    window = text[start:start + length]
-                    if (start, start + length) in exact or _is_ascii(window):
-                        continue
-                    for i in range(length):
-                        for phrase in self.masked.get(window[:i] + "\0" + window[i + 1:], ()):
-                            hits.append(_Hit(phrase, start, start + length, phrase.weight * FUZZY_FACTOR))
-        return hits
-
-
-def _longest_first(hits: list[_Hit]) -> list[_Hit]:
-    """Where phrases overlap, the longest one counts: 网速太慢 and not also 网速."""
-    kept: list[_Hit] = []
-    for hit in sorted(hits, key=lambda h: (-(h.end - h.start), -h.weight, h.start)):
-        if not any(k.start <= hit.start and hit.end <= k.end for k in kept):
-            kept.append(hit)
-    return kept
-
-
-class KeywordClassifier:
-    def __init__(self, policy: Policy) -> None:
+class TextClassifier:
+    def __init__(self, policy: Policy, models: TrainedModels | None = None) -> None:
         self.policy = policy
-        phrases = [_Phrase(normalise(text), key, weight)
-                   for key, category in policy.categories.items()
-                   for kind, weight in WEIGHTS.items() for text in getattr(category, kind)]
-        self.categories = _Matcher(phrases, fuzzy=True)
-        cue_lists: dict[str, list[str]] = {
-            **{str(k): v for k, v in policy.natures.items()}, "failure": policy.failure_words,
-            "sensitive": policy.sensitive_words, "safety": policy.safety_words,
-            "many_affected": policy.many_affected_words,
-            "negate_before": policy.negations.before, "negate_after": policy.negations.after,
-        }
-        self.cues = {name: _Matcher([_Phrase(normalise(t), name, 1.0) for t in words], fuzzy=False)
-                     for name, words in cue_lists.items()}
+        self.rules = PhraseRules(policy)
+        if models is None and policy.text_model is not None:
+            models = TrainedModels.load(POLICY_DIR / policy.text_model.model)
+        self.models = models
+        self.min_probability = policy.text_model.min_probability if policy.text_model else 0.0
+        self.min_nature_probability = policy.text_model.min_nature_probability if policy.text_model else 0.0
 
-    def _cue(self, name: str, text: str) -> list[str]:
-        return sorted({h.phrase.text for h in self.cues[name].find(text)})
-
-    def _negated(self, text: str, hit: _Hit) -> bool:
-        window = 12
-        before = text[max(0, hit.start - window):hit.start]
-        after = text[hit.end:hit.end + window]
-        return (any(len(before) - h.end <= _NEGATION_GAP for h in self.cues["negate_before"].find(before))
-                or any(h.start <= _NEGATION_GAP for h in self.cues["negate_after"].find(after)))
-
-    def scores(self, text: str, service: Service | None) -> tuple[dict[str, float], dict[str, list[str]]]:
+    def decide(self, text: str, service: Service | None) -> Decision:
         normal = normalise(text)
-        hits = [h for h in _longest_first(self.categories.find(normal)) if not self._negated(normal, h)]
-        scores: dict[str, float] = defaultdict(float)
-        evidence: dict[str, list[str]] = defaultdict(list)
-        for hit in hits:
-            scores[hit.phrase.category] += hit.weight
-            evidence[hit.phrase.category].append(normal[hit.start:hit.end])
-        for key in self.policy.categories:
-            if service is not None and any(key.startswith(p) for p in _SERVICE_HINTS.get(service, ())):
-                scores[key] += SERVICE_HINT
-        return dict(scores), dict(evidence)
+        scores, evidence = self.rules.scores(text, service)
+        if self.models is None:
+            return self._rules_only(normal, scores, evidence)
+        categories = list(self.policy.categories)
+        features = text_features(normal)
+        model = self.models.category.probabilities(features)
+        weight = self.models.vote["rule_weight"]
+        rules = rule_probabilities(scores, categories, self.policy.triage.min_score,
+                                   self.models.vote["rule_temperature"])
+        votes = {c: (1 - weight) * model.get(c, 0.0) + weight * rules[c] for c in categories}
+        category = max(votes, key=lambda c: votes[c])
+        cues = cue_features(self.rules, normal)
+        natures = self.models.nature.probabilities(features + cues)
+        nature = Nature(max(natures, key=lambda n: natures[n]))
+        confidence = round(votes[category], 3)
+        unsure_nature = nature is Nature.VALID or natures[nature.value] < self.min_nature_probability
+        needs_triage = unsure_nature and confidence < self.min_probability
+        return Decision(category, nature, confidence, needs_triage, votes, scores, evidence, model, natures,
+                        features, cues)
 
-    def classify(self, text: str, *, service: Service | None, channel: Channel, vip: bool,
-                 repeat: bool = False) -> Classification:
-        normal = normalise(text)
-        scores, evidence = self.scores(text, service)
+    def _rules_only(self, normal: str, scores: dict[str, float], evidence: dict[str, list[str]]) -> Decision:
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         best, best_score = ranked[0] if ranked else ("other", 0.0)
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         confidence = round(best_score / (best_score + second), 3) if best_score else 0.0
         triage = self.policy.triage
-        nature = self._nature(normal, best_score >= triage.min_score)
+        nature = self._cue_nature(normal, best_score >= triage.min_score)
         # A question or a request names topics; only a strong phrase makes it that category.
-        needed = triage.min_score if nature is Nature.VALID else triage.min_score_communicative
-        found = best_score >= needed
-        category = best if found else "other"
+        found = best_score >= (triage.min_score if nature is Nature.VALID else triage.min_score_communicative)
         needs_triage = nature is Nature.VALID and (not found or confidence < triage.min_confidence)
-        signals = {name: self._cue(name, normal) for name in ("sensitive", "safety", "many_affected")}
+        total = sum(scores.values()) or 1.0
+        return Decision(best if found else "other", nature, confidence if found else 0.0, needs_triage,
+                        {k: v / total for k, v in ranked}, scores, evidence, {}, {}, [], [])
+
+    def _cue_nature(self, text: str, found_category: bool) -> Nature:
+        failure = bool(self.rules.cue("failure", text))
+        venting = bool(self.rules.cue("venting", text))
+        if venting and not found_category and not failure:
+            return Nature.VENTING
+        if self.rules.cue("help_seeking", text) and not failure:
+            return Nature.HELP_SEEKING
+        if self.rules.cue("inquiry", text) and not failure:
+            return Nature.INQUIRY
+        if venting and not found_category:
+            return Nature.VENTING
+        return Nature.VALID
+
+    def classify(self, text: str, *, service: Service | None, channel: Channel, vip: bool,
+                 repeat: bool = False) -> Classification:
+        decision = self.decide(text, service)
+        normal = normalise(text)
+        signals = {name: self.rules.cue(name, normal) for name in _SIGNALS}
         priority = priority_from_signals(vip=vip, channel=channel, sensitive=bool(signals["sensitive"]),
                                          safety=bool(signals["safety"]),
                                          many_affected=bool(signals["many_affected"]), repeat=repeat,
-                                         communicative=nature is not Nature.VALID)
+                                         communicative=decision.nature is not Nature.VALID)
+        evidence = decision.evidence.get(decision.category, [])
+        if not evidence and self.models is not None:  # the model alone decided: show the agent what it read
+            evidence = [word for word, _ in _by_word(self.models.category.contributions(
+                decision.features, decision.category, limit=12), normal, 3)]
+        ranked = sorted(decision.votes.items(), key=lambda kv: -kv[1])[:3]
         return Classification(
-            category=category,
-            nature=nature,
+            category=decision.category,
+            nature=decision.nature,
             priority=priority,
-            confidence=confidence if found else 0.0,
-            evidence=evidence.get(category, []) + [w for ws in signals.values() for w in ws],
-            needs_triage=needs_triage,
-            department=triage.department if needs_triage else self.policy.categories[category].department,
-            alternatives={k: round(v, 2) for k, v in ranked[:3]},
+            confidence=decision.confidence,
+            evidence=evidence + [w for ws in signals.values() for w in ws],
+            needs_triage=decision.needs_triage,
+            department=(self.policy.triage.department if decision.needs_triage
+                        else self.policy.categories[decision.category].department),
+            alternatives={k: round(v, 2) for k, v in ranked},
         )
 
-    def _nature(self, text: str, found_category: bool) -> Nature:
-        failure = bool(self._cue("failure", text))
-        if self._cue("venting", text) and not found_category and not failure:
-            return Nature.VENTING
-        if self._cue("help_seeking", text) and not failure:
-            return Nature.HELP_SEEKING
-        if self._cue("inquiry", text) and not failure:
-            return Nature.INQUIRY
-        if self._cue("venting", text) and not found_category:
-            return Nature.VENTING
-        return Nature.VALID
+    def explain(self, text: str, service: Service | None = None, limit: int = 8) -> dict[str, Any]:
+        """Why the classifier answered as it did: the rules' evidence and the model's strongest features."""
+        d = self.decide(text, service)
+        explanation: dict[str, Any] = {
+            "category": d.category, "nature": d.nature.value, "confidence": d.confidence,
+            "needs_triage": d.needs_triage,
+            "vote": {k: round(v, 3) for k, v in sorted(d.votes.items(), key=lambda kv: -kv[1])[:4]},
+            "rules": {"scores": {k: round(v, 2) for k, v in sorted(d.rule_scores.items(), key=lambda kv: -kv[1])},
+                      "evidence": d.evidence},
+        }
+        if self.models is not None:
+            explanation["model"] = {
+                "weight_of_rules": self.models.vote["rule_weight"],
+                "category": {k: round(v, 3) for k, v in sorted(d.model_category.items(), key=lambda kv: -kv[1])[:4]},
+                "category_features": _by_word(self.models.category.contributions(
+                    d.features, d.category, 4 * limit), normalise(text), limit),
+                "nature": {k: round(v, 3) for k, v in sorted(d.model_nature.items(), key=lambda kv: -kv[1])},
+                "nature_features": _by_word(self.models.nature.contributions(
+                    d.features + d.cue_features, d.nature.value, 4 * limit), normalise(text), limit),
+            }
+        return explanation
+
+
+def _by_word(pushes: list[tuple[str, float]], normal: str, limit: int) -> list[tuple[str, float]]:
+    """Features as an agent reads them, the pieces of an English word summed into the word."""
+    words = normal.split()
+    summed: dict[str, float] = {}
+    for feature, weight in pushes:
+        label = readable(feature)
+        if feature.startswith("s:"):
+            piece = feature[2:].strip()
+            label = next((w.strip(".,!?;:'\"") for w in words if piece in w), label)
+        summed[label] = round(summed.get(label, 0.0) + weight, 3)
+    return sorted(summed.items(), key=lambda kv: -kv[1])[:limit]
+
+
+def readable(feature: str) -> str:
+    """A model feature as an agent reads it: 'w:call_back' → 'call back', 'c:信号' → '信号', 'p:?' → '?'."""
+    kind, _, body = feature.partition(":")
+    if kind == "cue":
+        return f"[{body} cue]"
+    if kind == "s":
+        return f"{body}…"
+    return body.replace("_", " ")
 
 
 def priority_from_signals(*, vip: bool, channel: Channel, sensitive: bool, safety: bool,
@@ -207,17 +210,17 @@ def priority_from_signals(*, vip: bool, channel: Channel, sensitive: bool, safet
     return Priority.LOW if communicative else Priority.NORMAL
 
 
-_compiled: dict[int, KeywordClassifier] = {}
+_compiled: dict[int, TextClassifier] = {}
 
 
-def keyword_classifier(policy: Policy) -> KeywordClassifier:
+def text_classifier(policy: Policy) -> TextClassifier:
     """Compiled once per loaded policy (policies are loaded once per process)."""
     compiled = _compiled.get(id(policy))
     if compiled is None or compiled.policy is not policy:
-        compiled = _compiled[id(policy)] = KeywordClassifier(policy)
+        compiled = _compiled[id(policy)] = TextClassifier(policy)
     return compiled
 
 
 def classify(text: str, *, service: Service | None, channel: Channel, vip: bool, policy: Policy,
              repeat: bool = False) -> Classification:
-    return keyword_classifier(policy).classify(text, service=service, channel=channel, vip=vip, repeat=repeat)
+    return text_classifier(policy).classify(text, service=service, channel=channel, vip=vip, repeat=repeat)

@@ -1,9 +1,17 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from bench.eval_classifier import SETS, accuracy, evaluate, load, report
+from bench.eval_classifier import HELD_OUT_SETS, accuracy, evaluate, load, report, rules_alone
+from bench.train_classifier import TRAINING, digest
 from complaints.core.enums import Channel, Nature, Priority, Service
-from complaints.core.policy import load_policy
-from complaints.triage.classifier import classify
+from complaints.core.policy import POLICY_DIR, load_policy
+from complaints.triage.classifier import classify, text_classifier
+from complaints.triage.linear_model import LinearModel, ModelFileError, TrainedModels
 
 policy = load_policy("telecom")
 
@@ -65,12 +73,101 @@ def test_priority_signals(channel: Channel, vip: bool, text: str, repeat: bool, 
     assert run(text, channel=channel, vip=vip, repeat=repeat).priority is priority
 
 
-def test_accuracy_over_the_labelled_set() -> None:
-    outcomes = {name: evaluate(load(file)) for name, file in SETS.items()}
+def test_accuracy_on_the_sets_held_out_from_training_and_tuning() -> None:
+    outcomes = {name: evaluate(load(file)) for name, file in HELD_OUT_SETS.items()}
     print("\n" + report(outcomes))
-    everything = [o for group in outcomes.values() for o in group]
-    category, nature = accuracy(everything)
-    assert len(everything) >= 300
-    assert category >= 0.90 and nature >= 0.85
-    held_out_category, _ = accuracy(outcomes["held-out"])
-    assert held_out_category >= 0.85  # phrases were never tuned against the held-out set
+    for name, group in outcomes.items():
+        for language in ("zh", "en"):
+            category, nature = accuracy([o for o in group if o.language == language])
+            assert category >= FLOORS[name][0] and nature >= FLOORS[name][1], (name, language, category, nature)
+
+
+# What each set scored when the model was last trained, less a margin: a retrained model or a changed phrase
+# list that loses ground on text it never saw fails here.
+FLOORS = {"held-out": (0.85, 0.85), "unseen": (0.90, 0.90)}
+
+
+@pytest.mark.parametrize("text, category", [
+    ("My set-top box keeps rebooting in the middle of every film", "broadband.business"),
+    ("You promised to call me back on Monday and nobody ever did", "service.slow_response"),
+    ("I've been transferred from department to department and nobody helps", "service.passing_around"),
+    ("The agent I called about my slow internet was rude and hung up on me", "service.attitude"),
+    ("A construction crew cut the cable and our whole street is offline", "sudden_event"),
+])
+def test_plain_english_finds_its_category(text: str, category: str) -> None:
+    assert run(text).category == category
+
+
+@pytest.mark.parametrize("text, nature", [
+    ("请问账单上这笔费用是什么？", Nature.INQUIRY),
+    ("What is this fee on my bill?", Nature.INQUIRY),
+    ("Could you help me set up the router for my dad? He can't work it out", Nature.HELP_SEEKING),
+    ("那个客服什么态度！气死我了，你们就招这种人？", Nature.VENTING),
+    ("家里宽带断了三天，报修两次都没人来，要求尽快处理", Nature.VALID),
+])
+def test_nature_follows_what_the_customer_does(text: str, nature: Nature) -> None:
+    assert run(text).nature is nature
+
+
+def test_the_explanation_shows_rule_evidence_and_the_models_features() -> None:
+    reasons = text_classifier(policy).explain("家里宽带每天晚上掉线，光猫灯一直闪")
+    assert reasons["category"] == "broadband.network"
+    assert "光猫" in reasons["rules"]["evidence"]["broadband.network"]
+    assert reasons["model"]["category_features"] and all(w > 0 for _, w in reasons["model"]["category_features"])
+    assert reasons["model"]["nature_features"]
+
+
+def test_the_model_alone_gives_the_agent_readable_evidence() -> None:
+    result = run("The set-top box reboots itself every evening")
+    assert result.evidence and all(word in "the set-top box reboots itself every evening"
+                                   for word in result.evidence)
+
+
+def test_the_command_line_explains_a_classification() -> None:
+    from typer.testing import CliRunner
+
+    from infra.cli.main import app
+
+    answer = CliRunner().invoke(app, ["classify", "My set-top box keeps rebooting", "--explain", "--json"])
+    assert answer.exit_code == 0, answer.output
+    reasons = json.loads(answer.output)
+    assert reasons["category"] == "broadband.business"
+    assert "box" in [word for word, _ in reasons["model"]["category_features"]]
+
+
+def test_a_profile_without_a_model_is_classified_by_its_phrases_alone() -> None:
+    alone = rules_alone(policy)
+    assert alone.models is None
+    assert alone.decide("我家里信号弱，打电话经常掉话", None).category == "network.coverage"
+    assert alone.decide("请问怎么办理携号转网？", None).nature is Nature.INQUIRY
+
+
+def test_the_shipped_model_was_trained_on_the_current_labelled_complaints() -> None:
+    models = text_classifier(policy).models
+    assert models is not None
+    assert dict(models.trained_on) == digest(TRAINING["telecom"]), "the labelled data changed: run `make model`"
+
+
+def test_a_model_file_for_other_features_is_refused(tmp_path: Path) -> None:
+    shipped = json.loads((POLICY_DIR / "telecom.model.json").read_text(encoding="utf-8"))
+    (tmp_path / "old.model.json").write_text(json.dumps({**shipped, "features_version": 0}), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="make model"):
+        TrainedModels.load(tmp_path / "old.model.json")
+    with pytest.raises(ModelFileError, match="cannot read"):
+        TrainedModels.load(tmp_path / "missing.model.json")
+
+
+def test_a_weight_naming_a_missing_class_is_refused() -> None:
+    with pytest.raises(ModelFileError, match="class"):
+        LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:x": [3, 1.0]}})
+
+
+def test_classifying_needs_neither_numpy_nor_scikit_learn() -> None:
+    code = ("import sys; from complaints.core.policy import load_policy; "
+            "from complaints.triage.classifier import classify; from complaints.core.enums import Channel; "
+            "classify('信号弱', service=None, channel=Channel.HOTLINE, vip=False, policy=load_policy('telecom')); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'sklearn', 'scipy')))")
+    shared = str(Path(__file__).resolve().parents[3] / "shared")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONPATH": shared}).stdout.strip()
+    assert found == "[]"

@@ -5,10 +5,10 @@ from botocore.stub import Stubber
 from complaints.adapters.comprehend import ComprehendClassifier
 from complaints.core.enums import Channel
 from complaints.core.policy import load_policy
-from complaints.triage.classifier import keyword_classifier
+from complaints.triage.classifier import text_classifier
 
 ENDPOINT = "arn:aws:comprehend:us-east-1:123456789012:document-classifier-endpoint/complaints"
-keywords = keyword_classifier(load_policy("telecom"))
+keywords = text_classifier(load_policy("telecom"))
 
 
 @pytest.fixture

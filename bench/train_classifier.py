@@ -1,0 +1,170 @@
+"""Train a profile's classifier model from its labelled complaints and write the model file beside the profile.
+
+scikit-learn's logistic regression learns one model for the category and one
+for the nature over complaints.triage.features (and, for the nature, the
+policy's cue lists); the weights are written to shared/policies/<profile>.
+model.json, which the Lambda layer reads with no numpy or scikit-learn. The
+weight of the phrase rules in the vote is chosen by stratified 5-fold
+cross-validation over the training complaints the phrases were not written
+from (the development set was, so the rules look better there than they are).
+The held-out sets are never read here. Run: `make model`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from complaints.core.policy import POLICY_DIR, Policy, load_policy
+from complaints.triage.classifier import cue_features, rule_probabilities
+from complaints.triage.features import FEATURES_VERSION, text_features
+from complaints.triage.linear_model import LinearModel, TrainedModels
+from complaints.triage.rules import PhraseRules, normalise
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+# Per profile: the files a model learns from, and those of them the phrase rules were written from.
+TRAINING: dict[str, list[str]] = {"telecom": ["complaints_dev.jsonl", "complaints_train.jsonl"]}
+RULES_WRITTEN_FROM: dict[str, set[str]] = {"telecom": {"complaints_dev.jsonl"}}
+C_CATEGORY = 3.0
+C_NATURE = 3.0
+MIN_DOCUMENTS = 2  # a feature seen in one complaint only is noise, and would only grow the file
+PRUNE_BELOW = 0.03  # weights smaller than this change no answer; leaving them out keeps the file small
+RULE_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+RULE_TEMPERATURES = (0.5, 1.0, 2.0)
+FOLDS = 5
+SEED = 7
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    category: str
+    nature: str
+    source: str
+
+
+def load_rows(files: Sequence[str]) -> list[Row]:
+    rows = []
+    for name in files:
+        with (DATA / name).open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    item = json.loads(line)
+                    rows.append(Row(str(item["text"]), str(item["category"]), str(item["nature"]), name))
+    return rows
+
+
+def _fit(samples: list[list[str]], labels: list[str], c: float) -> LinearModel:
+    # scikit-learn is imported where it is used: the data lists and digests are read by tests without it.
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    present = [set(features) for features in samples]  # a feature counts once, as at run time
+    documents = Counter(feature for features in present for feature in features)
+    kept = [{f: 1.0 for f in features if documents[f] >= MIN_DOCUMENTS} for features in present]
+    vectoriser = DictVectorizer()
+    matrix = vectoriser.fit_transform(kept)
+    model = LogisticRegression(C=c, max_iter=5000).fit(matrix, labels)
+    classes = [str(c) for c in model.classes_]
+    coefficients = model.coef_.T  # features x classes
+    weights_out: dict[str, list[Any]] = {}
+    for feature, row in zip(vectoriser.get_feature_names_out(), coefficients, strict=True):
+        pairs: list[Any] = []
+        for i, w in enumerate(row):
+            if abs(w) >= PRUNE_BELOW:
+                pairs += [i, round(float(w), 3)]
+        if pairs:
+            weights_out[str(feature)] = pairs
+    return LinearModel(tuple(classes), tuple(round(float(b), 4) for b in model.intercept_), weights_out)
+
+
+def fit_models(rows: list[Row], policy: Policy, vote: dict[str, float]) -> TrainedModels:
+    rules = PhraseRules(policy)
+    normals = [normalise(r.text) for r in rows]
+    texts = [text_features(n) for n in normals]
+    category = _fit(texts, [r.category for r in rows], C_CATEGORY)
+    nature = _fit([t + cue_features(rules, n) for t, n in zip(texts, normals, strict=True)],
+                  [r.nature for r in rows], C_NATURE)
+    return TrainedModels(category, nature, vote, {})
+
+
+def folds(rows: list[Row]) -> list[tuple[list[int], list[int]]]:
+    from sklearn.model_selection import StratifiedKFold
+
+    splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    return [(list(a), list(b)) for a, b in splitter.split([r.text for r in rows], [r.category for r in rows])]
+
+
+def choose_vote(rows: list[Row], policy: Policy, honest: set[str]) -> tuple[dict[str, float], dict[str, Any]]:
+    """The rules' weight and temperature that classify best in cross-validation, on rows the rules never saw."""
+    categories = list(policy.categories)
+    rules = PhraseRules(policy)
+    held: list[tuple[Row, dict[str, float], dict[str, float]]] = []
+    for train, test in folds(rows):
+        models = fit_models([rows[i] for i in train], policy, {"rule_weight": 0.0, "rule_temperature": 1.0})
+        for i in test:
+            if rows[i].source in honest:
+                normal = normalise(rows[i].text)
+                held.append((rows[i], models.category.probabilities(text_features(normal)),
+                             rules.scores(rows[i].text, None)[0]))
+    grid: dict[str, Any] = {}
+    best = (-1.0, {"rule_weight": 0.0, "rule_temperature": 1.0})
+    for weight in RULE_WEIGHTS:
+        for temperature in RULE_TEMPERATURES:
+            right = 0
+            for row, model, scores in held:
+                ruled = rule_probabilities(scores, categories, policy.triage.min_score, temperature)
+                votes = {c: (1 - weight) * model.get(c, 0.0) + weight * ruled[c] for c in categories}
+                right += max(votes, key=lambda c: votes[c]) == row.category
+            share = right / len(held)
+            grid[f"{weight}/{temperature}"] = round(share, 4)
+            if share > best[0] + 1e-9:
+                best = (share, {"rule_weight": weight, "rule_temperature": temperature})
+    return best[1], grid
+
+
+def digest(files: Sequence[str]) -> dict[str, str]:
+    return {name: hashlib.sha256((DATA / name).read_bytes()).hexdigest() for name in files}
+
+
+def train(profile: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    policy = load_policy(profile)
+    files = TRAINING[profile]
+    rows = load_rows(files)
+    honest = set(files) - RULES_WRITTEN_FROM.get(profile, set())
+    vote, grid = choose_vote(rows, policy, honest)
+    models = fit_models(rows, policy, vote)
+    document = {"features_version": FEATURES_VERSION, "profile": profile, "trained_on": digest(files),
+                "vote": vote, "category": models.category.to_dict(), "nature": models.nature.to_dict()}
+    return document, {"rows": len(rows), "vote": vote, "grid": grid,
+                      "category_weights": len(models.category.weights), "nature_weights": len(models.nature.weights)}
+
+
+def model_path(policy: Policy) -> Path:
+    if policy.text_model is None:
+        raise SystemExit(f"the {policy.profile} profile names no text_model file")
+    return POLICY_DIR / policy.text_model.model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="telecom", choices=sorted(TRAINING))
+    args = parser.parse_args()
+    document, summary = train(args.profile)
+    path = model_path(load_policy(args.profile))
+    path.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"{args.profile}: {summary['rows']} complaints; rules' weight {summary['vote']['rule_weight']}, "
+          f"temperature {summary['vote']['rule_temperature']} (cross-validated category accuracy by weight/"
+          f"temperature: {summary['grid']})")
+    print(f"wrote {path.name}: {path.stat().st_size / 1024:.0f} KB, {summary['category_weights']} category and "
+          f"{summary['nature_weights']} nature features")
+
+
+if __name__ == "__main__":
+    main()

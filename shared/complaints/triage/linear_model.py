@@ -1,0 +1,106 @@
+"""A trained linear classifier read from a small JSON file, scored in pure Python.
+
+The file is written by bench/train_classifier.py (scikit-learn's logistic
+regression over complaints.triage.features) and shipped with the policy
+profile, so a Lambda function loads it without numpy or scikit-learn. A
+feature counts once however often it occurs, as in training; a class's score
+is its intercept plus the weights of the features present, and the scores
+become probabilities through the softmax. Weights too small to change
+an answer were left out of the file when it was written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from complaints.triage.features import FEATURES_VERSION
+
+
+class ModelFileError(ValueError):
+    """The model file is missing, unreadable or was written for other features."""
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    classes: tuple[str, ...]
+    intercepts: tuple[float, ...]
+    # feature -> [class index, weight, class index, weight, ...]: flat, as read from the file, so loading
+    # builds nothing per feature (a cold start pays for every object made here)
+    weights: Mapping[str, list[Any]]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
+        classes = tuple(str(c) for c in data["classes"])
+        intercepts = tuple(float(v) for v in data["intercepts"])
+        if len(intercepts) != len(classes):
+            raise ModelFileError("a model needs one intercept per class")
+        weights = data["weights"]
+        if not isinstance(weights, dict) or not all(isinstance(p, list) and len(p) % 2 == 0
+                                                    for p in weights.values()):
+            raise ModelFileError("a model's weights are lists of class index and weight pairs")
+        if any(not 0 <= i < len(classes) for pairs in weights.values() for i in pairs[0::2]):
+            raise ModelFileError("a model weight names a class the model does not have")
+        return cls(classes, intercepts, weights)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"classes": list(self.classes), "intercepts": list(self.intercepts), "weights": dict(self.weights)}
+
+    def scores(self, features: Iterable[str]) -> list[float]:
+        totals = list(self.intercepts)
+        weights = self.weights
+        for feature in set(features):
+            pairs = weights.get(feature)
+            if pairs:
+                for k in range(0, len(pairs), 2):
+                    totals[pairs[k]] += pairs[k + 1]
+        return totals
+
+    def probabilities(self, features: Iterable[str]) -> dict[str, float]:
+        totals = self.scores(features)
+        top = max(totals)
+        exps = [math.exp(t - top) for t in totals]
+        whole = sum(exps)
+        return {c: e / whole for c, e in zip(self.classes, exps, strict=True)}
+
+    def contributions(self, features: Iterable[str], label: str, limit: int = 5) -> list[tuple[str, float]]:
+        """The features that pushed hardest towards `label` (its weight against the classes' mean)."""
+        index = self.classes.index(label)
+        pushes: list[tuple[str, float]] = []
+        for feature in set(features):
+            pairs = self.weights.get(feature)
+            if pairs:
+                by_class = dict(zip(pairs[0::2], pairs[1::2], strict=True))
+                mean = sum(by_class.values()) / len(self.classes)
+                pushes.append((feature, round(by_class.get(index, 0.0) - mean, 3)))
+        return sorted((p for p in pushes if p[1] > 0), key=lambda p: -p[1])[:limit]
+
+
+@dataclass(frozen=True)
+class TrainedModels:
+    """The category and nature models of one policy profile, with what they were trained on."""
+
+    category: LinearModel
+    nature: LinearModel
+    vote: Mapping[str, float]
+    trained_on: Mapping[str, str]
+
+    @classmethod
+    def load(cls, path: Path) -> TrainedModels:
+        try:
+            with path.open(encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelFileError(f"cannot read the classifier model {path.name}: {exc}") from exc
+        if data.get("features_version") != FEATURES_VERSION:
+            raise ModelFileError(f"{path.name} was trained with features version {data.get('features_version')}, "
+                                 f"this code extracts version {FEATURES_VERSION}: run `make model`")
+        try:
+            return cls(LinearModel.from_dict(data["category"]), LinearModel.from_dict(data["nature"]),
+                       {str(k): float(v) for k, v in data["vote"].items()}, dict(data.get("trained_on", {})))
+        except (KeyError, TypeError) as exc:
+            raise ModelFileError(f"{path.name} is not a classifier model: {exc!r}") from exc

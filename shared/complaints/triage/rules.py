@@ -1,0 +1,145 @@
+"""The phrase rules of the taxonomy: which of a category's phrases a complaint contains, and the cue lists.
+
+Chinese needs no word segmentation for it, English phrases match on word
+boundaries. Each category scores the weights of its phrases found in the text
+(the longest match wins where phrases overlap), with a nudge from the service
+the portal named (a category lists the services that point to it). Negated
+phrases ("不是信号问题", "账单没有问题", "the signal is fine") do not count, and a
+Chinese phrase of four or five characters still matches with one wrong
+character (基站故偐 → 基站故障). The phrases found are the evidence shown to the
+agent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from complaints.core.enums import Service
+from complaints.core.policy import Policy
+
+WEIGHTS = {"strong": 2.0, "phrases": 1.0, "weak": 0.5}
+FUZZY_FACTOR = 0.6
+FUZZY_LENGTHS = (4, 5)  # three-character phrases share too much with ordinary words (信号是 ≈ 信号弱)
+SERVICE_HINT = 0.5
+_NEGATION_GAP = 2  # a negation counts when at most this many characters stand between it and the phrase
+_WORD = re.compile(r"[a-z0-9][a-z0-9'+.-]*[a-z0-9+]|[a-z0-9]")
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case, single spaces."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).lower().strip()
+
+
+def _is_ascii(phrase: str) -> bool:
+    return all(ord(ch) < 128 for ch in phrase)
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    text: str
+    category: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Hit:
+    phrase: _Phrase
+    start: int
+    end: int
+    weight: float
+
+
+class _Matcher:
+    """Finds phrases of one list in normalised text: substring for Chinese, word n-grams for English."""
+
+    def __init__(self, phrases: list[_Phrase], fuzzy: bool) -> None:
+        self.cjk = [p for p in phrases if not _is_ascii(p.text)]
+        self.ngrams: dict[tuple[str, ...], list[_Phrase]] = defaultdict(list)
+        for phrase in phrases:
+            if _is_ascii(phrase.text):
+                self.ngrams[tuple(_WORD.findall(phrase.text))].append(phrase)
+        self.max_words = max((len(k) for k in self.ngrams), default=0)
+        self.masked: dict[str, list[_Phrase]] = defaultdict(list)
+        if fuzzy:
+            for phrase in self.cjk:
+                if len(phrase.text) in FUZZY_LENGTHS:
+                    for i in range(len(phrase.text)):
+                        self.masked[phrase.text[:i] + "\0" + phrase.text[i + 1:]].append(phrase)
+
+    def find(self, text: str) -> list[_Hit]:
+        hits = []
+        for phrase in self.cjk:
+            start = text.find(phrase.text)
+            while start >= 0:
+                hits.append(_Hit(phrase, start, start + len(phrase.text), phrase.weight))
+                start = text.find(phrase.text, start + 1)
+        if self.ngrams:
+            words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+            for size in range(1, self.max_words + 1):
+                for i in range(len(words) - size + 1):
+                    for phrase in self.ngrams.get(tuple(w for w, _, _ in words[i:i + size]), ()):
+                        hits.append(_Hit(phrase, words[i][1], words[i + size - 1][2], phrase.weight))
+        if self.masked:
+            exact = {(h.start, h.end) for h in hits}
+            for length in FUZZY_LENGTHS:
+                for start in range(len(text) - length + 1):
+                    window = text[start:start + length]
+                    if (start, start + length) in exact or _is_ascii(window):
+                        continue
+                    for i in range(length):
+                        for phrase in self.masked.get(window[:i] + "\0" + window[i + 1:], ()):
+                            hits.append(_Hit(phrase, start, start + length, phrase.weight * FUZZY_FACTOR))
+        return hits
+
+
+def _longest_first(hits: list[_Hit]) -> list[_Hit]:
+    """Where phrases overlap, the longest one counts: 网速太慢 and not also 网速."""
+    kept: list[_Hit] = []
+    for hit in sorted(hits, key=lambda h: (-(h.end - h.start), -h.weight, h.start)):
+        if not any(k.start <= hit.start and hit.end <= k.end for k in kept):
+            kept.append(hit)
+    return kept
+
+
+class PhraseRules:
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        phrases = [_Phrase(normalise(text), key, weight)
+                   for key, category in policy.categories.items()
+                   for kind, weight in WEIGHTS.items() for text in getattr(category, kind)]
+        self.categories = _Matcher(phrases, fuzzy=True)
+        cue_lists: dict[str, list[str]] = {
+            **{str(k): v for k, v in policy.natures.items()}, "failure": policy.failure_words,
+            "sensitive": policy.sensitive_words, "safety": policy.safety_words,
+            "many_affected": policy.many_affected_words,
+            "negate_before": policy.negations.before, "negate_after": policy.negations.after,
+        }
+        self.cues = {name: _Matcher([_Phrase(normalise(t), name, 1.0) for t in words], fuzzy=False)
+                     for name, words in cue_lists.items()}
+
+    def cue(self, name: str, text: str) -> list[str]:
+        """The phrases of one cue list found in normalised text."""
+        return sorted({h.phrase.text for h in self.cues[name].find(text)})
+
+    def _negated(self, text: str, hit: _Hit) -> bool:
+        window = 12
+        before = text[max(0, hit.start - window):hit.start]
+        after = text[hit.end:hit.end + window]
+        return (any(len(before) - h.end <= _NEGATION_GAP for h in self.cues["negate_before"].find(before))
+                or any(h.start <= _NEGATION_GAP for h in self.cues["negate_after"].find(after)))
+
+    def scores(self, text: str, service: Service | None) -> tuple[dict[str, float], dict[str, list[str]]]:
+        normal = normalise(text)
+        hits = [h for h in _longest_first(self.categories.find(normal)) if not self._negated(normal, h)]
+        scores: dict[str, float] = defaultdict(float)
+        evidence: dict[str, list[str]] = defaultdict(list)
+        for hit in hits:
+            scores[hit.phrase.category] += hit.weight
+            evidence[hit.phrase.category].append(normal[hit.start:hit.end])
+        for key, category in self.policy.categories.items():
+            if service is not None and service in category.services:
+                scores[key] += SERVICE_HINT
+        return dict(scores), dict(evidence)

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup demo run test unit lint bench eval openapi clean
+.PHONY: setup demo run test suite test-all-pythons unit lint bench eval openapi clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,20 @@ run: setup $(TOOLS_STAMP)
 test: setup lint
 	$(BIN)/pytest
 
+## Every test, without the linters.
+suite: setup $(TOOLS_STAMP)
+	$(BIN)/pytest
+
+## The linters once, then every test on each supported Python installed here, each in its own .venv-<python>.
+PYTHONS ?= python3.11 python3.12 python3.13
+test-all-pythons: lint
+	@ran=""; for py in $(PYTHONS); do \
+	  if $$py -c 'import sys' >/dev/null 2>&1; then \
+	    echo "== $$py ($$($$py -c 'import platform; print(platform.python_version())'))"; \
+	    $(MAKE) --no-print-directory PYTHON=$$py VENV=.venv-$$py suite || exit 1; ran="$$ran $$py"; \
+	  else echo "== $$py: not installed here, skipped"; fi; \
+	done; test -n "$$ran" || { echo "none of $(PYTHONS) is installed"; exit 1; }; echo "passed on:$$ran"
+
 ## The fast layer, no local stack: the domain's rules on moto's DynamoDB with fakes for the other ports,
 ## and the template's checks. Under a minute.
 unit: setup $(TOOLS_STAMP)
@@ -63,4 +77,4 @@ openapi: setup
 	$(BIN)/python -m infra.openapi
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-python3.* $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

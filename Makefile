@@ -12,7 +12,7 @@ $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproje
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install -qq --no-deps -e .  # -qq: setuptools' notice on every editable install is no news
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -31,7 +31,7 @@ def list_complaints(desk: Desk, operator: Operator, *, queue: str | None, owner:
     if queue:
         if queue not in operator.departments:
             logger.warning("access refused", extra={"agent_id": operator.agent_id, "queue": queue})
-            raise Forbidden(f"queue {queue} is not one of your departments")
+            raise Forbidden(f"queue {queue} is not one of your departments", queue)
         index, partition = "queue", queue
     else:
         if owner and owner != operator.agent_id and not lead:

@@ -13,8 +13,10 @@ from typing import Any
 
 from rich.table import Table
 
+from complaints.core.policy import load_policy
 from infra.cli.client import DeskClient
 from infra.cli.render import console, summary_table, timeline_table
+from infra.cli.times import Times
 from infra.local import scenarios
 from infra.local.stack import LocalStack
 
@@ -215,7 +217,7 @@ def _report(client: DeskClient, ids: list[str], stories: list[Story]) -> bool:
         survey = view.get("survey") or {}
         all_closed &= view["status"] == "closed" and execution["status"] == "SUCCEEDED"
         if n < len(STORIES) + 1:  # every story's timeline, and one of the outage's
-            console.print(timeline_table(view))
+            console.print(timeline_table(view, Times.desk(load_policy(client.policy_profile).timezone, client.now())))
         summary.add_row(cid, story.title[:38], view["status"], view.get("category") or "", view.get("priority") or "",
                         view.get("owner_id") or "", str(view["reopen_count"]),
                         str(survey.get("score", survey.get("outcome", "-"))), execution["status"], story.expected)

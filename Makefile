@@ -12,7 +12,8 @@ $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproje
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c requirements.lock
-	$(BIN)/pip install -qq --no-deps -e .  # -qq: setuptools' notice on every editable install is no news
+	@# -qq: setuptools' notice on every editable install is no news to act on
+	$(BIN)/pip install -qq --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)

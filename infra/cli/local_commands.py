@@ -68,21 +68,31 @@ def clock_advance(by: Annotated[str, typer.Argument(help="e.g. 90m, 2h, 3d, 1d12
 
 
 @clock_app.command("set")
-def clock_set(moment: Annotated[str, typer.Argument(help="ISO 8601 with its offset, e.g. 2027-09-30T17:00+08:00; "
-                                                         "without one, the desk's zone")]) -> None:
-    """Move the local stack's clock to a moment, e.g. the eve of a holiday to rehearse it.
+def clock_set(moment: Annotated[str, typer.Argument(help="ISO 8601 with its offset, e.g. 2027-09-30T17:00+08:00 "
+                                                         "(without one, the desk's zone); or HH:MM, the next "
+                                                         "such time of day at the desk")]) -> None:
+    """Move the local stack's clock to a moment, e.g. the eve of a holiday to rehearse it, or 09:00.
 
     The clock moves forward only: every promise, timer and history entry already
     stored was computed from the time it showed, so going back is refused.
     """
     client = _local_only()
-    try:
-        target = datetime.fromisoformat(moment)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{moment!r} is not an ISO 8601 time such as 2027-09-30T17:00+08:00") from exc
-    if target.tzinfo is None:
-        target = target.replace(tzinfo=ZoneInfo(current().policy.timezone))
+    zone = ZoneInfo(current().policy.timezone)
     now = client.now()
+    if re.fullmatch(r"\d{1,2}:\d{2}", moment):
+        hour, minute = (int(part) for part in moment.split(":"))
+        if hour > 23 or minute > 59:
+            raise typer.BadParameter(f"{moment!r} is not a time of day", param_hint="MOMENT")
+        local = now.astimezone(zone)
+        target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        target += timedelta(days=1) if target <= local else timedelta(0)
+    else:
+        try:
+            target = datetime.fromisoformat(moment)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{moment!r} is not an ISO 8601 time such as 2027-09-30T17:00+08:00, "
+                                     "nor HH:MM", param_hint="MOMENT") from exc
+        target = target if target.tzinfo else target.replace(tzinfo=zone)
     if target < now:
         times = current().times()
         exists = client.has_complaints()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -209,11 +210,18 @@ def confirm(token: str, outcome: Annotated[str, typer.Option(help="fixed | not_f
 
 
 @app.command()
-def report(start: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
-           end: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+def report(start: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD",
+                                                     show_default="the first of the desk's month")] = None,
+           end: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD",
+                                                   show_default="the desk's today")] = None,
            csv: Annotated[bool, typer.Option("--csv", help="CSV rows (section,item,value) on stdout")] = False,
            verification: Annotated[bool, typer.Option(help="only how complaints ended, as JSON")] = False) -> None:
     """The summary a complaint manager reports: volumes, promises, fixes, repeats, satisfaction, hotspots."""
+    if start is None or end is None:
+        session = current()
+        today = session.times().now.astimezone(ZoneInfo(session.policy.timezone)).date()
+        end = end or today.isoformat()
+        start = start or today.replace(day=1).isoformat()
     if verification:
         _run(lambda: _client().report(_agent(), start, end))
         return

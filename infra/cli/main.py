@@ -124,7 +124,8 @@ def show(complaint_id: str,
 def history(complaint_id: str) -> None:
     """The workflow execution's event history, as the Step Functions console lists it."""
     session = current()
-    events = session.client.history(complaint_id)
+    with console.status(f"reading the execution history of {complaint_id}"):
+        events = session.client.history(complaint_id)
     caption = ("Step Functions stamps these with its own clock: on the local stack the wall clock, "
                "which `complaints clock` does not move" if session.local else None)
     console.print(history_table(complaint_id, events, session.times(), caption))
@@ -225,10 +226,15 @@ def report(start: Annotated[str | None, typer.Option("--from", help="first day, 
     if verification:
         _run(lambda: _client().report(_agent(), start, end))
         return
+    with console.status(f"reading the counters from {start} to {end}"):  # shown on a terminal only
+        if csv:
+            text = _client().summary_csv(_agent(), start, end)
+        else:
+            summary = _client().summary(_agent(), start, end)
     if csv:
-        typer.echo(_client().summary_csv(_agent(), start, end), nl=False)
-        return
-    console.print(summary_table(_client().summary(_agent(), start, end)))
+        typer.echo(text, nl=False)
+    else:
+        console.print(summary_table(summary))
 
 
 app.add_typer(local_commands.clock_app, name="clock")

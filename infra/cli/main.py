@@ -44,12 +44,11 @@ def main(
     utc: Annotated[bool, typer.Option("--utc", help="show times in UTC, not the desk's zone")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="show the traceback of a failure")] = False,
 ) -> None:
-    local_ports = "LOCAL_API_PORT" if api_url is None else ""
-    sources = {"api_url": _source(context, "api_url", "COMPLAINTS_API_URL", local_ports or "default"),
-               "aws_url": _source(context, "aws_url", "COMPLAINTS_AWS_URL",
-                                  "LOCAL_AWS_PORT" if aws_url is None else "default"),
+    # Without an URL, the local stack's address: from LOCAL_API_PORT / LOCAL_AWS_PORT, or their defaults.
+    sources = {"api_url": _source(context, "api_url", "COMPLAINTS_API_URL", "LOCAL_API_PORT or its default"),
+               "aws_url": _source(context, "aws_url", "COMPLAINTS_AWS_URL", "LOCAL_AWS_PORT or its default"),
                "agent": _source(context, "agent", "COMPLAINTS_AGENT", "default"),
-               "token": _source(context, "token", "COMPLAINTS_TOKEN", "signed in as the agent")}
+               "token": _source(context, "token", "COMPLAINTS_TOKEN", "")}
     session = Session(DeskClient(api_url="", stack_name=stack, token=token, policy_profile=profile),
                       agent=agent, profile=profile, utc=utc, debug=debug, sources=sources)
     context.obj = session

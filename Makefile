@@ -42,13 +42,14 @@ test: setup lint
 suite: setup $(TOOLS_STAMP)
 	$(BIN)/pytest
 
-## The linters once, then every test on each supported Python installed here, each in its own .venv-<python>.
+## The linters once, then every test on each supported Python installed here, each in its own .venv-py3.x.
+## PYTHONS may name interpreters by path too, e.g. PYTHONS="$$(pyenv root)/versions/3.13.0/bin/python".
 PYTHONS ?= python3.11 python3.12 python3.13
 test-all-pythons: lint
 	@ran=""; for py in $(PYTHONS); do \
 	  if $$py -c 'import sys' >/dev/null 2>&1; then \
-	    echo "== $$py ($$($$py -c 'import platform; print(platform.python_version())'))"; \
-	    $(MAKE) --no-print-directory PYTHON=$$py VENV=.venv-$$py suite || exit 1; ran="$$ran $$py"; \
+	    version=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); echo "== $$py (Python $$version)"; \
+	    $(MAKE) --no-print-directory PYTHON=$$py VENV=.venv-py$$version suite || exit 1; ran="$$ran $$version"; \
 	  else echo "== $$py: not installed here, skipped"; fi; \
 	done; test -n "$$ran" || { echo "none of $(PYTHONS) is installed"; exit 1; }; echo "passed on:$$ran"
 
@@ -78,4 +79,4 @@ openapi: setup
 	$(BIN)/python -m infra.openapi
 
 clean:
-	rm -rf $(VENV) .venv-python3.* $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-py3.* $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

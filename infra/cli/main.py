@@ -67,6 +67,19 @@ def _agent() -> str:
     return current().agent
 
 
+def _act(complaint_id: str, action: str, body: dict[str, object] | None, *stages: str) -> dict[str, object]:
+    """Act once the workflow waits for this step: it moves on a moment after the previous command answered.
+
+    Bounded: if it does not get there, the action is sent anyway and the desk's refusal says why.
+    """
+    client, agent = _client(), _agent()
+    try:
+        client.wait_for(complaint_id, agent, awaiting=stages, timeout=5.0)
+    except TimeoutError:
+        pass
+    return client.act(complaint_id, action, agent, body)
+
+
 def _run(call: object) -> None:
     result = call() if callable(call) else call
     if result is not None:
@@ -133,7 +146,7 @@ def history(complaint_id: str) -> None:
 @app.command()
 def accept(complaint_id: str) -> None:
     """Accept a complaint offered to you."""
-    _run(lambda: _client().act(complaint_id, "accept", _agent()))
+    _run(lambda: _act(complaint_id, "accept", None, "acceptance"))
 
 
 @app.command()
@@ -148,7 +161,8 @@ def resolve(complaint_id: str,
     """Report the outcome, root cause, actions and evidence (on a tracking ticket: the planned fix landed)."""
     body = {"outcome": outcome, "root_cause": root_cause, "actions": actions, "evidence": evidence, "plan": plan,
             "expected_by": expected_by}
-    _run(lambda: _client().act(complaint_id, "resolve", _agent(), {k: v for k, v in body.items() if v is not None}))
+    _run(lambda: _act(complaint_id, "resolve", {k: v for k, v in body.items() if v is not None},
+                      "resolution", "tracking"))
 
 
 @app.command(name="quality-check")
@@ -156,7 +170,7 @@ def quality_check(complaint_id: str,
                   passed: Annotated[bool, typer.Option("--passed/--failed", help="the check's result")],
                   reason: Annotated[str | None, typer.Option(help="required when it failed")] = None) -> None:
     """Check the handling before the customer is called (supervisors)."""
-    _run(lambda: _client().act(complaint_id, "quality-check", _agent(), {"passed": passed, "reason": reason}))
+    _run(lambda: _act(complaint_id, "quality-check", {"passed": passed, "reason": reason}, "quality_check"))
 
 
 @app.command(name="follow-up")
@@ -171,7 +185,7 @@ def callback(complaint_id: str,
              outcome: Annotated[str, typer.Option(help="fixed | not_fixed | unreachable | customer_busy")],
              note: Annotated[str | None, typer.Option(help="what the customer said")] = None) -> None:
     """Record a verification call to the customer."""
-    _run(lambda: _client().act(complaint_id, "callbacks", _agent(), {"outcome": outcome, "note": note}))
+    _run(lambda: _act(complaint_id, "callbacks", {"outcome": outcome, "note": note}, "confirmation"))
 
 
 @app.command()

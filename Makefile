@@ -6,13 +6,14 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup demo run test unit lint bench eval model openapi clean
+.PHONY: setup demo run test suite test-all-pythons unit lint bench eval model openapi clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	@# -qq: setuptools' notice on every editable install is no news to act on
+	$(BIN)/pip install -qq --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -36,6 +37,21 @@ run: setup $(TOOLS_STAMP)
 ## Linters, then every test (unit, infra, integration on the local stack).
 test: setup lint
 	$(BIN)/pytest
+
+## Every test, without the linters.
+suite: setup $(TOOLS_STAMP)
+	$(BIN)/pytest
+
+## The linters once, then every test on each supported Python installed here, each in its own .venv-py3.x.
+## PYTHONS may name interpreters by path too, e.g. PYTHONS="$$(pyenv root)/versions/3.13.0/bin/python".
+PYTHONS ?= python3.11 python3.12 python3.13
+test-all-pythons: lint
+	@ran=""; for py in $(PYTHONS); do \
+	  if $$py -c 'import sys' >/dev/null 2>&1; then \
+	    version=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); echo "== $$py (Python $$version)"; \
+	    $(MAKE) --no-print-directory PYTHON=$$py VENV=.venv-py$$version suite || exit 1; ran="$$ran $$version"; \
+	  else echo "== $$py: not installed here, skipped"; fi; \
+	done; test -n "$$ran" || { echo "none of $(PYTHONS) is installed"; exit 1; }; echo "passed on:$$ran"
 
 ## The fast layer, no local stack: the domain's rules on moto's DynamoDB with fakes for the other ports,
 ## and the template's checks. Under a minute.
@@ -68,4 +84,4 @@ openapi: setup
 	$(BIN)/python -m infra.openapi
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-py3.* $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

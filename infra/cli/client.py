@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as jsonlib
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,21 +14,52 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import requests
+from botocore.exceptions import EndpointConnectionError
 from standardwebhooks.webhooks import Webhook
 
 from complaints.core.policy import load_policy
 from infra.local.oidc import DevIssuer
 
-LOCAL_API = "http://127.0.0.1:8080"
-LOCAL_AWS = "http://127.0.0.1:4566"
+LOCAL_HOST = "127.0.0.1"
 LOCAL_STACK = "complaints-local"
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
 LOCAL_DATA = Path(__file__).resolve().parents[2] / ".local"
 
 
+
+
+class BadSetting(ValueError):
+    """A setting the client reads (an environment variable, a time) that it cannot use."""
+
+
+def local_port(variable: str, default: int) -> int:
+    """A port of the local stack, from the same variable the stack reads (LOCAL_API_PORT, LOCAL_AWS_PORT)."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise BadSetting(f"{variable}={value!r} is not a port number")
+    return int(value)
+
+
+def local_api_url() -> str:
+    return f"http://{LOCAL_HOST}:{local_port('LOCAL_API_PORT', 8080)}"
+
+
+def local_aws_url() -> str:
+    return f"http://{LOCAL_HOST}:{local_port('LOCAL_AWS_PORT', 4566)}"
+
+
+LOCAL_API = f"http://{LOCAL_HOST}:8080"  # the stack's defaults, without LOCAL_API_PORT / LOCAL_AWS_PORT
+LOCAL_AWS = f"http://{LOCAL_HOST}:4566"
+
+
 def _answer(response: requests.Response) -> Any:
-    body = response.json() if response.content else None
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = {"message": response.text[:200]}
     if response.status_code >= 400:
         raise ApiError(response.status_code, body)
     return body
@@ -39,6 +71,34 @@ class ApiError(Exception):
         super().__init__(f"{status}: {message}")
         self.status = status
         self.body = body
+        self.message = str(message)
+
+    @property
+    def department(self) -> str | None:
+        """The department a refusal names (a 403 on another department's complaint)."""
+        value = self.body.get("department") if isinstance(self.body, dict) else None
+        return str(value) if value else None
+
+    @property
+    def field_errors(self) -> list[tuple[str, str]]:
+        errors = self.body.get("errors") if isinstance(self.body, dict) else None
+        return [(str(e.get("field", "")), str(e.get("reason", ""))) for e in errors or [] if isinstance(e, dict)]
+
+
+class Unreachable(Exception):
+    """Nothing answers at the URL the client is pointed at."""
+
+    def __init__(self, url: str, what: str) -> None:
+        super().__init__(f"nothing answers at {url} ({what})")
+        self.url = url
+        self.what = what
+
+
+def _request(method: str, url: str, **kwargs: Any) -> requests.Response:
+    try:
+        return requests.request(method, url, **kwargs)
+    except requests.ConnectionError as exc:
+        raise Unreachable(url.split("/v1/")[0].split("/_local/")[0], "the HTTP API") from exc
 
 
 @dataclass
@@ -53,6 +113,9 @@ class DeskClient:
     # Where the local stack keeps its development signing key (tokens are minted per agent).
     dev_data_dir: Path = LOCAL_DATA
     policy_profile: str = "telecom"
+    # Where agents' tokens come from: "key" mints them with the development key in dev_data_dir (the stack runs
+    # in this process or this checkout); "stack" asks the local stack's sign-in endpoint, wherever it runs.
+    token_source: str = "key"
 
     # Benchmarks: mark this client's GETs (polling for the workflow) so the local meter leaves them out.
     unmetered_reads: bool = False
@@ -67,8 +130,8 @@ class DeskClient:
             headers["Authorization"] = f"Bearer {self.token or self.dev_token(agent or '')}"
         if self.unmetered_reads and method == "GET":
             headers["x-local-unmetered"] = "1"
-        response = requests.request(method, self.api_url + path, json=json, params=params, headers=headers,
-                                    timeout=self.timeout)
+        response = _request(method, self.api_url + path, json=json, params=params, headers=headers,
+                            timeout=self.timeout)
         return _answer(response)
 
     # ------------------------------------------------------------ AWS side (local stack or deployed)
@@ -89,7 +152,12 @@ class DeskClient:
         if role is None:
             agent = load_policy(self.policy_profile).agent(agent_id)
             role = agent.role if agent else "agent"
-        token = DevIssuer.load(self.dev_data_dir).mint(agent_id, [role], ttl_seconds=ttl_seconds)
+        if self.token_source == "stack":
+            answer = _answer(_request("POST", self.api_url + "/_local/oidc/token",
+                                      json={"agent": agent_id, "role": role}, timeout=self.timeout))
+            token = str(answer["access_token"])
+        else:
+            token = DevIssuer.load(self.dev_data_dir).mint(agent_id, [role], ttl_seconds=ttl_seconds)
         self._tokens[(agent_id, role)] = (token, time.time() + ttl_seconds)
         return token
 
@@ -104,10 +172,21 @@ class DeskClient:
     def history(self, complaint_id: str) -> list[dict[str, Any]]:
         client = self._aws("stepfunctions")
         events: list[dict[str, Any]] = []
-        for page in client.get_paginator("get_execution_history").paginate(
-                executionArn=self.execution_arn(complaint_id)):
-            events.extend(page["events"])
+        try:
+            for page in client.get_paginator("get_execution_history").paginate(
+                    executionArn=self.execution_arn(complaint_id)):
+                events.extend(page["events"])
+        except EndpointConnectionError as exc:
+            raise Unreachable(self.aws_url or "AWS", "the AWS endpoints") from exc
         return events
+
+    def has_complaints(self) -> bool:
+        """Whether the stack's workflow has run for any complaint yet."""
+        try:
+            answer = self._aws("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn, maxResults=1)
+        except EndpointConnectionError as exc:
+            raise Unreachable(self.aws_url or "AWS", "the AWS endpoints") from exc
+        return bool(answer["executions"])
 
     def execution(self, complaint_id: str) -> dict[str, Any]:
         return dict(self._aws("stepfunctions").describe_execution(executionArn=self.execution_arn(complaint_id)))
@@ -125,7 +204,10 @@ class DeskClient:
     def portal_secret(self, portal_id: str) -> str:
         """The portal's current signing secret, from the stack's PortalSecrets."""
         if self.portal_secrets is None:
-            answer = self._aws("secretsmanager").get_secret_value(SecretId=f"{self.stack_name}-PortalSecrets")
+            try:
+                answer = self._aws("secretsmanager").get_secret_value(SecretId=f"{self.stack_name}-PortalSecrets")
+            except EndpointConnectionError as exc:
+                raise Unreachable(self.aws_url or "AWS", "the AWS endpoints") from exc
             self.portal_secrets = jsonlib.loads(answer["SecretString"])
         return str(self.portal_secrets[portal_id][-1])
 
@@ -137,7 +219,7 @@ class DeskClient:
         signature = Webhook(self.portal_secret(portal_id)).sign(webhook_id, timestamp, body.decode())
         headers = {"webhook-id": webhook_id, "webhook-timestamp": str(int(timestamp.timestamp())),
                    "webhook-signature": signature, "content-type": "application/json"}
-        return requests.request(method, self.api_url + path, data=body, headers=headers, timeout=self.timeout)
+        return _request(method, self.api_url + path, data=body, headers=headers, timeout=self.timeout)
 
     def submit(self, portal_id: str, body: dict[str, Any], webhook_id: str | None = None) -> dict[str, Any]:
         raw = jsonlib.dumps(body, ensure_ascii=False).encode()
@@ -180,8 +262,8 @@ class DeskClient:
 
     def summary_csv(self, agent: str, start: str, end: str) -> str:
         headers = {"Authorization": f"Bearer {self.token or self.dev_token(agent)}"}
-        response = requests.get(self.api_url + "/v1/reports/summary.csv", params={"from": start, "to": end},
-                                headers=headers, timeout=self.timeout)
+        response = _request("GET", self.api_url + "/v1/reports/summary.csv", params={"from": start, "to": end},
+                            headers=headers, timeout=self.timeout)
         if response.status_code >= 400:
             _answer(response)
         return response.text
@@ -190,8 +272,11 @@ class DeskClient:
     def advance_clock(self, seconds: float) -> str:
         return str(self._call("POST", "/_local/clock", json={"advance_seconds": seconds})["now"])
 
+    def clock(self) -> str:
+        return str(self._call("GET", "/_local/clock")["now"])
+
     def now(self) -> datetime:
-        return datetime.fromisoformat(self.advance_clock(0).replace("Z", "+00:00"))
+        return datetime.fromisoformat(self.clock().replace("Z", "+00:00"))
 
     def advance_to(self, local: str, zone: str = "Asia/Shanghai") -> str:
         """Move the clock forward to the next HH:MM local time (a morning, an afternoon)."""

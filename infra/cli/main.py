@@ -5,57 +5,106 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
+from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli.client import LOCAL_API, LOCAL_AWS, LOCAL_STACK, ApiError, DeskClient
+from infra.cli import local_commands
+from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import complaints_table, console, history_table, show_complaint, summary_table
+from infra.cli.session import ReadableErrors, Session, current
 
-app = typer.Typer(help="Follow and act on complaints.", no_args_is_help=True)
-state: dict[str, object] = {}
+app = typer.Typer(help="Follow and act on complaints.", no_args_is_help=True, cls=ReadableErrors,
+                  pretty_exceptions_enable=False)
+
+
+def _source(context: typer.Context, name: str, env: str, fallback: str) -> str:
+    source = context.get_parameter_source(name)
+    if source is ParameterSource.COMMANDLINE:
+        return f"--{name.replace('_', '-')}"
+    if source is ParameterSource.ENVIRONMENT:
+        return env
+    return fallback
 
 
 @app.callback()
 def main(
-    api_url: Annotated[str, typer.Option(envvar="COMPLAINTS_API_URL", help="HTTP API base URL")] = LOCAL_API,
-    aws_url: Annotated[str, typer.Option(envvar="COMPLAINTS_AWS_URL",
-                                         help="AWS endpoint (the local stack's); empty for real AWS")] = LOCAL_AWS,
+    context: typer.Context,
+    api_url: Annotated[str | None, typer.Option(envvar="COMPLAINTS_API_URL", show_default="the local stack's",
+                                                help="HTTP API base URL")] = None,
+    aws_url: Annotated[str | None, typer.Option(envvar="COMPLAINTS_AWS_URL", show_default="the local stack's",
+                                                help="AWS endpoint; empty for real AWS")] = None,
     stack: Annotated[str, typer.Option(envvar="COMPLAINTS_STACK", help="stack name")] = LOCAL_STACK,
     agent: Annotated[str, typer.Option(envvar="COMPLAINTS_AGENT", help="acting agent id")] = "sup-zhao",
     token: Annotated[str | None, typer.Option(envvar="COMPLAINTS_TOKEN", help="operator bearer token")] = None,
+    profile: Annotated[str, typer.Option(envvar="COMPLAINTS_PROFILE", help="the desk's policy profile")] = "telecom",
+    utc: Annotated[bool, typer.Option("--utc", help="show times in UTC, not the desk's zone")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="show the traceback of a failure")] = False,
 ) -> None:
-    state["client"] = DeskClient(api_url=api_url.rstrip("/"), aws_url=aws_url or None, stack_name=stack,
-                                 token=token)
-    state["agent"] = agent
+    # Without an URL, the local stack's address: from LOCAL_API_PORT / LOCAL_AWS_PORT, or their defaults.
+    sources = {"api_url": _source(context, "api_url", "COMPLAINTS_API_URL", "LOCAL_API_PORT or its default"),
+               "aws_url": _source(context, "aws_url", "COMPLAINTS_AWS_URL", "LOCAL_AWS_PORT or its default"),
+               "agent": _source(context, "agent", "COMPLAINTS_AGENT", "default"),
+               "token": _source(context, "token", "COMPLAINTS_TOKEN", "")}
+    session = Session(DeskClient(api_url="", stack_name=stack, token=token, policy_profile=profile),
+                      agent=agent, profile=profile, utc=utc, debug=debug, sources=sources)
+    context.obj = session
+    # The ports are read here, inside the group, so a bad LOCAL_API_PORT is one readable line too.
+    session.client.api_url = (api_url if api_url is not None else local_api_url()).rstrip("/")
+    session.client.aws_url = (aws_url if aws_url is not None else local_aws_url()) or None
+    if session.local:
+        session.client.token_source = "stack"  # whichever checkout started it, the stack signs its own tokens
 
 
 def _client() -> DeskClient:
-    client = state["client"]
-    assert isinstance(client, DeskClient)
-    return client
+    return current().client
 
 
 def _agent() -> str:
-    return str(state["agent"])
+    return current().agent
+
+
+def _act(complaint_id: str, action: str, body: dict[str, object] | None, *stages: str) -> dict[str, object]:
+    """Act once the workflow waits for this step: it moves on a moment after the previous command answered.
+
+    Bounded: if it does not get there, the action is sent anyway and the desk's refusal says why.
+    """
+    client, agent = _client(), _agent()
+    try:
+        client.wait_for(complaint_id, agent, awaiting=stages, timeout=5.0)
+    except TimeoutError:
+        pass
+    return client.act(complaint_id, action, agent, body)
 
 
 def _run(call: object) -> None:
-    try:
-        result = call() if callable(call) else call
-    except ApiError as exc:
-        console.print(f"[red]refused[/red] {exc}")
-        raise typer.Exit(1) from exc
+    result = call() if callable(call) else call
     if result is not None:
         console.print_json(json.dumps(result, ensure_ascii=False))
 
 
 @app.command()
-def submit(body: Annotated[Path, typer.Argument(help="JSON file with the webhook body")],
-           portal: Annotated[str, typer.Option(help="portal id")] = "demo-portal") -> None:
-    """Deliver a complaint as a portal would."""
-    _run(lambda: _client().submit(portal, json.loads(body.read_text(encoding="utf-8"))))
+def submit(body: Annotated[Path, typer.Argument(help="JSON file with the webhook body", exists=True, dir_okay=False)],
+           portal: Annotated[str, typer.Option(help="portal id")] = "demo-portal",
+           wait: Annotated[bool, typer.Option(help="wait until the workflow has routed it (assigned or queued)")]
+           = False,
+           id_only: Annotated[bool, typer.Option("--id", help="print only the complaint id (implies --wait)")]
+           = False) -> None:
+    """Deliver a complaint as a portal would (signed)."""
+    try:
+        complaint = json.loads(body.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise typer.BadParameter(f"{body} is not JSON: {exc}", param_hint="BODY") from exc
+    answer = _client().submit(portal, complaint)
+    if wait or id_only:
+        answer = local_commands.routed(_client(), portal, str(complaint.get("external_id", "")), answer)
+    if id_only:
+        typer.echo(answer["complaint_id"])
+    else:
+        _run(answer)
 
 
 @app.command(name="list")
@@ -63,34 +112,41 @@ def list_(queue: Annotated[str | None, typer.Option(help="department queue")] = 
           owner: Annotated[str | None, typer.Option(help="owner agent id (default: you)")] = None,
           status: Annotated[str | None, typer.Option(help="status filter")] = None) -> None:
     """A queue's or an owner's complaints, most urgent first."""
-    try:
-        page = _client().list(_agent(), queue=queue, owner=owner, status=status)
-    except ApiError as exc:
-        console.print(f"[red]refused[/red] {exc}")
-        raise typer.Exit(1) from exc
-    console.print(complaints_table(page["items"], title=f"queue {queue}" if queue else f"owner {owner or _agent()}"))
+    page = _client().list(_agent(), queue=queue, owner=owner, status=status)
+    title = f"queue {queue}" if queue else f"owner {owner or _agent()}"
+    console.print(complaints_table(page["items"], title=title, times=current().times()))
 
 
 @app.command()
-def show(complaint_id: str) -> None:
+def show(complaint_id: str,
+         field: Annotated[str | None, typer.Option(help="print one field of the complaint (owner_id, status, ...)")]
+         = None) -> None:
     """A complaint with its promises and timeline."""
-    try:
-        show_complaint(_client().show(complaint_id, _agent()))
-    except ApiError as exc:
-        console.print(f"[red]refused[/red] {exc}")
-        raise typer.Exit(1) from exc
+    view = _client().show(complaint_id, _agent())
+    if field is None:
+        show_complaint(view, current().times())
+    elif field in view:
+        typer.echo("" if view[field] is None else view[field])
+    else:
+        raise typer.BadParameter(f"the complaint has no {field!r}; it has {', '.join(sorted(view))}",
+                                 param_hint="--field")
 
 
 @app.command()
 def history(complaint_id: str) -> None:
     """The workflow execution's event history, as the Step Functions console lists it."""
-    console.print(history_table(complaint_id, _client().history(complaint_id)))
+    session = current()
+    with console.status(f"reading the execution history of {complaint_id}"):
+        events = session.client.history(complaint_id)
+    caption = ("Step Functions stamps these with its own clock: on the local stack the wall clock, "
+               "which `complaints clock` does not move" if session.local else None)
+    console.print(history_table(complaint_id, events, session.times(), caption))
 
 
 @app.command()
 def accept(complaint_id: str) -> None:
     """Accept a complaint offered to you."""
-    _run(lambda: _client().act(complaint_id, "accept", _agent()))
+    _run(lambda: _act(complaint_id, "accept", None, "acceptance"))
 
 
 @app.command()
@@ -105,7 +161,8 @@ def resolve(complaint_id: str,
     """Report the outcome, root cause, actions and evidence (on a tracking ticket: the planned fix landed)."""
     body = {"outcome": outcome, "root_cause": root_cause, "actions": actions, "evidence": evidence, "plan": plan,
             "expected_by": expected_by}
-    _run(lambda: _client().act(complaint_id, "resolve", _agent(), {k: v for k, v in body.items() if v is not None}))
+    _run(lambda: _act(complaint_id, "resolve", {k: v for k, v in body.items() if v is not None},
+                      "resolution", "tracking"))
 
 
 @app.command(name="quality-check")
@@ -113,7 +170,7 @@ def quality_check(complaint_id: str,
                   passed: Annotated[bool, typer.Option("--passed/--failed", help="the check's result")],
                   reason: Annotated[str | None, typer.Option(help="required when it failed")] = None) -> None:
     """Check the handling before the customer is called (supervisors)."""
-    _run(lambda: _client().act(complaint_id, "quality-check", _agent(), {"passed": passed, "reason": reason}))
+    _run(lambda: _act(complaint_id, "quality-check", {"passed": passed, "reason": reason}, "quality_check"))
 
 
 @app.command(name="follow-up")
@@ -128,7 +185,7 @@ def callback(complaint_id: str,
              outcome: Annotated[str, typer.Option(help="fixed | not_fixed | unreachable | customer_busy")],
              note: Annotated[str | None, typer.Option(help="what the customer said")] = None) -> None:
     """Record a verification call to the customer."""
-    _run(lambda: _client().act(complaint_id, "callbacks", _agent(), {"outcome": outcome, "note": note}))
+    _run(lambda: _act(complaint_id, "callbacks", {"outcome": outcome, "note": note}, "confirmation"))
 
 
 @app.command()
@@ -167,49 +224,35 @@ def confirm(token: str, outcome: Annotated[str, typer.Option(help="fixed | not_f
 
 
 @app.command()
-def report(start: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
-           end: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+def report(start: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD",
+                                                     show_default="the first of the desk's month")] = None,
+           end: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD",
+                                                   show_default="the desk's today")] = None,
            csv: Annotated[bool, typer.Option("--csv", help="CSV rows (section,item,value) on stdout")] = False,
            verification: Annotated[bool, typer.Option(help="only how complaints ended, as JSON")] = False) -> None:
     """The summary a complaint manager reports: volumes, promises, fixes, repeats, satisfaction, hotspots."""
+    if start is None or end is None:
+        session = current()
+        today = session.times().now.astimezone(ZoneInfo(session.policy.timezone)).date()
+        end = end or today.isoformat()
+        start = start or today.replace(day=1).isoformat()
     if verification:
         _run(lambda: _client().report(_agent(), start, end))
         return
-    try:
+    with console.status(f"reading the counters from {start} to {end}"):  # shown on a terminal only
         if csv:
-            typer.echo(_client().summary_csv(_agent(), start, end), nl=False)
-            return
-        rows = _client().summary(_agent(), start, end)
-    except ApiError as exc:
-        console.print(f"[red]refused[/red] {exc}")
-        raise typer.Exit(1) from exc
-    console.print(summary_table(rows))
+            text = _client().summary_csv(_agent(), start, end)
+        else:
+            summary = _client().summary(_agent(), start, end)
+    if csv:
+        typer.echo(text, nl=False)
+    else:
+        console.print(summary_table(summary))
 
 
-clock_app = typer.Typer(help="The local stack's clock: show it, or move it forward.")
-app.add_typer(clock_app, name="clock")
-
-
-@clock_app.callback(invoke_without_command=True)
-def clock_show(context: typer.Context) -> None:
-    """Show the local stack's clock."""
-    if context.invoked_subcommand is None:
-        _run(lambda: {"now": _client().advance_clock(0)})
-
-
-@clock_app.command("advance")
-def clock_advance(by: Annotated[str, typer.Argument(help="e.g. 90m, 2h, 3d")]) -> None:
-    """Move the local stack's clock forward (days pass in seconds)."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    if not by or by[-1] not in units or not by[:-1].isdigit():
-        raise typer.BadParameter("use a whole number with s, m, h or d, e.g. 3d")
-    _run(lambda: {"now": _client().advance_clock(int(by[:-1]) * units[by[-1]])})
-
-
-@app.command()
-def tick() -> None:
-    """Run the reminders schedule once now (local stack only)."""
-    _run(lambda: _client().tick())
+app.add_typer(local_commands.clock_app, name="clock")
+app.command()(local_commands.tick)
+app.command()(local_commands.config)
 
 
 @app.command()
@@ -281,12 +324,13 @@ def dev_token(
 
     Use it as COMPLAINTS_TOKEN or an Authorization: Bearer header against the local stack.
     """
-    try:
-        token = _client().dev_token(agent, role.value if role else None, ttl_seconds=minutes * 60)
-    except FileNotFoundError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
-    typer.echo(token)
+    roster = current().policy
+    if roster.agent(agent) is None:
+        raise typer.BadParameter(f"{agent!r} is not on the {roster.profile} roster: "
+                                 f"{', '.join(a.id for a in roster.agents)}", param_hint="--agent")
+    client = _client()
+    client.token_source = "key"  # the key allows a chosen lifetime; the stack's sign-in always gives an hour
+    typer.echo(client.dev_token(agent, role.value if role else None, ttl_seconds=minutes * 60))
 
 
 if __name__ == "__main__":

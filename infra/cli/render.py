@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from infra.cli.times import Times
+
 console = Console()
 if not console.is_terminal:
     console.width = 140  # logs and CI: wide enough for the tables
@@ -15,18 +17,18 @@ _HISTORY_DETAIL_KEYS = ("stateEnteredEventDetails", "stateExitedEventDetails", "
                         "taskFailedEventDetails", "executionFailedEventDetails", "lambdaFunctionFailedEventDetails")
 
 
-def complaints_table(items: list[dict[str, Any]], title: str) -> Table:
+def complaints_table(items: list[dict[str, Any]], title: str, times: Times) -> Table:
     table = Table(title=title)
     for column in ("complaint", "status", "awaiting", "category", "priority", "department", "owner", "next due"):
         table.add_column(column)
     for item in items:
         table.add_row(item["complaint_id"], item["status"], item.get("awaiting") or "", item.get("category") or "",
                       item.get("priority") or "", item.get("department") or "", item.get("owner_id") or "",
-                      (item.get("next_due_at") or "")[:16])
+                      times.due(item.get("next_due_at")))
     return table
 
 
-def show_complaint(view: dict[str, Any]) -> None:
+def show_complaint(view: dict[str, Any], times: Times) -> None:
     console.print(f"[bold]{view['complaint_id']}[/bold]  {view['status']}"
                   + (f" (awaiting {view['awaiting']})" if view.get("awaiting") else "")
                   + f"  {view.get('category') or '-'} / {view.get('priority') or '-'}"
@@ -37,18 +39,19 @@ def show_complaint(view: dict[str, Any]) -> None:
     for column in ("kind", "due", "state"):
         promises.add_column(column)
     for promise in view.get("promises", []):
-        promises.add_row(promise["kind"], promise["due_at"][:16], promise["state"])
+        due = times.due(promise["due_at"]) if promise["state"] == "pending" else times.at(promise["due_at"])
+        promises.add_row(promise["kind"], due, promise["state"])
     console.print(promises)
-    console.print(timeline_table(view))
+    console.print(timeline_table(view, times))
 
 
-def timeline_table(view: dict[str, Any]) -> Table:
+def timeline_table(view: dict[str, Any], times: Times) -> Table:
     table = Table(title=f"timeline of {view['complaint_id']}", show_edge=False)
-    for column in ("at (UTC)", "event", "by", "detail"):
+    for column in ("at", "event", "by", "detail"):
         table.add_column(column)
     for event in view.get("timeline", []):
         detail = ", ".join(f"{k}={v}" for k, v in (event.get("detail") or {}).items())
-        table.add_row(event["at"][:19].replace("T", " "), event["type"], event["actor"], detail)
+        table.add_row(times.full(event["at"]), event["type"], event["actor"], detail)
     return table
 
 
@@ -60,14 +63,14 @@ def _step(details: dict[str, Any]) -> str:
     return str(details.get("error", ""))
 
 
-def history_table(complaint_id: str, events: list[dict[str, Any]]) -> Table:
+def history_table(complaint_id: str, events: list[dict[str, Any]], times: Times, caption: str | None = None) -> Table:
     """The execution's events as the Step Functions console lists them."""
-    table = Table(title=f"execution history of {complaint_id}")
+    table = Table(title=f"execution history of {complaint_id}", caption=caption)
     for column in ("id", "type", "step", "time"):
         table.add_column(column)
     for event in events:
         step = next((_step(event[key]) for key in _HISTORY_DETAIL_KEYS if event.get(key)), "")
-        table.add_row(str(event["id"]), event["type"], step, str(event["timestamp"])[11:23])
+        table.add_row(str(event["id"]), event["type"], step, times.full(event["timestamp"]))
     return table
 
 

@@ -70,18 +70,18 @@ def authorize(operator: Operator, record: ComplaintRecord) -> None:
         return
     logger.warning("access refused", extra={"agent_id": operator.agent_id, "complaint_id": record.complaint_id,
                                             "department": record.department})
-    raise Forbidden(f"complaint {record.complaint_id} belongs to {record.department}")
+    raise Forbidden(f"complaint {record.complaint_id} belongs to {record.department}", record.department)
 
 
 def require_owner_or_lead(record: ComplaintRecord, operator: Operator, action: str = "do this") -> None:
     if not operator.owns(record) and not operator.leads(record.department):
-        raise Forbidden(f"only the owner or a supervisor of {record.department} may {action}")
+        raise Forbidden(f"only the owner or a supervisor of {record.department} may {action}", record.department)
 
 
 def require_lead(record: ComplaintRecord, operator: Operator, action: str) -> None:
     """Only a supervisor of the complaint's department may take this action."""
     if not operator.leads(record.department):
-        raise Forbidden(f"only a supervisor of {record.department} {action}")
+        raise Forbidden(f"only a supervisor of {record.department} {action}", record.department)
 
 
 def require_quality_checker(record: ComplaintRecord, operator: Operator) -> None:

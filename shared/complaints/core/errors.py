@@ -47,6 +47,10 @@ class Unauthorized(ComplaintError):
 class Forbidden(ComplaintError):
     status_code = 403
 
+    def __init__(self, message: str, department: str | None = None) -> None:
+        super().__init__(message)
+        self.department = department  # whose leads may act, so the refused operator knows whom to ask
+
 
 class LinkNotFound(ComplaintError):
     """A customer's link that this desk did not sign."""

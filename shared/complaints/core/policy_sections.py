@@ -34,8 +34,16 @@ def check_shift(value: str) -> str:
 
 Duration = Annotated[str, AfterValidator(check_duration)]
 Shift = Annotated[str, AfterValidator(check_shift)]
+
+
+def _role(value: str) -> Role:
+    # A function, not the Enum class itself: Python 3.13 gives Enum's call the signature (*values),
+    # which pydantic cannot inspect as a validator.
+    return Role(value)
+
+
 # A role, documented in the API as the plain list of names it has always been.
-RoleName = Annotated[Role, PlainValidator(Role), PlainSerializer(str, return_type=str),
+RoleName = Annotated[Role, PlainValidator(_role), PlainSerializer(str, return_type=str),
                      WithJsonSchema({"type": "string", "enum": [role.value for role in Role], "title": "Role"})]
 
 

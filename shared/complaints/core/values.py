@@ -85,10 +85,14 @@ class Promise(BaseModel):
     made_at: datetime | None = None  # when it was (re)made, if not at intake
 
 
+def _event_type(value: str) -> EventType:
+    return EventType(value)  # a function: Python 3.13's Enum call signature, (*values), is no validator's
+
+
 class TimelineEvent(BaseModel):
     at: datetime
     # Documented as a plain string: the list of event types grows without changing the API's contract.
-    type: Annotated[EventType, PlainValidator(EventType), PlainSerializer(str, return_type=str),
+    type: Annotated[EventType, PlainValidator(_event_type), PlainSerializer(str, return_type=str),
                     WithJsonSchema({"type": "string", "title": "Type"})]
     actor: str
     detail: dict[str, str | int | float | bool | None] = {}

@@ -45,6 +45,7 @@ class ErrorBody(BaseModel):
     message: str
     error: str | None = None
     errors: list[FieldError] = []
+    department: str | None = None  # a refusal on a department's complaint: its leads may act
 
 
 class ComplaintSummary(BaseModel):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_lead
 from complaints.core.enums import EventType, PromiseKind, Stage, Status
-from complaints.core.errors import Conflict, Forbidden
+from complaints.core.errors import Conflict, Forbidden, NotAwaiting
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import AssignRequest
 from complaints.core.values import TimelineEvent
@@ -31,8 +31,11 @@ def answer(record: ComplaintRecord, message: str) -> ActionAnswer:
 def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
     authorize(operator, record)
+    if record.owner_id is None:
+        raise NotAwaiting(f"complaint {complaint_id} waits for an owner: nobody can accept it until it is assigned")
     if not operator.owns(record):
-        raise Forbidden(f"complaint {complaint_id} is offered to its owner, not to {operator.agent_id}")
+        raise Forbidden(f"complaint {complaint_id} is offered to its owner {record.owner_id}, "
+                        f"not to {operator.agent_id}", record.department)
 
     def change(r: ComplaintRecord) -> None:
         r.status = Status.IN_PROGRESS

@@ -35,7 +35,7 @@ def list_complaints(desk: Desk, operator: Operator, *, queue: str | None, owner:
     if queue:
         if not operator.works_in(queue):
             logger.warning("access refused", extra={"agent_id": operator.agent_id, "queue": queue})
-            raise Forbidden(f"queue {queue} is not one of your departments")
+            raise Forbidden(f"queue {queue} is not one of your departments", queue)
         index, partition = "queue", queue
     else:
         if owner and owner != operator.agent_id and not operator.may_list_work_of(desk.policy.agent(owner)):

@@ -11,7 +11,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from complaints.core.access import Operator, operator_from_event
-from complaints.core.errors import BadRequest, ComplaintError, InvalidField, PayloadTooLarge, UnsupportedMediaType
+from complaints.core.errors import (
+    BadRequest,
+    ComplaintError,
+    Forbidden,
+    InvalidField,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from complaints.core.observability import logger
 from complaints.desk.context import Desk
 
@@ -39,6 +46,8 @@ def error_body(exc: ComplaintError) -> dict[str, Any]:
     body: dict[str, Any] = {"message": str(exc), "error": type(exc).__name__}
     if isinstance(exc, InvalidField):
         body["errors"] = [{"field": exc.field, "reason": exc.reason}]
+    if isinstance(exc, Forbidden) and exc.department:
+        body["department"] = exc.department
     return body
 
 

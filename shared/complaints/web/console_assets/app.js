@@ -5,7 +5,8 @@
     brand: ["投诉处理台", "Complaint desk"], queue: ["工单队列", "Queue"], reports: ["报表", "Reports"],
     sign_in: ["登录", "Sign in"], sign_out: ["退出", "Sign out"], username: ["工号", "Agent id"],
     password: ["密码", "Password"], role: ["角色", "Role"], token: ["访问令牌", "Access token"],
-    local_hint: ["本地开发环境：令牌由本地开发密钥签发。", "Local stack: tokens are signed with the local development key."],
+    local_hint: ["仅限本地开发环境：不验证密码，令牌由本地开发密钥签发；部署后由用户池登录。",
+                 "Development only (local stack): no password is checked; tokens are signed with the local development key. A deployed desk signs in through its user pool."],
     done: ["已提交", "Done"], failed: ["未成功", "Not done"], expired: ["登录已过期，请重新登录", "Signed out: please sign in again"],
   };
   const state = { config: null, token: sessionStorage.getItem("desk.token"), who: sessionStorage.getItem("desk.who"),

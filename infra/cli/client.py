@@ -272,6 +272,10 @@ class DeskClient:
     def advance_clock(self, seconds: float) -> str:
         return str(self._call("POST", "/_local/clock", json={"advance_seconds": seconds})["now"])
 
+    def backup(self, target: Path) -> dict[str, Any]:
+        """The running local stack's backup of its data directory, written to target (a path on its machine)."""
+        return dict(self._call("POST", "/_local/backup", json={"file": str(target)}))
+
     def clock(self) -> str:
         return str(self._call("GET", "/_local/clock")["now"])
 

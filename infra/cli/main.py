@@ -12,7 +12,7 @@ from rich.table import Table
 from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli import local_commands
+from infra.cli import data_commands, local_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import complaints_table, console, history_table, show_complaint, summary_table
 from infra.cli.session import ReadableErrors, Session, current
@@ -253,6 +253,9 @@ def report(start: Annotated[str | None, typer.Option("--from", help="first day, 
 app.add_typer(local_commands.clock_app, name="clock")
 app.command()(local_commands.tick)
 app.command()(local_commands.config)
+app.command()(data_commands.backup)
+app.command()(data_commands.restore)
+app.command()(data_commands.reset)
 
 
 @app.command()

@@ -34,8 +34,20 @@ from typing import Any
 
 from infra.local import journal
 
+ROOT = Path(__file__).resolve().parents[2]
 _GENERATION = re.compile(r"(snapshot|journal)-(\d{6})\.log$")
 FLUSH_SECONDS = 0.2
+
+
+def default_data_dir() -> Path:
+    """COMPLAINTS_DATA_DIR, else .local in the repository (the local stack's own knob, not a function setting)."""
+    return Path(os.environ.get("COMPLAINTS_DATA_DIR") or ROOT / ".local").resolve()
+
+
+def data_files(data_dir: Path) -> list[str]:
+    """The data directory's files besides its state (the outbox, portal secrets, the sign-in key, ...)."""
+    return sorted(p.name for p in data_dir.iterdir() if p.is_file() and p.name != ".lock"
+                  and not p.name.endswith(".partial"))
 
 
 @dataclass

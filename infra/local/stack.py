@@ -60,11 +60,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 
 
-def default_data_dir() -> Path:
-    """COMPLAINTS_DATA_DIR, else .local in the repository (the local stack's own knob, not a function setting)."""
-    return Path(os.environ.get("COMPLAINTS_DATA_DIR") or ROOT / ".local")
-
-
 def _port(name: str, default: int) -> int:
     value = os.environ.get(name)  # the local stack's own knobs, not function settings
     return int(value) if value else default
@@ -79,7 +74,7 @@ class StackConfig:
     aws_port: int = field(default_factory=lambda: _port("LOCAL_AWS_PORT", 4566))
     api_port: int = field(default_factory=lambda: _port("LOCAL_API_PORT", 8080))
     tick_schedule: bool = True
-    data_dir: Path = field(default_factory=lambda: default_data_dir())
+    data_dir: Path = field(default_factory=lambda: durable.default_data_dir())
     # Keep everything in data_dir across restarts (journal, fsync before each answer); off: start empty each time.
     durable: bool = True
     log_level: str = "INFO"
@@ -465,6 +460,7 @@ class LocalStack:
             ("GET", "/_local/clock"): self._clock_endpoint,
             ("POST", "/_local/clock"): self._clock_endpoint,
             ("POST", "/_local/schedule/tick"): self._tick_endpoint,
+            ("POST", "/_local/backup"): self._backup_endpoint,
             ("GET", "/_local/oidc/jwks.json"): lambda request: json_response(jwks),
             ("POST", "/_local/oidc/token"): self._token_endpoint,
         })
@@ -523,6 +519,22 @@ class LocalStack:
 
     def _tick_endpoint(self, request: Request) -> Response:
         return json_response(self.tick())
+
+    def backup(self, target: Path) -> dict[str, Any]:
+        """One consistent file of the whole data directory, taken while the stack runs."""
+        if self.store is None:
+            raise ValueError("this stack keeps nothing across restarts (durable is off): there is nothing to back up")
+        return self.store.backup(target, durable.data_files(self.config.data_dir))
+
+    def _backup_endpoint(self, request: Request) -> Response:
+        body = json.loads(request.get_data() or b"{}")
+        target = body.get("file")
+        if not isinstance(target, str) or not Path(target).is_absolute() or not Path(target).parent.is_dir():
+            return json_response({"message": "file: an absolute path in an existing directory is required"}, 422)
+        try:
+            return json_response(self.backup(Path(target)))
+        except ValueError as exc:
+            return json_response({"message": str(exc)}, 409)
 
     def customer_messages(self, complaint_id: str, template: str, within_hours: int = 14) -> list[dict[str, Any]]:
         """The customer's messages of a kind, letting time pass (and the schedule run) while quiet hours hold them."""

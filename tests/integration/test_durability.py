@@ -76,7 +76,8 @@ class StackProcess:
         return [json.loads(line) for line in lines if line.strip()]
 
     def complaint_items(self) -> dict[str, str]:
-        ddb = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=self.client.aws_url)
+        ddb = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=self.client.aws_url,
+                           aws_access_key_id="local", aws_secret_access_key="local")
         found: dict[str, str] = {}
         for page in ddb.get_paginator("scan").paginate(
                 TableName="complaints-local-ComplaintsTable", FilterExpression="SK = :a AND begins_with(PK, :c)",

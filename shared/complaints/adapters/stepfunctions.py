@@ -7,6 +7,7 @@ back carry decisions (an outcome, a score), never customer data.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -77,6 +78,24 @@ class Workflow:
             raise
         return True
 
-    def execution_arn(self, complaint_id: str) -> str:
+    def execution_arn(self, name: str) -> str:
+        """The ARN of the machine's execution of this name (a complaint id, or a later execution's name)."""
         prefix = self._machine().replace(":stateMachine:", ":execution:")
-        return f"{prefix}:{complaint_id}"
+        return f"{prefix}:{name}"
+
+    def status(self, name: str) -> str | None:
+        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED; None when there is no execution of this name."""
+        try:
+            answer = self.client.describe_execution(executionArn=self.execution_arn(name))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
+                return None
+            raise
+        return str(answer["status"])
+
+    def executions(self) -> Iterator[tuple[str, str]]:
+        """(name, status) of every execution of the machine, newest first."""
+        paginator = self.client.get_paginator("list_executions")
+        for page in paginator.paginate(stateMachineArn=self._machine()):
+            for execution in page["executions"]:
+                yield str(execution["name"]), str(execution["status"])

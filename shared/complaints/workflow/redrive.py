@@ -30,7 +30,7 @@ from complaints.workflow.contract import WAITS, State
 
 RUNNING = "RUNNING"
 _SUCCEEDED = "SUCCEEDED"
-_EVER = datetime(9999, 1, 1, tzinfo=UTC)
+_EVER = datetime.max.replace(tzinfo=UTC)
 SYSTEM_RESTART = "system:restart"  # the actor of the redrives the local stack makes when it starts again
 
 # The automatic step a complaint stands before, by its status, when no wait holds it.
@@ -122,7 +122,8 @@ def redrive_stalled(desk: Desk, actor: str = SYSTEM_RESTART) -> list[str]:
 
     For the local stack when it starts again on its data directory. Failed complaints are left to a
     supervisor, who sees them in their queue. The complaints are found without a scan: from the machine's
-    executions (a complaint not yet classified is in no queue), the open queues, and the waits' timers.
+    executions, the open queues, the waits' timers and the promises' timers (a complaint not yet classified is
+    in no queue and waits for nobody, but its promises run).
     """
     redriven = []
     for complaint_id in sorted(_candidates(desk)):
@@ -150,6 +151,7 @@ def _candidates(desk: Desk) -> set[str]:
     for department in departments:
         found.update(_ids(_queue(desk, department)))
     found.update(r.complaint_id for r in desk.complaints.due_timers(_EVER))  # every wait, survey and review too
+    found.update(complaint_id for complaint_id, _, _ in desk.promise_timers.due(_EVER))  # not yet classified
     return found
 
 

@@ -42,8 +42,9 @@ def test_the_contract_names_every_state_of_the_asl_and_no_other() -> None:
 def test_the_resume_entry_leads_to_every_resumable_state_and_a_new_complaint_to_classify() -> None:
     resume = STATES[State.RESUME]
     assert resume["Type"] == "Choice"
-    fresh, *by_stage = resume["Choices"]
-    assert fresh == {"Not": {"Variable": "$.resume", "IsPresent": True}, "Next": State.CLASSIFY}
+    absent, null, *by_stage = resume["Choices"]
+    assert absent == {"Not": {"Variable": "$.resume", "IsPresent": True}, "Next": State.CLASSIFY}
+    assert null == {"Variable": "$.resume", "IsNull": True, "Next": State.CLASSIFY}
     assert [(rule["Variable"], rule["StringEquals"]) for rule in by_stage] == [
         ("$.resume.stage", rule["Next"]) for rule in by_stage]
     assert [rule["Next"] for rule in by_stage] == list(contract.RESUMABLE)

@@ -36,12 +36,16 @@ class Workflow:
         return self.state_machine_arn
 
     def start(self, complaint_id: str, facts: dict[str, Any], name: str | None = None) -> None:
-        """Start the complaint's execution, named after it (or a second one by name); a repeat is harmless."""
+        """Start the complaint's execution, named after it (or a later one by name); a repeat is harmless.
+
+        The input always names `resume` (null unless facts give the stage to go on from), so the resume
+        entry's Choice never reads a path that is not there.
+        """
         try:
             self.client.start_execution(
                 stateMachineArn=self._machine(),
                 name=name or complaint_id,
-                input=json.dumps({"complaint_id": complaint_id, **facts}, sort_keys=True),
+                input=json.dumps({"complaint_id": complaint_id, "resume": None, **facts}, sort_keys=True),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":

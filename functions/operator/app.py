@@ -33,6 +33,7 @@ from complaints.promises import keeping as promises
 from complaints.reporting import reports
 from complaints.triage import assignment
 from complaints.web.api import current_operator, dispatch, make_resolver
+from complaints.workflow import redrive
 
 app = make_resolver()
 
@@ -123,6 +124,13 @@ def resume(complaint_id: str) -> ActionAnswer:
           summary="A supervisor recovers a low survey score: cause, action, and whether to reopen")
 def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
     return survey.review(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/redrive",
+          summary="A supervisor starts the workflow again where the complaint stands, after its execution failed, "
+                  "timed out or was stopped")
+def redrive_complaint(complaint_id: str) -> ActionAnswer:
+    return redrive.redrive_by(desk(), complaint_id, _operator())
 
 
 @app.get("/v1/reports/verification",

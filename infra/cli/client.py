@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import requests
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from standardwebhooks.webhooks import Webhook
 
 from complaints.core.policy import load_policy
@@ -179,6 +179,21 @@ class DeskClient:
         except EndpointConnectionError as exc:
             raise Unreachable(self.aws_url or "AWS", "the AWS endpoints") from exc
         return events
+
+    def executions(self, complaint_id: str, agent: str) -> list[dict[str, Any]]:
+        """The complaint's executions, oldest first, each with its status; [] when the desk does not show them."""
+        try:
+            runs = list(self.show(complaint_id, agent).get("executions") or [])
+        except ApiError:
+            return []
+        for run in runs:
+            try:
+                run["status"] = self.execution(run["name"])["status"]
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ExecutionDoesNotExist":
+                    raise
+                run["status"] = "MISSING"
+        return runs
 
     def has_complaints(self) -> bool:
         """Whether the stack's workflow has run for any complaint yet."""

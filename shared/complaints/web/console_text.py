@@ -61,6 +61,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "missed": ("已超时", "missed"),
     "at_risk": ("即将超时", "at risk"),
     "workflow_missing": ("流程记录不可用", "The workflow's history is not available"),
+    "executions": ("执行记录", "Executions"),
+    "latest": ("最新", "latest"),
     "sensitive": ("敏感渠道", "Sensitive channel"),
     "repeat_of": ("重复投诉，前次", "Repeat of"),
     "incident": ("关联故障", "Incident"),

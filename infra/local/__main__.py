@@ -33,8 +33,8 @@ def _kept(stack: LocalStack) -> str:
     if not found.get("items") and not found.get("executions"):
         return "new: nothing kept yet"
     text = f"kept: {found['items']} items, {found['executions']} executions"
-    if found.get("interrupted"):
-        text += f"; {len(found['interrupted'])} cut off by the stop went on in new executions"
+    if found.get("redriven"):
+        text += f"; {len(found['redriven'])} complaints cut off by the stop went on in new executions"
     if found.get("dropped_bytes"):
         text += f"; a torn last record ({found['dropped_bytes']} bytes) from a crash was dropped"
     return text

@@ -48,6 +48,7 @@ from complaints.core import clock
 from complaints.core.access import ROLES
 from complaints.core.observability import logger
 from complaints.core.policy import POLICY_DIR, load_policy
+from complaints.workflow.redrive import redrive_stalled
 from infra import iam
 from infra.local import durable, iam_enforcement, moto_patches, restored, runtime
 from infra.local.aws_endpoint import AwsEndpoint
@@ -183,6 +184,9 @@ class LocalStack:
             self._move_clock_to(self.config.start_local)
         self._warm_up()
         self._start_http_api()
+        if self.store is not None and not self.store.fresh:
+            # Every complaint whose workflow the stop cut off goes on where it stood, in a new execution.
+            self.restored["redriven"] = redrive_stalled(bootstrap.desk())
         if self.config.tick_schedule:
             threading.Thread(target=self._tick_forever, name="schedule", daemon=True).start()
         return self

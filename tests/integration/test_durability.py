@@ -205,6 +205,53 @@ def _send_one(client: DeskClient, n: int) -> str:
     return response.text
 
 
+def _survey_token(process: StackProcess, complaint_id: str) -> str:
+    """The token in the customer's survey message, letting time pass while quiet hours hold it."""
+    for _ in range(30):
+        process.client.tick()
+        found = [m for m in process.outbox() if m["complaint_id"] == complaint_id and m["template"] == "survey"]
+        if found:
+            assert len(found) == 1, "one survey message per complaint"
+            return str(found[0]["text"].rsplit("/", 1)[1])
+        process.client.advance_clock(1800)
+    raise AssertionError(f"no survey message for {complaint_id}")
+
+
+def test_complaints_in_the_middle_of_their_lives_go_on_after_a_crash(
+        data_dir: Path, processes: list[StackProcess]) -> None:
+    first = StackProcess(data_dir)
+    processes.append(first)
+    client = first.client
+    accepted = json.loads(_send_one(client, 901))["complaint_id"]
+    owner = scenarios.accept(client, accepted)
+    resolved = json.loads(_send_one(client, 902))["complaint_id"]
+    resolved_owner = scenarios.to_confirmation(client, resolved, daytime=True)
+    sent_before = [(m["complaint_id"], m["template"]) for m in first.outbox()]
+    first.kill()
+
+    second = StackProcess(data_dir)
+    processes.append(second)
+    assert set(second.restored["redriven"]) >= {accepted, resolved}
+    client = second.client
+    assert client.wait_for(accepted, owner, awaiting="resolution")["status"] == "in_progress"
+    scenarios.confirm_fixed(client, resolved, resolved_owner)
+    client.answer_survey(_survey_token(second, resolved), 9, "fixed after all")
+    assert client.ended(f"{resolved}-r1", timeout=STARTUP_SECONDS) == "SUCCEEDED"
+    view = client.show(resolved, resolved_owner)
+    assert view["status"] == "closed" and view["survey"]["score"] == 9
+    assert [e["name"] for e in view["executions"]] == [resolved, f"{resolved}-r1"]
+    first_run = client.execution(resolved)
+    assert first_run["status"] == "ABORTED"  # the first execution stays readable, with why it ended
+    assert client.history(resolved)[-1]["type"] == "ExecutionAborted"
+
+    scenarios.resolve(client, accepted, owner)  # the other goes on from its wait too
+    sent = [(m["complaint_id"], m["template"]) for m in second.outbox()]
+    assert sent[:len(sent_before)] == sent_before  # the outbox kept every line
+    for complaint_id in (accepted, resolved):
+        templates = [t for c, t in sent if c == complaint_id]
+        assert len(templates) == len(set(templates)), f"a message to the customer went twice: {templates}"
+
+
 def test_a_data_directory_in_use_is_refused_and_the_first_stack_keeps_serving(
         data_dir: Path, processes: list[StackProcess]) -> None:
     first = StackProcess(data_dir)

@@ -252,6 +252,39 @@ def test_complaints_in_the_middle_of_their_lives_go_on_after_a_crash(
         assert len(templates) == len(set(templates)), f"a message to the customer went twice: {templates}"
 
 
+def _cli(process: StackProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOCAL_API_PORT": str(process.api_port), "LOCAL_AWS_PORT": str(process.aws_port)}
+    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=STARTUP_SECONDS)
+
+
+def test_a_backup_taken_while_running_restores_the_desk_elsewhere(
+        tmp_path: Path, data_dir: Path, processes: list[StackProcess]) -> None:
+    first = StackProcess(data_dir)
+    processes.append(first)
+    complaint_id = json.loads(_send_one(first.client, 903))["complaint_id"]
+    _routed(first.client, complaint_id)
+    backup = tmp_path / "desk.tar.gz"
+    made = _cli(first, "backup", str(backup), "--data-dir", str(data_dir))
+    assert made.returncode == 0 and "backed up" in made.stdout, made.stderr
+    refused = _cli(first, "reset", "--yes", "--data-dir", str(data_dir))
+    assert refused.returncode != 0 and "stop it first" in refused.stderr  # not while the stack runs
+    first.stop()
+    assert _cli(first, "reset", "--data-dir", str(data_dir)).returncode != 0  # not without --yes
+    assert _cli(first, "reset", "--yes", "--data-dir", str(data_dir)).returncode == 0
+    assert not (data_dir / "state").exists()
+
+    elsewhere = tmp_path / "elsewhere"
+    restored = _cli(first, "restore", str(backup), "--data-dir", str(elsewhere))
+    assert restored.returncode == 0, restored.stderr
+    second = StackProcess(elsewhere)
+    processes.append(second)
+    view = second.client.portal_read("demo-portal", "BURST-903")
+    assert view["complaint_id"] == complaint_id and view["awaiting"]
+    again = second.client.signed("demo-portal", "POST", PATH, _body(903), webhook_id="msg_one_903")
+    assert again.status_code == 202 and again.json()["complaint_id"] == complaint_id
+
+
 def test_a_data_directory_in_use_is_refused_and_the_first_stack_keeps_serving(
         data_dir: Path, processes: list[StackProcess]) -> None:
     first = StackProcess(data_dir)

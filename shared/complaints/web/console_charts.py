@@ -94,8 +94,8 @@ def lines(chart_id: str, title: str, days: list[date], series: list[Series], lan
                              f'data-series="{escape(s.key)}" data-day="{days[i].isoformat()}" data-value="{value:g}">'
                              f"<title>{days[i].isoformat()} {s.name}: {_shown(value, percent)}</title></circle>")
     parts.append("</svg>")
-    legend = "".join(f'<li><span class="swatch" style="background:{PALETTE[i % len(PALETTE)]}"></span>{s.name}</li>'
-                     for i, s in enumerate(series))
+    legend = "".join(f'<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" '
+                     f'rx="2" fill="{PALETTE[i % len(PALETTE)]}"/></svg>{s.name}</li>' for i, s in enumerate(series))
     return (f'<figure class="trend-chart" id="{chart_id}"><figcaption><h3>{title}</h3>'
             f'<ul class="legend">{legend}</ul></figcaption>{"".join(parts)}'
             f"{_table(chart_id, days, series, percent, lang)}</figure>")

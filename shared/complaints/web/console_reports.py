@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 from complaints.core import clock
@@ -12,6 +12,9 @@ from complaints.reporting import reports, trends
 from complaints.web.console_charts import Series, bars, lines
 from complaints.web.console_html import local_time
 from complaints.web.console_text import Names, figure, t
+
+# Without a period chosen, the last four weeks and a bit: enough days for a trend to show.
+DEFAULT_DAYS = 30
 
 
 def _percent(value: float | None) -> str:
@@ -31,7 +34,7 @@ def _table(title: str, header: list[str], rows: list[list[str]], lang: str, css:
 def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, end: date | None) -> str:
     today = clock.now().astimezone(desk.policy.calendar.zone).date()
     end = end or today
-    start = start or end.replace(day=1)
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     report = reports.summary(desk, operator, start, end)  # refuses agents, as the API does
     daily = trends.trends(desk, operator, start, end)
     n = Names(desk.policy, lang)

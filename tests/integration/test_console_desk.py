@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
@@ -186,6 +187,20 @@ def test_the_board_lists_a_missed_then_an_at_risk_promise(
     assert ours == [(early, "missed"), (late, "at-risk")]
     assert view.get_attribute("data-refresh") == "60"
     assert view.find_elements(By.CSS_SELECTOR, ".load tr[data-agent=a-wang] meter")
+
+
+def test_views_refuse_as_the_api_does_with_a_page_in_the_desk_s_language(
+        stack: LocalStack, client: DeskClient) -> None:
+    def view(path: str, agent: str) -> requests.Response:
+        return requests.get(f"{stack.config.api_url}{path}", timeout=10,
+                            headers={"Authorization": f"Bearer {client.dev_token(agent)}", "Accept-Language": "zh-CN"})
+
+    board = view("/console/views/board", "a-wang")  # an agent
+    assert board.status_code == 403 and "您无权查看" in board.text and 'data-view="error"' in board.text
+    missing = view("/console/views/complaints/%3Cimg%20src=x%20onerror=alert(1)%3E", "sup-sun")
+    assert missing.status_code == 404 and "没有找到" in missing.text
+    assert "<img" not in missing.text and "&lt;img src=x onerror=alert(1)&gt;" in missing.text
+    assert view("/console/views/reports?lang=en", "a-wang").status_code == 403
 
 
 # ------------------------------------------------------------------ search

@@ -164,3 +164,9 @@ def test_search_finds_by_id_reference_and_phone_within_what_the_operator_may_see
     assert search.search(desk, operator(desk, "a-wu"), "13912345678").hits == []
     page = search_view(desk, operator(desk, "a-wu"), "zh-CN", "13912345678")
     assert "13912345678" not in page and "没有找到" in page
+
+
+def test_a_refusal_is_a_page_in_the_desk_s_language_with_the_reason_escaped() -> None:
+    page = console_html.error_page(Forbidden("complaint <b>X</b> belongs to billing"), "zh-CN")
+    assert "<h1>您无权查看</h1>" in page and "&lt;b&gt;X&lt;/b&gt;" in page and "<b>X" not in page
+    assert "<h1>You may not see this</h1>" in console_html.error_page(Forbidden("no"), "en")

@@ -5,7 +5,8 @@ The API, the CSV's key column and the stored data keep the keys
 column show these names. A profile gives them per language and per kind of
 key; when it gives a language at all it must name every key the desk can
 show in it, so a desk in Chinese never reads a machine's word. Departments
-added at run time (the roster) fall back to their own ``name``.
+are the exception: each has a ``name`` of its own, shown when the labels do
+not name it (the roster can add departments at run time).
 """
 
 from __future__ import annotations

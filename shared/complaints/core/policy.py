@@ -131,10 +131,12 @@ class Policy(Section):
         return self
 
     def label_keys(self) -> dict[display.LabelKind, set[str]]:
-        """Every key the desk can show, by kind: the engine's vocabulary and this profile's own."""
+        """Every key the desk can show, by kind: the engine's vocabulary and this profile's own.
+
+        Departments are not required: each has a name of its own (and the roster may add them at run time).
+        """
         wanted = display.engine_keys()
         wanted["category"] = set(self.categories)
-        wanted["department"] = {d.id for d in self.departments}
         wanted["root_cause"] = {cause for causes in self.root_causes.values() for cause in causes}
         wanted["promise"] |= {kind for table in self.promises.values() for kind in table}
         wanted["promise"] |= {kind for table in self.promises_by_category.values() for kind in table}
@@ -142,7 +144,7 @@ class Policy(Section):
         return wanted
 
     def label(self, kind: display.LabelKind, key: str | None, language: str) -> str:
-        """What people read for a stored key; a department the profile does not name shows its own name."""
+        """What people read for a stored key; a department the labels do not name shows its own name."""
         shown = display.name(self.labels, language, kind, key)
         if kind == "department" and shown == key and key not in self.labels.get(language, {}).get(kind, {}):
             known = next((d for d in self.departments if d.id == key), None)

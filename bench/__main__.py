@@ -23,6 +23,7 @@ PARTS = [
     ("sweep", ["bench.sweep_bench"], True),
     ("coldstart", ["bench.coldstart_bench", "--rounds", "3"], True),
     ("lifecycle", ["bench.lifecycle_bench", "--count", "2", "--complaints", "12"], True),
+    ("console", ["bench.console_bench", "--complaints", "40", "--rounds", "5"], True),
 ]
 
 
@@ -81,6 +82,10 @@ def main() -> None:
                  "≤ 1.2"))
     reads = sweep["items_read"]
     rows.append(("sweep items read at each size", f"{reads[small]:.0f} / {reads[large]:.0f}", "equal"))
+    console: dict[str, Any] = found["console"] or {}
+    for view in console["views"]:
+        rows.append((f"console {view['view']}, {console['complaints']} open: DynamoDB requests / handler ms",
+                     f"{view['dynamodb_requests']:.0f} / {view['handler_ms']:.0f}", ""))
     width = max(len(r[0]) for r in rows) + 2
     print("\n=== the figures, side by side (prices: bench/prices.yaml) ===")
     print(f"{'figure':<{width}}{'measured':>26}  goal")

@@ -30,9 +30,10 @@ $(TOOLS_STAMP): requirements-tools.txt requirements-tools.lock
 demo: setup $(TOOLS_STAMP)
 	$(BIN)/python -m infra.local demo
 
-## Keep the local stack up for manual use (URLs, a token and the demo portal are printed).
+## Keep the local stack up for manual use (URLs, a token and the demo portal are printed); its data stays in
+## .local (or ARGS="--data-dir DIR") across restarts.
 run: setup $(TOOLS_STAMP)
-	$(BIN)/python -m infra.local run
+	$(BIN)/python -m infra.local run $(ARGS)
 
 ## Linters, then every test (unit, infra, integration on the local stack).
 test: setup lint

@@ -21,6 +21,7 @@ PARTS = [
     ("intake", ["bench.intake_bench", "--requests", "100"], True),
     ("stress", ["bench.stress", "--deliveries", "500"], True),
     ("sweep", ["bench.sweep_bench"], True),
+    ("durability", ["bench.durability_bench", "--rounds", "2", "--requests", "40", "--happy", "2"], True),
     ("coldstart", ["bench.coldstart_bench", "--rounds", "3"], True),
     ("lifecycle", ["bench.lifecycle_bench", "--count", "2", "--complaints", "12"], True),
     ("console", ["bench.console_bench", "--complaints", "40", "--rounds", "5"], True),
@@ -82,6 +83,9 @@ def main() -> None:
                  "≤ 1.2"))
     reads = sweep["items_read"]
     rows.append(("sweep items read at each size", f"{reads[small]:.0f} / {reads[large]:.0f}", "equal"))
+    durable: dict[str, Any] = found["durability"] or {}
+    rows.append(("durable ÷ in memory: intake / happy path speed",
+                 f"{durable['intake_ratio']:.2f} / {durable['happy_ratio']:.2f}", "≥ 0.8"))
     console: dict[str, Any] = found["console"] or {}
     for view in console["views"]:
         rows.append((f"console {view['view']}, {console['complaints']} open: DynamoDB requests / handler ms",

@@ -101,9 +101,11 @@ def queue_view(scope: Annotated[str | None, Query(max_length=64)] = None,
 @app.get("/console/views/complaints/<complaint_id>",
          summary="A complaint: facts, classification, owners, promises, actions, workflow and timeline",
          responses={200: _HTML})
-def complaint_view(complaint_id: str, lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
+def complaint_view(complaint_id: str, lang: Annotated[str | None, Query(max_length=8)] = None,
+                   execution: Annotated[str | None, Query(max_length=80)] = None) -> Response[str]:
     shown = _lang(lang)
-    return _fragment(lambda: console_complaint.complaint_view(desk(), _operator(), complaint_id, shown), shown)
+    return _fragment(lambda: console_complaint.complaint_view(desk(), _operator(), complaint_id, shown, execution),
+                     shown)
 
 
 @app.get("/console/views/reports",

@@ -34,6 +34,7 @@ from complaints.reporting import reports, trends
 from complaints.triage import assignment
 from complaints.web.api import current_operator, dispatch, make_resolver
 from complaints.web.console_text import series_name, summary_name
+from complaints.workflow import redrive
 
 app = make_resolver()
 
@@ -124,6 +125,13 @@ def resume(complaint_id: str) -> ActionAnswer:
           summary="A supervisor recovers a low survey score: cause, action, and whether to reopen")
 def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
     return survey.review(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/redrive",
+          summary="A supervisor starts the workflow again where the complaint stands, after its execution failed, "
+                  "timed out or was stopped")
+def redrive_complaint(complaint_id: str) -> ActionAnswer:
+    return redrive.redrive_by(desk(), complaint_id, _operator())
 
 
 @app.get("/v1/reports/verification",

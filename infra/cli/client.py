@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import requests
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from standardwebhooks.webhooks import Webhook
 
 from complaints.core.policy import load_policy
@@ -180,6 +180,21 @@ class DeskClient:
             raise Unreachable(self.aws_url or "AWS", "the AWS endpoints") from exc
         return events
 
+    def executions(self, complaint_id: str, agent: str) -> list[dict[str, Any]]:
+        """The complaint's executions, oldest first, each with its status; [] when the desk does not show them."""
+        try:
+            runs = list(self.show(complaint_id, agent).get("executions") or [])
+        except ApiError:
+            return []
+        for run in runs:
+            try:
+                run["status"] = self.execution(run["name"])["status"]
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ExecutionDoesNotExist":
+                    raise
+                run["status"] = "MISSING"
+        return runs
+
     def has_complaints(self) -> bool:
         """Whether the stack's workflow has run for any complaint yet."""
         try:
@@ -274,6 +289,10 @@ class DeskClient:
     # ------------------------------------------------------------ local stack only
     def advance_clock(self, seconds: float) -> str:
         return str(self._call("POST", "/_local/clock", json={"advance_seconds": seconds})["now"])
+
+    def backup(self, target: Path) -> dict[str, Any]:
+        """The running local stack's backup of its data directory, written to target (a path on its machine)."""
+        return dict(self._call("POST", "/_local/backup", json={"file": str(target)}))
 
     def clock(self) -> str:
         return str(self._call("GET", "/_local/clock")["now"])

@@ -12,9 +12,16 @@ from rich.table import Table
 from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli import local_commands
+from infra.cli import data_commands, local_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
-from infra.cli.render import complaints_table, console, history_table, show_complaint, summary_table
+from infra.cli.render import (
+    complaints_table,
+    console,
+    executions_table,
+    history_table,
+    show_complaint,
+    summary_table,
+)
 from infra.cli.session import ReadableErrors, Session, current
 
 app = typer.Typer(help="Follow and act on complaints.", no_args_is_help=True, cls=ReadableErrors,
@@ -133,14 +140,27 @@ def show(complaint_id: str,
 
 
 @app.command()
-def history(complaint_id: str) -> None:
-    """The workflow execution's event history, as the Step Functions console lists it."""
+def history(complaint_id: str,
+            execution: Annotated[str | None, typer.Option(help="an earlier execution's name")] = None) -> None:
+    """The complaint's workflow executions, and the event history of the latest (or --execution), as the Step
+    Functions console lists it."""
     session = current()
     with console.status(f"reading the execution history of {complaint_id}"):
-        events = session.client.history(complaint_id)
+        runs = session.client.executions(complaint_id, session.agent)
+        name = execution or (str(runs[-1]["name"]) if runs else complaint_id)
+        events = session.client.history(name)
     caption = ("Step Functions stamps these with its own clock: on the local stack the wall clock, "
                "which `complaints clock` does not move" if session.local else None)
-    console.print(history_table(complaint_id, events, session.times(), caption))
+    if len(runs) > 1:
+        console.print(executions_table(complaint_id, runs, session.times()))
+    console.print(history_table(name, events, session.times(), caption))
+
+
+@app.command()
+def redrive(complaint_id: str) -> None:
+    """Start the workflow again where the complaint stands, after its execution failed, timed out or was stopped
+    (supervisors); the earlier execution stays listed in `history`."""
+    _run(lambda: _client().act(complaint_id, "redrive", _agent()))
 
 
 @app.command()
@@ -253,6 +273,9 @@ def report(start: Annotated[str | None, typer.Option("--from", help="first day, 
 app.add_typer(local_commands.clock_app, name="clock")
 app.command()(local_commands.tick)
 app.command()(local_commands.config)
+app.command()(data_commands.backup)
+app.command()(data_commands.restore)
+app.command()(data_commands.reset)
 
 
 @app.command()

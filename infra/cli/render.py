@@ -74,6 +74,19 @@ def history_table(complaint_id: str, events: list[dict[str, Any]], times: Times,
     return table
 
 
+def executions_table(complaint_id: str, runs: list[dict[str, Any]], times: Times) -> Table:
+    """The complaint's executions, oldest first: the last is the one that goes on."""
+    table = Table(title=f"executions of {complaint_id}")
+    for column in ("execution", "status", "started", "by", "how"):
+        table.add_column(column)
+    for n, run in enumerate(runs):
+        latest = " (latest)" if n == len(runs) - 1 else ""
+        how = str(run["kind"]) + (f" from {run['resume']}" if run.get("resume") else "")
+        table.add_row(f"{run['name']}{latest}", str(run.get("status", "")), times.full(run["started_at"]),
+                      str(run["by"]), how)
+    return table
+
+
 def summary_table(report: dict[str, Any]) -> Table:
     """The managers' summary as one table of (section, item, value), as the CSV has it."""
     from complaints.reporting.reports import SummaryReport, summary_rows

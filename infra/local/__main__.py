@@ -1,14 +1,18 @@
-"""`python -m infra.local run|demo`: the embedded local stack."""
+"""`python -m infra.local run|demo [--data-dir DIR]`: the embedded local stack."""
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
+import tempfile
 import threading
 import warnings
+from pathlib import Path
 
 from infra.cli.client import DeskClient
 from infra.cli.render import console
+from infra.local import durable
 from infra.local.demo import run_demo
 from infra.local.moto_patches import PatchMismatch
 from infra.local.stack import LocalStack, StackConfig
@@ -24,9 +28,21 @@ def _quiet_shared_metrics() -> None:
     warnings.filterwarnings("ignore", message="Dimension .* has already been added", category=UserWarning)
 
 
-def run() -> None:
+def _kept(stack: LocalStack) -> str:
+    found = stack.restored
+    if not found.get("items") and not found.get("executions"):
+        return "new: nothing kept yet"
+    text = f"kept: {found['items']} items, {found['executions']} executions"
+    if found.get("redriven"):
+        text += f"; {len(found['redriven'])} complaints cut off by the stop went on in new executions"
+    if found.get("dropped_bytes"):
+        text += f"; a torn last record ({found['dropped_bytes']} bytes) from a crash was dropped"
+    return text
+
+
+def run(data_dir: Path) -> None:
     _quiet_shared_metrics()
-    stack = LocalStack(StackConfig()).start()
+    stack = LocalStack(StackConfig(data_dir=data_dir)).start()
     client = DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
                         stack_name=stack.config.stack_name,
                         dev_data_dir=stack.config.data_dir)
@@ -38,6 +54,8 @@ def run() -> None:
         f"  HTTP API        {config.api_url}",
         f"  AWS endpoints   {config.aws_url}   (aws --endpoint-url {config.aws_url} stepfunctions list-executions ...)",
         f"  state machine   {stack.state_machine_arn}",
+        f"  data            {config.data_dir}   ({_kept(stack)}; `complaints backup FILE`, "
+        "`complaints reset --yes` once stopped)",
         f"  demo portal     POST {config.api_url}/v1/portals/demo-portal/complaints",
         f"  portal secret   demo-portal: {client.portal_secret('demo-portal')}",
         f"                  all portals: {config.data_dir}/portal-secrets.json",
@@ -62,20 +80,34 @@ def run() -> None:
     stack.stop()
 
 
-def demo() -> int:
+def demo(data_dir: Path | None) -> int:
+    """The demo, in a fresh temporary data directory unless one is given."""
     _quiet_shared_metrics()
-    with LocalStack(StackConfig(tick_schedule=False, log_level="WARNING", start_local="09:00")) as stack:
-        return 0 if run_demo(stack) else 1
+    with tempfile.TemporaryDirectory(prefix="complaints-demo-") as scratch:
+        config = StackConfig(tick_schedule=False, log_level="WARNING", start_local="09:00",
+                             data_dir=data_dir or Path(scratch))
+        with LocalStack(config) as stack:
+            return 0 if run_demo(stack) else 1
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description="The embedded local stack.")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "demo"],
+                        help="run: serve until Ctrl-C, keeping everything in the data directory; "
+                             "demo: the scripted lifecycle, in a temporary directory")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where the desk's data lives (run: default $COMPLAINTS_DATA_DIR or .local)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            run((args.data_dir or durable.default_data_dir()).resolve())
+            return 0
+        return demo(args.data_dir.resolve() if args.data_dir else None)
+    except PatchMismatch as exc:
+        sys.exit(str(exc))
+    except durable.DataDirInUse as exc:
+        sys.exit(f"{exc}: stop that stack first, or give another --data-dir")
 
 
 if __name__ == "__main__":
-    command = sys.argv[1] if len(sys.argv) > 1 else "run"
-    try:
-        if command == "run":
-            run()
-        elif command == "demo":
-            sys.exit(demo())
-        else:
-            sys.exit(f"usage: python -m infra.local [run|demo], not {command!r}")
-    except PatchMismatch as exc:
-        sys.exit(str(exc))
+    sys.exit(main(sys.argv[1:]))

@@ -204,8 +204,16 @@ class AwsEndpoint:
     def __init__(self, callers: dict[str, runtime.LocalFunction], enforcer: Enforcer | None = None) -> None:
         self.callers = callers  # access key → the function whose containers sign with it
         self.enforcer = enforcer
-        self._moto = DomainDispatcherApplication(create_backend_app)
+        self._app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer | None = None
+        # Called after each request is handled and before its answer goes out (the data directory's fsync).
+        self.commit: Callable[[], None] | None = None
+
+    def _moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        answer = self._app(environ, start_response)  # the whole answer, made; nothing sent yet
+        if self.commit is not None:
+            self.commit()
+        return answer
 
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))

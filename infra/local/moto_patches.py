@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.local import indexed_queries, runtime
+from infra.local import durable, indexed_queries, runtime
 
 # The versions the patches were written for and checked against: requirements.lock's pins.
 WRITTEN_FOR = {"moto": "5.2.5", "botocore": "1.44.5"}
@@ -291,6 +291,112 @@ def _transaction_rollback_by_item(swaps: _Swaps) -> None:
     swaps.swap(backend, "transact_write_items", _with_item_rollback(vars(backend)["transact_write_items"]))
 
 
+# durable_state ------------------------------------------------------
+_nested = threading.local()  # a transaction's own put/update/delete calls are journaled with it, not alone
+
+
+def _write_keys(method_name: str, backend: Any, arguments: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if method_name == "transact_write_items":
+        return _item_keys(backend, arguments["transact_items"])
+    table = backend.get_table(arguments["table_name"])
+    key = arguments["item_attrs"] if method_name == "put_item" else arguments["key"]
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    return [(table, DynamoType(key[table.hash_key_attr]), range_value)]
+
+
+def _journaled(method_name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        store = durable.live()
+        depth = getattr(_nested, "depth", 0)
+        if store is None or depth:
+            return method(self, *args, **kwargs)
+        _nested.depth = 1
+        try:
+            with WRITE_LOCK:  # the journal's order is the order the writes were made in
+                keys = _write_keys(method_name, self, signature.bind(self, *args, **kwargs).arguments)
+                result = method(self, *args, **kwargs)
+                images = []
+                for table, hash_value, range_value in keys:
+                    item = table.get_item(hash_value, range_value)
+                    key = json.dumps([hash_value.to_json(), range_value.to_json() if range_value else None],
+                                     sort_keys=True)
+                    images.append([table.name, key, item.to_json()["Attributes"] if item is not None else None])
+                store.append({"t": "items", "w": images})
+                return result
+        finally:
+            _nested.depth = 0
+
+    return write
+
+
+def _execution_started(start: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(start)
+    def started(self: Any) -> None:
+        store = durable.live()
+        if store is not None:  # before the interpreter's thread adds the first event
+            store.append({"t": "execution", "arn": self.exec_arn, "name": self.name,
+                          "sm": self.state_machine_arn, "input": self.execution_input,
+                          "start": self.start_date.isoformat(), "trace": self.trace_header})
+        start(self)
+
+    return started
+
+
+def _environment_named(make: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(make)
+    def named(self: Any) -> Any:
+        env = make(self)
+        env.event_manager.durable_arn = self._evaluation_details.execution_details.arn
+        return env
+
+    return named
+
+
+def _event_kept(publish: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(publish)
+    def kept(self: Any, *args: Any, **kwargs: Any) -> None:
+        publish(self, *args, **kwargs)
+        store, arn = durable.live(), getattr(self, "durable_arn", None)
+        if store is not None and arn is not None:
+            store.append({"t": "event", "arn": arn, "e": self._history_event_list[-1]})
+
+    return kept
+
+
+def _end_kept(terminated: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(terminated)
+    def ended(self: Any) -> None:
+        terminated(self)
+        store, execution = durable.live(), self.execution
+        if store is not None:
+            stop = execution.stop_date.isoformat() if execution.stop_date else None
+            store.append({"t": "ended", "arn": execution.exec_arn, "status": execution.status, "stop": stop,
+                          "output": execution.output, "error": execution.error, "cause": execution.cause})
+
+    return ended
+
+
+def _durable_state(swaps: _Swaps) -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    for name in _WRITES:
+        swaps.swap(DynamoDBBackend, name, _journaled(name, vars(DynamoDBBackend)[name]))
+    swaps.swap(Execution, "start", _execution_started(vars(Execution)["start"]))
+    swaps.swap(ExecutionWorker, "_get_evaluation_environment",
+               _environment_named(vars(ExecutionWorker)["_get_evaluation_environment"]))
+    swaps.swap(EventManager, "_publish_history_event", _event_kept(vars(EventManager)["_publish_history_event"]))
+    swaps.swap(BaseExecutionWorkerCommunication, "terminated",
+               _end_kept(vars(BaseExecutionWorkerCommunication)["terminated"]))
+
+
 # indexed_gsi_queries -----------------------------------------------
 def _indexed_gsi_queries(swaps: _Swaps) -> None:
     from moto.dynamodb.models import DynamoDBBackend
@@ -304,6 +410,8 @@ def _indexed_gsi_queries(swaps: _Swaps) -> None:
 
 _TABLE = "moto.dynamodb.models.table.Table"
 _BACKEND = "moto.dynamodb.models.DynamoDBBackend"
+_SFN = "moto.stepfunctions.parser"
+_EXECUTION = f"{_SFN}.backend.execution.Execution"
 _WRITE_PARAMETERS = {
     "put_item": ("self", "table_name", "item_attrs", "expected", "condition_expression",
                  "expression_attribute_names", "expression_attribute_values", "overwrite",
@@ -391,6 +499,37 @@ PATCHES: tuple[Patch, ...] = (
         check_after_upgrade="that Table.query still draws its candidates from self.all_items() and applies the key "
                             "conditions, sort, paging and filters to them",
         apply=_indexed_gsi_queries,
+        default=False,
+    ),
+    Patch(
+        name="durable_state",
+        restores="what AWS keeps, kept across a restart (infra.local.durable): every DynamoDB write journals the "
+                 "after-images of the items it changed (a transaction's in one record), and every Step Functions "
+                 "execution journals its start, each history event as the interpreter adds it, and its end",
+        package="moto",
+        relies_on=(
+            *(parameters(f"{_BACKEND}.{name}", *names) for name, names in _WRITE_PARAMETERS.items()),
+            source_with(f"{_BACKEND}.transact_write_items", "self.put_item(", "self.update_item(",
+                        "self.delete_item("),
+            parameters(f"{_TABLE}.get_item", "self", "hash_key", "range_key", "projection_expression"),
+            parameters("moto.dynamodb.models.dynamo_type.Item.to_json", "self", "root_attr_name"),
+            parameters(f"{_EXECUTION}.start", "self"),
+            source_with(f"{_EXECUTION}.start", "self.exec_worker.start()"),
+            source_with(f"{_EXECUTION}.__init__", "self.exec_arn = exec_arn", "self.execution_input = input_data"),
+            parameters(f"{_SFN}.backend.execution_worker.ExecutionWorker._get_evaluation_environment", "self"),
+            source_with(f"{_SFN}.backend.execution_worker.ExecutionWorker._execution_logic",
+                        "self.env = self._get_evaluation_environment()"),
+            parameters(f"{_SFN}.asl.eval.event.event_manager.EventManager._publish_history_event", "self",
+                       "event_id", "source_event_id", "event_type", "timestamp", "event_details"),
+            source_with(f"{_SFN}.asl.eval.event.event_manager.EventManager._publish_history_event",
+                        "self._history_event_list.append(history_event)"),
+            parameters(f"{_SFN}.backend.execution.BaseExecutionWorkerCommunication.terminated", "self"),
+            source_with(f"{_SFN}.models.StepFunctionsParserBackend.send_task_failure",
+                        "execution.exec_worker.env.callback_pool_manager.notify("),
+        ),
+        check_after_upgrade="that every DynamoDB write still goes through these backend methods, and how the "
+                            "Step Functions interpreter starts an execution, adds history events and ends it",
+        apply=_durable_state,
         default=False,
     ),
     Patch(

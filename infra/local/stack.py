@@ -14,7 +14,10 @@
   containers, the AWS CLI and boto3;
 - the HTTP API on loopback, built from the functions' HttpApi events;
 - the reminders schedule ticking at the template's rate, against a clock that
-  can be moved forward.
+  can be moved forward;
+- a data directory that keeps the tables, secrets, executions with their
+  histories, outbox and clock across a restart or a crash (infra.local.durable),
+  where every workflow that was cut off goes on in a new execution.
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ from complaints.core import clock
 from complaints.core.access import ROLES
 from complaints.core.observability import logger
 from complaints.core.policy import POLICY_DIR, load_policy
+from complaints.workflow.redrive import redrive_stalled
 from infra import iam
-from infra.local import iam_enforcement, moto_patches, runtime
+from infra.local import durable, iam_enforcement, moto_patches, restored, runtime
 from infra.local.aws_endpoint import AwsEndpoint
 from infra.local.http_api import HttpApi, Route, json_response
 from infra.local.iam_calls import Account
@@ -71,7 +75,9 @@ class StackConfig:
     aws_port: int = field(default_factory=lambda: _port("LOCAL_AWS_PORT", 4566))
     api_port: int = field(default_factory=lambda: _port("LOCAL_API_PORT", 8080))
     tick_schedule: bool = True
-    data_dir: Path = field(default_factory=lambda: ROOT / ".local")
+    data_dir: Path = field(default_factory=lambda: durable.default_data_dir())
+    # Keep everything in data_dir across restarts (journal, fsync before each answer); off: start empty each time.
+    durable: bool = True
     log_level: str = "INFO"
     # Check every AWS call a function makes against its own role, as IAM does (infra.local.iam_enforcement).
     enforce_iam: bool = True
@@ -102,6 +108,8 @@ class LocalStack:
         self.state_machine_arn = ""
         self.outbox_path = self.config.data_dir / "outbox.jsonl"
         self._mock: Any = None
+        self.store: durable.Store | None = None
+        self.restored: dict[str, Any] = {}  # what start-up found in the data directory
         self._patches: moto_patches.Installation | None = None
         self.enforcer: iam_enforcement.Enforcer | None = None
         self.endpoint: AwsEndpoint | None = None
@@ -145,16 +153,24 @@ class LocalStack:
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
-        self._patches = moto_patches.install()  # refuses a moto its patches were not written for
+        # Refuses a moto its patches were not written for.
+        self._patches = moto_patches.install(*(["durable_state"] if self.config.durable else []))
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.outbox_path.write_text("", encoding="utf-8")
+        if self.config.durable:
+            self.store = durable.Store(self.config.data_dir)  # refuses a data directory another stack runs on
+        else:
+            self.outbox_path.write_text("", encoding="utf-8")
         os.environ.update({"AWS_DEFAULT_REGION": self.config.region, "AWS_ACCESS_KEY_ID": "local",
                            "AWS_SECRET_ACCESS_KEY": "local"})
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.endpoint = AwsEndpoint({})
-        self.endpoint.start(self.config.host, self.config.aws_port)
         self._create_tables()
+        if self.store is not None:
+            self._restore_tables()
+            durable.attach(self.store)  # every change from here on is journaled
+            self.endpoint.commit = self.store.sync  # and on disk before the endpoint answers
+        self.endpoint.start(self.config.host, self.config.aws_port)
         self._create_secrets()
         self._write_policy()
         self._set_harness_environment()
@@ -162,10 +178,15 @@ class LocalStack:
         self._create_state_machines()
         if self.config.enforce_iam:
             self.enforcer = self.endpoint.enforcer = self._enforcer()
-        if self.config.start_local:
+        if self.store is not None:
+            self._restore_clock_and_executions()
+        if self.config.start_local and (self.store is None or self.store.fresh):
             self._move_clock_to(self.config.start_local)
         self._warm_up()
         self._start_http_api()
+        if self.store is not None and not self.store.fresh:
+            # Every complaint whose workflow the stop cut off goes on where it stood, in a new execution.
+            self.restored["redriven"] = redrive_stalled(bootstrap.desk())
         if self.config.tick_schedule:
             threading.Thread(target=self._tick_forever, name="schedule", daemon=True).start()
         return self
@@ -178,6 +199,10 @@ class LocalStack:
             runtime.unregister(function.name)  # stops its containers
         if self.endpoint:
             self.endpoint.stop()
+        if self.store is not None:
+            durable.attach(None)
+            self.store.close()
+            self.store = None
         if self._mock:
             self._mock.stop()
         record = os.environ.get("LOCAL_IAM_RECORD")  # the local stack's own knob: which grants were used
@@ -206,15 +231,39 @@ class LocalStack:
 
     def _create_secrets(self) -> None:
         client = boto3.client("secretsmanager", region_name=self.config.region)
+        kept = self.store.state.secrets if self.store is not None else {}
         for logical_id, resource in self._of_type("AWS::SecretsManager::Secret").items():
+            name = self._name(logical_id)
             if logical_id == "PortalSecrets":
                 value = json.dumps(self.portal_secrets())
             elif "GenerateSecretString" in resource["Properties"]:
-                value = secrets.token_urlsafe(48)
+                # Generated once: page tokens, links sent to customers and phone keys stay valid across restarts.
+                value = kept.get(name) or secrets.token_urlsafe(48)
             else:
                 value = str(resource["Properties"]["SecretString"])
-            answer = client.create_secret(Name=self._name(logical_id), SecretString=value)
+            answer = client.create_secret(Name=name, SecretString=value)
             self.physical[logical_id] = answer["ARN"]
+            if self.store is not None and kept.get(name) != value:
+                self.store.append({"t": "secret", "name": name, "value": value})
+
+    def _restore_tables(self) -> None:
+        from moto.dynamodb.models import dynamodb_backends
+
+        assert self.store is not None
+        backend = dynamodb_backends[ACCOUNT][self.config.region]
+        self.restored["items"] = restored.tables(self.store.state, backend)
+        self.restored["dropped_bytes"] = self.store.dropped_bytes
+
+    def _restore_clock_and_executions(self) -> None:
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        assert self.store is not None
+        if self.store.state.clock_seconds:
+            clock.advance(timedelta(seconds=self.store.state.clock_seconds))
+        backend = stepfunctions_parser_backends[ACCOUNT][self.config.region]
+        self.restored["interrupted"] = restored.executions(self.store.state, backend, self.store)
+        self.restored["executions"] = len(self.store.state.executions)
+        self.store.state = durable.DeskState()  # what start-up needed; moto holds it from here
 
     def portal_secrets(self) -> dict[str, list[str]]:
         """The local secrets file: one whsec_ secret per portal of the policy, made on first start."""
@@ -368,7 +417,7 @@ class LocalStack:
         target = datetime.combine(now.date(), time.fromisoformat(local_time), tzinfo=zone)
         if target <= now:
             target += timedelta(days=1)
-        clock.advance(target - now)
+        self.advance(target - now)
 
     def _warm_up(self) -> None:
         """Start each function's first container, all at once, as a deployment's first invocations would."""
@@ -415,6 +464,7 @@ class LocalStack:
             ("GET", "/_local/clock"): self._clock_endpoint,
             ("POST", "/_local/clock"): self._clock_endpoint,
             ("POST", "/_local/schedule/tick"): self._tick_endpoint,
+            ("POST", "/_local/backup"): self._backup_endpoint,
             ("GET", "/_local/oidc/jwks.json"): lambda request: json_response(jwks),
             ("POST", "/_local/oidc/token"): self._token_endpoint,
         })
@@ -423,6 +473,9 @@ class LocalStack:
     # ------------------------------------------------------------ clock and schedule
     def advance(self, delta: timedelta) -> None:
         clock.advance(delta)
+        if self.store is not None:
+            self.store.append({"t": "clock", "seconds": clock.offset().total_seconds()})
+            self.store.sync()
 
     def tick(self) -> dict[str, Any]:
         """Run every scheduled function once, as EventBridge Scheduler would."""
@@ -470,6 +523,22 @@ class LocalStack:
 
     def _tick_endpoint(self, request: Request) -> Response:
         return json_response(self.tick())
+
+    def backup(self, target: Path) -> dict[str, Any]:
+        """One consistent file of the whole data directory, taken while the stack runs."""
+        if self.store is None:
+            raise ValueError("this stack keeps nothing across restarts (durable is off): there is nothing to back up")
+        return self.store.backup(target, durable.data_files(self.config.data_dir))
+
+    def _backup_endpoint(self, request: Request) -> Response:
+        body = json.loads(request.get_data() or b"{}")
+        target = body.get("file")
+        if not isinstance(target, str) or not Path(target).is_absolute() or not Path(target).parent.is_dir():
+            return json_response({"message": "file: an absolute path in an existing directory is required"}, 422)
+        try:
+            return json_response(self.backup(Path(target)))
+        except ValueError as exc:
+            return json_response({"message": str(exc)}, 409)
 
     def customer_messages(self, complaint_id: str, template: str, within_hours: int = 14) -> list[dict[str, Any]]:
         """The customer's messages of a kind, letting time pass (and the schedule run) while quiet hours hold them."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -77,6 +78,7 @@ class FakeWorkflow(Workflow):
         self.failed: list[tuple[str, str, str]] = []
         self.gone: set[str] = set()  # tokens the workflow no longer waits on
         self.unavailable = False  # SendTaskSuccess refused
+        self.statuses: dict[str, str] = {}  # executions by name, with their status (started ones run)
 
     @property
     def client(self) -> Any:
@@ -84,6 +86,13 @@ class FakeWorkflow(Workflow):
 
     def start(self, complaint_id: str, facts: dict[str, Any], name: str | None = None) -> None:
         self.started.append((complaint_id, facts, name))
+        self.statuses.setdefault(name or complaint_id, "RUNNING")
+
+    def status(self, name: str) -> str | None:
+        return self.statuses.get(name)
+
+    def executions(self) -> Iterator[tuple[str, str]]:
+        yield from reversed(list(self.statuses.items()))
 
     def succeed(self, task_token: str, output: dict[str, Any]) -> None:
         if self.unavailable:

@@ -36,7 +36,21 @@ def _catchers(error: str) -> set[str]:
 
 def test_the_contract_names_every_state_of_the_asl_and_no_other() -> None:
     assert set(STATES) == {state.value for state in State}
-    assert ASL["StartAt"] == State.CLASSIFY
+    assert ASL["StartAt"] == State.RESUME
+
+
+def test_the_resume_entry_leads_to_every_resumable_state_and_a_new_complaint_to_classify() -> None:
+    resume = STATES[State.RESUME]
+    assert resume["Type"] == "Choice"
+    absent, null, *by_stage = resume["Choices"]
+    assert absent == {"Not": {"Variable": "$.resume", "IsPresent": True}, "Next": State.CLASSIFY}
+    assert null == {"Variable": "$.resume", "IsNull": True, "Next": State.CLASSIFY}
+    assert [(rule["Variable"], rule["StringEquals"]) for rule in by_stage] == [
+        ("$.resume.stage", rule["Next"]) for rule in by_stage]
+    assert [rule["Next"] for rule in by_stage] == list(contract.RESUMABLE)
+    assert resume["Default"] == State.RESUME_REFUSED
+    refused = STATES[State.RESUME_REFUSED]
+    assert refused["Type"] == "Fail" and refused["Error"] == contract.UNKNOWN_RESUME_STAGE
 
 
 def test_every_error_the_asl_matches_is_in_the_contract_and_every_contract_error_is_matched() -> None:
@@ -81,7 +95,8 @@ def _literals(path: Path) -> set[str]:
 
 
 def test_no_other_module_spells_out_a_state_or_an_error_name() -> None:
-    names = {state.value for state in State} | {error.value for error in WorkflowError} | {contract.COMPLAINT_FAILED}
+    names = {state.value for state in State} | {error.value for error in WorkflowError} | {contract.COMPLAINT_FAILED,
+                                                                                        contract.UNKNOWN_RESUME_STAGE}
     names -= {"Close", "Done", "Failed", "Assign"}  # ordinary words in messages and labels too
     allowed = {ROOT / "shared/complaints/workflow/contract.py", ROOT / "shared/complaints/core/enums.py"}
     spelled = {f"{path.relative_to(ROOT)}: {sorted(found)}"

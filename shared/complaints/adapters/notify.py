@@ -120,6 +120,8 @@ class OutboxNotifier:
         }
         with self._lock, self._open() as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())  # a message sent is on disk before the step that sent it goes on
         logger.info("message queued", extra={"template": message.template, "complaint_id": message.complaint_id})
 
 

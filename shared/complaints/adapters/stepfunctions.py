@@ -7,6 +7,7 @@ back carry decisions (an outcome, a score), never customer data.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -35,12 +36,16 @@ class Workflow:
         return self.state_machine_arn
 
     def start(self, complaint_id: str, facts: dict[str, Any], name: str | None = None) -> None:
-        """Start the complaint's execution, named after it (or a second one by name); a repeat is harmless."""
+        """Start the complaint's execution, named after it (or a later one by name); a repeat is harmless.
+
+        The input always names `resume` (null unless facts give the stage to go on from), so the resume
+        entry's Choice never reads a path that is not there.
+        """
         try:
             self.client.start_execution(
                 stateMachineArn=self._machine(),
                 name=name or complaint_id,
-                input=json.dumps({"complaint_id": complaint_id, **facts}, sort_keys=True),
+                input=json.dumps({"complaint_id": complaint_id, "resume": None, **facts}, sort_keys=True),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
@@ -77,6 +82,24 @@ class Workflow:
             raise
         return True
 
-    def execution_arn(self, complaint_id: str) -> str:
+    def execution_arn(self, name: str) -> str:
+        """The ARN of the machine's execution of this name (a complaint id, or a later execution's name)."""
         prefix = self._machine().replace(":stateMachine:", ":execution:")
-        return f"{prefix}:{complaint_id}"
+        return f"{prefix}:{name}"
+
+    def status(self, name: str) -> str | None:
+        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED; None when there is no execution of this name."""
+        try:
+            answer = self.client.describe_execution(executionArn=self.execution_arn(name))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
+                return None
+            raise
+        return str(answer["status"])
+
+    def executions(self) -> Iterator[tuple[str, str]]:
+        """(name, status) of every execution of the machine, newest first."""
+        paginator = self.client.get_paginator("list_executions")
+        for page in paginator.paginate(stateMachineArn=self._machine()):
+            for execution in page["executions"]:
+                yield str(execution["name"]), str(execution["status"])

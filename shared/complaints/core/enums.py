@@ -193,6 +193,7 @@ class EventType(StrEnum):
     CUSTOMER_UPDATED = "customer_updated"
     ESCALATED = "escalated"
     DECISION_ROLLED_BACK = "decision_rolled_back"
+    REDRIVEN = "redriven"  # a new execution went on where the complaint stood
     FAILED = "failed"
 
 

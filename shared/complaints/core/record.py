@@ -28,6 +28,16 @@ class PendingDecision(BaseModel):
     output: dict[str, str | int | float | bool | None]
 
 
+class ExecutionRun(BaseModel):
+    """One execution of the complaint's workflow as it was started: at intake, for an appeal, or a redrive."""
+
+    name: str
+    started_at: datetime
+    by: str  # who started it: a portal, an operator, or a system actor such as "system:restart"
+    kind: str  # intake | appeal | redrive
+    resume: str | None = None  # the state a redrive went on from
+
+
 class ComplaintRecord(BaseModel):
     complaint_id: str
     version: int = 0
@@ -68,6 +78,10 @@ class ComplaintRecord(BaseModel):
     survey_sent: bool = False  # one survey per complaint, even if it is reopened and closed again
     appeal: Appeal | None = None  # 申诉: once per complaint
     failure: str | None = None
+    failed_status: Status | None = None  # where a failed complaint stood, so a redrive goes on from there
+    failed_stage: Stage | None = None
+    announced: Stage | None = None  # the wait whose message went out: entering it again sends nothing
+    executions: list[ExecutionRun] = []  # in the order started (empty on complaints stored before they were kept)
     closed_at: datetime | None = None
     timer_stage: Stage | None = None
     timer_level: int = 0
@@ -105,6 +119,19 @@ class ComplaintRecord(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def runs(self) -> list[ExecutionRun]:
+        """The complaint's executions, oldest first (the intake's alone on a complaint stored before they were kept)."""
+        return self.executions or [ExecutionRun(name=self.complaint_id, started_at=self.received_at,
+                                                by=f"portal:{self.portal_id}", kind="intake")]
+
+    @property
+    def execution_names(self) -> list[str]:
+        return [run.name for run in self.runs]
+
+    def add_execution(self, run: ExecutionRun) -> None:
+        self.executions = [*self.runs, run]
 
     def set_timer(self, stage: Stage | None, due: datetime | None, level: int = 0) -> None:
         self.timer_stage, self.timer_due, self.timer_level = stage, due, level

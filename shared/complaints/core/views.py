@@ -72,6 +72,18 @@ class ComplaintSummary(BaseModel):
                    priority=classification.priority if classification else None, **added)
 
 
+class ExecutionLink(BaseModel):
+    """One of the complaint's workflow executions, oldest first; the last is the one that goes on."""
+
+    name: str
+    execution_arn: str
+    started_at: datetime
+    by: str
+    kind: str  # intake | appeal | redrive
+    resume: str | None = None  # the state a redrive went on from
+    latest: bool = False
+
+
 class ComplaintView(ComplaintSummary):
     customer_name: str
     customer_phone_masked: str
@@ -95,6 +107,7 @@ class ComplaintView(ComplaintSummary):
     transfer_count: int = 0
     passing_around: bool = False
     previous_owners: list[str] = []
+    executions: list[ExecutionLink] = []
     timeline: list[TimelineEvent] = []
 
     @classmethod

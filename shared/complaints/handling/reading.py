@@ -11,7 +11,8 @@ from complaints.core.access import Operator, authorize
 from complaints.core.enums import Status
 from complaints.core.errors import BadRequest, Forbidden, InvalidField
 from complaints.core.observability import logger
-from complaints.core.views import ComplaintList, ComplaintSummary, ComplaintView
+from complaints.core.record import ComplaintRecord
+from complaints.core.views import ComplaintList, ComplaintSummary, ComplaintView, ExecutionLink
 from complaints.desk.context import Desk
 from complaints.promises import terms as sla
 
@@ -24,7 +25,15 @@ def view(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintView:
     authorize(operator, record)
     return ComplaintView.of(record, next_due_at=sla.next_due(record.promises),
                             customer_phone_masked=mask_phone(record.customer.phone),
+                            executions=executions(desk, record),
                             timeline=desk.complaints.timeline(complaint_id))
+
+
+def executions(desk: Desk, record: ComplaintRecord) -> list[ExecutionLink]:
+    """The complaint's executions in the order started, each with its ARN; the last is the latest."""
+    runs = record.runs
+    return [ExecutionLink(**run.model_dump(), execution_arn=desk.workflow.execution_arn(run.name),
+                          latest=n == len(runs) - 1) for n, run in enumerate(runs)]
 
 
 def list_complaints(desk: Desk, operator: Operator, *, queue: str | None, owner: str | None,

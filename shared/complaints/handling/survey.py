@@ -16,7 +16,7 @@ from complaints.core.enums import EventType, Priority, PromiseKind, Rating, Stag
 from complaints.core.errors import Conflict, LinkUsed
 from complaints.core.observability import MetricUnit, count
 from complaints.core.outcomes import Appeal, SurveyAnswer
-from complaints.core.record import ComplaintRecord
+from complaints.core.record import ComplaintRecord, ExecutionRun
 from complaints.core.requests import ReviewRequest, SurveyRequest
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
@@ -145,10 +145,22 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     record.unreachable_attempts, record.first_unreachable_at = 0, None
     record.promises = sla.keep(record.promises, PromiseKind.RECOVERY, now)
     promises.ensure_solution(desk, record)
+    run = ExecutionRun(name=f"{record.complaint_id}-appeal", started_at=now, by=actor, kind="appeal")
+    if token is None:  # the workflow ended: the appeal runs as an execution of its own
+        record.add_execution(run)
     record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.APPEALED, actor=actor,
                                                          detail={"reason": reason, "to": rule.department})],
                                   reports.counts(desk, appeals=1))
     promises.start(desk, record, PromiseKind.SOLUTION)
-    if token is None or not desk.workflow.fail(token, WorkflowError.APPEALED, "the customer appealed"):
-        desk.workflow.start(record.complaint_id, {"appeal": True}, name=f"{record.complaint_id}-appeal")
+    if token is not None and not desk.workflow.fail(token, WorkflowError.APPEALED, "the customer appealed"):
+        def add_run(r: ComplaintRecord) -> list[TimelineEvent] | None:
+            if run.name in r.execution_names:
+                return None
+            r.add_execution(run)
+            return []
+
+        record = desk.complaints.update(record.complaint_id, add_run) or record
+        token = None
+    if token is None:
+        desk.workflow.start(record.complaint_id, {"appeal": True}, name=run.name)
     return answer(record, f"appeal received; {rule.department} handles it again")

@@ -35,7 +35,7 @@ from complaints.core.enums import EventType, PromiseKind, PromiseState, Status
 from complaints.core.errors import ComplaintNotFound, Conflict, DuplicateMismatch, InvalidField
 from complaints.core.observability import logger
 from complaints.core.phones import to_e164
-from complaints.core.record import ComplaintRecord
+from complaints.core.record import ComplaintRecord, ExecutionRun
 from complaints.core.requests import IntakeRequest
 from complaints.core.values import TimelineEvent
 from complaints.core.views import IntakeAnswer, PortalComplaintStatus
@@ -115,8 +115,9 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
     received_at = request.received_at or now
     priority = priority_from_signals(vip=request.customer.vip, channel=request.channel, sensitive=False, safety=False)
     initial = sla.keep(sla.promises_for(priority, received_at, desk.policy), PromiseKind.ACKNOWLEDGE, now)
+    complaint_id = new_complaint_id(desk)
     record = ComplaintRecord(
-        complaint_id=new_complaint_id(desk),
+        complaint_id=complaint_id,
         status=Status.ACKNOWLEDGED,
         portal_id=portal_id,
         external_id=request.external_id,
@@ -132,6 +133,7 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
         occurred=request.occurred,
         device=request.device,
         promises=initial,
+        executions=[ExecutionRun(name=complaint_id, started_at=now, by=f"portal:{portal_id}", kind="intake")],
     )
     event = TimelineEvent(at=now, type=EventType.RECEIVED, actor=f"portal:{portal_id}",
                           detail={"channel": request.channel.value, "external_id": request.external_id,

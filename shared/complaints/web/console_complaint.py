@@ -12,6 +12,7 @@ from complaints.core import clock
 from complaints.core.access import Operator
 from complaints.core.enums import EventType, PromiseState
 from complaints.core.observability import logger
+from complaints.core.record import ComplaintRecord
 from complaints.core.values import Promise
 from complaints.core.views import ComplaintView
 from complaints.desk.context import Desk
@@ -21,7 +22,7 @@ from complaints.web.console_html import countdown, dl, local_time
 from complaints.web.console_text import Names, t
 
 
-def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str) -> str:
+def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str, execution: str | None = None) -> str:
     view = reading.view(desk, complaint_id, operator)  # refuses operators who may not see it, as the API does
     record = desk.complaints.get(complaint_id)
     now = clock.now()
@@ -34,7 +35,7 @@ def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str)
         _ownership(view, n),
         _promises(view, now, n),
         console_actions.forms(desk, operator, view, n),
-        _workflow(desk, complaint_id, lang, appealed=view.appeal is not None),
+        _workflow(desk, record, n, execution),
         console_timeline.timeline(view.timeline, n, lang),
     ]
     waiting = f" · {n('stage', view.awaiting)}" if view.awaiting else ""
@@ -193,29 +194,55 @@ def _promises(view: ComplaintView, now: datetime, n: Names) -> str:
 
 
 # ------------------------------------------------------------------ the workflow graph
-def _workflow(desk: Desk, complaint_id: str, lang: str, appealed: bool) -> str:
+def _workflow(desk: Desk, record: ComplaintRecord, n: Names, chosen: str | None) -> str:
+    """The graph of one execution (the latest unless another is chosen), and the list of them all, linked."""
+    lang = n.lang
+    names = record.execution_names
+    name = chosen if chosen in names else names[-1]
     client = desk.workflow.client
-    arn = desk.workflow.execution_arn(complaint_id)
+    arn = desk.workflow.execution_arn(name)
+    listing = _executions(record, name, n)
     try:
-        execution = None
-        if appealed:  # an appeal after the workflow ended runs as its own execution: show the newest
-            try:
-                execution = client.describe_execution(executionArn=arn + "-appeal")
-                arn += "-appeal"
-            except client.exceptions.ExecutionDoesNotExist:
-                pass
-        if execution is None:
-            execution = client.describe_execution(executionArn=arn)
+        execution = client.describe_execution(executionArn=arn)
         definition = client.describe_state_machine_for_execution(executionArn=arn)["definition"]
         events: list[dict[str, Any]] = []
         for page in client.get_paginator("get_execution_history").paginate(executionArn=arn):
             events.extend(page["events"])
     except client.exceptions.ExecutionDoesNotExist:
-        return (f'<section aria-labelledby="wf"><h2 id="wf">{t("workflow", lang)}</h2>'
-                f'<p>{t("workflow_missing", lang)}</p></section>')
+        return (f'<section aria-labelledby="wf"><h2 id="wf">{t("workflow", lang)} <small>{escape(name)}</small></h2>'
+                f'{listing}<p>{t("workflow_missing", lang)}</p></section>')
     path = graph.path_from_history(events, execution["status"])
     logger.debug("workflow drawn", extra={"states_entered": len(path.entered)})
-    drawing = graph.svg(json.loads(definition), path, title=f"{t('workflow', lang)} {complaint_id}")
-    return (f'<section aria-labelledby="wf" class="workflow-section" data-current="{escape(path.current or "")}">'
-            f'<h2 id="wf">{t("workflow", lang)} <small>{t("run_" + execution["status"].lower(), lang)} · '
-            f'{escape(path.current or "")}</small></h2><div class="graph">{drawing}</div></section>')
+    drawing = graph.svg(json.loads(definition), path, title=f"{t('workflow', lang)} {name}")
+    return (f'<section aria-labelledby="wf" class="workflow-section" data-current="{escape(path.current or "")}" '
+            f'data-execution="{escape(name)}"><h2 id="wf">{t("workflow", lang)} <small>{escape(name)} · '
+            f'{t("run_" + execution["status"].lower(), lang)} · {escape(path.current or "")}</small></h2>{listing}'
+            f'<div class="graph">{drawing}</div></section>')
+
+
+def _executions(record: ComplaintRecord, shown: str, n: Names) -> str:
+    """Every execution of the complaint, oldest first, each a link to its own graph."""
+    lang = n.lang
+    runs = record.runs
+    if len(runs) < 2:
+        return ""
+    items = []
+    for number, run in enumerate(runs):
+        label = escape(run.name) + (f' <span class="badge">{t("latest", lang)}</span>'
+                                    if number == len(runs) - 1 else "")
+        link = (f"<b>{label}</b>" if run.name == shown else
+                f'<a href="#/complaints/{escape(record.complaint_id)}?execution={escape(run.name)}">{label}</a>')
+        how = t("started_by_" + run.kind, lang) + (f" · {escape(run.resume)}" if run.resume else "")
+        items.append(f'<li data-execution="{escape(run.name)}">{link} · {escape(local_time(run.started_at))} · '
+                     f"{_starter(run.by, n)} · {how}</li>")
+    return f'<h3>{t("executions", lang)}</h3><ol class="executions">{"".join(items)}</ol>'
+
+
+def _starter(by: str, n: Names) -> str:
+    """Who started an execution: an agent by name, a portal or the system as the desk says them."""
+    kind, _, who = by.partition(":")
+    if kind == "portal":
+        return f'{t("portal", n.lang)} {escape(who)}'
+    if kind == "system":
+        return t("system", n.lang)
+    return n.agent(by)

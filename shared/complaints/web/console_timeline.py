@@ -214,6 +214,9 @@ SENTENCES: dict[EventType, _Sentence] = {
     EventType.FAILED: lambda d, n, lang: _zh_en("流程出错（<code>{e}</code>），交{dep}人工处理",
                                                 "The workflow failed (<code>{e}</code>); {dep} handles it by hand")(
         lang).format(e=escape(str(d.get("error", ""))), dep=n("department", d.get("department"))),
+    EventType.REDRIVEN: lambda d, n, lang: _zh_en("流程从 <code>{s}</code> 继续，新的执行 {x}",
+                                                  "The workflow went on from <code>{s}</code> as {x}")(
+        lang).format(s=escape(str(d.get("from", ""))), x=escape(str(d.get("execution", "")))),
 }
 
 

@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 168, 30, 16, 34, 12
+RESUME_INPUT = "$.resume"  # the execution input a new execution of a complaint goes on from
 
 
 @dataclass
@@ -46,13 +47,15 @@ def path_from_history(events: Iterable[dict[str, Any]], status: str = "RUNNING")
 
 
 def edges(definition: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(from, to, kind) for every transition the definition allows; kind is next, choice or catch."""
+    """(from, to, kind) for every transition the definition allows; kind is next, choice, resume or catch."""
     found: list[tuple[str, str, str]] = []
     for name, state in definition["States"].items():
         if "Next" in state:
             found.append((name, state["Next"], "next"))
         for choice in state.get("Choices", []):
-            found.append((name, choice["Next"], "choice"))
+            # The resume entry's jumps to each wait and step are drawn only when an execution took one.
+            resumes = str(choice.get("Variable", "")).startswith(RESUME_INPUT)
+            found.append((name, choice["Next"], "resume" if resumes else "choice"))
         if "Default" in state:
             found.append((name, state["Default"], "choice"))
         for catch in state.get("Catch", []):
@@ -64,7 +67,7 @@ def layers(definition: dict[str, Any]) -> list[list[str]]:
     """States by distance from the start along ordinary transitions; error handlers go last."""
     graph: dict[str, list[str]] = {name: [] for name in definition["States"]}
     for source, target, kind in edges(definition):
-        if kind != "catch":
+        if kind not in ("catch", "resume"):
             graph[source].append(target)
     depth = {definition["StartAt"]: 0}
     queue = deque([definition["StartAt"]])
@@ -115,8 +118,8 @@ def svg(definition: dict[str, Any], path: Path | None = None, title: str = "work
     for _, target, kind in edges(definition):
         catch_sources[target] = catch_sources.get(target, 0) + (kind == "catch")
     for source, target, kind in edges(definition):
-        if kind == "catch" and catch_sources[target] > 2 and (source, target) not in taken:
-            continue  # every task's failure path: drawn only when taken
+        if ((kind == "catch" and catch_sources[target] > 2) or kind == "resume") and (source, target) not in taken:
+            continue  # every task's failure path, and where a new execution went on: drawn only when taken
         (x1, y1), (x2, y2) = box[source], box[target]
         if y2 == y1:  # along a row: facing sides
             sx, tx = (x1 + NODE_W, x2) if x2 > x1 else (x1, x2 + NODE_W)

@@ -21,6 +21,7 @@ from complaints.core.errors import ComplaintError, NoAgentAvailable, SupervisorR
 class State(StrEnum):
     """Every state of the workflow, in the order a complaint meets them."""
 
+    RESUME = "Resume"
     CLASSIFY = "Classify"
     ASSIGN = "Assign"
     AWAIT_ASSIGNMENT = "AwaitAssignment"
@@ -41,6 +42,7 @@ class State(StrEnum):
     DONE = "Done"
     MARK_FAILED = "MarkFailed"
     FAILED = "Failed"
+    RESUME_REFUSED = "ResumeRefused"
 
 
 # The state that waits for each stage: its task token is what the park step stores on the complaint.
@@ -54,6 +56,10 @@ WAITS: dict[Stage, State] = {
     Stage.SURVEY: State.AWAIT_SURVEY,
     Stage.REVIEW: State.AWAIT_REVIEW,
 }
+
+# Where a new execution of a complaint may start (its input's resume.stage): every wait, and the automatic
+# steps a complaint can stand before. Any other name ends the execution at RESUME_REFUSED.
+RESUMABLE: tuple[State, ...] = (State.CLASSIFY, State.ASSIGN, *WAITS.values(), State.CLOSE)
 
 # The waits that catch each error sent to a waiting task, and so may receive it.
 SENT_TO: dict[WorkflowError, frozenset[State]] = {
@@ -80,3 +86,5 @@ ERRORS = frozenset({*WorkflowError, *(error.__name__ for error in RAISED), *LAMB
 
 # The error a failed complaint's execution ends with (the Fail state's), after MarkFailed recorded why.
 COMPLAINT_FAILED = "ComplaintFailed"
+# The error of an execution started with a resume stage the machine does not have.
+UNKNOWN_RESUME_STAGE = "Complaint.UnknownResumeStage"

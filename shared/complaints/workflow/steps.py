@@ -103,7 +103,11 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
 
 
 def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> dict[str, Any]:
-    """Store the task token of a human wait on the complaint and start its timer."""
+    """Store the task token of a human wait on the complaint and start its timer.
+
+    Entering the wait the complaint already stands in (a retry, or a new execution after a failure, a stop or a
+    restart) only replaces the token: its message went out once, its link and its timer stay.
+    """
     attempts: list[_Parked] = []
 
     def park(record: ComplaintRecord) -> list[TimelineEvent]:
@@ -113,7 +117,12 @@ def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> d
     record = desk.complaints.update(complaint_id, park)
     assert record is not None, "parking always changes the complaint"
     parked = attempts[-1]
-    _announce(desk, record, stage, parked.due, parked.link, parked.send_at, parked.tell_tracking)
+    if parked.announce:
+        try:
+            _announce(desk, record, stage, parked.due, parked.link, parked.send_at, parked.tell_tracking)
+        except Exception:
+            _unmark(desk, complaint_id, stage)  # not sent: the next entry of this wait sends it
+            raise
     incidents.continue_after_park(desk, record)
     return {"stage": stage.value}
 
@@ -123,6 +132,7 @@ class _Parked:
     """What the announcement of a wait needs from the attempt that stored it."""
 
     due: datetime
+    announce: bool = True
     link: str | None = None
     send_at: datetime | None = None
     tell_tracking: bool = False
@@ -131,8 +141,17 @@ class _Parked:
 def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str) -> _Parked:
     complaint_id = record.complaint_id
     now = clock.now()
+    again = record.stage is stage and record.announced is stage
+    record.task_token, record.decision = task_token, None
+    if again:
+        if record.paused_at is None:
+            record.status = STATUS_WHILE_AWAITING[stage]
+        if record.timer_stage is not stage or record.timer_due is None:  # a failure cleared it: the wait restarts
+            record.set_timer(stage, sla.stage_due(stage, record.priority, now, desk.policy, record.promises))
+        assert record.timer_due is not None
+        return _Parked(due=record.timer_due, announce=False)
     parked = _Parked(due=sla.stage_due(stage, record.priority, now, desk.policy, record.promises))
-    record.stage, record.task_token, record.decision = stage, task_token, None
+    record.stage, record.announced = stage, stage  # the marker goes in the same write as the wait
     record.status = STATUS_WHILE_AWAITING[stage]
     if stage is Stage.CONFIRMATION:
         record.confirm_nonce = tokens.random_nonce()
@@ -148,6 +167,16 @@ def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str) ->
         parked.tell_tracking = tracking.park_tracking(desk, record)
     record.set_timer(stage, parked.due)
     return parked
+
+
+def _unmark(desk: Desk, complaint_id: str, stage: Stage) -> None:
+    def unmark(record: ComplaintRecord) -> list[TimelineEvent] | None:
+        if record.stage is not stage or record.announced is not stage:
+            return None
+        record.announced = None
+        return []
+
+    desk.complaints.update(complaint_id, unmark)
 
 
 def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link: str | None,
@@ -221,6 +250,7 @@ def fail_step(desk: Desk, complaint_id: str, error: str, cause: str = "") -> dic
     record = desk.complaints.get(complaint_id)
     if record.status is not Status.FAILED:
         was_open = record.is_open
+        record.failed_status, record.failed_stage = record.status, record.stage  # where a redrive goes on
         record.status, record.failure = Status.FAILED, error
         record.stage = record.task_token = record.decision = None
         record.department = record.department or desk.policy.triage.department

@@ -36,7 +36,7 @@ def test_edges_follow_next_choices_and_catches() -> None:
 
 
 def test_the_path_is_the_states_entered_and_the_current_one_is_still_open() -> None:
-    first, second = ASL["StartAt"], ASL["States"][ASL["StartAt"]]["Next"]
+    first, second = ASL["StartAt"], ASL["States"][ASL["StartAt"]]["Choices"][0]["Next"]
     path = path_from_history([_entered(first), _exited(first), _entered(second)])
     assert path.entered == [first, second]
     assert path.current == second
@@ -44,13 +44,21 @@ def test_the_path_is_the_states_entered_and_the_current_one_is_still_open() -> N
 
 
 def test_the_drawing_marks_the_current_state() -> None:
-    first, second = ASL["StartAt"], ASL["States"][ASL["StartAt"]]["Next"]
+    first, second = ASL["StartAt"], ASL["States"][ASL["StartAt"]]["Choices"][0]["Next"]
     drawing = svg(ASL, path_from_history([_entered(first), _exited(first), _entered(second)]), title="C1")
     assert drawing.startswith("<svg")
     assert drawing.count("<rect") >= len(ASL["States"])
     assert f'data-state="{second}" aria-current="step"' in drawing
     assert drawing.count('aria-current="step"') == 1
     assert '<path class="edge taken"' in drawing
+
+
+def test_the_resume_entry_leads_a_new_complaint_down_and_draws_only_the_jump_an_execution_took() -> None:
+    rows = layers(ASL)
+    assert rows[0] == [ASL["StartAt"]] and "Classify" in rows[1] and "AwaitConfirmation" not in rows[1]
+    history = [_entered("Resume"), _exited("Resume"), _entered("AwaitConfirmation")]
+    drawing = svg(ASL, path_from_history(history), title="C1-r1")
+    assert drawing.count('class="edge resume"') == 0 and drawing.count('<path class="edge taken"') == 1
 
 
 def test_an_ended_execution_marks_its_last_state_with_the_ending() -> None:

@@ -9,7 +9,7 @@ Every choice is a stored key shown by the desk's name for it.
 from __future__ import annotations
 
 from complaints.core.access import Operator
-from complaints.core.enums import PromiseKind, PromiseState, Stage
+from complaints.core.enums import PromiseKind, PromiseState, Stage, Status
 from complaints.core.views import ComplaintView
 from complaints.desk.context import Desk
 from complaints.web.console_html import field, form, select
@@ -79,5 +79,8 @@ def forms(desk: Desk, operator: Operator, view: ComplaintView, n: Names) -> str:
                   + field(t("new_due", lang), '<input name="due_at" type="datetime-local" required>')
                   + field(t("reason", lang), '<input name="reason" required minlength="2">'))
         found.append(form("extend", f"{base}/promises/{{kind}}/extend", t("extend", lang), fields, lang))
+    if view.status == Status.FAILED and operator.oversees(view.department or desk.policy.triage.department):
+        found.append(form("redrive", f"{base}/redrive", t("redrive", lang),
+                          f'<p class="hint">{t("redrive_hint", lang)}</p>', lang))
     body = "".join(found) or f'<p>{t("none_now", lang)}</p>'
     return f'<section aria-labelledby="act" class="actions"><h2 id="act">{t("actions", lang)}</h2>{body}</section>'

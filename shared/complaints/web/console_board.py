@@ -32,10 +32,18 @@ def _table(css: str, title: str, header: list[str], rows: list[tuple[str, list[s
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>")
 
 
+def _redrive(complaint_id: str, lang: str) -> str:
+    """One button: the API's redrive of the complaint (it refuses, with the reason, what may not be redriven)."""
+    return (f'<form class="action redrive" data-action="redrive" method="post" '
+            f'data-api="/v1/complaints/{escape(complaint_id)}/redrive"><button type="submit">{t("redrive", lang)}'
+            f'</button> <output class="answer" aria-live="polite"></output></form>')
+
+
 def board_view(desk: Desk, operator: Operator, lang: str) -> str:
     found = supervision.board(desk, operator)  # supervisors and managers only
     n = Names(desk.policy, lang)
     now = found.now
+    triage = desk.policy.triage.department  # a complaint that failed before it had a department
     alerts = [(f'class="{a.level}" data-complaint="{escape(a.complaint_id)}" data-kind="{escape(a.kind)}" '
                f'data-level="{a.level}"',
                [_link(a.complaint_id), n("promise", a.kind), countdown(a.due_at, None, now, lang, a.level),
@@ -48,7 +56,8 @@ def board_view(desk: Desk, operator: Operator, lang: str) -> str:
                   for i in found.unassigned]
     failed = [(f'data-complaint="{escape(i.complaint_id)}"',
                [_link(i.complaint_id), n("category", i.category), n("department", i.department),
-                f"<code>{escape(i.failure or '')}</code>", escape(local_time(i.received_at))])
+                f"<code>{escape(i.failure or '')}</code>", escape(local_time(i.received_at)),
+                _redrive(i.complaint_id, lang) if operator.oversees(i.department or triage) else "—"])
               for i in found.failed]
     incidents = [(f'data-incident="{escape(i.incident_id)}"',
                   [escape(i.incident_id), n("category", i.category), escape(i.cluster_key),
@@ -73,7 +82,8 @@ def board_view(desk: Desk, operator: Operator, lang: str) -> str:
                       t("awaiting", lang), t("received", lang)], unassigned, lang)
             + _table("failed", t("failed_workflows", lang),
                      [t("complaint", lang), t("category", lang), t("department", lang), t("reason", lang),
-                      t("received", lang)], failed, lang, note=f'<p class="hint">{t("redrive_later", lang)}</p>')
+                      t("received", lang), t("actions", lang)], failed, lang,
+                     note=f'<p class="hint">{t("redrive_hint", lang)}</p>')
             + _table("incidents", t("open_incidents", lang),
                      [t("incident", lang), t("category", lang), t("area", lang), t("department", lang),
                       t("opened", lang), t("count", lang)], incidents, lang)

@@ -154,8 +154,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "open_work": ("在办", "Open"),
     "capacity": ("上限", "Capacity"),
     "missed_acceptances": ("超时未接单", "Missed acceptances"),
-    "redrive_later": ("重新驱动流程的功能尚未提供：请按流程故障处理规程人工处理。",
-                      "Redrive is not available yet: handle these by hand."),
+    "redrive_hint": ("重新驱动：流程从投诉当前所处的环节继续，已发给客户的消息不会重发。",
+                     "Redrive: the workflow goes on from the step the complaint stands at; messages the customer "
+                     "already had are not sent again."),
+    "redrive": ("重新驱动", "Redrive"),
     "refreshed": ("每分钟自动刷新，最近一次", "Refreshes every minute; last at"),
     "more_not_shown": ("另有未显示", "more not shown"),
     "level": ("程度", "Level"),

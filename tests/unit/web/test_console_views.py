@@ -170,3 +170,22 @@ def test_a_refusal_is_a_page_in_the_desk_s_language_with_the_reason_escaped() ->
     page = console_html.error_page(Forbidden("complaint <b>X</b> belongs to billing"), "zh-CN")
     assert "<h1>您无权查看</h1>" in page and "&lt;b&gt;X&lt;/b&gt;" in page and "<b>X" not in page
     assert "<h1>You may not see this</h1>" in console_html.error_page(Forbidden("no"), "en")
+
+
+def test_a_failed_workflow_is_offered_for_redrive_on_the_board_and_its_page_to_its_supervisor(desk: Desk) -> None:
+    # Given a complaint whose step failed while it waited for acceptance
+    cid = receive(desk)
+    to_acceptance(desk, cid)
+    steps.fail_step(desk, cid, "States.Timeout")
+
+    # Then the department's supervisor sees it among the failed workflows with a redrive button
+    page = console_board.board_view(desk, operator(desk, "sup-sun"), "zh-CN")
+    failed = page[page.index('class="board-part failed"'):page.index('class="board-part incidents"')]
+    assert f'data-api="/v1/complaints/{cid}/redrive"' in failed and "重新驱动" in failed
+    assert raw_keys(visible_text(page)) == []
+    # and on the complaint's page; the owner, who may not redrive, is not offered it
+    lead_page = console_complaint.complaint_view(desk, operator(desk, "sup-sun"), cid, "en")
+    assert 'data-action="redrive"' in lead_page and raw_keys(visible_text(lead_page)) == []
+    owner = record(desk, cid).owner_id
+    assert owner and 'data-action="redrive"' not in console_complaint.complaint_view(
+        desk, operator(desk, owner), cid, "en")

@@ -30,9 +30,10 @@ from complaints.core.requests import (
 from complaints.core.views import ActionAnswer, ComplaintList, ComplaintView
 from complaints.handling import acceptance, confirmation, incidents, reading, resolution, survey, tracking
 from complaints.promises import keeping as promises
-from complaints.reporting import reports
+from complaints.reporting import reports, trends
 from complaints.triage import assignment
 from complaints.web.api import current_operator, dispatch, make_resolver
+from complaints.web.console_text import series_name, summary_name
 from complaints.workflow import redrive
 
 app = make_resolver()
@@ -156,11 +157,36 @@ def summary_report(
 def summary_report_csv(
     start: Annotated[date, Query(alias="from")],
     end: Annotated[date, Query(alias="to")],
+    lang: Annotated[str, Query(pattern="^(zh-CN|en)$", description="the language of the name column")] = "zh-CN",
 ) -> Response[str]:
     report = reports.summary(desk(), _operator(), start, end)
-    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=reports.summary_csv(report),
-                    headers={"Content-Disposition": f'attachment; filename="complaints-{start}-{end}.csv"',
-                             "Cache-Control": "no-store"})
+    body = reports.summary_csv(report, summary_name(desk().policy, lang))
+    return _csv(body, f"complaints-{start}-{end}.csv")
+
+
+@app.get("/v1/reports/trends",
+         summary="Day by day over a period: received, closed, the open backlog, promises kept by kind, scores, reopens")
+def trends_report(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> trends.TrendReport:
+    return trends.trends(desk(), _operator(), start, end)
+
+
+@app.get("/v1/reports/trends.csv", summary="The days as CSV rows (day, series, value, name)",
+         responses={200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def trends_report_csv(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+    lang: Annotated[str, Query(pattern="^(zh-CN|en)$", description="the language of the name column")] = "zh-CN",
+) -> Response[str]:
+    report = trends.trends(desk(), _operator(), start, end)
+    return _csv(trends.trends_csv(report, series_name(desk().policy, lang)), f"complaints-days-{start}-{end}.csv")
+
+
+def _csv(body: str, filename: str) -> Response[str]:
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 @app.get("/v1/incidents/<incident_id>", summary="An outage incident and its linked complaints")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import model_validator
 
+from complaints.core import labels as display
 from complaints.core.enums import Channel, Priority, Stage
 from complaints.core.policy_sections import (
     Agent,
@@ -80,6 +81,8 @@ class Policy(Section):
     intake: Intake = Intake()
     tracking: Tracking
     appeals: Appeals
+    # Display names per language (see core/labels.py); a language given must name every key.
+    labels: display.LabelTable = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -121,7 +124,32 @@ class Policy(Section):
         for key in self.categories:
             if not self.root_causes_for(key):
                 raise ValueError(f"category {key!r} has no root causes to report")
+        lacking = display.missing(self.labels, self.label_keys())
+        if lacking:
+            raise ValueError("labels: " + "; ".join(f"{language} lacks {', '.join(keys)}"
+                                                    for language, keys in lacking.items()))
         return self
+
+    def label_keys(self) -> dict[display.LabelKind, set[str]]:
+        """Every key the desk can show, by kind: the engine's vocabulary and this profile's own.
+
+        Departments are not required: each has a name of its own (and the roster may add them at run time).
+        """
+        wanted = display.engine_keys()
+        wanted["category"] = set(self.categories)
+        wanted["root_cause"] = {cause for causes in self.root_causes.values() for cause in causes}
+        wanted["promise"] |= {kind for table in self.promises.values() for kind in table}
+        wanted["promise"] |= {kind for table in self.promises_by_category.values() for kind in table}
+        wanted["role"] |= set(self.escalation.ladder)
+        return wanted
+
+    def label(self, kind: display.LabelKind, key: str | None, language: str) -> str:
+        """What people read for a stored key; a department the labels do not name shows its own name."""
+        shown = display.name(self.labels, language, kind, key)
+        if kind == "department" and shown == key and key not in self.labels.get(language, {}).get(kind, {}):
+            known = next((d for d in self.departments if d.id == key), None)
+            return known.name if known else shown
+        return shown
 
     def root_causes_for(self, category: str) -> list[str]:
         """The root causes a handler may report for a category: every matching pattern's, in order."""

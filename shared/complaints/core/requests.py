@@ -167,3 +167,9 @@ class ExtendRequest(Strict):
 
 class PauseRequest(Strict):
     reason: Text = Field(min_length=2, max_length=500)
+
+
+class SearchRequest(Strict):
+    """A console search: sent in a body so a phone number never sits in an address or an access log."""
+
+    q: Text = Field(min_length=1, max_length=64, description="a complaint id, a portal's reference or a phone number")

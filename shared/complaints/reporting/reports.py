@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
@@ -84,7 +85,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _check_period(operator: Operator, start: date, end: date) -> None:
+def check_period(operator: Operator, start: date, end: date) -> None:
     if not operator.role.leads:
         raise Forbidden("reports are for supervisors and managers")
     if end < start:
@@ -94,7 +95,7 @@ def _check_period(operator: Operator, start: date, end: date) -> None:
 
 
 def verification(desk: Desk, operator: Operator, start: date, end: date) -> VerificationReport:
-    _check_period(operator, start, end)
+    check_period(operator, start, end)
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     found = desk.reports.days(days)
     totals = {name: sum(day.get(name, 0) for day in found.values()) for name in COUNTERS}
@@ -168,7 +169,7 @@ def _keyed(totals: dict[str, int], prefix: str) -> dict[str, int]:
 
 
 def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryReport:
-    _check_period(operator, start, end)
+    check_period(operator, start, end)
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     totals: dict[str, int] = {}
     for day in desk.reports.days(days).values():
@@ -239,9 +240,12 @@ def csv_cell(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
-def summary_csv(report: SummaryReport) -> str:
+def summary_csv(report: SummaryReport, name: Callable[[str, str], str] | None = None) -> str:
+    """section, item (the key), value; with name, a fourth column says what the desk calls the item."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("section", "item", "value"))
-    writer.writerows(tuple(csv_cell(cell) for cell in row) for row in summary_rows(report))
+    writer.writerow(("section", "item", "value", "name") if name else ("section", "item", "value"))
+    for row in summary_rows(report):
+        cells = (*row, name(row[0], row[1])) if name else row
+        writer.writerow(tuple(csv_cell(cell) for cell in cells))
     return buffer.getvalue()

@@ -172,6 +172,10 @@ class EventType(StrEnum):
     ACCEPTANCE_MISSED = "acceptance_missed"
     TRANSFERRED = "transferred"
     PASSING_AROUND = "passing_around"
+    REPLIED = "replied"  # a staged reply (阶段回复): the owner's contact with the customer
+    APPOINTMENT_BOOKED = "appointment_booked"  # a field visit's window agreed with the customer
+    ARRIVED = "arrived"  # the technician on site
+    AUTHORITY_REPORTED = "authority_reported"  # an extension reported to the supervising authority
     PAUSED = "paused"
     RESUMED = "resumed"
     RESOLVED = "resolved"

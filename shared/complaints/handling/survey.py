@@ -151,4 +151,5 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     promises.start(desk, record, PromiseKind.SOLUTION)
     if token is None or not desk.workflow.fail(token, WorkflowError.APPEALED, "the customer appealed"):
         desk.workflow.start(record.complaint_id, {"appeal": True}, name=f"{record.complaint_id}-appeal")
+    desk.pushes.announce(record, "appealed")
     return answer(record, f"appeal received; {rule.department} handles it again")

@@ -39,12 +39,13 @@ COUNTERS = (
     "recoveries",  # low scores the supervisor recovered
     "recovery_reopened",
     "appeals",
+    "authority_reports",  # ceilings extended with a report to the supervising authority
 )
 # Counters kept per key. The first five are counted from each complaint's state
 # (counting.state_changes); actions add the others.
 KEYED = ("channel", "category", "department", "area", "promise_kept", "promise_missed", "promise_renegotiated",
-         "promise_cancelled", "low_reason")
-KEYED_BY_ACTIONS = ("low_reason",)
+         "promise_cancelled", "low_reason", "reply")
+KEYED_BY_ACTIONS = ("low_reason", "reply")
 
 
 def counts(desk: Desk, keyed: dict[str, int] | None = None, **counters: int) -> tuple[str, dict[str, int]]:
@@ -158,6 +159,8 @@ class SummaryReport(BaseModel):
     low_score_share: float | None
     low_score_reasons: dict[str, int]
     appeals: int
+    replies: dict[str, int] = {}  # staged replies by kind of contact (call, sms, visit ...)
+    authority_reports: int = 0  # ceilings extended with a report to the supervising authority
     open_incidents: list[IncidentLine]  # now, not over the period
     hotspots: dict[str, int]  # unresolved network complaints by area, now
 
@@ -198,6 +201,7 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
         low_score_share=_ratio(totals.get("low_scores", 0), surveyed),
         low_score_reasons=_keyed(totals, "low_reason"),
         appeals=totals.get("appeals", 0),
+        replies=_keyed(totals, "reply"), authority_reports=totals.get("authority_reports", 0),
         open_incidents=[IncidentLine(incident_id=i.incident_id, category=i.category, cluster_key=i.cluster_key,
                                      department=i.department, opened_at=i.opened_at,
                                      complaints=len(i.complaint_ids))
@@ -219,11 +223,12 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
                  for state in ("kept", "missed", "renegotiated", "cancelled")]
     for name in ("closed_confirmed", "closed_unconfirmed", "first_time_fix_rate", "reopen_rate", "reopened",
                  "repeats", "repeat_share", "passing_around", "surveyed", "mean_score", "share_of_10",
-                 "low_score_share", "appeals"):
+                 "low_score_share", "appeals", "authority_reports"):
         value = getattr(report, name)
         rows.append(("outcome" if name not in ("surveyed", "mean_score", "share_of_10", "low_score_share")
                      else "satisfaction", name, "" if value is None else str(value)))
     rows += [("low_score_reason", key, str(value)) for key, value in report.low_score_reasons.items()]
+    rows += [("reply", key, str(value)) for key, value in report.replies.items()]
     rows += [("open_incident", i.incident_id, f"{i.category} {i.cluster_key} {i.complaints}")
              for i in report.open_incidents]
     rows += [("hotspot", area, str(value)) for area, value in report.hotspots.items()]

@@ -5,6 +5,9 @@ Item layout (PK / SK):
   C#<id> / E#<time>#<n>      timeline events, written in the same transaction
   C#<id> / M#<time>#<rand>   a message held through quiet hours (timers index: TM#<shard>)
   C#<id> / P#<kind>          a promise's timer and the step it is at (timers index: TP#<shard>)
+  C#<id> / W#<time>#<rand>   a status event to push to the complaint's portal (timers index: TW#<shard>)
+  PORTAL#<id> / HOOK         the portal's outbound webhook registration
+  PUSHDLQ#<portal> / <time>#<message id>  a status event whose every delivery failed (dead letter)
   EXT#<portal>#<external> / A  the portal's id of a complaint (exactly-once intake)
   AGENT#<id> / LOAD          an agent's count of open complaints (atomic counter)
   INC#<id> / A               an incident; INCKEY#<cell or area>#<category> / A names the open one
@@ -17,7 +20,7 @@ Item layout (PK / SK):
                              id, so concurrent changes rarely touch the same item
   REPORT#OPEN / G#<n>        gauges of what is open now (unresolved network complaints by area), sharded alike
 Indexes (all sparse: an item without the key attributes is not in the index):
-  timers    TPK=T#<shard>, TSK=<due time>#<id>   human waits falling due (TM#, TP#, TD# as above)
+  timers    TPK=T#<shard>, TSK=<due time>#<id>   human waits falling due (TM#, TP#, TD#, TW# as above)
   queue     QPK=Q#<department>, QSK=<open|done>#<priority rank>#<due>#<id>; INC#<department> for incidents
   owner     OPK=O#<agent>, OSK=as queue
   customer  CPK=P#<keyed phone hash>, CSK=<received>#<id>   repeat complaints
@@ -46,7 +49,7 @@ OPEN_GAUGES = "REPORT#OPEN"
 OPEN = "open#"  # listing sort key prefix of what is still open
 REPORT_SHARDS = 16
 # Timer kinds on the timers index, each sharded by complaint (digests have one shard).
-WAITS, HELD_MESSAGES, PROMISES, DIGESTS = "T", "TM", "TP", "TD"
+WAITS, HELD_MESSAGES, PROMISES, DIGESTS, PUSHES = "T", "TM", "TP", "TD", "TW"
 _FAR_FUTURE = "9999-12-31T00:00:00.000000Z"
 _LATEST = "#~"  # after every "<time>#<id>" of the same time: the end of a time range
 
@@ -149,6 +152,19 @@ def promise_timer(complaint_id: str, kind: str) -> Key:
 
 def promise_due(complaint_id: str, kind: str, at: datetime) -> str:
     return f"{clock.iso(at)}#{complaint_id}#{kind}"
+
+
+def push_due(complaint_id: str, sk: str, at: datetime) -> str:
+    """A status push's timer sort key: delivered at `at`."""
+    return f"{clock.iso(at)}#{complaint_id}#{sk}"
+
+
+def portal_hook(portal_id: str) -> Key:
+    return {"PK": f"PORTAL#{portal_id}", "SK": "HOOK"}
+
+
+def push_dead_letters(portal_id: str) -> str:
+    return f"PUSHDLQ#{portal_id}"
 
 
 def digest(agent_id: str) -> Key:

@@ -10,20 +10,44 @@ A portal's registration is read at most once a minute per process.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from complaints.adapters.dynamodb import PortalHooks, StatusPushes
 from complaints.core import clock
 from complaints.core.enums import PromiseState
+from complaints.core.errors import InvalidField
 from complaints.core.observability import logger
 from complaints.core.policy import Policy
+from complaints.core.policy_promises import StatusPush
 from complaints.core.record import ComplaintRecord
 
 TTL_SECONDS = 60.0
+
+
+def check_url(url: str, rule: StatusPush) -> str:
+    """A webhook URL the desk will call: https, or http to a host the policy allows; no credentials in it, and
+    no private or loopback address unless the policy names it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    allowed = host in rule.allow_http_hosts
+    if parts.scheme not in ("https", "http") or not host or (parts.scheme == "http" and not allowed):
+        raise InvalidField("url", "must be an https URL" + (
+            f" (http only to {', '.join(rule.allow_http_hosts)})" if rule.allow_http_hosts else ""))
+    if parts.username or parts.password:
+        raise InvalidField("url", "must not carry credentials; deliveries are signed with the portal's secret")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return url
+    if not allowed and (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved):
+        raise InvalidField("url", "must not name a private, loopback or link-local address")
+    return url
 
 
 def message_id(record: ComplaintRecord, event: str) -> str:

@@ -31,15 +31,19 @@ class PortalHooks:
         self.table = table
 
     def get(self, portal_id: str) -> dict[str, Any] | None:
-        return self.table.get(keys.portal_hook(portal_id))
+        """The portal's registration, or None when it has none (or withdrew it)."""
+        found = self.table.get(keys.portal_hook(portal_id))
+        return found if found and found.get("url") else None
 
     def put(self, portal_id: str, url: str, events: list[str]) -> dict[str, Any]:
         registration = {"portal_id": portal_id, "url": url, "events": events, "registered_at": clock.iso(clock.now())}
         self.table.client.put_item(**self.table.put({**keys.portal_hook(portal_id), **registration})["Put"])
         return registration
 
-    def delete(self, portal_id: str) -> None:
-        self.table.client.delete_item(TableName=self.table.name, Key=item(keys.portal_hook(portal_id)))
+    def withdraw(self, portal_id: str) -> None:
+        """The portal wants no more pushes: its registration is overwritten with the moment it withdrew."""
+        self.table.client.put_item(**self.table.put({**keys.portal_hook(portal_id), "portal_id": portal_id,
+                                                     "withdrawn_at": clock.iso(clock.now())})["Put"])
 
     def dead_letters(self, portal_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """The portal's latest deliveries that failed every attempt, newest first."""

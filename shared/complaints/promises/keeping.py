@@ -41,9 +41,10 @@ def plan(desk: Desk, promise: Promise, received_at: datetime) -> list[tuple[date
     return sorted(steps, key=lambda s: s[0])
 
 
-def schedule(desk: Desk, record: ComplaintRecord) -> None:
+def schedule(desk: Desk, record: ComplaintRecord, unchanged: frozenset[tuple[str, datetime]] = frozenset()) -> None:
+    """The timer of each pending promise, but those already scheduled for the same due time (kind, due_at)."""
     for promise in record.promises:
-        if promise.state is PromiseState.PENDING:
+        if promise.state is PromiseState.PENDING and (promise.kind, promise.due_at) not in unchanged:
             first_step = plan(desk, promise, record.received_at)[0][0]
             desk.promise_timers.schedule(record.complaint_id, promise.kind, first_step)
 

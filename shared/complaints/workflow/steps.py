@@ -61,9 +61,10 @@ def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
     if result.priority != record.priority or set(fresh_table) != {p.kind for p in record.promises}:
         # Promises follow the category and priority; the ones already kept stay kept.
         kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}
+        scheduled = frozenset((p.kind, p.due_at) for p in record.promises if p.state is PromiseState.PENDING)
         fresh = sla.promises_for(result.priority, record.received_at, desk.policy, result.category, record.channel)
         record.promises = [kept.get(p.kind, p) for p in fresh]
-        promises.schedule(desk, record)
+        promises.schedule(desk, record, unchanged=scheduled)  # a timer whose due time stands is not written again
     if not result.needs_triage:
         area = record.location.area if record.location else None
         result = result.model_copy(update={"department": desk.policy.route(

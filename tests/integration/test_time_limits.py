@@ -3,20 +3,17 @@ same-day clearing, the regulator's reply, who handles it, and status pushed back
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from complaints.core.policy import load_policy
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
+from infra.local.receiver import PortalReceiver
 from infra.local.stack import LocalStack
 from tests.integration.conftest import local_stack
 
@@ -26,47 +23,10 @@ POLICY = load_policy("telecom")
 CHECKER = "mgr-qian"
 
 
-class Receiver:
-    """A portal's webhook receiver on loopback: verifies each delivery with standardwebhooks, answers 200 on
-    /ok and 503 on /failing."""
-
-    def __init__(self) -> None:
-        self.secrets: dict[str, str] = {}  # path → the portal's secret
-        self.got: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
-                body = self.rfile.read(int(self.headers["content-length"]))
-                try:
-                    event = Webhook(receiver.secrets[self.path]).verify(body, dict(self.headers))
-                    verified = True
-                except (WebhookVerificationError, KeyError):
-                    event, verified = json.loads(body), False
-                with receiver.lock:
-                    receiver.got.append({"path": self.path, "id": self.headers["webhook-id"], "event": event,
-                                         "verified": verified, "raw": body.decode()})
-                self.send_response(200 if self.path == "/ok" else 503)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self, path: str, complaint_id: str) -> list[dict[str, Any]]:
-        with self.lock:
-            return [g for g in self.got if g["path"] == path and g["event"]["data"]["complaint_id"] == complaint_id]
-
-
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.server.shutdown()
+def receiver() -> Iterator[PortalReceiver]:
+    with PortalReceiver() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 
 @pytest.fixture(scope="module")
-def hooks(client: DeskClient, receiver: Receiver) -> Receiver:
+def hooks(client: DeskClient, receiver: PortalReceiver) -> PortalReceiver:
     """The regulator's portal takes every status on /ok; the 12345 interface only acknowledgements, on /failing."""
     receiver.secrets = {"/ok": client.portal_secret("miit-appeals"), "/failing": client.portal_secret("gov-12345")}
     client.register_webhook("miit-appeals", receiver.url + "/ok")
@@ -180,7 +140,7 @@ def test_a_ceiling_extended_with_an_explanation_and_an_authority_report_is_reneg
 
 
 def test_a_regulators_complaint_is_answered_in_three_days_and_the_result_goes_back_signed(
-        stack: LocalStack, client: DeskClient, hooks: Receiver, complaint_body: dict[str, Any]) -> None:
+        stack: LocalStack, client: DeskClient, hooks: PortalReceiver, complaint_body: dict[str, Any]) -> None:
     client.to_daytime()
     body = dict(complaint_body, channel="regulator", text="我已向工信部申诉：小区信号弱，经常掉话，一直没人处理")
     cid = client.submit("miit-appeals", body)["complaint_id"]
@@ -250,7 +210,7 @@ def test_a_transfer_to_maintenance_not_accepted_within_two_working_days_is_escal
 
 
 def test_a_failing_receiver_is_retried_with_backoff_and_then_dead_lettered(
-        stack: LocalStack, client: DeskClient, hooks: Receiver, complaint_body: dict[str, Any]) -> None:
+        stack: LocalStack, client: DeskClient, hooks: PortalReceiver, complaint_body: dict[str, Any]) -> None:
     body = dict(complaint_body, channel="gov_hotline")
     cid = client.submit("gov-12345", body)["complaint_id"]
     client.tick()

@@ -187,7 +187,8 @@ def test_same_day_clearing_is_warned_at_four_fifths_and_missed_at_the_end_of_the
 
     view = client.show(cid, "mgr-qian")
     assert "same_day_clearing" in _missed(view)
-    assert any(e["detail"].get("promise") == "same_day_clearing" for e in view["timeline"] if e["type"] == "escalated")
+    assert [e["detail"].get("escalated_to") for e in view["timeline"] if e["type"] == "promise_missed"
+            and e["detail"]["promise"] == "same_day_clearing"] == ["sup-sun"]
 
 
 def test_a_transfer_to_maintenance_not_accepted_within_two_working_days_is_escalated(
@@ -204,8 +205,8 @@ def test_a_transfer_to_maintenance_not_accepted_within_two_working_days_is_escal
 
     view = client.show(cid, "mgr-qian")
     assert [p["state"] for p in _promises(view, "transfer_deadline")] == ["missed"]
-    escalated = [e["detail"]["to"] for e in view["timeline"]
-                 if e["type"] == "escalated" and e["detail"].get("promise") == "transfer_deadline"]
+    escalated = [e["detail"]["escalated_to"] for e in view["timeline"]
+                 if e["type"] == "promise_missed" and e["detail"]["promise"] == "transfer_deadline"]
     assert escalated == ["sup-sun,mgr-qian"]
 
 

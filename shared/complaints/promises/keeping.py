@@ -3,7 +3,8 @@
 Each promise walks its plan: at half its window the owner is reminded, at four
 fifths the owner and supervisor are warned, when it falls due it is marked
 missed if still pending, and the people the policy names for its kind are
-told (the supervisor, and for some kinds the manager too) — and a promise made
+told (the supervisor, and for some kinds the manager too; the miss on the
+timeline names them as `escalated_to`) — and a promise made
 to the customer brings the customer an update whatever the progress ("whatever
 the progress, answer the customer when that time comes"). An update that would
 fall in quiet hours goes just before they start. Each step is claimed with a
@@ -106,10 +107,11 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
                            if p.kind == kind and p.state is PromiseState.PENDING else p for p in record.promises]
         try:
             told = _told_of_miss(desk, record, kind)
-            escalated = [TimelineEvent(at=clock.now(), type=EventType.ESCALATED, actor="system",
-                                       detail={"promise": kind, "to": ",".join(told)})] if told else []
+            detail: dict[str, str | int | float | bool | None] = {"promise": kind}
+            if told:
+                detail["escalated_to"] = ",".join(told)  # who was told it went up
             saved = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.PROMISE_MISSED,
-                                                                actor="system", detail={"promise": kind}), *escalated])
+                                                                actor="system", detail=detail)])
             count("PromisesMissed", kind=kind)
             for person in told:
                 desk.notices.tell_staff(person, saved, "promise_missed", kind=kind, owner=saved.owner_id or "none")

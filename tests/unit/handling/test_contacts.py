@@ -228,9 +228,9 @@ def test_a_transfer_to_maintenance_must_be_accepted_within_two_working_days_or_i
     _pass(desk, deadline.due_at)
 
     assert promise(record(desk, cid), "transfer_deadline").state is PromiseState.MISSED
-    escalated = [e.detail for e in desk.complaints.timeline(cid) if e.type == "escalated"
+    escalated = [e.detail for e in desk.complaints.timeline(cid) if e.type == "promise_missed"
                  and e.detail.get("promise") == "transfer_deadline"]
-    assert escalated == [{"promise": "transfer_deadline", "to": "sup-sun,mgr-qian"}]
+    assert escalated == [{"promise": "transfer_deadline", "escalated_to": "sup-sun,mgr-qian"}]
 
 
 def test_the_receiving_departments_acceptance_keeps_the_transfer_deadline(desk: Desk) -> None:

@@ -80,8 +80,8 @@ def test_a_promise_still_pending_when_due_is_missed_counted_and_the_customer_upd
     assert _missed(desk, cid).count("first_reply") == 1 and "customer_updated" in events(desk, cid)
     assert len(notifier.to_customer(cid, "progress_update")) == 1
     # and it went up to the department's supervisor
-    escalated = [e for e in desk.complaints.timeline(cid) if e.type == "escalated"]
-    assert ("first_reply", "sup-sun") in [(e.detail["promise"], e.detail["to"]) for e in escalated]
+    missed = [e for e in desk.complaints.timeline(cid) if e.type == "promise_missed"]
+    assert ("first_reply", "sup-sun") in [(e.detail["promise"], e.detail["escalated_to"]) for e in missed]
     assert today_counts(desk)["promise_missed:first_reply"] == 1
 
 

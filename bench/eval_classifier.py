@@ -28,7 +28,8 @@ from complaints.triage.linear_model import TrainedModels
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl"}
-HELD_OUT_SETS = {"held-out": "complaints_holdout.jsonl", "unseen": "complaints_unseen.jsonl"}
+HELD_OUT_SETS = {"held-out": "complaints_holdout.jsonl", "unseen": "complaints_unseen.jsonl",
+                 "independent": "complaints_independent.jsonl"}
 SETS = {**TRAINING_SETS, **HELD_OUT_SETS}
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -66,7 +66,8 @@ def _cpu_seconds(stack: LocalStack) -> float:
 
 
 def _waiting(stack: LocalStack, ids: list[str], timeout: float = 600.0) -> None:
-    """Until every complaint waits for acceptance (or is failed): the automatic steps are done."""
+    """Until every complaint waits for a person (its owner's acceptance, or a supervisor's assignment when every
+    agent is at capacity) or is failed: the automatic steps are done."""
     ddb = boto3.client("dynamodb", region_name=stack.config.region)
     table = stack.physical["ComplaintsTable"]
     pending = set(ids)
@@ -78,7 +79,8 @@ def _waiting(stack: LocalStack, ids: list[str], timeout: float = 600.0) -> None:
             answer = ddb.batch_get_item(RequestItems={table: {"Keys": [
                 {"PK": {"S": f"C#{cid}"}, "SK": {"S": "A"}} for cid in chunk]}})
             for item in answer["Responses"][table]:
-                if item.get("stage", {}).get("S") == "acceptance" or item.get("status", {}).get("S") == "failed":
+                if (item.get("stage", {}).get("S") in ("acceptance", "assignment")
+                        or item.get("status", {}).get("S") == "failed"):
                     pending.discard(item["PK"]["S"][2:])
         if pending:
             time.sleep(0.1)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local import aws_endpoint, runtime
+from infra.local.dynamodb_sizes import attribute_size, item_size
 from infra.local.template import load_template
 
 # Index key attributes of the complaints table: an item carrying one is also written to that index.
@@ -36,31 +37,6 @@ INDEX_KEYS = {index["IndexName"]: next(k["AttributeName"] for k in index["KeySch
               for index in _INDEXES}
 INCLUDE_PROJECTIONS = {index["IndexName"] for index in _INDEXES if index["Projection"]["ProjectionType"] != "ALL"}
 UNMETERED_HEADER = "x-local-unmetered"  # a benchmark's own polling, left out of what it measures
-
-
-def attribute_size(value: dict[str, Any]) -> int:
-    """Bytes of a DynamoDB attribute value, as DynamoDB sizes items."""
-    (kind, data), = value.items()
-    if kind == "S":
-        return len(str(data).encode())
-    if kind == "N":
-        digits = str(data).lstrip("-").replace(".", "").lstrip("0") or "0"
-        return math.ceil(len(digits) / 2) + 1
-    if kind == "B":
-        return len(data)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "L":
-        return 3 + sum(attribute_size(v) + 1 for v in data)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + attribute_size(v) + 1 for k, v in data.items())
-    if kind in ("SS", "NS", "BS"):
-        return sum(attribute_size({kind[0]: v}) for v in data)
-    raise ValueError(f"unknown attribute type {kind}")
-
-
-def item_size(item: dict[str, Any]) -> int:
-    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
 
 
 def _wru(size: int) -> int:

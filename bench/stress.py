@@ -50,7 +50,7 @@ class Outcome:
 def body(tag: str, n: int) -> dict[str, Any]:
     return {"channel": "hotline", "external_id": f"STRESS-{tag}-{n:04d}", "service": "mobile_voice",
             "customer": {"name": "压力测试", "phone": f"1380000{n:04d}"}, "text": TEXTS[n % len(TEXTS)],
-            "location": {"area": "stress-area"}}
+            "location": {"area": f"stress-area-{n}"}}  # apart: no outage is declared over them
 
 
 class Run:
@@ -167,9 +167,20 @@ class Run:
         return items
 
 
+def make_room(stack: LocalStack, client: DeskClient, deliveries: int) -> None:
+    """The manager raises every agent's capacity to the run's size, so every complaint gets an owner at once."""
+    roster = client._call("GET", "/v1/admin/agents", agent=scenarios.MANAGER)
+    for agent in roster:
+        if agent.get("capacity", 0) and agent["capacity"] < deliveries:
+            changed = {k: v for k, v in agent.items() if k != "id"} | {"capacity": deliveries}
+            client._call("PUT", f"/v1/admin/agents/{agent['id']}", agent=scenarios.MANAGER, json=changed)
+    stack.recycle()  # each warm container reads the roster again within a minute; new ones at once
+
+
 def run(stack: LocalStack, client: DeskClient, deliveries: int, *, threads: int = 8, tag: str = "s",
         repeat_every: int = 5, handle_every: int = 10, wait_seconds: float = 600.0) -> Outcome:
     """Play the jobs on `threads` client threads; what was found once they all ended."""
+    make_room(stack, client, deliveries)
     stress = Run(stack, client, tag, deliveries, repeat_every=repeat_every, handle_every=handle_every,
                  wait_seconds=wait_seconds)
     started = time.perf_counter()

@@ -35,6 +35,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local import runtime
+from infra.local.dynamodb_sizes import attribute_size, item_size
 from infra.local.iam_enforcement import AccessDenied, Enforcer
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/[^/]+/([^/]+)/aws4_request")
@@ -122,8 +123,34 @@ _STATES_PAYLOADS = {"StartExecution": ("input", "InvalidExecutionInput"),
                     "SendTaskSuccess": ("output", "InvalidOutput")}
 
 
+# DynamoDB's limit on a transaction's data: the aggregate size of its items (quotas).
+TRANSACTION_BYTES = 4 * 1024 * 1024
+
+
+def _transaction_bytes(params: dict[str, Any]) -> int:
+    """A transaction's data as DynamoDB counts it: each Put's item, each other action's key and values."""
+    total = 0
+    for entry in params.get("TransactItems") or []:
+        if not isinstance(entry, dict) or len(entry) != 1:
+            continue
+        kind, body = next(iter(entry.items()))
+        if not isinstance(body, dict):
+            continue
+        try:
+            total += item_size(body.get("Item") or {}) if kind == "Put" else item_size(body.get("Key") or {}) + sum(
+                attribute_size(v) for v in (body.get("ExpressionAttributeValues") or {}).values())
+        except (ValueError, TypeError, AttributeError):
+            continue  # a malformed request: moto answers it
+    return total
+
+
 def _over_limit(service_id: str, operation: str, params: dict[str, Any]) -> tuple[str, str] | None:
     """AWS's refusal of a request over a service limit the endpoint enforces: (error code, message)."""
+    if service_id == "dynamodb" and operation == "TransactWriteItems":
+        size = _transaction_bytes(params)
+        if size > TRANSACTION_BYTES:
+            return "ValidationException", (f"Transaction request cannot exceed 4 MB: the aggregate size of its "
+                                           f"items is {size} bytes")
     if service_id == "sfn" and operation in _STATES_PAYLOADS:
         name, code = _STATES_PAYLOADS[operation]
         size = len(str(params.get(name) or "").encode())

@@ -214,6 +214,9 @@ def _lambda_in_process(swaps: _Swaps) -> None:
 # serialised_writes -------------------------------------------------
 WRITE_LOCK = threading.RLock()
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+# Reads iterate a table's items; a write on another thread meanwhile changes the dict they iterate
+# ("dictionary changed size during iteration"). BatchGetItem and TransactGetItems read through get_item.
+_READS = ("get_item", "query", "scan")
 
 
 def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -228,7 +231,7 @@ def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
 def _serialised_writes(swaps: _Swaps) -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
-    for name in _WRITES:
+    for name in (*_WRITES, *_READS):
         swaps.swap(DynamoDBBackend, name, serialised(vars(DynamoDBBackend)[name]))
 
 
@@ -332,13 +335,17 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         name="serialised_writes",
         restores="a DynamoDB write is atomic: its condition is checked and the item written in one step, so of "
-                 "concurrent conditional writes exactly one succeeds; moto's tables have no lock, and the local "
-                 "stack serves requests on many threads",
+                 "concurrent conditional writes exactly one succeeds; and a read never sees a table mid-write. "
+                 "moto's tables have no lock, and the local stack serves every function's containers on many "
+                 "threads",
         package="moto",
         relies_on=(
             *(parameters(f"{_BACKEND}.{name}", *names) for name, names in _WRITE_PARAMETERS.items()),
             source_with("moto.dynamodb.responses.DynamoHandler.batch_write_item",
                         "self.dynamodb_backend.put_item(", "self.dynamodb_backend.delete_item("),
+            parameters(f"{_BACKEND}.get_item", "self", "table_name", "keys", "projection_expressions"),
+            source_with("moto.dynamodb.responses.DynamoHandler.batch_get_item", "self.dynamodb_backend.get_item("),
+            source_with("moto.dynamodb.responses.DynamoHandler.transact_get_items", "self.dynamodb_backend.get_item("),
         ),
         check_after_upgrade="whether moto now locks its tables itself (then this patch can go) and that every write "
                             "request (BatchWriteItem too) still goes through these backend methods",

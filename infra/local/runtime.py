@@ -53,7 +53,10 @@ MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 # because a busy 2-core machine starting several containers at once is slower than Lambda.
 INIT_SECONDS = 120.0
 # Containers per function when the template reserves no concurrency: a machine's limit, not an AWS one.
-LOCAL_CONCURRENCY = 8
+LOCAL_CONCURRENCY = 4
+# Containers starting at once, across every function: a burst of cold starts on a small machine would
+# otherwise starve the running invocations of CPU until they time out.
+_COLD_STARTS = threading.BoundedSemaphore(2)
 
 
 class FunctionError(Exception):
@@ -191,7 +194,8 @@ class LocalFunction:
                     raise Throttled(self.name)
                 self._changed.wait()  # the machine's limit: wait for a container rather than refuse
         try:
-            container = Container(self.spec())
+            with _COLD_STARTS:
+                container = Container(self.spec())
         finally:
             with self._changed:
                 self._starting -= 1

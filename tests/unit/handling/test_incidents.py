@@ -54,6 +54,18 @@ def test_complaints_from_other_cells_do_not_add_up(desk: Desk) -> None:
     assert all(record(desk, cid).incident_id is None for cid in ids)
 
 
+def test_the_customers_of_one_outage_count_together_whatever_symptom_they_report(desk: Desk) -> None:
+    # No signal, calls that fail, no mobile data: three network categories, one cell, one outage.
+    texts = ("小区里突然一点信号都没有了", "电话打不出去，一直提示呼叫失败", "手机流量突然用不了，上不了网")
+    ids = [receive(desk, text, cell_id=CELL) for text in texts]
+    for cid in ids:
+        steps.classify_step(desk, cid)
+
+    categories = {record(desk, cid).classification.category for cid in ids}  # type: ignore[union-attr]
+    assert len(categories) > 1 and all(c.startswith("network.") for c in categories)
+    assert len({record(desk, cid).incident_id for cid in ids} - {None}) == 1
+
+
 def test_the_threshold_opens_one_incident_linking_every_complaint_and_tells_the_supervisor_once(
         desk: Desk, notifier: MemoryNotifier) -> None:
     ids = _from_the_cell(desk, desk.policy.clusters.threshold)

@@ -243,3 +243,21 @@ def test_step_functions_payloads_over_256_kb_are_refused_as_aws_refuses_them(enf
         sfn.send_task_success(taskToken="t", output=json.dumps({"text": "x" * 262_144}))
     assert refused.value.response["Error"]["Code"] == "InvalidOutput"
     assert "262144 bytes" in refused.value.response["Error"]["Message"]
+
+
+def test_a_transaction_over_4_mb_is_refused_whole_as_dynamodb_refuses_it(enforced: Endpoint) -> None:
+    ddb = enforced.client("dynamodb", key="AKIAOPERATORCLI00001")
+    # Eleven items of 390 KB: each under the 400 KB item limit, together over 4 MB.
+    puts = [{"Put": {"TableName": "complaints", "Item": {**_key(f"C#BIG-{n}"), "text": {"S": "x" * 390_000}}}}
+            for n in range(11)]
+    with pytest.raises(ClientError) as refused:
+        ddb.transact_write_items(TransactItems=puts)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "4 MB" in refused.value.response["Error"]["Message"]
+    def stored() -> int:  # a scan answers 1 MB a page
+        return sum(page["Count"] for page in ddb.get_paginator("scan").paginate(TableName="complaints",
+                                                                                 Select="COUNT"))
+
+    assert stored() == 0
+    ddb.transact_write_items(TransactItems=puts[:10])  # 10 × 390 KB is under 4 MB
+    assert stored() == 10

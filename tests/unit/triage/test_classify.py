@@ -84,7 +84,7 @@ def test_accuracy_on_the_sets_held_out_from_training_and_tuning() -> None:
 
 # What each set scored when the model was last trained, less a margin: a retrained model or a changed phrase
 # list that loses ground on text it never saw fails here.
-FLOORS = {"held-out": (0.85, 0.85), "unseen": (0.90, 0.90)}
+FLOORS = {"held-out": (0.85, 0.85), "unseen": (0.90, 0.90), "independent": (0.80, 0.70)}
 
 
 @pytest.mark.parametrize("text, category", [

@@ -10,7 +10,7 @@ Item layout (PK / SK):
   PUSHDLQ#<portal> / <time>#<message id>  a status event whose every delivery failed (dead letter)
   EXT#<portal>#<external> / A  the portal's id of a complaint (exactly-once intake)
   AGENT#<id> / LOAD          an agent's count of open complaints (atomic counter)
-  INC#<id> / A               an incident; INCKEY#<cell or area>#<category> / A names the open one
+  INC#<id> / A               an incident; INCKEY#<cell or area>#<category family> / A names the open one
   STAFF / <KIND>#<id>        the roster: departments and agents
   DIGEST#<agent> / A         when the agent's next digest is sent (timers index: TD#0);
   DIGEST#<agent> / L#<time>#<rand>  its lines
@@ -92,8 +92,14 @@ def customer(customer_key: str) -> str:
     return f"P#{customer_key}"
 
 
+def outage_group(category: str) -> str:
+    """The customers of one outage report it by different symptoms (no signal, calls fail, no data): their
+    complaints are counted together by the category's family (network, broadband, …), not its exact key."""
+    return category.split(".", 1)[0]
+
+
 def area(cluster_key: str, category: str) -> str:
-    return f"A#{cluster_key}#{category}"
+    return f"A#{cluster_key}#{outage_group(category)}"
 
 
 def listing(record: ComplaintRecord, timer_shards: int) -> dict[str, str]:
@@ -207,7 +213,7 @@ def incident_listing(found: Incident) -> dict[str, Any]:
 
 
 def incident_of_cell(cluster_key: str, category: str) -> Key:
-    return {"PK": f"INCKEY#{cluster_key}#{category}", "SK": AGGREGATE}
+    return {"PK": f"INCKEY#{cluster_key}#{outage_group(category)}", "SK": AGGREGATE}
 
 
 def report_day(day: str, shard: int) -> Key:

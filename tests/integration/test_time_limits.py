@@ -227,3 +227,35 @@ def test_a_failing_receiver_is_retried_with_backoff_and_then_dead_lettered(
     client.advance_clock(86400)
     client.tick()
     assert len(hooks.events("/failing", cid)) == len(got)  # nothing more once dead-lettered
+
+
+def test_a_site_down_for_more_than_48_hours_is_prioritised_and_reported(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    # Given an outage: the policy's threshold of customers of one cell without signal
+    client.to_daytime()
+    ids = []
+    for n in range(POLICY.clusters.threshold):
+        body = dict(complaint_body, external_id=f"{complaint_body['external_id']}-site-{n}",
+                    customer={"name": f"站点{n}", "phone": f"1381234{n:04d}"},
+                    text="这两个小时手机突然没有信号了，完全打不了电话",
+                    location={"area": "outage-town", "cell_id": "CELL-DOWN-48H"})
+        ids.append(client.submit("demo-portal", body)["complaint_id"])
+    # (their classifications run at once, each function's containers starting as they are needed)
+    views = [client.wait_for(cid, CHECKER, awaiting=("acceptance", "assignment"), timeout=120) for cid in ids]
+    incident_id = next(v["incident_id"] for v in views if v.get("incident_id"))
+    assert POLICY.clusters.prioritise_after == "48h" and POLICY.clusters.prioritise_to.value == "urgent"
+    # When the site is still down two days later
+    client.advance_clock(48 * 3600 + 120)
+    client.tick()
+
+    # Then each of its complaints is raised, network operations are told, and the summary marks the incident
+    views = [client.show(cid, CHECKER) for cid in ids]
+    assert {v["incident_id"] for v in views} == {incident_id}
+    assert {v["priority"] for v in views} == {"urgent"}
+    assert all(sum(e["type"] == "incident_prioritised" for e in v["timeline"]) == 1 for v in views)
+    told = [m for m in stack.outbox() if m["template"] == "incident_prioritised" and incident_id in m["text"]]
+    assert {m["to"] for m in told} == {"sup-sun", "mgr-qian"}
+    today = client.now().astimezone(ZONE).date()
+    summary = client.summary(CHECKER, (today - timedelta(days=5)).isoformat(), today.isoformat())
+    line, = [i for i in summary["open_incidents"] if i["incident_id"] == incident_id]
+    assert line["prioritised_at"] and summary["incident_raised"] >= len(ids)

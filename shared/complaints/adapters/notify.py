@@ -52,6 +52,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Incident {incident_id}: {count} complaints of {category} at {where}; complaint {complaint_id} is the "
               "latest. Resolve the incident to resolve them all.",
     },
+    "incident_prioritised": {
+        "en": "Incident {incident_id} ({category} at {where}) has been open for {hours} hours: its {count} "
+              "complaints are now {priority}. Restore the site first.",
+    },
     "passing_around": {
         "en": "Complaint {complaint_id} was transferred {transfers} times or sent back: assign it by hand.",
     },

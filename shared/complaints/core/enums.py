@@ -166,6 +166,7 @@ class EventType(StrEnum):
     REPEATED_BY = "repeated_by"
     INCIDENT_LINKED = "incident_linked"
     INCIDENT_RESOLVED = "incident_resolved"
+    INCIDENT_PRIORITISED = "incident_prioritised"  # its incident stayed open past the policy's limit
     ASSIGNED = "assigned"
     NO_AGENT_AVAILABLE = "no_agent_available"
     ACCEPTED = "accepted"

@@ -130,3 +130,5 @@ class Incident(BaseModel):
         {"anyOf": [{"additionalProperties": {"type": "string"}, "type": "object"}, {"type": "null"}],
          "title": "Resolution"})] = None
     resolved_at: datetime | None = None
+    prioritise_at: datetime | None = None  # when it is prioritised if still open (the policy's clusters rule)
+    prioritised_at: datetime | None = None

@@ -54,7 +54,9 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
     promise_rows = [[escape(kind), str(c.kept), str(c.missed), str(c.renegotiated), _percent(c.kept_share)]
                     for kind, c in report.promises.items()]
     incident_rows = [[escape(i.incident_id), escape(i.category), escape(i.cluster_key), escape(i.department),
-                      escape(local_time(i.opened_at)), str(i.complaints)] for i in report.open_incidents]
+                      escape(local_time(i.opened_at)), str(i.complaints),
+                      escape(local_time(i.prioritised_at)) if i.prioritised_at else "—"]
+                     for i in report.open_incidents]
     hotspot_rows = [[escape(area), str(count)] for area, count in report.hotspots.items()]
     query = f"from={start.isoformat()}&amp;to={end.isoformat()}"
     period = (f'<form class="period" data-target="reports"><label>{t("from", lang)} '
@@ -74,7 +76,8 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
                                                    t("renegotiated", lang), t("kept_share", lang)], promise_rows, lang)
             + _bars(t("low_reasons", lang), report.low_score_reasons, lang)
             + _table(t("open_incidents", lang), [t("incident", lang), t("category", lang), t("area", lang),
-                                                 t("department", lang), t("opened", lang), t("count", lang)],
+                                                 t("department", lang), t("opened", lang), t("count", lang),
+                                                 t("prioritised", lang)],
                      incident_rows, lang)
             + _table(t("hotspots", lang), [t("area", lang), t("count", lang)], hotspot_rows, lang, css="hotspots")
             + "</div></section>")

@@ -56,7 +56,7 @@ def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
     linked, cell = incidents.join_open(desk, record, result.category)
     if linked is not None:
         events.append(linked)
-        result = incidents.many_affected(result)
+        result = incidents.joined(desk, result, linked)
     fresh_table = desk.policy.promise_table(result.priority, result.category, record.channel)
     if result.priority != record.priority or set(fresh_table) != {p.kind for p in record.promises}:
         # Promises follow the category and priority; the ones already kept stay kept.

@@ -10,7 +10,8 @@ Item layout (PK / SK):
   PUSHDLQ#<portal> / <time>#<message id>  a status event whose every delivery failed (dead letter)
   EXT#<portal>#<external> / A  the portal's id of a complaint (exactly-once intake)
   AGENT#<id> / LOAD          an agent's count of open complaints (atomic counter)
-  INC#<id> / A               an incident; INCKEY#<cell or area>#<category family> / A names the open one
+  INC#<id> / A               an incident (timers index: TI#0 until it is prioritised or resolved);
+                             INCKEY#<cell or area>#<category family> / A names the open one
   STAFF / <KIND>#<id>        the roster: departments and agents
   DIGEST#<agent> / A         when the agent's next digest is sent (timers index: TD#0);
   DIGEST#<agent> / L#<time>#<rand>  its lines
@@ -49,7 +50,7 @@ OPEN_GAUGES = "REPORT#OPEN"
 OPEN = "open#"  # listing sort key prefix of what is still open
 REPORT_SHARDS = 16
 # Timer kinds on the timers index, each sharded by complaint (digests have one shard).
-WAITS, HELD_MESSAGES, PROMISES, DIGESTS, PUSHES = "T", "TM", "TP", "TD", "TW"
+WAITS, HELD_MESSAGES, PROMISES, DIGESTS, PUSHES, INCIDENT_AGES = "T", "TM", "TP", "TD", "TW", "TI"
 _FAR_FUTURE = "9999-12-31T00:00:00.000000Z"
 _LATEST = "#~"  # after every "<time>#<id>" of the same time: the end of a time range
 
@@ -210,6 +211,13 @@ def incident_listing(found: Incident) -> dict[str, Any]:
     """An incident's entry in its department's queue, by status and opening time."""
     return {"QPK": incident_queue(found.department),
             "QSK": f"{found.status}#{clock.iso(found.opened_at)}#{found.incident_id}"}
+
+
+def incident_age(found: Incident) -> dict[str, str]:
+    """An open incident's timer entry: when it is prioritised if still open (one shard: incidents are few)."""
+    if found.status != "open" or found.prioritise_at is None or found.prioritised_at is not None:
+        return {}
+    return {"TPK": due_partition(INCIDENT_AGES, 0), "TSK": f"{clock.iso(found.prioritise_at)}#{found.incident_id}"}
 
 
 def incident_of_cell(cluster_key: str, category: str) -> Key:

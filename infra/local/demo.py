@@ -129,6 +129,10 @@ def _visit(client: DeskClient, cid: str, owner: str) -> None:
                   "reminded before it")
     client.advance_clock(max(0.0, (start - client.now()).total_seconds()) + 600)
     client.act(cid, "arrival", owner, {})
+    # Said to the customer on site, the day the complaint came in: that clears it the same day (当日清).
+    client.act(cid, "replies", owner, {"kind": "visit", "summary": "replaced the modem's power adapter; the line "
+                                                                   "is watched tonight"})
+    console.print(f"{cid}: the technician arrived within the window and told the customer what was done")
 
 
 def _work(client: DeskClient, cid: str, root_cause: str, *, reopen: bool = False, hours: int = 20,

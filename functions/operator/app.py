@@ -16,6 +16,8 @@ from complaints.core.policy_sections import Agent, AgentUpdate
 from complaints.core.record import Incident
 from complaints.core.requests import (
     AppealRequest,
+    AppointmentRequest,
+    ArrivalRequest,
     AssignRequest,
     CallbackRequest,
     ExtendRequest,
@@ -23,12 +25,14 @@ from complaints.core.requests import (
     IncidentResolveRequest,
     PauseRequest,
     QualityCheckRequest,
+    ReplyRequest,
     ResolveRequest,
     ReviewRequest,
     TransferRequest,
 )
 from complaints.core.views import ActionAnswer, ComplaintList, ComplaintView
-from complaints.handling import acceptance, confirmation, incidents, reading, resolution, survey, tracking
+from complaints.handling import acceptance, confirmation, contacts, incidents, reading, resolution, survey, tracking
+from complaints.promises import extensions
 from complaints.promises import keeping as promises
 from complaints.reporting import reports, trends
 from complaints.triage import assignment
@@ -106,9 +110,26 @@ def transfer(complaint_id: str, request: TransferRequest) -> ActionAnswer:
 
 
 @app.post("/v1/complaints/<complaint_id>/promises/<kind>/extend",
-          summary="Move a customer-facing promise, with a reason; the customer is told")
+          summary="Move a promise, with a reason; the customer is told; a ceiling needs the explanation and the "
+                  "report to the authority")
 def extend_promise(complaint_id: str, kind: str, request: ExtendRequest) -> ActionAnswer:
-    return promises.extend(desk(), complaint_id, _operator(), kind, request)
+    return extensions.extend(desk(), complaint_id, _operator(), kind, request)
+
+
+@app.post("/v1/complaints/<complaint_id>/replies",
+          summary="A staged reply (阶段回复): how the customer was reached, what was said, the next promised time")
+def record_reply(complaint_id: str, request: ReplyRequest) -> ActionAnswer:
+    return contacts.reply(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/appointments", summary="Book a field visit's window with the customer")
+def book_appointment(complaint_id: str, request: AppointmentRequest) -> ActionAnswer:
+    return contacts.book(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/arrival", summary="The technician arrived for the booked visit")
+def record_arrival(complaint_id: str, request: ArrivalRequest) -> ActionAnswer:
+    return contacts.arrive(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/pause", summary="Wait on the customer: pausable promises stop")

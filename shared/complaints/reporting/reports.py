@@ -40,12 +40,14 @@ COUNTERS = (
     "recoveries",  # low scores the supervisor recovered
     "recovery_reopened",
     "appeals",
+    "authority_reports",  # ceilings extended with a report to the supervising authority
+    "incident_raised",  # complaints raised because their incident (an outage) stayed open past its limit
 )
 # Counters kept per key. The first five are counted from each complaint's state
 # (counting.state_changes); actions add the others.
 KEYED = ("channel", "category", "department", "area", "promise_kept", "promise_missed", "promise_renegotiated",
-         "promise_cancelled", "low_reason")
-KEYED_BY_ACTIONS = ("low_reason",)
+         "promise_cancelled", "low_reason", "reply")
+KEYED_BY_ACTIONS = ("low_reason", "reply")
 
 
 def counts(desk: Desk, keyed: dict[str, int] | None = None, **counters: int) -> tuple[str, dict[str, int]]:
@@ -132,6 +134,7 @@ class IncidentLine(BaseModel):
     department: str
     opened_at: datetime
     complaints: int
+    prioritised_at: datetime | None = None  # open past the policy's limit (a site down for days)
 
 
 class SummaryReport(BaseModel):
@@ -159,6 +162,9 @@ class SummaryReport(BaseModel):
     low_score_share: float | None
     low_score_reasons: dict[str, int]
     appeals: int
+    replies: dict[str, int] = {}  # staged replies by kind of contact (call, sms, visit ...)
+    authority_reports: int = 0  # ceilings extended with a report to the supervising authority
+    incident_raised: int = 0  # complaints raised because their outage stayed open past the policy's limit
     open_incidents: list[IncidentLine]  # now, not over the period
     hotspots: dict[str, int]  # unresolved network complaints by area, now
 
@@ -199,9 +205,11 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
         low_score_share=_ratio(totals.get("low_scores", 0), surveyed),
         low_score_reasons=_keyed(totals, "low_reason"),
         appeals=totals.get("appeals", 0),
+        replies=_keyed(totals, "reply"), authority_reports=totals.get("authority_reports", 0),
+        incident_raised=totals.get("incident_raised", 0),
         open_incidents=[IncidentLine(incident_id=i.incident_id, category=i.category, cluster_key=i.cluster_key,
                                      department=i.department, opened_at=i.opened_at,
-                                     complaints=len(i.complaint_ids))
+                                     complaints=len(i.complaint_ids), prioritised_at=i.prioritised_at)
                         for i in sorted(incidents, key=lambda i: i.opened_at)],
         hotspots=_keyed(desk.reports.open_gauges(), "open_network"),
     )
@@ -220,12 +228,14 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
                  for state in ("kept", "missed", "renegotiated", "cancelled")]
     for name in ("closed_confirmed", "closed_unconfirmed", "first_time_fix_rate", "reopen_rate", "reopened",
                  "repeats", "repeat_share", "passing_around", "surveyed", "mean_score", "share_of_10",
-                 "low_score_share", "appeals"):
+                 "low_score_share", "appeals", "authority_reports", "incident_raised"):
         value = getattr(report, name)
         rows.append(("outcome" if name not in ("surveyed", "mean_score", "share_of_10", "low_score_share")
                      else "satisfaction", name, "" if value is None else str(value)))
     rows += [("low_score_reason", key, str(value)) for key, value in report.low_score_reasons.items()]
-    rows += [("open_incident", i.incident_id, f"{i.category} {i.cluster_key} {i.complaints}")
+    rows += [("reply", key, str(value)) for key, value in report.replies.items()]
+    rows += [("open_incident", i.incident_id, f"{i.category} {i.cluster_key} {i.complaints}"
+              + (f" prioritised {clock.iso(i.prioritised_at)}" if i.prioritised_at else ""))
              for i in report.open_incidents]
     rows += [("hotspot", area, str(value)) for area, value in report.hotspots.items()]
     return rows

@@ -48,7 +48,8 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
     promise_rows = [[n("promise", kind), str(c.kept), str(c.missed), str(c.renegotiated), _percent(c.kept_share)]
                     for kind, c in report.promises.items()]
     incident_rows = [[escape(i.incident_id), n("category", i.category), escape(i.cluster_key),
-                      n("department", i.department), escape(local_time(i.opened_at)), str(i.complaints)]
+                      n("department", i.department), escape(local_time(i.opened_at)), str(i.complaints),
+                      escape(local_time(i.prioritised_at)) if i.prioritised_at else "—"]
                      for i in report.open_incidents]
     hotspot_rows = [[escape(area), str(count)] for area, count in report.hotspots.items()]
     query = f"from={start.isoformat()}&amp;to={end.isoformat()}&amp;lang={lang}"
@@ -72,7 +73,8 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
             + bars(t("low_reasons", lang), [(n("low_reason", k), v) for k, v in report.low_score_reasons.items()],
                    lang)
             + _table(t("open_incidents", lang), [t("incident", lang), t("category", lang), t("area", lang),
-                                                 t("department", lang), t("opened", lang), t("count", lang)],
+                                                 t("department", lang), t("opened", lang), t("count", lang),
+                                                 t("prioritised", lang)],
                      incident_rows, lang)
             + _table(t("hotspots", lang), [t("area", lang), t("count", lang)], hotspot_rows, lang, css="hotspots")
             + "</div></section>")

@@ -110,6 +110,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "hotspots": ("未解决的网络投诉（按区域，网络规划用）", "Unresolved network complaints by area (network planning)"),
     "count": ("数量", "Count"),
     "opened": ("开始时间", "Opened"),
+    "prioritised": ("已升级处理", "Prioritised"),
     "none": ("无", "None"),
     # the complaint page
     "by": ("经办", "By"),

@@ -217,6 +217,20 @@ SENTENCES: dict[EventType, _Sentence] = {
     EventType.REDRIVEN: lambda d, n, lang: _zh_en("流程从 <code>{s}</code> 继续，新的执行 {x}",
                                                   "The workflow went on from <code>{s}</code> as {x}")(
         lang).format(s=escape(str(d.get("from", ""))), x=escape(str(d.get("execution", "")))),
+    EventType.REPLIED: _simple("联系客户（{kind}）：{summary}；下次答复 {next_reply_at}",
+                               "Contacted the customer ({kind}): {summary}; next reply by {next_reply_at}",
+                               next_reply_at="when"),
+    EventType.APPOINTMENT_BOOKED: _simple("预约上门 {start} 至 {end}", "A visit booked from {start} to {end}",
+                                          start="when", end="when"),
+    EventType.ARRIVED: lambda d, n, lang: (
+        _zh_en("技术人员在预约时段内到达", "The technician arrived within the window") if d.get("within_window")
+        else _zh_en("技术人员到达，已超出预约时段", "The technician arrived after the window"))(lang),
+    EventType.AUTHORITY_REPORTED: _simple("{promise}延期已报告{authority}（编号 {reference}）",
+                                          "The {promise} extension was reported to {authority} (ref. {reference})",
+                                          promise="promise"),
+    EventType.INCIDENT_PRIORITISED: _simple("所属故障已持续 {hours_open} 小时，升为{priority}",
+                                            "Its outage has been open {hours_open} hours: raised to {priority}",
+                                            priority="priority"),
 }
 
 

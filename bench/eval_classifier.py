@@ -21,15 +21,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.train_classifier import HELD_OUT
 from complaints.core.enums import Service
 from complaints.core.policy import Policy, load_policy
 from complaints.triage.classifier import Decision, TextClassifier
 from complaints.triage.linear_model import TrainedModels
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl"}
-HELD_OUT_SETS = {"held-out": "complaints_holdout.jsonl", "unseen": "complaints_unseen.jsonl",
-                 "independent": "complaints_independent.jsonl"}
+TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl",
+                 "extra training": "complaints_train_extra.jsonl"}
+HELD_OUT_SETS = HELD_OUT["telecom"]
 SETS = {**TRAINING_SETS, **HELD_OUT_SETS}
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -72,14 +73,16 @@ def rules_alone(policy: Policy) -> TextClassifier:
     return TextClassifier(policy.model_copy(update={"text_model": None}))
 
 
-def cross_validated(files: Sequence[str], policy: Policy, vote: dict[str, float]) -> dict[str, list[Outcome]]:
-    """Each training row classified by a model trained without its fold (the shipped vote weights)."""
-    from bench.train_classifier import fit_models, folds, load_rows  # scikit-learn is needed here only
+def cross_validated(files: Sequence[str], policy: Policy, vote: dict[str, float],
+                    nature_weighting: str | None = None) -> dict[str, list[Outcome]]:
+    """Each training row classified by a model trained without its fold (the shipped vote weights); the rows
+    left out of training for being close to a held-out complaint are left out here too."""
+    from bench.train_classifier import fit_models, folds, training_rows  # scikit-learn is needed here only
 
-    rows = load_rows(files)
+    rows, _ = training_rows("telecom")
     outcomes: dict[int, Outcome] = {}
     for train, test in folds(rows):
-        models = fit_models([rows[i] for i in train], policy, vote)
+        models = fit_models([rows[i] for i in train], policy, vote, nature_weighting)
         classifier = TextClassifier(policy, models)
         for i in test:
             row = {"text": rows[i].text, "category": rows[i].category, "nature": rows[i].nature}
@@ -105,12 +108,23 @@ def _cells(outcomes: list[Outcome]) -> str:
 
 def summary(results: dict[str, dict[str, list[Outcome]]]) -> str:
     """One line per set and classifier: n, category and nature accuracy; all, Chinese, English."""
-    lines = [f"{'set':<13}{'classifier':<17}" + "".join(f"{g:>5}{'categ.':>8}{'nature':>8}"
+    lines = [f"{'set':<16}{'classifier':<17}" + "".join(f"{g:>5}{'categ.':>8}{'nature':>8}"
                                                       for g in ("all", "zh", "en"))]
     for name, by_classifier in results.items():
         for classifier, outcomes in by_classifier.items():
-            lines.append(f"{name:<13}{classifier:<17}" + _cells(outcomes))
+            lines.append(f"{name:<16}{classifier:<17}" + _cells(outcomes))
     return "\n".join(lines)
+
+
+def confusion_table(outcomes: list[Outcome]) -> list[str]:
+    """Every category against every other; a dot for none, so the mistakes stand out."""
+    categories = sorted({o.category for o in outcomes} | {o.predicted_category for o in outcomes})
+    counts = Counter((o.category, o.predicted_category) for o in outcomes)
+    lines = [" " * 32 + "".join(f"{k + 1:>4}" for k in range(len(categories)))]
+    for k, label in enumerate(categories):
+        cells = "".join(f"{counts[(label, p)] or '.':>4}" for p in categories)
+        lines.append(f"{k + 1:>2} {label:<29}{cells}")
+    return lines
 
 
 def details(outcomes: list[Outcome]) -> str:
@@ -122,9 +136,8 @@ def details(outcomes: list[Outcome]) -> str:
         precision = hits / len(predicted) if predicted else 0.0
         recall = hits / len(actual) if actual else 0.0
         lines.append(f"{category:<30}{len(actual):>4}{precision:>11.2f}{recall:>8.2f}")
-    confusions = Counter((o.category, o.predicted_category) for o in outcomes if o.category != o.predicted_category)
-    lines += ["", "confusions (labelled → predicted: count)"]
-    lines.extend(f"  {a} → {b}: {n}" for (a, b), n in confusions.most_common(15))
+    lines += ["", "category confusion (rows labelled, columns predicted, numbered as the rows)"]
+    lines += confusion_table(outcomes)
     natures = Counter((o.nature, o.predicted_nature) for o in outcomes)
     lines += ["", "nature confusion (rows labelled, columns predicted)",
               " " * 14 + "".join(f"{k:>14}" for k in NATURES)]
@@ -154,15 +167,21 @@ def main() -> None:
         results[name] = {"rules alone": evaluate(rows, alone), "rules+model": evaluate(rows, shipped)}
     if not args.no_cv:
         assert isinstance(shipped.models, TrainedModels)
-        validated = cross_validated(list(TRAINING_SETS.values()), policy, dict(shipped.models.vote))
+        validated = cross_validated(list(TRAINING_SETS.values()), policy, dict(shipped.models.vote),
+                                    shipped.models.nature_weighting)
         for name, file in TRAINING_SETS.items():
-            results[name] = {"rules alone": evaluate(load(file), alone), "rules+model, CV": validated[file]}
+            rows = [{"text": o.text, "category": o.category, "nature": o.nature} for o in validated[file]]
+            results[name] = {"rules alone": evaluate(rows, alone), "rules+model, CV": validated[file]}
         results["all training"] = {kind: [o for name in TRAINING_SETS for o in results[name][kind]]
                                    for kind in ("rules alone", "rules+model, CV")}
     print(summary(results))
     print("(rules+model, CV: each training complaint classified by a model trained on the other four fifths)")
+    independent = [o for name in HELD_OUT_SETS if name.startswith("independent")
+                   for o in results[name]["rules+model"]]
+    print(f"\nthe independent writer's held-out sets together, rules+model ({len(independent)} complaints)\n"
+          + details(independent))
     held = [o for name in HELD_OUT_SETS for o in results[name]["rules+model"]]
-    print(f"\nheld-out and unseen together, rules+model ({len(held)} complaints)\n" + details(held))
+    print(f"\nall held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
     if not args.no_cv:
         trained = results["all training"]["rules+model, CV"]
         print(f"\nall training complaints, rules+model in 5-fold cross-validation ({len(trained)} complaints)\n"

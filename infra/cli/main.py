@@ -12,7 +12,7 @@ from rich.table import Table
 from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli import data_commands, local_commands
+from infra.cli import data_commands, local_commands, redress_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import (
     complaints_table,
@@ -276,6 +276,7 @@ app.command()(local_commands.config)
 app.command()(data_commands.backup)
 app.command()(data_commands.restore)
 app.command()(data_commands.reset)
+redress_commands.register(app)
 
 
 @app.command()

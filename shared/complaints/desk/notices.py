@@ -25,7 +25,8 @@ from complaints.core.policy import Policy
 from complaints.core.record import ComplaintRecord
 
 # Staff news that cannot wait for a digest.
-URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "failed", "passing_around"})
+URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "failed", "passing_around",
+                              "returned"})
 STATUS_TEXT = {
     "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
               Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
@@ -60,7 +61,7 @@ def expectation(template: str, record: ComplaintRecord, params: Mapping[str, obj
         return {"stage": str(params.get("stage"))}
     if template == "promise_due":
         return {"promise": str(params.get("kind")), "open": "yes"}
-    if template in ("acknowledged", "failed"):
+    if template in ("acknowledged", "failed") or template.startswith("redress_"):
         return {}  # facts that stay true
     return {"open": "yes"}
 

@@ -54,7 +54,14 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
         once("passing_around", "passing_around")
     for promise in record.promises:
         if promise.state != PromiseState.PENDING:
-            once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{promise.kind}")
+            # A consultation's or an assist's promise ("assist:A1") counts under its kind ("assist").
+            kind = promise.kind.split(":", 1)[0]
+            once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{kind}")
+    for item in record.redress:
+        if item.stands and f"redress:{item.redress_id}" not in marks:
+            once(f"redress:{item.redress_id}", f"redress:{item.kind}")
+            if item.amount is not None:
+                found[f"redress_cents:{item.kind}"] = found.get(f"redress_cents:{item.kind}", 0) + item.cents
     record.counted = sorted(marks)
     return found
 

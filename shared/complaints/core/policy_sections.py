@@ -139,7 +139,10 @@ class RoutingRule(Section):
 
 
 class Transfers(Section):
+    """Passing around (推诿): how many transfers out of a department may follow one another within the window."""
+
     max: int = Field(ge=0)
+    window: Duration = "30d"  # a transfer out of a department counts while an earlier one lies within this
 
 
 class Escalation(Section):

@@ -101,6 +101,7 @@ class ComplaintRecord(BaseModel):
     paused_at: datetime | None = None
     transfer_count: int = 0
     departments_left: list[str] = []
+    hops_at: list[datetime] = []  # when each transfer out of a department was made
     passing_around: bool = False
     needs_supervisor: bool = False
     incident_id: str | None = None

@@ -48,7 +48,7 @@ from complaints.handling import (
     tracking,
 )
 from complaints.promises import keeping as promises
-from complaints.reporting import reports
+from complaints.reporting import causes, reports
 from complaints.triage import assignment
 from complaints.web.api import current_operator, dispatch, make_resolver
 from complaints.workflow import redrive
@@ -207,6 +207,16 @@ def summary_report(
     end: Annotated[date, Query(alias="to")],
 ) -> reports.SummaryReport:
     return reports.summary(desk(), _operator(), start, end)
+
+
+@app.get("/v1/reports/causes",
+         summary="Closed complaints by root cause, category, area and department, with the change from the "
+                 "period before")
+def cause_report(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> causes.CauseReport:
+    return causes.causes(desk(), _operator(), start, end)
 
 
 @app.get("/v1/reports/summary.csv", summary="The managers' summary as CSV rows (section, item, value)",

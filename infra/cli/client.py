@@ -275,6 +275,9 @@ class DeskClient:
     def summary(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/summary", agent=agent, params={"from": start, "to": end}))
 
+    def causes(self, agent: str, start: str, end: str) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/reports/causes", agent=agent, params={"from": start, "to": end}))
+
     def summary_csv(self, agent: str, start: str, end: str) -> str:
         headers = {"Authorization": f"Bearer {self.token or self.dev_token(agent)}"}
         response = _request("GET", self.api_url + "/v1/reports/summary.csv", params={"from": start, "to": end},

@@ -98,3 +98,36 @@ def test_a_return_goes_to_the_dispatcher_and_is_counted(client: DeskClient, comp
     report = client.summary("mgr-qian", start, end)
     assert report["returns"]["network_optimisation"] == before + 1
     assert report["return_reasons"]["not_ours"] >= 1
+
+
+def test_the_cause_report_compares_two_periods(stack: LocalStack, client: DeskClient,
+                                               complaint_body: dict[str, Any]) -> None:
+    def closed_with(cause: str, n: int) -> None:
+        body = dict(complaint_body, external_id=f"{complaint_body['external_id']}-{cause}-{n}",
+                    customer=dict(complaint_body["customer"], phone=f"1380000{n:04d}"),
+                    location={"area": "cause-area"})
+        complaint_id = client.submit("demo-portal", body)["complaint_id"]
+        owner = scenarios.to_confirmation(client, complaint_id, dict(scenarios.RESOLVED, root_cause=cause),
+                                          daytime=True)
+        scenarios.confirm_fixed(client, complaint_id, owner)
+
+    # Given one antenna-tilt complaint closed in the first week
+    first_day = client.now().date()
+    closed_with("antenna_tilt", 1)
+    # and, a week later, two of interference and none of antenna tilt
+    stack.advance(timedelta(days=7))
+    second_day = client.now().date()
+    closed_with("interference", 2)
+    closed_with("interference", 3)
+    # When the manager reads the second week against the first
+    report = client.causes("mgr-qian", second_day.isoformat(), (second_day + timedelta(days=6)).isoformat())
+    assert report["previous_start"] == (second_day - timedelta(days=7)).isoformat()
+    assert report["previous_start"] <= first_day.isoformat() <= report["previous_end"]
+    cells = {(line["root_cause"], line["area"]): line for line in report["lines"] if line["area"] == "cause-area"}
+    # Then each cause shows its count, the period before, and the change
+    interference = cells[("interference", "cause-area")]
+    assert (interference["count"], interference["previous"], interference["change"]) == (2, 0, 2)
+    assert interference["category"] == "network.coverage" and interference["department"] == "network_optimisation"
+    tilt = cells[("antenna_tilt", "cause-area")]
+    assert (tilt["count"], tilt["previous"], tilt["change"]) == (0, 1, -1)
+    assert report["by_cause"]["interference"] >= 2

@@ -24,6 +24,7 @@ PARTS = [
     ("durability", ["bench.durability_bench", "--rounds", "2", "--requests", "40", "--happy", "2"], True),
     ("coldstart", ["bench.coldstart_bench", "--rounds", "3"], True),
     ("lifecycle", ["bench.lifecycle_bench", "--count", "2", "--complaints", "12"], True),
+    ("console", ["bench.console_bench", "--complaints", "40", "--rounds", "5"], True),
 ]
 
 
@@ -85,6 +86,10 @@ def main() -> None:
     durable: dict[str, Any] = found["durability"] or {}
     rows.append(("durable ÷ in memory: intake / happy path speed",
                  f"{durable['intake_ratio']:.2f} / {durable['happy_ratio']:.2f}", "≥ 0.8"))
+    console: dict[str, Any] = found["console"] or {}
+    for view in console["views"]:
+        rows.append((f"console {view['view']}, {console['complaints']} open: DynamoDB requests / handler ms",
+                     f"{view['dynamodb_requests']:.0f} / {view['handler_ms']:.0f}", ""))
     width = max(len(r[0]) for r in rows) + 2
     print("\n=== the figures, side by side (prices: bench/prices.yaml) ===")
     print(f"{'figure':<{width}}{'measured':>26}  goal")

@@ -1,20 +1,21 @@
 """The operators' console: its shell and assets (public), and its views (behind the operators' JWT)."""
 
 from datetime import date
-from html import escape
 from importlib import resources
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from complaints.bootstrap import desk
 from complaints.core.access import Operator
 from complaints.core.errors import ComplaintError
 from complaints.core.observability import lambda_handler
-from complaints.web import console_complaint, console_queue, console_reports
+from complaints.core.requests import SearchRequest
+from complaints.web import console_board, console_complaint, console_queue, console_reports, console_search
 from complaints.web.api import current_operator, dispatch, make_resolver
+from complaints.web.console_html import error_page
 from complaints.web.console_text import language
 
 app = make_resolver()
@@ -46,11 +47,12 @@ def _asset(name: str) -> Response[str]:
                     headers=_security_headers(_cognito_origin()))
 
 
-def _fragment(render: Any) -> Response[str]:
+def _fragment(render: Any, lang: str) -> Response[str]:
+    """A view, or the refusal as a page in the desk's language (the same refusals as the API's)."""
     try:
         body, status = render(), 200
     except ComplaintError as exc:
-        body, status = f'<p class="error" role="alert">{escape(str(exc))}</p>', exc.status_code
+        body, status = error_page(exc, lang), exc.status_code
     return Response(status_code=status, content_type=_TYPES["html"], body=body,
                     headers=_security_headers(_cognito_origin()))
 
@@ -92,7 +94,8 @@ def config() -> dict[str, str]:
          responses={200: _HTML})
 def queue_view(scope: Annotated[str | None, Query(max_length=64)] = None,
                lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
-    return _fragment(lambda: console_queue.queue_view(desk(), _operator(), _lang(lang), scope))
+    shown = _lang(lang)
+    return _fragment(lambda: console_queue.queue_view(desk(), _operator(), shown, scope), shown)
 
 
 @app.get("/console/views/complaints/<complaint_id>",
@@ -100,8 +103,9 @@ def queue_view(scope: Annotated[str | None, Query(max_length=64)] = None,
          responses={200: _HTML})
 def complaint_view(complaint_id: str, lang: Annotated[str | None, Query(max_length=8)] = None,
                    execution: Annotated[str | None, Query(max_length=80)] = None) -> Response[str]:
-    return _fragment(lambda: console_complaint.complaint_view(desk(), _operator(), complaint_id, _lang(lang),
-                                                              execution))
+    shown = _lang(lang)
+    return _fragment(lambda: console_complaint.complaint_view(desk(), _operator(), complaint_id, shown, execution),
+                     shown)
 
 
 @app.get("/console/views/reports",
@@ -110,7 +114,31 @@ def complaint_view(complaint_id: str, lang: Annotated[str | None, Query(max_leng
 def reports_view(start: Annotated[date | None, Query(alias="from")] = None,
                  end: Annotated[date | None, Query(alias="to")] = None,
                  lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
-    return _fragment(lambda: console_reports.reports_view(desk(), _operator(), _lang(lang), start, end))
+    shown = _lang(lang)
+    return _fragment(lambda: console_reports.reports_view(desk(), _operator(), shown, start, end), shown)
+
+
+@app.get("/console/views/board",
+         summary="The supervisor's board: promises at risk and missed, unassigned, failed, incidents, load",
+         responses={200: _HTML})
+def board_view(lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
+    shown = _lang(lang)
+    return _fragment(lambda: console_board.board_view(desk(), _operator(), shown), shown)
+
+
+@app.get("/console/views/search", summary="The search form", responses={200: _HTML})
+def search_form(lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
+    shown = _lang(lang)
+    return _fragment(lambda: console_search.search_view(desk(), _operator(), shown), shown)
+
+
+@app.post("/console/views/search",
+          summary="Complaints by id, portal reference or the customer's phone (sent in the body, never the address)",
+          responses={200: _HTML})
+def search_results(request: Annotated[SearchRequest, Body()],
+                   lang: Annotated[str | None, Query(max_length=8)] = None) -> Response[str]:
+    shown = _lang(lang)
+    return _fragment(lambda: console_search.search_view(desk(), _operator(), shown, request.q), shown)
 
 
 @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -11,10 +11,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from complaints.bootstrap import desk
 from complaints.core.errors import ComplaintError, ComplaintNotFound
 from complaints.core.observability import lambda_handler, logger, metrics
-from complaints.core.requests import AppealRequest, IntakeRequest
+from complaints.core.requests import AppealRequest, IntakeRequest, WebhookRegistration
 from complaints.core.views import ActionAnswer, IntakeAnswer, PortalComplaintStatus
 from complaints.handling import survey
-from complaints.intake import portals, receive
+from complaints.intake import portals, receive, webhooks
 from complaints.intake.portals import Delivery
 from complaints.web.api import accepted, dispatch, make_resolver, refusal
 
@@ -49,6 +49,22 @@ def appeal_complaint(portal_id: str, external_id: str, request: AppealRequest) -
         raise ComplaintNotFound(f"no complaint {external_id} from portal {portal_id}")
     record = current.complaints.get(complaint_id)
     return survey.appeal(current, record, request.reason, f"portal:{portal_id}")
+
+
+@app.put("/v1/portals/<portal_id>/webhook",
+         summary="Register where the desk pushes this portal's complaint status events (Standard Webhooks)")
+def register_webhook(portal_id: str, request: WebhookRegistration) -> webhooks.WebhookView:
+    return webhooks.register(desk(), _delivery().portal.id, request)
+
+
+@app.get("/v1/portals/<portal_id>/webhook", summary="The portal's webhook and its latest dead letters")
+def read_webhook(portal_id: str) -> webhooks.WebhookView:
+    return webhooks.read(desk(), _delivery().portal.id)
+
+
+@app.delete("/v1/portals/<portal_id>/webhook", summary="Stop pushing status events to this portal")
+def withdraw_webhook(portal_id: str) -> webhooks.WebhookView:
+    return webhooks.withdraw(desk(), _delivery().portal.id)
 
 
 @app.get("/v1/openapi.json", summary="The OpenAPI document of the whole HTTP API")

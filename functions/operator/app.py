@@ -24,6 +24,8 @@ from complaints.core.record import Incident
 from complaints.core.redress import RedressDecisionRequest, RedressRequest
 from complaints.core.requests import (
     AppealRequest,
+    AppointmentRequest,
+    ArrivalRequest,
     AssignRequest,
     CallbackRequest,
     ExtendRequest,
@@ -31,6 +33,7 @@ from complaints.core.requests import (
     IncidentResolveRequest,
     PauseRequest,
     QualityCheckRequest,
+    ReplyRequest,
     ResolveRequest,
     ReviewRequest,
     TransferRequest,
@@ -40,6 +43,7 @@ from complaints.handling import (
     acceptance,
     collaboration,
     confirmation,
+    contacts,
     incidents,
     reading,
     redress,
@@ -47,10 +51,12 @@ from complaints.handling import (
     survey,
     tracking,
 )
+from complaints.promises import extensions
 from complaints.promises import keeping as promises
-from complaints.reporting import causes, reports
+from complaints.reporting import causes, reports, trends
 from complaints.triage import assignment
 from complaints.web.api import current_operator, dispatch, make_resolver
+from complaints.web.console_text import series_name, summary_name
 from complaints.workflow import redrive
 
 app = make_resolver()
@@ -163,9 +169,26 @@ def return_complaint(complaint_id: str, request: ReturnRequest) -> ActionAnswer:
 
 
 @app.post("/v1/complaints/<complaint_id>/promises/<kind>/extend",
-          summary="Move a customer-facing promise, with a reason; the customer is told")
+          summary="Move a promise, with a reason; the customer is told; a ceiling needs the explanation and the "
+                  "report to the authority")
 def extend_promise(complaint_id: str, kind: str, request: ExtendRequest) -> ActionAnswer:
-    return promises.extend(desk(), complaint_id, _operator(), kind, request)
+    return extensions.extend(desk(), complaint_id, _operator(), kind, request)
+
+
+@app.post("/v1/complaints/<complaint_id>/replies",
+          summary="A staged reply (阶段回复): how the customer was reached, what was said, the next promised time")
+def record_reply(complaint_id: str, request: ReplyRequest) -> ActionAnswer:
+    return contacts.reply(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/appointments", summary="Book a field visit's window with the customer")
+def book_appointment(complaint_id: str, request: AppointmentRequest) -> ActionAnswer:
+    return contacts.book(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/arrival", summary="The technician arrived for the booked visit")
+def record_arrival(complaint_id: str, request: ArrivalRequest) -> ActionAnswer:
+    return contacts.arrive(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/pause", summary="Wait on the customer: pausable promises stop")
@@ -224,11 +247,36 @@ def cause_report(
 def summary_report_csv(
     start: Annotated[date, Query(alias="from")],
     end: Annotated[date, Query(alias="to")],
+    lang: Annotated[str, Query(pattern="^(zh-CN|en)$", description="the language of the name column")] = "zh-CN",
 ) -> Response[str]:
     report = reports.summary(desk(), _operator(), start, end)
-    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=reports.summary_csv(report),
-                    headers={"Content-Disposition": f'attachment; filename="complaints-{start}-{end}.csv"',
-                             "Cache-Control": "no-store"})
+    body = reports.summary_csv(report, summary_name(desk().policy, lang))
+    return _csv(body, f"complaints-{start}-{end}.csv")
+
+
+@app.get("/v1/reports/trends",
+         summary="Day by day over a period: received, closed, the open backlog, promises kept by kind, scores, reopens")
+def trends_report(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> trends.TrendReport:
+    return trends.trends(desk(), _operator(), start, end)
+
+
+@app.get("/v1/reports/trends.csv", summary="The days as CSV rows (day, series, value, name)",
+         responses={200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def trends_report_csv(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+    lang: Annotated[str, Query(pattern="^(zh-CN|en)$", description="the language of the name column")] = "zh-CN",
+) -> Response[str]:
+    report = trends.trends(desk(), _operator(), start, end)
+    return _csv(trends.trends_csv(report, series_name(desk().policy, lang)), f"complaints-days-{start}-{end}.csv")
+
+
+def _csv(body: str, filename: str) -> Response[str]:
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 @app.get("/v1/incidents/<incident_id>", summary="An outage incident and its linked complaints")

@@ -244,6 +244,15 @@ class DeskClient:
     def portal_read(self, portal_id: str, external_id: str) -> dict[str, Any]:
         return dict(_answer(self.signed(portal_id, "GET", f"/v1/portals/{portal_id}/complaints/{external_id}")))
 
+    def register_webhook(self, portal_id: str, url: str, events: list[str] | None = None) -> dict[str, Any]:
+        """Register where the desk pushes the portal's status events, as the portal does (signed)."""
+        raw = jsonlib.dumps({"url": url, **({"events": events} if events is not None else {})}).encode()
+        return dict(_answer(self.signed(portal_id, "PUT", f"/v1/portals/{portal_id}/webhook", raw)))
+
+    def webhook(self, portal_id: str) -> dict[str, Any]:
+        """The portal's webhook registration and its latest dead letters."""
+        return dict(_answer(self.signed(portal_id, "GET", f"/v1/portals/{portal_id}/webhook")))
+
     def list(self, agent: str, **filters: Any) -> dict[str, Any]:
         params = {k: v for k, v in filters.items() if v is not None}
         return dict(self._call("GET", "/v1/complaints", agent=agent, params=params))
@@ -277,6 +286,9 @@ class DeskClient:
 
     def causes(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/causes", agent=agent, params={"from": start, "to": end}))
+
+    def trends(self, agent: str, start: str, end: str) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/reports/trends", agent=agent, params={"from": start, "to": end}))
 
     def summary_csv(self, agent: str, start: str, end: str) -> str:
         headers = {"Authorization": f"Bearer {self.token or self.dev_token(agent)}"}

@@ -209,6 +209,36 @@ def callback(complaint_id: str,
 
 
 @app.command()
+def reply(complaint_id: str,
+          summary: Annotated[str, typer.Option(help="what the customer was told (stays on the complaint)")],
+          kind: Annotated[str, typer.Option(help="how the customer was reached: call, sms, visit, email, wechat")]
+          = "call",
+          next_reply_at: Annotated[str | None, typer.Option(
+              "--next", help="the next promised time, ISO 8601 with its offset (2026-12-03T17:00+08:00)")] = None,
+          ) -> None:
+    """Record a staged reply (阶段回复) to the customer, and the next promised time if one was given."""
+    _run(lambda: _client().act(complaint_id, "replies", _agent(),
+                               {"kind": kind, "summary": summary, "next_reply_at": next_reply_at}))
+
+
+@app.command()
+def book(complaint_id: str,
+         start: Annotated[str, typer.Option(help="the visit window's start, ISO 8601 with its offset")],
+         end: Annotated[str, typer.Option(help="the window's end")],
+         customer_requested: Annotated[bool, typer.Option(
+             help="the customer asked for this time (needed inside quiet hours)")] = False) -> None:
+    """Book a field visit's window agreed with the customer."""
+    _run(lambda: _client().act(complaint_id, "appointments", _agent(),
+                               {"start": start, "end": end, "customer_requested": customer_requested}))
+
+
+@app.command()
+def arrive(complaint_id: str) -> None:
+    """The technician arrived for the booked visit."""
+    _run(lambda: _client().act(complaint_id, "arrival", _agent(), {}))
+
+
+@app.command()
 def appeal(complaint_id: str, reason: Annotated[str, typer.Option()]) -> None:
     """Record a customer's appeal (申诉) of a closed complaint taken on the hotline."""
     _run(lambda: _client().act(complaint_id, "appeal", _agent(), {"reason": reason}))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from infra.cli.client import DeskClient
 from infra.cli.render import console, summary_table, timeline_table
 from infra.cli.times import Times
 from infra.local import scenarios
+from infra.local.receiver import PortalReceiver
 from infra.local.stack import LocalStack
 
 HOUR = 3600
@@ -64,7 +65,7 @@ STORIES = [
         "customer": {"name": "赵强", "phone": "13500004444"},
         "text": "我们村一直没有信号，打电话要跑到村口，希望尽快建基站。",
         "location": {"address": "密云区石城镇黄土梁村", "area": "miyun-shicheng"},
-    }, "tracked, fix landed, confirmed by link; regulator ceiling missed"),
+    }, "tracked, ceiling extended with the authority's report, fix landed, confirmed by link"),
 ]
 ROOT_CAUSES = ["antenna_tilt", "onu_fault", "wrong_charge", "staff_attitude", "coverage_gap"]
 
@@ -83,11 +84,11 @@ def _incident_of(client: DeskClient, complaints: list[str], timeout: float = 120
     """The incident the outage's complaints were linked to, once the complaint that opened it has linked them all.
 
     Their classifications run at the same time: whichever reaches the threshold opens the incident and links
-    the others, possibly after they already wait for their owners.
+    the others, possibly after they already wait for their owners (or, sent to triage, for the dispatcher).
     """
     deadline = time.monotonic() + timeout
     while True:
-        views = [client.wait_for(cid, "mgr-qian", awaiting="acceptance") for cid in complaints]
+        views = [client.wait_for(cid, "mgr-qian", awaiting=("acceptance", "assignment")) for cid in complaints]
         linked = {view.get("incident_id") for view in views}
         if len(linked) == 1 and None not in linked:
             return str(linked.pop())
@@ -108,9 +109,40 @@ def _resolve(client: DeskClient, cid: str, owner: str, report: dict[str, Any]) -
         console.print(f"{cid}: quality check passed by mgr-qian")
 
 
-def _work(client: DeskClient, cid: str, root_cause: str, *, reopen: bool = False, hours: int = 20) -> str:
+def _staged_reply(client: DeskClient, cid: str, owner: str) -> None:
+    """The owner calls the customer on how it is being handled and promises the next answer (阶段回复)."""
+    client.to_daytime()
+    next_at = (client.now() + timedelta(days=1)).isoformat()  # this time tomorrow, outside quiet hours
+    client.act(cid, "replies", owner, {"kind": "call", "summary": "explained the drive test planned for tomorrow",
+                                       "next_reply_at": next_at})
+    console.print(f"{cid}: staged reply by call; the next answer promised in writing for {next_at[:16]}")
+
+
+def _visit(client: DeskClient, cid: str, owner: str) -> None:
+    """A repair visit booked at an exact window within 30 minutes of acceptance, and the technician on time."""
+    start = client.now().astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(hours=2)
+    if load_policy(client.policy_profile).quiet.is_quiet(start):
+        start = start.replace(hour=15, minute=0, second=0, microsecond=0)
+    window = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    client.act(cid, "appointments", owner, window)
+    console.print(f"{cid}: visit booked for {window['start'][:16]} to {window['end'][11:16]}; the customer is "
+                  "reminded before it")
+    client.advance_clock(max(0.0, (start - client.now()).total_seconds()) + 600)
+    client.act(cid, "arrival", owner, {})
+    # Said to the customer on site, the day the complaint came in: that clears it the same day (当日清).
+    client.act(cid, "replies", owner, {"kind": "visit", "summary": "replaced the modem's power adapter; the line "
+                                                                   "is watched tonight"})
+    console.print(f"{cid}: the technician arrived within the window and told the customer what was done")
+
+
+def _work(client: DeskClient, cid: str, root_cause: str, *, reopen: bool = False, hours: int = 20,
+          reply: bool = False, visit: bool = False) -> str:
     """Accept, work `hours` on it, report it fixed, and have the customer confirm (after a reopen, if asked)."""
     owner = scenarios.accept(client, cid)
+    if reply:
+        _staged_reply(client, cid, owner)
+    if visit:
+        _visit(client, cid, owner)
     client.advance_clock(hours * HOUR)
     _resolve(client, cid, owner, {"outcome": "resolved", "root_cause": root_cause,
                                   "actions": "found the cause on site and fixed it",
@@ -146,6 +178,15 @@ def _tracking(stack: LocalStack, client: DeskClient, cid: str) -> None:
     client.advance_clock(8 * 24 * HOUR)
     client.tick()
     client.act(cid, "follow-ups", owner, {"note": "site acquired; equipment ordered"})
+    ceiling = next(p for p in client.show(cid, owner)["promises"]
+                   if p["kind"] == "regulator_ceiling" and p["state"] == "pending")
+    later = (datetime.fromisoformat(ceiling["due_at"].replace("Z", "+00:00")) + timedelta(days=45)).isoformat()
+    client.act(cid, "promises/regulator_ceiling/extend", owner, {
+        "due_at": later, "reason": "the fix is a new base station", "authority": "北京市通信管理局",
+        "authority_reference": "BJCA-2026-1187",
+        "explanation": "需要新建基站，预计明年一季度开通，期间我们每周跟进并告知您进展"})
+    console.print(f"{cid}: the 15-working-day ceiling extended, explained to the customer and reported to the "
+                  "authority (BJCA-2026-1187)")
     client.advance_clock(30 * 24 * HOUR)
     scenarios.resolve(client, cid, owner, {"outcome": "resolved", "root_cause": "coverage_gap",
                                            "actions": "MY-SC-0921 on air; drive test -85 dBm in the village"})
@@ -168,14 +209,21 @@ def run_demo(stack: LocalStack) -> bool:
         console.print(f"received [bold]{answer['complaint_id']}[/bold]: {story.title}")
         return str(answer["complaint_id"])
 
+    # The demo portal takes its complaints' status back on a webhook: a receiver on loopback verifies each push.
+    stack.change_policy("status_push", allow_http_hosts=["127.0.0.1"])
+    receiver = PortalReceiver().__enter__()
+    receiver.secrets["/demo-portal/ok"] = client.portal_secret("demo-portal")
+    client.register_webhook("demo-portal", receiver.url + "/demo-portal/ok")
+    console.print(f"demo-portal registered {receiver.url}/demo-portal/ok for its status events")
+
     coverage = receive(STORIES[0])
     repeat = client.submit("demo-portal", STORIES[0].body)
     console.print(f"repeat delivery of {STORIES[0].body['external_id']} answered {repeat['complaint_id']} again")
-    _work(client, coverage, ROOT_CAUSES[0])
+    _work(client, coverage, ROOT_CAUSES[0], reply=True)
     scenarios.answer_survey(stack, client, coverage, 10, "信号好多了，谢谢")
 
     broadband = receive(STORIES[1])
-    _work(client, broadband, ROOT_CAUSES[1], reopen=True)
+    _work(client, broadband, ROOT_CAUSES[1], reopen=True, visit=True)
     scenarios.answer_survey(stack, client, broadband, 9)
 
     billing = receive(STORIES[2])
@@ -193,9 +241,9 @@ def run_demo(stack: LocalStack) -> bool:
                  json={"root_cause": "base_station_fault",
                        "actions": "BBU power module failed at site BJ-CY-7781; replaced it, site back on air"})
     for n, cid in enumerate(outage):
-        client.wait_for(cid, "mgr-qian", awaiting="confirmation")
+        view = client.wait_for(cid, "mgr-qian", awaiting="confirmation")
         client.to_daytime()
-        scenarios.confirm_fixed(client, cid, "a-wang")
+        scenarios.confirm_fixed(client, cid, str(view["owner_id"]))  # the triage desk's, if it went there
         scenarios.answer_survey(stack, client, cid, 9 if n % 2 else 10)
 
     rude = receive(STORIES[3])
@@ -217,9 +265,16 @@ def run_demo(stack: LocalStack) -> bool:
     _tracking(stack, client, village)
     scenarios.answer_survey(stack, client, village, 9, "基站建好了", result="satisfied")
 
-    return _report(client, first_day, ids + outage, [*STORIES, *(Story(f"Outage at cell BJ-CY-7781 ({incident_id})", {},
-                                                              "resolved by the incident, confirmed, closed")
-                                                        for _ in outage)])
+    closed = _report(client, first_day, ids + outage, [*STORIES, *(Story(
+        f"Outage at cell BJ-CY-7781 ({incident_id})", {}, "resolved by the incident, confirmed, closed")
+        for _ in outage)])
+    client.tick()  # the last status events go out
+    pushed = receiver.events("/demo-portal/ok")
+    receiver.__exit__()
+    console.print(f"demo-portal received {len(pushed)} status events, {sum(g['verified'] for g in pushed)} with a "
+                  f"signature that verified; for {coverage}: "
+                  + ", ".join(g["event"]["type"] for g in pushed if g["event"]["data"]["complaint_id"] == coverage))
+    return closed
 
 
 def _desk_day(client: DeskClient) -> str:

@@ -158,6 +158,7 @@ class LocalStack:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         if self.config.durable:
             self.store = durable.Store(self.config.data_dir)  # refuses a data directory another stack runs on
+            self.outbox_path.touch(mode=0o600, exist_ok=True)  # kept: every message sent before a restart
         else:
             self.outbox_path.write_text("", encoding="utf-8")
         os.environ.update({"AWS_DEFAULT_REGION": self.config.region, "AWS_ACCESS_KEY_ID": "local",

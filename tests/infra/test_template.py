@@ -138,7 +138,7 @@ def test_the_state_machine_may_invoke_only_its_own_functions() -> None:
     assert managed == [], "no AWS managed policies (they grant far more than the workflow needs)"
 
 
-def test_only_the_reminders_read_the_timers_index_and_only_operators_functions_read_queues() -> None:
+def test_only_the_scheduled_sweeps_read_the_timers_index_and_only_operators_functions_read_queues() -> None:
     readers: dict[str, set[str]] = {}
     for name, resource in functions.items():
         for statement in _statements(resource):
@@ -148,7 +148,7 @@ def test_only_the_reminders_read_the_timers_index_and_only_operators_functions_r
                 match = re.search(r"/index/(\w+)", text)
                 if match:
                     readers.setdefault(match.group(1), set()).add(name)
-    assert readers["timers"] == {"RemindersFunction"}
+    assert readers["timers"] == {"RemindersFunction", "PushFunction"}
     assert readers["queue"] == readers["owner"] == {"OperatorFunction", "ConsoleFunction"}
 
 

@@ -48,6 +48,9 @@ def three_departments() -> Policy:
     raw["default_department"] = raw["triage"]["department"] = "service"
     raw["clusters"]["department"] = "network"
     raw["appeals"]["department"] = "service"
+    # Promises and numbers tied to the profile's own departments do not apply to this desk's.
+    raw["promise_rules"] = [rule for rule in raw["promise_rules"] if "departments" not in rule]
+    raw["contact"]["departments"] = {}
     return Policy.model_validate(raw)
 
 

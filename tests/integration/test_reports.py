@@ -76,10 +76,12 @@ def test_the_summary_counts_what_happened(client: DeskClient, scripted: dict[str
 def test_the_summary_exports_as_csv_and_needs_a_lead(client: DeskClient, scripted: dict[str, str]) -> None:
     start, end = _period(client)
     rows = list(csv.reader(io.StringIO(client.summary_csv("mgr-qian", start, end))))
-    assert rows[0] == ["section", "item", "value"]
-    assert ["hotspot", "east-area", "1"] in rows
-    assert ["received", "total", "4"] in rows
-    assert ["low_score_reason", "speed", "1"] in rows
+    # The keys the API uses, and beside each what the desk calls it (Chinese unless asked otherwise).
+    assert rows[0] == ["section", "item", "value", "name"]
+    assert ["hotspot", "east-area", "1", "east-area"] in rows
+    assert ["received", "total", "4", "受理量"] in rows
+    assert ["low_score_reason", "speed", "1", "处理速度"] in rows
+    assert ["category", "network.coverage", "4", "信号覆盖"] in rows
     from infra.cli.client import ApiError
 
     with pytest.raises(ApiError) as refused:

@@ -52,6 +52,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Incident {incident_id}: {count} complaints of {category} at {where}; complaint {complaint_id} is the "
               "latest. Resolve the incident to resolve them all.",
     },
+    "incident_prioritised": {
+        "en": "Incident {incident_id} ({category} at {where}) has been open for {hours} hours: its {count} "
+              "complaints are now {priority}. Restore the site first.",
+    },
     "passing_around": {
         "en": "Complaint {complaint_id} was transferred {transfers} times or sent back: assign it by hand.",
     },
@@ -63,7 +67,33 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh-CN": "工单 {complaint_id} 需要更多时间处理（{reason}），我们将在 {due} 前给您答复。",
         "en": "Complaint {complaint_id} needs more time ({reason}); we will answer you by {due}.",
     },
+    "handler": {
+        "zh-CN": "工单 {complaint_id} 由 {handler} 负责处理，联系电话 {phone}；如联系不上，请拨打 {escalation_phone}。",
+        "en": "Complaint {complaint_id} is handled by {handler}, on {phone}; if you cannot reach them, call "
+              "{escalation_phone}.",
+    },
+    "handler_changed": {
+        "zh-CN": "工单 {complaint_id} 已改由 {handler} 负责处理，联系电话 {phone}；"
+                 "如联系不上，请拨打 {escalation_phone}。",
+        "en": "Complaint {complaint_id} is now handled by {handler}, on {phone}; if you cannot reach them, call "
+              "{escalation_phone}.",
+    },
+    "reply_promised": {
+        "zh-CN": "工单 {complaint_id}：{handler} 已与您沟通处理进展，我们将在 {due} 前再次答复您。联系电话 {phone}，"
+                 "如联系不上请拨打 {escalation_phone}。",
+        "en": "Complaint {complaint_id}: {handler} has been in touch about it; we will answer you again by {due}. "
+              "Call {phone}, or {escalation_phone} if you cannot reach them.",
+    },
+    "appointment": {
+        "zh-CN": "工单 {complaint_id}：上门服务时间已约定为 {start} 至 {end}，由 {handler} 负责，联系电话 {phone}。",
+        "en": "Complaint {complaint_id}: the visit is booked from {start} to {end}, by {handler}; call {phone}.",
+    },
+    "visit_reminder": {
+        "zh-CN": "提醒：工单 {complaint_id} 的上门服务时间为 {start} 至 {end}。如需改期请拨打 {phone}。",
+        "en": "Reminder: the visit for complaint {complaint_id} is from {start} to {end}. To change it, call {phone}.",
+    },
     "promise_due": {"en": "Complaint {complaint_id}: the {kind} promise falls due at {due}."},
+    "promise_missed": {"en": "Complaint {complaint_id}: the {kind} promise was missed (owner {owner})."},
     "digest": {"en": "{count} updates on your complaints:\n{lines}"},
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},

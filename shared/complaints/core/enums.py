@@ -166,12 +166,17 @@ class EventType(StrEnum):
     REPEATED_BY = "repeated_by"
     INCIDENT_LINKED = "incident_linked"
     INCIDENT_RESOLVED = "incident_resolved"
+    INCIDENT_PRIORITISED = "incident_prioritised"  # its incident stayed open past the policy's limit
     ASSIGNED = "assigned"
     NO_AGENT_AVAILABLE = "no_agent_available"
     ACCEPTED = "accepted"
     ACCEPTANCE_MISSED = "acceptance_missed"
     TRANSFERRED = "transferred"
     PASSING_AROUND = "passing_around"
+    REPLIED = "replied"  # a staged reply (阶段回复): the owner's contact with the customer
+    APPOINTMENT_BOOKED = "appointment_booked"  # a field visit's window agreed with the customer
+    ARRIVED = "arrived"  # the technician on site
+    AUTHORITY_REPORTED = "authority_reported"  # an extension reported to the supervising authority
     PAUSED = "paused"
     RESUMED = "resumed"
     RESOLVED = "resolved"

@@ -102,6 +102,18 @@ class Appeal(Outcome):
     from_owner: str
 
 
+class Appointment(Outcome):
+    """A field visit: the window agreed with the customer, and when the technician arrived."""
+
+    start: str  # clock.iso
+    end: str
+    customer_requested: Flag = False  # the customer asked for a time in quiet hours
+    booked_by: str
+    booked_at: str
+    note: str | None = None
+    arrived_at: str | None = None
+
+
 class IncidentReport(Outcome):
     """How a network incident was resolved."""
 

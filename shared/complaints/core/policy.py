@@ -12,7 +12,19 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import model_validator
 
-from complaints.core.enums import Channel, Priority, Stage
+from complaints.core import labels as display
+from complaints.core.enums import Channel, EventType, Priority, Stage
+from complaints.core.policy_promises import (
+    KEEPING_STEPS,
+    MAKING_STEPS,
+    Appointments,
+    Contact,
+    Deadline,
+    PromiseKindRule,
+    PromiseRule,
+    Replies,
+    StatusPush,
+)
 from complaints.core.policy_sections import (
     Agent,
     Appeals,
@@ -21,7 +33,6 @@ from complaints.core.policy_sections import (
     Collaboration,
     Confirmation,
     Department,
-    Duration,
     Escalation,
     Intake,
     Negations,
@@ -67,8 +78,14 @@ class Policy(Section):
     text_model: TextModel | None = None
     repeat: RepeatRule
     clusters: ClusterRule
-    promises: dict[Priority, dict[str, str]]
-    promises_by_category: dict[str, dict[str, Duration]] = {}
+    promises: dict[Priority, dict[str, Deadline]]
+    promises_by_category: dict[str, dict[str, Deadline]] = {}
+    promise_kinds: dict[str, PromiseKindRule] = {}
+    promise_rules: list[PromiseRule] = []
+    replies: Replies | None = None
+    appointments: Appointments | None = None
+    contact: Contact | None = None
+    status_push: StatusPush = StatusPush()
     stage_limits: dict[Stage, str | dict[str, str]]
     escalation_interval: str
     escalation: Escalation
@@ -84,6 +101,8 @@ class Policy(Section):
     appeals: Appeals
     redress: RedressRules
     collaboration: Collaboration = Collaboration()
+    # Display names per language (see core/labels.py); a language given must name every key.
+    labels: display.LabelTable = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -104,9 +123,7 @@ class Policy(Section):
                     raise ValueError(f"department {department.id!r} names unknown person {person!r}")
         if set(self.promises) != set(Priority):
             raise ValueError("promises must be set for every priority")
-        for table in self.promises.values():
-            for duration in table.values():
-                check_duration(duration)
+        self._promises_consistent(departments)
         for limit in self.stage_limits.values():
             for duration in (limit.values() if isinstance(limit, dict) else [limit]):
                 check_duration(duration)
@@ -127,7 +144,67 @@ class Policy(Section):
         for key in self.categories:
             if not self.root_causes_for(key):
                 raise ValueError(f"category {key!r} has no root causes to report")
+        lacking = display.missing(self.labels, self.label_keys())
+        if lacking:
+            raise ValueError("labels: " + "; ".join(f"{language} lacks {', '.join(keys)}"
+                                                    for language, keys in lacking.items()))
         return self
+
+    def label_keys(self) -> dict[display.LabelKind, set[str]]:
+        """Every key the desk can show, by kind: the engine's vocabulary and this profile's own.
+
+        Departments are not required: each has a name of its own (and the roster may add them at run time).
+        """
+        wanted = display.engine_keys()
+        wanted["category"] = set(self.categories)
+        wanted["root_cause"] = {cause for causes in self.root_causes.values() for cause in causes}
+        wanted["promise"] |= {kind for table in self.promises.values() for kind in table}
+        wanted["promise"] |= {kind for table in self.promises_by_category.values() for kind in table}
+        wanted["promise"] |= set(self.promise_kinds) | {rule.kind for rule in self.promise_rules}
+        wanted["role"] |= set(self.escalation.ladder)
+        return wanted
+
+    def label(self, kind: display.LabelKind, key: str | None, language: str) -> str:
+        """What people read for a stored key; a department the labels do not name shows its own name."""
+        shown = display.name(self.labels, language, kind, key)
+        if kind == "department" and shown == key and key not in self.labels.get(language, {}).get(kind, {}):
+            known = next((d for d in self.departments if d.id == key), None)
+            return known.name if known else shown
+        return shown
+
+    def _promises_consistent(self, departments: set[str]) -> None:
+        named = {kind for table in (*self.promises.values(), *self.promises_by_category.values()) for kind in table}
+        named |= {rule.kind for rule in self.promise_rules}
+        named |= {self.replies.next_kind} if self.replies else set()
+        named |= {self.appointments.arrival_kind} if self.appointments else set()
+        if self.promise_kinds and named - set(self.promise_kinds):
+            raise ValueError(f"promise kinds {sorted(named - set(self.promise_kinds))} are not in promise_kinds")
+        for kind, what in self.promise_kinds.items():
+            if set(what.kept_by) - KEEPING_STEPS:
+                raise ValueError(f"promise kind {kind!r}: kept_by names steps that keep no promise; "
+                                 f"one of {sorted(KEEPING_STEPS)}")
+            if what.extension is not None and not what.ceiling:
+                raise ValueError(f"promise kind {kind!r}: only a ceiling has extension rules")
+        for rule in self.promise_rules:
+            if rule.after not in MAKING_STEPS:
+                raise ValueError(f"promise rule {rule.kind!r}: after must be one of {sorted(MAKING_STEPS)}")
+            if set(rule.departments or []) - departments:
+                raise ValueError(f"promise rule {rule.kind!r} names unknown departments")
+        if self.contact and set(self.contact.departments) - departments:
+            raise ValueError("contact names unknown departments")
+
+    def kind(self, kind: str) -> PromiseKindRule:
+        """What a kind of promise is; a kind the profile no longer names is a plain promise."""
+        return self.promise_kinds.get(kind) or _PLAIN
+
+    def kinds_kept_by(self, step: EventType) -> set[str]:
+        return {kind for kind, rule in self.promise_kinds.items() if rule.keeps(step)}
+
+    def made_on(self, step: EventType, category: str | None, channel: Channel | None,
+                department: str | None = None) -> dict[str, str]:
+        """The promises a step makes (kind → time limit from that moment), by the profile's rules."""
+        return {rule.kind: rule.within for rule in self.promise_rules
+                if rule.applies(step, category, channel, department)}
 
     def root_causes_for(self, category: str) -> list[str]:
         """The root causes a handler may report for a category: every matching pattern's, in order."""
@@ -170,12 +247,15 @@ class Policy(Section):
     def agent(self, agent_id: str) -> Agent | None:
         return next((a for a in self.agents if a.id == agent_id), None)
 
-    def promise_table(self, priority: Priority, category: str | None) -> dict[str, str]:
-        """The promises for a priority, with the category's own added or replacing them."""
+    def promise_table(self, priority: Priority, category: str | None,
+                      channel: Channel | None = None) -> dict[str, str]:
+        """The promises made at intake: the priority's, the category's own added or replacing them, and the
+        rules' for what is received (by category and channel)."""
         table = dict(self.promises[priority])
         for pattern, extra in self.promises_by_category.items():
             if category is not None and fnmatch(category, pattern):
                 table.update(extra)
+        table.update(self.made_on(EventType.RECEIVED, category, channel))
         return table
 
     def stage_limit(self, stage: Stage, priority: Priority) -> str:
@@ -183,6 +263,9 @@ class Policy(Section):
         if isinstance(limit, dict):
             return limit.get(priority.value, limit["default"])
         return limit
+
+
+_PLAIN = PromiseKindRule()
 
 
 @lru_cache(maxsize=16)

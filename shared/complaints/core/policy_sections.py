@@ -175,6 +175,10 @@ class ClusterRule(Section):
     threshold: int = Field(ge=2)
     window: Duration
     department: str
+    # An incident still open this long (a site down for days) is prioritised: its complaints are raised to
+    # prioritise_to, its department's supervisor and manager are told, and reports mark it.
+    prioritise_after: Duration | None = None
+    prioritise_to: Priority = Priority.URGENT
 
 
 class QualityCheck(Section):

@@ -20,6 +20,7 @@ from complaints.core.enums import (
 )
 from complaints.core.outcomes import (
     Appeal,
+    Appointment,
     IncidentReport,
     IncidentResolution,
     QualityCheckResult,
@@ -77,6 +78,7 @@ class ComplaintRecord(BaseModel):
     resolution: Resolution | None = None
     quality_check: QualityCheckResult | None = None  # the last check's result and reason
     tracking: TrackingTicket | None = None
+    appointment: Appointment | None = None  # the field visit booked with the customer
     callback_attempts: int = 0
     unreachable_attempts: int = 0  # since the last resolution
     first_unreachable_at: datetime | None = None
@@ -183,3 +185,5 @@ class Incident(BaseModel):
         {"anyOf": [{"additionalProperties": {"type": "string"}, "type": "object"}, {"type": "null"}],
          "title": "Resolution"})] = None
     resolved_at: datetime | None = None
+    prioritise_at: datetime | None = None  # when it is prioritised if still open (the policy's clusters rule)
+    prioritised_at: datetime | None = None

@@ -156,14 +156,75 @@ class SurveyRequest(Strict):
 
 
 class ExtendRequest(Strict):
+    """Move a promise later. A ceiling moves only with what the policy asks: the explanation the customer is
+    sent, and the report to the supervising authority with its reference."""
+
     due_at: datetime
+    reason: Text = Field(min_length=2, max_length=500)
+    explanation: Text | None = Field(default=None, min_length=2, max_length=500,
+                                     description="a ceiling: what the customer is told")
+    authority: Text | None = Field(default=None, min_length=2, max_length=100,
+                                   description="a ceiling: the supervising authority reported to")
+    authority_reference: str | None = Field(default=None, min_length=2, max_length=64, pattern=r"^[\w./:#-]+$",
+                                            description="a ceiling: the reference of the report to the authority")
 
     @field_validator("due_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         return aware_instant(value, future=True)
-    reason: Text = Field(min_length=2, max_length=500)
+
+
+class ReplyRequest(Strict):
+    """A staged reply (阶段回复): how the owner reached the customer, what was said, and when the next answer is
+    due if one was promised. The summary stays on the complaint; it never goes to the workflow."""
+
+    kind: str = Field(min_length=2, max_length=32, pattern=r"^[a-z][a-z_]*$",
+                      description="one of the policy's kinds of contact (call, sms, visit ...)")
+    summary: Text = Field(min_length=2, max_length=1000)
+    next_reply_at: datetime | None = Field(default=None, description="the next promised time, with its offset")
+
+    @field_validator("next_reply_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else aware_instant(value, future=True)
+
+
+class AppointmentRequest(Strict):
+    """A field visit's window, agreed with the customer; inside quiet hours only when the customer asked."""
+
+    start: datetime
+    end: datetime
+    customer_requested: StrictBool = False
+    note: Text | None = Field(default=None, max_length=500)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return aware_instant(value, future=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AppointmentRequest:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class ArrivalRequest(Strict):
+    note: Text | None = Field(default=None, max_length=500)
+
+
+class WebhookRegistration(Strict):
+    """A portal's outbound webhook: where the desk pushes status events, and which."""
+
+    url: str = Field(min_length=10, max_length=500, pattern=r"^https?://[^\s]+$")
+    events: list[str] | None = Field(default=None, max_length=20, description="default: every status event")
 
 
 class PauseRequest(Strict):
     reason: Text = Field(min_length=2, max_length=500)
+
+
+class SearchRequest(Strict):
+    """A console search: sent in a body so a phone number never sits in an address or an access log."""
+
+    q: Text = Field(min_length=1, max_length=64, description="a complaint id, a portal's reference or a phone number")

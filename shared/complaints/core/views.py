@@ -98,6 +98,7 @@ class ComplaintView(ComplaintSummary):
     resolution: dict[str, str] | None = None
     quality_check: dict[str, str] | None = None
     tracking: dict[str, str | int] | None = None
+    appointment: dict[str, str | bool] | None = None
     reopen_count: int = 0
     callback_attempts: int = 0
     unreachable_attempts: int = 0

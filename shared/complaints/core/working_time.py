@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-_DURATION = re.compile(r"^(\d+)(m|h|d|wd|wh)$")
+_DURATION = re.compile(r"^(\d+)(m|h|d|wd|wh|wm)$")
+# The end of the working day something arrives on; after the cutoff (HH:MM), the end of the next one.
+_END_OF_DAY = re.compile(r"^eod(?:@([01]\d|2[0-3]):([0-5]\d))?$")
 
 
 @dataclass(frozen=True)
@@ -92,13 +94,27 @@ class WorkingCalendar:
             day += timedelta(days=1)
         return datetime.combine(day, self.day_start, tzinfo=self.zone)
 
+    def end_of_day(self, start: datetime, cutoff: time | None = None) -> datetime:
+        """The end of the working day `start` falls on; of the next working day when it falls after the cutoff
+        (the end of the working day when none is given), or on a day off."""
+        local = start.astimezone(self.zone)
+        day = local.date()
+        if not self.is_working_day(day) or local.time() >= (cutoff or self.day_end):
+            day = self._next_working_day_start(local).date()
+        return datetime.combine(day, self.day_end, tzinfo=self.zone).astimezone(start.tzinfo)
+
     def add(self, start: datetime, duration: str) -> datetime:
-        """Add a policy duration: 30m, 24h, 3d (calendar), 2wd (working days) or 4wh (working hours)."""
+        """Add a policy duration: 30m, 24h, 3d (calendar), 2wd (working days), 4wh or 30wm (working hours or
+        minutes), or eod / eod@16:00 (the end of the working day, or of the next one after the cutoff)."""
+        end_of_day = _END_OF_DAY.match(duration)
+        if end_of_day:
+            hour, minute = end_of_day.groups()
+            return self.end_of_day(start, time(int(hour), int(minute)) if hour else None)
         amount, unit = parse_duration(duration)
         if unit == "wd":
             return self.add_working_days(start, amount)
-        if unit == "wh":
-            return self.add_working_time(start, timedelta(hours=amount))
+        if unit in ("wh", "wm"):
+            return self.add_working_time(start, timedelta(hours=amount) if unit == "wh" else timedelta(minutes=amount))
         return start + {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
                         "d": timedelta(days=amount)}[unit]
 
@@ -147,8 +163,15 @@ class QuietHours:
 def parse_duration(duration: str) -> tuple[int, str]:
     match = _DURATION.match(duration)
     if not match:
-        raise ValueError(f"duration {duration!r} is not like 30m, 24h, 3d, 2wd or 4wh")
+        raise ValueError(f"duration {duration!r} is not like 30m, 24h, 3d, 2wd, 4wh or 30wm")
     return int(match.group(1)), match.group(2)
+
+
+def check_deadline(duration: str) -> str:
+    """A duration, or an end of day (eod, eod@16:00): what a promise's time limit may be."""
+    if not _END_OF_DAY.match(duration):
+        parse_duration(duration)
+    return duration
 
 
 @lru_cache(maxsize=16)

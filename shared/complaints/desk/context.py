@@ -28,6 +28,7 @@ from complaints.core.ports import Classifier
 from complaints.core.settings import Settings
 from complaints.desk.notices import Notices
 from complaints.desk.roster import StaffDirectory
+from complaints.desk.status_push import StatusAnnouncer
 
 
 @dataclass
@@ -81,6 +82,11 @@ class Desk:
     def notices(self) -> Notices:
         """Messages to customers and staff, sent now or held by the desk's notification rules."""
         return Notices(lambda: self.policy, self.tables.messages, self.tables.digests, self.notifier)
+
+    @cached_property
+    def pushes(self) -> StatusAnnouncer:
+        """Status events for the portals that registered a webhook, queued for the sender."""
+        return StatusAnnouncer(lambda: self.policy, self.tables.hooks, self.tables.pushes)
 
     @cached_property
     def classifier(self) -> Classifier:

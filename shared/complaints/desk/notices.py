@@ -25,8 +25,8 @@ from complaints.core.policy import Policy
 from complaints.core.record import ComplaintRecord
 
 # Staff news that cannot wait for a digest.
-URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "failed", "passing_around",
-                              "returned"})
+URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "incident_prioritised", "failed",
+                              "passing_around", "returned"})
 STATUS_TEXT = {
     "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
               Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
@@ -61,6 +61,10 @@ def expectation(template: str, record: ComplaintRecord, params: Mapping[str, obj
         return {"stage": str(params.get("stage"))}
     if template == "promise_due":
         return {"promise": str(params.get("kind")), "open": "yes"}
+    if template in ("handler", "handler_changed"):
+        return {"owner": str(record.owner_id), "open": "yes"}
+    if template == "visit_reminder" and record.appointment is not None:
+        return {"appointment": record.appointment.start, "open": "yes"}
     if template in ("acknowledged", "failed") or template.startswith("redress_"):
         return {}  # facts that stay true
     return {"open": "yes"}
@@ -73,6 +77,11 @@ def still_holds(expects: Mapping[str, str], record: ComplaintRecord) -> bool:
     if "nonce" in expects and expects["nonce"] not in (record.confirm_nonce, record.survey_nonce):
         return False
     if "status" in expects and record.status.value != expects["status"]:
+        return False
+    if "owner" in expects and record.owner_id != expects["owner"]:
+        return False
+    if "appointment" in expects and (record.appointment is None or record.appointment.start != expects["appointment"]
+                                     or record.appointment.arrived_at is not None):
         return False
     if "promise" in expects and not any(p.kind == expects["promise"] and p.state is PromiseState.PENDING
                                         for p in record.promises):
@@ -103,6 +112,16 @@ class Notices:
             return
         self.messages.hold(record.complaint_id, template, record.customer.phone, record.language,
                            message.params, quiet.next_allowed(now), expectation(template, record, params))
+
+    def handler(self, record: ComplaintRecord) -> dict[str, str]:
+        """Who handles the complaint, as the customer is told: the owner's name from the roster (never the staff
+        id) and the desk's numbers from the policy, the department's own where it has them."""
+        policy = self.policy
+        agent = policy.agent(record.owner_id) if record.owner_id else None
+        fallback = "客服专员" if record.language == "zh-CN" else "our complaint desk"
+        contact = policy.contact.of(record.department) if policy.contact else None
+        return {"handler": agent.name if agent else fallback, "phone": contact.phone if contact else "-",
+                "escalation_phone": contact.escalation_phone if contact else "-"}
 
     def tell_customer_at(self, record: ComplaintRecord, template: str, at: datetime, **params: object) -> None:
         """Sent at a chosen moment, moved out of quiet hours whatever the priority."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_lead
-from complaints.core.enums import EventType, PromiseKind, Stage, Status
+from complaints.core.enums import EventType, Stage, Status
 from complaints.core.errors import Conflict, Forbidden, NotAwaiting
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import AssignRequest
@@ -21,6 +21,7 @@ from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.handling.decisions import claim
+from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 
 
@@ -37,12 +38,21 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
         raise Forbidden(f"complaint {complaint_id} is offered to its owner {record.owner_id}, "
                         f"not to {operator.agent_id}", record.department)
 
+    made: list[str] = []
+
     def change(r: ComplaintRecord) -> None:
         r.status = Status.IN_PROGRESS
-        r.promises = sla.keep(r.promises, PromiseKind.FIRST_CONTACT, clock.now())  # the owner calls on accepting
+        r.promises = sla.keep_by(desk.policy, r.promises, EventType.ACCEPTED, clock.now())
+        made[:] = promises.make_after(desk, r, EventType.ACCEPTED)  # the order reached its technician
 
     event = TimelineEvent(at=clock.now(), type=EventType.ACCEPTED, actor=operator.agent_id)
     record = claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)
+    for kind in made:
+        promises.start(desk, record, kind)
+    # The customer learns who handles it and whom to call; anew when the owner changed.
+    desk.notices.tell_customer(record, "handler_changed" if record.previous_owners else "handler",
+                               **desk.notices.handler(record))
+    desk.pushes.announce(record, "assigned")
     return answer(record, "accepted")
 
 

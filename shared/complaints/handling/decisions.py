@@ -37,7 +37,7 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
         raise NotAwaiting(f"complaint {record.complaint_id} is not awaiting {stage.value} (it awaits {waiting})")
     token = record.task_token
     timer = (record.timer_stage, record.timer_due, record.timer_level)
-    resumed = promises.end_pause(record, event.actor)  # a decision taken while waiting on the customer ends it
+    resumed = promises.end_pause(desk, record, event.actor)  # a decision taken while waiting on the customer ends it
     change(record)
     record.stage = record.task_token = None
     record.decision = PendingDecision(stage=stage, token=token, output=output)

@@ -84,10 +84,10 @@ def join_open(desk: Desk, record: ComplaintRecord, category: str) -> tuple[Timel
     # The complaint that opened the incident links the others. If its step failed part way
     # (a conflicting write), its retry finds the incident it opened and finishes the linking.
     _link_opening_members(desk, incident_id, record, category, key)
-    _add_member(desk, incident_id, record.complaint_id)
+    prioritised = _add_member(desk, incident_id, record.complaint_id)
     record.incident_id = incident_id
     return TimelineEvent(at=clock.now(), type=EventType.INCIDENT_LINKED, actor="system",
-                         detail={"incident_id": incident_id, "opened": False}), None
+                         detail={"incident_id": incident_id, "opened": False, "prioritised": prioritised}), None
 
 
 def open_at_threshold(desk: Desk, record: ComplaintRecord, cell: Cell | None = None) -> ComplaintRecord:
@@ -114,7 +114,9 @@ def open_at_threshold(desk: Desk, record: ComplaintRecord, cell: Cell | None = N
             return record
         incident = Incident(incident_id=f"INC{now.strftime('%Y%m%d')}-{secrets.token_hex(3).upper()}",
                             cluster_key=key, category=category, department=rule.department, opened_at=now,
-                            complaint_ids=members, opened_by=record.complaint_id)
+                            complaint_ids=members, opened_by=record.complaint_id,
+                            prioritise_at=desk.policy.calendar.add(now, rule.prioritise_after)
+                            if rule.prioritise_after else None)
         incident_id = desk.incidents.create(incident)
     _link_opening_members(desk, incident_id, record, category, key)
     _add_member(desk, incident_id, record.complaint_id)
@@ -143,21 +145,33 @@ def _link_opening_members(desk: Desk, incident_id: str, record: ComplaintRecord,
     raise VersionConflict(f"incident {incident_id} kept changing while linking its complaints")
 
 
-def many_affected(result: Classification) -> Classification:
-    """A complaint in an outage affects many users: at least high priority."""
-    if result.priority.rank > Priority.HIGH.rank:
-        return result.model_copy(update={"priority": Priority.HIGH})
+def many_affected(result: Classification, at_least: Priority = Priority.HIGH) -> Classification:
+    """A complaint in an outage affects many users: at least high priority (more once the outage is old)."""
+    if result.priority.rank > at_least.rank:
+        return result.model_copy(update={"priority": at_least})
     return result
 
 
-def _add_member(desk: Desk, incident_id: str, complaint_id: str) -> None:
+def joined(desk: Desk, result: Classification, linked: TimelineEvent) -> Classification:
+    """The priority of a complaint that joined an open incident: high, or the policy's once it is prioritised."""
+    prioritised = bool(linked.detail.get("prioritised"))
+    return many_affected(result, desk.policy.clusters.prioritise_to if prioritised else Priority.HIGH)
+
+
+def _add_member(desk: Desk, incident_id: str, complaint_id: str) -> bool:
+    """Add the complaint to the incident; whether the incident is prioritised (an old outage).
+
+    Both this and prioritising write the incident under its version, so either the complaint is in the
+    incident that was prioritised (and raised with it) or it sees the incident prioritised here.
+    """
     def join(incident: Incident) -> bool:
         if complaint_id in incident.complaint_ids:
             return False
         incident.complaint_ids.append(complaint_id)
         return True
 
-    desk.incidents.update(incident_id, join)
+    saved = desk.incidents.update(incident_id, join) or desk.incidents.get(incident_id)
+    return saved.prioritised_at is not None
 
 
 def _link(desk: Desk, complaint_id: str, incident_id: str) -> ComplaintRecord | None:

@@ -104,7 +104,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
         r.resolution = report
         r.quality_check = None
         r.unreachable_attempts, r.first_unreachable_at = 0, None
-        r.promises = sla.keep(sla.keep(r.promises, PromiseKind.FIRST_REPLY, now), PromiseKind.INVESTIGATION, now)
+        r.promises = sla.keep_by(desk.policy, r.promises, EventType.RESOLVED, now)
         if deferred:
             assert request.plan is not None and request.expected_by is not None
             r.tracking = TrackingTicket(plan=request.plan, expected_by=request.expected_by, opened_at=clock.iso(now))

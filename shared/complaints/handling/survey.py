@@ -163,4 +163,5 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
         token = None
     if token is None:
         desk.workflow.start(record.complaint_id, {"appeal": True}, name=run.name)
+    desk.pushes.announce(record, "appealed")
     return answer(record, f"appeal received; {rule.department} handles it again")

@@ -114,7 +114,8 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
     now = clock.now()
     received_at = request.received_at or now
     priority = priority_from_signals(vip=request.customer.vip, channel=request.channel, sensitive=False, safety=False)
-    initial = sla.keep(sla.promises_for(priority, received_at, desk.policy), PromiseKind.ACKNOWLEDGE, now)
+    initial = sla.keep_by(desk.policy, sla.promises_for(priority, received_at, desk.policy, channel=request.channel),
+                          EventType.RECEIVED, now)
     complaint_id = new_complaint_id(desk)
     record = ComplaintRecord(
         complaint_id=complaint_id,
@@ -152,6 +153,7 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
         pending = {p.kind: desk.local_time(p.due_at) for p in record.promises if p.state is PromiseState.PENDING}
         desk.notices.tell_customer(record, "acknowledged", first_reply=pending.get(PromiseKind.FIRST_REPLY, "-"),
                                    solution=pending.get(PromiseKind.SOLUTION, "-"))
+        desk.pushes.announce(record, "acknowledged")
     logger.info("complaint received", extra={"complaint_id": complaint_id, "portal_id": portal_id,
                                              "channel": record.channel.value, "repeat_delivery": not created})
     return IntakeAnswer(complaint_id=complaint_id, status=record.status, sensitive=record.sensitive,

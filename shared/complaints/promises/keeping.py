@@ -2,11 +2,14 @@
 
 Each promise walks its plan: at half its window the owner is reminded, at four
 fifths the owner and supervisor are warned, when it falls due it is marked
-missed if still pending — and a promise made to the customer brings the
-customer an update whatever the progress ("whatever the progress, answer the
-customer when that time comes"). An update that would fall in quiet hours
-goes just before they start. Each step is claimed with a conditional write,
-so overlapping sweeps act once.
+missed if still pending, and the people the policy names for its kind are
+told (the supervisor, and for some kinds the manager too; the miss on the
+timeline names them as `escalated_to`) — and a promise made
+to the customer brings the customer an update whatever the progress ("whatever
+the progress, answer the customer when that time comes"). An update that would
+fall in quiet hours goes just before they start. Each step is claimed with a
+conditional write, so overlapping sweeps act once. What each kind of promise
+is (facing the customer, pausable, held by the supervisor) is the policy's.
 """
 
 from __future__ import annotations
@@ -14,37 +17,35 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from complaints.core import clock
-from complaints.core.access import Operator, require_owner_or_lead
+from complaints.core.access import Operator
 from complaints.core.enums import EventType, PromiseKind, PromiseState, Status
-from complaints.core.errors import BadRequest, ComplaintNotFound, Conflict, Forbidden, VersionConflict
+from complaints.core.errors import ComplaintNotFound, Conflict, Forbidden, VersionConflict
 from complaints.core.observability import count
 from complaints.core.record import ComplaintRecord
-from complaints.core.requests import ExtendRequest, PauseRequest
+from complaints.core.requests import PauseRequest
 from complaints.core.values import Promise, TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.desk.notices import status_text
+from complaints.promises import terms
 
-CUSTOMER_FACING = frozenset({PromiseKind.FIRST_CONTACT, PromiseKind.FIRST_REPLY, PromiseKind.SOLUTION})
-SUPERVISORS_PROMISES = frozenset({PromiseKind.RECOVERY})  # kept by the supervisor, not the owner
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
-# Promises whose clock stops while the complaint waits on the customer; the
-# regulator's ceiling never stops.
-PAUSABLE = frozenset({PromiseKind.FIRST_CONTACT, PromiseKind.FIRST_REPLY, PromiseKind.INVESTIGATION,
-                      PromiseKind.SOLUTION})
+
+
 def plan(desk: Desk, promise: Promise, received_at: datetime) -> list[tuple[datetime, str]]:
     start = promise.made_at or received_at
     window = promise.due_at - start
     steps = [(start + window * 0.5, "remind"), (start + window * 0.8, "warn")]
-    if promise.kind in CUSTOMER_FACING:
+    if desk.policy.kind(promise.kind).customer_facing:
         steps.append((desk.policy.quiet.last_allowed_before(promise.due_at), "update"))
     steps.append((promise.due_at, "due"))
     return sorted(steps, key=lambda s: s[0])
 
 
-def schedule(desk: Desk, record: ComplaintRecord) -> None:
+def schedule(desk: Desk, record: ComplaintRecord, unchanged: frozenset[tuple[str, datetime]] = frozenset()) -> None:
+    """The timer of each pending promise, but those already scheduled for the same due time (kind, due_at)."""
     for promise in record.promises:
-        if promise.state is PromiseState.PENDING:
+        if promise.state is PromiseState.PENDING and (promise.kind, promise.due_at) not in unchanged:
             first_step = plan(desk, promise, record.received_at)[0][0]
             desk.promise_timers.schedule(record.complaint_id, promise.kind, first_step)
 
@@ -58,7 +59,7 @@ def sweep(desk: Desk, now: datetime) -> int:
         except ComplaintNotFound:
             continue
         promise = _pending(record, kind) or next((p for p in record.promises if p.kind == kind), None)
-        if record.paused_at is not None and kind in PAUSABLE:
+        if record.paused_at is not None and desk.policy.kind(kind).pausable:
             continue  # its clock stopped; resuming reschedules it
         steps = plan(desk, promise, record.received_at) if promise else []
         while step < len(steps) and steps[step][0] <= now:
@@ -117,7 +118,7 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
         return _act_for_helper(desk, record, kind, action, due, helper)
     if action in ("remind", "warn"):
         lead = department.supervisor if department else None
-        people = [lead if kind in SUPERVISORS_PROMISES else record.owner_id or lead]
+        people = [lead if desk.policy.kind(kind).held_by == "supervisor" else record.owner_id or lead]
         if action == "warn" and department:
             people.append(department.supervisor)
         for person in dict.fromkeys(p for p in people if p):
@@ -136,38 +137,21 @@ def _mark_missed(desk: Desk, record: ComplaintRecord, kind: str) -> ComplaintRec
         record.promises = [p.model_copy(update={"state": PromiseState.MISSED})
                            if p.kind == kind and p.state is PromiseState.PENDING else p for p in record.promises]
         try:
+            told = _told_of_miss(desk, record, kind)
+            detail: dict[str, str | int | float | bool | None] = {"promise": kind}
+            if told:
+                detail["escalated_to"] = ",".join(told)  # who was told it went up
             saved = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.PROMISE_MISSED,
-                                                                actor="system", detail={"promise": kind})])
+                                                                actor="system", detail=detail)])
             count("PromisesMissed", kind=kind)
+            for person in told:
+                desk.notices.tell_staff(person, saved, "promise_missed", kind=kind, owner=saved.owner_id or "none")
             return saved
         except VersionConflict:
             record = desk.complaints.get(record.complaint_id)
             if _pending(record, kind) is None:
                 return record
     return record
-
-
-def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request: ExtendRequest) -> ActionAnswer:
-    """Move a customer-facing promise: the old one is kept as renegotiated, the customer is told."""
-    record = desk.complaints.get(complaint_id)
-    require_owner_or_lead(record, operator, "move a promise")
-    current = _pending(record, kind)
-    if current is None or kind not in CUSTOMER_FACING:
-        raise Conflict(f"complaint {complaint_id} has no pending customer-facing promise {kind!r}")
-    if request.due_at.tzinfo is None or request.due_at <= current.due_at:
-        raise BadRequest("due_at: must be later than the current promise, with a time zone offset")
-    ceiling = next((p for p in record.promises if p.kind == PromiseKind.REGULATOR_CEILING), None)
-    if ceiling is not None and request.due_at > ceiling.due_at:
-        raise BadRequest("due_at: beyond the regulator's ceiling")
-    fresh = renegotiate(record, kind, request.due_at, request.reason)
-    assert fresh is not None
-    record = desk.complaints.save(record, [TimelineEvent(
-        at=clock.now(), type=EventType.PROMISE_EXTENDED, actor=operator.agent_id,
-        detail={"promise": kind, "from": clock.iso(current.due_at), "to": clock.iso(request.due_at),
-                "reason": request.reason})])
-    desk.promise_timers.schedule(complaint_id, kind, plan(desk, fresh, record.received_at)[0][0])
-    desk.notices.tell_customer(record, "promise_extended", due=desk.local_time(request.due_at), reason=request.reason)
-    return ActionAnswer(complaint_id=complaint_id, status=record.status, message=f"{kind} moved")
 
 
 def renegotiate(record: ComplaintRecord, kind: str, due_at: datetime, reason: str) -> Promise | None:
@@ -202,6 +186,14 @@ def ensure_solution(desk: Desk, record: ComplaintRecord) -> bool:
     return True
 
 
+def make_after(desk: Desk, record: ComplaintRecord, step: EventType, department: str | None = None) -> list[str]:
+    """Add the promises the step makes by the policy; their kinds, whose timers `start` once the record is saved."""
+    category = record.classification.category if record.classification else None
+    made = terms.made_after(desk.policy, step, clock.now(), record.promises, category, record.channel, department)
+    record.promises = [*record.promises, *made]
+    return [p.kind for p in made]
+
+
 def start(desk: Desk, record: ComplaintRecord, kind: str) -> None:
     """Start the timer of a promise made after intake, once the record holding it is saved."""
     promise = _pending(record, kind)
@@ -221,7 +213,7 @@ def pause(desk: Desk, complaint_id: str, operator: Operator, request: PauseReque
     record = desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.PAUSED, actor=operator.agent_id,
                                                          detail={"reason": request.reason})])
     for promise in record.promises:  # parked: their timers are not read while the clock is stopped
-        if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
+        if promise.state is PromiseState.PENDING and desk.policy.kind(promise.kind).pausable:
             desk.promise_timers.schedule(complaint_id, promise.kind, PARKED)
     return ActionAnswer(complaint_id=complaint_id, status=record.status, message="waiting on the customer")
 
@@ -231,7 +223,7 @@ def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
     if not operator.owns(record):
         raise Forbidden(f"only the owner of complaint {complaint_id} may resume it")
-    resumed = end_pause(record, operator.agent_id)
+    resumed = end_pause(desk, record, operator.agent_id)
     if resumed is None:
         raise Conflict(f"complaint {complaint_id} is not waiting on the customer")
     if record.status is Status.PENDING_CUSTOMER:
@@ -241,7 +233,7 @@ def resume(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     return ActionAnswer(complaint_id=complaint_id, status=record.status, message="work resumed")
 
 
-def end_pause(record: ComplaintRecord, actor: str) -> TimelineEvent | None:
+def end_pause(desk: Desk, record: ComplaintRecord, actor: str) -> TimelineEvent | None:
     """End the complaint's wait on the customer, if it waits: pausable promises move by the time spent waiting.
 
     Every way out of a pause goes through here (resuming, and any decision taken while paused), so no promise
@@ -253,7 +245,8 @@ def end_pause(record: ComplaintRecord, actor: str) -> TimelineEvent | None:
     waited = now - record.paused_at
     record.promises = [p.model_copy(update={"due_at": p.due_at + waited,
                                             "made_at": (p.made_at or record.received_at) + waited})
-                       if p.state is PromiseState.PENDING and p.kind in PAUSABLE else p for p in record.promises]
+                       if p.state is PromiseState.PENDING and desk.policy.kind(p.kind).pausable else p
+                       for p in record.promises]
     record.paused_at = None
     return TimelineEvent(at=now, type=EventType.RESUMED, actor=actor,
                          detail={"waited_minutes": int(waited.total_seconds() // 60)})
@@ -263,6 +256,15 @@ def restart(desk: Desk, record: ComplaintRecord) -> None:
     """The timers of the pausable promises, from their next step, once a pause has ended and been saved."""
     now = clock.now()
     for promise in record.promises:
-        if promise.state is PromiseState.PENDING and promise.kind in PAUSABLE:
+        if promise.state is PromiseState.PENDING and desk.policy.kind(promise.kind).pausable:
             upcoming = [at for at, _ in plan(desk, promise, record.received_at) if at >= now]
             desk.promise_timers.schedule(record.complaint_id, promise.kind, upcoming[0] if upcoming else now)
+
+
+def _told_of_miss(desk: Desk, record: ComplaintRecord, kind: str) -> list[str]:
+    """Whom a missed promise goes up to, by its kind: the department's supervisor, and the manager for some."""
+    department = desk.policy.department(record.department) if record.department else None
+    if department is None:
+        return []
+    people = {"supervisor": department.supervisor, "manager": department.manager}
+    return list(dict.fromkeys(people[rung] for rung in desk.policy.kind(kind).escalate_to))

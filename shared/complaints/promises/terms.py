@@ -4,19 +4,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.core.enums import Priority, PromiseKind, PromiseState, Stage
+from complaints.core.enums import Channel, EventType, Priority, PromiseKind, PromiseState, Stage
 from complaints.core.policy import Policy
 from complaints.core.values import Promise
 
 
 def promises_for(priority: Priority, received_at: datetime, policy: Policy,
-                 category: str | None = None) -> list[Promise]:
-    """The promises for a complaint, each due after the policy's duration (category × priority)."""
+                 category: str | None = None, channel: Channel | None = None) -> list[Promise]:
+    """The promises for a complaint, each due after the policy's duration (category × priority × channel)."""
     calendar = policy.calendar
     return [
         Promise(kind=kind, due_at=calendar.add(received_at, duration))
-        for kind, duration in policy.promise_table(priority, category).items()
+        for kind, duration in policy.promise_table(priority, category, channel).items()
     ]
+
+
+def made_after(policy: Policy, step: EventType, at: datetime, promises: list[Promise], category: str | None,
+               channel: Channel | None, department: str | None = None) -> list[Promise]:
+    """The promises a step makes by the policy's rules, from `at`; none of a kind already pending."""
+    pending = {p.kind for p in promises if p.state is PromiseState.PENDING}
+    return [Promise(kind=kind, due_at=policy.calendar.add(at, within), made_at=at)
+            for kind, within in policy.made_on(step, category, channel, department).items() if kind not in pending]
+
+
+def keep_by(policy: Policy, promises: list[Promise], step: EventType, at: datetime) -> list[Promise]:
+    """Every pending promise the step keeps by the policy (kept, or missed when it comes late)."""
+    for kind in policy.kinds_kept_by(step):
+        promises = keep(promises, kind, at)
+    return promises
 
 
 def stage_due(stage: Stage, priority: Priority, start: datetime, policy: Policy,

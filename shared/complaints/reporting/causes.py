@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from complaints.core.access import Operator
 from complaints.desk.context import Desk
-from complaints.reporting.reports import _check_period
+from complaints.reporting.reports import check_period
 
 PREFIX = "cause:"
 
@@ -50,7 +50,7 @@ def _cells(desk: Desk, start: date, end: date) -> dict[str, int]:
 
 
 def causes(desk: Desk, operator: Operator, start: date, end: date) -> CauseReport:
-    _check_period(operator, start, end)
+    check_period(operator, start, end)
     length = end - start + timedelta(days=1)
     previous_start, previous_end = start - length, start - timedelta(days=1)
     now, before = _cells(desk, start, end), _cells(desk, previous_start, previous_end)

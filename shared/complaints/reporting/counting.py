@@ -5,7 +5,11 @@ category, department and area, repeats, passing around, each promise's end)
 is counted once, the first time a write sees it, and marked on the record
 (`counted`); so no code path can forget to count or count twice. The open
 gauges (unresolved network complaints by area) follow the complaint in while
-it is open and out when it closes (`counted_open`). The complaint store adds
+it is open and out when it closes (`counted_open`). The open backlog does the
+same with a mark of its own: a day counts the complaints that entered it
+(`backlog_in`) and left it (`backlog_out`), and the `open` gauge holds how
+many are in it now, so the backlog at the end of any day is the gauge less
+what entered since, plus what left since. The complaint store adds
 what this returns in the same transaction as the write, and the wiring
 gives it this counting.
 """
@@ -27,7 +31,11 @@ def counting(zone: tzinfo) -> Counting:
         counters = dict(counters)
         for name, amount in state_changes(record).items():
             counters[name] = counters.get(name, 0) + amount
-        return ReportChange(day=day, counters=counters, gauges=gauge_changes(record))
+        gauges = gauge_changes(record)
+        for name, amount in backlog_changes(record).items():
+            counters[name] = counters.get(name, 0) + amount
+            gauges[BACKLOG_GAUGE] = gauges.get(BACKLOG_GAUGE, 0) + (amount if name == "backlog_in" else -amount)
+        return ReportChange(day=day, counters=counters, gauges=gauges)
 
     return count
 
@@ -74,6 +82,28 @@ def cause_key(record: ComplaintRecord) -> str:
     category = record.classification.category if record.classification else "other"
     area = record.location.area if record.location and record.location.area else "unknown"
     return "|".join((record.resolution.root_cause, category, area, record.department or "unknown"))
+
+
+BACKLOG_GAUGE = "open"
+_IN_BACKLOG = "open"  # the mark on a complaint counted into the open backlog
+
+
+def backlog_changes(record: ComplaintRecord) -> dict[str, int]:
+    """backlog_in when an open complaint is first counted open, backlog_out when it closes (each once a time).
+
+    A failed complaint stays in the backlog, as it stays with the open work in its queue; a reopened
+    (appealed) one comes back in.
+    """
+    open_now = record.is_open or record.status is Status.FAILED
+    marks = set(record.counted)
+    if open_now == (_IN_BACKLOG in marks):
+        return {}
+    if open_now:
+        marks.add(_IN_BACKLOG)
+    else:
+        marks.discard(_IN_BACKLOG)
+    record.counted = sorted(marks)
+    return {"backlog_in": 1} if open_now else {"backlog_out": 1}
 
 
 def gauge_changes(record: ComplaintRecord) -> dict[str, int]:

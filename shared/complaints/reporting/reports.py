@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -40,12 +41,14 @@ COUNTERS = (
     "recoveries",  # low scores the supervisor recovered
     "recovery_reopened",
     "appeals",
+    "authority_reports",  # ceilings extended with a report to the supervising authority
+    "incident_raised",  # complaints raised because their incident (an outage) stayed open past its limit
 )
 # Counters kept per key. The first five are counted from each complaint's state
 # (counting.state_changes); actions add the others.
 KEYED = ("channel", "category", "department", "area", "promise_kept", "promise_missed", "promise_renegotiated",
-         "promise_cancelled", "low_reason", "redress", "redress_cents", "returned", "return_reason")
-KEYED_BY_ACTIONS = ("low_reason", "returned", "return_reason")
+         "promise_cancelled", "low_reason", "reply", "redress", "redress_cents", "returned", "return_reason")
+KEYED_BY_ACTIONS = ("low_reason", "reply", "returned", "return_reason")
 
 
 def counts(desk: Desk, keyed: dict[str, int] | None = None, **counters: int) -> tuple[str, dict[str, int]]:
@@ -85,7 +88,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _check_period(operator: Operator, start: date, end: date) -> None:
+def check_period(operator: Operator, start: date, end: date) -> None:
     if not operator.role.leads:
         raise Forbidden("reports are for supervisors and managers")
     if end < start:
@@ -95,7 +98,7 @@ def _check_period(operator: Operator, start: date, end: date) -> None:
 
 
 def verification(desk: Desk, operator: Operator, start: date, end: date) -> VerificationReport:
-    _check_period(operator, start, end)
+    check_period(operator, start, end)
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     found = desk.reports.days(days)
     totals = {name: sum(day.get(name, 0) for day in found.values()) for name in COUNTERS}
@@ -137,6 +140,7 @@ class IncidentLine(BaseModel):
     department: str
     opened_at: datetime
     complaints: int
+    prioritised_at: datetime | None = None  # open past the policy's limit (a site down for days)
 
 
 class SummaryReport(BaseModel):
@@ -168,6 +172,9 @@ class SummaryReport(BaseModel):
     currency: str
     returns: dict[str, int]  # 退单 by the department that returned
     return_reasons: dict[str, int]
+    replies: dict[str, int] = {}  # staged replies by kind of contact (call, sms, visit ...)
+    authority_reports: int = 0  # ceilings extended with a report to the supervising authority
+    incident_raised: int = 0  # complaints raised because their outage stayed open past the policy's limit
     open_incidents: list[IncidentLine]  # now, not over the period
     hotspots: dict[str, int]  # unresolved network complaints by area, now
 
@@ -178,7 +185,7 @@ def _keyed(totals: dict[str, int], prefix: str) -> dict[str, int]:
 
 
 def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryReport:
-    _check_period(operator, start, end)
+    check_period(operator, start, end)
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     totals: dict[str, int] = {}
     for day in desk.reports.days(days).values():
@@ -214,9 +221,11 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
         appeals=totals.get("appeals", 0),
         redress=dict(sorted(redress.items())), currency=desk.policy.redress.currency,
         returns=_keyed(totals, "returned"), return_reasons=_keyed(totals, "return_reason"),
+        replies=_keyed(totals, "reply"), authority_reports=totals.get("authority_reports", 0),
+        incident_raised=totals.get("incident_raised", 0),
         open_incidents=[IncidentLine(incident_id=i.incident_id, category=i.category, cluster_key=i.cluster_key,
                                      department=i.department, opened_at=i.opened_at,
-                                     complaints=len(i.complaint_ids))
+                                     complaints=len(i.complaint_ids), prioritised_at=i.prioritised_at)
                         for i in sorted(incidents, key=lambda i: i.opened_at)],
         hotspots=_keyed(desk.reports.open_gauges(), "open_network"),
     )
@@ -235,7 +244,7 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
                  for state in ("kept", "missed", "renegotiated", "cancelled")]
     for name in ("closed_confirmed", "closed_unconfirmed", "first_time_fix_rate", "reopen_rate", "reopened",
                  "repeats", "repeat_share", "passing_around", "surveyed", "mean_score", "share_of_10",
-                 "low_score_share", "appeals"):
+                 "low_score_share", "appeals", "authority_reports", "incident_raised"):
         value = getattr(report, name)
         rows.append(("outcome" if name not in ("surveyed", "mean_score", "share_of_10", "low_score_share")
                      else "satisfaction", name, "" if value is None else str(value)))
@@ -245,7 +254,9 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
                  (f"redress:{kind}", f"amount_{report.currency}", f"{redress.amount:.2f}")]
     rows += [("returned", key, str(value)) for key, value in report.returns.items()]
     rows += [("return_reason", key, str(value)) for key, value in report.return_reasons.items()]
-    rows += [("open_incident", i.incident_id, f"{i.category} {i.cluster_key} {i.complaints}")
+    rows += [("reply", key, str(value)) for key, value in report.replies.items()]
+    rows += [("open_incident", i.incident_id, f"{i.category} {i.cluster_key} {i.complaints}"
+              + (f" prioritised {clock.iso(i.prioritised_at)}" if i.prioritised_at else ""))
              for i in report.open_incidents]
     rows += [("hotspot", area, str(value)) for area, value in report.hotspots.items()]
     return rows
@@ -260,9 +271,12 @@ def csv_cell(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
-def summary_csv(report: SummaryReport) -> str:
+def summary_csv(report: SummaryReport, name: Callable[[str, str], str] | None = None) -> str:
+    """section, item (the key), value; with name, a fourth column says what the desk calls the item."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("section", "item", "value"))
-    writer.writerows(tuple(csv_cell(cell) for cell in row) for row in summary_rows(report))
+    writer.writerow(("section", "item", "value", "name") if name else ("section", "item", "value"))
+    for row in summary_rows(report):
+        cells = (*row, name(row[0], row[1])) if name else row
+        writer.writerow(tuple(csv_cell(cell) for cell in cells))
     return buffer.getvalue()

@@ -26,6 +26,7 @@ from complaints.core.requests import TransferRequest
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
+from complaints.promises import keeping as promises
 
 
 def candidates(desk: Desk, record: ComplaintRecord) -> list[Agent]:
@@ -98,6 +99,7 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
         raise BadRequest(f"agent {target_agent.id} is not in {target}")
     current = str(record.department)
     token, previous_owner = record.task_token, record.owner_id
+    made: list[str] = []
     now = clock.now()
     why = _passing_around(desk, record, current, target, target_agent)
     record.transfer_count += 1
@@ -112,6 +114,8 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
     else:
         if target != current:
             record.departments_left = [*record.departments_left, current]
+            # A transfer has its own deadline by the receiving department: kept when it accepts.
+            made = promises.make_after(desk, record, EventType.TRANSFERRED, department=target)
         record.department = target
         record.owner_id = target_agent.id if target_agent else None
         event = TimelineEvent(at=now, type=EventType.TRANSFERRED, actor=operator.agent_id,
@@ -121,7 +125,9 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
         record.previous_owners = [*record.previous_owners, previous_owner]
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    desk.complaints.save(record, [event])
+    record = desk.complaints.save(record, [event])
+    for kind in made:
+        promises.start(desk, record, kind)
     if previous_owner and previous_owner != record.owner_id:
         desk.loads.adjust(previous_owner, -1)
     if record.owner_id and record.owner_id != previous_owner:

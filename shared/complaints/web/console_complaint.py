@@ -10,50 +10,56 @@ from typing import Any
 
 from complaints.core import clock
 from complaints.core.access import Operator
-from complaints.core.enums import EventType, PromiseKind, PromiseState, Stage
+from complaints.core.enums import EventType, PromiseState
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import Promise
 from complaints.core.views import ComplaintView
 from complaints.desk.context import Desk
 from complaints.handling import reading
-from complaints.web import graph
-from complaints.web.console_html import countdown, dl, field, form, local_time, select
-from complaints.web.console_text import t
+from complaints.web import console_actions, console_redress, console_timeline, graph
+from complaints.web.console_html import countdown, dl, local_time
+from complaints.web.console_text import Names, t
 
 
 def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str, execution: str | None = None) -> str:
-    view = reading.view(desk, complaint_id, operator)  # refuses operators who may not see it
+    view = reading.view(desk, complaint_id, operator)  # refuses operators who may not see it, as the API does
     record = desk.complaints.get(complaint_id)
     now = clock.now()
+    n = Names(desk.policy, lang)
     phone = record.customer.phone if operator.may_see_phone(record) else view.customer_phone_masked
     sections = [
-        _facts(view, phone, lang),
-        _classification(view, lang),
-        _ownership(view, lang),
-        _promises(view, now, lang),
-        _forms(desk, operator, view, lang),
-        _workflow(desk, record, lang, execution),
-        _timeline(view, lang),
+        _facts(view, phone, n),
+        _classification(view, n),
+        _outcomes(view, n),
+        console_redress.redress(view, n),
+        _ownership(view, n),
+        console_redress.collaboration(view, n),
+        _promises(view, now, n),
+        console_actions.forms(desk, operator, view, n),
+        _workflow(desk, record, n, execution),
+        console_timeline.timeline(view.timeline, n, lang),
     ]
+    waiting = f" · {n('stage', view.awaiting)}" if view.awaiting else ""
     return (f'<article data-view="complaint" data-complaint="{escape(complaint_id)}" '
             f'data-status="{escape(str(view.status))}" data-now="{now.isoformat()}">'
-            f'<h1>{t("complaint", lang)} {escape(complaint_id)} <span class="status">{escape(str(view.status))}'
-            f'{" · " + escape(str(view.awaiting)) if view.awaiting else ""}</span></h1>{"".join(sections)}</article>')
+            f'<h1>{t("complaint", lang)} {escape(complaint_id)} <span class="status">{n("status", view.status)}'
+            f'{waiting}</span></h1>{"".join(s for s in sections if s)}</article>')
 
 
-def _facts(view: ComplaintView, phone: str, lang: str) -> str:
+def _facts(view: ComplaintView, phone: str, n: Names) -> str:
+    lang = n.lang
     pairs = [
         (t("name", lang), escape(view.customer_name)),
         (t("phone", lang), f'<span class="phone">{escape(phone)}</span>'),
-        (t("channel", lang), escape(str(view.channel)) + (f' <span class="badge">{t("sensitive", lang)}</span>'
-                                                          if view.sensitive else "")),
+        (t("channel", lang), n("channel", view.channel) + (f' <span class="badge">{t("sensitive", lang)}</span>'
+                                                           if view.sensitive else "")),
         (t("received", lang), escape(local_time(view.received_at))),
     ]
     if view.vip:
         pairs.append((t("vip", lang), "✔"))
     if view.service:
-        pairs.append((t("service", lang), escape(str(view.service))))
+        pairs.append((t("service", lang), n("service", view.service)))
     if view.area:
         pairs.append((t("area", lang), escape(view.area)))
     if view.repeat_of:
@@ -61,26 +67,93 @@ def _facts(view: ComplaintView, phone: str, lang: str) -> str:
                                              f"{escape(view.repeat_of)}</a>"))
     if view.incident_id:
         pairs.append((t("incident", lang), escape(view.incident_id)))
-    if view.resolution:
-        pairs.append((t("resolution", lang), escape("; ".join(f"{k}: {v}" for k, v in view.resolution.items()))))
-    if view.survey:
-        pairs.append((t("survey", lang), escape(", ".join(f"{k}: {v}" for k, v in view.survey.items()))))
     return (f'<section aria-labelledby="facts"><h2 id="facts">{t("customer", lang)}</h2>{dl(pairs)}'
             f'<h3>{t("text", lang)}</h3><blockquote class="complaint-text">{escape(view.text)}</blockquote></section>')
 
 
-def _classification(view: ComplaintView, lang: str) -> str:
-    c = view.classification
+def _classification(view: ComplaintView, n: Names) -> str:
+    c, lang = view.classification, n.lang
     if c is None:
         return ""
-    alternatives = ", ".join(f"{escape(k)} ({v:g})" for k, v in sorted(c.alternatives.items(),
-                                                                        key=lambda kv: -kv[1])[:3]) or "—"
-    pairs = [(t("category", lang), escape(c.category)), (t("nature", lang), escape(str(c.nature))),
-             (t("priority", lang), escape(str(c.priority))), (t("department", lang), escape(c.department or "—")),
+    ranked = sorted(((k, v) for k, v in c.alternatives.items() if k != c.category), key=lambda kv: -kv[1])[:3]
+    alternatives = "、".join(f"{n('category', k)} <small>{v:.0%}</small>" if v <= 1 else n("category", k)
+                             for k, v in ranked) or "—"
+    pairs = [(t("category", lang), n("category", c.category)), (t("nature", lang), n("nature", c.nature)),
+             (t("priority", lang), n("priority", c.priority)), (t("department", lang), n("department", c.department)),
              (t("confidence", lang), f"{c.confidence:.0%}"),
              (t("evidence", lang), " ".join(f"<mark>{escape(e)}</mark>" for e in c.evidence) or "—"),
              (t("alternatives", lang), alternatives)]
     return f'<section aria-labelledby="cls"><h2 id="cls">{t("classification", lang)}</h2>{dl(pairs)}</section>'
+
+
+def _outcomes(view: ComplaintView, n: Names) -> str:
+    """The handler's report, the quality check, the tracking ticket, the survey and the appeal, as small forms."""
+    lang, blocks = n.lang, []
+    r = view.resolution
+    if r:
+        pairs = [(t("outcome", lang), n("outcome", r.get("outcome"))),
+                 (t("root_cause", lang), n("root_cause", r.get("root_cause"))),
+                 (t("what_was_done", lang), escape(r.get("actions", "")))]
+        pairs += [(t(key, lang), escape(r[field])) for key, field in (("evidence", "evidence"), ("plan_label", "plan"))
+                  if r.get(field)]
+        if r.get("expected_by"):
+            pairs.append((t("expected", lang), escape(r["expected_by"])))
+        pairs += [(t("by", lang), n.agent(r.get("by"))), (t("at", lang), _when(r.get("at")))]
+        blocks.append(_block("resolution", t("resolution", lang), pairs))
+    q = view.quality_check
+    if q:
+        verdict = t("passed", lang) if q.get("passed") == "yes" else t("returned", lang)
+        pairs = [(t("quality_check", lang), verdict)]
+        pairs += [(t("reason", lang), escape(q["reason"]))] if q.get("reason") else []
+        blocks.append(_block("quality-check", t("quality_check", lang),
+                             [*pairs, (t("by", lang), n.agent(q.get("by"))), (t("at", lang), _when(q.get("at")))]))
+    tr = view.tracking
+    if tr:
+        pairs = [(t("plan_label", lang), escape(str(tr.get("plan", "")))),
+                 (t("expected", lang), escape(str(tr.get("expected_by", "")))),
+                 (t("follow_ups", lang), escape(str(tr.get("follow_ups", 0))))]
+        if tr.get("landed_at"):
+            pairs.append((t("landed", lang), _when(tr["landed_at"])))
+        blocks.append(_block("tracking", t("tracking", lang), pairs))
+    s = view.survey
+    if s:
+        if s.get("outcome") == "no_response":
+            pairs = [(t("score", lang), t("no_answer", lang))]
+        else:
+            pairs = [(t("score", lang), escape(str(s.get("score", "—"))))]
+            pairs += [(t(f"rating_{aspect}", lang), n("rating", s[aspect]))
+                      for aspect in ("attitude", "speed", "result") if s.get(aspect)]
+        if s.get("review_cause"):
+            pairs += [(t("review", lang), escape(str(s["review_cause"]))),
+                      (t("what_was_done", lang), escape(str(s.get("review_action", "")))),
+                      (t("by", lang), n.agent(str(s.get("reviewed_by", ""))))]
+        if s.get("at"):
+            pairs.append((t("at", lang), _when(s["at"])))
+        blocks.append(_block("survey", t("survey", lang), pairs))
+    a = view.appeal
+    if a:
+        blocks.append(_block("appeal", t("appeal", lang), [
+            (t("reason", lang), escape(a.get("reason", ""))), (t("at", lang), _when(a.get("at"))),
+            (t("department", lang), n("department", a.get("from_department"))),
+            (t("owner", lang), n.agent(a.get("from_owner")))]))
+    if view.failure:
+        blocks.append(_block("failure", t("failure", lang), [(t("reason", lang),
+                                                              f"<code>{escape(view.failure)}</code>")]))
+    return "".join(blocks)
+
+
+def _block(css: str, title: str, pairs: list[tuple[str, str]]) -> str:
+    return f'<section class="record {css}"><h2>{title}</h2>{dl(pairs)}</section>'
+
+
+def _when(value: object) -> str:
+    """A stored ISO time in the desk's zone."""
+    if not value:
+        return "—"
+    try:
+        return escape(local_time(datetime.fromisoformat(str(value))))
+    except ValueError:
+        return escape(str(value))
 
 
 # The events that tell who owned the complaint when ("handed_over" was never written; a missed acceptance
@@ -88,94 +161,49 @@ def _classification(view: ComplaintView, lang: str) -> str:
 _OWNERSHIP_EVENTS = (EventType.ASSIGNED, EventType.TRANSFERRED, EventType.ACCEPTED)
 
 
-def _ownership(view: ComplaintView, lang: str) -> str:
-    transfers = [e for e in view.timeline if e.type in _OWNERSHIP_EVENTS]
-    def target(e: Any) -> str:
-        to = e.detail.get("to") or e.detail.get("owner") or e.detail.get("agent_id") or e.detail.get("department")
-        return f" → {escape(str(to))}" if to else ""
-
+def _ownership(view: ComplaintView, n: Names) -> str:
+    lang = n.lang
     history = "".join(
-        f"<li><time>{escape(local_time(e.at))}</time> {escape(e.type)} · {escape(e.actor)}{target(e)}"
-        f"{' (' + escape(str(e.detail['reason'])) + ')' if e.detail.get('reason') else ''}</li>"
-        for e in transfers)
-    pairs = [(t("owner", lang), escape(view.owner_id or "—")), (t("department", lang), escape(view.department or "—")),
-             (t("previous_owners", lang), escape(", ".join(view.previous_owners) or "—")),
+        f'<li><time>{escape(local_time(e.at))}</time> <b>{n("event", e.type)}</b> · '
+        f"{console_timeline.sentence(e, n, lang)}</li>"
+        for e in view.timeline if e.type in _OWNERSHIP_EVENTS)
+    pairs = [(t("owner", lang), n.agent(view.owner_id)), (t("department", lang), n("department", view.department)),
+             (t("previous_owners", lang), "、".join(n.agent(o) for o in view.previous_owners) or "—"),
              (t("transfers", lang), str(view.transfer_count) + (f' <span class="flag">{t("passing_around", lang)}'
                                                                 '</span>' if view.passing_around else ""))]
     return (f'<section aria-labelledby="own"><h2 id="own">{t("ownership", lang)}</h2>{dl(pairs)}'
             f'<ol class="history">{history}</ol></section>')
 
 
-def _promises(view: ComplaintView, now: datetime, lang: str) -> str:
+def _promises(view: ComplaintView, now: datetime, n: Names) -> str:
+    lang = n.lang
+
     def row(p: Promise) -> str:
         due = countdown(p.due_at, p.made_at or view.received_at, now, lang) if p.state == PromiseState.PENDING \
             else escape(local_time(p.due_at))
-        return (f'<tr class="promise {escape(str(p.state))}" data-kind="{escape(p.kind)}"><td>{escape(p.kind)}</td>'
-                f"<td>{due}</td><td>{escape(str(p.state))}</td><td>{escape(p.reason or '')}</td></tr>")
+        return (f'<tr class="promise {escape(str(p.state))}" data-kind="{escape(p.kind)}">'
+                f'<td data-label="{t("kind", lang)}">{n("promise", p.kind)}</td>'
+                f'<td data-label="{t("due", lang)}">{due}</td>'
+                f'<td data-label="{t("state", lang)}">{n("promise_state", p.state)}</td>'
+                f'<td data-label="{t("reason", lang)}">{escape(p.reason or "")}</td></tr>')
 
     rows = "".join(row(p) for p in view.promises)
-    return (f'<section aria-labelledby="prom"><h2 id="prom">{t("promises", lang)}</h2><table class="promises"><thead>'
+    return (f'<section aria-labelledby="prom"><h2 id="prom">{t("promises", lang)}</h2>'
+            f'<table class="promises stack"><thead>'
             f'<tr><th scope="col">{t("kind", lang)}</th><th scope="col">{t("due", lang)}</th>'
             f'<th scope="col">{t("state", lang)}</th><th scope="col">{t("reason", lang)}</th></tr></thead>'
             f"<tbody>{rows}</tbody></table></section>")
 
 
-def _timeline(view: ComplaintView, lang: str) -> str:
-    items = "".join(
-        f'<li><time datetime="{e.at.isoformat()}">{escape(local_time(e.at))}</time> <b>{escape(e.type)}</b> '
-        f"· {escape(e.actor)}"
-        f"{' — ' + escape(', '.join(f'{k}: {v}' for k, v in e.detail.items())) if e.detail else ''}</li>"
-        for e in view.timeline)
-    return (f'<section aria-labelledby="tl" class="timeline-section"><h2 id="tl">{t("timeline", lang)}</h2>'
-            f'<ol class="timeline">{items}</ol></section>')
-
-
-# ------------------------------------------------------------------ the actions the viewer may take
-def _forms(desk: Desk, operator: Operator, view: ComplaintView, lang: str) -> str:
-    base = f"/v1/complaints/{view.complaint_id}"
-    owner = view.owner_id == operator.agent_id
-    lead = operator.oversees(view.department)
-    forms: list[str] = []
-    if view.awaiting == Stage.ACCEPTANCE and owner:
-        forms.append(form("accept", f"{base}/accept", t("accept", lang), "", lang))
-    if view.awaiting in (Stage.RESOLUTION, Stage.TRACKING) and (owner or lead):
-        causes = desk.policy.root_causes_for(view.category or "") if view.category else []
-        fields = (field(t("outcome", lang), select("outcome", ["resolved", "temporary_measure", "deferred"]))
-                  + field(t("root_cause", lang), select("root_cause", causes or ["other"]))
-                  + field(t("what_was_done", lang), '<textarea name="actions" required minlength="2"></textarea>')
-                  + field(t("evidence", lang), '<textarea name="evidence"></textarea>')
-                  + field(t("plan", lang), '<input name="plan">')
-                  + field(t("expected_by", lang), '<input name="expected_by" type="date">'))
-        forms.append(form("resolve", f"{base}/resolve", t("resolve", lang), fields, lang))
-    if view.awaiting == Stage.CONFIRMATION and (owner or lead):
-        fields = (field(t("outcome", lang), select("outcome", ["fixed", "not_fixed", "unreachable", "customer_busy"]))
-                  + field(t("note", lang), '<input name="note">'))
-        forms.append(form("callback", f"{base}/callbacks", t("callback", lang), fields, lang))
-    open_work = view.awaiting in (Stage.ACCEPTANCE, Stage.RESOLUTION, Stage.ASSIGNMENT)
-    if open_work and (owner or lead):
-        departments = [d.id for d in desk.policy.departments]
-        fields = (field(t("to_department", lang), select("department", departments, required=False))
-                  + field(t("to_agent", lang), '<input name="agent_id" maxlength="64">')
-                  + field(t("reason", lang), '<input name="reason" required minlength="2">'))
-        forms.append(form("transfer", f"{base}/transfer", t("transfer", lang), fields, lang))
-    pending = [p.kind for p in view.promises if p.state == PromiseState.PENDING and p.kind != PromiseKind.ACKNOWLEDGE]
-    if pending and (owner or lead):
-        fields = (field(t("kind", lang), select("kind", pending))
-                  + field(t("new_due", lang), '<input name="due_at" type="datetime-local" required>')
-                  + field(t("reason", lang), '<input name="reason" required minlength="2">'))
-        forms.append(form("extend", f"{base}/promises/{{kind}}/extend", t("extend", lang), fields, lang))
-    body = "".join(forms) or f'<p>{t("none_now", lang)}</p>'
-    return f'<section aria-labelledby="act"><h2 id="act">{t("actions", lang)}</h2>{body}</section>'
-
-
 # ------------------------------------------------------------------ the workflow graph
-def _workflow(desk: Desk, record: ComplaintRecord, lang: str, chosen: str | None) -> str:
+def _workflow(desk: Desk, record: ComplaintRecord, n: Names, chosen: str | None) -> str:
     """The graph of one execution (the latest unless another is chosen), and the list of them all, linked."""
+    lang = n.lang
     names = record.execution_names
     name = chosen if chosen in names else names[-1]
     client = desk.workflow.client
     arn = desk.workflow.execution_arn(name)
-    listing = _executions(record, name, lang)
+    listing = _executions(record, name, n)
     try:
         execution = client.describe_execution(executionArn=arn)
         definition = client.describe_state_machine_for_execution(executionArn=arn)["definition"]
@@ -190,21 +218,33 @@ def _workflow(desk: Desk, record: ComplaintRecord, lang: str, chosen: str | None
     drawing = graph.svg(json.loads(definition), path, title=f"{t('workflow', lang)} {name}")
     return (f'<section aria-labelledby="wf" class="workflow-section" data-current="{escape(path.current or "")}" '
             f'data-execution="{escape(name)}"><h2 id="wf">{t("workflow", lang)} <small>{escape(name)} · '
-            f'{escape(execution["status"])} · {escape(path.current or "")}</small></h2>{listing}'
+            f'{t("run_" + execution["status"].lower(), lang)} · {escape(path.current or "")}</small></h2>{listing}'
             f'<div class="graph">{drawing}</div></section>')
 
 
-def _executions(record: ComplaintRecord, shown: str, lang: str) -> str:
+def _executions(record: ComplaintRecord, shown: str, n: Names) -> str:
     """Every execution of the complaint, oldest first, each a link to its own graph."""
+    lang = n.lang
     runs = record.runs
     if len(runs) < 2:
         return ""
     items = []
-    for n, run in enumerate(runs):
-        label = escape(run.name) + (f' <span class="badge">{t("latest", lang)}</span>' if n == len(runs) - 1 else "")
+    for number, run in enumerate(runs):
+        label = escape(run.name) + (f' <span class="badge">{t("latest", lang)}</span>'
+                                    if number == len(runs) - 1 else "")
         link = (f"<b>{label}</b>" if run.name == shown else
                 f'<a href="#/complaints/{escape(record.complaint_id)}?execution={escape(run.name)}">{label}</a>')
-        how = escape(run.kind) + (f" · {escape(run.resume)}" if run.resume else "")
+        how = t("started_by_" + run.kind, lang) + (f" · {escape(run.resume)}" if run.resume else "")
         items.append(f'<li data-execution="{escape(run.name)}">{link} · {escape(local_time(run.started_at))} · '
-                     f"{escape(run.by)} · {how}</li>")
+                     f"{_starter(run.by, n)} · {how}</li>")
     return f'<h3>{t("executions", lang)}</h3><ol class="executions">{"".join(items)}</ol>'
+
+
+def _starter(by: str, n: Names) -> str:
+    """Who started an execution: an agent by name, a portal or the system as the desk says them."""
+    kind, _, who = by.partition(":")
+    if kind == "portal":
+        return f'{t("portal", n.lang)} {escape(who)}'
+    if kind == "system":
+        return t("system", n.lang)
+    return n.agent(by)

@@ -1,4 +1,4 @@
-"""HTML pieces every console view shares: times in the desk's zone, promise countdowns, lists and forms."""
+"""HTML pieces every console view shares: times in the desk's zone, promise countdowns, lists, forms, errors."""
 
 from __future__ import annotations
 
@@ -7,24 +7,19 @@ from datetime import datetime, timedelta
 from html import escape
 
 from complaints.bootstrap import desk as current_desk
+from complaints.core.errors import ComplaintError
+from complaints.reporting.board import urgency
 from complaints.web.console_text import t
 
-
-def urgency(due_at: datetime | None, made_at: datetime | None, now: datetime) -> str:
-    """missed, at-risk (under a fifth of the promised time left, or under an hour), or ok."""
-    if due_at is None:
-        return "none"
-    left = due_at - now
-    if left <= timedelta(0):
-        return "missed"
-    window = (due_at - made_at) if made_at else timedelta(hours=5)
-    return "at-risk" if left < max(timedelta(hours=1), window / 5) else "ok"
+__all__ = ["countdown", "dl", "error_page", "field", "form", "local_time", "select", "urgency"]
 
 
-def countdown(due_at: datetime | None, made_at: datetime | None, now: datetime, lang: str) -> str:
+def countdown(due_at: datetime | None, made_at: datetime | None, now: datetime, lang: str,
+              level: str | None = None) -> str:
+    """The due time, the time left (kept up to date by the shell) and, when it is close or past, a flag."""
     if due_at is None:
         return "—"
-    level = urgency(due_at, made_at, now)
+    level = level or urgency(due_at, made_at, now)
     label = {"missed": f' <span class="flag">{t("missed", lang)}</span>',
              "at-risk": f' <span class="flag">{t("at_risk", lang)}</span>'}.get(level, "")
     return (f'<span class="due {level}" data-due="{due_at.isoformat()}">'
@@ -52,9 +47,10 @@ def field(label: str, control: str) -> str:
     return f"<label>{label} {control}</label>"
 
 
-def select(name: str, options: Iterable[str], required: bool = True) -> str:
-    opts = "".join(f'<option value="{escape(o)}">{escape(o)}</option>' for o in options)
-    blank = "" if required else "<option></option>"
+def select(name: str, options: Iterable[tuple[str, str]], required: bool = True) -> str:
+    """A choice of stored keys, each shown by its name (the names come escaped)."""
+    opts = "".join(f'<option value="{escape(value)}">{shown}</option>' for value, shown in options)
+    blank = "" if required else '<option value="">—</option>'
     return f'<select name="{name}"{" required" if required else ""}>{blank}{opts}</select>'
 
 
@@ -63,3 +59,13 @@ def form(action: str, path: str, title: str, fields: str, lang: str) -> str:
             f"<fieldset><legend>{title}</legend>{fields}"
             f'<button type="submit">{t("submit", lang)}</button><output class="answer" aria-live="polite"></output>'
             f"</fieldset></form>")
+
+
+def error_page(exc: ComplaintError, lang: str) -> str:
+    """A refusal in the desk's language: what kind of refusal, then the reason, escaped."""
+    status = exc.status_code
+    title = t(f"error_{status}", lang) if status in (400, 401, 403, 404, 409) else \
+        t("error_500", lang) if status >= 500 else t("error", lang)
+    return (f'<section class="error-page" data-view="error" data-status="{status}" role="alert">'
+            f'<h1>{escape(title)}</h1><p class="error">{escape(str(exc))}</p>'
+            f'<p><a href="#/queue">{t("queue", lang)}</a></p></section>')

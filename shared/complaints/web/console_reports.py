@@ -1,49 +1,44 @@
-"""The managers' reports over a period, as cards, bar charts and tables."""
+"""The managers' reports over a period: figures, day-by-day trends, totals by key, incidents and hotspots."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 from complaints.core import clock
 from complaints.core.access import Operator
 from complaints.desk.context import Desk
-from complaints.reporting import reports
+from complaints.reporting import reports, trends
+from complaints.web import console_redress
+from complaints.web.console_charts import Series, bars, lines
 from complaints.web.console_html import local_time
-from complaints.web.console_text import t
+from complaints.web.console_text import Names, figure, t
+
+# Without a period chosen, the last four weeks and a bit: enough days for a trend to show.
+DEFAULT_DAYS = 30
 
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def _bars(title: str, values: dict[str, int], lang: str, limit: int = 12) -> str:
-    if not values:
-        return f"<section><h2>{title}</h2><p>{t('none', lang)}</p></section>"
-    top = max(values.values())
-    rows = "".join(
-        f'<div class="bar"><span class="label">{escape(k)}</span>'
-        f'<svg class="track" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
-        f'<rect class="fill" width="{100 * v / top:.1f}" height="10"/></svg>'
-        f'<span class="value">{v}</span></div>'
-        for k, v in list(values.items())[:limit])
-    return f'<section class="chart"><h2>{title}</h2><div class="bars" role="list">{rows}</div></section>'
-
-
 def _table(title: str, header: list[str], rows: list[list[str]], lang: str, css: str = "") -> str:
     if not rows:
         return f"<section><h2>{title}</h2><p>{t('none', lang)}</p></section>"
     head = "".join(f'<th scope="col">{h}</th>' for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (f'<section class="{css}"><h2>{title}</h2><table><thead><tr>{head}</tr></thead>'
+    body = "".join("<tr>" + "".join(f'<td data-label="{h}">{c}</td>' for h, c in zip(header, row, strict=True))
+                   + "</tr>" for row in rows)
+    return (f'<section class="{css}"><h2>{title}</h2><table class="stack"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></section>")
 
 
 def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, end: date | None) -> str:
     today = clock.now().astimezone(desk.policy.calendar.zone).date()
     end = end or today
-    start = start or end.replace(day=1)
-    report = reports.summary(desk, operator, start, end)
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    report = reports.summary(desk, operator, start, end)  # refuses agents, as the API does
+    daily = trends.trends(desk, operator, start, end)
+    n = Names(desk.policy, lang)
     cards = [("received_total", str(report.received)), ("first_time_fix", _percent(report.first_time_fix_rate)),
              ("reopen_rate", _percent(report.reopen_rate)),
              ("mean_score", "—" if report.mean_score is None else f"{report.mean_score:.1f}"),
@@ -51,30 +46,58 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
              ("repeats", str(report.repeats)), ("passing_around_count", str(report.passing_around))]
     card_html = "".join(f'<div class="card" data-figure="{key}">{t(key, lang)}<b>{escape(value)}</b></div>'
                         for key, value in cards)
-    promise_rows = [[escape(kind), str(c.kept), str(c.missed), str(c.renegotiated), _percent(c.kept_share)]
+    promise_rows = [[n("promise", kind), str(c.kept), str(c.missed), str(c.renegotiated), _percent(c.kept_share)]
                     for kind, c in report.promises.items()]
-    incident_rows = [[escape(i.incident_id), escape(i.category), escape(i.cluster_key), escape(i.department),
-                      escape(local_time(i.opened_at)), str(i.complaints)] for i in report.open_incidents]
+    incident_rows = [[escape(i.incident_id), n("category", i.category), escape(i.cluster_key),
+                      n("department", i.department), escape(local_time(i.opened_at)), str(i.complaints),
+                      escape(local_time(i.prioritised_at)) if i.prioritised_at else "—"]
+                     for i in report.open_incidents]
     hotspot_rows = [[escape(area), str(count)] for area, count in report.hotspots.items()]
-    query = f"from={start.isoformat()}&amp;to={end.isoformat()}"
+    query = f"from={start.isoformat()}&amp;to={end.isoformat()}&amp;lang={lang}"
     period = (f'<form class="period" data-target="reports"><label>{t("from", lang)} '
               f'<input type="date" name="from" value="{start.isoformat()}" required></label> '
               f'<label>{t("to", lang)} <input type="date" name="to" value="{end.isoformat()}" required></label> '
               f'<button type="submit">{t("show", lang)}</button> '
               f'<a href="#" data-download="/v1/reports/summary.csv?{query}" '
-              f'data-filename="complaints-{start}-{end}.csv">{t("export_csv", lang)}</a></form>')
+              f'data-filename="complaints-{start}-{end}.csv">{t("export_csv", lang)}</a> '
+              f'<a href="#" data-download="/v1/reports/trends.csv?{query}" '
+              f'data-filename="complaints-days-{start}-{end}.csv">{t("export_trends", lang)}</a></form>')
     return (f'<section data-view="reports" data-from="{start.isoformat()}" data-to="{end.isoformat()}">'
             f'<h1>{t("reports", lang)}</h1>{period}<div class="cards">{card_html}</div>'
-            f'<div class="report-grid">'
-            + _bars(t("by_category", lang), report.by_category, lang)
-            + _bars(t("by_channel", lang), report.by_channel, lang)
-            + _bars(t("by_department", lang), report.by_department, lang)
-            + _bars(t("by_area", lang), report.by_area, lang)
+            f'{_trends(daily, n)}<div class="report-grid">'
+            + bars(t("by_category", lang), [(n("category", k), v) for k, v in report.by_category.items()], lang)
+            + bars(t("by_channel", lang), [(n("channel", k), v) for k, v in report.by_channel.items()], lang)
+            + bars(t("by_department", lang), [(n("department", k), v) for k, v in report.by_department.items()], lang)
+            + bars(t("by_area", lang), [(escape(k), v) for k, v in report.by_area.items()], lang)
             + _table(t("promises_by_kind", lang), [t("kind", lang), t("kept", lang), t("missed_count", lang),
                                                    t("renegotiated", lang), t("kept_share", lang)], promise_rows, lang)
-            + _bars(t("low_reasons", lang), report.low_score_reasons, lang)
+            + bars(t("low_reasons", lang), [(n("low_reason", k), v) for k, v in report.low_score_reasons.items()],
+                   lang)
             + _table(t("open_incidents", lang), [t("incident", lang), t("category", lang), t("area", lang),
-                                                 t("department", lang), t("opened", lang), t("count", lang)],
+                                                 t("department", lang), t("opened", lang), t("count", lang),
+                                                 t("prioritised", lang)],
                      incident_rows, lang)
             + _table(t("hotspots", lang), [t("area", lang), t("count", lang)], hotspot_rows, lang, css="hotspots")
-            + "</div></section>")
+            + "</div>" + console_redress.report_sections(desk, operator, report, start, end, n) + "</section>")
+
+
+def _trends(report: trends.TrendReport, n: Names) -> str:
+    lang = n.lang
+    days = [d.day for d in report.days]
+
+    def series(key: str) -> Series:
+        return Series(key, escape(figure(key, lang)), [getattr(d, key) for d in report.days])
+
+    kept = [Series(f"kept_share:{kind}", n("promise", kind),
+                   [d.promises[kind].kept_share if kind in d.promises else None for d in report.days])
+            for kind in report.promise_kinds]
+    charts = [
+        lines("trend-volume", t("received_and_closed", lang), days, [series("received"), series("closed")], lang),
+        lines("trend-backlog", t("backlog", lang), days, [series("backlog")], lang),
+        lines("trend-promises", t("kept_share_by_kind", lang), days, kept, lang, percent=True),
+        lines("trend-score", t("mean_score", lang), days, [series("mean_score")], lang, top=10),
+        lines("trend-tens", t("share_of_10", lang), days, [series("share_of_10")], lang, percent=True),
+        lines("trend-reopens", t("reopens", lang), days, [series("reopened")], lang),
+    ]
+    return (f'<section class="trends" aria-labelledby="trends-title"><h2 id="trends-title">{t("trends", lang)}</h2>'
+            f'<div class="trend-grid">{"".join(charts)}</div></section>')

@@ -21,7 +21,7 @@ from complaints.core.record import ComplaintRecord
 from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
 from complaints.desk.notices import still_holds
-from complaints.handling import decisions, survey, tracking
+from complaints.handling import decisions, incident_age, survey, tracking
 from complaints.promises import keeping as promises
 from complaints.triage import assignment
 
@@ -35,6 +35,7 @@ class SweepResult:
     follow_ups: int = 0
     digests: int = 0
     promise_steps: int = 0
+    incidents_prioritised: int = 0  # outages open past the policy's limit
     released: int = 0
     dropped: int = 0  # held messages and whole digests no longer true when their time came
     redelivered: int = 0  # saved decisions sent to the workflow again
@@ -73,6 +74,7 @@ def sweep(desk: Desk) -> SweepResult:
             # Someone acted on the complaint meanwhile; the next sweep sees the new state.
             result.skipped += 1
     result.promise_steps = promises.sweep(desk, now)
+    result.incidents_prioritised = incident_age.sweep(desk, now)
     _send_held(desk, now, result)
     _send_digests(desk, now, result)
     logger.info("reminders sweep", extra={"due": result.due, "digests": result.digests, "escalated": result.escalated,

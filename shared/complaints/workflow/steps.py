@@ -56,14 +56,15 @@ def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
     linked, cell = incidents.join_open(desk, record, result.category)
     if linked is not None:
         events.append(linked)
-        result = incidents.many_affected(result)
-    fresh_table = desk.policy.promise_table(result.priority, result.category)
+        result = incidents.joined(desk, result, linked)
+    fresh_table = desk.policy.promise_table(result.priority, result.category, record.channel)
     if result.priority != record.priority or set(fresh_table) != {p.kind for p in record.promises}:
         # Promises follow the category and priority; the ones already kept stay kept.
         kept = {p.kind: p for p in record.promises if p.state is not PromiseState.PENDING}
-        fresh = sla.promises_for(result.priority, record.received_at, desk.policy, result.category)
+        scheduled = frozenset((p.kind, p.due_at) for p in record.promises if p.state is PromiseState.PENDING)
+        fresh = sla.promises_for(result.priority, record.received_at, desk.policy, result.category, record.channel)
         record.promises = [kept.get(p.kind, p) for p in fresh]
-        promises.schedule(desk, record)
+        promises.schedule(desk, record, unchanged=scheduled)  # a timer whose due time stands is not written again
     if not result.needs_triage:
         area = record.location.area if record.location else None
         result = result.model_copy(update={"department": desk.policy.route(
@@ -190,6 +191,7 @@ def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link:
                                 category=_routing(record)["category"], department=department.id)
     elif stage is Stage.CONFIRMATION and link:
         desk.notices.tell_customer(record, "resolved", link=link)
+        desk.pushes.announce(record, "resolved")
     elif stage is Stage.SURVEY and link and send_at:
         desk.notices.tell_customer_at(record, "survey", send_at, link=link)
     elif stage is Stage.TRACKING and tell_tracking and record.tracking:
@@ -224,6 +226,7 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
                                                       "confirmed": not unconfirmed})], counted)
         if record.owner_id:
             desk.loads.adjust(record.owner_id, -1)
+        desk.pushes.announce(record, "closed", confirmed=not unconfirmed)
     return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
 
 

@@ -30,8 +30,9 @@ def test_what_a_complaint_s_state_counts_is_counted_once(tables: Tables) -> None
     tables.complaints.save(stored)
     # Then each counter was added once
     assert tables.reports.days([_today()]) == {_today(): {
-        "received": 1, "channel:app": 1, "category:network.data": 1, "department:network": 1, "area:unknown": 1}}
-    assert sorted(tables.complaints.get(record.complaint_id).counted) == ["classified", "received"]
+        "received": 1, "channel:app": 1, "category:network.data": 1, "department:network": 1, "area:unknown": 1,
+        "backlog_in": 1}}
+    assert sorted(tables.complaints.get(record.complaint_id).counted) == ["classified", "open", "received"]
 
 
 def test_an_action_s_counters_join_the_state_s_in_the_same_write(tables: Tables) -> None:
@@ -41,7 +42,7 @@ def test_an_action_s_counters_join_the_state_s_in_the_same_write(tables: Tables)
     tables.complaints.save(stored, counts=("2026-11-29", {"appeals": 1}))
     tables.complaints.save(stored, counts=("2026-11-29", {"appeals": 1}))
     assert tables.reports.days(["2026-11-29", _today()]) == {
-        "2026-11-29": {"appeals": 2}, _today(): {"received": 1, "channel:app": 1}}
+        "2026-11-29": {"appeals": 2}, _today(): {"received": 1, "channel:app": 1, "backlog_in": 1}}
 
 
 def test_a_refused_write_counts_nothing_and_the_retry_counts_once(tables: Tables) -> None:
@@ -58,7 +59,7 @@ def test_a_refused_write_counts_nothing_and_the_retry_counts_once(tables: Tables
     classify(stale)
     with pytest.raises(VersionConflict):
         tables.complaints.save(stale)
-    assert stale.counted == ["received"]
+    assert stale.counted == ["open", "received"]
     tables.complaints.update(record.complaint_id, classify)
     assert tables.reports.days([_today()])[_today()]["category:network.data"] == 1
 
@@ -67,9 +68,27 @@ def test_open_network_complaints_are_gauged_by_area_while_open(tables: Tables) -
     for n in (1, 2):
         tables.complaints.create(complaint(n, category="network.data", area="north"), f"body-{n}", [])
     tables.complaints.create(complaint(3, category="billing.charge", area="north"), "body-3", [])
-    assert tables.reports.open_gauges() == {"open_network:north": 2}
+    assert tables.reports.open_gauges() == {"open_network:north": 2, "open": 3}
     closing = tables.complaints.get(complaint(1).complaint_id)
     closing.status = Status.CLOSED
     tables.complaints.save(closing)
     tables.complaints.save(closing)
-    assert tables.reports.open_gauges() == {"open_network:north": 1}
+    assert tables.reports.open_gauges() == {"open_network:north": 1, "open": 2}
+
+
+def test_the_open_backlog_counts_each_complaint_in_and_out_once_a_time(tables: Tables) -> None:
+    # Given two open complaints, one of which closes (saved twice), reopens on appeal and fails
+    for n in (1, 2):
+        tables.complaints.create(complaint(n), f"body-{n}", [])
+    record = tables.complaints.get(complaint(1).complaint_id)
+    record.status = Status.CLOSED
+    record = tables.complaints.save(tables.complaints.save(record))
+    assert tables.reports.open_gauges()["open"] == 1
+    record.status = Status.IN_PROGRESS
+    record = tables.complaints.save(record)
+    record.status = Status.FAILED  # a failed complaint is still work to do
+    tables.complaints.save(record)
+    # Then the day counted two entries, one exit and one re-entry, and two are open now
+    day = tables.reports.days([_today()])[_today()]
+    assert (day["backlog_in"], day["backlog_out"]) == (3, 1)
+    assert tables.reports.open_gauges()["open"] == 2

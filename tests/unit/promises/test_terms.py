@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from complaints.core.policy import load_policy
 from complaints.promises import terms
-from tests.unit.support import Priority, Promise, PromiseState, Stage
+from tests.unit.support import Channel, Priority, Promise, PromiseState, Stage
 
 POLICY = load_policy("telecom")
 # A Tuesday morning in Beijing, a working day.
@@ -17,14 +17,35 @@ def _due(promises: list[Promise]) -> dict[str, datetime]:
     return {p.kind: p.due_at for p in promises}
 
 
-def test_a_normal_complaint_is_promised_the_policys_four_times_all_pending() -> None:
+def test_a_normal_complaint_is_promised_the_policys_times_all_pending() -> None:
     promises = terms.promises_for(Priority.NORMAL, RECEIVED, POLICY)
 
-    assert [p.kind for p in promises] == ["acknowledge", "first_reply", "solution", "regulator_ceiling"]
+    assert [p.kind for p in promises] == ["acknowledge", "first_reply", "solution", "regulator_ceiling",
+                                          "same_day_clearing"]
     assert all(p.state is PromiseState.PENDING and p.due_at > RECEIVED for p in promises)
     due = _due(promises)
     assert due["acknowledge"] == RECEIVED + timedelta(hours=24)
-    assert due["acknowledge"] < due["first_reply"] < due["solution"] < due["regulator_ceiling"]
+    assert due["same_day_clearing"] == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # 17:30 the same day in Beijing
+    assert due["same_day_clearing"] < due["acknowledge"] < due["first_reply"] < due["solution"] < due[
+        "regulator_ceiling"]
+
+
+def test_same_day_clearing_is_due_at_the_end_of_the_day_or_of_the_next_after_the_cutoff() -> None:
+    late = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)  # 16:30 in Beijing, after the 16:00 cutoff
+    friday_night = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)  # 22:00 on a Friday
+
+    assert _due(terms.promises_for(Priority.NORMAL, late, POLICY))["same_day_clearing"] == datetime(
+        2026, 12, 2, 9, 30, tzinfo=UTC)
+    assert _due(terms.promises_for(Priority.NORMAL, friday_night, POLICY))["same_day_clearing"] == datetime(
+        2026, 12, 7, 9, 30, tzinfo=UTC)  # Monday evening
+
+
+def test_a_regulators_complaint_is_also_promised_a_reply_within_three_days() -> None:
+    regulator = _due(terms.promises_for(Priority.HIGH, RECEIVED, POLICY, channel=Channel.REGULATOR))
+    hotline = _due(terms.promises_for(Priority.HIGH, RECEIVED, POLICY, channel=Channel.HOTLINE))
+
+    assert regulator["regulator_reply"] == RECEIVED + timedelta(days=3)
+    assert "regulator_reply" not in hotline
 
 
 def test_an_urgent_complaint_is_promised_sooner_but_the_regulators_ceiling_does_not_move() -> None:
@@ -44,7 +65,11 @@ def test_categories_add_their_own_promises() -> None:
 
     assert "first_contact" in broadband and "investigation" not in broadband
     assert "investigation" in network and "first_contact" not in network
-    assert billing == {"acknowledge", "first_reply", "solution", "regulator_ceiling"}
+    assert billing == {"acknowledge", "first_reply", "solution", "regulator_ceiling", "same_day_clearing"}
+    # A maintenance order's first response: 30 minutes of working time (a night's order the next morning).
+    night = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 22:00 in Beijing
+    assert _due(terms.promises_for(Priority.NORMAL, night, POLICY, "equipment.fault"))["first_contact"] == datetime(
+        2026, 12, 2, 1, 0, tzinfo=UTC)  # 09:00 the next morning
 
 
 def test_a_promise_kept_in_time_is_kept_and_one_kept_late_is_missed() -> None:
@@ -54,8 +79,8 @@ def test_a_promise_kept_in_time_is_kept_and_one_kept_late_is_missed() -> None:
     on_time = terms.keep(promises, "acknowledge", due["acknowledge"])
     late = terms.keep(promises, "acknowledge", due["acknowledge"] + timedelta(seconds=1))
 
-    assert [p.state for p in on_time] == ["kept", "pending", "pending", "pending"]
-    assert [p.state for p in late] == ["missed", "pending", "pending", "pending"]
+    assert [p.state for p in on_time] == ["kept", "pending", "pending", "pending", "pending"]
+    assert [p.state for p in late] == ["missed", "pending", "pending", "pending", "pending"]
 
 
 def test_keeping_changes_only_a_pending_promise() -> None:
@@ -86,8 +111,8 @@ def test_a_wait_without_a_promise_is_due_after_its_stage_limit() -> None:
 
 def test_the_next_due_time_is_the_earliest_pending_promise() -> None:
     promises = terms.promises_for(Priority.NORMAL, RECEIVED, POLICY)
-    kept = terms.keep(promises, "acknowledge", RECEIVED)
+    kept = terms.keep(terms.keep(promises, "same_day_clearing", RECEIVED), "acknowledge", RECEIVED)
 
-    assert terms.next_due(promises) == _due(promises)["acknowledge"]
+    assert terms.next_due(promises) == _due(promises)["same_day_clearing"]
     assert terms.next_due(kept) == _due(promises)["first_reply"]
     assert terms.next_due([p.model_copy(update={"state": PromiseState.KEPT}) for p in promises]) is None

@@ -51,7 +51,7 @@ def test_a_complaint_is_counted_received_and_classified_once_however_often_it_is
 
     assert today_counts(desk) == {"received": 1, "channel:wechat": 1, "category:network.coverage": 1,
                                   "department:network_optimisation": 1, "area:east-area": 1,
-                                  "promise_kept:acknowledge": 1}
+                                  "promise_kept:acknowledge": 1, "backlog_in": 1}
 
 
 def test_a_first_time_fix_rated_10_gives_the_verification_figures(desk: Desk, notifier: MemoryNotifier) -> None:

@@ -55,7 +55,7 @@ def test_classifying_adds_the_promises_of_the_category(desk: Desk) -> None:
     # Given a complaint whose intake promises are the priority's alone
     cid = receive(desk, BROADBAND)
     assert {p.kind for p in record(desk, cid).promises} == {"acknowledge", "first_reply", "solution",
-                                                            "regulator_ceiling"}
+                                                            "regulator_ceiling", "same_day_clearing"}
     # When it is classified as a broadband fault
     steps.classify_step(desk, cid)
     # Then the repair order's first contact is promised too, and the acknowledgement stays kept

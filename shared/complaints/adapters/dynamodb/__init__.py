@@ -2,9 +2,10 @@
 
 One small store per family of items, all on the same table and client:
 complaints (with their timelines, external ids and listings), incidents, the
-staff roster, held messages, staff digests, promise timers, agents' loads and
-report counters. What a change counts in the reports is given to the
-complaint store by whoever builds it (the counting is the reports' rule).
+staff roster, held messages, staff digests, promise timers, agents' loads,
+report counters, portals' webhooks and the status events pushed to them.
+What a change counts in the reports is given to the complaint store by
+whoever builds it (the counting is the reports' rule).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from complaints.adapters.dynamodb.digests import StaffDigests
 from complaints.adapters.dynamodb.incidents import IncidentStore
 from complaints.adapters.dynamodb.loads import AgentLoads
 from complaints.adapters.dynamodb.messages import HeldMessages
+from complaints.adapters.dynamodb.pushes import PortalHooks, StatusPushes
 from complaints.adapters.dynamodb.reports import Counting, ReportChange, ReportCounters
 from complaints.adapters.dynamodb.staff import StaffRoster
 from complaints.adapters.dynamodb.table import Table
 from complaints.adapters.dynamodb.timers import PromiseTimers
 
-__all__ = ["AgentLoads", "ComplaintStore", "Counting", "HeldMessages", "IncidentStore", "PromiseTimers",
-           "ReportChange", "ReportCounters", "StaffDigests", "StaffRoster", "Table", "Tables"]
+__all__ = ["AgentLoads", "ComplaintStore", "Counting", "HeldMessages", "IncidentStore", "PortalHooks",
+           "PromiseTimers", "ReportChange", "ReportCounters", "StaffDigests", "StaffRoster", "StatusPushes", "Table",
+           "Tables"]
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,16 @@ class Tables:
     promise_timers: PromiseTimers
     loads: AgentLoads
     reports: ReportCounters
+    hooks: PortalHooks
+    pushes: StatusPushes
 
     @classmethod
     def on(cls, table: Table, counting: Counting) -> Tables:
         reports = ReportCounters(table)
         return cls(table=table, complaints=ComplaintStore(table, reports, counting), incidents=IncidentStore(table),
                    roster=StaffRoster(table), messages=HeldMessages(table), digests=StaffDigests(table),
-                   promise_timers=PromiseTimers(table), loads=AgentLoads(table), reports=reports)
+                   promise_timers=PromiseTimers(table), loads=AgentLoads(table), reports=reports,
+                   hooks=PortalHooks(table), pushes=StatusPushes(table))
 
     @classmethod
     def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None) -> Tables:

@@ -89,6 +89,10 @@ class IncidentStore:
 
         return retried(attempt, f"incident {incident_id}", attempts)
 
+    def due_to_prioritise(self, now: datetime) -> list[str]:
+        """Open incidents whose age limit has passed and that are not prioritised yet."""
+        return [str(data["incident_id"]) for data in self.table.due(keys.INCIDENT_AGES, now, 1)]
+
     def open_in(self, departments: list[str]) -> list[Incident]:
         """Open incidents, by department through the queue index (incidents are kept there by status)."""
         found: list[Incident] = []
@@ -104,4 +108,4 @@ class IncidentStore:
     @staticmethod
     def _attrs(incident: Incident) -> dict[str, Any]:
         return {**incident.model_dump(mode="json", exclude_none=True), **keys.incident(incident.incident_id),
-                **keys.incident_listing(incident)}
+                **keys.incident_listing(incident), **keys.incident_age(incident)}

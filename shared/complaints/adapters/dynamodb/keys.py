@@ -5,9 +5,13 @@ Item layout (PK / SK):
   C#<id> / E#<time>#<n>      timeline events, written in the same transaction
   C#<id> / M#<time>#<rand>   a message held through quiet hours (timers index: TM#<shard>)
   C#<id> / P#<kind>          a promise's timer and the step it is at (timers index: TP#<shard>)
+  C#<id> / W#<time>#<rand>   a status event to push to the complaint's portal (timers index: TW#<shard>)
+  PORTAL#<id> / HOOK         the portal's outbound webhook registration
+  PUSHDLQ#<portal> / <time>#<message id>  a status event whose every delivery failed (dead letter)
   EXT#<portal>#<external> / A  the portal's id of a complaint (exactly-once intake)
   AGENT#<id> / LOAD          an agent's count of open complaints (atomic counter)
-  INC#<id> / A               an incident; INCKEY#<cell or area>#<category family> / A names the open one
+  INC#<id> / A               an incident (timers index: TI#0 until it is prioritised or resolved);
+                             INCKEY#<cell or area>#<category family> / A names the open one
   STAFF / <KIND>#<id>        the roster: departments and agents
   DIGEST#<agent> / A         when the agent's next digest is sent (timers index: TD#0);
   DIGEST#<agent> / L#<time>#<rand>  its lines
@@ -17,7 +21,7 @@ Item layout (PK / SK):
                              id, so concurrent changes rarely touch the same item
   REPORT#OPEN / G#<n>        gauges of what is open now (unresolved network complaints by area), sharded alike
 Indexes (all sparse: an item without the key attributes is not in the index):
-  timers    TPK=T#<shard>, TSK=<due time>#<id>   human waits falling due (TM#, TP#, TD# as above)
+  timers    TPK=T#<shard>, TSK=<due time>#<id>   human waits falling due (TM#, TP#, TD#, TW# as above)
   queue     QPK=Q#<department>, QSK=<open|done>#<priority rank>#<due>#<id>; INC#<department> for incidents
   owner     OPK=O#<agent>, OSK=as queue
   customer  CPK=P#<keyed phone hash>, CSK=<received>#<id>   repeat complaints
@@ -46,7 +50,7 @@ OPEN_GAUGES = "REPORT#OPEN"
 OPEN = "open#"  # listing sort key prefix of what is still open
 REPORT_SHARDS = 16
 # Timer kinds on the timers index, each sharded by complaint (digests have one shard).
-WAITS, HELD_MESSAGES, PROMISES, DIGESTS = "T", "TM", "TP", "TD"
+WAITS, HELD_MESSAGES, PROMISES, DIGESTS, PUSHES, INCIDENT_AGES = "T", "TM", "TP", "TD", "TW", "TI"
 _FAR_FUTURE = "9999-12-31T00:00:00.000000Z"
 _LATEST = "#~"  # after every "<time>#<id>" of the same time: the end of a time range
 
@@ -157,6 +161,19 @@ def promise_due(complaint_id: str, kind: str, at: datetime) -> str:
     return f"{clock.iso(at)}#{complaint_id}#{kind}"
 
 
+def push_due(complaint_id: str, sk: str, at: datetime) -> str:
+    """A status push's timer sort key: delivered at `at`."""
+    return f"{clock.iso(at)}#{complaint_id}#{sk}"
+
+
+def portal_hook(portal_id: str) -> Key:
+    return {"PK": f"PORTAL#{portal_id}", "SK": "HOOK"}
+
+
+def push_dead_letters(portal_id: str) -> str:
+    return f"PUSHDLQ#{portal_id}"
+
+
 def digest(agent_id: str) -> Key:
     return {"PK": f"DIGEST#{agent_id}", "SK": AGGREGATE}
 
@@ -194,6 +211,13 @@ def incident_listing(found: Incident) -> dict[str, Any]:
     """An incident's entry in its department's queue, by status and opening time."""
     return {"QPK": incident_queue(found.department),
             "QSK": f"{found.status}#{clock.iso(found.opened_at)}#{found.incident_id}"}
+
+
+def incident_age(found: Incident) -> dict[str, str]:
+    """An open incident's timer entry: when it is prioritised if still open (one shard: incidents are few)."""
+    if found.status != "open" or found.prioritise_at is None or found.prioritised_at is not None:
+        return {}
+    return {"TPK": due_partition(INCIDENT_AGES, 0), "TSK": f"{clock.iso(found.prioritise_at)}#{found.incident_id}"}
 
 
 def incident_of_cell(cluster_key: str, category: str) -> Key:

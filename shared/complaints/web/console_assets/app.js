@@ -3,6 +3,7 @@
 (function () {
   const TEXT = {
     brand: ["投诉处理台", "Complaint desk"], queue: ["工单队列", "Queue"], reports: ["报表", "Reports"],
+    board: ["班组看板", "Board"], search: ["查找", "Search"],
     sign_in: ["登录", "Sign in"], sign_out: ["退出", "Sign out"], username: ["工号", "Agent id"],
     password: ["密码", "Password"], role: ["角色", "Role"], token: ["访问令牌", "Access token"],
     local_hint: ["仅限本地开发环境：不验证密码，令牌由本地开发密钥签发；部署后由用户池登录。",
@@ -67,6 +68,8 @@
     const params = new URLSearchParams(query || (hash.includes("?") ? hash.split("?")[1] : ""));
     params.set("lang", state.lang);
     if (page === "complaints" && path) return `/console/views/complaints/${encodeURIComponent(path)}?${params}`;
+    if (page === "board") return `/console/views/board?lang=${state.lang}`;
+    if (page === "search") return `/console/views/search?lang=${state.lang}`;
     if (page.startsWith("reports")) {
       const own = new URLSearchParams(hash.includes("?") ? hash.split("?")[1] : "");
       own.set("lang", state.lang);
@@ -85,9 +88,45 @@
     $("#sign-in-error").textContent = error || "";
     if (!signedIn) { $("#view").innerHTML = ""; return; }
     const answer = await api(route());
-    const text = await answer.text();
-    $("#view").innerHTML = answer.ok ? text : `<p class="error" role="alert">${answer.status}: ${escapeHtml(text)}</p>`;
+    render(answer, await answer.text());
+  }
+
+  // The views are the server's HTML, escaped there, refusals included; anything else is shown as text.
+  function render(answer, text) {
+    const html = (answer.headers.get("Content-Type") || "").startsWith("text/html");
+    $("#view").innerHTML = html ? text : `<p class="error" role="alert">${answer.status}: ${escapeHtml(text)}</p>`;
     tick();
+    schedule();
+  }
+
+  // A view that asks to be refreshed (the board) is drawn again on its interval while it is on screen,
+  // unless someone is typing in it.
+  let refresher = null;
+  function schedule() {
+    clearTimeout(refresher);
+    const view = document.querySelector("[data-refresh]");
+    if (!view) return;
+    const hash = location.hash;
+    refresher = setTimeout(async () => {
+      const typing = document.activeElement && document.activeElement.closest("#view form");
+      if (location.hash !== hash || !state.token) return;
+      if (document.hidden || typing) { schedule(); return; }
+      const answer = await api(route());
+      render(answer, await answer.text());
+    }, Number(view.dataset.refresh) * 1000);
+  }
+
+  // The query goes in a POST body, so a phone number stays out of addresses and history.
+  async function search(form) {
+    const q = String(new FormData(form).get("q") || "").trim();
+    const answer = await api(`${form.dataset.api}?lang=${state.lang}`, { method: "POST",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ q }) });
+    const text = await answer.text();
+    const holder = document.createElement("div");
+    holder.innerHTML = (answer.headers.get("Content-Type") || "").startsWith("text/html") ? text
+      : `<p class="error" role="alert">${answer.status}: ${escapeHtml(text)}</p>`;
+    const results = holder.querySelector(".search-results");
+    form.closest("[data-view]").querySelector(".search-results").replaceWith(results || holder);
   }
 
   function escapeHtml(text) {
@@ -119,7 +158,9 @@
     const body = {};
     for (const [key, value] of data.entries()) {
       if (value === "") continue;
-      body[key] = key === "due_at" ? new Date(value).toISOString() : value;
+      const control = form.querySelector(`[name="${key}"]`);
+      body[key] = key === "due_at" ? new Date(value).toISOString()
+        : control && control.dataset.type === "boolean" ? value === "true" : value;
     }
     let path = form.dataset.api;
     if (path.includes("{kind}")) { path = path.replace("{kind}", encodeURIComponent(body.kind)); delete body.kind; }
@@ -133,6 +174,12 @@
       return;
     }
     output.textContent = `${tr("done")}: ${reply.message || ""}`;
+    if (!document.querySelector("[data-view=complaint]")) {  // the board: draw it again at once
+      const answer = await api(route());
+      $("#view").innerHTML = await answer.text();
+      tick(); schedule();
+      return;
+    }
     // The workflow moves on its own time; draw the complaint again once it has.
     for (let attempt = 0; attempt < 10; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 400));
@@ -143,7 +190,7 @@
       const holder = document.createElement("div");
       holder.innerHTML = text;
       const after = holder.querySelector("[data-current]") && holder.querySelector("[data-current]").dataset.current;
-      if (after !== before || attempt === 9) { $("#view").innerHTML = text; tick(); break; }
+      if (after !== before || attempt === 9) { $("#view").innerHTML = text; tick(); schedule(); break; }
     }
   }
 
@@ -171,6 +218,10 @@
     if (form.classList.contains("period")) {
       const data = new FormData(form);
       location.hash = `#/reports?from=${data.get("from")}&to=${data.get("to")}`;
+    } else if (form.classList.contains("search")) {
+      const button = form.querySelector("button");
+      button.disabled = true;
+      search(form).finally(() => { button.disabled = false; });
     } else if (form.id === "sign-in") {
       signIn(form).then(() => show(), (error) => show(error.message));
     } else if (form.classList.contains("action")) {

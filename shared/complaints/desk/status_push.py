@@ -1,0 +1,104 @@
+"""Status back to portals: each status change a portal registered for becomes a Standard Webhooks event.
+
+The event is stored with the change's moment and delivered by the sender
+(``workflow/pushing``), signed with the portal's own secret. It carries what
+the portal already knows and the desk's own codes — the complaint id, the
+portal's external id, status, promised times, the reply's kind, the outcome
+and root cause — and never the customer's data nor staff's free text.
+A portal's registration is read at most once a minute per process.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from complaints.adapters.dynamodb import PortalHooks, StatusPushes
+from complaints.core import clock
+from complaints.core.enums import PromiseState
+from complaints.core.errors import InvalidField
+from complaints.core.observability import logger
+from complaints.core.policy import Policy
+from complaints.core.policy_promises import StatusPush
+from complaints.core.record import ComplaintRecord
+
+TTL_SECONDS = 60.0
+
+
+def check_url(url: str, rule: StatusPush) -> str:
+    """A webhook URL the desk will call: https, or http to a host the policy allows; no credentials in it, and
+    no private or loopback address unless the policy names it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    allowed = host in rule.allow_http_hosts
+    if parts.scheme not in ("https", "http") or not host or (parts.scheme == "http" and not allowed):
+        raise InvalidField("url", "must be an https URL" + (
+            f" (http only to {', '.join(rule.allow_http_hosts)})" if rule.allow_http_hosts else ""))
+    if parts.username or parts.password:
+        raise InvalidField("url", "must not carry credentials; deliveries are signed with the portal's secret")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return url
+    if not allowed and (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved):
+        raise InvalidField("url", "must not name a private, loopback or link-local address")
+    return url
+
+
+def message_id(record: ComplaintRecord, event: str) -> str:
+    """The same for the same change of the same complaint, so a step run again pushes nothing new to a portal
+    that deduplicates by webhook-id, as Standard Webhooks asks receivers to."""
+    return f"msg_{record.complaint_id}_{event}_{record.version}"
+
+
+def payload(record: ComplaintRecord, event: str, data: dict[str, Any]) -> dict[str, Any]:
+    pending = {p.kind: clock.iso(p.due_at) for p in record.promises if p.state is PromiseState.PENDING}
+    resolution = record.resolution
+    body: dict[str, Any] = {
+        "complaint_id": record.complaint_id, "external_id": record.external_id, "status": record.status.value,
+        "awaiting": record.stage.value if record.stage else None, "promises": pending,
+        "outcome": resolution.outcome.value if resolution and event in ("resolved", "closed") else None,
+        "root_cause": resolution.root_cause if resolution and event in ("resolved", "closed") else None,
+        **data}
+    return {"type": f"complaint.{event}", "timestamp": clock.iso(clock.now()),
+            "data": {k: v for k, v in body.items() if v is not None}}
+
+
+class StatusAnnouncer:
+    def __init__(self, policy: Callable[[], Policy], hooks: PortalHooks, pushes: StatusPushes) -> None:
+        self._policy = policy
+        self.hooks = hooks
+        self.pushes = pushes
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+    def registration(self, portal_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            cached = self._cache.get(portal_id)
+            if cached and time.monotonic() - cached[0] < TTL_SECONDS:
+                return cached[1]
+        found = self.hooks.get(portal_id)
+        with self._lock:
+            self._cache[portal_id] = (time.monotonic(), found)
+        return found
+
+    def forget(self, portal_id: str) -> None:
+        with self._lock:
+            self._cache.pop(portal_id, None)
+
+    def announce(self, record: ComplaintRecord, event: str, **data: Any) -> bool:
+        """Queue the event for the complaint's portal, if the portal registered for it; True when queued."""
+        if event not in self._policy().status_push.events:
+            return False
+        hook = self.registration(record.portal_id)
+        if hook is None or event not in list(hook.get("events") or []):
+            return False
+        body = json.dumps(payload(record, event, data), ensure_ascii=False, separators=(",", ":"))
+        self.pushes.queue(record.complaint_id, record.portal_id, message_id(record, event), body, clock.now())
+        logger.info("status push queued", extra={"complaint_id": record.complaint_id, "event": event})
+        return True

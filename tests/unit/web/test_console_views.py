@@ -1,0 +1,191 @@
+"""The console's views read in the desk's language: names for keys, sentences for events, no raw values."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from complaints.core import clock
+from complaints.core.errors import Forbidden
+from complaints.core.policy import Policy, load_policy
+from complaints.desk.context import Desk
+from complaints.handling import confirmation, search
+from complaints.reporting import board as supervision
+from complaints.reporting import trends
+from complaints.web import console_board, console_complaint, console_html, console_queue, console_reports
+from complaints.web.console_search import search_view
+from complaints.workflow import steps
+from tests.raw_keys import raw_keys, visible_text
+from tests.unit.support import (
+    CallbackOutcome,
+    CallbackRequest,
+    Stage,
+    operator,
+    park,
+    receive,
+    record,
+    to_acceptance,
+    to_confirmation,
+)
+
+
+@pytest.fixture(autouse=True)
+def _views_read_this_desk(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(console_html, "current_desk", lambda: desk)
+    # The graph asks Step Functions for the execution: the unit tests' workflow has none.
+    monkeypatch.setattr(console_complaint, "_workflow", lambda *args, **kwargs: "")
+
+
+def test_the_telecom_profile_names_every_key_it_can_show_in_both_languages() -> None:
+    policy = load_policy("telecom")
+    assert set(policy.labels) == {"zh-CN", "en"}
+    assert policy.label("category", "network.coverage", "zh-CN") == "信号覆盖"
+    assert policy.label("department", "network_optimisation", "zh-CN") == "网络优化中心"
+    assert policy.label("promise", "first_reply", "en") == "First reply"
+
+
+def test_a_profile_that_names_a_language_must_name_every_key_in_it() -> None:
+    raw: dict[str, Any] = load_policy("telecom").model_dump(mode="json")
+    del raw["labels"]["en"]["category"]["network.coverage"]
+    del raw["labels"]["en"]["event"]["received"]
+    with pytest.raises(ValueError, match=r"en lacks category:network.coverage, event:received"):
+        Policy.model_validate(raw)
+
+
+def test_a_profile_without_labels_shows_keys_and_a_runtime_department_its_own_name() -> None:
+    raw: dict[str, Any] = load_policy("telecom").model_dump(mode="json")
+    raw["labels"] = {}
+    bare = Policy.model_validate(raw)
+    assert bare.label("category", "network.coverage", "zh-CN") == "network.coverage"
+    assert bare.label("department", "billing", "zh-CN") == "计费业务部 Billing and business department"
+
+
+def _closed(desk: Desk, cid: str) -> str:
+    owner = to_confirmation(desk, cid)
+    confirmation.callback(desk, cid, operator(desk, owner), CallbackRequest(outcome=CallbackOutcome.FIXED))
+    steps.close_step(desk, cid)
+    park(desk, cid, Stage.SURVEY)
+    return owner
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_complaint_page_shows_names_sentences_and_local_times_never_raw_values(desk: Desk, lang: str) -> None:
+    cid = receive(desk)
+    owner = _closed(desk, cid)
+
+    page = console_complaint.complaint_view(desk, operator(desk, owner), cid, lang)
+
+    text = visible_text(page)
+    assert raw_keys(text) == []
+    assert ("信号覆盖" if lang == "zh-CN" else "Coverage and signal") in text
+    assert ("天线下倾角" if lang == "zh-CN" else "Antenna tilt") in text  # the resolution's root cause
+    assert 'class="record resolution"' in page and "<dl>" in page  # a form-like block, not key: value; key: value
+    assert ("结案，客户已确认" if lang == "zh-CN" else "Closed; the customer confirmed the fix") in text
+
+
+def test_the_queue_names_departments_categories_statuses_and_owners(desk: Desk) -> None:
+    cid = receive(desk)
+    owner = to_acceptance(desk, cid)
+
+    page = console_queue.queue_view(desk, operator(desk, "sup-sun"), "zh-CN", "network_optimisation")
+
+    text = visible_text(page)
+    assert raw_keys(text) == []
+    assert "网络优化中心" in text and "信号覆盖" in text and "已派单 · 待接单" in text
+    assert f"({owner})" in text
+
+
+def test_the_trends_follow_a_scripted_week_and_the_backlog_walks_back_from_now(desk: Desk) -> None:
+    # Given three days: two complaints on the first, one closed on the second, one more on the third
+    zone = desk.policy.calendar.zone
+    first_day = clock.now().astimezone(zone).date()
+    a, b = receive(desk), receive(desk)
+    clock.advance(timedelta(days=1))
+    _closed(desk, a)
+    clock.advance(timedelta(days=1))
+    receive(desk)
+    # When a manager reads the week
+    report = trends.trends(desk, operator(desk, "mgr-qian"), first_day, first_day + timedelta(days=6))
+    days = {d.day: d for d in report.days}
+    # Then each day shows what it counted, and the backlog at each day's end
+    assert [days[first_day + timedelta(days=n)].received for n in range(3)] == [2, 0, 1]
+    assert [days[first_day + timedelta(days=n)].closed for n in range(3)] == [0, 1, 0]
+    assert [days[first_day + timedelta(days=n)].backlog for n in range(3)] == [2, 1, 2]
+    assert days[first_day + timedelta(days=3)].backlog is None  # not yet ended
+    assert days[first_day].promises["acknowledge"].kept == 2
+    assert b != a
+    # And the page draws them, with the numbers as a table
+    page = console_reports.reports_view(desk, operator(desk, "mgr-qian"), "zh-CN", first_day,
+                                        first_day + timedelta(days=6))
+    assert f'data-series="received" data-day="{first_day.isoformat()}" data-value="2"' in page
+    assert raw_keys(visible_text(page)) == []
+    rows = trends.trends_csv(report, lambda series: series.upper()).splitlines()
+    assert rows[0] == "day,series,value,name"
+    assert f"{first_day.isoformat()},backlog,2,BACKLOG" in rows
+
+
+def test_the_board_lists_missed_then_at_risk_promises_soonest_first_for_leads_only(desk: Desk) -> None:
+    # Given a complaint whose first reply is missed and a later one whose first reply is close
+    early = receive(desk)
+    to_acceptance(desk, early)
+    clock.advance(timedelta(days=1))
+    late = receive(desk)
+    to_acceptance(desk, late)
+    due = next(p.due_at for p in record(desk, late).promises if p.kind == "first_reply")
+    clock.advance(due - clock.now() - timedelta(minutes=30))
+
+    found = supervision.board(desk, operator(desk, "sup-sun"))
+
+    ordered = [(a.complaint_id, a.level) for a in found.alerts if a.kind == "first_reply"]
+    assert ordered == [(early, "missed"), (late, "at-risk")]
+    assert {a.agent_id for a in found.agents} >= {"a-wang", "a-liu"}
+    assert sum(a.open_count for a in found.agents) == 2
+    page = console_board.board_view(desk, operator(desk, "sup-sun"), "zh-CN")
+    assert page.index(f'data-complaint="{early}" data-kind="first_reply"') < \
+        page.index(f'data-complaint="{late}" data-kind="first_reply"')
+    assert raw_keys(visible_text(page)) == [] and 'data-refresh="60"' in page
+    with pytest.raises(Forbidden):
+        supervision.board(desk, operator(desk, "a-wang"))
+
+
+def test_search_finds_by_id_reference_and_phone_within_what_the_operator_may_see(desk: Desk) -> None:
+    cid = receive(desk, phone="13912345678")
+    to_acceptance(desk, cid)
+    stored = record(desk, cid)
+    lead = operator(desk, "sup-sun")
+
+    assert [h.complaint.complaint_id for h in search.search(desk, lead, cid.lower()).hits] == [cid]
+    assert [h.matched_by for h in search.search(desk, lead, stored.external_id).hits] == ["external_id"]
+    by_phone = search.search(desk, lead, "139 1234 5678")
+    assert [(h.complaint.complaint_id, h.matched_by) for h in by_phone.hits] == [(cid, "phone")] and by_phone.phone
+    # Another department's agent learns nothing, and the page never repeats the number typed
+    assert search.search(desk, operator(desk, "a-wu"), "13912345678").hits == []
+    page = search_view(desk, operator(desk, "a-wu"), "zh-CN", "13912345678")
+    assert "13912345678" not in page and "没有找到" in page
+
+
+def test_a_refusal_is_a_page_in_the_desk_s_language_with_the_reason_escaped() -> None:
+    page = console_html.error_page(Forbidden("complaint <b>X</b> belongs to billing"), "zh-CN")
+    assert "<h1>您无权查看</h1>" in page and "&lt;b&gt;X&lt;/b&gt;" in page and "<b>X" not in page
+    assert "<h1>You may not see this</h1>" in console_html.error_page(Forbidden("no"), "en")
+
+
+def test_a_failed_workflow_is_offered_for_redrive_on_the_board_and_its_page_to_its_supervisor(desk: Desk) -> None:
+    # Given a complaint whose step failed while it waited for acceptance
+    cid = receive(desk)
+    to_acceptance(desk, cid)
+    steps.fail_step(desk, cid, "States.Timeout")
+
+    # Then the department's supervisor sees it among the failed workflows with a redrive button
+    page = console_board.board_view(desk, operator(desk, "sup-sun"), "zh-CN")
+    failed = page[page.index('class="board-part failed"'):page.index('class="board-part incidents"')]
+    assert f'data-api="/v1/complaints/{cid}/redrive"' in failed and "重新驱动" in failed
+    assert raw_keys(visible_text(page)) == []
+    # and on the complaint's page; the owner, who may not redrive, is not offered it
+    lead_page = console_complaint.complaint_view(desk, operator(desk, "sup-sun"), cid, "en")
+    assert 'data-action="redrive"' in lead_page and raw_keys(visible_text(lead_page)) == []
+    owner = record(desk, cid).owner_id
+    assert owner and 'data-action="redrive"' not in console_complaint.complaint_view(
+        desk, operator(desk, owner), cid, "en")

@@ -17,9 +17,10 @@ from complaints.core.redress import RedressRequest
 from complaints.desk.context import Desk
 from complaints.handling import collaboration, confirmation, redress, search
 from complaints.reporting import board as supervision
-from complaints.reporting import trends
+from complaints.reporting import reports, trends
 from complaints.web import console_board, console_complaint, console_html, console_queue, console_reports
 from complaints.web.console_search import search_view
+from complaints.web.console_text import summary_name
 from complaints.workflow import steps
 from tests.raw_keys import raw_keys, visible_text
 from tests.unit.support import (
@@ -241,3 +242,25 @@ def test_the_reports_page_shows_causes_against_the_period_before_and_returns(des
     assert 'data-cause="antenna_tilt" data-change="1"' in page
     text = visible_text(page)
     assert raw_keys(text) == [] and "天线下倾角" in text and "非本部门职责" in text
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_every_row_of_the_summary_csv_has_a_name_in_the_desk_s_language(desk: Desk, lang: str) -> None:
+    # Given a day with redress granted and a return
+    cid = receive(desk)
+    owner = to_resolution(desk, cid)
+    redress.record_redress(desk, cid, operator(desk, owner), RedressRequest(
+        kind=RedressKind.REFUND, amount=Decimal("30"), reason="多扣的月租"))
+    other = receive(desk)
+    collaboration.return_to_dispatcher(desk, other, operator(desk, to_acceptance(desk, other)),
+                                       ReturnRequest(reason=ReturnReason.INCOMPLETE, note="缺少地址"))
+    today = clock.now().astimezone(desk.policy.calendar.zone).date()
+    report = reports.summary(desk, operator(desk, "mgr-qian"), today, today)
+
+    rows = reports.summary_csv(report, summary_name(desk.policy, lang)).splitlines()
+
+    named = {tuple(row.split(",")[:2]): row.split(",")[-1] for row in rows[1:]}
+    assert named[("outcome", "authority_reports")] == ("报告监管部门的延期" if lang == "zh-CN"
+                                                      else "Extensions reported to the authority")
+    assert named[("redress:refund", "amount_CNY")] == ("退款 · CNY" if lang == "zh-CN" else "Refund · CNY")
+    assert named[("return_reason", "incomplete")] == ("信息不全" if lang == "zh-CN" else "Incomplete")

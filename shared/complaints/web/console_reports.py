@@ -9,6 +9,7 @@ from complaints.core import clock
 from complaints.core.access import Operator
 from complaints.desk.context import Desk
 from complaints.reporting import reports, trends
+from complaints.web import console_redress
 from complaints.web.console_charts import Series, bars, lines
 from complaints.web.console_html import local_time
 from complaints.web.console_text import Names, figure, t
@@ -77,7 +78,7 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
                                                  t("prioritised", lang)],
                      incident_rows, lang)
             + _table(t("hotspots", lang), [t("area", lang), t("count", lang)], hotspot_rows, lang, css="hotspots")
-            + "</div></section>")
+            + "</div>" + console_redress.report_sections(desk, operator, report, start, end, n) + "</section>")
 
 
 def _trends(report: trends.TrendReport, n: Names) -> str:

@@ -240,7 +240,8 @@ def language(requested: str | None, accept: str | None) -> str:
 
 # The CSV's sections whose items are stored keys of a kind.
 _KEYED_SECTIONS: dict[str, LabelKind] = {"channel": "channel", "category": "category", "department": "department",
-                                         "low_score_reason": "low_reason"}
+                                         "low_score_reason": "low_reason", "returned": "department",
+                                         "return_reason": "return_reason"}
 def figure(key: str, lang: str) -> str:
     """A report figure's name: received, reopen_rate, share_of_10 ..."""
     return t({"closed": "closed_total", "received": "received_total"}.get(key, key), lang)
@@ -254,6 +255,9 @@ def summary_name(policy: Policy, lang: str) -> Callable[[str, str], str]:
         if section.startswith("promise:"):
             return (f"{policy.label('promise', section.split(':', 1)[1], lang)} · "
                     f"{policy.label('promise_state', item, lang)}")
+        if section.startswith("redress:"):  # count, or amount_CNY
+            what = t("count", lang) if item == "count" else item.rsplit("_", 1)[-1]
+            return f"{policy.label('redress', section.split(':', 1)[1], lang)} · {what}"
         if section in ("outcome", "satisfaction"):
             return figure(item, lang)
         if section == "received":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 import pytest
@@ -117,19 +115,6 @@ def test_the_summary_exports_as_csv_rows(desk: Desk) -> None:
     lines = text.splitlines()
     assert lines[0] == "section,item,value" and "received,total,1" in lines
     assert "category,network.coverage,1" in lines
-
-
-@pytest.mark.parametrize("lang", ["zh-CN", "en"])
-def test_every_row_of_the_summary_csv_has_a_name_in_the_desks_language(desk: Desk, lang: str) -> None:
-    from complaints.web.console_text import summary_name
-
-    steps.classify_step(desk, receive(desk))
-    report = reports.summary(desk, operator(desk, "mgr-qian"), _today(desk), _today(desk))
-
-    rows = list(csv.reader(io.StringIO(reports.summary_csv(report, summary_name(desk.policy, lang)))))
-
-    assert rows[0] == ["section", "item", "value", "name"]
-    assert all(row[3] for row in rows[1:])
 
 
 @pytest.mark.parametrize("agent, days, refused", [

@@ -33,8 +33,12 @@ TTL_SECONDS = 60.0
 def check_url(url: str, rule: StatusPush) -> str:
     """A webhook URL the desk will call: https, or http to a host the policy allows; no credentials in it, and
     no private or loopback address unless the policy names it."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as exc:  # "http://[": an unclosed IPv6 bracket, a port that is not a number
+        raise InvalidField("url", f"is not a URL ({exc})") from exc
     allowed = host in rule.allow_http_hosts
     if parts.scheme not in ("https", "http") or not host or (parts.scheme == "http" and not allowed):
         raise InvalidField("url", "must be an https URL" + (

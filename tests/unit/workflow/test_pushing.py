@@ -42,6 +42,8 @@ def _secrets() -> dict[str, list[str]]:
     ("https://user:pw@portal.example/hook", "credentials"),
     ("https://10.0.0.7/hook", "private"),
     ("https://127.0.0.1/hook", "private"),
+    ("https://[portal.example/hook", "not a URL"),
+    ("https://portal.example:port/hook", "not a URL"),
 ])
 def test_a_webhook_url_must_be_https_to_a_public_host_without_credentials(desk: Desk, url: str, reason: str) -> None:
     with pytest.raises(InvalidField, match=reason):

@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from complaints.core.enums import Service
 from complaints.core.policy import Policy, load_policy
+from complaints.core.values import Service
 from complaints.triage.classifier import Decision, TextClassifier
 from complaints.triage.linear_model import TrainedModels
 

@@ -1,7 +1,7 @@
 """Display names: what people read for each key the desk stores, in each language its profile speaks.
 
 The API, the CSV's key column and the stored data keep the keys
-(``network.coverage``, ``first_reply``); the console and the CSV's name
+(``service.attitude``, ``first_reply``); the console and the CSV's name
 column show these names. A profile gives them per language and per kind of
 key; when it gives a language at all it must name every key the desk can
 show in it, so a desk in Chinese never reads a machine's word. Departments
@@ -15,7 +15,6 @@ from typing import Literal
 
 from complaints.core.enums import (
     CallbackOutcome,
-    Channel,
     EventType,
     Nature,
     Priority,
@@ -24,7 +23,6 @@ from complaints.core.enums import (
     Rating,
     ResolutionOutcome,
     Role,
-    Service,
     Stage,
     Status,
 )
@@ -42,8 +40,6 @@ LOW_REASONS = ("attitude", "speed", "result", "unstated")
 def engine_keys() -> dict[LabelKind, set[str]]:
     """The keys of the engine's own vocabulary, the same for every desk."""
     return {
-        "channel": {c.value for c in Channel},
-        "service": {s.value for s in Service},
         "status": {s.value for s in Status},
         "stage": {s.value for s in Stage},
         "promise": {k.value for k in PromiseKind},

@@ -115,7 +115,7 @@ class Appointment(Outcome):
 
 
 class IncidentReport(Outcome):
-    """How a network incident was resolved."""
+    """How an incident was resolved."""
 
     root_cause: str
     actions: str

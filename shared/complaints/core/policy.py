@@ -10,13 +10,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from complaints.core import labels as display
-from complaints.core.enums import Channel, EventType, Priority, Stage
+from complaints.core.enums import EventType, Priority, Stage
 from complaints.core.policy_promises import (
-    KEEPING_STEPS,
-    MAKING_STEPS,
     Appointments,
     Contact,
     Deadline,
@@ -24,6 +22,7 @@ from complaints.core.policy_promises import (
     PromiseRule,
     Replies,
     StatusPush,
+    check_promises,
 )
 from complaints.core.policy_sections import (
     Agent,
@@ -50,6 +49,15 @@ from complaints.core.policy_sections import (
     WorkingHours,
     check_duration,
 )
+from complaints.core.policy_vocabulary import (
+    ChannelRule,
+    FieldRule,
+    Hotspots,
+    Messages,
+    check_vocabulary,
+    field_problems,
+)
+from complaints.core.values import Channel, Device, Location
 from complaints.core.working_time import QuietHours, WorkingCalendar
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -65,6 +73,14 @@ class Policy(Section):
     default_department: str
     portals: list[Portal]
     agents: list[Agent]
+    # The desk's words: the ways complaints arrive, the services a portal may name, the fields of a location
+    # and of a device, what the managers' hotspots count, the wording of messages.
+    channels: dict[str, ChannelRule] = Field(min_length=1)
+    services: list[str] = []
+    location_fields: dict[str, FieldRule] = {}
+    device_fields: dict[str, FieldRule] = {}
+    hotspots: Hotspots | None = None
+    messages: Messages = Messages()
     categories: dict[str, Category]
     natures: dict[Literal["inquiry", "help_seeking", "venting"], list[str]]
     failure_words: list[str]
@@ -119,7 +135,8 @@ class Policy(Section):
                     raise ValueError(f"department {department.id!r} names unknown person {person!r}")
         if set(self.promises) != set(Priority):
             raise ValueError("promises must be set for every priority")
-        self._promises_consistent(departments)
+        check_promises(self.promises, self.promises_by_category, self.promise_kinds, self.promise_rules,
+                       self.replies, self.appointments, self.contact, departments)
         for limit in self.stage_limits.values():
             for duration in (limit.values() if isinstance(limit, dict) else [limit]):
                 check_duration(duration)
@@ -138,6 +155,8 @@ class Policy(Section):
         for key in self.categories:
             if not self.root_causes_for(key):
                 raise ValueError(f"category {key!r} has no root causes to report")
+        check_vocabulary(self.channels, self.services, self.categories, self.routing, self.promise_rules,
+                         self.location_fields, self.hotspots, self.clusters)
         lacking = display.missing(self.labels, self.label_keys())
         if lacking:
             raise ValueError("labels: " + "; ".join(f"{language} lacks {', '.join(keys)}"
@@ -151,6 +170,8 @@ class Policy(Section):
         """
         wanted = display.engine_keys()
         wanted["category"] = set(self.categories)
+        wanted["channel"] = set(self.channels)
+        wanted["service"] = set(self.services)
         wanted["root_cause"] = {cause for causes in self.root_causes.values() for cause in causes}
         wanted["promise"] |= {kind for table in self.promises.values() for kind in table}
         wanted["promise"] |= {kind for table in self.promises_by_category.values() for kind in table}
@@ -166,26 +187,20 @@ class Policy(Section):
             return known.name if known else shown
         return shown
 
-    def _promises_consistent(self, departments: set[str]) -> None:
-        named = {kind for table in (*self.promises.values(), *self.promises_by_category.values()) for kind in table}
-        named |= {rule.kind for rule in self.promise_rules}
-        named |= {self.replies.next_kind} if self.replies else set()
-        named |= {self.appointments.arrival_kind} if self.appointments else set()
-        if self.promise_kinds and named - set(self.promise_kinds):
-            raise ValueError(f"promise kinds {sorted(named - set(self.promise_kinds))} are not in promise_kinds")
-        for kind, what in self.promise_kinds.items():
-            if set(what.kept_by) - KEEPING_STEPS:
-                raise ValueError(f"promise kind {kind!r}: kept_by names steps that keep no promise; "
-                                 f"one of {sorted(KEEPING_STEPS)}")
-            if what.extension is not None and not what.ceiling:
-                raise ValueError(f"promise kind {kind!r}: only a ceiling has extension rules")
-        for rule in self.promise_rules:
-            if rule.after not in MAKING_STEPS:
-                raise ValueError(f"promise rule {rule.kind!r}: after must be one of {sorted(MAKING_STEPS)}")
-            if set(rule.departments or []) - departments:
-                raise ValueError(f"promise rule {rule.kind!r} names unknown departments")
-        if self.contact and set(self.contact.departments) - departments:
-            raise ValueError("contact names unknown departments")
+    def channel_sensitive(self, channel: str) -> bool:
+        rule = self.channels.get(channel)
+        return rule is not None and rule.sensitive
+
+    def intake_problems(self, channel: str, service: str | None, location: Location | None,
+                        device: Device | None) -> list[tuple[str, str]]:
+        """What a delivery names that this desk does not know: (field, reason) pairs, none when all is well."""
+        problems = []
+        if channel not in self.channels:
+            problems.append(("channel", f"must be one of {', '.join(self.channels)}"))
+        if service is not None and service not in self.services:
+            problems.append(("service", f"must be one of {', '.join(self.services) or 'none (this desk names none)'}"))
+        problems += field_problems("location", location.profile_fields if location else {}, self.location_fields)
+        return problems + field_problems("device", device.profile_fields if device else {}, self.device_fields)
 
     def kind(self, kind: str) -> PromiseKindRule:
         """What a kind of promise is; a kind the profile no longer names is a plain promise."""

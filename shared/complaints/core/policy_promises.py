@@ -7,13 +7,15 @@ names its own kinds of promise and says which steps make and keep each one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fnmatch import fnmatch
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from complaints.core.enums import Channel, EventType
+from complaints.core.enums import EventType, Priority
 from complaints.core.policy_sections import Section
+from complaints.core.values import Channel
 from complaints.core.working_time import check_deadline
 
 # A time limit: a duration (30m, 24h, 3d, 2wd, 4wh, 30wm) or an end of day (eod, eod@16:00).
@@ -108,3 +110,28 @@ class StatusPush(Section):
     timeout_seconds: int = Field(default=10, ge=1, le=30)
     # Hosts a portal may name with plain http (a receiver on the same machine); every other URL is https.
     allow_http_hosts: list[str] = []
+
+
+def check_promises(promises: Mapping[Priority, dict[str, str]], by_category: dict[str, dict[str, str]],
+                   kinds: dict[str, PromiseKindRule], rules: list[PromiseRule], replies: Replies | None,
+                   appointments: Appointments | None, contact: Contact | None, departments: set[str]) -> None:
+    """Every kind of promise named is defined, kept by real steps and made by real ones."""
+    named = {kind for table in (*promises.values(), *by_category.values()) for kind in table}
+    named |= {rule.kind for rule in rules}
+    named |= {replies.next_kind} if replies else set()
+    named |= {appointments.arrival_kind} if appointments else set()
+    if kinds and named - set(kinds):
+        raise ValueError(f"promise kinds {sorted(named - set(kinds))} are not in promise_kinds")
+    for kind, what in kinds.items():
+        if set(what.kept_by) - KEEPING_STEPS:
+            raise ValueError(f"promise kind {kind!r}: kept_by names steps that keep no promise; "
+                             f"one of {sorted(KEEPING_STEPS)}")
+        if what.extension is not None and not what.ceiling:
+            raise ValueError(f"promise kind {kind!r}: only a ceiling has extension rules")
+    for rule in rules:
+        if rule.after not in MAKING_STEPS:
+            raise ValueError(f"promise rule {rule.kind!r}: after must be one of {sorted(MAKING_STEPS)}")
+        if set(rule.departments or []) - departments:
+            raise ValueError(f"promise rule {rule.kind!r} names unknown departments")
+    if contact and set(contact.departments) - departments:
+        raise ValueError("contact names unknown departments")

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from complaints.core import clock
-from complaints.core.enums import CallbackOutcome, Channel, Rating, ResolutionOutcome, Service
-from complaints.core.values import Customer, Device, Location, Occurred, Strict, Text
+from complaints.core.enums import CallbackOutcome, Rating, ResolutionOutcome
+from complaints.core.values import Channel, Customer, Device, Location, Occurred, Service, Strict, Text
 
 # Portals' clocks drift; a received_at this far ahead of ours is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -7,10 +7,10 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
-from complaints.core.enums import Channel, Priority, Service, Stage, Status
+from complaints.core.enums import Priority, Stage, Status
 from complaints.core.outcomes import Outcome
 from complaints.core.record import ComplaintRecord
-from complaints.core.values import Classification, Promise, TimelineEvent
+from complaints.core.values import Channel, Classification, Promise, Service, TimelineEvent
 
 
 class IntakeAnswer(BaseModel):

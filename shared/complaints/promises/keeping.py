@@ -93,7 +93,7 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
         for person in dict.fromkeys(p for p in people if p):
             desk.notices.tell_staff(person, record, "promise_due", kind=kind, due=due)
     elif action == "update":
-        desk.notices.tell_customer(record, "progress_update", status=status_text(record))
+        desk.notices.tell_customer(record, "progress_update", status=status_text(desk.policy, record))
         desk.complaints.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type=EventType.CUSTOMER_UPDATED,
                                                                      actor="system", detail={"promise": kind}))
     elif action == "due":

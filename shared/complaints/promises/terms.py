@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.core.enums import Channel, EventType, Priority, PromiseKind, PromiseState, Stage
+from complaints.core.enums import EventType, Priority, PromiseKind, PromiseState, Stage
 from complaints.core.policy import Policy
-from complaints.core.values import Promise
+from complaints.core.values import Channel, Promise
 
 
 def promises_for(priority: Priority, received_at: datetime, policy: Policy,

@@ -18,6 +18,7 @@ from complaints.core import clock
 from complaints.core.access import Operator
 from complaints.core.errors import BadRequest, Forbidden
 from complaints.desk.context import Desk
+from complaints.reporting.counting import HOTSPOT
 
 MAX_DAYS = 366
 # Every counter a day can hold, in the order reports show them.
@@ -166,7 +167,7 @@ class SummaryReport(BaseModel):
     authority_reports: int = 0  # ceilings extended with a report to the supervising authority
     incident_raised: int = 0  # complaints raised because their outage stayed open past the policy's limit
     open_incidents: list[IncidentLine]  # now, not over the period
-    hotspots: dict[str, int]  # unresolved network complaints by area, now
+    hotspots: dict[str, int]  # unresolved complaints of the profile's hotspot categories by its dimension, now
 
 
 def _keyed(totals: dict[str, int], prefix: str) -> dict[str, int]:
@@ -211,7 +212,7 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
                                      department=i.department, opened_at=i.opened_at,
                                      complaints=len(i.complaint_ids), prioritised_at=i.prioritised_at)
                         for i in sorted(incidents, key=lambda i: i.opened_at)],
-        hotspots=_keyed(desk.reports.open_gauges(), "open_network"),
+        hotspots=_keyed(desk.reports.open_gauges(), HOTSPOT),
     )
 
 

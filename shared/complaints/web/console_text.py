@@ -107,7 +107,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "kept_share": ("履约率", "Kept share"),
     "low_reasons": ("低分原因", "Why scores were low"),
     "open_incidents": ("进行中的故障", "Open incidents"),
-    "hotspots": ("未解决的网络投诉（按区域，网络规划用）", "Unresolved network complaints by area (network planning)"),
+    "hotspots": ("未解决投诉热点", "Unresolved complaints by place"),
     "count": ("数量", "Count"),
     "opened": ("开始时间", "Opened"),
     "prioritised": ("已升级处理", "Prioritised"),

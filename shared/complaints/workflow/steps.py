@@ -38,13 +38,13 @@ def _routing(record: ComplaintRecord) -> dict[str, Any]:
 
 def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     record = desk.complaints.get(complaint_id)
-    cell = _classify(desk, record) if record.classification is None else None
-    # Once saved, the complaint counts toward its cell's outage; a retry of this step finishes the linking.
-    return _routing(incidents.open_at_threshold(desk, record, cell))
+    place = _classify(desk, record) if record.classification is None else None
+    # Once saved, the complaint counts toward its place's outage; a retry of this step finishes the linking.
+    return _routing(incidents.open_at_threshold(desk, record, place))
 
 
-def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
-    """Classify, route and save the complaint; what was found of its cell, if it has no open incident."""
+def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Place | None:
+    """Classify, route and save the complaint; what was found of its place, if it has no open incident."""
     result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
                                       vip=record.customer.vip)
     events = []
@@ -53,7 +53,7 @@ def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
         result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
                                           vip=record.customer.vip, repeat=True)
         events.append(incidents.note_repeat(desk, record, *repeat))
-    linked, cell = incidents.join_open(desk, record, result.category)
+    linked, place = incidents.join_open(desk, record, result.category)
     if linked is not None:
         events.append(linked)
         result = incidents.joined(desk, result, linked)
@@ -78,7 +78,7 @@ def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
                 "department": record.department, "triage": result.needs_triage,
                 "evidence": ", ".join(result.evidence[:6])},
     ), *events])
-    return cell
+    return place
 
 
 def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:

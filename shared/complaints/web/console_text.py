@@ -191,6 +191,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "surveyed": ("参评数", "Surveys answered"),
     "low_score_share": ("低分占比", "Low scores"),
     "appeals": ("申诉", "Appeals"),
+    "authority_reports": ("报告主管部门的延期", "Extensions reported to the authority"),
+    "incident_raised": ("超时升级的事件", "Incidents raised to priority"),
     "period": ("统计期", "Period"),
     "total": ("合计", "Total"),
     "kept_share_of": ("履约率", "kept share"),

@@ -210,10 +210,10 @@ class Policy(Section):
         return {kind for kind, rule in self.promise_kinds.items() if rule.keeps(step)}
 
     def made_on(self, step: EventType, category: str | None, channel: Channel | None,
-                department: str | None = None) -> dict[str, str]:
+                department: str | None = None, priority: Priority | None = None) -> dict[str, str]:
         """The promises a step makes (kind → time limit from that moment), by the profile's rules."""
         return {rule.kind: rule.within for rule in self.promise_rules
-                if rule.applies(step, category, channel, department)}
+                if rule.applies(step, category, channel, department, priority)}
 
     def root_causes_for(self, category: str) -> list[str]:
         """The root causes a handler may report for a category: every matching pattern's, in order."""
@@ -264,7 +264,7 @@ class Policy(Section):
         for pattern, extra in self.promises_by_category.items():
             if category is not None and fnmatch(category, pattern):
                 table.update(extra)
-        table.update(self.made_on(EventType.RECEIVED, category, channel))
+        table.update(self.made_on(EventType.RECEIVED, category, channel, priority=priority))
         return table
 
     def stage_limit(self, stage: Stage, priority: Priority) -> str:

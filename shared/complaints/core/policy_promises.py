@@ -58,10 +58,12 @@ class PromiseRule(Section):
     categories: list[str] = ["*"]  # category patterns; a complaint not yet classified matches "*" only
     channels: list[Channel] | None = None
     departments: list[str] | None = None  # for a transfer: the receiving department
+    priorities: list[Priority] | None = None  # e.g. only an emergency (urgent) gets an arrival within minutes
 
     def applies(self, step: EventType, category: str | None, channel: Channel | None,
-                department: str | None = None) -> bool:
+                department: str | None = None, priority: Priority | None = None) -> bool:
         return (self.after == step
+                and (self.priorities is None or priority in self.priorities)
                 and (any(p == "*" for p in self.categories) if category is None
                      else any(fnmatch(category, p) for p in self.categories))
                 and (self.channels is None or channel in self.channels)

@@ -158,7 +158,8 @@ def ensure_solution(desk: Desk, record: ComplaintRecord) -> bool:
 def make_after(desk: Desk, record: ComplaintRecord, step: EventType, department: str | None = None) -> list[str]:
     """Add the promises the step makes by the policy; their kinds, whose timers `start` once the record is saved."""
     category = record.classification.category if record.classification else None
-    made = terms.made_after(desk.policy, step, clock.now(), record.promises, category, record.channel, department)
+    made = terms.made_after(desk.policy, step, clock.now(), record.promises, category, record.channel, department,
+                            record.priority)
     record.promises = [*record.promises, *made]
     return [p.kind for p in made]
 

@@ -31,6 +31,12 @@ TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_
 HELD_OUT_SETS = {"held-out": "complaints_holdout.jsonl", "unseen": "complaints_unseen.jsonl",
                  "independent": "complaints_independent.jsonl"}
 SETS = {**TRAINING_SETS, **HELD_OUT_SETS}
+# Per profile: its training sets and its held-out sets (reporting only).
+PROFILE_SETS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "telecom": (TRAINING_SETS, HELD_OUT_SETS),
+    "property": ({"training": "property_train.jsonl"}, {"held-out": "property_holdout.jsonl"}),
+    "hospital": ({"training": "hospital_train.jsonl"}, {"held-out": "hospital_holdout.jsonl"}),
+}
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -145,25 +151,35 @@ def report(outcomes_by_set: dict[str, list[Outcome]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation of the training sets")
+    parser.add_argument("--profile", action="append", choices=sorted(PROFILE_SETS),
+                        help="the profile to evaluate (repeatable; default: every profile)")
     args = parser.parse_args()
-    policy = load_policy("telecom")
+    for profile in args.profile or list(PROFILE_SETS):
+        print(f"\n=== {profile} ===")
+        evaluate_profile(profile, cross_validate=not args.no_cv)
+
+
+def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
+    """The profile's held-out sets with the shipped classifier, and its training sets in cross-validation."""
+    training_sets, held_out_sets = PROFILE_SETS[profile]
+    policy = load_policy(profile)
     shipped, alone = TextClassifier(policy), rules_alone(policy)
     results: dict[str, dict[str, list[Outcome]]] = {}
-    for name, file in HELD_OUT_SETS.items():
+    for name, file in held_out_sets.items():
         rows = load(file)
         results[name] = {"rules alone": evaluate(rows, alone), "rules+model": evaluate(rows, shipped)}
-    if not args.no_cv:
+    if cross_validate:
         assert isinstance(shipped.models, TrainedModels)
-        validated = cross_validated(list(TRAINING_SETS.values()), policy, dict(shipped.models.vote))
-        for name, file in TRAINING_SETS.items():
+        validated = cross_validated(list(training_sets.values()), policy, dict(shipped.models.vote))
+        for name, file in training_sets.items():
             results[name] = {"rules alone": evaluate(load(file), alone), "rules+model, CV": validated[file]}
-        results["all training"] = {kind: [o for name in TRAINING_SETS for o in results[name][kind]]
+        results["all training"] = {kind: [o for name in training_sets for o in results[name][kind]]
                                    for kind in ("rules alone", "rules+model, CV")}
     print(summary(results))
     print("(rules+model, CV: each training complaint classified by a model trained on the other four fifths)")
-    held = [o for name in HELD_OUT_SETS for o in results[name]["rules+model"]]
-    print(f"\nheld-out and unseen together, rules+model ({len(held)} complaints)\n" + details(held))
-    if not args.no_cv:
+    held = [o for name in held_out_sets for o in results[name]["rules+model"]]
+    print(f"\n{profile}: the held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
+    if cross_validate:
         trained = results["all training"]["rules+model, CV"]
         print(f"\nall training complaints, rules+model in 5-fold cross-validation ({len(trained)} complaints)\n"
               + details(trained))

@@ -29,7 +29,8 @@ from complaints.triage.rules import PhraseRules, normalise
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 # Per profile: the files a model learns from, and those of them the phrase rules were written from.
-TRAINING: dict[str, list[str]] = {"telecom": ["complaints_dev.jsonl", "complaints_train.jsonl"]}
+TRAINING: dict[str, list[str]] = {"telecom": ["complaints_dev.jsonl", "complaints_train.jsonl"],
+                                  "property": ["property_train.jsonl"], "hospital": ["hospital_train.jsonl"]}
 RULES_WRITTEN_FROM: dict[str, set[str]] = {"telecom": {"complaints_dev.jsonl"}}
 C_CATEGORY = 3.0
 C_NATURE = 3.0

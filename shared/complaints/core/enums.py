@@ -173,6 +173,9 @@ class EventType(StrEnum):
     ESCALATED = "escalated"
     DECISION_ROLLED_BACK = "decision_rolled_back"
     REDRIVEN = "redriven"  # a new execution went on where the complaint stood
+    DISPUTE_OPENED = "dispute_opened"  # harm claimed and redress demanded: a dispute, apart from a complaint
+    DISPUTE_STEP = "dispute_step"  # a step of the dispute the profile names (evidence sealed, mediation ...)
+    DISPUTE_SETTLED = "dispute_settled"  # it ended in a settlement, with or without compensation
     FAILED = "failed"
 
 

@@ -51,9 +51,11 @@ from complaints.core.policy_sections import (
 )
 from complaints.core.policy_vocabulary import (
     ChannelRule,
+    Disputes,
     FieldRule,
     Hotspots,
     Messages,
+    check_disputes,
     check_vocabulary,
     field_problems,
 )
@@ -81,6 +83,7 @@ class Policy(Section):
     device_fields: dict[str, FieldRule] = {}
     hotspots: Hotspots | None = None
     messages: Messages = Messages()
+    disputes: Disputes | None = None
     categories: dict[str, Category]
     natures: dict[Literal["inquiry", "help_seeking", "venting"], list[str]]
     failure_words: list[str]
@@ -155,6 +158,7 @@ class Policy(Section):
         for key in self.categories:
             if not self.root_causes_for(key):
                 raise ValueError(f"category {key!r} has no root causes to report")
+        check_disputes(self.disputes, departments, self.promise_kinds)
         check_vocabulary(self.channels, self.services, self.categories, self.routing, self.promise_rules,
                          self.location_fields, self.hotspots, self.clusters)
         lacking = display.missing(self.labels, self.label_keys())

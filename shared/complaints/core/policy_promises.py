@@ -22,9 +22,9 @@ from complaints.core.working_time import check_deadline
 Deadline = Annotated[str, AfterValidator(check_deadline)]
 # The steps that keep promises; closing a complaint settles every promise still pending.
 KEEPING_STEPS = frozenset({EventType.RECEIVED, EventType.ACCEPTED, EventType.REPLIED, EventType.RESOLVED,
-                           EventType.APPOINTMENT_BOOKED, EventType.ARRIVED})
+                           EventType.APPOINTMENT_BOOKED, EventType.ARRIVED, EventType.DISPUTE_SETTLED})
 # The steps that make promises beside intake: what happens starts a new clock.
-MAKING_STEPS = frozenset({EventType.RECEIVED, EventType.ACCEPTED, EventType.TRANSFERRED})
+MAKING_STEPS = frozenset({EventType.RECEIVED, EventType.ACCEPTED, EventType.TRANSFERRED, EventType.DISPUTE_OPENED})
 
 
 class Extension(Section):
@@ -38,6 +38,7 @@ class PromiseKindRule(Section):
     """What a kind of promise is."""
 
     kept_by: list[EventType] = []  # the steps that keep it (a late one is recorded missed)
+    kept_by_steps: list[str] = []  # the dispute steps of the profile that keep it (the records sealed)
     customer_facing: bool = False  # the owner may move it; the customer hears from the desk when it falls due
     pausable: bool = False  # its clock stops while the complaint waits on the customer
     held_by: Literal["owner", "supervisor"] = "owner"  # who is reminded and warned

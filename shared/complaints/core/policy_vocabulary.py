@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from fnmatch import fnmatch
 from typing import Protocol
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from complaints.core.enums import Status
 from complaints.core.policy_sections import Section
@@ -47,6 +47,28 @@ class Messages(Section):
 
     status: dict[str, dict[Status, str]] = {}
     templates: dict[str, dict[str, str]] = {}
+
+
+class Disputes(Section):
+    """A dispute: harm claimed and redress demanded (a medical dispute, flood damage to a flat). Opened when
+    the text names both a harm and a claim, or by an agent; owned by one department; its steps recorded as they
+    happen, some of them required before it may be settled; it ends in a settlement, which reports count apart."""
+
+    department: str
+    harm_words: list[str] = Field(min_length=1)
+    claim_words: list[str] = Field(min_length=1)
+    steps: list[str] = Field(min_length=1)  # what may be recorded: evidence sealed, mediation, appraisal ...
+    required_before_settling: list[str] = []
+    ways: list[str] = Field(min_length=1)  # how a settlement is reached: negotiation, mediation, court ...
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    manager_approval_above: int = Field(default=0, ge=0)  # larger compensation is agreed by a manager (0: any)
+
+    @model_validator(mode="after")
+    def _known_steps(self) -> Disputes:
+        check_keys("dispute step", set(self.steps) | set(self.ways))
+        if set(self.required_before_settling) - set(self.steps):
+            raise ValueError("disputes: required_before_settling names steps not in steps")
+        return self
 
 
 # The engine's own words for a status, for a language the profile does not word.
@@ -149,3 +171,18 @@ def check_vocabulary(channels: dict[str, ChannelRule], services: list[str],
 
 
 ENGINE_LOCATION_FIELDS = ("area", "address")
+
+
+def check_disputes(disputes: Disputes | None, departments: set[str], kinds: Mapping[str, _KeptBySteps]) -> None:
+    """A dispute's department is a department, and a promise kept by a dispute step names one of its steps."""
+    steps = set(disputes.steps) if disputes else set()
+    if disputes is not None and disputes.department not in departments:
+        raise ValueError(f"disputes name unknown department {disputes.department!r}")
+    for kind, rule in kinds.items():
+        if set(rule.kept_by_steps) - steps:
+            raise ValueError(f"promise kind {kind!r}: kept_by_steps names steps the disputes do not")
+
+
+class _KeptBySteps(Protocol):
+    @property
+    def kept_by_steps(self) -> list[str]: ...

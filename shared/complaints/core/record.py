@@ -11,6 +11,7 @@ from complaints.core.enums import CLOSED_STATUSES, Priority, Stage, Status
 from complaints.core.outcomes import (
     Appeal,
     Appointment,
+    Dispute,
     IncidentReport,
     IncidentResolution,
     QualityCheckResult,
@@ -103,6 +104,7 @@ class ComplaintRecord(BaseModel):
     # first of the profile's cluster dimensions the location gives, e.g. "building:3" or "area:north").
     channel_sensitive: bool = False
     cluster_key: str | None = None
+    dispute: Dispute | None = None  # harm claimed and redress demanded (the profile's disputes)
 
     @property
     def priority(self) -> Priority:

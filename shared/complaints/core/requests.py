@@ -89,6 +89,27 @@ class ResolveRequest(Strict):
         return self
 
 
+class DisputeRequest(Strict):
+    """An agent opens a dispute: the customer claims harm and demands redress."""
+
+    reason: Text = Field(min_length=2, max_length=1000)
+
+
+class DisputeStepRequest(Strict):
+    step: str = Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
+                      description="one of the profile's dispute steps, e.g. records_sealed")
+    reference: Text | None = Field(default=None, max_length=100, description="the record's or the case's number")
+    note: Text | None = Field(default=None, max_length=2000)
+
+
+class SettlementRequest(Strict):
+    way: str = Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
+                     description="one of the profile's ways of settling, e.g. mediation")
+    compensation: StrictInt = Field(ge=0, le=100_000_000, description="paid to the customer, in the currency's units")
+    agreement_reference: Text = Field(min_length=2, max_length=100)
+    note: Text | None = Field(default=None, max_length=2000)
+
+
 class CallbackRequest(Strict):
     outcome: CallbackOutcome
     note: Text | None = Field(default=None, max_length=1000)

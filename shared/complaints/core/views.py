@@ -101,6 +101,7 @@ class ComplaintView(ComplaintSummary):
     callback_attempts: int = 0
     unreachable_attempts: int = 0
     appeal: dict[str, str] | None = None
+    dispute: dict[str, Any] | None = None  # harm claimed and redress demanded: its steps and settlement
     survey: dict[str, str | int | None] | None = None
     failure: str | None = None
     repeat_of: str | None = None

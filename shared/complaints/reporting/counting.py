@@ -62,6 +62,14 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
         once("repeat", "repeats")
     if record.passing_around:
         once("passing_around", "passing_around")
+    if record.dispute is not None:  # counted apart from complaints, as a hospital's own report counts them
+        once("dispute_opened", "disputes_opened")
+        settled = record.dispute.settlement
+        if settled is not None and "dispute_settled" not in marks:
+            once("dispute_settled", "disputes_settled", f"dispute_way:{settled.way}")
+            if settled.compensation:
+                found["compensation_paid"] = settled.compensation
+                found["disputes_compensated"] = 1
     for promise in record.promises:
         if promise.state != PromiseState.PENDING:
             once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{promise.kind}")

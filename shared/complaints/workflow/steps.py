@@ -19,7 +19,7 @@ from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
-from complaints.handling import incidents, links, tracking
+from complaints.handling import disputes, incidents, links, tracking
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 from complaints.reporting import reports
@@ -71,13 +71,19 @@ def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Place | None:
             result.category, area, result.priority, record.channel)})
     record.classification = result
     record.department = result.department
-    desk.complaints.save(record, [TimelineEvent(
+    made: list[str] = []
+    if disputes.claimed_in(desk.policy, record.text):  # harm and a claim: the dispute's department owns it
+        opened, made = disputes.open_on(desk, record, "system", clock.now())
+        events.append(opened)
+    saved = desk.complaints.save(record, [TimelineEvent(
         at=clock.now(), type=EventType.CLASSIFIED, actor="system",
         detail={"category": result.category, "nature": result.nature.value,
                 "priority": result.priority.value, "confidence": result.confidence,
-                "department": record.department, "triage": result.needs_triage,
+                "department": result.department, "triage": result.needs_triage,
                 "evidence": ", ".join(result.evidence[:6])},
     ), *events])
+    for kind in made:
+        promises.start(desk, saved, kind)
     return place
 
 

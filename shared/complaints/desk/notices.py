@@ -98,6 +98,11 @@ class Notices:
         """The profile's own text of a message template, per language (the engine's where it gives none)."""
         return self.policy.messages.templates.get(template)
 
+    def tell_customer_at_once(self, record: ComplaintRecord, template: str, **params: object) -> None:
+        """Sent now, quiet hours or not: an emergency known before its classification (people trapped, a burst pipe)."""
+        self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone, record.language,
+                                   dict(params), wording=self.wording(template)))
+
     def tell_customer(self, record: ComplaintRecord, template: str, **params: object) -> None:
         """Sent now, unless it is quiet hours and the complaint is not urgent: then at the next allowed minute."""
         message = Message(template, record.complaint_id, True, record.customer.phone, record.language, dict(params),

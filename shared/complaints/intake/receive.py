@@ -31,10 +31,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from complaints.adapters.signing_keys import phone_key
 from complaints.core import clock
-from complaints.core.enums import EventType, PromiseKind, PromiseState, Status
+from complaints.core.enums import EventType, Priority, PromiseKind, PromiseState, Status
 from complaints.core.errors import ComplaintNotFound, Conflict, DuplicateMismatch, InvalidField
 from complaints.core.observability import logger
 from complaints.core.phones import to_e164
+from complaints.core.policy import Policy
 from complaints.core.policy_vocabulary import cluster_key
 from complaints.core.record import ComplaintRecord, ExecutionRun
 from complaints.core.requests import IntakeRequest
@@ -45,6 +46,7 @@ from complaints.intake.portals import Delivery
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 from complaints.triage.classifier import priority_from_signals
+from complaints.triage.rules import PhraseRules, normalise
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 # Portals retry for up to a day; a delivery id is remembered for a week.
@@ -95,6 +97,17 @@ def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnsw
             time.sleep(0.05)
 
 
+def _phrase_rules(policy: Policy) -> PhraseRules:
+    """The profile's phrase rules, compiled once per loaded policy (the intake reads its safety cues only)."""
+    compiled = _compiled_rules.get(id(policy))
+    if compiled is None or compiled.policy is not policy:
+        compiled = _compiled_rules[id(policy)] = PhraseRules(policy)
+    return compiled
+
+
+_compiled_rules: dict[int, PhraseRules] = {}
+
+
 def forget_clients() -> None:
     """Drop the idempotency store's client (bootstrap.reset)."""
     _idempotent_delivery.cache_clear()
@@ -117,9 +130,12 @@ def _idempotent_delivery(table_name: str) -> Callable[..., dict[str, Any]]:
 def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fingerprint: str) -> IntakeAnswer:
     now = clock.now()
     received_at = request.received_at or now
+    # An emergency the text names (people trapped, a burst pipe) is urgent from the first minute: its promises
+    # and its acknowledgement do not wait for the classification, nor for the end of quiet hours.
+    safety = bool(_phrase_rules(desk.policy).cue("safety", normalise(request.text)))
     priority = priority_from_signals(vip=request.customer.vip,
                                      sensitive_channel=desk.policy.channel_sensitive(request.channel),
-                                     sensitive=False, safety=False)
+                                     sensitive=False, safety=safety)
     initial = sla.keep_by(desk.policy, sla.promises_for(priority, received_at, desk.policy, channel=request.channel),
                           EventType.RECEIVED, now)
     complaint_id = new_complaint_id(desk)
@@ -159,8 +175,9 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
                                        "service": record.service})
     if created:
         pending = {p.kind: desk.local_time(p.due_at) for p in record.promises if p.state is PromiseState.PENDING}
-        desk.notices.tell_customer(record, "acknowledged", first_reply=pending.get(PromiseKind.FIRST_REPLY, "-"),
-                                   solution=pending.get(PromiseKind.SOLUTION, "-"))
+        tell = desk.notices.tell_customer_at_once if priority is Priority.URGENT else desk.notices.tell_customer
+        tell(record, "acknowledged", first_reply=pending.get(PromiseKind.FIRST_REPLY, "-"),
+             solution=pending.get(PromiseKind.SOLUTION, "-"))
         desk.pushes.announce(record, "acknowledged")
     logger.info("complaint received", extra={"complaint_id": complaint_id, "portal_id": portal_id,
                                              "channel": record.channel, "repeat_delivery": not created})

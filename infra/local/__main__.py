@@ -14,6 +14,7 @@ from infra.cli.client import DeskClient
 from infra.cli.render import console
 from infra.local import durable
 from infra.local.demo import run_demo
+from infra.local.demo_desks import run_desk_demo
 from infra.local.moto_patches import PatchMismatch
 from infra.local.stack import LocalStack, StackConfig
 
@@ -80,14 +81,14 @@ def run(data_dir: Path) -> None:
     stack.stop()
 
 
-def demo(data_dir: Path | None) -> int:
-    """The demo, in a fresh temporary data directory unless one is given."""
+def demo(data_dir: Path | None, profile: str = "telecom") -> int:
+    """The demo of the profile's desk, in a fresh temporary data directory unless one is given."""
     _quiet_shared_metrics()
     with tempfile.TemporaryDirectory(prefix="complaints-demo-") as scratch:
         config = StackConfig(tick_schedule=False, log_level="WARNING", start_local="09:00",
-                             data_dir=data_dir or Path(scratch))
+                             data_dir=data_dir or Path(scratch), profile=profile)
         with LocalStack(config) as stack:
-            return 0 if run_demo(stack) else 1
+            return 0 if (run_demo(stack) if profile == "telecom" else run_desk_demo(stack)) else 1
 
 
 def main(argv: list[str]) -> int:
@@ -97,12 +98,15 @@ def main(argv: list[str]) -> int:
                              "demo: the scripted lifecycle, in a temporary directory")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where the desk's data lives (run: default $COMPLAINTS_DATA_DIR or .local)")
+    parser.add_argument("--profile", default="telecom", choices=["telecom", "property", "hospital"],
+                        help="demo: whose desk plays its stories (a telecom operator's, a property office's, a "
+                             "hospital's)")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
             run((args.data_dir or durable.default_data_dir()).resolve())
             return 0
-        return demo(args.data_dir.resolve() if args.data_dir else None)
+        return demo(args.data_dir.resolve() if args.data_dir else None, args.profile)
     except PatchMismatch as exc:
         sys.exit(str(exc))
     except durable.DataDirInUse as exc:

@@ -35,7 +35,7 @@ demo: setup $(TOOLS_STAMP)
 ## Keep the local stack up for manual use (URLs, a token and the demo portal are printed); its data stays in
 ## .local (or ARGS="--data-dir DIR") across restarts.
 run: setup $(TOOLS_STAMP)
-	$(BIN)/python -m infra.local run $(ARGS)
+	$(BIN)/python -m infra.local run $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
 ## Linters, then every test (unit, infra, integration on the local stack).
 test: setup lint

@@ -202,7 +202,8 @@ class Policy(Section):
         if channel not in self.channels:
             problems.append(("channel", f"must be one of {', '.join(self.channels)}"))
         if service is not None and service not in self.services:
-            problems.append(("service", f"must be one of {', '.join(self.services) or 'none (this desk names none)'}"))
+            problems.append(("service", f"must be one of {', '.join(self.services)}" if self.services
+                             else "this desk names no services: leave it out"))
         problems += field_problems("location", location.profile_fields if location else {}, self.location_fields)
         return problems + field_problems("device", device.profile_fields if device else {}, self.device_fields)
 

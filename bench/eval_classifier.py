@@ -21,22 +21,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.train_classifier import HELD_OUT
 from complaints.core.policy import Policy, load_policy
 from complaints.core.values import Service
 from complaints.triage.classifier import Decision, TextClassifier
 from complaints.triage.linear_model import TrainedModels
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl"}
-HELD_OUT_SETS = {"held-out": "complaints_holdout.jsonl", "unseen": "complaints_unseen.jsonl",
-                 "independent": "complaints_independent.jsonl"}
+TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl",
+                 "extra training": "complaints_train_extra.jsonl"}
+HELD_OUT_SETS = HELD_OUT["telecom"]
+# Per profile: its training sets by the name `make eval` prints (the held-out ones are HELD_OUT's).
+PROFILE_TRAINING: dict[str, dict[str, str]] = {
+    "telecom": TRAINING_SETS, "property": {"training": "property_train.jsonl"},
+    "hospital": {"training": "hospital_train.jsonl"}}
 SETS = {**TRAINING_SETS, **HELD_OUT_SETS}
-# Per profile: its training sets and its held-out sets (reporting only).
-PROFILE_SETS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
-    "telecom": (TRAINING_SETS, HELD_OUT_SETS),
-    "property": ({"training": "property_train.jsonl"}, {"held-out": "property_holdout.jsonl"}),
-    "hospital": ({"training": "hospital_train.jsonl"}, {"held-out": "hospital_holdout.jsonl"}),
-}
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -78,14 +77,16 @@ def rules_alone(policy: Policy) -> TextClassifier:
     return TextClassifier(policy.model_copy(update={"text_model": None}))
 
 
-def cross_validated(files: Sequence[str], policy: Policy, vote: dict[str, float]) -> dict[str, list[Outcome]]:
-    """Each training row classified by a model trained without its fold (the shipped vote weights)."""
-    from bench.train_classifier import fit_models, folds, load_rows  # scikit-learn is needed here only
+def cross_validated(files: Sequence[str], policy: Policy, vote: dict[str, float],
+                    nature_weighting: str | None = None) -> dict[str, list[Outcome]]:
+    """Each training row classified by a model trained without its fold (the shipped vote weights); the rows
+    left out of training for being close to a held-out complaint are left out here too."""
+    from bench.train_classifier import fit_models, folds, training_rows  # scikit-learn is needed here only
 
-    rows = load_rows(files)
+    rows, _ = training_rows(policy.profile)
     outcomes: dict[int, Outcome] = {}
     for train, test in folds(rows):
-        models = fit_models([rows[i] for i in train], policy, vote)
+        models = fit_models([rows[i] for i in train], policy, vote, nature_weighting)
         classifier = TextClassifier(policy, models)
         for i in test:
             row = {"text": rows[i].text, "category": rows[i].category, "nature": rows[i].nature}
@@ -111,12 +112,23 @@ def _cells(outcomes: list[Outcome]) -> str:
 
 def summary(results: dict[str, dict[str, list[Outcome]]]) -> str:
     """One line per set and classifier: n, category and nature accuracy; all, Chinese, English."""
-    lines = [f"{'set':<13}{'classifier':<17}" + "".join(f"{g:>5}{'categ.':>8}{'nature':>8}"
+    lines = [f"{'set':<16}{'classifier':<17}" + "".join(f"{g:>5}{'categ.':>8}{'nature':>8}"
                                                       for g in ("all", "zh", "en"))]
     for name, by_classifier in results.items():
         for classifier, outcomes in by_classifier.items():
-            lines.append(f"{name:<13}{classifier:<17}" + _cells(outcomes))
+            lines.append(f"{name:<16}{classifier:<17}" + _cells(outcomes))
     return "\n".join(lines)
+
+
+def confusion_table(outcomes: list[Outcome]) -> list[str]:
+    """Every category against every other; a dot for none, so the mistakes stand out."""
+    categories = sorted({o.category for o in outcomes} | {o.predicted_category for o in outcomes})
+    counts = Counter((o.category, o.predicted_category) for o in outcomes)
+    lines = [" " * 32 + "".join(f"{k + 1:>4}" for k in range(len(categories)))]
+    for k, label in enumerate(categories):
+        cells = "".join(f"{counts[(label, p)] or '.':>4}" for p in categories)
+        lines.append(f"{k + 1:>2} {label:<29}{cells}")
+    return lines
 
 
 def details(outcomes: list[Outcome]) -> str:
@@ -128,9 +140,8 @@ def details(outcomes: list[Outcome]) -> str:
         precision = hits / len(predicted) if predicted else 0.0
         recall = hits / len(actual) if actual else 0.0
         lines.append(f"{category:<30}{len(actual):>4}{precision:>11.2f}{recall:>8.2f}")
-    confusions = Counter((o.category, o.predicted_category) for o in outcomes if o.category != o.predicted_category)
-    lines += ["", "confusions (labelled → predicted: count)"]
-    lines.extend(f"  {a} → {b}: {n}" for (a, b), n in confusions.most_common(15))
+    lines += ["", "category confusion (rows labelled, columns predicted, numbered as the rows)"]
+    lines += confusion_table(outcomes)
     natures = Counter((o.nature, o.predicted_nature) for o in outcomes)
     lines += ["", "nature confusion (rows labelled, columns predicted)",
               " " * 14 + "".join(f"{k:>14}" for k in NATURES)]
@@ -151,17 +162,17 @@ def report(outcomes_by_set: dict[str, list[Outcome]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation of the training sets")
-    parser.add_argument("--profile", action="append", choices=sorted(PROFILE_SETS),
+    parser.add_argument("--profile", action="append", choices=sorted(PROFILE_TRAINING),
                         help="the profile to evaluate (repeatable; default: every profile)")
     args = parser.parse_args()
-    for profile in args.profile or list(PROFILE_SETS):
+    for profile in args.profile or list(PROFILE_TRAINING):
         print(f"\n=== {profile} ===")
         evaluate_profile(profile, cross_validate=not args.no_cv)
 
 
 def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
     """The profile's held-out sets with the shipped classifier, and its training sets in cross-validation."""
-    training_sets, held_out_sets = PROFILE_SETS[profile]
+    training_sets, held_out_sets = PROFILE_TRAINING[profile], HELD_OUT[profile]
     policy = load_policy(profile)
     shipped, alone = TextClassifier(policy), rules_alone(policy)
     results: dict[str, dict[str, list[Outcome]]] = {}
@@ -170,15 +181,22 @@ def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
         results[name] = {"rules alone": evaluate(rows, alone), "rules+model": evaluate(rows, shipped)}
     if cross_validate:
         assert isinstance(shipped.models, TrainedModels)
-        validated = cross_validated(list(training_sets.values()), policy, dict(shipped.models.vote))
+        validated = cross_validated(list(training_sets.values()), policy, dict(shipped.models.vote),
+                                    shipped.models.nature_weighting)
         for name, file in training_sets.items():
-            results[name] = {"rules alone": evaluate(load(file), alone), "rules+model, CV": validated[file]}
+            rows = [{"text": o.text, "category": o.category, "nature": o.nature} for o in validated[file]]
+            results[name] = {"rules alone": evaluate(rows, alone), "rules+model, CV": validated[file]}
         results["all training"] = {kind: [o for name in training_sets for o in results[name][kind]]
                                    for kind in ("rules alone", "rules+model, CV")}
     print(summary(results))
     print("(rules+model, CV: each training complaint classified by a model trained on the other four fifths)")
+    independent = [o for name in held_out_sets if name.startswith("independent")
+                   for o in results[name]["rules+model"]]
+    if independent:
+        print(f"\nthe independent writer's held-out sets together, rules+model ({len(independent)} complaints)\n"
+              + details(independent))
     held = [o for name in held_out_sets for o in results[name]["rules+model"]]
-    print(f"\n{profile}: the held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
+    print(f"\n{profile}: all held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
     if cross_validate:
         trained = results["all training"]["rules+model, CV"]
         print(f"\nall training complaints, rules+model in 5-fold cross-validation ({len(trained)} complaints)\n"

@@ -9,11 +9,19 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from complaints.bootstrap import desk
 from complaints.core.access import Operator, authorize
+from complaints.core.collaboration import (
+    AssistDoneRequest,
+    AssistRequest,
+    ConsultAnswerRequest,
+    ConsultRequest,
+    ReturnRequest,
+)
 from complaints.core.enums import Status
 from complaints.core.errors import Forbidden
 from complaints.core.observability import lambda_handler, logger
 from complaints.core.policy_sections import Agent, AgentUpdate
 from complaints.core.record import Incident
+from complaints.core.redress import RedressDecisionRequest, RedressRequest
 from complaints.core.requests import (
     AppealRequest,
     AppointmentRequest,
@@ -36,18 +44,20 @@ from complaints.core.requests import (
 from complaints.core.views import ActionAnswer, ComplaintList, ComplaintView
 from complaints.handling import (
     acceptance,
+    collaboration,
     confirmation,
     contacts,
     disputes,
     incidents,
     reading,
+    redress,
     resolution,
     survey,
     tracking,
 )
 from complaints.promises import extensions
 from complaints.promises import keeping as promises
-from complaints.reporting import reports, trends
+from complaints.reporting import causes, reports, trends
 from complaints.triage import assignment
 from complaints.web.api import current_operator, dispatch, make_resolver
 from complaints.web.console_text import series_name, summary_name
@@ -120,6 +130,46 @@ def assign(complaint_id: str, request: AssignRequest) -> ActionAnswer:
 @app.post("/v1/complaints/<complaint_id>/transfer", summary="Transfer to another department or agent, with a reason")
 def transfer(complaint_id: str, request: TransferRequest) -> ActionAnswer:
     return assignment.transfer(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/redress",
+          summary="Record compensation, a refund, a fee adjustment, an apology or a written explanation")
+def record_redress(complaint_id: str, request: RedressRequest) -> ActionAnswer:
+    return redress.record_redress(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/redress/<redress_id>/decision",
+          summary="Approve or refuse an amount above its recorder's limit (a lead whose limit covers it)")
+def decide_redress(complaint_id: str, redress_id: str, request: RedressDecisionRequest) -> ActionAnswer:
+    return redress.decide(desk(), complaint_id, redress_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/consults", summary="Ask another department a question, with a time limit")
+def consult(complaint_id: str, request: ConsultRequest) -> ActionAnswer:
+    return collaboration.consult(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/consults/<consult_id>/answer",
+          summary="The department consulted answers")
+def answer_consult(complaint_id: str, consult_id: str, request: ConsultAnswerRequest) -> ActionAnswer:
+    return collaboration.answer_consult(desk(), complaint_id, consult_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/assists",
+          summary="Another department does part of the work, with its own owner and time limit")
+def open_assist(complaint_id: str, request: AssistRequest) -> ActionAnswer:
+    return collaboration.open_assist(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/assists/<assist_id>/done", summary="The assisting department's part is done")
+def finish_assist(complaint_id: str, assist_id: str, request: AssistDoneRequest) -> ActionAnswer:
+    return collaboration.finish_assist(desk(), complaint_id, assist_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/return",
+          summary="Return the complaint (退单) to the dispatcher with a reason: not ours, incomplete, duplicate")
+def return_complaint(complaint_id: str, request: ReturnRequest) -> ActionAnswer:
+    return collaboration.return_to_dispatcher(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/promises/<kind>/extend",
@@ -201,6 +251,16 @@ def summary_report(
     end: Annotated[date, Query(alias="to")],
 ) -> reports.SummaryReport:
     return reports.summary(desk(), _operator(), start, end)
+
+
+@app.get("/v1/reports/causes",
+         summary="Closed complaints by root cause, category, area and department, with the change from the "
+                 "period before")
+def cause_report(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> causes.CauseReport:
+    return causes.causes(desk(), _operator(), start, end)
 
 
 @app.get("/v1/reports/summary.csv", summary="The managers' summary as CSV rows (section, item, value)",

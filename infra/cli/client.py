@@ -284,6 +284,9 @@ class DeskClient:
     def summary(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/summary", agent=agent, params={"from": start, "to": end}))
 
+    def causes(self, agent: str, start: str, end: str) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/reports/causes", agent=agent, params={"from": start, "to": end}))
+
     def trends(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/trends", agent=agent, params={"from": start, "to": end}))
 

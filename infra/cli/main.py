@@ -12,7 +12,7 @@ from rich.table import Table
 from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli import data_commands, local_commands
+from infra.cli import data_commands, local_commands, redress_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import (
     complaints_table,
@@ -274,7 +274,9 @@ def confirm(token: str, outcome: Annotated[str, typer.Option(help="fixed | not_f
 
 
 @app.command()
-def report(start: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD",
+def report(what: Annotated[str | None, typer.Argument(help="causes: the root-cause report against the period "
+                                                             "before, as JSON")] = None,
+           start: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD",
                                                      show_default="the first of the desk's month")] = None,
            end: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD",
                                                    show_default="the desk's today")] = None,
@@ -286,6 +288,11 @@ def report(start: Annotated[str | None, typer.Option("--from", help="first day, 
         today = session.times().now.astimezone(ZoneInfo(session.policy.timezone)).date()
         end = end or today.isoformat()
         start = start or today.replace(day=1).isoformat()
+    if what not in (None, "causes"):
+        raise typer.BadParameter(f"{what!r}: the only named report is causes", param_hint="WHAT")
+    if what == "causes":
+        _run(lambda: _client().causes(_agent(), start, end))
+        return
     if verification:
         _run(lambda: _client().report(_agent(), start, end))
         return
@@ -306,6 +313,7 @@ app.command()(local_commands.config)
 app.command()(data_commands.backup)
 app.command()(data_commands.restore)
 app.command()(data_commands.reset)
+redress_commands.register(app)
 
 
 @app.command()

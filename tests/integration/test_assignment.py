@@ -149,21 +149,35 @@ def test_a_bounce_back_goes_to_the_supervisor_flagged_as_passing_around(
     assert client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"] == "a-zhou"
 
 
-def test_one_transfer_too_many_goes_to_the_supervisor(client: DeskClient, complaint_body: dict[str, Any]) -> None:
+def test_a_to_b_to_c_is_flagged_at_the_second_hop_with_the_defaults(
+        client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    cid = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"]  # A: network_optimisation
+    _transfer(client, cid, owner, department="maintenance")  # A -> B
+    second = client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"]
+    answer = _transfer(client, cid, second, department="billing")  # B -> C: flagged, the supervisor assigns
+    assert "passing around" in answer["message"]
+    view = client.wait_for(cid, "mgr-qian", awaiting="assignment")
+    assert view["passing_around"] and view["transfer_count"] == 2 and view["department"] == "maintenance"
+    flag = next(e for e in view["timeline"] if e["type"] == "passing_around")
+    assert flag["detail"]["why"] == "too many transfers" and flag["detail"]["wanted"] == "billing"
+
+
+def test_a_ping_pong_within_a_team_is_flagged_at_its_first_return(
+        client: DeskClient, complaint_body: dict[str, Any]) -> None:
     body = copy.deepcopy(complaint_body)
     cid = client.submit("demo-portal", body)["complaint_id"]
     owner = client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"]
-    _transfer(client, cid, owner, agent_id="a-liu" if owner != "a-liu" else "a-wang")
+    _transfer(client, cid, owner, agent_id="a-liu" if owner != "a-liu" else "a-wang")  # within the team: no hop
     second = client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"]
     client.act(cid, "accept", second)
     client.wait_for(cid, second, awaiting="resolution")
-    _transfer(client, cid, second, agent_id=owner)  # two transfers are allowed
-    third = client.wait_for(cid, "mgr-qian", awaiting="acceptance")["owner_id"]
-    assert third == owner
-    answer = _transfer(client, cid, third, department="billing")
+    answer = _transfer(client, cid, second, agent_id=owner)  # straight back: ping-pong
     assert "passing around" in answer["message"]
     view = client.wait_for(cid, "mgr-qian", awaiting="assignment")
-    assert view["passing_around"] and view["transfer_count"] == 3
+    assert view["passing_around"] and view["transfer_count"] == 2
+    flag = next(e for e in view["timeline"] if e["type"] == "passing_around")
+    assert flag["detail"]["why"] == "back to an agent who passed it on"
 
 
 def test_an_agent_of_another_department_is_refused(client: DeskClient, complaint_body: dict[str, Any]) -> None:

@@ -249,6 +249,53 @@ def test_the_complaint_page_works_at_360_px_and_an_action_is_done_there(
     assert browser.find_element(By.CSS_SELECTOR, "form[data-action=resolve]").is_displayed()
 
 
+# ------------------------------------------------------------------ redress, collaboration and causes
+def test_the_complaint_page_shows_redress_awaiting_approval_and_an_open_assist(
+        stack: LocalStack, client: DeskClient, browser: WebDriver) -> None:
+    # Given compensation above the owner's limit and an assist maintenance has not finished
+    cid, _ = _waiting(client)
+    owner = scenarios.accept(client, cid)
+    client.act(cid, "redress", owner, {"kind": "compensation", "amount": "5000.00", "reason": "信号中断三周"})
+    client.act(cid, "assists", owner, {"department": "maintenance", "owner": "a-zhou", "task": "更换电源模块"})
+    # When the manager opens the complaint
+    _sign_in(browser, stack, "mgr-qian")
+    view = _open(browser, f"#/complaints/{cid}", "complaint")
+    # Then the redress waits for approval, the assist is open, and both hold the resolution, in the desk's words
+    row = view.find_element(By.CSS_SELECTOR, "tr[data-redress=R1]")
+    assert "pending_approval" in str(row.get_attribute("class"))
+    assert "赔偿" in row.text and "5000.00 CNY" in row.text and "待审批" in row.text
+    assist = view.find_element(By.CSS_SELECTOR, "tr[data-assist=A1]")
+    assert "open" in str(assist.get_attribute("class")) and "代维" in assist.text and "更换电源模块" in assist.text
+    holds = view.find_element(By.CSS_SELECTOR, "section.holds").text
+    assert "协办未完成" in holds and "补救待审批" in holds
+    assert raw_keys(view.text) == []
+    _screenshot(browser, "complaint-redress-zh-CN-desktop.png", DESKTOP)
+    # and once the manager approves and the assist is done, the page says so
+    client.act(cid, "redress/R1/decision", "mgr-qian", {"approved": True, "note": "按标准执行"})
+    client.act(cid, "assists/A1/done", "a-zhou", {"result": "电源模块已更换"})
+    view = _open(browser, f"#/complaints/{cid}", "complaint")
+    assert "已批准" in view.find_element(By.CSS_SELECTOR, "tr[data-redress=R1]").text
+    assert "open" not in str(view.find_element(By.CSS_SELECTOR, "tr[data-assist=A1]").get_attribute("class"))
+    assert view.find_elements(By.CSS_SELECTOR, "section.holds") == []
+
+
+def test_the_reports_page_shows_the_cause_report_of_the_scripted_week(
+        stack: LocalStack, client: DeskClient, browser: WebDriver, week: date) -> None:
+    start, end = week, week + timedelta(days=6)
+    report = client.causes("mgr-qian", start.isoformat(), end.isoformat())
+    assert report["total"] == 1 and report["by_cause"] == {"antenna_tilt": 1}  # the one complaint the week closed
+    _sign_in(browser, stack, "mgr-qian")
+    view = _open(browser, f"#/reports?from={start.isoformat()}&to={end.isoformat()}", "reports")
+    section = view.find_element(By.CSS_SELECTOR, "section.causes")
+    drawn = [(r.get_attribute("data-cause"), r.get_attribute("data-change"))
+             for r in section.find_elements(By.CSS_SELECTOR, "tr[data-cause]")]
+    assert drawn == [(line["root_cause"], str(line["change"])) for line in report["lines"]]
+    assert "天线下倾角" in section.text and "信号覆盖" in section.text
+    total = section.find_element(By.CSS_SELECTOR, "tr.total")
+    assert [c.text for c in total.find_elements(By.TAG_NAME, "td")][4:6] == ["1", str(report["previous_total"])]
+    assert raw_keys(section.text) == []
+
+
 # ------------------------------------------------------------------ every page, in words people read
 def test_no_raw_key_on_the_chinese_pages_and_screenshots_of_every_page(
         stack: LocalStack, client: DeskClient, browser: WebDriver) -> None:

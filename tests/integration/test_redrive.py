@@ -63,7 +63,7 @@ def test_a_failed_step_is_redriven_and_the_complaint_completes_with_each_message
     assert client.ended(f"{cid}-r1") == "SUCCEEDED"
     view = client.show(cid, MANAGER)
     assert view["status"] == "closed" and view["survey"]["score"] == 9
-    assert _customer_messages(stack, cid) == {"acknowledged": 1, "resolved": 1, "survey": 1}
+    assert _customer_messages(stack, cid) == {"acknowledged": 1, "handler": 1, "resolved": 1, "survey": 1}
     # And both executions are listed, the earlier linked, the redrive in the timeline
     assert [(e["name"], e["latest"]) for e in view["executions"]] == [(cid, False), (f"{cid}-r1", True)]
     assert view["executions"][0]["execution_arn"].endswith(f":execution:{stack.config.stack_name}-complaint:{cid}")

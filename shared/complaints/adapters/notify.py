@@ -99,6 +99,36 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
     "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},
+    "redress_compensation": {
+        "zh-CN": "工单 {complaint_id}：我们将向您支付补偿 {amount} {currency}。原因：{reason}",
+        "en": "Complaint {complaint_id}: we will pay you compensation of {amount} {currency}. Why: {reason}",
+    },
+    "redress_refund": {
+        "zh-CN": "工单 {complaint_id}：我们将向您退款 {amount} {currency}。原因：{reason}",
+        "en": "Complaint {complaint_id}: we will refund you {amount} {currency}. Why: {reason}",
+    },
+    "redress_fee_adjustment": {
+        "zh-CN": "工单 {complaint_id}：您的费用将调减 {amount} {currency}。原因：{reason}",
+        "en": "Complaint {complaint_id}: your charges are reduced by {amount} {currency}. Why: {reason}",
+    },
+    "redress_apology": {
+        "zh-CN": "工单 {complaint_id}：对给您带来的不便，我们深表歉意。{reason}",
+        "en": "Complaint {complaint_id}: we apologise for the trouble we caused you. {reason}",
+    },
+    "redress_explanation": {
+        "zh-CN": "工单 {complaint_id} 的书面说明：{reason}",
+        "en": "A written explanation of complaint {complaint_id}: {reason}",
+    },
+    "redress_approval": {"en": "Complaint {complaint_id}: {kind} {redress_id} of {amount} {currency}, recorded by "
+                               "{by}, is above their limit and awaits your approval."},
+    "redress_decided": {"en": "Complaint {complaint_id}: redress {redress_id} was {state} by {by}."},
+    "consulted": {"en": "Complaint {complaint_id}: {department} is asked a question ({consult_id}) by {by}; "
+                        "answer it by {due}."},
+    "consult_answered": {"en": "Complaint {complaint_id}: {department} answered consultation {consult_id}."},
+    "assist_opened": {"en": "Complaint {complaint_id}: assist {assist_id} for {department} is yours to do by {due}."},
+    "assist_done": {"en": "Complaint {complaint_id}: assist {assist_id} was done by {by}."},
+    "collaboration_overdue": {"en": "Complaint {complaint_id}: {what} of {department} is overdue (due {due})."},
+    "returned": {"en": "Complaint {complaint_id} was returned by {department} ({reason}): dispatch it again."},
     "low_score": {"en": "Complaint {complaint_id} was rated {score}/10 (unsatisfied: {unsatisfied}): recover it - "
                         "find the cause, act, and reopen it if needed."},
 }

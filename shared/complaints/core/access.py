@@ -55,9 +55,10 @@ class Operator:
 
     def may_see(self, record: ComplaintRecord) -> bool:
         """Complaints of the operator's departments and those they own; managers see every department,
-        supervisors the complaints not yet routed."""
+        supervisors the complaints not yet routed; a department consulted or assisting, while it is."""
         return (self.owns(record) or record.department in self.departments or self.role.across_departments
-                or (record.department is None and self.role is Role.SUPERVISOR))
+                or (record.department is None and self.role is Role.SUPERVISOR)
+                or bool(record.helping_departments & set(self.departments)))
 
     def may_see_phone(self, record: ComplaintRecord) -> bool:
         """The owner calls the customer back; the department's leads and managers may too."""

@@ -173,6 +173,13 @@ class EventType(StrEnum):
     ESCALATED = "escalated"
     DECISION_ROLLED_BACK = "decision_rolled_back"
     REDRIVEN = "redriven"  # a new execution went on where the complaint stood
+    REDRESS_RECORDED = "redress_recorded"  # compensation, refund, fee adjustment, apology or explanation
+    REDRESS_DECIDED = "redress_decided"  # an amount above the recorder's limit approved or refused
+    CONSULTED = "consulted"  # a question to another department
+    CONSULT_ANSWERED = "consult_answered"
+    ASSIST_OPENED = "assist_opened"  # another department does part of the work
+    ASSIST_DONE = "assist_done"
+    RETURNED = "returned"  # 退单: sent back to the dispatcher with a reason
     DISPUTE_OPENED = "dispute_opened"  # harm claimed and redress demanded: a dispute, apart from a complaint
     DISPUTE_STEP = "dispute_step"  # a step of the dispute the profile names (evidence sealed, mediation ...)
     DISPUTE_SETTLED = "dispute_settled"  # it ended in a settlement, with or without compensation
@@ -186,3 +193,38 @@ class WorkflowError(StrEnum):
     TRANSFERRED = "Complaint.Transferred"  # an operator moved the complaint: assign again
     APPEALED = "Complaint.Appealed"  # the customer appealed while the survey or review waited
     SURVEY_TIMED_OUT = "Complaint.SurveyTimedOut"  # the customer did not answer the survey
+
+
+class RedressKind(StrEnum):
+    """What is done to put things right for the customer (补救)."""
+
+    COMPENSATION = "compensation"
+    REFUND = "refund"
+    FEE_ADJUSTMENT = "fee_adjustment"
+    APOLOGY = "apology"
+    EXPLANATION = "explanation"  # a written explanation for a customer who disputes the outcome
+
+    @property
+    def money(self) -> bool:
+        return self in (RedressKind.COMPENSATION, RedressKind.REFUND, RedressKind.FEE_ADJUSTMENT)
+
+
+class ApologyForm(StrEnum):
+    WRITTEN = "written"
+    PHONE = "phone"
+    VISIT = "visit"  # a visit at the customer's home
+
+
+class RedressState(StrEnum):
+    PENDING_APPROVAL = "pending_approval"  # above the recorder's limit: a higher role decides
+    APPROVED = "approved"
+    REFUSED = "refused"
+    GIVEN = "given"  # an apology or an explanation, given when recorded
+
+
+class ReturnReason(StrEnum):
+    """Why a department returns a complaint to the dispatcher (退单)."""
+
+    NOT_OURS = "not_ours"  # another department's responsibility
+    INCOMPLETE = "incomplete"  # the complaint lacks what is needed to handle it
+    DUPLICATE = "duplicate"  # the same trouble is already handled under another complaint

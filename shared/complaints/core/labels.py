@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from complaints.core.collaboration import ASSIST, CONSULT
 from complaints.core.enums import (
+    ApologyForm,
     CallbackOutcome,
     EventType,
     Nature,
@@ -21,14 +23,18 @@ from complaints.core.enums import (
     PromiseKind,
     PromiseState,
     Rating,
+    RedressKind,
+    RedressState,
     ResolutionOutcome,
+    ReturnReason,
     Role,
     Stage,
     Status,
 )
 
 LabelKind = Literal["category", "department", "channel", "service", "status", "stage", "promise", "promise_state",
-                    "root_cause", "outcome", "nature", "priority", "rating", "low_reason", "role", "event"]
+                    "root_cause", "outcome", "nature", "priority", "rating", "low_reason", "role", "event",
+                    "redress", "apology", "redress_state", "return_reason"]
 # language -> kind -> key -> the name shown
 LabelTable = dict[str, dict[LabelKind, dict[str, str]]]
 
@@ -42,7 +48,8 @@ def engine_keys() -> dict[LabelKind, set[str]]:
     return {
         "status": {s.value for s in Status},
         "stage": {s.value for s in Stage},
-        "promise": {k.value for k in PromiseKind},
+        # A consultation's and an assist's promises ("consult:Q1") are named by their kind ("consult").
+        "promise": {k.value for k in PromiseKind} | {CONSULT, ASSIST},
         "promise_state": {s.value for s in PromiseState},
         "outcome": {o.value for o in ResolutionOutcome} | {o.value for o in CallbackOutcome} | set(ENDINGS),
         "nature": {n.value for n in Nature},
@@ -51,6 +58,10 @@ def engine_keys() -> dict[LabelKind, set[str]]:
         "low_reason": set(LOW_REASONS),
         "role": {r.value for r in Role} | {"owner"},
         "event": {e.value for e in EventType},
+        "redress": {k.value for k in RedressKind},
+        "apology": {f.value for f in ApologyForm},
+        "redress_state": {s.value for s in RedressState},
+        "return_reason": {r.value for r in ReturnReason},
     }
 
 
@@ -69,4 +80,8 @@ def name(labels: LabelTable, language: str, kind: LabelKind, key: str | None) ->
     """The key's name in the language; the key itself when the profile gives none (or "—" for no key)."""
     if key is None or key == "":
         return "—"
-    return labels.get(language, {}).get(kind, {}).get(str(key), str(key))
+    named = labels.get(language, {}).get(kind, {})
+    prefix, _, number = str(key).partition(":")
+    if kind == "promise" and number and prefix in named:
+        return f"{named[prefix]} {number}"  # a consultation's or an assist's promise: "consult:Q1"
+    return named.get(str(key), str(key))

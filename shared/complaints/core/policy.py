@@ -29,6 +29,7 @@ from complaints.core.policy_sections import (
     Appeals,
     Category,
     ClusterRule,
+    Collaboration,
     Confirmation,
     Department,
     Escalation,
@@ -38,6 +39,7 @@ from complaints.core.policy_sections import (
     Portal,
     QualityCheck,
     QuietHoursPolicy,
+    RedressRules,
     RepeatRule,
     RoutingRule,
     Section,
@@ -116,6 +118,8 @@ class Policy(Section):
     intake: Intake = Intake()
     tracking: Tracking
     appeals: Appeals
+    redress: RedressRules
+    collaboration: Collaboration = Collaboration()
     # Display names per language (see core/labels.py); a language given must name every key.
     labels: display.LabelTable = {}
 
@@ -144,6 +148,8 @@ class Policy(Section):
             for duration in (limit.values() if isinstance(limit, dict) else [limit]):
                 check_duration(duration)
         check_duration(self.escalation_interval)
+        if all(limit is not None for limit in self.redress.approval_limits.values()):
+            raise ValueError("redress.approval_limits: some role must approve any amount (a null limit)")
         if "other" not in self.categories:
             raise ValueError("the taxonomy needs an 'other' category")
         for named in (self.triage.department, self.clusters.department, self.appeals.department):

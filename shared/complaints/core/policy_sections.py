@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from fnmatch import fnmatch
 from typing import Annotated, Literal
 
@@ -139,7 +140,10 @@ class RoutingRule(Section):
 
 
 class Transfers(Section):
+    """Passing around (推诿): how many transfers out of a department may follow one another within the window."""
+
     max: int = Field(ge=0)
+    window: Duration = "30d"  # a transfer out of a department counts while an earlier one lies within this
 
 
 class Escalation(Section):
@@ -226,6 +230,30 @@ class Appeals(Section):
 
     window: Duration
     department: str
+
+
+class RedressRules(Section):
+    """Compensation, refunds and fee adjustments: the desk's currency and what each role grants alone."""
+
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    # The largest amount a role grants without approval; a role left out grants nothing alone, and
+    # null means without limit. A larger amount waits for someone whose limit covers it.
+    approval_limits: dict[RoleName, Decimal | None]
+
+    def limit(self, role: Role) -> Decimal | None:
+        """What the role grants alone (None: anything)."""
+        return self.approval_limits.get(role, Decimal(0))
+
+    def covers(self, role: Role, amount: Decimal) -> bool:
+        limit = self.limit(role)
+        return limit is None or amount <= limit
+
+
+class Collaboration(Section):
+    """Working across departments: a consultation's answer and an assist's work each have a time limit."""
+
+    consult_within: Duration = "4h"
+    assist_within: Duration = "2wd"
 
 
 class Portal(Section):

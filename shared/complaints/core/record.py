@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, WithJsonSchema
 
-from complaints.core.enums import CLOSED_STATUSES, Priority, Stage, Status
+from complaints.core.collaboration import Assist, Consultation, ReturnRecord
+from complaints.core.enums import CLOSED_STATUSES, Priority, RedressState, Stage, Status
 from complaints.core.outcomes import (
     Appeal,
     Appointment,
@@ -19,6 +20,7 @@ from complaints.core.outcomes import (
     SurveyAnswer,
     TrackingTicket,
 )
+from complaints.core.redress import RedressRecord
 from complaints.core.values import Channel, Classification, Customer, Device, Location, Occurred, Promise, Service
 
 
@@ -93,10 +95,15 @@ class ComplaintRecord(BaseModel):
     paused_at: datetime | None = None
     transfer_count: int = 0
     departments_left: list[str] = []
+    hops_at: list[datetime] = []  # when each transfer out of a department was made
     passing_around: bool = False
     needs_supervisor: bool = False
     incident_id: str | None = None
     incident_resolution: IncidentResolution | None = None
+    redress: list[RedressRecord] = []
+    consultations: list[Consultation] = []
+    assists: list[Assist] = []
+    returns: list[ReturnRecord] = []
     # What the reports have counted of this complaint (see reporting/counting.py).
     counted: list[str] = []
     counted_open: str | None = None  # the open-hotspot gauge it adds to now
@@ -119,6 +126,18 @@ class ComplaintRecord(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def holds(self) -> list[str]:
+        """What must be settled before the complaint may be reported resolved: open assists, pending approvals."""
+        return ([f"assist {a.assist_id} ({a.department}) is open" for a in self.assists if a.open]
+                + [f"redress {r.redress_id} ({r.kind.value} {r.amount} {r.currency}) awaits approval"
+                   for r in self.redress if r.state is RedressState.PENDING_APPROVAL])
+
+    @property
+    def helping_departments(self) -> set[str]:
+        """Departments with an open consultation or assist on the complaint: they may see it."""
+        return {c.department for c in self.consultations if c.open} | {a.department for a in self.assists if a.open}
 
     @property
     def runs(self) -> list[ExecutionRun]:

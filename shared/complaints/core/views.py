@@ -7,9 +7,11 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
+from complaints.core.collaboration import Assist, Consultation, ReturnRecord
 from complaints.core.enums import Priority, Stage, Status
 from complaints.core.outcomes import Outcome
 from complaints.core.record import ComplaintRecord
+from complaints.core.redress import RedressRecord
 from complaints.core.values import Channel, Classification, Promise, Service, TimelineEvent
 
 
@@ -109,12 +111,17 @@ class ComplaintView(ComplaintSummary):
     transfer_count: int = 0
     passing_around: bool = False
     previous_owners: list[str] = []
+    redress: list[RedressRecord] = []
+    consultations: list[Consultation] = []
+    assists: list[Assist] = []
+    returns: list[ReturnRecord] = []
+    holds: list[str] = []  # what must be settled before the complaint may be reported resolved
     executions: list[ExecutionLink] = []
     timeline: list[TimelineEvent] = []
 
     @classmethod
     def of(cls, record: ComplaintRecord, **added: Any) -> Self:
-        return super().of(record, customer_name=record.customer.name, vip=record.customer.vip,
+        return super().of(record, customer_name=record.customer.name, vip=record.customer.vip, holds=record.holds,
                           area=record.location.area if record.location else None, **added)
 
 

@@ -27,7 +27,7 @@ from complaints.core.record import ComplaintRecord
 
 # Staff news that cannot wait for a digest.
 URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "incident_prioritised", "failed",
-                              "passing_around"})
+                              "passing_around", "returned"})
 Expects = dict[str, str]
 
 
@@ -58,7 +58,7 @@ def expectation(template: str, record: ComplaintRecord, params: Mapping[str, obj
         return {"owner": str(record.owner_id), "open": "yes"}
     if template == "visit_reminder" and record.appointment is not None:
         return {"appointment": record.appointment.start, "open": "yes"}
-    if template in ("acknowledged", "failed"):
+    if template in ("acknowledged", "failed") or template.startswith("redress_"):
         return {}  # facts that stay true
     return {"open": "yes"}
 

@@ -17,7 +17,7 @@ from complaints.adapters.signing_keys import signing_key
 from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_owner_or_lead, require_quality_checker
 from complaints.core.enums import EventType, Priority, PromiseKind, ResolutionOutcome, Stage, Status
-from complaints.core.errors import InvalidField
+from complaints.core.errors import Conflict, InvalidField
 from complaints.core.outcomes import QualityCheckResult, Resolution, TrackingTicket
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import QualityCheckRequest, ResolveRequest
@@ -79,6 +79,8 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
     record = desk.complaints.get(complaint_id)
     authorize(operator, record)
     require_owner_or_lead(record, operator)
+    if record.holds:
+        raise Conflict(f"complaint {complaint_id} cannot be reported resolved yet: {'; '.join(record.holds)}")
     category = _category(record)
     causes = desk.policy.root_causes_for(category)
     if request.root_cause not in causes:

@@ -79,12 +79,43 @@ def _pending(record: ComplaintRecord, kind: str) -> Promise | None:
     return next((p for p in record.promises if p.kind == kind and p.state is PromiseState.PENDING), None)
 
 
+def _helper(record: ComplaintRecord, kind: str) -> tuple[str, str, str | None] | None:
+    """For a consultation's or an assist's promise: what it is, the department asked, and who does it."""
+    for consultation in record.consultations:
+        if consultation.promise_kind == kind:
+            return f"consultation {consultation.consult_id}", consultation.department, None
+    for assist in record.assists:
+        if assist.promise_kind == kind:
+            return f"assist {assist.assist_id}", assist.department, assist.owner
+    return None
+
+
+def _act_for_helper(desk: Desk, record: ComplaintRecord, kind: str, action: str, due: str,
+                    helper: tuple[str, str, str | None]) -> ComplaintRecord:
+    """The department asked is reminded and warned; once missed its supervisor and manager are told."""
+    what, department_id, doer = helper
+    department = desk.policy.department(department_id)
+    if action == "due":
+        record = _mark_missed(desk, record, kind)
+        for person in dict.fromkeys((department.supervisor, department.manager)):
+            desk.notices.tell_staff(person, record, "collaboration_overdue", what=what, department=department_id,
+                                    due=due)
+        return record
+    people = [doer or department.supervisor] + ([department.supervisor] if action == "warn" else [])
+    for person in dict.fromkeys(people):
+        desk.notices.tell_staff(person, record, "promise_due", kind=kind, due=due)
+    return record
+
+
 def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> ComplaintRecord:
     department = desk.policy.department(record.department) if record.department else None
     promise = _pending(record, kind)
     if promise is None:
         return record
     due = desk.local_time(promise.due_at)
+    helper = _helper(record, kind)
+    if helper is not None:
+        return _act_for_helper(desk, record, kind, action, due, helper)
     if action in ("remind", "warn"):
         lead = department.supervisor if department else None
         people = [lead if desk.policy.kind(kind).held_by == "supervisor" else record.owner_id or lead]

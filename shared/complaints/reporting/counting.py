@@ -72,9 +72,26 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
                 found["disputes_compensated"] = 1
     for promise in record.promises:
         if promise.state != PromiseState.PENDING:
-            once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{promise.kind}")
+            # A consultation's or an assist's promise ("assist:A1") counts under its kind ("assist").
+            kind = promise.kind.split(":", 1)[0]
+            once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{kind}")
+    if record.resolution is not None and record.status in (Status.CLOSED, Status.CLOSED_UNCONFIRMED):
+        once("cause", f"cause:{cause_key(record)}")
+    for item in record.redress:
+        if item.stands and f"redress:{item.redress_id}" not in marks:
+            once(f"redress:{item.redress_id}", f"redress:{item.kind}")
+            if item.amount is not None:
+                found[f"redress_cents:{item.kind}"] = found.get(f"redress_cents:{item.kind}", 0) + item.cents
     record.counted = sorted(marks)
     return found
+
+
+def cause_key(record: ComplaintRecord) -> str:
+    """root cause|category|area|department: the cells of the cause report, counted when a complaint closes."""
+    assert record.resolution is not None
+    category = record.classification.category if record.classification else "other"
+    area = record.location.area if record.location and record.location.area else "unknown"
+    return "|".join((record.resolution.root_cause, category, area, record.department or "unknown"))
 
 
 BACKLOG_GAUGE = "open"

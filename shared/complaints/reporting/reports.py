@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from pydantic import BaseModel
 
@@ -47,8 +48,8 @@ COUNTERS = (
 # Counters kept per key. The first five are counted from each complaint's state
 # (counting.state_changes); actions add the others.
 KEYED = ("channel", "category", "department", "area", "promise_kept", "promise_missed", "promise_renegotiated",
-         "promise_cancelled", "low_reason", "reply")
-KEYED_BY_ACTIONS = ("low_reason", "reply")
+         "promise_cancelled", "low_reason", "reply", "redress", "redress_cents", "returned", "return_reason")
+KEYED_BY_ACTIONS = ("low_reason", "reply", "returned", "return_reason")
 
 
 def counts(desk: Desk, keyed: dict[str, int] | None = None, **counters: int) -> tuple[str, dict[str, int]]:
@@ -128,6 +129,11 @@ class PromiseCounts(BaseModel):
         return _ratio(self.kept, self.kept + self.missed)
 
 
+class RedressTotals(BaseModel):
+    count: int = 0
+    amount: Decimal = Decimal(0)  # in the desk's currency; zero for apologies and explanations
+
+
 class IncidentLine(BaseModel):
     incident_id: str
     category: str
@@ -163,6 +169,10 @@ class SummaryReport(BaseModel):
     low_score_share: float | None
     low_score_reasons: dict[str, int]
     appeals: int
+    redress: dict[str, RedressTotals]  # by kind: granted or given in the period
+    currency: str
+    returns: dict[str, int]  # 退单 by the department that returned
+    return_reasons: dict[str, int]
     replies: dict[str, int] = {}  # staged replies by kind of contact (call, sms, visit ...)
     authority_reports: int = 0  # ceilings extended with a report to the supervising authority
     incident_raised: int = 0  # complaints raised because their outage stayed open past the policy's limit
@@ -196,6 +206,10 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
     confirmed, surveyed = totals.get("closed_confirmed", 0), totals.get("surveyed", 0)
     received = totals.get("received", 0)
     incidents = desk.incidents.open_in([d.id for d in desk.policy.departments])
+    redress: dict[str, RedressTotals] = {}
+    for kind, value in _keyed(totals, "redress").items():
+        cents = Decimal(totals.get(f"redress_cents:{kind}", 0))
+        redress[kind] = RedressTotals(count=value, amount=(cents / 100).quantize(Decimal("0.01")))
     return SummaryReport(
         start=start, end=end, received=received,
         by_channel=_keyed(totals, "channel"), by_category=_keyed(totals, "category"),
@@ -213,6 +227,8 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
         low_score_share=_ratio(totals.get("low_scores", 0), surveyed),
         low_score_reasons=_keyed(totals, "low_reason"),
         appeals=totals.get("appeals", 0),
+        redress=dict(sorted(redress.items())), currency=desk.policy.redress.currency,
+        returns=_keyed(totals, "returned"), return_reasons=_keyed(totals, "return_reason"),
         replies=_keyed(totals, "reply"), authority_reports=totals.get("authority_reports", 0),
         incident_raised=totals.get("incident_raised", 0),
         disputes_opened=totals.get("disputes_opened", 0), disputes_settled=totals.get("disputes_settled", 0),
@@ -246,6 +262,11 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
                      else "satisfaction", name, "" if value is None else str(value)))
     rows += [("dispute_way", way, str(value)) for way, value in report.dispute_ways.items()]
     rows += [("low_score_reason", key, str(value)) for key, value in report.low_score_reasons.items()]
+    for kind, redress in report.redress.items():
+        rows += [(f"redress:{kind}", "count", str(redress.count)),
+                 (f"redress:{kind}", f"amount_{report.currency}", f"{redress.amount:.2f}")]
+    rows += [("returned", key, str(value)) for key, value in report.returns.items()]
+    rows += [("return_reason", key, str(value)) for key, value in report.return_reasons.items()]
     rows += [("reply", key, str(value)) for key, value in report.replies.items()]
     rows += [("open_incident", i.incident_id, f"{i.category} {i.cluster_key} {i.complaints}"
               + (f" prioritised {clock.iso(i.prioritised_at)}" if i.prioritised_at else ""))

@@ -6,9 +6,11 @@ under capacity; among those the one with the least open work, then the one
 assigned longest ago (round robin among equals). Capacity is taken with a
 conditional counter update, so concurrent assignments never overfill an agent.
 An owner who does not accept in time loses the complaint to the next agent and
-the miss is counted against them. Transfers need a reason; one too many, or a
-transfer back to a department the complaint already left, goes to the
-supervisor instead and is flagged as passing around (推诿).
+the miss is counted against them. Transfers need a reason. One hop out of a
+department too many within the policy's window, a transfer back to a
+department the complaint already left, or back to an agent who passed it on
+(ping-pong, at its first return) goes to the supervisor instead and is flagged
+as passing around (推诿).
 """
 
 from __future__ import annotations
@@ -67,6 +69,20 @@ def hand_over_unaccepted(desk: Desk, record: ComplaintRecord) -> None:
         desk.workflow.fail(token, WorkflowError.ACCEPTANCE_TIMED_OUT, "the owner did not accept in time")
 
 
+def _passing_around(desk: Desk, record: ComplaintRecord, current: str, target: str,
+                    target_agent: Agent | None) -> str | None:
+    """Why this transfer is passing around, if it is: ping-pong at its first return, or one hop too many."""
+    if target != current and target in record.departments_left:
+        return "bounced back"
+    if target_agent is not None and target_agent.id in record.previous_owners and target_agent.id != record.owner_id:
+        return "back to an agent who passed it on"
+    if target == current:
+        return None
+    rule, now = desk.policy.transfers, clock.now()
+    recent = [at for at in record.hops_at if desk.policy.calendar.add(at, rule.window) >= now]
+    return "too many transfers" if len(recent) + 1 > rule.max else None
+
+
 def transfer(desk: Desk, complaint_id: str, operator: Operator, request: TransferRequest) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
     if record.stage not in (Stage.ACCEPTANCE, Stage.RESOLUTION) or not record.task_token:
@@ -83,17 +99,17 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
         raise BadRequest(f"agent {target_agent.id} is not in {target}")
     current = str(record.department)
     token, previous_owner = record.task_token, record.owner_id
-    bounce = target != current and target in record.departments_left
     made: list[str] = []
-    record.transfer_count += 1
-    too_many = record.transfer_count > desk.policy.transfers.max
     now = clock.now()
-    if bounce or too_many:
+    why = _passing_around(desk, record, current, target, target_agent)
+    record.transfer_count += 1
+    if target != current:
+        record.hops_at = [*record.hops_at, now]
+    if why:
         record.passing_around = record.needs_supervisor = True
         record.owner_id = None
         event = TimelineEvent(at=now, type=EventType.PASSING_AROUND, actor=operator.agent_id,
-                              detail={"reason": request.reason, "wanted": target,
-                                      "why": "bounced back" if bounce else "too many transfers",
+                              detail={"reason": request.reason, "wanted": target, "why": why,
                                       "transfers": record.transfer_count})
     else:
         if target != current:

@@ -9,8 +9,9 @@ probability for every category; the vote weighs them as the profile's model
 file says (the weight was chosen by cross-validation when it was trained), and
 a complaint whose winning category is less likely than the profile's
 `text_model.min_probability` goes to the triage desk instead of a guess,
-unless the nature model is sure it is a question, a request for help or a
-vent (those go to the category's desk, `other` when there is none).
+unless the nature model is sure it is a question or a request for help (those
+go to the category's desk, `other` when there is none: the customer is
+answered whatever the topic). A vent, like a fault, needs its topic known.
 
 The nature has a model of its own, over the same features and the policy's
 cue lists (questions, requests for help, emotional words, failure words), as
@@ -96,7 +97,10 @@ class TextClassifier:
         natures = self.models.nature.probabilities(features + cues)
         nature = Nature(max(natures, key=lambda n: natures[n]))
         confidence = round(votes[category], 3)
-        unsure_nature = nature is Nature.VALID or natures[nature.value] < self.min_nature_probability
+        # A question or a request for help is answered by the category's desk whatever the topic; a fault or a
+        # vent needs its topic known to reach the desk that can put it right.
+        answerable = nature in (Nature.INQUIRY, Nature.HELP_SEEKING)
+        unsure_nature = not answerable or natures[nature.value] < self.min_nature_probability
         needs_triage = unsure_nature and confidence < self.min_probability
         return Decision(category, nature, confidence, needs_triage, votes, scores, evidence, model, natures,
                         features, cues)

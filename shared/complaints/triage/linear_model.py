@@ -88,6 +88,7 @@ class TrainedModels:
     nature: LinearModel
     vote: Mapping[str, float]
     trained_on: Mapping[str, str]
+    nature_weighting: str | None = None  # how training weighed the natures ("balanced" or by share), for make eval
 
     @classmethod
     def load(cls, path: Path) -> TrainedModels:
@@ -101,6 +102,7 @@ class TrainedModels:
                                  f"this code extracts version {FEATURES_VERSION}: run `make model`")
         try:
             return cls(LinearModel.from_dict(data["category"]), LinearModel.from_dict(data["nature"]),
-                       {str(k): float(v) for k, v in data["vote"].items()}, dict(data.get("trained_on", {})))
+                       {str(k): float(v) for k, v in data["vote"].items()}, dict(data.get("trained_on", {})),
+                       data.get("nature_weighting"))
         except (KeyError, TypeError) as exc:
             raise ModelFileError(f"{path.name} is not a classifier model: {exc!r}") from exc

@@ -34,7 +34,7 @@ def normalise(text: str) -> str:
 
 
 def _is_ascii(phrase: str) -> bool:
-    return all(ord(ch) < 128 for ch in phrase)
+    return phrase.isascii()
 
 
 @dataclass(frozen=True)

@@ -191,8 +191,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "surveyed": ("参评数", "Surveys answered"),
     "low_score_share": ("低分占比", "Low scores"),
     "appeals": ("申诉", "Appeals"),
-    "authority_reports": ("报告主管部门的延期", "Extensions reported to the authority"),
-    "incident_raised": ("超时升级的事件", "Incidents raised to priority"),
+    "authority_reports": ("报告监管部门的延期", "Extensions reported to the authority"),
+    "incident_raised": ("因故障超时升级的投诉", "Complaints raised by a long outage"),
     "disputes_opened": ("纠纷立案", "Disputes opened"),
     "disputes_settled": ("纠纷已和解", "Disputes settled"),
     "disputes_compensated": ("赔偿结案", "Settled with compensation"),
@@ -244,7 +244,8 @@ def language(requested: str | None, accept: str | None) -> str:
 
 # The CSV's sections whose items are stored keys of a kind.
 _KEYED_SECTIONS: dict[str, LabelKind] = {"channel": "channel", "category": "category", "department": "department",
-                                         "low_score_reason": "low_reason"}
+                                         "low_score_reason": "low_reason", "returned": "department",
+                                         "return_reason": "return_reason"}
 def figure(key: str, lang: str) -> str:
     """A report figure's name: received, reopen_rate, share_of_10 ..."""
     return t({"closed": "closed_total", "received": "received_total"}.get(key, key), lang)
@@ -258,6 +259,9 @@ def summary_name(policy: Policy, lang: str) -> Callable[[str, str], str]:
         if section.startswith("promise:"):
             return (f"{policy.label('promise', section.split(':', 1)[1], lang)} · "
                     f"{policy.label('promise_state', item, lang)}")
+        if section.startswith("redress:"):  # count, or amount_CNY
+            what = t("count", lang) if item == "count" else item.rsplit("_", 1)[-1]
+            return f"{policy.label('redress', section.split(':', 1)[1], lang)} · {what}"
         if section in ("outcome", "satisfaction"):
             return figure(item, lang)
         if section == "received":

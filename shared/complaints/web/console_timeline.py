@@ -80,7 +80,9 @@ def _transferred(d: Detail, n: Names, lang: str) -> str:
 
 def _passing_around(d: Detail, n: Names, lang: str) -> str:
     why = {"bounced back": _zh_en("要转回已转出的部门", "it would go back to a department it left"),
-           "too many transfers": _zh_en("转派次数过多", "too many transfers")}.get(str(d.get("why")))
+           "too many transfers": _zh_en("转派次数过多", "too many transfers"),
+           "back to an agent who passed it on": _zh_en("要转回曾转出此单的处理人", "it would go back to an agent "
+                                                       "who passed it on")}.get(str(d.get("why")))
     text = _zh_en("转往{w}被拦下，交班组长处理", "The transfer to {w} was stopped for a supervisor")(lang).format(
         w=n("department", d.get("wanted")))
     return text + (f"：{why(lang)}" if why and lang == "zh-CN" else f": {why(lang)}" if why else "") + \
@@ -120,6 +122,23 @@ def _surveyed(d: Detail, n: Names, lang: str) -> str:
         reasons = "、".join(n("low_reason", r) for r in str(d["unsatisfied"]).split(",") if r)
         text += _zh_en("；不满意：{r}", "; unsatisfied with: {r}")(lang).format(r=reasons)
     return text
+
+
+def _redress(d: Detail, n: Names, lang: str) -> str:
+    amount = f" {escape(str(d['amount']))} {escape(str(d.get('currency') or ''))}" if d.get("amount") else ""
+    form = f" ({n('apology', d['form'])})" if d.get("form") else ""
+    text = f"{escape(str(d.get('redress_id', '')))} {n('redress', d.get('kind'))}{amount}{form}: " \
+        f"{n('redress_state', d.get('state'))}"
+    return text + (f" {_quote(d['note'])}" if d.get("note") else "")
+
+
+def _helping(zh: str, en: str, ident: str, text: str = "") -> _Sentence:
+    """A consultation's or an assist's step: its id, the department, and what was asked or answered."""
+    def say(d: Detail, n: Names, lang: str) -> str:
+        said = (zh if lang == "zh-CN" else en).format(i=escape(str(d.get(ident, ""))), dep=n("department",
+                                                      d.get("department")), o=n.agent(d.get("owner")))
+        return said + (f" {_quote(d[text])}" if text and d.get(text) else "")
+    return say
 
 
 def _escalated(d: Detail, n: Names, lang: str) -> str:
@@ -231,6 +250,16 @@ SENTENCES: dict[EventType, _Sentence] = {
     EventType.INCIDENT_PRIORITISED: _simple("所属故障已持续 {hours_open} 小时，升为{priority}",
                                             "Its outage has been open {hours_open} hours: raised to {priority}",
                                             priority="priority"),
+    EventType.REDRESS_RECORDED: _redress,
+    EventType.REDRESS_DECIDED: _redress,
+    EventType.CONSULTED: _helping("向{dep}咨询（{i}）：", "{dep} asked ({i}):", "consult_id", "question"),
+    EventType.CONSULT_ANSWERED: _helping("{dep}答复咨询 {i}：", "{dep} answered {i}:", "consult_id", "answer"),
+    EventType.ASSIST_OPENED: _helping("请{dep}协办（{i}），由 {o} 负责：", "{dep} assists ({i}), {o} doing it:",
+                                      "assist_id", "task"),
+    EventType.ASSIST_DONE: _helping("{dep}完成协办 {i}：", "{dep} finished assist {i}:", "assist_id", "result"),
+    EventType.RETURNED: lambda d, n, lang: _zh_en("{a}退单至{b}：{r}", "Returned by {a} to {b}: {r}")(lang).format(
+        a=n("department", d.get("from")), b=n("department", d.get("to")),
+        r=n("return_reason", d.get("reason"))) + (f" {_quote(d['note'])}" if d.get("note") else ""),
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.eval_classifier import HELD_OUT_SETS, accuracy, evaluate, load, report, rules_alone
-from bench.train_classifier import TRAINING, digest
+from bench.train_classifier import HELD_OUT, TRAINING, digest, far_from, inputs, load_rows
 from complaints.core.enums import Nature, Priority
 from complaints.core.policy import POLICY_DIR, load_policy
 from complaints.core.values import Channel, Service
@@ -85,7 +85,8 @@ def test_accuracy_on_the_sets_held_out_from_training_and_tuning() -> None:
 
 # What each set scored when the model was last trained, less a margin: a retrained model or a changed phrase
 # list that loses ground on text it never saw fails here.
-FLOORS = {"held-out": (0.85, 0.85), "unseen": (0.90, 0.90), "independent": (0.80, 0.70)}
+FLOORS = {"held-out": (0.85, 0.85), "unseen": (0.90, 0.88), "independent": (0.85, 0.80),
+          "independent 2": (0.85, 0.80)}
 
 
 @pytest.mark.parametrize("text, category", [
@@ -146,7 +147,18 @@ def test_a_profile_without_a_model_is_classified_by_its_phrases_alone() -> None:
 def test_the_shipped_model_was_trained_on_the_current_labelled_complaints() -> None:
     models = text_classifier(policy).models
     assert models is not None
-    assert dict(models.trained_on) == digest(TRAINING["telecom"]), "the labelled data changed: run `make model`"
+    assert dict(models.trained_on) == digest(inputs("telecom")), "the labelled data changed: run `make model`"
+
+
+def test_no_training_complaint_is_a_paraphrase_of_a_held_out_one() -> None:
+    held_out = list(HELD_OUT["telecom"].values())
+    assert not set(TRAINING["telecom"]) & set(held_out)
+    kept, dropped = far_from(load_rows(TRAINING["telecom"]), held_out)
+    assert dropped and kept
+    # a held-out complaint itself, or one word changed in it, is the closest paraphrase there is
+    copy = load_rows([held_out[-1]])[0]
+    assert far_from([copy, copy.__class__(copy.text.replace("。", "，") + "!", copy.category, copy.nature, "x")],
+                    held_out)[0] == []
 
 
 def test_a_model_file_for_other_features_is_refused(tmp_path: Path) -> None:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from complaints.core import clock
+from complaints.core.collaboration import AssistRequest, ConsultAnswerRequest, ConsultRequest, ReturnRequest
+from complaints.core.enums import ApologyForm, RedressKind, ReturnReason
 from complaints.core.errors import Forbidden
 from complaints.core.policy import Policy, load_policy
+from complaints.core.redress import RedressRequest
 from complaints.desk.context import Desk
-from complaints.handling import confirmation, search
+from complaints.handling import collaboration, confirmation, redress, search
 from complaints.reporting import board as supervision
-from complaints.reporting import trends
+from complaints.reporting import reports, trends
 from complaints.web import console_board, console_complaint, console_html, console_queue, console_reports
 from complaints.web.console_search import search_view
+from complaints.web.console_text import summary_name
 from complaints.workflow import steps
 from tests.raw_keys import raw_keys, visible_text
 from tests.unit.support import (
@@ -28,6 +33,7 @@ from tests.unit.support import (
     record,
     to_acceptance,
     to_confirmation,
+    to_resolution,
 )
 
 
@@ -189,3 +195,72 @@ def test_a_failed_workflow_is_offered_for_redrive_on_the_board_and_its_page_to_i
     owner = record(desk, cid).owner_id
     assert owner and 'data-action="redrive"' not in console_complaint.complaint_view(
         desk, operator(desk, owner), cid, "en")
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_complaint_page_shows_redress_collaboration_and_what_holds_the_resolution(desk: Desk, lang: str) -> None:
+    # Given compensation above the owner's limit, an apology, an open assist, an answered consultation
+    cid = receive(desk)
+    owner = to_resolution(desk, cid)
+    agent = operator(desk, owner)
+    redress.record_redress(desk, cid, agent, RedressRequest(kind=RedressKind.COMPENSATION, amount=Decimal("500"),
+                                                            reason="信号中断三周"))
+    redress.record_redress(desk, cid, agent, RedressRequest(kind=RedressKind.APOLOGY, form=ApologyForm.PHONE,
+                                                            reason="致歉"))
+    collaboration.open_assist(desk, cid, agent, AssistRequest(department="maintenance", owner="a-zhou",
+                                                              task="更换电源模块"))
+    collaboration.consult(desk, cid, agent, ConsultRequest(department="billing", question="可否减免月租？"))
+    collaboration.answer_consult(desk, cid, "Q1", operator(desk, "a-wu"), ConsultAnswerRequest(answer="可以"))
+
+    page = console_complaint.complaint_view(desk, operator(desk, "mgr-qian"), cid, lang)
+
+    # Then each shows in the desk's words, with its state, and what still holds the resolution
+    text = visible_text(page)
+    assert raw_keys(text) == []
+    assert 'data-redress="R1"' in page and 'class="redress pending_approval"' in page
+    assert ("赔偿" if lang == "zh-CN" else "Compensation") in text and "500 CNY" in text
+    assert ("电话致歉" if lang == "zh-CN" else "By phone") in text
+    assert 'class="assist open" data-assist="A1"' in page and 'data-consult="Q1"' in page
+    assert ("协办未完成" if lang == "zh-CN" else "assist still open") in text
+    assert ("补救待审批" if lang == "zh-CN" else "redress awaiting approval") in text
+    assert ("部门会商" if lang == "zh-CN" else "Department consulted") in text  # the timeline's event name
+    assert ("协办 A1" if lang == "zh-CN" else "Assist A1") in text  # the assist's promise by name
+
+
+def test_the_reports_page_shows_causes_against_the_period_before_and_returns(desk: Desk) -> None:
+    # Given a complaint closed with antenna tilt as its cause, and one returned by its department
+    cid = receive(desk)
+    _closed(desk, cid)
+    other = receive(desk)
+    owner = to_acceptance(desk, other)
+    collaboration.return_to_dispatcher(desk, other, operator(desk, owner),
+                                       ReturnRequest(reason=ReturnReason.NOT_OURS, note="是宽带问题"))
+    today = clock.now().astimezone(desk.policy.calendar.zone).date()
+
+    page = console_reports.reports_view(desk, operator(desk, "mgr-qian"), "zh-CN", today, today + timedelta(days=6))
+
+    assert 'data-cause="antenna_tilt" data-change="1"' in page
+    text = visible_text(page)
+    assert raw_keys(text) == [] and "天线下倾角" in text and "非本部门职责" in text
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_every_row_of_the_summary_csv_has_a_name_in_the_desk_s_language(desk: Desk, lang: str) -> None:
+    # Given a day with redress granted and a return
+    cid = receive(desk)
+    owner = to_resolution(desk, cid)
+    redress.record_redress(desk, cid, operator(desk, owner), RedressRequest(
+        kind=RedressKind.REFUND, amount=Decimal("30"), reason="多扣的月租"))
+    other = receive(desk)
+    collaboration.return_to_dispatcher(desk, other, operator(desk, to_acceptance(desk, other)),
+                                       ReturnRequest(reason=ReturnReason.INCOMPLETE, note="缺少地址"))
+    today = clock.now().astimezone(desk.policy.calendar.zone).date()
+    report = reports.summary(desk, operator(desk, "mgr-qian"), today, today)
+
+    rows = reports.summary_csv(report, summary_name(desk.policy, lang)).splitlines()
+
+    named = {tuple(row.split(",")[:2]): row.split(",")[-1] for row in rows[1:]}
+    assert named[("outcome", "authority_reports")] == ("报告监管部门的延期" if lang == "zh-CN"
+                                                      else "Extensions reported to the authority")
+    assert named[("redress:refund", "amount_CNY")] == ("退款 · CNY" if lang == "zh-CN" else "Refund · CNY")
+    assert named[("return_reason", "incomplete")] == ("信息不全" if lang == "zh-CN" else "Incomplete")

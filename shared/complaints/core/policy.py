@@ -13,6 +13,7 @@ import yaml
 from pydantic import Field, model_validator
 
 from complaints.core import labels as display
+from complaints.core import policy_vocabulary as vocabulary
 from complaints.core.enums import EventType, Priority, Stage
 from complaints.core.policy_promises import (
     Appointments,
@@ -51,16 +52,6 @@ from complaints.core.policy_sections import (
     WorkingHours,
     check_duration,
 )
-from complaints.core.policy_vocabulary import (
-    ChannelRule,
-    Disputes,
-    FieldRule,
-    Hotspots,
-    Messages,
-    check_disputes,
-    check_vocabulary,
-    field_problems,
-)
 from complaints.core.values import Channel, Device, Location
 from complaints.core.working_time import QuietHours, WorkingCalendar
 
@@ -79,13 +70,13 @@ class Policy(Section):
     agents: list[Agent]
     # The desk's words: the ways complaints arrive, the services a portal may name, the fields of a location
     # and of a device, what the managers' hotspots count, the wording of messages.
-    channels: dict[str, ChannelRule] = Field(min_length=1)
+    channels: dict[str, vocabulary.ChannelRule] = Field(min_length=1)
     services: list[str] = []
-    location_fields: dict[str, FieldRule] = {}
-    device_fields: dict[str, FieldRule] = {}
-    hotspots: Hotspots | None = None
-    messages: Messages = Messages()
-    disputes: Disputes | None = None
+    location_fields: dict[str, vocabulary.FieldRule] = {}
+    device_fields: dict[str, vocabulary.FieldRule] = {}
+    hotspots: vocabulary.Hotspots | None = None
+    messages: vocabulary.Messages = vocabulary.Messages()
+    disputes: vocabulary.Disputes | None = None
     categories: dict[str, Category]
     natures: dict[Literal["inquiry", "help_seeking", "venting"], list[str]]
     failure_words: list[str]
@@ -164,8 +155,8 @@ class Policy(Section):
         for key in self.categories:
             if not self.root_causes_for(key):
                 raise ValueError(f"category {key!r} has no root causes to report")
-        check_disputes(self.disputes, departments, self.promise_kinds)
-        check_vocabulary(self.channels, self.services, self.categories, self.routing, self.promise_rules,
+        vocabulary.check_disputes(self.disputes, departments, self.promise_kinds)
+        vocabulary.check_vocabulary(self.channels, self.services, self.categories, self.routing, self.promise_rules,
                          self.location_fields, self.hotspots, self.clusters)
         lacking = display.missing(self.labels, self.label_keys())
         if lacking:
@@ -204,14 +195,10 @@ class Policy(Section):
     def intake_problems(self, channel: str, service: str | None, location: Location | None,
                         device: Device | None) -> list[tuple[str, str]]:
         """What a delivery names that this desk does not know: (field, reason) pairs, none when all is well."""
-        problems = []
-        if channel not in self.channels:
-            problems.append(("channel", f"must be one of {', '.join(self.channels)}"))
-        if service is not None and service not in self.services:
-            problems.append(("service", f"must be one of {', '.join(self.services)}" if self.services
-                             else "this desk names no services: leave it out"))
-        problems += field_problems("location", location.profile_fields if location else {}, self.location_fields)
-        return problems + field_problems("device", device.profile_fields if device else {}, self.device_fields)
+        given = (location.profile_fields if location else {}, device.profile_fields if device else {})
+        return (vocabulary.unknown_keys(channel, list(self.channels), service, self.services)
+                + vocabulary.field_problems("location", given[0], self.location_fields)
+                + vocabulary.field_problems("device", given[1], self.device_fields))
 
     def kind(self, kind: str) -> PromiseKindRule:
         """What a kind of promise is; a kind the profile no longer names is a plain promise."""

@@ -98,6 +98,18 @@ def check_keys(kind: str, keys: list[str] | set[str]) -> None:
         raise ValueError(f"{kind} keys must be lowercase words (a-z, 0-9, _), not {bad}")
 
 
+def unknown_keys(channel: str, channels: list[str], service: str | None,
+                 services: list[str]) -> list[tuple[str, str]]:
+    """A channel or a service the desk does not name: (field, reason) pairs."""
+    problems = []
+    if channel not in channels:
+        problems.append(("channel", f"must be one of {', '.join(channels)}"))
+    if service is not None and service not in services:
+        problems.append(("service", f"must be one of {', '.join(services)}" if services
+                         else "this desk names no services: leave it out"))
+    return problems
+
+
 def field_problems(where: str, given: dict[str, str], rules: dict[str, FieldRule]) -> list[tuple[str, str]]:
     """What is wrong with the profile fields a request gave: (field, message) pairs, none when all is well."""
     problems: list[tuple[str, str]] = []

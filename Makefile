@@ -27,13 +27,15 @@ $(TOOLS_STAMP): requirements-tools.txt requirements-tools.lock
 	touch $(TOOLS_STAMP)
 
 ## Start the embedded local stack, play the demo complaints through, print timelines.
+## PROFILE=telecom (the default), property or hospital plays that desk's stories.
+PROFILE ?=
 demo: setup $(TOOLS_STAMP)
-	$(BIN)/python -m infra.local demo
+	$(BIN)/python -m infra.local demo --profile $(or $(PROFILE),telecom)
 
 ## Keep the local stack up for manual use (URLs, a token and the demo portal are printed); its data stays in
 ## .local (or ARGS="--data-dir DIR") across restarts.
 run: setup $(TOOLS_STAMP)
-	$(BIN)/python -m infra.local run $(ARGS)
+	$(BIN)/python -m infra.local run $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
 ## Linters, then every test (unit, infra, integration on the local stack).
 test: setup lint
@@ -71,14 +73,16 @@ lint: setup $(TOOLS_STAMP)
 bench: setup $(TOOLS_STAMP)
 	$(BIN)/python -W ignore -m bench
 
-## Classifier accuracy over the labelled complaints in tests/data: held-out sets and 5-fold cross-validation,
-## per language, with per-category precision and recall and the confusion tables.
+## Classifier accuracy over the labelled complaints in tests/data, per profile (PROFILE=... for one): held-out
+## sets and 5-fold cross-validation, per language, with per-category precision and recall and the confusion tables.
 eval: setup
-	$(BIN)/python -m bench.eval_classifier
+	$(BIN)/python -m bench.eval_classifier $(if $(PROFILE),--profile $(PROFILE))
 
-## Train the telecom profile's text model from tests/data and write shared/policies/telecom.model.json.
+## Train each profile's text model from its labelled complaints in tests/data and write
+## shared/policies/<profile>.model.json (PROFILE=telecom trains one).
+MODEL_PROFILES := $(or $(PROFILE),telecom property hospital)
 model: setup
-	$(BIN)/python -m bench.train_classifier --profile telecom
+	@for profile in $(MODEL_PROFILES); do $(BIN)/python -m bench.train_classifier --profile $$profile || exit 1; done
 
 ## Regenerate the OpenAPI document from the handlers (a test checks it is current).
 openapi: setup

@@ -11,8 +11,8 @@ import statistics
 import time
 
 from bench.eval_classifier import SETS, load
-from complaints.core.enums import Channel, Service
 from complaints.core.policy import load_policy
+from complaints.core.values import Service
 from complaints.triage.classifier import TextClassifier
 
 
@@ -27,7 +27,7 @@ def main(rounds: int = 20) -> None:
         for row in rows:
             service = Service(str(row["service"])) if row.get("service") else None
             started = time.perf_counter()
-            classifier.classify(str(row["text"]), service=service, channel=Channel.HOTLINE, vip=False)
+            classifier.classify(str(row["text"]), service=service, channel="hotline", vip=False)
             timings.append(time.perf_counter() - started)
     timings.sort()
     p99 = timings[int(0.99 * len(timings))]

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.train_classifier import HELD_OUT
-from complaints.core.enums import Service
 from complaints.core.policy import Policy, load_policy
+from complaints.core.values import Service
 from complaints.triage.classifier import Decision, TextClassifier
 from complaints.triage.linear_model import TrainedModels
 
@@ -31,6 +31,10 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl",
                  "extra training": "complaints_train_extra.jsonl"}
 HELD_OUT_SETS = HELD_OUT["telecom"]
+# Per profile: its training sets by the name `make eval` prints (the held-out ones are HELD_OUT's).
+PROFILE_TRAINING: dict[str, dict[str, str]] = {
+    "telecom": TRAINING_SETS, "property": {"training": "property_train.jsonl"},
+    "hospital": {"training": "hospital_train.jsonl"}}
 SETS = {**TRAINING_SETS, **HELD_OUT_SETS}
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -79,7 +83,7 @@ def cross_validated(files: Sequence[str], policy: Policy, vote: dict[str, float]
     left out of training for being close to a held-out complaint are left out here too."""
     from bench.train_classifier import fit_models, folds, training_rows  # scikit-learn is needed here only
 
-    rows, _ = training_rows("telecom")
+    rows, _ = training_rows(policy.profile)
     outcomes: dict[int, Outcome] = {}
     for train, test in folds(rows):
         models = fit_models([rows[i] for i in train], policy, vote, nature_weighting)
@@ -158,31 +162,42 @@ def report(outcomes_by_set: dict[str, list[Outcome]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation of the training sets")
+    parser.add_argument("--profile", action="append", choices=sorted(PROFILE_TRAINING),
+                        help="the profile to evaluate (repeatable; default: every profile)")
     args = parser.parse_args()
-    policy = load_policy("telecom")
+    for profile in args.profile or list(PROFILE_TRAINING):
+        print(f"\n=== {profile} ===")
+        evaluate_profile(profile, cross_validate=not args.no_cv)
+
+
+def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
+    """The profile's held-out sets with the shipped classifier, and its training sets in cross-validation."""
+    training_sets, held_out_sets = PROFILE_TRAINING[profile], HELD_OUT[profile]
+    policy = load_policy(profile)
     shipped, alone = TextClassifier(policy), rules_alone(policy)
     results: dict[str, dict[str, list[Outcome]]] = {}
-    for name, file in HELD_OUT_SETS.items():
+    for name, file in held_out_sets.items():
         rows = load(file)
         results[name] = {"rules alone": evaluate(rows, alone), "rules+model": evaluate(rows, shipped)}
-    if not args.no_cv:
+    if cross_validate:
         assert isinstance(shipped.models, TrainedModels)
-        validated = cross_validated(list(TRAINING_SETS.values()), policy, dict(shipped.models.vote),
+        validated = cross_validated(list(training_sets.values()), policy, dict(shipped.models.vote),
                                     shipped.models.nature_weighting)
-        for name, file in TRAINING_SETS.items():
+        for name, file in training_sets.items():
             rows = [{"text": o.text, "category": o.category, "nature": o.nature} for o in validated[file]]
             results[name] = {"rules alone": evaluate(rows, alone), "rules+model, CV": validated[file]}
-        results["all training"] = {kind: [o for name in TRAINING_SETS for o in results[name][kind]]
+        results["all training"] = {kind: [o for name in training_sets for o in results[name][kind]]
                                    for kind in ("rules alone", "rules+model, CV")}
     print(summary(results))
     print("(rules+model, CV: each training complaint classified by a model trained on the other four fifths)")
-    independent = [o for name in HELD_OUT_SETS if name.startswith("independent")
+    independent = [o for name in held_out_sets if name.startswith("independent")
                    for o in results[name]["rules+model"]]
-    print(f"\nthe independent writer's held-out sets together, rules+model ({len(independent)} complaints)\n"
-          + details(independent))
-    held = [o for name in HELD_OUT_SETS for o in results[name]["rules+model"]]
-    print(f"\nall held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
-    if not args.no_cv:
+    if independent:
+        print(f"\nthe independent writer's held-out sets together, rules+model ({len(independent)} complaints)\n"
+              + details(independent))
+    held = [o for name in held_out_sets for o in results[name]["rules+model"]]
+    print(f"\n{profile}: all held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
+    if cross_validate:
         trained = results["all training"]["rules+model, CV"]
         print(f"\nall training complaints, rules+model in 5-fold cross-validation ({len(trained)} complaints)\n"
               + details(trained))

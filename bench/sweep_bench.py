@@ -27,7 +27,7 @@ from complaints import bootstrap
 from complaints.adapters.dynamodb import Tables
 from complaints.adapters.dynamodb.table import Table
 from complaints.core import clock
-from complaints.core.enums import Channel, Nature, Priority, Stage, Status
+from complaints.core.enums import Nature, Priority, Stage, Status
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import Classification, Customer
 from complaints.reporting.counting import counting
@@ -43,7 +43,7 @@ def _record(n: int, due: bool) -> ComplaintRecord:
     now = clock.now()
     record = ComplaintRecord(
         complaint_id=f"B{n:07d}", status=Status.IN_PROGRESS, stage=Stage.RESOLUTION, task_token=f"token-{n}",
-        portal_id="bench", external_id=f"bench-{n}", channel=Channel.APP, language="zh-CN",
+        portal_id="bench", external_id=f"bench-{n}", channel="app", language="zh-CN",
         received_at=now - timedelta(days=3), updated_at=now, customer=Customer(name="x", phone="+8613800000000"),
         customer_key=f"k{n}", text="x", department="network_optimisation", owner_id="a-wang",
         classification=Classification(category="network.data", nature=Nature.VALID, priority=Priority.NORMAL,

@@ -30,7 +30,7 @@ def _delivery() -> Delivery:
 @app.post("/v1/portals/<portal_id>/complaints", summary="Deliver a complaint from a portal", status_code=202)
 def submit_complaint(portal_id: str, request: IntakeRequest) -> Response[IntakeAnswer]:
     answer = receive.submit(desk(), _delivery(), request)
-    metrics.add_dimension(name="channel", value=request.channel.value)
+    metrics.add_dimension(name="channel", value=request.channel)
     metrics.add_metric(name="ComplaintsReceived", unit=MetricUnit.Count, value=1)
     return accepted(answer)
 

@@ -28,6 +28,8 @@ from complaints.core.requests import (
     ArrivalRequest,
     AssignRequest,
     CallbackRequest,
+    DisputeRequest,
+    DisputeStepRequest,
     ExtendRequest,
     FollowUpRequest,
     IncidentResolveRequest,
@@ -36,6 +38,7 @@ from complaints.core.requests import (
     ReplyRequest,
     ResolveRequest,
     ReviewRequest,
+    SettlementRequest,
     TransferRequest,
 )
 from complaints.core.views import ActionAnswer, ComplaintList, ComplaintView
@@ -44,6 +47,7 @@ from complaints.handling import (
     collaboration,
     confirmation,
     contacts,
+    disputes,
     incidents,
     reading,
     redress,
@@ -186,9 +190,26 @@ def book_appointment(complaint_id: str, request: AppointmentRequest) -> ActionAn
     return contacts.book(desk(), complaint_id, _operator(), request)
 
 
-@app.post("/v1/complaints/<complaint_id>/arrival", summary="The technician arrived for the booked visit")
+@app.post("/v1/complaints/<complaint_id>/arrival", summary="The visit arrived on site for the booked window")
 def record_arrival(complaint_id: str, request: ArrivalRequest) -> ActionAnswer:
     return contacts.arrive(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/dispute", summary="Open a dispute: the customer claims harm and redress")
+def open_dispute(complaint_id: str, request: DisputeRequest) -> ActionAnswer:
+    return disputes.open_by_agent(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/dispute/steps",
+          summary="Record a step of the dispute (the records sealed, mediation or an appraisal asked for)")
+def record_dispute_step(complaint_id: str, request: DisputeStepRequest) -> ActionAnswer:
+    return disputes.record_step(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/dispute/settlement",
+          summary="Settle the dispute: the way agreed, the compensation paid, the agreement's reference")
+def settle_dispute(complaint_id: str, request: SettlementRequest) -> ActionAnswer:
+    return disputes.settle(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/pause", summary="Wait on the customer: pausable promises stop")

@@ -320,9 +320,9 @@ class DeskClient:
             target += timedelta(days=1)
         return self.advance_clock((target - now).total_seconds())
 
-    def to_daytime(self, profile: str = "telecom") -> str:
+    def to_daytime(self, profile: str | None = None) -> str:
         """Move the clock out of the policy's quiet hours (customers may be called), if it is in them."""
-        quiet = load_policy(profile).quiet
+        quiet = load_policy(profile or self.policy_profile).quiet
         now = self.now()
         if not quiet.is_quiet(now):
             return now.isoformat()

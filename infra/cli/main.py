@@ -318,21 +318,26 @@ redress_commands.register(app)
 
 @app.command()
 def classify(text: str,
-             service: Annotated[str | None, typer.Option(help="mobile_voice, mobile_data, broadband, ...")] = None,
-             channel: Annotated[str, typer.Option(help="intake channel")] = "hotline",
+             service: Annotated[str | None, typer.Option(help="a service the profile names")] = None,
+             channel: Annotated[str, typer.Option(help="intake channel, one the profile names")] = "hotline",
              vip: Annotated[bool, typer.Option(help="the customer is a VIP")] = False,
-             profile: Annotated[str, typer.Option(help="policy profile")] = "telecom",
+             profile: Annotated[str, typer.Option(help="policy profile: telecom, property, hospital")] = "telecom",
              as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
              explain: Annotated[bool, typer.Option("--explain",
                                                    help="show the phrase rules' evidence and the model's "
                                                         "strongest features behind the answer")] = False) -> None:
     """Classify a text without starting anything, to check the classifier by hand."""
-    from complaints.core.enums import Channel, Service
-    from complaints.core.policy import load_policy
+    from complaints.core.policy import POLICY_DIR, load_policy
     from complaints.triage.classifier import text_classifier
 
-    classifier = text_classifier(load_policy(profile))
-    named = Service(service) if service else None
+    if not (POLICY_DIR / f"{profile}.yaml").is_file():
+        profiles = ", ".join(sorted(path.stem for path in POLICY_DIR.glob("*.yaml")))
+        raise typer.BadParameter(f"no profile {profile!r}; the profiles are {profiles}", param_hint="--profile")
+    policy = load_policy(profile)
+    for field, problem in policy.intake_problems(channel, service, None, None):
+        raise typer.BadParameter(problem, param_hint=f"--{field}")
+    classifier = text_classifier(policy)
+    named = service
     if explain:
         reasons = classifier.explain(text, named)
         if as_json:
@@ -340,7 +345,7 @@ def classify(text: str,
         else:
             console.print(reasons)
         return
-    result = classifier.classify(text, service=named, channel=Channel(channel), vip=vip)
+    result = classifier.classify(text, service=named, channel=channel, vip=vip)
     if as_json:
         print(result.model_dump_json(indent=2))
     else:

@@ -10,10 +10,13 @@ import threading
 import warnings
 from pathlib import Path
 
+from complaints.core.enums import Role
+from complaints.core.policy import load_policy
 from infra.cli.client import DeskClient
 from infra.cli.render import console
 from infra.local import durable
 from infra.local.demo import run_demo
+from infra.local.demo_desks import run_desk_demo
 from infra.local.moto_patches import PatchMismatch
 from infra.local.stack import LocalStack, StackConfig
 
@@ -40,13 +43,14 @@ def _kept(stack: LocalStack) -> str:
     return text
 
 
-def run(data_dir: Path) -> None:
+def run(data_dir: Path, profile: str = "telecom") -> None:
     _quiet_shared_metrics()
-    stack = LocalStack(StackConfig(data_dir=data_dir)).start()
+    stack = LocalStack(StackConfig(data_dir=data_dir, profile=profile)).start()
     client = DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
-                        stack_name=stack.config.stack_name,
+                        stack_name=stack.config.stack_name, policy_profile=profile,
                         dev_data_dir=stack.config.data_dir)
-    config, token = stack.config, client.dev_token("sup-zhao")
+    supervisor = next(a.id for a in load_policy(profile).agents if a.role is Role.SUPERVISOR)
+    config, token = stack.config, client.dev_token(supervisor)
     ports = (f"LOCAL_API_PORT={config.api_port} LOCAL_AWS_PORT={config.aws_port} "
              if (config.api_port, config.aws_port) != (8080, 4566) else "")
     lines = [
@@ -61,12 +65,15 @@ def run(data_dir: Path) -> None:
         f"                  all portals: {config.data_dir}/portal-secrets.json",
         f"  outbox          {stack.outbox_path}   (SMS and staff messages)",
         f"  console         {config.api_url}/console   (local sign-in: development only, no password)",
-        "  operator JWT    sup-zhao (supervisor, 1 h), on the next line; others: complaints dev-token --agent a-wang",
+        f"  profile         {profile}   (shared/policies/{profile}.yaml)",
+        f"  operator JWT    {supervisor} (supervisor, 1 h), on the next line; others: complaints dev-token --agent ID",
         token,
         f"  CLI (in another terminal: . .venv/bin/activate{'; export ' + ports.strip() if ports else ''})",
         "                  complaints config",
-        f"                  {ports}complaints submit examples/coverage.json",
-        f"                  {ports}complaints --agent sup-sun list --queue network_optimisation",
+        *([f"                  {ports}complaints submit examples/coverage.json",
+           f"                  {ports}complaints --agent sup-sun list --queue network_optimisation"]
+          if profile == "telecom"
+          else [f"                  {ports}complaints --profile {profile} --agent {supervisor} list"]),
         f"Reminders tick every {min(stack.schedule_seconds.values(), default=60)} s; "
         "`complaints clock advance 3d` or `complaints clock set 2027-09-30T17:00+08:00` moves time. Ctrl-C stops.",
     ]
@@ -80,14 +87,14 @@ def run(data_dir: Path) -> None:
     stack.stop()
 
 
-def demo(data_dir: Path | None) -> int:
-    """The demo, in a fresh temporary data directory unless one is given."""
+def demo(data_dir: Path | None, profile: str = "telecom") -> int:
+    """The demo of the profile's desk, in a fresh temporary data directory unless one is given."""
     _quiet_shared_metrics()
     with tempfile.TemporaryDirectory(prefix="complaints-demo-") as scratch:
         config = StackConfig(tick_schedule=False, log_level="WARNING", start_local="09:00",
-                             data_dir=data_dir or Path(scratch))
+                             data_dir=data_dir or Path(scratch), profile=profile)
         with LocalStack(config) as stack:
-            return 0 if run_demo(stack) else 1
+            return 0 if (run_demo(stack) if profile == "telecom" else run_desk_demo(stack)) else 1
 
 
 def main(argv: list[str]) -> int:
@@ -97,12 +104,15 @@ def main(argv: list[str]) -> int:
                              "demo: the scripted lifecycle, in a temporary directory")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where the desk's data lives (run: default $COMPLAINTS_DATA_DIR or .local)")
+    parser.add_argument("--profile", default="telecom", choices=["telecom", "property", "hospital"],
+                        help="whose desk it is (a telecom operator's, a property office's, a hospital's); "
+                             "demo: whose stories it plays")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
-            run((args.data_dir or durable.default_data_dir()).resolve())
+            run((args.data_dir or durable.default_data_dir()).resolve(), args.profile)
             return 0
-        return demo(args.data_dir.resolve() if args.data_dir else None)
+        return demo(args.data_dir.resolve() if args.data_dir else None, args.profile)
     except PatchMismatch as exc:
         sys.exit(str(exc))
     except durable.DataDirInUse as exc:

@@ -11,28 +11,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from complaints.core.enums import Role
+from complaints.core.policy import load_policy
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
 
 RESOLVED = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna"}
-# Who sees every complaint, to wait for one whose owner is not known yet.
+# Who sees every complaint, to wait for one whose owner is not known yet (the telecom profile's manager).
 MANAGER = "mgr-qian"
+
+
+def manager(client: DeskClient) -> str:
+    """A manager of the client's profile: sees every complaint and passes quality checks."""
+    policy = load_policy(client.policy_profile)
+    return next(agent.id for agent in policy.agents if agent.role is Role.MANAGER)
 
 
 def accept(client: DeskClient, complaint_id: str) -> str:
     """The agent offered the complaint accepts it; their id, once the workflow waits for the resolution."""
-    owner = str(client.wait_for(complaint_id, MANAGER, awaiting="acceptance")["owner_id"])
+    owner = str(client.wait_for(complaint_id, manager(client), awaiting="acceptance")["owner_id"])
     client.act(complaint_id, "accept", owner)
     client.wait_for(complaint_id, owner, awaiting="resolution")
     return owner
 
 
-def pass_quality_check(client: DeskClient, complaint_id: str, owner: str, checker: str = MANAGER) -> bool:
-    """If the policy sent the report to a quality check (质检), the checker passes it; whether it did."""
+def pass_quality_check(client: DeskClient, complaint_id: str, owner: str, checker: str | None = None) -> bool:
+    """If the policy sent the report to a quality check (质检), the checker (a manager) passes it; whether it did."""
     view = client.wait_for(complaint_id, owner, awaiting=("quality_check", "confirmation", "tracking"))
     if view["awaiting"] != "quality_check":
         return False
-    client.act(complaint_id, "quality-check", checker, {"passed": True})
+    client.act(complaint_id, "quality-check", checker or manager(client), {"passed": True})
     return True
 
 

@@ -83,6 +83,8 @@ class StackConfig:
     enforce_iam: bool = True
     # Changes to the policy profile (section → field → value), as a desk's own profile file would make them.
     policy_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The desk's policy profile (the template's PolicyProfile, one of its AllowedValues); None: the default.
+    profile: str | None = None
     # Move the clock forward to this local time of day at start (tests and the demo run
     # from a known morning, whatever the wall clock says).
     start_local: str | None = None
@@ -125,6 +127,16 @@ class LocalStack:
                     "AWS::NoValue": ""},
             ref=self._ref, get_att=self._get_att,
         )
+        if self.config.profile is not None:
+            allowed = self.template["Parameters"]["PolicyProfile"].get("AllowedValues", [])
+            if self.config.profile not in allowed:
+                raise ValueError(f"profile {self.config.profile!r} is not one of the template's {allowed}")
+            self.resolver.parameters["PolicyProfile"] = self.config.profile
+
+    @property
+    def profile(self) -> str:
+        """The desk's policy profile, as the template's parameter resolves."""
+        return self.resolver.parameters["PolicyProfile"]
 
     # ------------------------------------------------------------ names
     def _name(self, logical_id: str) -> str:
@@ -270,8 +282,7 @@ class LocalStack:
         """The local secrets file: one whsec_ secret per portal of the policy, made on first start."""
         path = self.config.data_dir / "portal-secrets.json"
         known: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        profile = self.resolver.parameters.get("PolicyProfile", "telecom")
-        for portal in load_policy(profile).portals:
+        for portal in load_policy(self.profile).portals:
             known.setdefault(portal.id, ["whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()])
         path.write_text(json.dumps(known, indent=2) + "\n", encoding="utf-8")
         path.chmod(0o600)
@@ -302,8 +313,7 @@ class LocalStack:
         """The profile with the stack's policy changes, which every function reads (POLICY_FILE)."""
         if not self.config.policy_changes:
             return
-        profile = self.resolver.parameters.get("PolicyProfile", "telecom")
-        raw = yaml.safe_load((POLICY_DIR / f"{profile}.yaml").read_text(encoding="utf-8"))
+        raw = yaml.safe_load((POLICY_DIR / f"{self.profile}.yaml").read_text(encoding="utf-8"))
         for section, changes in self.config.policy_changes.items():
             raw[section] = {**raw.get(section, {}), **changes}
         self.policy_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -413,7 +423,7 @@ class LocalStack:
         return iam_enforcement.Enforcer(roles, where, role_names)
 
     def _move_clock_to(self, local_time: str) -> None:
-        zone = ZoneInfo(load_policy(self.resolver.parameters.get("PolicyProfile", "telecom")).timezone)
+        zone = ZoneInfo(load_policy(self.profile).timezone)
         now = clock.now().astimezone(zone)
         target = datetime.combine(now.date(), time.fromisoformat(local_time), tzinfo=zone)
         if target <= now:

@@ -39,7 +39,8 @@ def desk() -> Desk:
     return Desk(
         settings=settings,
         base_policy=policy,
-        tables=Tables.build(settings.table_name, settings.timer_shards, counting(policy.calendar.zone)),
+        tables=Tables.build(settings.table_name, settings.timer_shards,
+                            counting(policy.calendar.zone, policy.hotspots)),
         workflow=Workflow(settings.state_machine_arn),
         notifier=make_notifier(settings.notify_adapter, settings.outbox_path, settings.sender_email),
         classifier_factory=lambda: _classifier(settings, policy),

@@ -20,8 +20,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str) -> Iterator[LocalStack]:
-    config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False,
+def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str,
+                profile: str | None = None) -> Iterator[LocalStack]:
+    config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False, profile=profile,
                          data_dir=Path(tmp_path_factory.mktemp("local")), log_level=log_level,
                          # A known local morning, whatever the wall clock; LOCAL_START tries another time of day.
                          start_local=os.environ.get("LOCAL_START", "09:00"),
@@ -38,8 +39,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 @pytest.fixture(scope="module")
 def client(stack: LocalStack) -> DeskClient:
+    return desk_client(stack)
+
+
+def desk_client(stack: LocalStack) -> DeskClient:
+    """A client of the stack's desk, reading the stack's own profile."""
     return DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
-                      stack_name=stack.config.stack_name,
+                      stack_name=stack.config.stack_name, policy_profile=stack.profile,
                       dev_data_dir=stack.config.data_dir)
 
 

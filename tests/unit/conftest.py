@@ -116,7 +116,8 @@ def _build_desk(dynamodb: Any, table: str, idempotency_table: str, policy: Polic
         public_base_url="https://desk.example", timer_shards=4)
     return Desk(
         settings=settings, base_policy=policy,
-        tables=Tables.build(table, settings.timer_shards, counting(policy.calendar.zone), client=dynamodb),
+        tables=Tables.build(table, settings.timer_shards, counting(policy.calendar.zone, policy.hotspots),
+                            client=dynamodb),
         workflow=workflow, notifier=notifier, classifier_factory=lambda: text_classifier(policy))
 
 

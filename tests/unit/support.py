@@ -19,17 +19,7 @@ from complaints.adapters.notify import Message
 from complaints.adapters.stepfunctions import Workflow
 from complaints.core import clock
 from complaints.core.access import Operator
-from complaints.core.enums import (
-    CallbackOutcome,
-    Channel,
-    Priority,
-    PromiseState,
-    Rating,
-    ResolutionOutcome,
-    Service,
-    Stage,
-    Status,
-)
+from complaints.core.enums import CallbackOutcome, Priority, PromiseState, Rating, ResolutionOutcome, Stage, Status
 from complaints.core.errors import WorkflowUnavailable
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import (
@@ -45,7 +35,7 @@ from complaints.core.requests import (
     SurveyRequest,
     TransferRequest,
 )
-from complaints.core.values import Customer, Location, Promise, TimelineEvent
+from complaints.core.values import Channel, Customer, Location, Promise, Service, TimelineEvent
 from complaints.desk.context import Desk
 from complaints.handling import acceptance, resolution
 from complaints.intake.portals import Delivery
@@ -164,8 +154,8 @@ def operator(desk: Desk, agent_id: str) -> Operator:
 _numbers = itertools.count(1)
 
 
-def receive(desk: Desk, text: str = COVERAGE, *, phone: str | None = None, channel: Channel = Channel.HOTLINE,
-            service: Service | None = Service.MOBILE_VOICE, area: str | None = "test-area",
+def receive(desk: Desk, text: str = COVERAGE, *, phone: str | None = None, channel: Channel = "hotline",
+            service: Service | None = "mobile_voice", area: str | None = "test-area",
             cell_id: str | None = None, vip: bool = False, language: str = "zh-CN") -> str:
     """A complaint delivered by the demo portal through intake; its id."""
     n = next(_numbers)

@@ -16,11 +16,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from complaints.core.enums import Channel, Service
 from complaints.core.observability import logger
 from complaints.core.policy_sections import Category
 from complaints.core.ports import Classifier
-from complaints.core.values import Classification
+from complaints.core.values import Channel, Classification, Service
 
 _MAX_TEXT_BYTES = 5000
 

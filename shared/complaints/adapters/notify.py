@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -142,9 +143,10 @@ class Message:
     language: str = "en"
     params: dict[str, Any] = field(default_factory=dict)
     email: str | None = None
+    wording: Mapping[str, str] | None = None  # the desk's own text of this template, per language
 
     def render(self) -> str:
-        texts = TEMPLATES[self.template]
+        texts = {**TEMPLATES[self.template], **(self.wording or {})}
         text = texts.get(self.language) or texts["en"]
         return text.format(complaint_id=self.complaint_id, **self.params)
 

@@ -1,4 +1,6 @@
-"""The desk's vocabulary as enums: statuses, stages, channels, roles, event types, promise kinds.
+"""The engine's vocabulary as enums: statuses, stages, roles, event types, promise kinds.
+
+Channels, services and categories are a desk's own and live in its policy profile.
 
 Every enum is a StrEnum, so a stored value, a JSON answer and a log line carry
 the same plain string as before the enum existed.
@@ -53,33 +55,6 @@ STATUS_WHILE_AWAITING: dict[Stage, Status] = {
 }
 
 
-class Channel(StrEnum):
-    HOTLINE = "hotline"
-    WEB = "web"
-    APP = "app"
-    SMS = "sms"
-    EMAIL = "email"
-    WECHAT = "wechat"
-    WALK_IN = "walk_in"
-    GOV_HOTLINE = "gov_hotline"  # 12345 citizen hotline
-    CONSUMER_HOTLINE = "consumer_hotline"  # 12315
-    REGULATOR = "regulator"  # 工信部申诉
-    MEDIA = "media"
-
-
-SENSITIVE_CHANNELS = frozenset(
-    {Channel.GOV_HOTLINE, Channel.CONSUMER_HOTLINE, Channel.REGULATOR, Channel.MEDIA}
-)
-
-
-class Service(StrEnum):
-    MOBILE_VOICE = "mobile_voice"
-    MOBILE_DATA = "mobile_data"
-    BROADBAND = "broadband"
-    BILLING = "billing"
-    SERVICE = "service"
-
-
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -102,7 +77,7 @@ class Nature(StrEnum):
 class ResolutionOutcome(StrEnum):
     RESOLVED = "resolved"
     TEMPORARY_MEASURE = "temporary_measure"
-    DEFERRED = "deferred"  # a long-term fix, such as a planned base station: a tracking ticket
+    DEFERRED = "deferred"  # a long-term fix, planned for a later date: a tracking ticket
 
 
 class CallbackOutcome(StrEnum):
@@ -134,7 +109,6 @@ class PromiseKind(StrEnum):
     FIRST_REPLY = "first_reply"
     INVESTIGATION = "investigation"
     SOLUTION = "solution"
-    REGULATOR_CEILING = "regulator_ceiling"  # no promise may be moved beyond it
     RECOVERY = "recovery"  # the supervisor's, after a low survey score
 
 
@@ -175,7 +149,7 @@ class EventType(StrEnum):
     PASSING_AROUND = "passing_around"
     REPLIED = "replied"  # a staged reply (阶段回复): the owner's contact with the customer
     APPOINTMENT_BOOKED = "appointment_booked"  # a field visit's window agreed with the customer
-    ARRIVED = "arrived"  # the technician on site
+    ARRIVED = "arrived"  # the visit arrived on site
     AUTHORITY_REPORTED = "authority_reported"  # an extension reported to the supervising authority
     PAUSED = "paused"
     RESUMED = "resumed"
@@ -206,6 +180,9 @@ class EventType(StrEnum):
     ASSIST_OPENED = "assist_opened"  # another department does part of the work
     ASSIST_DONE = "assist_done"
     RETURNED = "returned"  # 退单: sent back to the dispatcher with a reason
+    DISPUTE_OPENED = "dispute_opened"  # harm claimed and redress demanded: a dispute, apart from a complaint
+    DISPUTE_STEP = "dispute_step"  # a step of the dispute the profile names (evidence sealed, mediation ...)
+    DISPUTE_SETTLED = "dispute_settled"  # it ended in a settlement, with or without compensation
     FAILED = "failed"
 
 

@@ -1,7 +1,7 @@
 """Display names: what people read for each key the desk stores, in each language its profile speaks.
 
 The API, the CSV's key column and the stored data keep the keys
-(``network.coverage``, ``first_reply``); the console and the CSV's name
+(``service.attitude``, ``first_reply``); the console and the CSV's name
 column show these names. A profile gives them per language and per kind of
 key; when it gives a language at all it must name every key the desk can
 show in it, so a desk in Chinese never reads a machine's word. Departments
@@ -17,7 +17,6 @@ from complaints.core.collaboration import ASSIST, CONSULT
 from complaints.core.enums import (
     ApologyForm,
     CallbackOutcome,
-    Channel,
     EventType,
     Nature,
     Priority,
@@ -29,7 +28,6 @@ from complaints.core.enums import (
     ResolutionOutcome,
     ReturnReason,
     Role,
-    Service,
     Stage,
     Status,
 )
@@ -48,8 +46,6 @@ LOW_REASONS = ("attitude", "speed", "result", "unstated")
 def engine_keys() -> dict[LabelKind, set[str]]:
     """The keys of the engine's own vocabulary, the same for every desk."""
     return {
-        "channel": {c.value for c in Channel},
-        "service": {s.value for s in Service},
         "status": {s.value for s in Status},
         "stage": {s.value for s in Stage},
         # A consultation's and an assist's promises ("consult:Q1") are named by their kind ("consult").

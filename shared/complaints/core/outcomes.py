@@ -115,7 +115,7 @@ class Appointment(Outcome):
 
 
 class IncidentReport(Outcome):
-    """How a network incident was resolved."""
+    """How an incident was resolved."""
 
     root_cause: str
     actions: str
@@ -127,3 +127,36 @@ class IncidentResolution(IncidentReport):
     """An incident's report as its linked complaint keeps it."""
 
     incident_id: str
+
+
+class DisputeStep(Outcome):
+    """A step of a dispute as it happened: evidence sealed, mediation asked for, an appraisal's result."""
+
+    step: str
+    at: str
+    by: str
+    reference: str | None = None  # the sealing record's, the mediation case's or the court's number
+
+
+class Settlement(Outcome):
+    """How a dispute ended: the way agreed, the compensation paid (in the currency's units) and the agreement."""
+
+    way: str
+    compensation: int = 0
+    currency: str
+    agreement_reference: str
+    at: str
+    by: str
+    approved_by: str | None = None  # the manager who agreed a compensation above the profile's limit
+
+
+class Dispute(Outcome):
+    """Harm claimed and redress demanded: owned by the profile's department, apart from the complaint."""
+
+    opened_at: str
+    opened_by: str  # "system" when the text named a harm and a claim
+    steps: list[DisputeStep] = []
+    settlement: Settlement | None = None
+
+    def has(self, step: str) -> bool:
+        return any(s.step == step for s in self.steps)

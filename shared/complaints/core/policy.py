@@ -10,13 +10,12 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from complaints.core import labels as display
-from complaints.core.enums import Channel, EventType, Priority, Stage
+from complaints.core import policy_vocabulary as vocabulary
+from complaints.core.enums import EventType, Priority, Stage
 from complaints.core.policy_promises import (
-    KEEPING_STEPS,
-    MAKING_STEPS,
     Appointments,
     Contact,
     Deadline,
@@ -24,6 +23,7 @@ from complaints.core.policy_promises import (
     PromiseRule,
     Replies,
     StatusPush,
+    check_promises,
 )
 from complaints.core.policy_sections import (
     Agent,
@@ -52,6 +52,7 @@ from complaints.core.policy_sections import (
     WorkingHours,
     check_duration,
 )
+from complaints.core.values import Channel, Device, Location
 from complaints.core.working_time import QuietHours, WorkingCalendar
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -67,6 +68,15 @@ class Policy(Section):
     default_department: str
     portals: list[Portal]
     agents: list[Agent]
+    # The desk's words: the ways complaints arrive, the services a portal may name, the fields of a location
+    # and of a device, what the managers' hotspots count, the wording of messages.
+    channels: dict[str, vocabulary.ChannelRule] = Field(min_length=1)
+    services: list[str] = []
+    location_fields: dict[str, vocabulary.FieldRule] = {}
+    device_fields: dict[str, vocabulary.FieldRule] = {}
+    hotspots: vocabulary.Hotspots | None = None
+    messages: vocabulary.Messages = vocabulary.Messages()
+    disputes: vocabulary.Disputes | None = None
     categories: dict[str, Category]
     natures: dict[Literal["inquiry", "help_seeking", "venting"], list[str]]
     failure_words: list[str]
@@ -123,7 +133,8 @@ class Policy(Section):
                     raise ValueError(f"department {department.id!r} names unknown person {person!r}")
         if set(self.promises) != set(Priority):
             raise ValueError("promises must be set for every priority")
-        self._promises_consistent(departments)
+        check_promises(self.promises, self.promises_by_category, self.promise_kinds, self.promise_rules,
+                       self.replies, self.appointments, self.contact, departments)
         for limit in self.stage_limits.values():
             for duration in (limit.values() if isinstance(limit, dict) else [limit]):
                 check_duration(duration)
@@ -144,6 +155,9 @@ class Policy(Section):
         for key in self.categories:
             if not self.root_causes_for(key):
                 raise ValueError(f"category {key!r} has no root causes to report")
+        vocabulary.check_disputes(self.disputes, departments, self.promise_kinds)
+        vocabulary.check_vocabulary(self.channels, self.services, self.categories, self.routing, self.promise_rules,
+                         self.location_fields, self.hotspots, self.clusters)
         lacking = display.missing(self.labels, self.label_keys())
         if lacking:
             raise ValueError("labels: " + "; ".join(f"{language} lacks {', '.join(keys)}"
@@ -157,6 +171,8 @@ class Policy(Section):
         """
         wanted = display.engine_keys()
         wanted["category"] = set(self.categories)
+        wanted["channel"] = set(self.channels)
+        wanted["service"] = set(self.services)
         wanted["root_cause"] = {cause for causes in self.root_causes.values() for cause in causes}
         wanted["promise"] |= {kind for table in self.promises.values() for kind in table}
         wanted["promise"] |= {kind for table in self.promises_by_category.values() for kind in table}
@@ -172,26 +188,17 @@ class Policy(Section):
             return known.name if known else shown
         return shown
 
-    def _promises_consistent(self, departments: set[str]) -> None:
-        named = {kind for table in (*self.promises.values(), *self.promises_by_category.values()) for kind in table}
-        named |= {rule.kind for rule in self.promise_rules}
-        named |= {self.replies.next_kind} if self.replies else set()
-        named |= {self.appointments.arrival_kind} if self.appointments else set()
-        if self.promise_kinds and named - set(self.promise_kinds):
-            raise ValueError(f"promise kinds {sorted(named - set(self.promise_kinds))} are not in promise_kinds")
-        for kind, what in self.promise_kinds.items():
-            if set(what.kept_by) - KEEPING_STEPS:
-                raise ValueError(f"promise kind {kind!r}: kept_by names steps that keep no promise; "
-                                 f"one of {sorted(KEEPING_STEPS)}")
-            if what.extension is not None and not what.ceiling:
-                raise ValueError(f"promise kind {kind!r}: only a ceiling has extension rules")
-        for rule in self.promise_rules:
-            if rule.after not in MAKING_STEPS:
-                raise ValueError(f"promise rule {rule.kind!r}: after must be one of {sorted(MAKING_STEPS)}")
-            if set(rule.departments or []) - departments:
-                raise ValueError(f"promise rule {rule.kind!r} names unknown departments")
-        if self.contact and set(self.contact.departments) - departments:
-            raise ValueError("contact names unknown departments")
+    def channel_sensitive(self, channel: str) -> bool:
+        rule = self.channels.get(channel)
+        return rule is not None and rule.sensitive
+
+    def intake_problems(self, channel: str, service: str | None, location: Location | None,
+                        device: Device | None) -> list[tuple[str, str]]:
+        """What a delivery names that this desk does not know: (field, reason) pairs, none when all is well."""
+        given = (location.profile_fields if location else {}, device.profile_fields if device else {})
+        return (vocabulary.unknown_keys(channel, list(self.channels), service, self.services)
+                + vocabulary.field_problems("location", given[0], self.location_fields)
+                + vocabulary.field_problems("device", given[1], self.device_fields))
 
     def kind(self, kind: str) -> PromiseKindRule:
         """What a kind of promise is; a kind the profile no longer names is a plain promise."""
@@ -201,10 +208,10 @@ class Policy(Section):
         return {kind for kind, rule in self.promise_kinds.items() if rule.keeps(step)}
 
     def made_on(self, step: EventType, category: str | None, channel: Channel | None,
-                department: str | None = None) -> dict[str, str]:
+                department: str | None = None, priority: Priority | None = None) -> dict[str, str]:
         """The promises a step makes (kind → time limit from that moment), by the profile's rules."""
         return {rule.kind: rule.within for rule in self.promise_rules
-                if rule.applies(step, category, channel, department)}
+                if rule.applies(step, category, channel, department, priority)}
 
     def root_causes_for(self, category: str) -> list[str]:
         """The root causes a handler may report for a category: every matching pattern's, in order."""
@@ -255,7 +262,7 @@ class Policy(Section):
         for pattern, extra in self.promises_by_category.items():
             if category is not None and fnmatch(category, pattern):
                 table.update(extra)
-        table.update(self.made_on(EventType.RECEIVED, category, channel))
+        table.update(self.made_on(EventType.RECEIVED, category, channel, priority=priority))
         return table
 
     def stage_limit(self, stage: Stage, priority: Priority) -> str:

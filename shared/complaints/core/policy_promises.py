@@ -7,22 +7,24 @@ names its own kinds of promise and says which steps make and keep each one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fnmatch import fnmatch
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from complaints.core.enums import Channel, EventType
+from complaints.core.enums import EventType, Priority
 from complaints.core.policy_sections import Section
+from complaints.core.values import Channel
 from complaints.core.working_time import check_deadline
 
 # A time limit: a duration (30m, 24h, 3d, 2wd, 4wh, 30wm) or an end of day (eod, eod@16:00).
 Deadline = Annotated[str, AfterValidator(check_deadline)]
 # The steps that keep promises; closing a complaint settles every promise still pending.
 KEEPING_STEPS = frozenset({EventType.RECEIVED, EventType.ACCEPTED, EventType.REPLIED, EventType.RESOLVED,
-                           EventType.APPOINTMENT_BOOKED, EventType.ARRIVED})
+                           EventType.APPOINTMENT_BOOKED, EventType.ARRIVED, EventType.DISPUTE_SETTLED})
 # The steps that make promises beside intake: what happens starts a new clock.
-MAKING_STEPS = frozenset({EventType.RECEIVED, EventType.ACCEPTED, EventType.TRANSFERRED})
+MAKING_STEPS = frozenset({EventType.RECEIVED, EventType.ACCEPTED, EventType.TRANSFERRED, EventType.DISPUTE_OPENED})
 
 
 class Extension(Section):
@@ -36,6 +38,7 @@ class PromiseKindRule(Section):
     """What a kind of promise is."""
 
     kept_by: list[EventType] = []  # the steps that keep it (a late one is recorded missed)
+    kept_by_steps: list[str] = []  # the dispute steps of the profile that keep it (the records sealed)
     customer_facing: bool = False  # the owner may move it; the customer hears from the desk when it falls due
     pausable: bool = False  # its clock stops while the complaint waits on the customer
     held_by: Literal["owner", "supervisor"] = "owner"  # who is reminded and warned
@@ -56,10 +59,12 @@ class PromiseRule(Section):
     categories: list[str] = ["*"]  # category patterns; a complaint not yet classified matches "*" only
     channels: list[Channel] | None = None
     departments: list[str] | None = None  # for a transfer: the receiving department
+    priorities: list[Priority] | None = None  # e.g. only an emergency (urgent) gets an arrival within minutes
 
     def applies(self, step: EventType, category: str | None, channel: Channel | None,
-                department: str | None = None) -> bool:
+                department: str | None = None, priority: Priority | None = None) -> bool:
         return (self.after == step
+                and (self.priorities is None or priority in self.priorities)
                 and (any(p == "*" for p in self.categories) if category is None
                      else any(fnmatch(category, p) for p in self.categories))
                 and (self.channels is None or channel in self.channels)
@@ -108,3 +113,28 @@ class StatusPush(Section):
     timeout_seconds: int = Field(default=10, ge=1, le=30)
     # Hosts a portal may name with plain http (a receiver on the same machine); every other URL is https.
     allow_http_hosts: list[str] = []
+
+
+def check_promises(promises: Mapping[Priority, dict[str, str]], by_category: dict[str, dict[str, str]],
+                   kinds: dict[str, PromiseKindRule], rules: list[PromiseRule], replies: Replies | None,
+                   appointments: Appointments | None, contact: Contact | None, departments: set[str]) -> None:
+    """Every kind of promise named is defined, kept by real steps and made by real ones."""
+    named = {kind for table in (*promises.values(), *by_category.values()) for kind in table}
+    named |= {rule.kind for rule in rules}
+    named |= {replies.next_kind} if replies else set()
+    named |= {appointments.arrival_kind} if appointments else set()
+    if kinds and named - set(kinds):
+        raise ValueError(f"promise kinds {sorted(named - set(kinds))} are not in promise_kinds")
+    for kind, what in kinds.items():
+        if set(what.kept_by) - KEEPING_STEPS:
+            raise ValueError(f"promise kind {kind!r}: kept_by names steps that keep no promise; "
+                             f"one of {sorted(KEEPING_STEPS)}")
+        if what.extension is not None and not what.ceiling:
+            raise ValueError(f"promise kind {kind!r}: only a ceiling has extension rules")
+    for rule in rules:
+        if rule.after not in MAKING_STEPS:
+            raise ValueError(f"promise rule {rule.kind!r}: after must be one of {sorted(MAKING_STEPS)}")
+        if set(rule.departments or []) - departments:
+            raise ValueError(f"promise rule {rule.kind!r} names unknown departments")
+    if contact and set(contact.departments) - departments:
+        raise ValueError("contact names unknown departments")

@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
-from complaints.core.enums import Channel, Priority, Role, Service
+from complaints.core.enums import Priority, Role
+from complaints.core.values import Channel, Service
 from complaints.core.working_time import parse_duration
 
 
@@ -179,6 +180,9 @@ class ClusterRule(Section):
     # prioritise_to, its department's supervisor and manager are told, and reports mark it.
     prioritise_after: Duration | None = None
     prioritise_to: Priority = Priority.URGENT
+    # Where an outage shows: the first of these location fields a complaint gives (field -> the name its
+    # key carries), e.g. a building before the area.
+    dimensions: dict[str, str] = {"area": "area"}
 
 
 class QualityCheck(Section):

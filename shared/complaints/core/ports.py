@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from complaints.core.enums import Channel, Service
-from complaints.core.values import Classification
+from complaints.core.values import Channel, Classification, Service
 
 
 class Classifier(Protocol):

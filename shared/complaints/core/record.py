@@ -8,19 +8,11 @@ from typing import Annotated
 from pydantic import BaseModel, WithJsonSchema
 
 from complaints.core.collaboration import Assist, Consultation, ReturnRecord
-from complaints.core.enums import (
-    CLOSED_STATUSES,
-    SENSITIVE_CHANNELS,
-    Channel,
-    Priority,
-    RedressState,
-    Service,
-    Stage,
-    Status,
-)
+from complaints.core.enums import CLOSED_STATUSES, Priority, RedressState, Stage, Status
 from complaints.core.outcomes import (
     Appeal,
     Appointment,
+    Dispute,
     IncidentReport,
     IncidentResolution,
     QualityCheckResult,
@@ -29,7 +21,7 @@ from complaints.core.outcomes import (
     TrackingTicket,
 )
 from complaints.core.redress import RedressRecord
-from complaints.core.values import Classification, Customer, Device, Location, Occurred, Promise
+from complaints.core.values import Channel, Classification, Customer, Device, Location, Occurred, Promise, Service
 
 
 class PendingDecision(BaseModel):
@@ -115,15 +107,11 @@ class ComplaintRecord(BaseModel):
     # What the reports have counted of this complaint (see reporting/counting.py).
     counted: list[str] = []
     counted_open: str | None = None  # the open-hotspot gauge it adds to now
-
-    @property
-    def cluster_key(self) -> str | None:
-        """Where an outage would show: the cell when the portal knows it, else the area."""
-        if self.location is None:
-            return None
-        if self.location.cell_id:
-            return f"cell:{self.location.cell_id}"
-        return f"area:{self.location.area}" if self.location.area else None
+    # Set at intake from the profile: whether its channel is sensitive, and where an outage would show (the
+    # first of the profile's cluster dimensions the location gives, e.g. "building:3" or "area:north").
+    channel_sensitive: bool = False
+    cluster_key: str | None = None
+    dispute: Dispute | None = None  # harm claimed and redress demanded (the profile's disputes)
 
     @property
     def priority(self) -> Priority:
@@ -131,8 +119,9 @@ class ComplaintRecord(BaseModel):
 
     @property
     def sensitive(self) -> bool:
-        """Complaints from government hotlines, the regulator and media are sensitive from intake on."""
-        return self.channel in SENSITIVE_CHANNELS
+        """Complaints from the channels the profile marks sensitive (government hotlines, authorities, media)
+        are sensitive from intake on."""
+        return self.channel_sensitive
 
     @property
     def is_open(self) -> bool:
@@ -168,7 +157,7 @@ class ComplaintRecord(BaseModel):
 
 
 class Incident(BaseModel):
-    """Many complaints of one network category from one cell or area: one network incident."""
+    """Many complaints of one clustered category from one place: one incident (an outage, a burst main)."""
 
     incident_id: str
     version: int = 0

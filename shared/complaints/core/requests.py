@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from complaints.core import clock
-from complaints.core.enums import CallbackOutcome, Channel, Rating, ResolutionOutcome, Service
-from complaints.core.values import Customer, Device, Location, Occurred, Strict, Text
+from complaints.core.enums import CallbackOutcome, Rating, ResolutionOutcome
+from complaints.core.values import Channel, Customer, Device, Location, Occurred, Service, Strict, Text
 
 # Portals' clocks drift; a received_at this far ahead of ours is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -87,6 +87,27 @@ class ResolveRequest(Strict):
         if not deferred and (self.plan is not None or self.expected_by is not None):
             raise ValueError("plan and expected_by belong to a deferred outcome only")
         return self
+
+
+class DisputeRequest(Strict):
+    """An agent opens a dispute: the customer claims harm and demands redress."""
+
+    reason: Text = Field(min_length=2, max_length=1000)
+
+
+class DisputeStepRequest(Strict):
+    step: str = Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
+                      description="one of the profile's dispute steps, e.g. records_sealed")
+    reference: Text | None = Field(default=None, max_length=100, description="the record's or the case's number")
+    note: Text | None = Field(default=None, max_length=2000)
+
+
+class SettlementRequest(Strict):
+    way: str = Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
+                     description="one of the profile's ways of settling, e.g. mediation")
+    compensation: StrictInt = Field(ge=0, le=100_000_000, description="paid to the customer, in the currency's units")
+    agreement_reference: Text = Field(min_length=2, max_length=100)
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class CallbackRequest(Strict):

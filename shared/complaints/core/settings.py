@@ -19,7 +19,7 @@ class Settings(BaseSettings):
 
     table_name: str = Field(min_length=3)
     state_machine_arn: str = Field(default="", pattern=r"^(arn:aws[a-z-]*:states:.*)?$")
-    policy_profile: str = Field(default="telecom", pattern=r"^[a-z][a-z0-9_-]*$")
+    policy_profile: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")  # the template's PolicyProfile
     # A profile file of the desk's own, read instead of the packaged profile of that name.
     policy_file: str = ""
     notify_adapter: str = Field(default="aws", pattern=r"^(outbox|aws)$")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +16,7 @@ from pydantic import (
     PlainValidator,
     StrictBool,
     WithJsonSchema,
+    model_validator,
 )
 
 from complaints.core.enums import EventType, Nature, Priority, PromiseState
@@ -47,10 +49,56 @@ class Customer(Strict):
     vip: StrictBool = False
 
 
-class Location(Strict):
+# A channel or a service: a key of the desk's policy profile, checked against it at intake.
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+Channel = Annotated[str, Field(pattern=KEY_PATTERN)]
+Service = Annotated[str, Field(pattern=KEY_PATTERN)]
+# The value of a field the profile declares (a building, a ward, a device's model).
+FieldValue = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f<>]+$")]
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_PROFILE_FIELDS = 8
+
+
+class ProfileFields(BaseModel):
+    """A sub-document whose fields beyond the engine's own are the profile's (checked against it at intake)."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    __pydantic_extra__: dict[str, FieldValue] = Field(init=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, value: object) -> object:
+        """A profile field sent as null is not given, as an engine field's null is."""
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if v is not None or k in cls.model_fields}
+        return value
+
+    @model_validator(mode="after")
+    def _named_plainly(self) -> ProfileFields:
+        extra = self.__pydantic_extra__ or {}
+        bad = [name for name in extra if not _FIELD_NAME.match(name)]
+        if bad:
+            raise ValueError(f"field names must be lowercase words, not {bad[:3]}")
+        if len(extra) > MAX_PROFILE_FIELDS:
+            raise ValueError(f"at most {MAX_PROFILE_FIELDS} fields")
+        return self
+
+    @property
+    def profile_fields(self) -> dict[str, str]:
+        return dict(self.__pydantic_extra__ or {})
+
+    def field(self, name: str) -> str | None:
+        """A field's value, the engine's own or the profile's; None when it is not given."""
+        value = getattr(self, name, None) if name in type(self).model_fields else self.profile_fields.get(name)
+        return None if value is None else str(value)
+
+
+class Location(ProfileFields):
+    """Where: an address and an area for every desk; the profile's own fields beside them (a building,
+    unit and room, a ward)."""
+
     address: Text | None = Field(default=None, max_length=300)
     area: str | None = Field(default=None, max_length=64, pattern=r"^[\w.-]+$")
-    cell_id: str | None = Field(default=None, max_length=64, pattern=r"^[\w.:-]+$")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
@@ -60,10 +108,8 @@ class Occurred(Strict):
     frequency: Text | None = Field(default=None, max_length=64)
 
 
-class Device(Strict):
-    model: Text | None = Field(default=None, max_length=100)
-    network: Literal["2G", "3G", "4G", "5G", "wifi", "fixed"] | None = None
-    modem: Text | None = Field(default=None, max_length=100)
+class Device(ProfileFields):
+    """The customer's equipment, in the fields the profile names (a desk without any refuses it)."""
 
 
 class Classification(BaseModel):

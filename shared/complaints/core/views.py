@@ -8,11 +8,11 @@ from typing import Any, Self
 from pydantic import BaseModel
 
 from complaints.core.collaboration import Assist, Consultation, ReturnRecord
-from complaints.core.enums import Channel, Priority, Service, Stage, Status
+from complaints.core.enums import Priority, Stage, Status
 from complaints.core.outcomes import Outcome
 from complaints.core.record import ComplaintRecord
 from complaints.core.redress import RedressRecord
-from complaints.core.values import Classification, Promise, TimelineEvent
+from complaints.core.values import Channel, Classification, Promise, Service, TimelineEvent
 
 
 class IntakeAnswer(BaseModel):
@@ -103,6 +103,7 @@ class ComplaintView(ComplaintSummary):
     callback_attempts: int = 0
     unreachable_attempts: int = 0
     appeal: dict[str, str] | None = None
+    dispute: dict[str, Any] | None = None  # harm claimed and redress demanded: its steps and settlement
     survey: dict[str, str | int | None] | None = None
     failure: str | None = None
     repeat_of: str | None = None

@@ -20,6 +20,7 @@ from datetime import datetime
 from complaints.adapters.dynamodb import HeldMessages, StaffDigests
 from complaints.adapters.notify import Message, Notifier
 from complaints.core import clock
+from complaints.core import policy_vocabulary as wording
 from complaints.core.enums import Priority, PromiseState, Stage, Status
 from complaints.core.policy import Policy
 from complaints.core.record import ComplaintRecord
@@ -27,20 +28,12 @@ from complaints.core.record import ComplaintRecord
 # Staff news that cannot wait for a digest.
 URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "incident_prioritised", "failed",
                               "passing_around", "returned"})
-STATUS_TEXT = {
-    "zh-CN": {Status.ACKNOWLEDGED: "已受理，正在安排处理人员", Status.ASSIGNED: "已派单给处理人员",
-              Status.IN_PROGRESS: "正在处理中", Status.QUALITY_CHECK: "处理结果正在复核",
-              Status.TRACKING: "已列入跟踪，等待计划中的修复", Status.RESOLVED: "已处理，待您确认"},
-    "en": {Status.ACKNOWLEDGED: "registered and being assigned", Status.ASSIGNED: "assigned to an engineer",
-           Status.IN_PROGRESS: "being worked on", Status.QUALITY_CHECK: "the handling is being checked",
-           Status.TRACKING: "tracked until the planned fix lands",
-           Status.RESOLVED: "handled and awaiting your confirmation"},
-}
 Expects = dict[str, str]
 
 
-def status_text(record: ComplaintRecord) -> str:
-    return STATUS_TEXT.get(record.language, STATUS_TEXT["en"]).get(record.status, record.status.value)
+def status_text(policy: Policy, record: ComplaintRecord) -> str:
+    """The complaint's status as its customer reads it, in the profile's words."""
+    return wording.status_text(policy.messages, record.language, record.status)
 
 
 def expectation(template: str, record: ComplaintRecord, params: Mapping[str, object]) -> Expects:
@@ -101,9 +94,19 @@ class Notices:
     def policy(self) -> Policy:
         return self._policy()
 
+    def wording(self, template: str) -> dict[str, str] | None:
+        """The profile's own text of a message template, per language (the engine's where it gives none)."""
+        return self.policy.messages.templates.get(template)
+
+    def tell_customer_at_once(self, record: ComplaintRecord, template: str, **params: object) -> None:
+        """Sent now, quiet hours or not: an emergency known before its classification (people trapped, a burst pipe)."""
+        self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone, record.language,
+                                   dict(params), wording=self.wording(template)))
+
     def tell_customer(self, record: ComplaintRecord, template: str, **params: object) -> None:
         """Sent now, unless it is quiet hours and the complaint is not urgent: then at the next allowed minute."""
-        message = Message(template, record.complaint_id, True, record.customer.phone, record.language, dict(params))
+        message = Message(template, record.complaint_id, True, record.customer.phone, record.language, dict(params),
+                          wording=self.wording(template))
         now = clock.now()
         urgent = record.classification is not None and record.classification.priority is Priority.URGENT
         quiet = self.policy.quiet
@@ -128,14 +131,15 @@ class Notices:
         at = self.policy.quiet.next_allowed(at)
         if at <= clock.now():
             self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone, record.language,
-                                       dict(params)))
+                                       dict(params), wording=self.wording(template)))
             return
         self.messages.hold(record.complaint_id, template, record.customer.phone, record.language,
                            dict(params), at, expectation(template, record, params))
 
     def send_held(self, complaint_id: str, template: str, phone: str, language: str,
                   params: dict[str, object]) -> None:
-        self.notifier.send(Message(template, complaint_id, True, phone, language, dict(params)))
+        self.notifier.send(Message(template, complaint_id, True, phone, language, dict(params),
+                                   wording=self.wording(template)))
 
     def release(self, held: Mapping[str, object], record: ComplaintRecord | None) -> bool:
         """Send a held message if it still holds of the complaint (a progress update says the status of now);
@@ -146,7 +150,7 @@ class Notices:
             return False
         params: dict[str, object] = {str(k): v for k, v in dict(held.get("params") or {}).items()}  # type: ignore[call-overload]
         if template == "progress_update" and record is not None:
-            params["status"] = status_text(record)
+            params["status"] = status_text(self.policy, record)
         self.send_held(str(held["complaint_id"]), template, str(held["phone"]), str(held["language"]), params)
         return True
 
@@ -155,7 +159,7 @@ class Notices:
         policy = self.policy
         agent = policy.agent(agent_id)
         message = Message(template, record.complaint_id, False, agent_id, "en", dict(params),
-                          agent.email if agent else None)
+                          agent.email if agent else None, wording=self.wording(template))
         urgent = (template in URGENT_TEMPLATES or record.sensitive
                   or (record.classification is not None and record.classification.priority is Priority.URGENT))
         if urgent:

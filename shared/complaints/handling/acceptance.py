@@ -43,7 +43,7 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
     def change(r: ComplaintRecord) -> None:
         r.status = Status.IN_PROGRESS
         r.promises = sla.keep_by(desk.policy, r.promises, EventType.ACCEPTED, clock.now())
-        made[:] = promises.make_after(desk, r, EventType.ACCEPTED)  # the order reached its technician
+        made[:] = promises.make_after(desk, r, EventType.ACCEPTED)  # the order reached its owner
 
     event = TimelineEvent(at=clock.now(), type=EventType.ACCEPTED, actor=operator.agent_id)
     record = claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)

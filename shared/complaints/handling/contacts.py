@@ -2,7 +2,7 @@
 
 A staged reply records how the customer was reached (a kind of contact from
 the policy), what was said, and optionally the next promised time. It keeps
-the promises the policy says a reply keeps (the first reply, a regulator's
+the promises the policy says a reply keeps (the first reply, an authority's
 reply, the same-day clearing, the previous staged reply) and a new promised
 time becomes a promise of its own, which the customer gets in writing. The
 summary stays on the complaint's timeline: no reply goes through the workflow.

@@ -3,9 +3,10 @@
 A repeat is the same customer (by the keyed hash of the phone number) about
 the same category within the policy's window: it links to the earlier
 complaint and raises priority. A cluster is the policy's threshold of
-complaints of one network category from one cell (or area) within its window:
-it opens one incident for network operations, links every complaint in it and
-those that arrive while it is open, and tells the network team once. Resolving
+complaints of one clustered category from one place (the profile's first cluster
+dimension a complaint gives: a building, a ward, an area) within its window:
+it opens one incident for the clusters' department, links every complaint in it and
+those that arrive while it is open, and tells that team once. Resolving
 the incident resolves every linked complaint, each still confirmed with its
 own customer: complaints waiting for acceptance or resolution take the
 incident's report as soon as their wait is parked.
@@ -55,32 +56,32 @@ def note_repeat(desk: Desk, record: ComplaintRecord, earlier_id: str, earlier_co
 
 
 def _candidate(desk: Desk, record: ComplaintRecord, category: str) -> str | None:
-    """The cell or area whose outage this complaint may be part of, if the policy clusters its category."""
+    """The place (a building, a ward, an area) of an outage this complaint may be part of, if clustered."""
     key = record.cluster_key
     return key if key is not None and category in desk.policy.clusters.categories else None
 
 
 @dataclass(frozen=True)
-class Cell:
-    """What a classification step found of its cell before saving: no open incident, and when the last ended."""
+class Place:
+    """What a classification step found of its place before saving: no open incident, and when the last ended."""
 
     last_resolved: datetime | None
 
 
-def join_open(desk: Desk, record: ComplaintRecord, category: str) -> tuple[TimelineEvent | None, Cell | None]:
-    """Before the classification is saved: join the cell's open incident, if it has one.
+def join_open(desk: Desk, record: ComplaintRecord, category: str) -> tuple[TimelineEvent | None, Place | None]:
+    """Before the classification is saved: join the place's open incident, if it has one.
 
     An incident is opened only after the complaint is saved and visible to the
     others (``open_at_threshold``), so complaints classified at the same moment
-    count each other. Returns the link's event, or what was found of a cell
+    count each other. Returns the link's event, or what was found of a place
     with no open incident, for ``open_at_threshold`` to go on from.
     """
     key = _candidate(desk, record, category)
     if key is None:
         return None, None
-    incident_id, last_resolved = desk.incidents.of_cell(key, category)
+    incident_id, last_resolved = desk.incidents.of_place(key, category)
     if incident_id is None:
-        return None, Cell(last_resolved)
+        return None, Place(last_resolved)
     # The complaint that opened the incident links the others. If its step failed part way
     # (a conflicting write), its retry finds the incident it opened and finishes the linking.
     _link_opening_members(desk, incident_id, record, category, key)
@@ -90,13 +91,13 @@ def join_open(desk: Desk, record: ComplaintRecord, category: str) -> tuple[Timel
                          detail={"incident_id": incident_id, "opened": False, "prioritised": prioritised}), None
 
 
-def open_at_threshold(desk: Desk, record: ComplaintRecord, cell: Cell | None = None) -> ComplaintRecord:
-    """After the classification is saved: open the cell's incident if the window now holds the threshold.
+def open_at_threshold(desk: Desk, record: ComplaintRecord, place: Place | None = None) -> ComplaintRecord:
+    """After the classification is saved: open the place's incident if the window now holds the threshold.
 
     The saved complaint is in the area index, so of several complaints saved at
     once at least the last to look sees them all; if two reach the threshold
     together, the incident's key lets one open it and the other joins it.
-    ``cell`` is what the step found before saving (a retried step looks again).
+    ``place`` is what the step found before saving (a retried step looks again).
     Returns the record as it stands after linking.
     """
     category = record.classification.category if record.classification else ""
@@ -104,7 +105,7 @@ def open_at_threshold(desk: Desk, record: ComplaintRecord, cell: Cell | None = N
     if key is None or record.incident_id is not None:
         return record
     rule = desk.policy.clusters
-    incident_id, last_resolved = (None, cell.last_resolved) if cell else desk.incidents.of_cell(key, category)
+    incident_id, last_resolved = (None, place.last_resolved) if place else desk.incidents.of_place(key, category)
     if incident_id is None:
         now = clock.now()
         since = max(now - _window(rule.window), last_resolved or now - _window(rule.window))
@@ -189,7 +190,7 @@ def _link(desk: Desk, complaint_id: str, incident_id: str) -> ComplaintRecord | 
 
 
 def view_incident(desk: Desk, incident_id: str, operator: Operator) -> Incident:
-    """An incident is its department's (network operations) and the managers' to see."""
+    """An incident is its department's and the managers' to see."""
     incident = desk.incidents.get(incident_id)
     if not operator.works_in(incident.department):
         logger.warning("access refused", extra={"agent_id": operator.agent_id, "incident_id": incident_id})

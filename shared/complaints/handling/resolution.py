@@ -24,7 +24,7 @@ from complaints.core.requests import QualityCheckRequest, ResolveRequest
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
-from complaints.handling import tracking
+from complaints.handling import disputes, tracking
 from complaints.handling.acceptance import answer
 from complaints.handling.decisions import claim
 from complaints.promises import keeping as promises
@@ -86,6 +86,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
     if request.root_cause not in causes:
         raise InvalidField("root_cause", f"{request.root_cause!r} is not a root cause of {category}; "
                                          f"one of: {', '.join(causes)}")
+    disputes.check_settled(record)
     if record.stage is Stage.TRACKING:
         return tracking.fix_landed(desk, record, operator, request)
     deferred = request.outcome is ResolutionOutcome.DEFERRED

@@ -31,10 +31,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from complaints.adapters.signing_keys import phone_key
 from complaints.core import clock
-from complaints.core.enums import EventType, PromiseKind, PromiseState, Status
+from complaints.core.enums import EventType, Priority, PromiseKind, PromiseState, Status
 from complaints.core.errors import ComplaintNotFound, Conflict, DuplicateMismatch, InvalidField
 from complaints.core.observability import logger
 from complaints.core.phones import to_e164
+from complaints.core.policy import Policy
+from complaints.core.policy_vocabulary import cluster_key
 from complaints.core.record import ComplaintRecord, ExecutionRun
 from complaints.core.requests import IntakeRequest
 from complaints.core.values import TimelineEvent
@@ -44,6 +46,7 @@ from complaints.intake.portals import Delivery
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 from complaints.triage.classifier import priority_from_signals
+from complaints.triage.rules import PhraseRules, normalise
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 # Portals retry for up to a day; a delivery id is remembered for a week.
@@ -72,6 +75,9 @@ def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnsw
     oldest = desk.policy.intake.received_within_days
     if request.received_at is not None and request.received_at < clock.now() - timedelta(days=oldest):
         raise InvalidField("received_at", f"must be within the last {oldest} days")
+    for field, problem in desk.policy.intake_problems(request.channel, request.service, request.location,
+                                                      request.device):
+        raise InvalidField(field, problem)
     request = request.model_copy(update={"customer": request.customer.model_copy(
         update={"phone": to_e164(request.customer.phone, delivery.portal.default_region)})})
     payload = {"portal_id": delivery.portal.id, "webhook_id": delivery.webhook_id,
@@ -89,6 +95,17 @@ def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnsw
             if time.monotonic() > deadline:
                 raise Conflict("the same delivery is still being processed; retry") from exc
             time.sleep(0.05)
+
+
+def _phrase_rules(policy: Policy) -> PhraseRules:
+    """The profile's phrase rules, compiled once per loaded policy (the intake reads its safety cues only)."""
+    compiled = _compiled_rules.get(id(policy))
+    if compiled is None or compiled.policy is not policy:
+        compiled = _compiled_rules[id(policy)] = PhraseRules(policy)
+    return compiled
+
+
+_compiled_rules: dict[int, PhraseRules] = {}
 
 
 def forget_clients() -> None:
@@ -113,7 +130,12 @@ def _idempotent_delivery(table_name: str) -> Callable[..., dict[str, Any]]:
 def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fingerprint: str) -> IntakeAnswer:
     now = clock.now()
     received_at = request.received_at or now
-    priority = priority_from_signals(vip=request.customer.vip, channel=request.channel, sensitive=False, safety=False)
+    # An emergency the text names (people trapped, a burst pipe) is urgent from the first minute: its promises
+    # and its acknowledgement do not wait for the classification, nor for the end of quiet hours.
+    safety = bool(_phrase_rules(desk.policy).cue("safety", normalise(request.text)))
+    priority = priority_from_signals(vip=request.customer.vip,
+                                     sensitive_channel=desk.policy.channel_sensitive(request.channel),
+                                     sensitive=False, safety=safety)
     initial = sla.keep_by(desk.policy, sla.promises_for(priority, received_at, desk.policy, channel=request.channel),
                           EventType.RECEIVED, now)
     complaint_id = new_complaint_id(desk)
@@ -133,11 +155,13 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
         location=request.location,
         occurred=request.occurred,
         device=request.device,
+        channel_sensitive=desk.policy.channel_sensitive(request.channel),
+        cluster_key=cluster_key(desk.policy.clusters.dimensions, request.location),
         promises=initial,
         executions=[ExecutionRun(name=complaint_id, started_at=now, by=f"portal:{portal_id}", kind="intake")],
     )
     event = TimelineEvent(at=now, type=EventType.RECEIVED, actor=f"portal:{portal_id}",
-                          detail={"channel": request.channel.value, "external_id": request.external_id,
+                          detail={"channel": request.channel, "external_id": request.external_id,
                                   "sensitive": record.sensitive})
     complaint_id = desk.complaints.create(record, body_fingerprint, [event])
     created = complaint_id == record.complaint_id
@@ -146,16 +170,17 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
     else:
         record = desk.complaints.get(complaint_id)
     # Started on every delivery: a crash between storing and starting heals on the retry.
-    desk.workflow.start(complaint_id, {"portal_id": portal_id, "channel": record.channel.value,
+    desk.workflow.start(complaint_id, {"portal_id": portal_id, "channel": record.channel,
                                        "sensitive": record.sensitive,
-                                       "service": record.service.value if record.service else None})
+                                       "service": record.service})
     if created:
         pending = {p.kind: desk.local_time(p.due_at) for p in record.promises if p.state is PromiseState.PENDING}
-        desk.notices.tell_customer(record, "acknowledged", first_reply=pending.get(PromiseKind.FIRST_REPLY, "-"),
-                                   solution=pending.get(PromiseKind.SOLUTION, "-"))
+        tell = desk.notices.tell_customer_at_once if priority is Priority.URGENT else desk.notices.tell_customer
+        tell(record, "acknowledged", first_reply=pending.get(PromiseKind.FIRST_REPLY, "-"),
+             solution=pending.get(PromiseKind.SOLUTION, "-"))
         desk.pushes.announce(record, "acknowledged")
     logger.info("complaint received", extra={"complaint_id": complaint_id, "portal_id": portal_id,
-                                             "channel": record.channel.value, "repeat_delivery": not created})
+                                             "channel": record.channel, "repeat_delivery": not created})
     return IntakeAnswer(complaint_id=complaint_id, status=record.status, sensitive=record.sensitive,
                         promises=record.promises)
 

@@ -124,7 +124,7 @@ def _act(desk: Desk, record: ComplaintRecord, kind: str, action: str) -> Complai
         for person in dict.fromkeys(p for p in people if p):
             desk.notices.tell_staff(person, record, "promise_due", kind=kind, due=due)
     elif action == "update":
-        desk.notices.tell_customer(record, "progress_update", status=status_text(record))
+        desk.notices.tell_customer(record, "progress_update", status=status_text(desk.policy, record))
         desk.complaints.add_event(record.complaint_id, TimelineEvent(at=clock.now(), type=EventType.CUSTOMER_UPDATED,
                                                                      actor="system", detail={"promise": kind}))
     elif action == "due":
@@ -189,7 +189,8 @@ def ensure_solution(desk: Desk, record: ComplaintRecord) -> bool:
 def make_after(desk: Desk, record: ComplaintRecord, step: EventType, department: str | None = None) -> list[str]:
     """Add the promises the step makes by the policy; their kinds, whose timers `start` once the record is saved."""
     category = record.classification.category if record.classification else None
-    made = terms.made_after(desk.policy, step, clock.now(), record.promises, category, record.channel, department)
+    made = terms.made_after(desk.policy, step, clock.now(), record.promises, category, record.channel, department,
+                            record.priority)
     record.promises = [*record.promises, *made]
     return [p.kind for p in made]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from complaints.core.enums import Channel, EventType, Priority, PromiseKind, PromiseState, Stage
+from complaints.core.enums import EventType, Priority, PromiseKind, PromiseState, Stage
 from complaints.core.policy import Policy
-from complaints.core.values import Promise
+from complaints.core.values import Channel, Promise
 
 
 def promises_for(priority: Priority, received_at: datetime, policy: Policy,
@@ -20,11 +20,13 @@ def promises_for(priority: Priority, received_at: datetime, policy: Policy,
 
 
 def made_after(policy: Policy, step: EventType, at: datetime, promises: list[Promise], category: str | None,
-               channel: Channel | None, department: str | None = None) -> list[Promise]:
+               channel: Channel | None, department: str | None = None,
+               priority: Priority | None = None) -> list[Promise]:
     """The promises a step makes by the policy's rules, from `at`; none of a kind already pending."""
     pending = {p.kind for p in promises if p.state is PromiseState.PENDING}
     return [Promise(kind=kind, due_at=policy.calendar.add(at, within), made_at=at)
-            for kind, within in policy.made_on(step, category, channel, department).items() if kind not in pending]
+            for kind, within in policy.made_on(step, category, channel, department, priority).items()
+            if kind not in pending]
 
 
 def keep_by(policy: Policy, promises: list[Promise], step: EventType, at: datetime) -> list[Promise]:

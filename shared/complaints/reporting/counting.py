@@ -4,7 +4,8 @@ What a report counts of a complaint by its state (received, classified by
 category, department and area, repeats, passing around, each promise's end)
 is counted once, the first time a write sees it, and marked on the record
 (`counted`); so no code path can forget to count or count twice. The open
-gauges (unresolved network complaints by area) follow the complaint in while
+gauges (unresolved complaints of the profile's hotspot categories, by its
+hotspot dimension) follow the complaint in while
 it is open and out when it closes (`counted_open`). The open backlog does the
 same with a mark of its own: a day counts the complaints that entered it
 (`backlog_in`) and left it (`backlog_out`), and the `open` gauge holds how
@@ -21,17 +22,18 @@ from datetime import tzinfo
 from complaints.adapters.dynamodb import Counting, ReportChange
 from complaints.core import clock
 from complaints.core.enums import PromiseState, Status
+from complaints.core.policy_vocabulary import Hotspots, hotspot_of
 from complaints.core.record import ComplaintRecord
 
 
-def counting(zone: tzinfo) -> Counting:
-    """The counting of a desk whose report days are local days in zone."""
+def counting(zone: tzinfo, hotspots: Hotspots | None = None) -> Counting:
+    """The counting of a desk whose report days are local days in zone, its hotspots as its profile says."""
     def count(record: ComplaintRecord, counts: tuple[str, dict[str, int]] | None) -> ReportChange:
         day, counters = counts if counts else (clock.now().astimezone(zone).date().isoformat(), {})
         counters = dict(counters)
         for name, amount in state_changes(record).items():
             counters[name] = counters.get(name, 0) + amount
-        gauges = gauge_changes(record)
+        gauges = gauge_changes(record, hotspots)
         for name, amount in backlog_changes(record).items():
             counters[name] = counters.get(name, 0) + amount
             gauges[BACKLOG_GAUGE] = gauges.get(BACKLOG_GAUGE, 0) + (amount if name == "backlog_in" else -amount)
@@ -60,6 +62,14 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
         once("repeat", "repeats")
     if record.passing_around:
         once("passing_around", "passing_around")
+    if record.dispute is not None:  # counted apart from complaints, as a hospital's own report counts them
+        once("dispute_opened", "disputes_opened")
+        settled = record.dispute.settlement
+        if settled is not None and "dispute_settled" not in marks:
+            once("dispute_settled", "disputes_settled", f"dispute_way:{settled.way}")
+            if settled.compensation:
+                found["compensation_paid"] = settled.compensation
+                found["disputes_compensated"] = 1
     for promise in record.promises:
         if promise.state != PromiseState.PENDING:
             # A consultation's or an assist's promise ("assist:A1") counts under its kind ("assist").
@@ -106,11 +116,15 @@ def backlog_changes(record: ComplaintRecord) -> dict[str, int]:
     return {"backlog_in": 1} if open_now else {"backlog_out": 1}
 
 
-def gauge_changes(record: ComplaintRecord) -> dict[str, int]:
-    """Unresolved network complaints by area, for network planning: in while open, out when closed."""
+HOTSPOT = "hotspot"  # the prefix of the hotspot gauges
+
+
+def gauge_changes(record: ComplaintRecord, hotspots: Hotspots | None) -> dict[str, int]:
+    """Unresolved complaints of the hotspot categories by the hotspot dimension (an area, a building, a ward),
+    for planning: in while open, out when closed."""
     category = record.classification.category if record.classification else ""
-    area = record.location.area if record.location and record.location.area else None
-    now = f"open_network:{area}" if area and category.startswith("network.") and record.is_open else None
+    where = hotspot_of(hotspots, category, record.location)
+    now = f"{HOTSPOT}:{where}" if where and record.is_open else None
     if now == record.counted_open:
         return {}
     changes = {name: amount for name, amount in ((record.counted_open, -1), (now, 1)) if name}

@@ -19,6 +19,7 @@ from complaints.core import clock
 from complaints.core.access import Operator
 from complaints.core.errors import BadRequest, Forbidden
 from complaints.desk.context import Desk
+from complaints.reporting.counting import HOTSPOT
 
 MAX_DAYS = 366
 # Every counter a day can hold, in the order reports show them.
@@ -175,8 +176,15 @@ class SummaryReport(BaseModel):
     replies: dict[str, int] = {}  # staged replies by kind of contact (call, sms, visit ...)
     authority_reports: int = 0  # ceilings extended with a report to the supervising authority
     incident_raised: int = 0  # complaints raised because their outage stayed open past the policy's limit
+    # Disputes (harm claimed, redress demanded), counted apart: opened, settled (by way), settled with compensation
+    # and the compensation paid, in the profile's currency units.
+    disputes_opened: int = 0
+    disputes_settled: int = 0
+    disputes_compensated: int = 0
+    compensation_paid: int = 0
+    dispute_ways: dict[str, int] = {}
     open_incidents: list[IncidentLine]  # now, not over the period
-    hotspots: dict[str, int]  # unresolved network complaints by area, now
+    hotspots: dict[str, int]  # unresolved complaints of the profile's hotspot categories by its dimension, now
 
 
 def _keyed(totals: dict[str, int], prefix: str) -> dict[str, int]:
@@ -223,11 +231,14 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
         returns=_keyed(totals, "returned"), return_reasons=_keyed(totals, "return_reason"),
         replies=_keyed(totals, "reply"), authority_reports=totals.get("authority_reports", 0),
         incident_raised=totals.get("incident_raised", 0),
+        disputes_opened=totals.get("disputes_opened", 0), disputes_settled=totals.get("disputes_settled", 0),
+        disputes_compensated=totals.get("disputes_compensated", 0),
+        compensation_paid=totals.get("compensation_paid", 0), dispute_ways=_keyed(totals, "dispute_way"),
         open_incidents=[IncidentLine(incident_id=i.incident_id, category=i.category, cluster_key=i.cluster_key,
                                      department=i.department, opened_at=i.opened_at,
                                      complaints=len(i.complaint_ids), prioritised_at=i.prioritised_at)
                         for i in sorted(incidents, key=lambda i: i.opened_at)],
-        hotspots=_keyed(desk.reports.open_gauges(), "open_network"),
+        hotspots=_keyed(desk.reports.open_gauges(), HOTSPOT),
     )
 
 
@@ -244,10 +255,12 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
                  for state in ("kept", "missed", "renegotiated", "cancelled")]
     for name in ("closed_confirmed", "closed_unconfirmed", "first_time_fix_rate", "reopen_rate", "reopened",
                  "repeats", "repeat_share", "passing_around", "surveyed", "mean_score", "share_of_10",
-                 "low_score_share", "appeals", "authority_reports", "incident_raised"):
+                 "low_score_share", "appeals", "authority_reports", "incident_raised", "disputes_opened",
+                 "disputes_settled", "disputes_compensated", "compensation_paid"):
         value = getattr(report, name)
         rows.append(("outcome" if name not in ("surveyed", "mean_score", "share_of_10", "low_score_share")
                      else "satisfaction", name, "" if value is None else str(value)))
+    rows += [("dispute_way", way, str(value)) for way, value in report.dispute_ways.items()]
     rows += [("low_score_reason", key, str(value)) for key, value in report.low_score_reasons.items()]
     for kind, redress in report.redress.items():
         rows += [(f"redress:{kind}", "count", str(redress.count)),

@@ -27,9 +27,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from complaints.core.enums import SENSITIVE_CHANNELS, Channel, Nature, Priority, Service
+from complaints.core.enums import Nature, Priority
 from complaints.core.policy import POLICY_DIR, Policy
-from complaints.core.values import Classification
+from complaints.core.values import Channel, Classification, Service
 from complaints.triage.features import text_features
 from complaints.triage.linear_model import TrainedModels
 from complaints.triage.rules import PhraseRules, normalise
@@ -137,7 +137,8 @@ class TextClassifier:
         decision = self.decide(text, service)
         normal = normalise(text)
         signals = {name: self.rules.cue(name, normal) for name in _SIGNALS}
-        priority = priority_from_signals(vip=vip, channel=channel, sensitive=bool(signals["sensitive"]),
+        priority = priority_from_signals(vip=vip, sensitive_channel=self.policy.channel_sensitive(channel),
+                                         sensitive=bool(signals["sensitive"]),
                                          safety=bool(signals["safety"]),
                                          many_affected=bool(signals["many_affected"]), repeat=repeat,
                                          communicative=decision.nature is not Nature.VALID)
@@ -195,7 +196,7 @@ def _by_word(pushes: list[tuple[str, float]], normal: str, limit: int) -> list[t
 
 
 def readable(feature: str) -> str:
-    """A model feature as an agent reads it: 'w:call_back' → 'call back', 'c:信号' → '信号', 'p:?' → '?'."""
+    """A model feature as an agent reads it: 'w:call_back' → 'call back', 'c:态度' → '态度', 'p:?' → '?'."""
     kind, _, body = feature.partition(":")
     if kind == "cue":
         return f"[{body} cue]"
@@ -204,12 +205,13 @@ def readable(feature: str) -> str:
     return body.replace("_", " ")
 
 
-def priority_from_signals(*, vip: bool, channel: Channel, sensitive: bool, safety: bool,
+def priority_from_signals(*, vip: bool, sensitive_channel: bool, sensitive: bool, safety: bool,
                           many_affected: bool = False, repeat: bool = False,
                           communicative: bool = False) -> Priority:
-    if safety or (sensitive and channel in SENSITIVE_CHANNELS):
+    """sensitive_channel: the complaint came through a channel the profile marks sensitive."""
+    if safety or (sensitive and sensitive_channel):
         return Priority.URGENT
-    if vip or sensitive or channel in SENSITIVE_CHANNELS or many_affected or repeat:
+    if vip or sensitive or sensitive_channel or many_affected or repeat:
         return Priority.HIGH
     return Priority.LOW if communicative else Priority.NORMAL
 

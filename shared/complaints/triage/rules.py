@@ -4,9 +4,9 @@ Chinese needs no word segmentation for it, English phrases match on word
 boundaries. Each category scores the weights of its phrases found in the text
 (the longest match wins where phrases overlap), with a nudge from the service
 the portal named (a category lists the services that point to it). Negated
-phrases ("不是信号问题", "账单没有问题", "the signal is fine") do not count, and a
+phrases ("不是态度问题", "账单没有问题", "the bill is fine") do not count, and a
 Chinese phrase of four or five characters still matches with one wrong
-character (基站故偐 → 基站故障). The phrases found are the evidence shown to the
+character (态度恶列 → 态度恶劣). The phrases found are the evidence shown to the
 agent.
 """
 
@@ -17,12 +17,12 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from complaints.core.enums import Service
 from complaints.core.policy import Policy
+from complaints.core.values import Service
 
 WEIGHTS = {"strong": 2.0, "phrases": 1.0, "weak": 0.5}
 FUZZY_FACTOR = 0.6
-FUZZY_LENGTHS = (4, 5)  # three-character phrases share too much with ordinary words (信号是 ≈ 信号弱)
+FUZZY_LENGTHS = (4, 5)  # three-character phrases share too much with ordinary words (态度是 ≈ 态度差)
 SERVICE_HINT = 0.5
 _NEGATION_GAP = 2  # a negation counts when at most this many characters stand between it and the phrase
 _WORD = re.compile(r"[a-z0-9][a-z0-9'+.-]*[a-z0-9+]|[a-z0-9]")

@@ -7,6 +7,7 @@ from html import escape
 
 from complaints.core import clock
 from complaints.core.access import Operator
+from complaints.core.policy import Policy
 from complaints.desk.context import Desk
 from complaints.reporting import reports, trends
 from complaints.web import console_redress
@@ -77,7 +78,8 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
                                                  t("department", lang), t("opened", lang), t("count", lang),
                                                  t("prioritised", lang)],
                      incident_rows, lang)
-            + _table(t("hotspots", lang), [t("area", lang), t("count", lang)], hotspot_rows, lang, css="hotspots")
+            + _table(_hotspot_title(desk.policy, lang), [t("area", lang), t("count", lang)], hotspot_rows, lang,
+                     css="hotspots")
             + "</div>" + console_redress.report_sections(desk, operator, report, start, end, n) + "</section>")
 
 
@@ -101,3 +103,9 @@ def _trends(report: trends.TrendReport, n: Names) -> str:
     ]
     return (f'<section class="trends" aria-labelledby="trends-title"><h2 id="trends-title">{t("trends", lang)}</h2>'
             f'<div class="trend-grid">{"".join(charts)}</div></section>')
+
+
+def _hotspot_title(policy: Policy, lang: str) -> str:
+    """The profile's name for its hotspots (unresolved coverage complaints by area, leaks by building), else ours."""
+    own = policy.hotspots.title.get(lang) if policy.hotspots else None
+    return escape(own) if own else t("hotspots", lang)

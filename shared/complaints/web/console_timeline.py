@@ -242,8 +242,8 @@ SENTENCES: dict[EventType, _Sentence] = {
     EventType.APPOINTMENT_BOOKED: _simple("预约上门 {start} 至 {end}", "A visit booked from {start} to {end}",
                                           start="when", end="when"),
     EventType.ARRIVED: lambda d, n, lang: (
-        _zh_en("技术人员在预约时段内到达", "The technician arrived within the window") if d.get("within_window")
-        else _zh_en("技术人员到达，已超出预约时段", "The technician arrived after the window"))(lang),
+        _zh_en("上门人员在预约时段内到达", "The visit arrived within the window") if d.get("within_window")
+        else _zh_en("上门人员到达，已超出预约时段", "The visit arrived after the window"))(lang),
     EventType.AUTHORITY_REPORTED: _simple("{promise}延期已报告{authority}（编号 {reference}）",
                                           "The {promise} extension was reported to {authority} (ref. {reference})",
                                           promise="promise"),

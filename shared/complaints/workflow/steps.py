@@ -19,7 +19,7 @@ from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
-from complaints.handling import incidents, links, tracking
+from complaints.handling import disputes, incidents, links, tracking
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 from complaints.reporting import reports
@@ -38,13 +38,13 @@ def _routing(record: ComplaintRecord) -> dict[str, Any]:
 
 def classify_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     record = desk.complaints.get(complaint_id)
-    cell = _classify(desk, record) if record.classification is None else None
-    # Once saved, the complaint counts toward its cell's outage; a retry of this step finishes the linking.
-    return _routing(incidents.open_at_threshold(desk, record, cell))
+    place = _classify(desk, record) if record.classification is None else None
+    # Once saved, the complaint counts toward its place's outage; a retry of this step finishes the linking.
+    return _routing(incidents.open_at_threshold(desk, record, place))
 
 
-def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
-    """Classify, route and save the complaint; what was found of its cell, if it has no open incident."""
+def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Place | None:
+    """Classify, route and save the complaint; what was found of its place, if it has no open incident."""
     result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
                                       vip=record.customer.vip)
     events = []
@@ -53,7 +53,7 @@ def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
         result = desk.classifier.classify(record.text, service=record.service, channel=record.channel,
                                           vip=record.customer.vip, repeat=True)
         events.append(incidents.note_repeat(desk, record, *repeat))
-    linked, cell = incidents.join_open(desk, record, result.category)
+    linked, place = incidents.join_open(desk, record, result.category)
     if linked is not None:
         events.append(linked)
         result = incidents.joined(desk, result, linked)
@@ -71,14 +71,20 @@ def _classify(desk: Desk, record: ComplaintRecord) -> incidents.Cell | None:
             result.category, area, result.priority, record.channel)})
     record.classification = result
     record.department = result.department
-    desk.complaints.save(record, [TimelineEvent(
+    made: list[str] = []
+    if disputes.claimed_in(desk.policy, record.text):  # harm and a claim: the dispute's department owns it
+        opened, made = disputes.open_on(desk, record, "system", clock.now())
+        events.append(opened)
+    saved = desk.complaints.save(record, [TimelineEvent(
         at=clock.now(), type=EventType.CLASSIFIED, actor="system",
         detail={"category": result.category, "nature": result.nature.value,
                 "priority": result.priority.value, "confidence": result.confidence,
-                "department": record.department, "triage": result.needs_triage,
+                "department": result.department, "triage": result.needs_triage,
                 "evidence": ", ".join(result.evidence[:6])},
     ), *events])
-    return cell
+    for kind in made:
+        promises.start(desk, saved, kind)
+    return place
 
 
 def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:

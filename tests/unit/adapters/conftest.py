@@ -14,7 +14,8 @@ from moto import mock_aws
 
 from complaints.adapters.dynamodb import Tables
 from complaints.core import clock
-from complaints.core.enums import Channel, Nature, Priority, Status
+from complaints.core.enums import Nature, Priority, Status
+from complaints.core.policy_vocabulary import Hotspots
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import Classification, Customer, Location
 from complaints.reporting.counting import counting
@@ -50,7 +51,7 @@ def client(aws: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def tables(client: Any) -> Tables:
-    return Tables.build(TABLE, TIMER_SHARDS, counting(UTC), client=client)
+    return Tables.build(TABLE, TIMER_SHARDS, counting(UTC, Hotspots(categories=["network.*"])), client=client)
 
 
 def complaint(n: int = 1, *, category: str | None = None, area: str | None = None,
@@ -61,9 +62,10 @@ def complaint(n: int = 1, *, category: str | None = None, area: str | None = Non
         category=category, nature=Nature.VALID, priority=Priority.NORMAL, confidence=1.0, department="network")
     return ComplaintRecord(
         complaint_id=f"C20261130-{n:06d}", status=Status.ACKNOWLEDGED, portal_id="app", external_id=f"ext-{n}",
-        channel=Channel.APP, language="en", received_at=received_at or now, updated_at=now,
+        channel="app", language="en", received_at=received_at or now, updated_at=now,
         customer=Customer(name="A Customer", phone="+8613800000000"), customer_key=f"key-{n}", text="no signal",
-        location=Location(area=area) if area else None, classification=classification,
+        location=Location(area=area) if area else None,
+        cluster_key=f"area:{area}" if area else None, classification=classification,
         department="network" if classification else None)
 
 

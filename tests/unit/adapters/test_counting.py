@@ -64,16 +64,16 @@ def test_a_refused_write_counts_nothing_and_the_retry_counts_once(tables: Tables
     assert tables.reports.days([_today()])[_today()]["category:network.data"] == 1
 
 
-def test_open_network_complaints_are_gauged_by_area_while_open(tables: Tables) -> None:
+def test_open_complaints_of_the_hotspot_categories_are_gauged_by_area_while_open(tables: Tables) -> None:
     for n in (1, 2):
         tables.complaints.create(complaint(n, category="network.data", area="north"), f"body-{n}", [])
     tables.complaints.create(complaint(3, category="billing.charge", area="north"), "body-3", [])
-    assert tables.reports.open_gauges() == {"open_network:north": 2, "open": 3}
+    assert tables.reports.open_gauges() == {"hotspot:north": 2, "open": 3}
     closing = tables.complaints.get(complaint(1).complaint_id)
     closing.status = Status.CLOSED
     tables.complaints.save(closing)
     tables.complaints.save(closing)
-    assert tables.reports.open_gauges() == {"open_network:north": 1, "open": 2}
+    assert tables.reports.open_gauges() == {"hotspot:north": 1, "open": 2}
 
 
 def test_the_open_backlog_counts_each_complaint_in_and_out_once_a_time(tables: Tables) -> None:

@@ -15,7 +15,7 @@ def _incident(incident_id: str) -> Incident:
 def test_an_incident_opens_once_per_cell_and_category(tables: Tables) -> None:
     assert tables.incidents.create(_incident("INC-1")) == "INC-1"
     assert tables.incidents.create(_incident("INC-2")) == "INC-1"  # the open one
-    assert tables.incidents.of_cell("cell:BJ-1", "network.data") == ("INC-1", None)
+    assert tables.incidents.of_place("cell:BJ-1", "network.data") == ("INC-1", None)
     assert [i.incident_id for i in tables.incidents.open_in(["network"])] == ["INC-1"]
 
 
@@ -24,7 +24,7 @@ def test_a_resolved_incident_frees_its_cell_for_the_next(tables: Tables) -> None
     resolved = tables.incidents.get("INC-1")
     resolved.status, resolved.resolved_at = "resolved", clock.now()
     tables.incidents.save(resolved, release_key=True)
-    open_id, last_resolved = tables.incidents.of_cell("cell:BJ-1", "network.data")
+    open_id, last_resolved = tables.incidents.of_place("cell:BJ-1", "network.data")
     assert open_id is None and last_resolved is not None
     assert tables.incidents.create(_incident("INC-2")) == "INC-2"
 

@@ -40,7 +40,7 @@ def _clock() -> Iterator[None]:
 def _desk(tables: Tables, gateway: FlakyGateway) -> Desk:
     settings = Settings(table_name=TABLE, state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:t",
                         notify_adapter="outbox", signing_secret_name="s", portal_secrets_name="p",
-                        idempotency_table_name="idem")
+                        idempotency_table_name="idem", policy_profile="telecom")
     return Desk(settings=settings, base_policy=load_policy("telecom"), tables=tables,
                 workflow=Workflow(settings.state_machine_arn), notifier=gateway,
                 classifier_factory=lambda: None)  # type: ignore[arg-type,return-value]

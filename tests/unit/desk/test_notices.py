@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from complaints.core.enums import Channel
 from complaints.desk.context import Desk
 from complaints.workflow import reminders
 from tests.unit.support import MemoryNotifier, advance, move_clock_to, receive, record
@@ -50,7 +49,7 @@ def test_a_customer_message_at_a_chosen_moment_in_quiet_hours_moves_to_the_morni
 def test_staff_get_routine_news_in_a_digest_and_urgent_news_at_once(desk: Desk, notifier: MemoryNotifier) -> None:
     move_clock_to("10:00", desk)
     routine = record(desk, receive(desk))
-    sensitive = record(desk, receive(desk, channel=Channel.REGULATOR))
+    sensitive = record(desk, receive(desk, channel="regulator"))
 
     desk.notices.tell_staff("a-wang", routine, "reopened")
     desk.notices.tell_staff("a-wang", sensitive, "reopened")

@@ -95,7 +95,7 @@ def test_complaints_classified_at_the_same_moment_count_each_other(
     # as when their steps run at once
     looks: list[str] = []
 
-    def later(desk: Desk, stored: ComplaintRecord, cell: incidents.Cell | None = None) -> ComplaintRecord:
+    def later(desk: Desk, stored: ComplaintRecord, cell: incidents.Place | None = None) -> ComplaintRecord:
         looks.append(stored.complaint_id)
         return stored
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from complaints.core.policy import load_policy
 from complaints.promises import terms
-from tests.unit.support import Channel, Priority, Promise, PromiseState, Stage
+from tests.unit.support import Priority, Promise, PromiseState, Stage
 
 POLICY = load_policy("telecom")
 # A Tuesday morning in Beijing, a working day.
@@ -41,8 +41,8 @@ def test_same_day_clearing_is_due_at_the_end_of_the_day_or_of_the_next_after_the
 
 
 def test_a_regulators_complaint_is_also_promised_a_reply_within_three_days() -> None:
-    regulator = _due(terms.promises_for(Priority.HIGH, RECEIVED, POLICY, channel=Channel.REGULATOR))
-    hotline = _due(terms.promises_for(Priority.HIGH, RECEIVED, POLICY, channel=Channel.HOTLINE))
+    regulator = _due(terms.promises_for(Priority.HIGH, RECEIVED, POLICY, channel="regulator"))
+    hotline = _due(terms.promises_for(Priority.HIGH, RECEIVED, POLICY, channel="hotline"))
 
     assert regulator["regulator_reply"] == RECEIVED + timedelta(days=3)
     assert "regulator_reply" not in hotline

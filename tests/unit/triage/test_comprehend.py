@@ -3,7 +3,6 @@ import pytest
 from botocore.stub import Stubber
 
 from complaints.adapters.comprehend import ComprehendClassifier
-from complaints.core.enums import Channel
 from complaints.core.policy import load_policy
 from complaints.triage.classifier import text_classifier
 
@@ -22,7 +21,7 @@ def test_a_confident_comprehend_answer_decides_the_category(stubbed: tuple[Compr
     stub.add_response("classify_document", {"Classes": [{"Name": "equipment.fault", "Score": 0.91},
                                                         {"Name": "network.coverage", "Score": 0.07}]})
     with stub:
-        result = classifier.classify("附近都没信号了", service=None, channel=Channel.HOTLINE, vip=False)
+        result = classifier.classify("附近都没信号了", service=None, channel="hotline", vip=False)
     assert result.category == "equipment.fault" and result.department == "maintenance"
     assert result.confidence == 0.91
 
@@ -32,6 +31,6 @@ def test_an_unsure_or_failing_comprehend_falls_back_to_keywords(stubbed: tuple[C
     stub.add_response("classify_document", {"Classes": [{"Name": "network.data", "Score": 0.3}]})
     stub.add_client_error("classify_document", service_error_code="ThrottlingException")
     with stub:
-        unsure = classifier.classify("家里信号弱", service=None, channel=Channel.HOTLINE, vip=False)
-        failing = classifier.classify("家里信号弱", service=None, channel=Channel.HOTLINE, vip=False)
+        unsure = classifier.classify("家里信号弱", service=None, channel="hotline", vip=False)
+        failing = classifier.classify("家里信号弱", service=None, channel="hotline", vip=False)
     assert unsure.category == failing.category == "network.coverage"

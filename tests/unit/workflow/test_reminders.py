@@ -31,7 +31,7 @@ from tests.unit.support import (
 REFUND = ResolveRequest(outcome=ResolutionOutcome.RESOLVED, root_cause="wrong_charge", actions="refunded 30 yuan")
 
 
-def _awaiting_quality_check(desk: Desk, channel: Channel = Channel.HOTLINE) -> str:
+def _awaiting_quality_check(desk: Desk, channel: Channel = "hotline") -> str:
     """A billing complaint (owner a-wu, supervisor sup-zhao) whose report waits for the supervisor's check."""
     cid = receive(desk, BILLING, service=None, channel=channel)
     owner = to_resolution(desk, cid)
@@ -74,7 +74,7 @@ def test_an_overdue_wait_climbs_the_ladder_one_rung_per_interval_and_stops_at_th
 
 def test_a_sensitive_complaint_starts_one_rung_up_and_its_news_goes_at_once(
         desk: Desk, notifier: MemoryNotifier) -> None:
-    cid = _awaiting_quality_check(desk, Channel.GOV_HOTLINE)
+    cid = _awaiting_quality_check(desk, "gov_hotline")
     move_clock_to("10:00", desk)
 
     reminders.sweep(desk)

@@ -1,4 +1,4 @@
-"""Incidents: one per outage, and per cell and category a key naming the open one (so it opens once)."""
+"""Incidents: one per outage, and per place and category a key naming the open one (so it opens once)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ class IncidentStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def of_cell(self, cluster_key: str, category: str) -> tuple[str | None, datetime | None]:
-        """The open incident of a cell and category, or when the last one was resolved."""
-        data = self.table.get(keys.incident_of_cell(cluster_key, category))
+    def of_place(self, cluster_key: str, category: str) -> tuple[str | None, datetime | None]:
+        """The open incident of a place and category, or when the last one was resolved."""
+        data = self.table.get(keys.incident_of_place(cluster_key, category))
         if data is None:
             return None, None
         if data.get("status") == "resolved":
@@ -29,11 +29,11 @@ class IncidentStore:
         return str(data["incident_id"]), None
 
     def open_for(self, cluster_key: str, category: str) -> str | None:
-        return self.of_cell(cluster_key, category)[0]
+        return self.of_place(cluster_key, category)[0]
 
     def create(self, incident: Incident) -> str:
-        """Open the incident unless one is already open for its cell and category; the open one's id."""
-        cell = {**keys.incident_of_cell(incident.cluster_key, incident.category),
+        """Open the incident unless one is already open for its place and category; the open one's id."""
+        cell = {**keys.incident_of_place(incident.cluster_key, incident.category),
                 "incident_id": incident.incident_id, "status": "open"}
         claim = self.table.put(cell, condition="attribute_not_exists(PK) OR #status = :resolved")
         claim["Put"].update({"ExpressionAttributeNames": {"#status": "status"},
@@ -67,7 +67,7 @@ class IncidentStore:
             # count toward the next incident.
             items.append({"Update": {
                 "TableName": self.table.name,
-                "Key": item(keys.incident_of_cell(incident.cluster_key, incident.category)),
+                "Key": item(keys.incident_of_place(incident.cluster_key, incident.category)),
                 "UpdateExpression": "SET #status = :resolved, resolved_at = :at",
                 "ConditionExpression": "incident_id = :id",
                 "ExpressionAttributeNames": {"#status": "status"},

@@ -19,7 +19,7 @@ Item layout (PK / SK):
   REPORT#<local day> / D#<n> that day's counters (volumes, promises, closes, reopens, surveys ...), added
                              to in the same transaction as the change they count; 16 shards by complaint
                              id, so concurrent changes rarely touch the same item
-  REPORT#OPEN / G#<n>        gauges of what is open now (unresolved network complaints by area), sharded alike
+  REPORT#OPEN / G#<n>        gauges of what is open now (the profile's hotspots, the open backlog), sharded alike
 Indexes (all sparse: an item without the key attributes is not in the index):
   timers    TPK=T#<shard>, TSK=<due time>#<id>   human waits falling due (TM#, TP#, TD#, TW# as above)
   queue     QPK=Q#<department>, QSK=<open|done>#<priority rank>#<due>#<id>; INC#<department> for incidents
@@ -95,7 +95,7 @@ def customer(customer_key: str) -> str:
 
 def outage_group(category: str) -> str:
     """The customers of one outage report it by different symptoms (no signal, calls fail, no data): their
-    complaints are counted together by the category's family (network, broadband, …), not its exact key."""
+    complaints are counted together by the category's family (the part before the dot), not its exact key."""
     return category.split(".", 1)[0]
 
 
@@ -220,7 +220,7 @@ def incident_age(found: Incident) -> dict[str, str]:
     return {"TPK": due_partition(INCIDENT_AGES, 0), "TSK": f"{clock.iso(found.prioritise_at)}#{found.incident_id}"}
 
 
-def incident_of_cell(cluster_key: str, category: str) -> Key:
+def incident_of_place(cluster_key: str, category: str) -> Key:
     return {"PK": f"INCKEY#{cluster_key}#{outage_group(category)}", "SK": AGGREGATE}
 
 

@@ -66,7 +66,7 @@ class ReportCounters:
         return found
 
     def open_gauges(self) -> dict[str, int]:
-        """The gauges of what is open now (unresolved network complaints by area), shards summed, above zero."""
+        """The gauges of what is open now (the profile's hotspots, the open backlog), shards summed, above zero."""
         totals: dict[str, int] = {}
         for stored in self.table.query(KeyConditionExpression="PK = :pk",
                                        ExpressionAttributeValues={":pk": to_attr(keys.OPEN_GAUGES)}):

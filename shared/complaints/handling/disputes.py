@@ -1,0 +1,162 @@
+"""Disputes: harm claimed and redress demanded, a track of its own beside the complaint.
+
+A profile that names disputes (a hospital's medical disputes, 医疗纠纷) has one
+opened when the complaint's text names both a harm and a claim, or when an
+agent opens one. The dispute's department owns the complaint from then on;
+the steps the profile names are recorded as they happen (the evidence sealed,
+mediation or an appraisal asked for), those it requires before settling must
+be there, and a settlement records the way it was reached and the
+compensation paid, which a manager agrees above the profile's limit. The
+complaint cannot be reported resolved while its dispute is unsettled, and
+the reports count disputes, settlements and compensation apart.
+
+Nothing of a dispute goes into the workflow's input or output, nor into the
+logs: its notes and references stay on the complaint's own timeline.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from complaints.core import clock
+from complaints.core.access import Operator, authorize, require_owner_or_lead
+from complaints.core.enums import EventType, PromiseState, Role
+from complaints.core.errors import BadRequest, Conflict, Forbidden, InvalidField
+from complaints.core.outcomes import Dispute, DisputeStep, Settlement
+from complaints.core.policy import Policy
+from complaints.core.policy_vocabulary import Disputes
+from complaints.core.record import ComplaintRecord
+from complaints.core.requests import DisputeRequest, DisputeStepRequest, SettlementRequest, TransferRequest
+from complaints.core.values import Promise, TimelineEvent
+from complaints.core.views import ActionAnswer
+from complaints.desk.context import Desk
+from complaints.promises import keeping as promises
+from complaints.promises import terms as sla
+from complaints.triage import assignment
+
+
+def _mentions(words: list[str], text: str) -> list[str]:
+    """The words the text contains: Chinese as written, English on word boundaries."""
+    lowered = text.lower()
+    return [word for word in words
+            if (re.search(rf"\b{re.escape(word.lower())}\b", lowered) if word.isascii() else word in text)]
+
+
+def claimed_in(policy: Policy, text: str) -> bool:
+    """Whether the text names a harm done and a claim made: a dispute, by the profile's words."""
+    rule = policy.disputes
+    return rule is not None and bool(_mentions(rule.harm_words, text)) and bool(_mentions(rule.claim_words, text))
+
+
+def open_on(desk: Desk, record: ComplaintRecord, by: str, now: datetime) -> tuple[TimelineEvent, list[str]]:
+    """Make the record a dispute owned by the profile's department; its event and the promises it made (whose
+    timers `promises.start` once the record is saved)."""
+    rule = _rule(desk.policy)
+    record.dispute = Dispute(opened_at=clock.iso(now), opened_by=by)
+    record.department = rule.department
+    made = promises.make_after(desk, record, EventType.DISPUTE_OPENED)
+    return TimelineEvent(at=now, type=EventType.DISPUTE_OPENED, actor=by,
+                         detail={"department": rule.department}), made
+
+
+def open_by_agent(desk: Desk, complaint_id: str, operator: Operator, request: DisputeRequest) -> ActionAnswer:
+    """An agent opens a dispute the text did not show; the complaint moves to the dispute's department."""
+    rule = _rule(desk.policy)
+    record = desk.complaints.get(complaint_id)
+    authorize(operator, record)
+    require_owner_or_lead(record, operator, f"open a dispute on complaint {complaint_id}")
+    if not record.is_open:
+        raise Conflict(f"complaint {complaint_id} is closed; a dispute is opened on an open complaint")
+    if record.dispute is not None:
+        raise Conflict(f"complaint {complaint_id} is already a dispute")
+    department_before = record.department
+    now = clock.now()
+    event, made = open_on(desk, record, operator.agent_id, now)
+    event.detail["reason"] = request.reason
+    record.department = department_before  # the transfer below moves it, through the workflow
+    saved = desk.complaints.save(record, [event])
+    for kind in made:
+        promises.start(desk, saved, kind)
+    if department_before != rule.department:
+        return assignment.transfer(desk, complaint_id, operator, TransferRequest(
+            reason="dispute opened: owned by the dispute department", department=rule.department))
+    return _answer(saved, "dispute opened")
+
+
+def record_step(desk: Desk, complaint_id: str, operator: Operator, request: DisputeStepRequest) -> ActionAnswer:
+    rule = _rule(desk.policy)
+    if request.step not in rule.steps:
+        raise InvalidField("step", f"must be one of {', '.join(rule.steps)}")
+    record = _open_dispute(desk, complaint_id, operator)
+    assert record.dispute is not None
+    now = clock.now()
+    record.dispute.steps.append(DisputeStep(step=request.step, at=clock.iso(now), by=operator.agent_id,
+                                            reference=request.reference))
+    record.promises = _keep_by_step(desk.policy, record.promises, request.step, now)
+    saved = desk.complaints.save(record, [TimelineEvent(
+        at=now, type=EventType.DISPUTE_STEP, actor=operator.agent_id,
+        detail={"step": request.step, "reference": request.reference, "note": request.note})])
+    return _answer(saved, f"dispute step {request.step} recorded")
+
+
+def settle(desk: Desk, complaint_id: str, operator: Operator, request: SettlementRequest) -> ActionAnswer:
+    rule = _rule(desk.policy)
+    if request.way not in rule.ways:
+        raise InvalidField("way", f"must be one of {', '.join(rule.ways)}")
+    record = _open_dispute(desk, complaint_id, operator)
+    assert record.dispute is not None
+    missing = [step for step in rule.required_before_settling if not record.dispute.has(step)]
+    if missing:
+        raise Conflict(f"the dispute cannot be settled before {', '.join(missing)} is recorded")
+    approved_by = None
+    if rule.manager_approval_above and request.compensation > rule.manager_approval_above:
+        if operator.role not in (Role.MANAGER, Role.ADMIN):
+            raise Forbidden(f"a compensation above {rule.manager_approval_above} {rule.currency} is agreed by a "
+                            "manager", record.department)
+        approved_by = operator.agent_id
+    now = clock.now()
+    record.dispute.settlement = Settlement(
+        way=request.way, compensation=request.compensation, currency=rule.currency,
+        agreement_reference=request.agreement_reference, at=clock.iso(now), by=operator.agent_id,
+        approved_by=approved_by)
+    record.promises = sla.keep_by(desk.policy, record.promises, EventType.DISPUTE_SETTLED, now)
+    saved = desk.complaints.save(record, [TimelineEvent(
+        at=now, type=EventType.DISPUTE_SETTLED, actor=operator.agent_id,
+        detail={"way": request.way, "compensation": request.compensation, "currency": rule.currency,
+                "agreement_reference": request.agreement_reference, "note": request.note})])
+    return _answer(saved, f"dispute settled by {request.way}")
+
+
+def check_settled(record: ComplaintRecord) -> None:
+    """A complaint that is a dispute is reported resolved only once the dispute is settled."""
+    if record.dispute is not None and record.dispute.settlement is None:
+        raise Conflict(f"complaint {record.complaint_id} is a dispute: settle it before reporting it resolved")
+
+
+def _rule(policy: Policy) -> Disputes:
+    if policy.disputes is None:
+        raise BadRequest("this desk's profile names no disputes")
+    return policy.disputes
+
+
+def _open_dispute(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintRecord:
+    record = desk.complaints.get(complaint_id)
+    authorize(operator, record)
+    require_owner_or_lead(record, operator, f"act on the dispute of complaint {complaint_id}")
+    if record.dispute is None:
+        raise Conflict(f"complaint {complaint_id} is not a dispute")
+    if record.dispute.settlement is not None:
+        raise Conflict(f"the dispute of complaint {complaint_id} is already settled")
+    return record
+
+
+def _keep_by_step(policy: Policy, held: list[Promise], step: str, at: datetime) -> list[Promise]:
+    for kind, rule in policy.promise_kinds.items():
+        if step in rule.kept_by_steps and any(p.kind == kind and p.state is PromiseState.PENDING for p in held):
+            held = sla.keep(held, kind, at)
+    return held
+
+
+def _answer(record: ComplaintRecord, message: str) -> ActionAnswer:
+    return ActionAnswer(complaint_id=record.complaint_id, status=record.status, message=message)

@@ -1,0 +1,148 @@
+"""A hospital's desk on the local stack: a medical dispute (医疗纠纷) apart from a complaint, and a nursing one."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from complaints.core.observability import logger
+from infra.cli.client import ApiError, DeskClient
+from infra.local import scenarios
+from infra.local.stack import LocalStack
+from tests.integration.conftest import desk_client, local_stack
+
+pytestmark = pytest.mark.integration
+_numbers = itertools.count(1)
+COMPLICATION = ("我父亲上周在贵院做胆囊切除手术，术后出现严重并发症感染，又住进ICU，术前根本没说有这种风险，"
+                "我们要求医院调查并赔偿全部医疗费和误工损失")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    yield from local_stack(tmp_path_factory, "INFO", profile="hospital")
+
+
+@pytest.fixture(scope="module")
+def client(stack: LocalStack) -> DeskClient:
+    return desk_client(stack)
+
+
+@pytest.fixture
+def function_logs() -> Iterator[io.StringIO]:
+    """What the functions log (as tests/integration/test_privacy.py reads them)."""
+    buffer = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+def patient(text: str, channel: str = "walk_in") -> dict[str, Any]:
+    n = next(_numbers)
+    return {"channel": channel, "external_id": f"PSC-{n:05d}", "text": text,
+            "customer": {"name": "患者家属测试", "phone": f"1381234{n:04d}"},
+            "location": {"campus": "main", "ward": "general-surgery-3"}}
+
+
+def test_a_complication_with_a_compensation_claim_is_a_dispute_settled_and_counted_apart(
+        stack: LocalStack, client: DeskClient, capfd: pytest.CaptureFixture[str],
+        function_logs: io.StringIO) -> None:
+    client.to_daytime()
+    day = _desk_day(client)
+    cid = client.submit("demo-portal", patient(COMPLICATION))["complaint_id"]
+
+    # Then it is a dispute owned by 医务科, with the sealing of the records promised within a day
+    view = client.wait_for(cid, "mgr-lu", awaiting="acceptance")
+    assert view["department"] == "medical_affairs" and view["category"] == "hospital.treatment"
+    assert view["dispute"]["opened_by"] == "system"
+    pending = {p["kind"] for p in view["promises"] if p["state"] == "pending"}
+    assert {"records_sealing", "dispute_answer", "dispute_settlement"} <= pending
+    owner = scenarios.accept(client, cid)
+
+    # It cannot be reported resolved, nor settled, before the records are sealed
+    with pytest.raises(ApiError, match="409"):
+        client.act(cid, "resolve", owner, {"outcome": "resolved", "root_cause": "known_risk", "actions": "explained"})
+    settlement = {"way": "mediation", "compensation": 86417, "agreement_reference": "YTW-2026-0412"}
+    with pytest.raises(ApiError, match="records_sealed"):
+        client.act(cid, "dispute/settlement", owner, settlement)
+
+    # When the records are sealed before the family and the mediation committee takes the case
+    client.act(cid, "dispute/steps", owner, {"step": "records_sealed", "reference": "FC-2026-118",
+                                             "note": "病历封存，患方签字"})
+    client.act(cid, "dispute/steps", owner, {"step": "mediation_requested", "reference": "YTW-2026-0412"})
+    # Then the sealing promise is kept
+    assert {p["kind"]: p["state"] for p in client.show(cid, owner)["promises"]}["records_sealing"] == "kept"
+
+    # A compensation above the profile's limit is agreed by a manager, not by the owner
+    with pytest.raises(ApiError, match="403"):
+        client.act(cid, "dispute/settlement", owner, settlement)
+    client.act(cid, "dispute/settlement", "mgr-lu", settlement)
+    settled = client.show(cid, owner)["dispute"]["settlement"]
+    assert (settled["way"], settled["compensation"], settled["approved_by"]) == ("mediation", 86417, "mgr-lu")
+
+    # And then the complaint goes its ordinary way to the end
+    scenarios.resolve(client, cid, owner, {"outcome": "resolved", "root_cause": "communication_gap",
+                                           "actions": "settled through the mediation committee"},
+                      checked_by="mgr-lu")
+    client.to_daytime()
+    scenarios.confirm_fixed(client, cid, owner)
+
+    # The report counts the dispute, its settlement and the compensation apart from the complaints
+    report = client.summary("mgr-lu", day, _desk_day(client))
+    assert (report["disputes_opened"], report["disputes_settled"]) == (1, 1)
+    assert (report["disputes_compensated"], report["compensation_paid"]) == (1, 86417)
+    assert report["dispute_ways"] == {"mediation": 1}
+
+    # Nothing clinical, nor the dispute's references or amount, is in the workflow's history or the logs
+    # (each event's details: the inputs and outputs of the states, not the events' timestamps)
+    history = json.dumps([{k: v for k, v in event.items() if k.endswith("EventDetails")}
+                          for event in client.history(cid)], ensure_ascii=False)
+    logs = capfd.readouterr()
+    logged = function_logs.getvalue() + logs.out + logs.err
+    assert cid in history and cid in logged
+    for clinical in ("并发症", "胆囊", "ICU", "感染", "FC-2026-118", "病历封存", "86417", "general-surgery-3"):
+        assert clinical not in history, clinical
+        assert clinical not in logged, clinical
+
+
+def test_an_agent_opens_a_dispute_the_text_did_not_show_and_it_moves_to_medical_affairs(client: DeskClient) -> None:
+    cid = client.submit("demo-portal", patient("护士给我妈输错了液体，现在浑身起疹子，你们必须负责"))["complaint_id"]
+    view = client.wait_for(cid, "mgr-lu", awaiting="acceptance")
+    assert view["dispute"] is None and view["department"] == "nursing"
+    client.act(cid, "dispute", "sup-bai", {"reason": "the family asks for compensation at the meeting"})
+    moved = client.wait_for(cid, "mgr-lu", awaiting="acceptance", timeout=30)
+    assert moved["department"] == "medical_affairs" and moved["dispute"]["opened_by"] == "sup-bai"
+
+
+def test_a_nursing_complaint_takes_the_ordinary_path(stack: LocalStack, client: DeskClient) -> None:
+    client.to_daytime()
+    text = "住院部的护士给我扎了四次针都没扎进去，手背全青了，按了呼叫铃半小时才来人，请护理部处理"
+    cid = client.submit("demo-portal", patient(text))["complaint_id"]
+    view = client.wait_for(cid, "mgr-lu", awaiting="acceptance")
+    assert (view["category"], view["department"], view["dispute"]) == ("hospital.nursing", "nursing", None)
+    assert not {p["kind"] for p in view["promises"]} & {"records_sealing", "dispute_answer", "dispute_settlement"}
+    owner = scenarios.accept(client, cid)
+    scenarios.resolve(client, cid, owner, {"outcome": "resolved", "root_cause": "weak_clinical_basics",
+                                           "actions": "IV training for the ward's night nurses; apologised"})
+    client.to_daytime()
+    scenarios.close_and_rate(stack, client, cid, owner, 8)
+    assert client.show(cid, owner)["status"] == "closed"
+
+
+def test_the_nursing_complaint_is_not_counted_as_a_dispute(client: DeskClient) -> None:
+    today = _desk_day(client)
+    report = client.summary("mgr-lu", (date.fromisoformat(today) - timedelta(days=14)).isoformat(), today)
+    assert report["disputes_opened"] == 2 and report["received"] == 3
+
+
+def _desk_day(client: DeskClient) -> str:
+    return client.now().astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()

@@ -205,6 +205,14 @@ def _send_one(client: DeskClient, n: int) -> str:
     return response.text
 
 
+def _parked(client: DeskClient, execution: str) -> None:
+    """Until the execution has entered its wait: the step that waits has stored its new task token."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not any(e["type"] == "TaskSubmitted" for e in client.history(execution)):
+        assert time.monotonic() < deadline, f"{execution} never entered its wait"
+        time.sleep(0.2)
+
+
 def _survey_token(process: StackProcess, complaint_id: str) -> str:
     """The token in the customer's survey message, letting time pass while quiet hours hold it."""
     for _ in range(30):
@@ -234,6 +242,7 @@ def test_complaints_in_the_middle_of_their_lives_go_on_after_a_crash(
     assert set(second.restored["redriven"]) >= {accepted, resolved}
     client = second.client
     assert client.wait_for(accepted, owner, awaiting="resolution")["status"] == "in_progress"
+    _parked(client, f"{resolved}-r1")  # the new execution waits for the callback again (until then: 503, retry)
     scenarios.confirm_fixed(client, resolved, resolved_owner)
     client.answer_survey(_survey_token(second, resolved), 9, "fixed after all")
     assert client.ended(f"{resolved}-r1", timeout=STARTUP_SECONDS) == "SUCCEEDED"

@@ -28,6 +28,7 @@ import re
 import tarfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,39 +237,42 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def restore(data_dir: Path, source: Path) -> list[str]:
-    """Replace a data directory's contents with a backup; refused while a stack runs on it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def _stopped(data_dir: Path) -> Iterator[None]:
+    """The data directory's lock, held for the block; refused while a stack runs on the directory."""
     with open(data_dir / ".lock", "a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DataDirInUse(f"{data_dir} is in use by a running local stack: stop it first") from None
-        with tarfile.open(source, "r:gz") as archive:
-            names = archive.getnames()
-            if "state/snapshot-000001.log" not in names:
-                raise ValueError(f"{source} is not a backup of a data directory (it has no state snapshot)")
-            clear(data_dir, locked=True)
-            if hasattr(tarfile, "data_filter"):  # refuses links and paths outside the directory
-                archive.extractall(data_dir, filter="data")
-            else:  # Python before 3.11.4: check the names by hand
-                for member in archive.getmembers():
-                    if not member.isfile() or member.name.startswith("/") or ".." in Path(member.name).parts:
-                        raise ValueError(f"{source} holds {member.name!r}, which a backup never does")
-                archive.extractall(data_dir)
-        return names
+        yield
 
 
-def clear(data_dir: Path, locked: bool = False) -> None:
+def restore(data_dir: Path, source: Path) -> list[str]:
+    """Replace a data directory's contents with a backup; refused while a stack runs on it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with _stopped(data_dir), tarfile.open(source, "r:gz") as archive:
+        names = archive.getnames()
+        if "state/snapshot-000001.log" not in names:
+            raise ValueError(f"{source} is not a backup of a data directory (it has no state snapshot)")
+        _remove_contents(data_dir)
+        if hasattr(tarfile, "data_filter"):  # refuses links and paths outside the directory
+            archive.extractall(data_dir, filter="data")
+        else:  # Python before 3.11.4: check the names by hand
+            for member in archive.getmembers():
+                if not member.isfile() or member.name.startswith("/") or ".." in Path(member.name).parts:
+                    raise ValueError(f"{source} holds {member.name!r}, which a backup never does")
+            archive.extractall(data_dir)
+    return names
+
+
+def clear(data_dir: Path) -> None:
     """Remove what a data directory holds (its state, outbox, secrets and keys); refused while a stack runs."""
-    if not locked:
-        with open(data_dir / ".lock", "a+") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise DataDirInUse(f"{data_dir} is in use by a running local stack: stop it first") from None
-            clear(data_dir, locked=True)
-            return
+    with _stopped(data_dir):
+        _remove_contents(data_dir)
+
+
+def _remove_contents(data_dir: Path) -> None:
     for path in sorted(data_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if path.name == ".lock":
             continue

@@ -355,7 +355,7 @@ def test_an_appeal_goes_to_second_handling_with_a_new_owner_once(
     assert len(stack.customer_messages(cid, "survey")) == 1  # one survey per complaint
 
 
-def test_an_appeal_during_the_survey_continues_the_same_workflow_and_late_appeals_are_refused(
+def test_an_appeal_during_the_survey_runs_in_an_execution_of_its_own_and_late_appeals_are_refused(
         stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = _to_confirmation(client, cid)
@@ -363,7 +363,9 @@ def test_an_appeal_during_the_survey_continues_the_same_workflow_and_late_appeal
     client.act(cid, "appeal", owner, {"reason": "customer called the hotline: the fix did not hold"})
     second = client.wait_for(cid, "mgr-qian", awaiting="acceptance")
     assert second["department"] == "second_handling"
-    assert _status(client, cid) == "RUNNING"  # the survey's wait ended with the appeal; the same execution goes on
+    # The close ended the first execution (the survey was held by its timer); the appeal runs in one of its own
+    assert client.ended(cid) == "SUCCEEDED" and _status(client, f"{cid}-appeal") == "RUNNING"
+    assert [e["name"] for e in client.show(cid, "mgr-qian")["executions"]] == [cid, f"{cid}-appeal"]
 
     late_body = dict(complaint_body, external_id=complaint_body["external_id"] + "-late")
     late = client.submit("demo-portal", late_body)["complaint_id"]

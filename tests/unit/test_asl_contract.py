@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from complaints.core import errors
-from complaints.core.enums import Stage, WorkflowError
+from complaints.core.enums import HELD_STAGES, ResumeAt, Stage, WorkflowError
 from complaints.workflow import contract
 from complaints.workflow.contract import State
 
@@ -77,10 +77,28 @@ def test_every_task_retries_the_transient_and_conflicting_errors() -> None:
 
 
 def test_each_stage_waits_in_its_own_state_through_the_park_function() -> None:
-    assert set(contract.WAITS) == set(Stage)
+    assert set(contract.WAITS) == set(Stage) - HELD_STAGES
     for stage, state in contract.WAITS.items():
         assert STATES[state]["Resource"].endswith(".waitForTaskToken")
         assert STATES[state]["Parameters"]["Payload"]["stage"] == stage.value
+
+
+def test_a_held_stage_is_handed_to_its_timer_by_a_park_without_a_token_and_the_execution_ends_there() -> None:
+    for stage, state in contract.HOLDS.items():
+        assert stage in HELD_STAGES
+        hold = STATES[state]
+        assert hold["Resource"] == "arn:aws:states:::lambda:invoke" and hold["End"] is True
+        assert hold["Parameters"]["Payload"] == {"complaint_id.$": "$.complaint_id", "stage": stage.value}
+
+
+def test_no_state_waits_after_the_close_and_the_close_ends_the_execution() -> None:
+    assert STATES[State.CLOSE]["End"] is True
+    waits = {name for name, state in STATES.items() if state.get("Resource", "").endswith(".waitForTaskToken")}
+    assert waits == set(contract.WAITS.values())
+
+
+def test_the_states_a_decision_on_a_held_wait_resumes_at_are_resumable() -> None:
+    assert {State(state.value) for state in ResumeAt} <= set(contract.RESUMABLE)
 
 
 def test_a_failed_complaint_ends_in_the_contract_failure() -> None:

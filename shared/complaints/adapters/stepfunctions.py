@@ -38,6 +38,8 @@ class Workflow:
     def start(self, complaint_id: str, facts: dict[str, Any], name: str | None = None) -> None:
         """Start the complaint's execution, named after it (or a later one by name); a repeat is harmless.
 
+        WorkflowUnavailable when Step Functions refuses, WorkflowUncertain when no answer came back.
+
         The input always names `resume` (null unless facts give the stage to go on from), so the resume
         entry's Choice never reads a path that is not there.
         """
@@ -48,8 +50,11 @@ class Workflow:
                 input=json.dumps({"complaint_id": complaint_id, "resume": None, **facts}, sort_keys=True),
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
-                raise
+            code = exc.response["Error"]["Code"]
+            if code != "ExecutionAlreadyExists":
+                raise WorkflowUnavailable(f"the workflow did not start ({code})") from exc
+        except BotoCoreError as exc:  # a read timeout or a dropped connection: it may have started
+            raise WorkflowUncertain(f"no answer from the workflow ({type(exc).__name__})") from exc
 
     def succeed(self, task_token: str, output: dict[str, Any]) -> None:
         """Send a decision: WorkflowUnavailable when refused, WorkflowUncertain when no answer came back."""

@@ -42,6 +42,20 @@ class Stage(StrEnum):
     REVIEW = "review"  # a supervisor reviews a low survey score
 
 
+# The waits held by the complaint's timer alone, with no execution open: days to months with nothing to
+# orchestrate (a tracking ticket's planned fix, the survey, a low score's review). A decision taken on one
+# starts a new execution only where the workflow has work left (complaints.desk.continuation).
+HELD_STAGES = frozenset({Stage.TRACKING, Stage.SURVEY, Stage.REVIEW})
+
+
+class ResumeAt(StrEnum):
+    """The states of the state machine a new execution goes on from after a decision on a held wait."""
+
+    ASSIGN = "Assign"  # an appeal: the second-handling department assigns an owner
+    AWAIT_RESOLUTION = "AwaitResolution"  # a low score's review reopened the complaint
+    AWAIT_CONFIRMATION = "AwaitConfirmation"  # a tracking ticket's planned fix landed
+
+
 # The status a complaint shows while the workflow waits at each stage.
 STATUS_WHILE_AWAITING: dict[Stage, Status] = {
     Stage.ASSIGNMENT: Status.ACKNOWLEDGED,

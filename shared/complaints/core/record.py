@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, WithJsonSchema
 
 from complaints.core.collaboration import Assist, Consultation, ReturnRecord
-from complaints.core.enums import CLOSED_STATUSES, Priority, RedressState, Stage, Status
+from complaints.core.enums import CLOSED_STATUSES, HELD_STAGES, Priority, RedressState, Stage, Status
 from complaints.core.outcomes import (
     Appeal,
     Appointment,
@@ -28,8 +28,9 @@ class PendingDecision(BaseModel):
     """A decision saved on the complaint that Step Functions may not have yet: sent again until it is taken."""
 
     stage: Stage
-    token: str
+    token: str  # empty when no execution waited: then `start` names the execution the decision starts
     output: dict[str, str | int | float | bool | None]
+    start: str | None = None  # an execution recorded on the complaint, started again until it runs
 
 
 class ExecutionRun(BaseModel):
@@ -38,8 +39,8 @@ class ExecutionRun(BaseModel):
     name: str
     started_at: datetime
     by: str  # who started it: a portal, an operator, or a system actor such as "system:restart"
-    kind: str  # intake | appeal | redrive
-    resume: str | None = None  # the state a redrive went on from
+    kind: str  # intake | appeal | redrive | reopen (a low score's review) | fix_landed (a tracking ticket)
+    resume: str | None = None  # the state it went on from (None: from the start)
 
 
 class ComplaintRecord(BaseModel):
@@ -151,6 +152,11 @@ class ComplaintRecord(BaseModel):
 
     def add_execution(self, run: ExecutionRun) -> None:
         self.executions = [*self.runs, run]
+
+    @property
+    def held(self) -> bool:
+        """Waiting at a stage its timer holds with no execution open (an execution's wait has a task token)."""
+        return self.stage in HELD_STAGES and not self.task_token
 
     def set_timer(self, stage: Stage | None, due: datetime | None, level: int = 0) -> None:
         self.timer_stage, self.timer_due, self.timer_level = stage, due, level

@@ -81,8 +81,8 @@ class ExecutionLink(BaseModel):
     execution_arn: str
     started_at: datetime
     by: str
-    kind: str  # intake | appeal | redrive
-    resume: str | None = None  # the state a redrive went on from
+    kind: str  # intake | appeal | redrive | reopen | fix_landed
+    resume: str | None = None  # the state it went on from (None: from the start)
     latest: bool = False
 
 

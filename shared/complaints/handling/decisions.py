@@ -8,30 +8,39 @@ timer a little ahead: if the send times out, or the function stops between
 the write and the send, the reminders sweep sends it again. Sending again is
 harmless: a token already taken is refused as gone, and the next park, close
 or failure of the workflow clears the decision.
+
+A wait held by the complaint's timer alone (no execution open: a tracking
+ticket, the survey, a low score's review) takes its decision in one conditional
+write too; where the decision leaves work for the workflow, the same write
+records the new execution and `complaints.desk.continuation` starts it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from complaints.core import clock
-from complaints.core.enums import EventType, Stage
+from complaints.core.enums import EventType, ResumeAt, Stage
 from complaints.core.errors import NotAwaiting, VersionConflict, WorkflowUnavailable, WorkflowUncertain
 from complaints.core.observability import logger
-from complaints.core.record import ComplaintRecord, PendingDecision
+from complaints.core.record import ComplaintRecord, ExecutionRun, PendingDecision
 from complaints.core.values import TimelineEvent
+from complaints.desk import continuation
 from complaints.desk.context import Desk
+from complaints.desk.continuation import REDELIVER_AFTER
 from complaints.promises import keeping as promises
+from complaints.promises import terms as sla
 
-# How long a saved decision may wait for the workflow before the sweep sends it again.
-REDELIVER_AFTER = timedelta(minutes=2)
+__all__ = ["REDELIVER_AFTER", "claim", "redeliver"]
 
 
 def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
            output: dict[str, Any], change: Callable[[ComplaintRecord], None],
            counts: tuple[str, dict[str, int]] | None = None) -> ComplaintRecord:
+    if record.stage is stage and record.held:
+        return _claim_held(desk, record, stage, event, output, change, counts)
     if record.stage is not stage or not record.task_token:
         waiting = record.stage.value if record.stage else "nothing from people"
         raise NotAwaiting(f"complaint {record.complaint_id} is not awaiting {stage.value} (it awaits {waiting})")
@@ -58,10 +67,43 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
     return saved
 
 
+def _claim_held(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
+                output: dict[str, Any], change: Callable[[ComplaintRecord], None],
+                counts: tuple[str, dict[str, int]] | None) -> ComplaintRecord:
+    """A decision on a held wait: saved with what follows it, and the new execution it needs, if any."""
+    change(record)
+    record.stage = record.task_token = None
+    record.set_timer(None, None)
+    run = _follow(desk, record, stage, output, event.actor)
+    saved = desk.complaints.save(record, [event], counts)
+    if run is not None:
+        continuation.start(desk.workflow, saved, run.name)
+    return saved
+
+
+def _follow(desk: Desk, record: ComplaintRecord, stage: Stage, output: dict[str, Any],
+            actor: str) -> ExecutionRun | None:
+    """What the state machine did after each wait when its executions stayed open through them."""
+    now = clock.now()
+    if stage is Stage.SURVEY and output.get("low"):  # a low score: the supervisor's review, held the same way
+        record.stage = record.announced = Stage.REVIEW
+        record.set_timer(Stage.REVIEW, sla.stage_due(Stage.REVIEW, record.priority, now, desk.policy,
+                                                     record.promises))
+    elif stage is Stage.REVIEW and output.get("reopen"):
+        return continuation.plan(record, kind="reopen", by=actor, resume=ResumeAt.AWAIT_RESOLUTION,
+                                 stage=stage, now=now)
+    elif stage is Stage.TRACKING:
+        return continuation.plan(record, kind="fix_landed", by=actor, resume=ResumeAt.AWAIT_CONFIRMATION,
+                                 stage=stage, now=now)
+    return None
+
+
 def redeliver(desk: Desk, record: ComplaintRecord) -> bool:
     """Send a saved decision the workflow may not have; True once it is settled (taken now, or before)."""
     decision = record.decision
     assert decision is not None
+    if decision.start is not None:
+        return _start_again(desk, record, decision.start)
     try:
         taken = desk.workflow.redeliver(decision.token, dict(decision.output))
     except (WorkflowUnavailable, WorkflowUncertain) as exc:
@@ -74,6 +116,20 @@ def redeliver(desk: Desk, record: ComplaintRecord) -> bool:
                                                    "stage": decision.stage.value, "taken": taken})
     record.decision = None
     record.set_timer(None, None)
+    desk.complaints.save(record)
+    return True
+
+
+def _start_again(desk: Desk, record: ComplaintRecord, name: str) -> bool:
+    """Start a recorded execution again (harmless if it runs); settled once Step Functions has it."""
+    assert record.decision is not None
+    if not continuation.start(desk.workflow, record, name):
+        record.set_timer(record.decision.stage, clock.now() + REDELIVER_AFTER)
+        desk.complaints.save(record)
+        return False
+    record.decision = None
+    if record.stage is None:  # the new execution has not entered its first wait yet; that sets its own timer
+        record.set_timer(None, None)
     desk.complaints.save(record)
     return True
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from complaints.core import clock
 from complaints.core.access import Operator, require_lead
-from complaints.core.enums import EventType, Priority, PromiseKind, Rating, Stage, Status, WorkflowError
+from complaints.core.enums import EventType, Priority, PromiseKind, Rating, ResumeAt, Stage, Status, WorkflowError
 from complaints.core.errors import Conflict, LinkUsed
 from complaints.core.observability import MetricUnit, count
 from complaints.core.outcomes import Appeal, SurveyAnswer
-from complaints.core.record import ComplaintRecord, ExecutionRun
+from complaints.core.record import ComplaintRecord
 from complaints.core.requests import ReviewRequest, SurveyRequest
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
+from complaints.desk import continuation
 from complaints.desk.context import Desk
 from complaints.handling import links
 from complaints.handling.acceptance import answer
@@ -127,6 +128,7 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     if now > window_end:
         raise Conflict(f"the appeal window of complaint {record.complaint_id} ended at "
                        f"{desk.local_time(window_end)}")
+    # An execution of the earlier design may still wait at the survey or the review: it is told, and goes on.
     token = record.task_token if record.stage in (Stage.SURVEY, Stage.REVIEW) else None
     previous = record.owner_id
     record.appeal = Appeal(reason=reason, at=clock.iso(now), by=actor, from_department=str(record.department),
@@ -145,23 +147,25 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     record.unreachable_attempts, record.first_unreachable_at = 0, None
     record.promises = sla.keep(record.promises, PromiseKind.RECOVERY, now)
     promises.ensure_solution(desk, record)
-    run = ExecutionRun(name=f"{record.complaint_id}-appeal", started_at=now, by=actor, kind="appeal")
-    if token is None:  # the workflow ended: the appeal runs as an execution of its own
-        record.add_execution(run)
+    name = f"{record.complaint_id}-appeal"
+    if token is None:  # no execution open: the appeal runs as one of its own, recorded in the same write
+        continuation.plan(record, kind="appeal", by=actor, resume=ResumeAt.ASSIGN, stage=Stage.ASSIGNMENT,
+                          now=now, name=name)
     record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.APPEALED, actor=actor,
                                                          detail={"reason": reason, "to": rule.department})],
                                   reports.counts(desk, appeals=1))
     promises.start(desk, record, PromiseKind.SOLUTION)
     if token is not None and not desk.workflow.fail(token, WorkflowError.APPEALED, "the customer appealed"):
         def add_run(r: ComplaintRecord) -> list[TimelineEvent] | None:
-            if run.name in r.execution_names:
+            if name in r.execution_names:
                 return None
-            r.add_execution(run)
+            continuation.plan(r, kind="appeal", by=actor, resume=ResumeAt.ASSIGN, stage=Stage.ASSIGNMENT,
+                              now=now, name=name)
             return []
 
         record = desk.complaints.update(record.complaint_id, add_run) or record
         token = None
     if token is None:
-        desk.workflow.start(record.complaint_id, {"appeal": True}, name=run.name)
+        continuation.start(desk.workflow, record, name)
     desk.pushes.announce(record, "appealed")
     return answer(record, f"appeal received; {rule.department} handles it again")

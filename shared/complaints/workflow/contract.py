@@ -30,43 +30,43 @@ class State(StrEnum):
     RESOLUTION_OUTCOME = "ResolutionOutcome"
     AWAIT_QUALITY_CHECK = "AwaitQualityCheck"
     QUALITY_OUTCOME = "QualityOutcome"
-    AWAIT_TRACKING = "AwaitTracking"
+    HOLD_TRACKING = "HoldTracking"
     AWAIT_CONFIRMATION = "AwaitConfirmation"
     CONFIRMATION_OUTCOME = "ConfirmationOutcome"
     CLOSE = "Close"
-    SURVEY_DUE = "SurveyDue"
-    AWAIT_SURVEY = "AwaitSurvey"
-    SURVEY_OUTCOME = "SurveyOutcome"
-    AWAIT_REVIEW = "AwaitReview"
-    REVIEW_OUTCOME = "ReviewOutcome"
-    DONE = "Done"
     MARK_FAILED = "MarkFailed"
     FAILED = "Failed"
     RESUME_REFUSED = "ResumeRefused"
 
 
-# The state that waits for each stage: its task token is what the park step stores on the complaint.
+# The state that waits for each stage an execution waits through: its task token is what the park step stores
+# on the complaint. The other stages (HELD_STAGES) are held by the complaint's timer with no execution open.
 WAITS: dict[Stage, State] = {
     Stage.ASSIGNMENT: State.AWAIT_ASSIGNMENT,
     Stage.ACCEPTANCE: State.AWAIT_ACCEPTANCE,
     Stage.RESOLUTION: State.AWAIT_RESOLUTION,
     Stage.QUALITY_CHECK: State.AWAIT_QUALITY_CHECK,
-    Stage.TRACKING: State.AWAIT_TRACKING,
     Stage.CONFIRMATION: State.AWAIT_CONFIRMATION,
-    Stage.SURVEY: State.AWAIT_SURVEY,
-    Stage.REVIEW: State.AWAIT_REVIEW,
 }
+
+# The step that hands a held stage over to its timer, where the execution ends (the survey and the review are
+# held by Close and by the survey's answer, outside the state machine).
+HOLDS: dict[Stage, State] = {Stage.TRACKING: State.HOLD_TRACKING}
 
 # Where a new execution of a complaint may start (its input's resume.stage): every wait, and the automatic
 # steps a complaint can stand before. Any other name ends the execution at RESUME_REFUSED.
-RESUMABLE: tuple[State, ...] = (State.CLASSIFY, State.ASSIGN, *WAITS.values(), State.CLOSE)
+RESUMABLE: tuple[State, ...] = (State.CLASSIFY, State.ASSIGN, State.AWAIT_ASSIGNMENT, State.AWAIT_ACCEPTANCE,
+                                State.AWAIT_RESOLUTION, State.AWAIT_QUALITY_CHECK, State.HOLD_TRACKING,
+                                State.AWAIT_CONFIRMATION, State.CLOSE)
 
-# The waits that catch each error sent to a waiting task, and so may receive it.
+# The waits that catch each error sent to a waiting task, and so may receive it. The survey's and the review's
+# errors reach only executions of the earlier definition still waiting there (Step Functions runs an execution
+# on the definition it started with); the code sends them only when the complaint holds such a task token.
 SENT_TO: dict[WorkflowError, frozenset[State]] = {
     WorkflowError.ACCEPTANCE_TIMED_OUT: frozenset({State.AWAIT_ACCEPTANCE}),
-    WorkflowError.TRANSFERRED: frozenset({State.AWAIT_ACCEPTANCE, State.AWAIT_RESOLUTION, State.AWAIT_TRACKING}),
-    WorkflowError.APPEALED: frozenset({State.AWAIT_SURVEY, State.AWAIT_REVIEW}),
-    WorkflowError.SURVEY_TIMED_OUT: frozenset({State.AWAIT_SURVEY}),
+    WorkflowError.TRANSFERRED: frozenset({State.AWAIT_ACCEPTANCE, State.AWAIT_RESOLUTION}),
+    WorkflowError.APPEALED: frozenset(),
+    WorkflowError.SURVEY_TIMED_OUT: frozenset(),
 }
 
 # Domain errors a task Lambda raises that the workflow catches or retries by their class name.
@@ -82,7 +82,8 @@ LAMBDA_TRANSIENT = frozenset({"Lambda.ServiceException", "Lambda.AWSLambdaExcept
                               "Lambda.TooManyRequestsException"})
 
 # Every error name the workflow matches in a Retry or Catch, besides Step Functions' own States.*.
-ERRORS = frozenset({*WorkflowError, *(error.__name__ for error in RAISED), *LAMBDA_TRANSIENT})
+ERRORS = frozenset({*(error for error, states in SENT_TO.items() if states), *(error.__name__ for error in RAISED),
+                    *LAMBDA_TRANSIENT})
 
 # The error a failed complaint's execution ends with (the Fail state's), after MarkFailed recorded why.
 COMPLAINT_FAILED = "ComplaintFailed"

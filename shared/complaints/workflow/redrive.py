@@ -7,9 +7,10 @@ complaint alone (the wait it stands in, or the automatic step it stands before),
 Every step is once-only per complaint and stage (steps.park_step keeps a marker in the same write as the
 wait), so entering a step again sends no message and takes no action twice.
 
-Executions are named after the complaint, then `<id>-appeal` for an appeal after the workflow ended, and
-`<id>-r1`, `<id>-r2`, … for redrives; the complaint records them in order, and the timeline says who
-redrove it, when, and from which stage.
+Executions are named after the complaint, then `<id>-appeal` for an appeal, and `<id>-r1`, `<id>-r2`, … for
+redrives and for the executions a decision on a held wait starts (complaints.desk.continuation); the
+complaint records them in order, and the timeline says who redrove it, when, and from which stage. A wait
+held by its timer (the survey, the review, a tracking ticket) has no execution to redrive.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from datetime import UTC, datetime
 
 from complaints.core import clock
 from complaints.core.access import Operator
-from complaints.core.enums import EventType, PromiseKind, PromiseState, Status
+from complaints.core.enums import HELD_STAGES, EventType, Status
 from complaints.core.errors import Conflict, Forbidden
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord, ExecutionRun
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
+from complaints.desk import continuation
 from complaints.desk.context import Desk
-from complaints.workflow.contract import WAITS, State
+from complaints.workflow.contract import HOLDS, WAITS, State
 
 RUNNING = "RUNNING"
 _SUCCEEDED = "SUCCEEDED"
@@ -38,7 +40,7 @@ _BY_STATUS: dict[Status, State] = {
     Status.IN_PROGRESS: State.AWAIT_RESOLUTION,
     Status.PENDING_CUSTOMER: State.AWAIT_RESOLUTION,
     Status.QUALITY_CHECK: State.AWAIT_QUALITY_CHECK,
-    Status.TRACKING: State.AWAIT_TRACKING,
+    Status.TRACKING: State.HOLD_TRACKING,
 }
 
 
@@ -53,6 +55,11 @@ def resume_state(record: ComplaintRecord) -> State | None:
     stage = record.failed_stage if failed else record.stage
     if status is None or status is Status.FAILED:
         return None  # failed before where it stood was recorded
+    if stage in HELD_STAGES:
+        # Held by its timer with no execution (a tracking ticket once handed over, the survey, the review): a
+        # decision on it starts the execution it needs. One still owed its handover goes on at the hold.
+        held = record.announced is stage and not record.task_token
+        return None if held or stage not in HOLDS else HOLDS[stage]
     if stage is not None:
         return WAITS[stage]
     if status in (Status.ACKNOWLEDGED, Status.ASSIGNED):
@@ -61,9 +68,7 @@ def resume_state(record: ComplaintRecord) -> State | None:
     if status is Status.RESOLVED:
         return State.CLOSE if record.verified else State.AWAIT_CONFIRMATION
     if status is Status.CLOSED:
-        if any(p.kind == PromiseKind.RECOVERY and p.state is PromiseState.PENDING for p in record.promises):
-            return State.AWAIT_REVIEW  # a low score the supervisor has not reviewed
-        return None if record.survey_sent else State.AWAIT_SURVEY
+        return None if record.survey_sent else State.CLOSE  # Close holds the survey it did not hold yet
     return _BY_STATUS.get(status)
 
 
@@ -94,8 +99,7 @@ def redrive(desk: Desk, record: ComplaintRecord, actor: str) -> ActionAnswer:
         raise Conflict(f"complaint {complaint_id} is {record.status.value} and nothing waits on it: "
                        f"there is nothing to redrive")
     now = clock.now()
-    redrives = sum(1 for run in record.executions if run.kind == "redrive")
-    run = ExecutionRun(name=f"{complaint_id}-r{redrives + 1}", started_at=now, by=actor, kind="redrive",
+    run = ExecutionRun(name=continuation.next_name(record), started_at=now, by=actor, kind="redrive",
                        resume=state.value)
     revived = record.status is Status.FAILED
     if revived:  # back to where it stood; the step entered again takes no action twice

@@ -109,11 +109,13 @@ def assign_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
     return _routing(record)
 
 
-def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str) -> dict[str, Any]:
+def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str | None) -> dict[str, Any]:
     """Store the task token of a human wait on the complaint and start its timer.
 
-    Entering the wait the complaint already stands in (a retry, or a new execution after a failure, a stop or a
-    restart) only replaces the token: its message went out once, its link and its timer stay.
+    Without a token the stage is held by its timer alone and no execution waits (HELD_STAGES: the tracking
+    ticket, and the survey that the close holds). Entering the wait the complaint already stands in (a retry,
+    or a new execution after a failure, a stop or a restart) only replaces the token: its message went out
+    once, its link and its timer stay.
     """
     attempts: list[_Parked] = []
 
@@ -145,7 +147,7 @@ class _Parked:
     tell_tracking: bool = False
 
 
-def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str) -> _Parked:
+def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str | None) -> _Parked:
     complaint_id = record.complaint_id
     now = clock.now()
     again = record.stage is stage and record.announced is stage
@@ -207,9 +209,10 @@ def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link:
 
 
 def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
-    """Close as confirmed fixed, or unconfirmed when the customer could not be reached.
+    """Close as confirmed fixed, or unconfirmed when the customer could not be reached; the execution ends.
 
-    Returns whether the survey is due: after a confirmed close, once per complaint.
+    After a confirmed close the survey, once per complaint, is held by its timer: nothing waits for it in
+    the workflow. Returns whether the survey is held now.
     """
     record = desk.complaints.get(complaint_id)
     if record.is_open:
@@ -233,7 +236,12 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
         if record.owner_id:
             desk.loads.adjust(record.owner_id, -1)
         desk.pushes.announce(record, "closed", confirmed=not unconfirmed)
-    return {**_routing(record), "survey": record.status is Status.CLOSED and not record.survey_sent}
+    # A retry after the survey's announcement failed holds it again (the failure cleared its marker).
+    unsent = record.stage is Stage.SURVEY and record.announced is not Stage.SURVEY
+    survey = record.status is Status.CLOSED and (not record.survey_sent or unsent)
+    if survey:
+        park_step(desk, complaint_id, Stage.SURVEY, None)
+    return {**_routing(record), "survey": survey}
 
 
 def failure_cause(cause: Any) -> str:

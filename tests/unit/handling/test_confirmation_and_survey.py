@@ -106,8 +106,7 @@ def _surveyed(desk: Desk, notifier: MemoryNotifier) -> tuple[str, str]:
     cid = receive(desk)
     owner = to_confirmation(desk, cid)
     _call(desk, cid, owner, CallbackOutcome.FIXED)
-    steps.close_step(desk, cid)
-    park(desk, cid, Stage.SURVEY)
+    steps.close_step(desk, cid)  # the execution ends; the survey is held by its timer
     advance(5)
     reminders.sweep(desk)
     return cid, notifier.link(cid, "survey")
@@ -136,16 +135,26 @@ def test_a_survey_link_expires_with_the_surveys_time(desk: Desk, notifier: Memor
     assert record(desk, cid).survey is None
 
 
-def test_an_appeal_during_the_survey_ends_that_wait_and_goes_to_second_handling(
+def test_an_appeal_during_the_survey_ends_that_wait_and_goes_to_second_handling_in_an_execution_of_its_own(
         desk: Desk, notifier: MemoryNotifier, workflow: FakeWorkflow) -> None:
     cid, _ = _surveyed(desk, notifier)
-    token = str(record(desk, cid).task_token)
 
     survey.appeal(desk, record(desk, cid), "the signal is weak again at night", "customer")
 
     stored = record(desk, cid)
     assert (stored.department, stored.status, stored.owner_id) == ("second_handling", Status.ACKNOWLEDGED, None)
-    assert stored.priority in (Priority.HIGH, Priority.URGENT)
-    assert workflow.errors_for(token) == [WorkflowError.APPEALED]
-    assert [name for _, _, name in workflow.started] == [None]  # the same execution goes on
+    assert stored.priority in (Priority.HIGH, Priority.URGENT) and stored.stage is None
+    assert workflow.started[-1] == (cid, {"resume": {"stage": "Assign"}}, f"{cid}-appeal")
+    assert stored.execution_names == [cid, f"{cid}-appeal"] and stored.runs[-1].kind == "appeal"
     assert today_counts(desk)["appeals"] == 1
+
+
+def test_an_appeal_while_an_execution_of_the_earlier_definition_waits_at_the_survey_ends_that_wait(
+        desk: Desk, notifier: MemoryNotifier, workflow: FakeWorkflow) -> None:
+    cid, _ = _surveyed(desk, notifier)
+    token = park(desk, cid, Stage.SURVEY)  # an execution started before the survey was held by its timer
+
+    survey.appeal(desk, record(desk, cid), "the signal is weak again at night", "customer")
+
+    assert workflow.errors_for(token) == [WorkflowError.APPEALED]
+    assert [name for _, _, name in workflow.started] == [None]  # that execution goes on to Assign

@@ -10,9 +10,10 @@ from complaints.core import clock
 from complaints.core.errors import InvalidField
 from complaints.desk.context import Desk
 from complaints.handling import resolution, tracking
-from complaints.workflow import reminders
+from complaints.workflow import reminders, steps
 from tests.unit.support import (
     FIXED,
+    FakeWorkflow,
     FollowUpRequest,
     MemoryNotifier,
     PromiseState,
@@ -23,7 +24,6 @@ from tests.unit.support import (
     advance,
     events,
     operator,
-    park,
     receive,
     record,
     to_resolution,
@@ -41,7 +41,7 @@ def _deferred(desk: Desk, days: int = 60) -> tuple[str, str]:
     resolution.resolve(desk, cid, operator(desk, owner), ResolveRequest(
         outcome=ResolutionOutcome.DEFERRED, root_cause="coverage_gap", actions="drive test: no dominant cell",
         plan="new base station in the 2027 build plan", expected_by=_planned(days)))
-    park(desk, cid, Stage.TRACKING)
+    steps.park_step(desk, cid, Stage.TRACKING, None)  # HoldTracking: the execution ends, the timer holds it
     return cid, owner
 
 
@@ -88,8 +88,10 @@ def test_a_follow_up_falls_due_weekly_and_a_new_date_is_told_to_the_customer(
     assert len(notifier.to_customer(cid, "tracking")) == 2
 
 
-def test_the_fix_landing_is_reported_as_resolved_and_goes_back_to_the_customer(desk: Desk) -> None:
+def test_the_fix_landing_is_reported_as_resolved_and_goes_back_to_the_customer(
+        desk: Desk, workflow: FakeWorkflow) -> None:
     cid, owner = _deferred(desk)
+    assert record(desk, cid).held and record(desk, cid).task_token is None
 
     with pytest.raises(InvalidField):
         resolution.resolve(desk, cid, operator(desk, owner), ResolveRequest(
@@ -99,3 +101,6 @@ def test_the_fix_landing_is_reported_as_resolved_and_goes_back_to_the_customer(d
     stored = record(desk, cid)
     assert stored.status is Status.RESOLVED and stored.tracking is not None and stored.tracking.landed_at is not None
     assert events(desk, cid).count("fix_landed") == 1 and today_counts(desk)["fix_landed"] == 1
+    # No execution held the ticket: the landed fix starts one at the customer's confirmation
+    assert workflow.started[-1] == (cid, {"resume": {"stage": "AwaitConfirmation"}}, f"{cid}-r1")
+    assert stored.runs[-1].kind == "fix_landed" and stored.decision is not None and stored.decision.start

@@ -50,14 +50,15 @@ def test_the_stage_follows_the_complaint_through_its_steps_and_waits(desk: Desk)
     assert resume_state(record(desk, cid)) is State.AWAIT_RESOLUTION
 
 
-def test_a_confirmed_fix_goes_on_to_close_and_a_closed_complaint_to_its_survey_once(desk: Desk) -> None:
+def test_a_confirmed_fix_goes_on_to_close_and_a_closed_complaint_holding_its_survey_has_nothing_to_redrive(
+        desk: Desk) -> None:
     cid = receive(desk)
     _confirmed(desk, cid)
     assert resume_state(record(desk, cid)) is State.CLOSE
     steps.close_step(desk, cid)
-    assert resume_state(record(desk, cid)) is State.AWAIT_SURVEY
-    park(desk, cid, Stage.SURVEY)
-    assert resume_state(record(desk, cid)) is State.AWAIT_SURVEY
+    closed = record(desk, cid)
+    assert closed.held and closed.stage is Stage.SURVEY
+    assert resume_state(closed) is None  # the survey is held by its timer: no execution to go on with
 
 
 def test_a_failed_complaint_goes_on_from_where_it_stood_when_its_step_failed(desk: Desk) -> None:
@@ -103,13 +104,12 @@ def test_entering_the_acceptance_wait_again_does_not_offer_it_to_the_owner_twice
     assert record(desk, cid).timer_due == due  # the owner's time to accept runs on, it does not start over
 
 
-def test_entering_the_survey_wait_again_holds_no_second_survey(desk: Desk) -> None:
+def test_closing_again_holds_no_second_survey(desk: Desk) -> None:
     cid = receive(desk)
     _confirmed(desk, cid)
     steps.close_step(desk, cid)
-    park(desk, cid, Stage.SURVEY)
     nonce = record(desk, cid).survey_nonce
-    park(desk, cid, Stage.SURVEY)
+    steps.close_step(desk, cid)  # Step Functions retried the close
     held = [m for m in desk.messages.due(advance(days=30)) if m["complaint_id"] == cid and m["template"] == "survey"]
     assert len(held) == 1 and record(desk, cid).survey_nonce == nonce
 
@@ -191,13 +191,12 @@ def test_redrives_are_numbered_and_each_goes_on_from_the_latest(desk: Desk, work
 
 def test_after_a_restart_every_complaint_with_work_left_and_no_running_execution_is_redriven(
         desk: Desk, workflow: FakeWorkflow) -> None:
-    # Given one complaint not yet classified, one waiting for acceptance, one closed with its survey out,
-    # and one whose execution still runs
+    # Given one complaint not yet classified, one waiting for acceptance, one closed with its survey held by
+    # its timer, and one whose execution still runs
     unclassified, waiting, surveyed, running = receive(desk), receive(desk), receive(desk), receive(desk)
     to_acceptance(desk, waiting)
     _confirmed(desk, surveyed)
     steps.close_step(desk, surveyed)
-    park(desk, surveyed, Stage.SURVEY)
     to_acceptance(desk, running)
     # When the executions of all but one are gone (one lost, two ended by a restart)
     del workflow.statuses[unclassified]
@@ -205,8 +204,9 @@ def test_after_a_restart_every_complaint_with_work_left_and_no_running_execution
 
     redriven = redrive.redrive_stalled(desk)
 
-    assert sorted(redriven) == sorted([unclassified, waiting, surveyed])
+    # Then those with work for the workflow are redriven; the held survey needs none
+    assert sorted(redriven) == sorted([unclassified, waiting])
     assert {(name, facts["resume"]["stage"]) for _, facts, name in workflow.started if "resume" in facts} == {
-        (f"{unclassified}-r1", "Classify"), (f"{waiting}-r1", "AwaitAcceptance"), (f"{surveyed}-r1", "AwaitSurvey")}
+        (f"{unclassified}-r1", "Classify"), (f"{waiting}-r1", "AwaitAcceptance")}
     assert all(e.actor == "system:restart" for e in desk.complaints.timeline(waiting)
                if e.type == EventType.REDRIVEN)

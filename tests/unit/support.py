@@ -9,6 +9,7 @@ for each human wait.
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -84,15 +85,18 @@ class FakeWorkflow(Workflow):
     def executions(self) -> Iterator[tuple[str, str]]:
         yield from reversed(list(self.statuses.items()))
 
-    def succeed(self, task_token: str, output: dict[str, Any]) -> None:
+    def succeed(self, task_token: str, output: dict[str, Any], error: str | None = None) -> None:
         if self.unavailable:
             raise WorkflowUnavailable("the workflow did not take the decision (ServiceUnavailable)")
-        self.succeeded.append((task_token, output))
+        if error is None:
+            self.succeeded.append((task_token, output))
+        else:  # a decision off the happy path, routed by the wait's Catch
+            self.failed.append((task_token, error, json.dumps(output)))
 
-    def redeliver(self, task_token: str, output: dict[str, Any]) -> bool:
+    def redeliver(self, task_token: str, output: dict[str, Any], error: str | None = None) -> bool:
         if task_token in self.gone:
             return False
-        self.succeed(task_token, output)
+        self.succeed(task_token, output, error)
         return True
 
     def fail(self, task_token: str, error: str, cause: str) -> bool:
@@ -102,7 +106,10 @@ class FakeWorkflow(Workflow):
         return True
 
     def output_for(self, task_token: str) -> dict[str, Any]:
-        return next(output for token, output in self.succeeded if token == task_token)
+        """The decision sent to a wait, as its output or as the cause of the error that routes it."""
+        sent = [output for token, output in self.succeeded if token == task_token]
+        routed = [json.loads(cause) for token, _, cause in self.failed if token == task_token]
+        return next(iter(sent + routed))
 
     def errors_for(self, task_token: str) -> list[str]:
         return [error for token, error, _ in self.failed if token == task_token]

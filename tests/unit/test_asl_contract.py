@@ -122,3 +122,24 @@ def test_no_other_module_spells_out_a_state_or_an_error_name() -> None:
                for path in (ROOT / folder).rglob("*.py")
                if path not in allowed and (found := _literals(path) & names)}
     assert spelled == set()
+
+
+@pytest.mark.parametrize("stage, output, next_state", [
+    (Stage.RESOLUTION, {"outcome": "resolved", "quality_check": False}, State.AWAIT_CONFIRMATION),
+    (Stage.RESOLUTION, {"outcome": "resolved", "quality_check": True}, State.AWAIT_QUALITY_CHECK),
+    (Stage.RESOLUTION, {"outcome": "deferred", "quality_check": False}, State.HOLD_TRACKING),
+    (Stage.QUALITY_CHECK, {"passed": True, "outcome": "resolved"}, State.AWAIT_CONFIRMATION),
+    (Stage.QUALITY_CHECK, {"passed": True, "outcome": "deferred"}, State.HOLD_TRACKING),
+    (Stage.QUALITY_CHECK, {"passed": False, "outcome": "deferred"}, State.AWAIT_RESOLUTION),
+    (Stage.CONFIRMATION, {"outcome": "fixed"}, State.CLOSE),
+    (Stage.CONFIRMATION, {"outcome": "unconfirmed"}, State.CLOSE),
+    (Stage.CONFIRMATION, {"outcome": "not_fixed"}, State.AWAIT_RESOLUTION),
+])
+def test_a_decision_leads_where_its_wait_sends_it(stage: Stage, output: dict[str, Any], next_state: State) -> None:
+    from complaints.handling.decisions import routed
+    wait = STATES[contract.WAITS[stage]]
+    error = routed(stage, output)
+    if error is None:
+        assert wait["Next"] == next_state
+    else:
+        assert [c["Next"] for c in wait["Catch"] if c["ErrorEquals"] == [error]] == [next_state]

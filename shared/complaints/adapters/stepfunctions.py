@@ -56,20 +56,27 @@ class Workflow:
         except BotoCoreError as exc:  # a read timeout or a dropped connection: it may have started
             raise WorkflowUncertain(f"no answer from the workflow ({type(exc).__name__})") from exc
 
-    def succeed(self, task_token: str, output: dict[str, Any]) -> None:
-        """Send a decision: WorkflowUnavailable when refused, WorkflowUncertain when no answer came back."""
+    def succeed(self, task_token: str, output: dict[str, Any], error: str | None = None) -> None:
+        """Send a decision: WorkflowUnavailable when refused, WorkflowUncertain when no answer came back.
+
+        A decision that leaves the happy path goes as the named error the waiting state catches to route it,
+        with the decision (outcomes and flags only) as its cause.
+        """
         try:
-            self.client.send_task_success(taskToken=task_token, output=json.dumps(output))
+            if error is None:
+                self.client.send_task_success(taskToken=task_token, output=json.dumps(output))
+            else:
+                self.client.send_task_failure(taskToken=task_token, error=error, cause=json.dumps(output))
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             raise WorkflowUnavailable(f"the workflow did not take the decision ({code})") from exc
         except BotoCoreError as exc:  # a read timeout or a dropped connection: the send may have arrived
             raise WorkflowUncertain(f"no answer from the workflow ({type(exc).__name__})") from exc
 
-    def redeliver(self, task_token: str, output: dict[str, Any]) -> bool:
+    def redeliver(self, task_token: str, output: dict[str, Any], error: str | None = None) -> bool:
         """Send a decision again; False when the workflow no longer waits on the token (it had it, or moved on)."""
         try:
-            self.succeed(task_token, output)
+            self.succeed(task_token, output, error)
         except WorkflowUnavailable as exc:
             cause = exc.__cause__
             if isinstance(cause, ClientError) and cause.response["Error"]["Code"] in _TOKEN_GONE:

@@ -207,6 +207,12 @@ class WorkflowError(StrEnum):
     TRANSFERRED = "Complaint.Transferred"  # an operator moved the complaint: assign again
     APPEALED = "Complaint.Appealed"  # the customer appealed while the survey or review waited
     SURVEY_TIMED_OUT = "Complaint.SurveyTimedOut"  # the customer did not answer the survey
+    # Decisions that leave the happy path, sent as named errors so the wait's Catch routes them and the
+    # happy path needs no Choice state (each state entered is a billed transition).
+    QUALITY_CHECK_REQUIRED = "Complaint.QualityCheckRequired"  # the report goes to a supervisor's check first
+    DEFERRED = "Complaint.Deferred"  # a planned long-term fix: a tracking ticket
+    QUALITY_CHECK_FAILED = "Complaint.QualityCheckFailed"  # back to the owner with the reason
+    NOT_FIXED = "Complaint.NotFixed"  # the customer says it is not fixed: reopened to the owner
 
 
 class RedressKind(StrEnum):

@@ -31,6 +31,7 @@ class PendingDecision(BaseModel):
     token: str  # empty when no execution waited: then `start` names the execution the decision starts
     output: dict[str, str | int | float | bool | None]
     start: str | None = None  # an execution recorded on the complaint, started again until it runs
+    error: str | None = None  # sent as this WorkflowError (a decision off the happy path), not as output
 
 
 class ExecutionRun(BaseModel):

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from complaints.core import clock
-from complaints.core.enums import EventType, ResumeAt, Stage
+from complaints.core.enums import EventType, ResumeAt, Stage, WorkflowError
 from complaints.core.errors import NotAwaiting, VersionConflict, WorkflowUnavailable, WorkflowUncertain
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord, ExecutionRun, PendingDecision
@@ -33,7 +33,7 @@ from complaints.desk.continuation import REDELIVER_AFTER
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 
-__all__ = ["REDELIVER_AFTER", "claim", "redeliver"]
+__all__ = ["REDELIVER_AFTER", "claim", "redeliver", "routed"]
 
 
 def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
@@ -49,11 +49,12 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
     resumed = promises.end_pause(desk, record, event.actor)  # a decision taken while waiting on the customer ends it
     change(record)
     record.stage = record.task_token = None
-    record.decision = PendingDecision(stage=stage, token=token, output=output)
+    error = routed(stage, output)
+    record.decision = PendingDecision(stage=stage, token=token, output=output, error=error)
     record.set_timer(stage, clock.now() + REDELIVER_AFTER)
     saved = desk.complaints.save(record, [event, *([resumed] if resumed else [])], counts)
     try:
-        desk.workflow.succeed(token, output)
+        desk.workflow.succeed(token, output, error)
     except WorkflowUnavailable:
         _restore(desk, saved.complaint_id, saved.version, stage, token, timer)
         raise
@@ -65,6 +66,20 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
         if resumed:
             promises.restart(desk, saved)
     return saved
+
+
+def routed(stage: Stage, output: dict[str, Any]) -> WorkflowError | None:
+    """The named error a decision off the happy path is sent as (the wait's Catch routes it); None: its output."""
+    outcome = output.get("outcome")
+    if stage is Stage.RESOLUTION and output.get("quality_check"):
+        return WorkflowError.QUALITY_CHECK_REQUIRED
+    if stage is Stage.QUALITY_CHECK and output.get("passed") is False:
+        return WorkflowError.QUALITY_CHECK_FAILED
+    if stage in (Stage.RESOLUTION, Stage.QUALITY_CHECK) and outcome == "deferred":
+        return WorkflowError.DEFERRED
+    if stage is Stage.CONFIRMATION and outcome == "not_fixed":
+        return WorkflowError.NOT_FIXED
+    return None
 
 
 def _claim_held(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
@@ -105,7 +120,7 @@ def redeliver(desk: Desk, record: ComplaintRecord) -> bool:
     if decision.start is not None:
         return _start_again(desk, record, decision.start)
     try:
-        taken = desk.workflow.redeliver(decision.token, dict(decision.output))
+        taken = desk.workflow.redeliver(decision.token, dict(decision.output), decision.error)
     except (WorkflowUnavailable, WorkflowUncertain) as exc:
         logger.warning("decision not delivered yet; tried again later",
                        extra={"complaint_id": record.complaint_id, "error": type(exc).__name__})

@@ -27,12 +27,9 @@ class State(StrEnum):
     AWAIT_ASSIGNMENT = "AwaitAssignment"
     AWAIT_ACCEPTANCE = "AwaitAcceptance"
     AWAIT_RESOLUTION = "AwaitResolution"
-    RESOLUTION_OUTCOME = "ResolutionOutcome"
     AWAIT_QUALITY_CHECK = "AwaitQualityCheck"
-    QUALITY_OUTCOME = "QualityOutcome"
     HOLD_TRACKING = "HoldTracking"
     AWAIT_CONFIRMATION = "AwaitConfirmation"
-    CONFIRMATION_OUTCOME = "ConfirmationOutcome"
     CLOSE = "Close"
     MARK_FAILED = "MarkFailed"
     FAILED = "Failed"
@@ -67,6 +64,10 @@ SENT_TO: dict[WorkflowError, frozenset[State]] = {
     WorkflowError.TRANSFERRED: frozenset({State.AWAIT_ACCEPTANCE, State.AWAIT_RESOLUTION}),
     WorkflowError.APPEALED: frozenset(),
     WorkflowError.SURVEY_TIMED_OUT: frozenset(),
+    WorkflowError.QUALITY_CHECK_REQUIRED: frozenset({State.AWAIT_RESOLUTION}),
+    WorkflowError.DEFERRED: frozenset({State.AWAIT_RESOLUTION, State.AWAIT_QUALITY_CHECK}),
+    WorkflowError.QUALITY_CHECK_FAILED: frozenset({State.AWAIT_QUALITY_CHECK}),
+    WorkflowError.NOT_FIXED: frozenset({State.AWAIT_CONFIRMATION}),
 }
 
 # Domain errors a task Lambda raises that the workflow catches or retries by their class name.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from complaints.core import clock
+from complaints.core.enums import WorkflowError
 from complaints.core.errors import Forbidden, InvalidField, NotAwaiting, WorkflowUnavailable
 from complaints.desk.context import Desk
 from complaints.handling import acceptance, decisions, resolution
@@ -122,6 +123,7 @@ def test_a_charge_complaint_is_checked_and_a_failed_check_returns_it_to_the_owne
     assert stored.status is Status.IN_PROGRESS and stored.quality_check is not None
     assert stored.quality_check.reason == reason
     assert workflow.output_for(token) == {"passed": False, "outcome": "resolved"}
+    assert workflow.errors_for(token) == [WorkflowError.QUALITY_CHECK_FAILED]
     assert today_counts(desk)["quality_failed"] == 1
 
 

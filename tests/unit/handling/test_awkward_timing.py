@@ -145,11 +145,11 @@ class SilentWorkflow(FakeWorkflow):
         super().__init__()
         self.silent = silent
 
-    def succeed(self, task_token: str, output: dict[str, object]) -> None:
+    def succeed(self, task_token: str, output: dict[str, object], error: str | None = None) -> None:
         if self.silent:
             self.silent -= 1
             raise errors.WorkflowUncertain("no answer from the workflow (ReadTimeoutError)")
-        super().succeed(task_token, output)
+        super().succeed(task_token, output, error)
 
 
 def test_a_decision_whose_send_timed_out_is_sent_again_by_the_sweep_and_not_lost(desk: Desk) -> None:

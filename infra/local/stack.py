@@ -120,6 +120,7 @@ class LocalStack:
         self.dev_issuer: DevIssuer | None = None
         self._ticker_stop = threading.Event()
         self.schedule_seconds: dict[str, int] = {}
+        self.schedules: list[tuple[str, dict[str, Any] | None]] = []  # (function, the schedule's Input), in order
         self.resolver = Resolver(
             self.template,
             pseudo={"AWS::StackName": self.config.stack_name, "AWS::Region": self.config.region,
@@ -381,7 +382,10 @@ class LocalStack:
                 self.physical[f"{logical_id}.Alias"] = f"{arn}:{alias}"
             for event in props.get("Events", {}).values():
                 if event["Type"] in ("Schedule", "ScheduleV2"):
-                    self.schedule_seconds[logical_id] = _rate_seconds(event["Properties"]["ScheduleExpression"])
+                    seconds = _rate_seconds(event["Properties"]["ScheduleExpression"])
+                    self.schedule_seconds[logical_id] = min(seconds, self.schedule_seconds.get(logical_id, seconds))
+                    given = event["Properties"].get("Input")
+                    self.schedules.append((logical_id, json.loads(given) if given else None))
 
     def _create_state_machines(self) -> None:
         iam = boto3.client("iam", region_name=self.config.region)
@@ -489,15 +493,20 @@ class LocalStack:
             self.store.sync()
 
     def tick(self) -> dict[str, Any]:
-        """Run every scheduled function once, as EventBridge Scheduler would."""
-        results: dict[str, Any] = {}
-        for logical_id in self.schedule_seconds:
+        """Run every schedule once, as EventBridge Scheduler would: a schedule's Input is its event.
+
+        A function with several schedules (the reminders sweep, one per shard group) answers with its
+        invocations' figures added up (the largest of an `oldest_…` figure), and each answer under `groups`.
+        """
+        answers: dict[str, list[Any]] = {}
+        for logical_id, given in self.schedules:
+            event = given if given is not None else {"source": "aws.scheduler", "time": clock.iso(clock.now())}
             try:
-                results[logical_id] = self.functions[logical_id].invoke(
-                    {"source": "aws.scheduler", "time": clock.iso(clock.now())})
+                answer = self.functions[logical_id].invoke(event)
             except runtime.Throttled as throttled:  # the sweep before is still running; the scheduler retries
-                results[logical_id] = {"throttled": str(throttled)}
-        return results
+                answer = {"throttled": str(throttled)}
+            answers.setdefault(logical_id, []).append(answer)
+        return {logical_id: found[0] if len(found) == 1 else _added_up(found) for logical_id, found in answers.items()}
 
     def _tick_forever(self) -> None:
         interval = min(self.schedule_seconds.values(), default=60)
@@ -566,6 +575,16 @@ class LocalStack:
     def outbox(self) -> list[dict[str, Any]]:
         lines = self.outbox_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
+
+
+def _added_up(answers: list[Any]) -> dict[str, Any]:
+    total: dict[str, Any] = {"groups": answers}
+    for answer in answers:
+        for key, value in (answer.items() if isinstance(answer, dict) else ()):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            total[key] = max(total.get(key, value), value) if key.startswith("oldest") else total.get(key, 0) + value
+    return total
 
 
 def _rate_seconds(expression: str) -> int:

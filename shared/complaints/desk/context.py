@@ -7,7 +7,7 @@ notifier through it, so a test builds one from fakes and the handlers build one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -41,6 +41,10 @@ class Desk:
     classifier_factory: Callable[[], Classifier]
 
     # The table's stores, each by the family of items it keeps (the staff roster is read through `staff`).
+    def sweeping(self, group: int, groups: int) -> Desk:
+        """The desk whose timer queries read one shard group's timers: one scheduled sweep's share."""
+        return replace(self, tables=self.tables.sweeping(group, groups))
+
     @property
     def complaints(self) -> ComplaintStore:
         return self.tables.complaints

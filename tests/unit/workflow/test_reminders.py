@@ -126,3 +126,28 @@ def test_a_message_due_in_quiet_hours_is_held_until_the_morning(desk: Desk, noti
 
     assert result.released == 1 and len(notifier.to_customer(cid, "acknowledged")) == 1
     assert reminders.sweep(desk).released == 0
+
+
+def test_each_shard_groups_sweep_takes_only_its_shards_timers_and_together_they_take_all(desk: Desk) -> None:
+    # Given twelve complaints whose owners did not accept in time, spread over the timer shards
+    from complaints.adapters.dynamodb.keys import timer_shard
+    waiting = [receive(desk) for _ in range(12)]
+    for cid in waiting:
+        to_acceptance(desk, cid)
+    advance(days=3)
+    shards = desk.settings.timer_shards
+
+    # When four schedules sweep a group each, one after another
+    swept = {group: reminders.sweep(desk.sweeping(group, 4)).complaints for group in range(4)}
+
+    # Then each took the complaints of its own shards, and none was taken twice or left
+    for group, taken in swept.items():
+        assert all(timer_shard(cid, shards) % 4 == group for cid in taken)
+    assert sorted(cid for taken in swept.values() for cid in taken) == sorted(waiting)
+    assert len({timer_shard(cid, shards) for cid in waiting}) > 1  # the test spreads over shards
+
+
+def test_a_shard_group_outside_the_groups_is_refused(desk: Desk) -> None:
+    import pytest
+    with pytest.raises(ValueError, match="shard group 4"):
+        desk.sweeping(4, 4)

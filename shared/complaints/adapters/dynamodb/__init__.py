@@ -53,6 +53,10 @@ class Tables:
                    promise_timers=PromiseTimers(table), loads=AgentLoads(table), reports=reports,
                    hooks=PortalHooks(table), pushes=StatusPushes(table))
 
+    def sweeping(self, group: int, groups: int) -> Tables:
+        """The stores over the table's view for one shard group's sweep (Table.sweeping)."""
+        return Tables.on(self.table.sweeping(group, groups), self.complaints.counting)
+
     @classmethod
     def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None) -> Tables:
         return cls.on(Table(table_name, timer_shards, client), counting)

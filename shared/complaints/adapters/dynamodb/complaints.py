@@ -32,6 +32,10 @@ class ComplaintStore:
         self.reports = reports
         self._counting = counting
 
+    @property
+    def counting(self) -> Counting:
+        return self._counting
+
     # ----------------------------------------------------------- writes
     def create(self, record: ComplaintRecord, fingerprint: str, events: list[TimelineEvent]) -> str:
         """Store a new complaint once per (portal, external id).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,19 @@ class Table:
         self.name = name
         self.timer_shards = timer_shards
         self._client = client
+        self.shard_group: tuple[int, int] | None = None  # (group, groups): timer queries read only its shards
+
+    def sweeping(self, group: int, groups: int) -> Table:
+        """The same table whose timer queries read one group's shards: those with shard % groups == group.
+
+        Each scheduled sweep takes one group, so the sweeps of a large due set run side by side. The timers
+        kept in one shard only (digests, incident ages) fall to group 0.
+        """
+        if not 0 <= group < groups:
+            raise ValueError(f"shard group {group} is not one of 0..{groups - 1}")
+        view = copy.copy(self)
+        view.shard_group = (group, groups)
+        return view
 
     @property
     def client(self) -> Any:
@@ -54,6 +68,8 @@ class Table:
         """Items of one kind of timer that are due, shard by shard: cost grows with due items only."""
         upper = keys.due_by(now)
         for shard in range(shards):
+            if self.shard_group is not None and shard % self.shard_group[1] != self.shard_group[0]:
+                continue  # another group's sweep reads it
             for found in self.query(IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
                                     ExpressionAttributeValues=item({":pk": keys.due_partition(kind, shard),
                                                                     ":now": upper})):

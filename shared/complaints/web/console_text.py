@@ -78,6 +78,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "started_by_intake": ("受理时启动", "started at intake"),
     "started_by_appeal": ("申诉时启动", "started by an appeal"),
     "started_by_redrive": ("重新驱动", "redriven"),
+    "started_by_reopen": ("回访复核重开时启动", "started by a review that reopened it"),
+    "started_by_fix_landed": ("跟踪单修复落地时启动", "started when the tracking ticket's fix landed"),
     "sensitive": ("敏感渠道", "Sensitive channel"),
     "repeat_of": ("重复投诉，前次", "Repeat of"),
     "incident": ("关联故障", "Incident"),

@@ -143,10 +143,10 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
                 timings[size].append(time.perf_counter() - started)
                 reads[size].append(current.tables.table.items_read)  # type: ignore[attr-defined]
                 assert result.due == DUE, result
-    print(f"{'open':>9}{'due':>6}{'items read':>12}{'median ms':>11}")
-    for size in sizes:
-        median_ms = statistics.median(timings[size]) * 1000
-        print(f"{size:>9,}{DUE:>6}{statistics.median(reads[size]):>12.0f}{median_ms:>11.1f}")
+        print(f"{'open':>9}{'due':>6}{'items read':>12}{'median ms':>11}")
+        for size in sizes:
+            median_ms = statistics.median(timings[size]) * 1000
+            print(f"{size:>9,}{DUE:>6}{statistics.median(reads[size]):>12.0f}{median_ms:>11.1f}")
         small, large = sizes
         ratio = statistics.median(timings[large]) / statistics.median(timings[small])
         print(f"sweep time {large:,} / {small:,}: {ratio:.2f}x (goal ≤ 1.2); items read equal: "

@@ -160,8 +160,9 @@ class Meter:
 
 
 def _unmetered(event: Any) -> bool:
-    """The reminders schedule runs whatever the load; a harness's polling reads are not the work."""
-    return isinstance(event, dict) and (event.get("source") == "aws.scheduler"
+    """The reminders schedules run whatever the load (their event is the schedule's input: a shard group, or the
+    scheduler's own without one); a harness's polling reads are not the work."""
+    return isinstance(event, dict) and (event.get("source") == "aws.scheduler" or "shard_group" in event
                                         or (event.get("headers") or {}).get(UNMETERED_HEADER) == "1")
 
 

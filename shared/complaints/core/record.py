@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, WithJsonSchema
+from pydantic import BaseModel, PrivateAttr, WithJsonSchema
 
 from complaints.core.collaboration import Assist, Consultation, ReturnRecord
 from complaints.core.enums import CLOSED_STATUSES, Priority, RedressState, Stage, Status
+from complaints.core.outbox import StatusEvent
 from complaints.core.outcomes import (
     Appeal,
     Appointment,
@@ -112,6 +113,8 @@ class ComplaintRecord(BaseModel):
     channel_sensitive: bool = False
     cluster_key: str | None = None
     dispute: Dispute | None = None  # harm claimed and redress demanded (the profile's disputes)
+    # Status events the change being made causes: written with it by the next save, never stored on the item.
+    _statuses: list[StatusEvent] = PrivateAttr(default_factory=list)
 
     @property
     def priority(self) -> Priority:
@@ -154,6 +157,18 @@ class ComplaintRecord(BaseModel):
 
     def set_timer(self, stage: Stage | None, due: datetime | None, level: int = 0) -> None:
         self.timer_stage, self.timer_due, self.timer_level = stage, due, level
+
+    def add_status(self, status: StatusEvent) -> None:
+        """A status event for the complaint's portal, saved in the same write as the change now being made."""
+        self._statuses.append(status)
+
+    @property
+    def statuses(self) -> list[StatusEvent]:
+        """The status events the next save writes."""
+        return list(self._statuses)
+
+    def statuses_saved(self) -> None:
+        self._statuses.clear()
 
 
 class Incident(BaseModel):

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     sender_email: str = ""
     signing_secret_name: str = ""
     portal_secrets_name: str = ""
+    push_queue_url: str = ""  # the sender queue of status pushes (the relay's)
     idempotency_table_name: str = ""
     # standardwebhooks refuses timestamps more than 5 minutes off; a deployment may be stricter.
     webhook_tolerance_seconds: int = Field(default=300, ge=10, le=300)

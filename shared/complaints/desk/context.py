@@ -85,8 +85,8 @@ class Desk:
 
     @cached_property
     def pushes(self) -> StatusAnnouncer:
-        """Status events for the portals that registered a webhook, queued for the sender."""
-        return StatusAnnouncer(lambda: self.policy, self.tables.hooks, self.tables.pushes)
+        """Status events for the portals that registered a webhook, written with the change that causes them."""
+        return StatusAnnouncer(lambda: self.policy, self.tables.hooks)
 
     @cached_property
     def classifier(self) -> Classifier:

@@ -31,7 +31,11 @@ REDELIVER_AFTER = timedelta(minutes=2)
 
 def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
            output: dict[str, Any], change: Callable[[ComplaintRecord], None],
-           counts: tuple[str, dict[str, int]] | None = None) -> ComplaintRecord:
+           counts: tuple[str, dict[str, int]] | None = None, status_event: str | None = None) -> ComplaintRecord:
+    """Save the decision on the complaint, then hand it to the waiting execution; a refusal puts the wait back.
+
+    status_event: what the complaint's portal hears of the decision, written with it (and taken back with it).
+    """
     if record.stage is not stage or not record.task_token:
         waiting = record.stage.value if record.stage else "nothing from people"
         raise NotAwaiting(f"complaint {record.complaint_id} is not awaiting {stage.value} (it awaits {waiting})")
@@ -42,11 +46,15 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
     record.stage = record.task_token = None
     record.decision = PendingDecision(stage=stage, token=token, output=output)
     record.set_timer(stage, clock.now() + REDELIVER_AFTER)
+    if status_event:
+        desk.pushes.announce(record, status_event)
+    statuses = record.statuses
     saved = desk.complaints.save(record, [event, *([resumed] if resumed else [])], counts)
     try:
         desk.workflow.succeed(token, output)
     except WorkflowUnavailable:
-        _restore(desk, saved.complaint_id, saved.version, stage, token, timer)
+        _restore(desk, saved.complaint_id, saved.version, stage, token, timer,
+                 [status.message_id(saved.complaint_id, saved.version) for status in statuses])
         raise
     except WorkflowUncertain:
         # Saved, and maybe taken: the sweep sends it again, which is harmless if it was.
@@ -79,14 +87,15 @@ def redeliver(desk: Desk, record: ComplaintRecord) -> bool:
 
 
 def _restore(desk: Desk, complaint_id: str, version: int, stage: Stage, token: str,
-             timer: tuple[Stage | None, datetime | None, int]) -> None:
-    """Put the wait back, with its timer, when Step Functions refused the decision."""
+             timer: tuple[Stage | None, datetime | None, int], withdraw: list[str]) -> None:
+    """Put the wait back, with its timer, when Step Functions refused the decision; the portal is not told of it."""
     record = desk.complaints.get(complaint_id)
     if record.version == version:
         record.stage, record.task_token, record.decision = stage, token, None
         record.set_timer(*timer)
         try:
             desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.DECISION_ROLLED_BACK,
-                                                        actor="system", detail={"stage": stage.value})])
+                                                        actor="system", detail={"stage": stage.value})],
+                                 withdraw=withdraw)
         except VersionConflict:
             logger.warning("could not restore the wait", extra={"complaint_id": complaint_id})

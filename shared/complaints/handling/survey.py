@@ -148,6 +148,7 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     run = ExecutionRun(name=f"{record.complaint_id}-appeal", started_at=now, by=actor, kind="appeal")
     if token is None:  # the workflow ended: the appeal runs as an execution of its own
         record.add_execution(run)
+    desk.pushes.announce(record, "appealed")
     record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.APPEALED, actor=actor,
                                                          detail={"reason": reason, "to": rule.department})],
                                   reports.counts(desk, appeals=1))
@@ -163,5 +164,4 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
         token = None
     if token is None:
         desk.workflow.start(record.complaint_id, {"appeal": True}, name=run.name)
-    desk.pushes.announce(record, "appealed")
     return answer(record, f"appeal received; {rule.department} handles it again")

@@ -163,6 +163,7 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
     event = TimelineEvent(at=now, type=EventType.RECEIVED, actor=f"portal:{portal_id}",
                           detail={"channel": request.channel, "external_id": request.external_id,
                                   "sensitive": record.sensitive})
+    desk.pushes.announce(record, "acknowledged")  # written by the create, so not on a repeated delivery
     complaint_id = desk.complaints.create(record, body_fingerprint, [event])
     created = complaint_id == record.complaint_id
     if created:
@@ -178,7 +179,6 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
         tell = desk.notices.tell_customer_at_once if priority is Priority.URGENT else desk.notices.tell_customer
         tell(record, "acknowledged", first_reply=pending.get(PromiseKind.FIRST_REPLY, "-"),
              solution=pending.get(PromiseKind.SOLUTION, "-"))
-        desk.pushes.announce(record, "acknowledged")
     logger.info("complaint received", extra={"complaint_id": complaint_id, "portal_id": portal_id,
                                              "channel": record.channel, "repeat_delivery": not created})
     return IntakeAnswer(complaint_id=complaint_id, status=record.status, sensitive=record.sensitive,

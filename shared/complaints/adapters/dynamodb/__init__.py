@@ -48,10 +48,12 @@ class Tables:
     @classmethod
     def on(cls, table: Table, counting: Counting) -> Tables:
         reports = ReportCounters(table)
-        return cls(table=table, complaints=ComplaintStore(table, reports, counting), incidents=IncidentStore(table),
+        pushes = StatusPushes(table)
+        return cls(table=table, complaints=ComplaintStore(table, reports, counting, pushes),
+                   incidents=IncidentStore(table),
                    roster=StaffRoster(table), messages=HeldMessages(table), digests=StaffDigests(table),
                    promise_timers=PromiseTimers(table), loads=AgentLoads(table), reports=reports,
-                   hooks=PortalHooks(table), pushes=StatusPushes(table))
+                   hooks=PortalHooks(table), pushes=pushes)
 
     @classmethod
     def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None) -> Tables:

@@ -5,7 +5,8 @@ Item layout (PK / SK):
   C#<id> / E#<time>#<n>      timeline events, written in the same transaction
   C#<id> / M#<time>#<rand>   a message held through quiet hours (timers index: TM#<shard>)
   C#<id> / P#<kind>          a promise's timer and the step it is at (timers index: TP#<shard>)
-  C#<id> / W#<time>#<rand>   a status event to push to the complaint's portal (timers index: TW#<shard>)
+  C#<id> / W#<message id>    a status event to push to the complaint's portal, written with the change that
+                             caused it (timers index: TW#<shard>)
   PORTAL#<id> / HOOK         the portal's outbound webhook registration
   PUSHDLQ#<portal> / <time>#<message id>  a status event whose every delivery failed (dead letter)
   EXT#<portal>#<external> / A  the portal's id of a complaint (exactly-once intake)
@@ -159,6 +160,10 @@ def promise_timer(complaint_id: str, kind: str) -> Key:
 
 def promise_due(complaint_id: str, kind: str, at: datetime) -> str:
     return f"{clock.iso(at)}#{complaint_id}#{kind}"
+
+
+def status_push(complaint_id: str, message_id: str) -> Key:
+    return {"PK": complaint_partition(complaint_id), "SK": f"W#{message_id}"}
 
 
 def push_due(complaint_id: str, sk: str, at: datetime) -> str:

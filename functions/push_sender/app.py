@@ -1,4 +1,4 @@
-"""SQS event source: post each status event of the batch to its portal, all at once, and report the failures.
+"""SQS event source: post the status events of the batch, each complaint's in turn and the complaints' at once.
 
 A message whose delivery could not be settled (the table or the secrets store
 failed) is reported as a batch item failure and handed out again by the queue;
@@ -32,11 +32,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     def secrets() -> dict[str, list[str]]:
         return portals.portal_secrets(secret_name)
 
-    async def record_handler(record: SQSRecord) -> str:
+    async def record_handler(record: SQSRecord) -> list[str]:
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(posting, pushing.deliver, current, record.body, secrets)
-        outcomes[outcome] += 1
-        return outcome
+        settled = await loop.run_in_executor(posting, pushing.deliver, current, record.body, secrets)
+        outcomes.update(settled)
+        return settled
 
     answer = async_process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                             context=context)

@@ -2,8 +2,12 @@
 
 The relay runs on its own schedule, reads only the deliveries that are due
 (the sparse timers index), claims each with a lease and sends the claims to
-the queue in batches. The sender takes them from the queue, several at once,
-so a slow or failing portal holds up no other; it acts only on a delivery
+the queue, one message per complaint with its events in the order of its
+changes. The sender takes the messages from the queue and posts them all at
+once, each complaint's events in turn, so a slow or failing portal holds up
+no other; a complaint's event retried after a failure keeps its later ones
+behind it (the order is lost only to an event whose earlier one is already
+waiting for its retry when it falls due). It acts only on a delivery
 still holding the lease it was sent with (`StatusPushes.leased`), so a message
 SQS delivers twice or one sent again after its lease ran out is posted once
 more at most, with the same webhook id. A message lost, or a sender that
@@ -31,7 +35,7 @@ from typing import Any, Protocol
 
 from standardwebhooks.webhooks import Webhook
 
-from complaints.adapters.push_queue import BATCH, QueuedPush
+from complaints.adapters.push_queue import QueuedPush
 from complaints.core import clock
 from complaints.core.errors import InvalidField
 from complaints.core.observability import count, logger
@@ -51,7 +55,8 @@ class Queue(Protocol):
 
 RELAY_RESERVE = 5.0  # seconds of a relay run kept for sending what it claimed
 
-DELIVERED, RETRIED, DEAD_LETTERED, DROPPED, STALE = "delivered", "retried", "dead_lettered", "dropped", "stale"
+DELIVERED, RETRIED, DEAD_LETTERED, DROPPED = "delivered", "retried", "dead_lettered", "dropped"
+STALE, POSTPONED = "stale", "postponed"  # settled or claimed again since; following an earlier event retried
 
 
 @dataclass
@@ -63,22 +68,24 @@ class RelayResult:
 
 @dataclass(frozen=True)
 class Claimed:
-    """What a sender queue message says: which delivery, and the lease it was claimed with."""
+    """One delivery a sender queue message names, and the lease it was claimed with."""
 
     pk: str
     sk: str
     lease: str
 
-    def body(self) -> str:
-        return json.dumps({"pk": self.pk, "sk": self.sk, "lease": self.lease}, separators=(",", ":"))
 
-    @classmethod
-    def parse(cls, body: str) -> Claimed:
-        try:
-            data = json.loads(body)
-            return cls(str(data["pk"]), str(data["sk"]), str(data["lease"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidField("body", "is not a status push message: {pk, sk, lease}") from exc
+def message_body(claims: list[Claimed]) -> str:
+    """A sender queue message: one complaint's claimed deliveries, in the order of its changes."""
+    return json.dumps({"deliveries": [{"pk": c.pk, "sk": c.sk, "lease": c.lease} for c in claims]},
+                      separators=(",", ":"))
+
+
+def parse_message(body: str) -> list[Claimed]:
+    try:
+        return [Claimed(str(d["pk"]), str(d["sk"]), str(d["lease"])) for d in json.loads(body)["deliveries"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidField("body", "is not a status push message: {deliveries: [{pk, sk, lease}]}") from exc
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -106,13 +113,14 @@ def signed_headers(message_id: str, at: datetime, body: str, secrets: list[str])
 
 
 def relay(desk: Desk, queue: Queue, seconds_left: Callable[[], float] = lambda: float("inf")) -> RelayResult:
-    """Claim the due deliveries and put them on the sender queue, a batch at a time.
+    """Claim the due deliveries and put them on the sender queue: one message per complaint, with its deliveries
+    in the order of its changes, so the sender posts a complaint's events in turn and different complaints' at once.
 
     It stops claiming with RELAY_RESERVE seconds of its run left; the next run goes on from there.
     """
     now = clock.now()
     result = RelayResult()
-    claimed: list[QueuedPush] = []
+    by_complaint: dict[str, list[dict[str, Any]]] = {}
     for due in desk.tables.pushes.due(now):
         if seconds_left() < RELAY_RESERVE:
             break
@@ -120,36 +128,46 @@ def relay(desk: Desk, queue: Queue, seconds_left: Callable[[], float] = lambda: 
         if push is None:
             continue  # another run has it
         result.due += 1
-        claimed.append(QueuedPush(Claimed(str(push["PK"]), str(push["SK"]), str(push["TSK"])).body(),
-                                  str(push["portal_id"]), str(push.get("event", "")), int(push["attempts"])))
-        if len(claimed) == BATCH:
-            _queue(queue, claimed, result)
-    _queue(queue, claimed, result)
+        by_complaint.setdefault(str(push["complaint_id"]), []).append(push)
+    messages = []
+    for pushes in by_complaint.values():
+        pushes.sort(key=lambda p: (int(p.get("version", 0)), str(p["SK"])))
+        messages.append(QueuedPush(message_body([Claimed(str(p["PK"]), str(p["SK"]), str(p["TSK"])) for p in pushes]),
+                                   str(pushes[0]["portal_id"]), ",".join(str(p.get("event", "")) for p in pushes),
+                                   max(int(p["attempts"]) for p in pushes)))
+    refused = queue.send(messages)
+    for message, reason in refused:
+        logger.warning("status pushes not queued; sent again when their lease runs out",
+                       extra={"portal_id": message.portal_id, "reason": reason})
+    result.refused = sum(len(parse_message(message.body)) for message, _ in refused)
+    result.queued = result.due - result.refused
     return result
 
 
-def _queue(queue: Queue, claimed: list[QueuedPush], result: RelayResult) -> None:
-    if not claimed:
-        return
-    refused = queue.send(claimed)
-    for push, reason in refused:
-        logger.warning("status push not queued; sent again when its lease runs out",
-                       extra={"portal_id": push.portal_id, "reason": reason})
-    result.refused += len(refused)
-    result.queued += len(claimed) - len(refused)
-    claimed.clear()
+def deliver(desk: Desk, message: str, secrets: Secrets, send: Sender = post) -> list[str]:
+    """Post the deliveries a sender queue message names, in turn, and settle each: what became of each.
 
-
-def deliver(desk: Desk, message: str, secrets: Secrets, send: Sender = post) -> str:
-    """Post the delivery a sender queue message names, and settle it: what became of it.
-
+    After a delivery that is to be tried again, the complaint's later ones follow it rather than overtake it.
     Errors of the table or the secrets store are the caller's: the message is then not settled, and the queue
-    hands it out again.
+    hands it out again (a delivery settled before is stale then, and skipped).
     """
-    claimed = Claimed.parse(message)
-    push = desk.tables.pushes.leased(claimed.pk, claimed.sk, claimed.lease)
-    if push is None:
-        return STALE  # settled already, or claimed again since: that claim's message carries it
+    outcomes: list[str] = []
+    follow_at: datetime | None = None
+    for claimed in parse_message(message):
+        push = desk.tables.pushes.leased(claimed.pk, claimed.sk, claimed.lease)
+        if push is None:
+            outcomes.append(STALE)  # settled already, or claimed again since: that claim's message carries it
+        elif follow_at is not None:
+            desk.tables.pushes.postpone(push, follow_at)
+            outcomes.append(POSTPONED)
+        else:
+            outcome, follow_at = _settle(desk, push, secrets, send)
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _settle(desk: Desk, push: dict[str, Any], secrets: Secrets, send: Sender) -> tuple[str, datetime | None]:
+    """Post one delivery and settle it: the outcome, and when it is due again if it is retried."""
     rule = desk.policy.status_push
     portal_id = str(push["portal_id"])
     hook = desk.tables.hooks.get(portal_id)
@@ -157,21 +175,22 @@ def deliver(desk: Desk, message: str, secrets: Secrets, send: Sender = post) -> 
     if hook is None or not keys:
         desk.tables.pushes.delivered(push)
         logger.info("status push dropped: the portal has no webhook", extra={"portal_id": portal_id})
-        return DROPPED
+        return DROPPED, None
     error = _post(push, str(hook["url"]), keys, rule, send)
     if error is None:
         desk.tables.pushes.delivered(push)
-        return DELIVERED
+        return DELIVERED, None
     attempts = int(push.get("attempts", 1))
     extra = {"portal_id": portal_id, "complaint_id": push["complaint_id"], "attempts": attempts, "error": error}
     if attempts <= len(rule.retry_after):
-        if desk.tables.pushes.retry(push, error, desk.policy.calendar.add(clock.now(), rule.retry_after[attempts - 1])):
+        again = desk.policy.calendar.add(clock.now(), rule.retry_after[attempts - 1])
+        if desk.tables.pushes.retry(push, error, again):
             logger.warning("status push failed; tried again later", extra=extra)
-        return RETRIED
+        return RETRIED, again
     if desk.tables.pushes.dead_letter(push, error):
         count("StatusPushesDeadLettered", portal=portal_id)
         logger.error("status push failed every attempt; dead-lettered", extra=extra)
-    return DEAD_LETTERED
+    return DEAD_LETTERED, None
 
 
 def _post(push: dict[str, Any], url: str, keys: list[str], rule: StatusPush, send: Sender) -> str | None:

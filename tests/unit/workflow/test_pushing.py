@@ -63,7 +63,7 @@ def sweep(desk: Desk, receiver: Receiver, queue: Queue | None = None) -> Counter
     """One relay run, then the sender on every message it queued: what became of each."""
     queue = queue or Queue()
     pushing.relay(desk, queue)
-    return Counter(pushing.deliver(desk, body, _secrets, receiver) for body in queue.take())
+    return Counter(outcome for body in queue.take() for outcome in pushing.deliver(desk, body, _secrets, receiver))
 
 
 def _waiting(desk: Desk, cid: str) -> list[dict[str, Any]]:
@@ -117,7 +117,8 @@ def test_the_queue_message_names_the_delivery_and_carries_no_personal_data(desk:
     assert (result.due, result.queued) == (1, 1)
     sent = queue.sent[0]
     assert (sent.portal_id, sent.event, sent.attempt) == ("demo-portal", "acknowledged", 1)
-    assert set(json.loads(sent.body)) == {"pk", "sk", "lease"} and "13912345678" not in str(sent.entry("p0"))
+    assert [set(d) for d in json.loads(sent.body)["deliveries"]] == [{"pk", "sk", "lease"}]
+    assert "13912345678" not in str(sent.entry("p0"))
 
 
 def test_a_failing_receiver_is_tried_again_with_backoff_then_dead_lettered(desk: Desk) -> None:
@@ -151,7 +152,7 @@ def test_a_message_handed_out_twice_settles_the_delivery_once(desk: Desk) -> Non
     # When both copies reach the sender
     outcomes = [pushing.deliver(desk, message, _secrets, receiver) for _ in range(2)]
     # Then the portal is posted to once; the second copy finds it settled
-    assert outcomes == [pushing.DELIVERED, pushing.STALE] and len(receiver.got) == 1
+    assert outcomes == [[pushing.DELIVERED], [pushing.STALE]] and len(receiver.got) == 1
 
 
 def test_a_lost_message_is_sent_again_when_the_lease_runs_out_with_the_same_webhook_id(desk: Desk) -> None:
@@ -167,8 +168,33 @@ def test_a_lost_message_is_sent_again_when_the_lease_runs_out_with_the_same_webh
     receiver = Receiver()
     assert sweep(desk, receiver, queue) == {pushing.DELIVERED: 1}
     # Then it was delivered by the new claim, and the old message, arriving late, changes nothing
-    assert pushing.deliver(desk, lost, _secrets, receiver) == pushing.STALE
+    assert pushing.deliver(desk, lost, _secrets, receiver) == [pushing.STALE]
     assert len(receiver.got) == 1 and receiver.got[0][2]["webhook-id"] == f"msg_{cid}_acknowledged_0"
+
+
+def test_a_complaint_s_events_go_out_in_order_and_a_retried_one_keeps_the_later_ones_behind_it(desk: Desk) -> None:
+    from complaints.core.requests import ReplyRequest
+    from complaints.handling import contacts
+    from tests.unit.support import operator, to_resolution
+
+    # Given a complaint acknowledged and then replied to before the relay ran, to a portal failing once
+    webhooks.register(desk, "demo-portal", WebhookRegistration(url=URL, events=["acknowledged", "replied"]))
+    cid = receive(desk)
+    owner = to_resolution(desk, cid)
+    contacts.reply(desk, cid, operator(desk, owner), ReplyRequest(kind="call", summary="called back"))
+    receiver = Receiver(503)
+    # When the relay runs: one message carries both, in order; the first fails, the second waits behind it
+    queue = Queue()
+    pushing.relay(desk, queue)
+    assert len(queue.sent) == 1 and queue.sent[0].event == "acknowledged,replied"
+    assert pushing.deliver(desk, queue.take()[0], _secrets, receiver) == [pushing.RETRIED, pushing.POSTPONED]
+    # Then after the delay both go, in order
+    clock.advance(desk.policy.calendar.add(clock.now(), desk.policy.status_push.retry_after[0]) - clock.now()
+                  + timedelta(seconds=1))
+    assert sweep(desk, receiver) == {pushing.DELIVERED: 2}
+    types = [json.loads(body)["type"] for _, body, _ in receiver.got]
+    assert types == ["complaint.acknowledged", "complaint.acknowledged", "complaint.replied"]
+    assert receiver.got[2][2]["webhook-id"].startswith(f"msg_{cid}_replied_")
 
 
 def test_a_message_that_is_not_a_delivery_is_refused_by_name(desk: Desk) -> None:

@@ -72,6 +72,7 @@ class StatusPushes:
         return self.table.put({
             **key, "complaint_id": complaint_id, "portal_id": status.portal_id, "event": status.event,
             "message_id": message_id, "body": status.body, "attempts": 0, "queued_at": clock.iso(at),
+            "version": version,  # a complaint's events go out in the order of its changes
             "TPK": keys.due_partition(keys.PUSHES, keys.timer_shard(complaint_id, self.table.timer_shards)),
             "TSK": keys.push_due(complaint_id, key["SK"], at)})
 
@@ -118,6 +119,20 @@ class StatusPushes:
                     UpdateExpression="SET TSK = :tsk, last_error = :error", ConditionExpression="TSK = :lease",
                     ExpressionAttributeValues=item({
                         ":tsk": keys.push_due(str(push["complaint_id"]), str(push["SK"]), at), ":error": error,
+                        ":lease": push["TSK"]}))
+        except ConditionFailed:
+            return False
+        return True
+
+    def postpone(self, push: dict[str, Any], at: datetime) -> bool:
+        """Due again at `at` without counting the claim as an attempt: it follows an earlier event being retried."""
+        try:
+            with conditional("status push"):
+                self.table.client.update_item(
+                    TableName=self.table.name, Key=item({"PK": push["PK"], "SK": push["SK"]}),
+                    UpdateExpression="SET TSK = :tsk ADD attempts :back", ConditionExpression="TSK = :lease",
+                    ExpressionAttributeValues=item({
+                        ":tsk": keys.push_due(str(push["complaint_id"]), str(push["SK"]), at), ":back": -1,
                         ":lease": push["TSK"]}))
         except ConditionFailed:
             return False

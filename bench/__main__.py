@@ -25,6 +25,7 @@ PARTS = [
     ("coldstart", ["bench.coldstart_bench", "--rounds", "3"], True),
     ("lifecycle", ["bench.lifecycle_bench", "--count", "2", "--complaints", "12"], True),
     ("console", ["bench.console_bench", "--complaints", "40", "--rounds", "5"], True),
+    ("push", ["bench.push_bench"], True),
 ]
 
 
@@ -90,6 +91,11 @@ def main() -> None:
     for view in console["views"]:
         rows.append((f"console {view['view']}, {console['complaints']} open: DynamoDB requests / handler ms",
                      f"{view['dynamodb_requests']:.0f} / {view['handler_ms']:.0f}", ""))
+    push: dict[str, Any] = found["push"] or {}
+    rows.append((f"status pushes, one portal {push['slow_seconds']:.0f} s slow: queued / serial deliveries/s",
+                 f"{push['queued']['per_second']:.1f} / {push['serial']['per_second']:.1f}", "queued > serial"))
+    rows.append(("  the fast portal's events all in: queued / serial",
+                 f"{push['queued']['fast_portal_done_s']:.1f} / {push['serial']['fast_portal_done_s']:.1f} s", ""))
     width = max(len(r[0]) for r in rows) + 2
     print("\n=== the figures, side by side (prices: bench/prices.yaml) ===")
     print(f"{'figure':<{width}}{'measured':>26}  goal")

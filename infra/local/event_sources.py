@@ -168,14 +168,18 @@ class SqsPoller:
 
     # ------------------------------------------------------------ for the harness
     def settle(self, within: float = 120.0) -> bool:
-        """Wait until the queue shows no message ready and no batch is being handled, through one whole receive
-        (so a batch taken just before is counted); False if that did not happen within the time."""
+        """Wait until the queue shows no message ready and no batch is being handled; False if not within.
+
+        With no message in flight either, that is at once. Messages in flight that no batch holds are failed
+        ones waiting out their visibility timeout: then the queue must show none ready through one whole receive
+        (so a batch taken just before is counted)."""
         ends = time.monotonic() + within
         with self._changed:
             mark: int | None = None
             while True:
-                if self._handling == 0 and self._ready() == 0:
-                    if mark is not None and self._cycles > mark:
+                ready, in_flight = self._counts()
+                if self._handling == 0 and ready == 0:
+                    if in_flight == 0 or (mark is not None and self._cycles > mark):
                         return True
                     mark = self._cycles if mark is None else mark
                 else:
@@ -185,10 +189,13 @@ class SqsPoller:
                     return False
                 self._changed.wait(min(left, 0.2))
 
-    def _ready(self) -> int:
-        attributes = self.client.get_queue_attributes(QueueUrl=self.mapping.queue_url,
-                                                      AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
-        return int(attributes.get("ApproximateNumberOfMessages", 0))
+    def _counts(self) -> tuple[int, int]:
+        """(messages ready, messages in flight) on the queue."""
+        attributes = self.client.get_queue_attributes(
+            QueueUrl=self.mapping.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return (int(attributes.get("ApproximateNumberOfMessages", 0)),
+                int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)))
 
 
 def _attribute(value: dict[str, Any]) -> dict[str, Any]:

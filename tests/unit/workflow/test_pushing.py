@@ -22,7 +22,7 @@ from complaints.core.requests import WebhookRegistration
 from complaints.desk.context import Desk
 from complaints.intake import webhooks
 from complaints.workflow import pushing
-from tests.unit.support import receive
+from tests.unit.support import FakeWorkflow, receive
 
 SECRET = "whsec_" + base64.b64encode(b"unit-portal-secret-32-bytes-long").decode()
 URL = "https://portal.example/complaints/status"
@@ -274,3 +274,24 @@ def test_the_payload_names_the_reply_and_the_promises_but_not_what_was_said(desk
     data = json.loads(receiver.got[0][1])["data"]
     assert data["reply_kind"] == "call" and "solution" in data["promises"]
     assert "王先生" not in receiver.got[0][1].decode()
+
+
+def test_an_acceptance_the_workflow_refused_takes_back_its_status_event(desk: Desk, workflow: FakeWorkflow) -> None:
+    from complaints.core.errors import WorkflowUnavailable
+    from complaints.handling import acceptance
+    from tests.unit.support import operator, to_acceptance
+
+    # Given a portal registered for assignments, and Step Functions refusing the acceptance
+    webhooks.register(desk, "demo-portal", WebhookRegistration(url=URL, events=["assigned"]))
+    cid = receive(desk)
+    owner = to_acceptance(desk, cid)
+    workflow.unavailable = True
+    with pytest.raises(WorkflowUnavailable):
+        acceptance.accept(desk, cid, operator(desk, owner))
+    # Then the wait is back and the portal hears nothing; the acceptance taken after tells it once
+    receiver = Receiver()
+    assert sweep(desk, receiver) == {}
+    workflow.unavailable = False
+    acceptance.accept(desk, cid, operator(desk, owner))
+    assert sweep(desk, receiver) == {pushing.DELIVERED: 1}
+    assert [json.loads(body)["type"] for _, body, _ in receiver.got] == ["complaint.assigned"]

@@ -41,6 +41,7 @@ from complaints.core.requests import (
     SettlementRequest,
     TransferRequest,
 )
+from complaints.core.surveys import PhoneSurveyRequest
 from complaints.core.views import ActionAnswer, ComplaintList, ComplaintView
 from complaints.handling import (
     acceptance,
@@ -53,6 +54,7 @@ from complaints.handling import (
     redress,
     resolution,
     survey,
+    survey_replies,
     tracking,
 )
 from complaints.promises import extensions
@@ -226,6 +228,12 @@ def resume(complaint_id: str) -> ActionAnswer:
           summary="A supervisor recovers a low survey score: cause, action, and whether to reopen")
 def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
     return survey.review(desk(), complaint_id, _operator(), request)
+
+
+@app.post("/v1/complaints/<complaint_id>/survey",
+          summary="Record a phone survey (满意度回访): the customer's answers, who asked and when; once")
+def phone_survey(complaint_id: str, request: PhoneSurveyRequest) -> ActionAnswer:
+    return survey_replies.record_phone_survey(desk(), complaint_id, _operator(), request)
 
 
 @app.post("/v1/complaints/<complaint_id>/redrive",

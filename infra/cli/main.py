@@ -258,13 +258,34 @@ def review(complaint_id: str, cause: Annotated[str, typer.Option()], action: Ann
                                                                  "reopen": reopen}))
 
 
-@app.command()
-def survey(token: str, score: Annotated[int, typer.Option(min=1, max=10)],
-           comment: Annotated[str | None, typer.Option()] = None,
-           result: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None) -> None:
+survey_app = typer.Typer(help="Surveys (满意度回访): a phone survey an agent recorded, or a link as the customer.",
+                         no_args_is_help=True)
+
+
+@survey_app.command(name="phone")
+def survey_phone(complaint_id: str, score: Annotated[int, typer.Option(min=1, max=10, help="overall, 1 to 10")],
+                 comment: Annotated[str | None, typer.Option()] = None,
+                 attitude: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None,
+                 speed: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None,
+                 result: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None,
+                 asked_at: Annotated[str | None, typer.Option(help="when you called, ISO 8601 with offset; now "
+                                                                   "if left out")] = None) -> None:
+    """Record the answers of a survey call you made (not on a complaint you own); once per complaint."""
+    body = {"score": score, "comment": comment, "attitude": attitude, "speed": speed, "result": result,
+            "asked_at": asked_at}
+    _run(lambda: _client().act(complaint_id, "survey", _agent(), {k: v for k, v in body.items() if v is not None}))
+
+
+@survey_app.command(name="link")
+def survey_link(token: str, score: Annotated[int, typer.Option(min=1, max=10)],
+                comment: Annotated[str | None, typer.Option()] = None,
+                result: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None) -> None:
     """Answer a survey link as the customer would."""
     ratings = {"result": result} if result else {}
     _run(lambda: _client().answer_survey(token, score, comment, **ratings))
+
+
+app.add_typer(survey_app, name="survey")
 
 
 @app.command()

@@ -15,6 +15,7 @@ from complaints.core.enums import Role
 from infra.cli import data_commands, local_commands, redress_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import (
+    assessment_table,
     complaints_table,
     console,
     executions_table,
@@ -296,7 +297,8 @@ def confirm(token: str, outcome: Annotated[str, typer.Option(help="fixed | not_f
 
 @app.command()
 def report(what: Annotated[str | None, typer.Argument(help="causes: the root-cause report against the period "
-                                                             "before, as JSON")] = None,
+                                                             "before, as JSON; assessment: each department's and "
+                                                             "agent's figures (考核)")] = None,
            start: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD",
                                                      show_default="the first of the desk's month")] = None,
            end: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD",
@@ -309,10 +311,16 @@ def report(what: Annotated[str | None, typer.Argument(help="causes: the root-cau
         today = session.times().now.astimezone(ZoneInfo(session.policy.timezone)).date()
         end = end or today.isoformat()
         start = start or today.replace(day=1).isoformat()
-    if what not in (None, "causes"):
-        raise typer.BadParameter(f"{what!r}: the only named report is causes", param_hint="WHAT")
+    if what not in (None, "causes", "assessment"):
+        raise typer.BadParameter(f"{what!r}: the named reports are causes and assessment", param_hint="WHAT")
     if what == "causes":
         _run(lambda: _client().causes(_agent(), start, end))
+        return
+    if what == "assessment":
+        if csv:
+            typer.echo(_client().summary_csv(_agent(), start, end, report="assessment"), nl=False)
+        else:
+            console.print(assessment_table(_client().assessment(_agent(), start, end)))
         return
     if verification:
         _run(lambda: _client().report(_agent(), start, end))

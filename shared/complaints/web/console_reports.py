@@ -10,7 +10,7 @@ from complaints.core.access import Operator
 from complaints.core.policy import Policy
 from complaints.desk.context import Desk
 from complaints.reporting import reports, trends
-from complaints.web import console_redress
+from complaints.web import console_assessment, console_redress
 from complaints.web.console_charts import Series, bars, lines
 from complaints.web.console_html import local_time
 from complaints.web.console_text import Names, figure, t
@@ -82,7 +82,8 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
                      incident_rows, lang)
             + _table(_hotspot_title(desk.policy, lang), [t("area", lang), t("count", lang)], hotspot_rows, lang,
                      css="hotspots")
-            + "</div>" + console_redress.report_sections(desk, operator, report, start, end, n) + "</section>")
+            + "</div>" + console_redress.report_sections(desk, operator, report, start, end, n)
+            + console_assessment.section(desk, operator, start, end, n) + "</section>")
 
 
 def _threshold(report: reports.SummaryReport, lang: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from complaints.adapters.signing_keys import phone_key
 from complaints.core import clock
 from complaints.core.access import Operator, authorize
-from complaints.core.errors import Conflict, Forbidden, NotAwaiting, QuietHours, VersionConflict
+from complaints.core.errors import Conflict, Forbidden, InvalidField, NotAwaiting, QuietHours, VersionConflict
 from complaints.core.observability import count, logger
 from complaints.core.phones import to_e164
 from complaints.core.policy_sections import Portal
@@ -48,8 +48,9 @@ def record_phone_survey(desk: Desk, complaint_id: str, operator: Operator,
     asked_at = request.asked_at or clock.now()
     found = record.survey
     if found is not None and found.score is not None:
-        if (found.channel, found.asked_by, found.score, found.comment) == ("phone", operator.agent_id,
-                                                                            request.score, request.comment):
+        given = (request.score, request.comment, request.attitude, request.speed, request.result)
+        if (found.channel, found.asked_by) == ("phone", operator.agent_id) and given == (
+                found.score, found.comment, found.attitude, found.speed, found.result):
             return answer(record, "phone survey already recorded")  # the same survey sent again
         raise Conflict(_answered(record))
     if not awaits_survey(record):
@@ -59,8 +60,8 @@ def record_phone_survey(desk: Desk, complaint_id: str, operator: Operator,
         raise Forbidden("the owner does not survey their own handling: another agent of the department or a "
                         "supervisor calls the customer", record.department)
     if record.closed_at is not None and asked_at < record.closed_at:
-        raise Conflict(f"asked_at: the call was before complaint {complaint_id} closed "
-                       f"({desk.local_time(record.closed_at)})")
+        raise InvalidField("asked_at", f"the call was before complaint {complaint_id} closed "
+                                       f"({desk.local_time(record.closed_at)})")
     quiet = desk.policy.quiet
     if quiet.is_quiet(asked_at):
         raise QuietHours(f"customers are not called in quiet hours; call from "

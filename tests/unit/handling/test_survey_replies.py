@@ -8,6 +8,7 @@ import pytest
 
 from complaints.core import clock
 from complaints.core.errors import Conflict, Forbidden, InvalidField, NotAwaiting, QuietHours
+from complaints.core.policy import load_policy
 from complaints.core.surveys import InboundSms, PhoneSurveyRequest
 from complaints.desk.context import Desk
 from complaints.handling import confirmation, survey, survey_replies
@@ -158,3 +159,14 @@ def test_the_reports_count_satisfied_by_the_profiles_threshold(desk: Desk, notif
     assert (found.satisfied_from, found.scored, found.satisfied, found.rate) == (10, 2, 1, 0.5)
     assert found.by_score == {"9": 1, "10": 1} and found.by_channel == {"sms": 1, "web": 1}
     assert reports.verification(desk, operator(desk, "mgr-qian"), today, today).satisfaction == found
+
+
+@pytest.mark.parametrize(("profile", "reply", "score"), [
+    ("telecom", "9", 9), ("telecom", "９/１０", 9), ("telecom", "10分", 10), ("telecom", " 1 。", 1),
+    ("telecom", "11", None), ("telecom", "0", None), ("telecom", "很满意", None), ("telecom", "9 很好", None),
+    ("property", "1", 10), ("property", "4", 2), ("property", "5", None), ("property", "10", None),
+    ("hospital", "8/10", 8),
+])
+def test_each_profile_reads_the_replies_its_survey_sms_asks_for(profile: str, reply: str, score: int | None) -> None:
+    rule = load_policy(profile).survey.sms_reply
+    assert rule is not None and rule.score_of(reply) == score

@@ -8,6 +8,8 @@ from complaints.core.access import Operator
 from complaints.core.errors import BadRequest, Forbidden
 
 MAX_DAYS = 366
+# The days a report may name: a period and the one just before it (the cause report's) stay real dates.
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -21,6 +23,8 @@ def check_period(operator: Operator, start: date, end: date) -> None:
         raise BadRequest("to: must not be before from")
     if (end - start).days + 1 > MAX_DAYS:
         raise BadRequest(f"a report covers at most {MAX_DAYS} days")
+    if start < EARLIEST or end > LATEST:
+        raise BadRequest(f"from, to: a report's days lie between {EARLIEST} and {LATEST}")
 
 
 def days_of(start: date, end: date) -> list[str]:

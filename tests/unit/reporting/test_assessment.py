@@ -11,12 +11,12 @@ import pytest
 
 from complaints.core import clock
 from complaints.core.enums import RedressKind
-from complaints.core.errors import Forbidden
+from complaints.core.errors import BadRequest, Forbidden
 from complaints.core.redress import RedressRequest
 from complaints.core.surveys import PhoneSurveyRequest
 from complaints.desk.context import Desk
 from complaints.handling import confirmation, redress, resolution, survey_replies
-from complaints.reporting import assessment
+from complaints.reporting import assessment, causes
 from complaints.triage import assignment
 from complaints.web import console_assessment, console_reports
 from complaints.web.console_text import Names
@@ -115,3 +115,8 @@ def test_the_report_sums_agents_into_departments_by_the_profiles_rules(desk: Des
     section = console_assessment.section(desk, operator(desk, "mgr-qian"), _today(desk), _today(desk),
                                          Names(desk.policy, "zh-CN"))
     assert section in page and "考核" in visible_text(section) and raw_keys(visible_text(section)) == []
+
+
+def test_a_report_refuses_days_no_counter_can_hold(desk: Desk) -> None:
+    with pytest.raises(BadRequest, match="between 2000-01-01 and 2199-12-31"):
+        causes.causes(desk, operator(desk, "mgr-qian"), date(1, 1, 1), date(1, 1, 2))

@@ -218,7 +218,7 @@ def test_operator_routes_need_a_jwt_and_only_portals_and_customers_opt_out() -> 
             assert path in ("/console", "/console/app.js", "/console/console.css", "/console/config") and opted_out
         else:
             # Portals sign their webhooks; customers' links carry their own signed tokens.
-            assert logical_id in ("IntakeFunction", "CustomerFunction") and opted_out, path
+            assert logical_id in ("IntakeFunction", "CustomerFunction", "InboundSmsFunction") and opted_out, path
 
 
 def test_operators_are_invited_into_a_pool_with_one_group_per_role() -> None:

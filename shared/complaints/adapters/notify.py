@@ -37,8 +37,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
               "we follow it up and will keep you informed.",
     },
     "survey": {
-        "zh-CN": "工单 {complaint_id} 已办结，请为本次服务打分（1-10）：{link}",
-        "en": "Complaint {complaint_id} is closed. Please rate our handling from 1 to 10: {link}",
+        "zh-CN": "工单 {complaint_id} 已办结，请为本次服务打分（1-10）。{reply}或点击链接评价：{link}",
+        "en": "Complaint {complaint_id} is closed. Please rate our handling from 1 to 10. {reply}Or rate it here: "
+              "{link}",
+    },
+    "survey_reply_unreadable": {
+        "zh-CN": "抱歉，未能识别您的回复，评价未记录。{reply}",
+        "en": "Sorry, we could not read your reply; no rating was recorded. {reply}",
     },
     "quality_check": {"en": "Complaint {complaint_id} was reported {outcome}: check the handling before the "
                             "customer is called."},

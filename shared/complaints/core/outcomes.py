@@ -84,6 +84,12 @@ class SurveyAnswer(Outcome):
     speed: Rating | None = None
     result: Rating | None = None
     outcome: Literal["no_response"] | None = None
+    # How it was answered: the customer's link (web, also when left out), a phone survey the agent
+    # recorded (asked_by, asked_at: who called and when), or an SMS reply (the gateway's message id).
+    channel: Literal["web", "phone", "sms"] | None = None
+    asked_by: str | None = None
+    asked_at: str | None = None
+    message_id: str | None = None
     review_cause: str | None = None
     review_action: str | None = None
     reviewed_by: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime, time
 from decimal import Decimal
 from fnmatch import fnmatch
@@ -219,10 +221,37 @@ class Tracking(Section):
     max_expected: Duration = "300d"  # the furthest a plan may promise the fix
 
 
+class SmsReply(Section):
+    """How a customer rates by replying to the survey SMS with digits.
+
+    With ``choices``, the reply is one of their keys (IVR-style "1 very satisfied ... 4 unsatisfied"), each
+    standing for a score of 1 to 10; without, the reply is the score itself ("9", "9/10", "9分"). ``prompt``
+    is what the survey SMS says about it, per language.
+    """
+
+    choices: dict[Annotated[str, Field(pattern=r"^[0-9]$")], Annotated[int, Field(ge=1, le=10)]] = {}
+    prompt: dict[str, str]
+
+    def score_of(self, text: str) -> int | None:
+        """The score a reply stands for, or None when it is not one this desk reads."""
+        reply = unicodedata.normalize("NFKC", text).strip().rstrip("。.!！ ")
+        if self.choices:
+            return self.choices.get(reply)
+        match = re.fullmatch(r"(\d{1,2})\s*(?:/\s*10|分)?", reply)
+        score = int(match.group(1)) if match else 0
+        return score if 1 <= score <= 10 else None
+
+
 class Survey(Section):
     low_score_below: int = Field(default=8, ge=1, le=11)
+    # A score this high or higher counts as satisfied in the reports ("only 10 is satisfied": 10).
+    satisfied_from: int = Field(default=9, ge=1, le=10)
     delay: Duration = "2h"  # after the confirmed close
     recovery_within: Duration = "2wd"  # the supervisor's promise to recover a low score
+    sms_reply: SmsReply | None = None  # customers may reply to the survey SMS with digits
+
+    def satisfied(self, score: int) -> bool:
+        return score >= self.satisfied_from
 
 
 class Appeals(Section):
@@ -260,3 +289,4 @@ class Portal(Section):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
     name: str
     default_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")  # for phone numbers without +country
+    inbound_sms: bool = False  # an SMS gateway: it may deliver customers' replies (POST .../sms)

@@ -123,6 +123,9 @@ def _outcomes(view: ComplaintView, n: Names) -> str:
             pairs = [(t("score", lang), escape(str(s.get("score", "—"))))]
             pairs += [(t(f"rating_{aspect}", lang), n("rating", s[aspect]))
                       for aspect in ("attitude", "speed", "result") if s.get(aspect)]
+            pairs.append((t("survey", lang), t(f"survey_{s.get('channel') or 'web'}", lang)))
+            if s.get("asked_by"):
+                pairs.append((t("by", lang), n.agent(str(s["asked_by"]))))
         if s.get("review_cause"):
             pairs += [(t("review", lang), escape(str(s["review_cause"]))),
                       (t("what_was_done", lang), escape(str(s.get("review_action", "")))),

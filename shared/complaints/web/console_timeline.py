@@ -116,6 +116,9 @@ def _closed(d: Detail, n: Names, lang: str) -> str:
 
 def _surveyed(d: Detail, n: Names, lang: str) -> str:
     text = _zh_en("客户评分 {s} 分", "The customer scored {s} out of 10")(lang).format(s=escape(str(d.get("score"))))
+    if d.get("channel") in ("phone", "sms"):
+        text += _zh_en("（电话回访）", " (by phone)")(lang) if d["channel"] == "phone" \
+            else _zh_en("（短信回复）", " (by SMS reply)")(lang)
     if d.get("low"):
         text += _zh_en("（低分）", " (a low score)")(lang)
     if d.get("unsatisfied"):

@@ -182,6 +182,13 @@ class ComplaintStore:
         rows = self._received("customer", "CPK", "CSK", keys.customer(customer_key), since, until)
         return [(str(r["complaint_id"]), str(r.get("category", ""))) for r in rows]
 
+    def latest_of_customer(self, customer_key: str, limit: int) -> list[str]:
+        """The ids of the customer's latest complaints, newest first (one page of the customer index)."""
+        answer = self.table.client.query(
+            TableName=self.table.name, IndexName="customer", KeyConditionExpression="CPK = :pk",
+            ExpressionAttributeValues=item({":pk": keys.customer(customer_key)}), ScanIndexForward=False, Limit=limit)
+        return [str(from_item(found)["complaint_id"]) for found in answer.get("Items", [])]
+
     def recent_in_cluster(self, cluster_key: str, category: str, since: datetime, until: datetime) -> list[str]:
         rows = self._received("area", "APK", "ASK", keys.area(cluster_key, category), since, until)
         return [str(r["complaint_id"]) for r in rows]

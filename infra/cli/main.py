@@ -12,7 +12,7 @@ from rich.table import Table
 from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli import data_commands, local_commands, redress_commands
+from infra.cli import action_commands, data_commands, local_commands, redress_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import (
     complaints_table,
@@ -308,6 +308,7 @@ def report(what: Annotated[str | None, typer.Argument(help="causes: the root-cau
 
 
 app.add_typer(local_commands.clock_app, name="clock")
+app.add_typer(action_commands.action_app, name="action")
 app.command()(local_commands.tick)
 app.command()(local_commands.config)
 app.command()(data_commands.backup)

@@ -129,6 +129,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "assist_done": {"en": "Complaint {complaint_id}: assist {assist_id} was done by {by}."},
     "collaboration_overdue": {"en": "Complaint {complaint_id}: {what} of {department} is overdue (due {due})."},
     "returned": {"en": "Complaint {complaint_id} was returned by {department} ({reason}): dispatch it again."},
+    "action_opened": {"en": "Corrective action {action_id} ({cause}) is yours, opened by {by}: do it by {due}."},
+    "action_warned": {"en": "Corrective action {action_id} ({cause}) falls due at {due}."},
+    "action_overdue": {"en": "Corrective action {action_id} ({cause}) is overdue since {due} (owner {owner})."},
+    "action_done": {"en": "Corrective action {action_id} ({cause}) was reported done by {by} (late: {late})."},
+    "action_cancelled": {"en": "Corrective action {action_id} ({cause}) was cancelled by {by}."},
     "low_score": {"en": "Complaint {complaint_id} was rated {score}/10 (unsatisfied: {unsatisfied}): recover it - "
                         "find the cause, act, and reopen it if needed."},
 }

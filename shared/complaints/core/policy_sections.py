@@ -249,6 +249,15 @@ class RedressRules(Section):
         return limit is None or amount <= limit
 
 
+class CorrectiveActions(Section):
+    """整改: how far ahead an action may fall due, when its owner is warned, and how its effect is read."""
+
+    max_due_days: int = Field(default=365, ge=1, le=3650)
+    warn_days_before: int = Field(default=3, ge=1, le=90)  # warned this long before it falls due
+    # Complaints of the cause are counted over this many days before the action was done and as many after.
+    effect_window_days: int = Field(default=30, ge=1, le=366)
+
+
 class Collaboration(Section):
     """Working across departments: a consultation's answer and an assist's work each have a time limit."""
 

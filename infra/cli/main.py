@@ -175,12 +175,16 @@ def resolve(complaint_id: str,
             actions: Annotated[str, typer.Option(help="what was done")],
             outcome: Annotated[str, typer.Option(help="resolved | temporary_measure | deferred")] = "resolved",
             evidence: Annotated[str | None, typer.Option(help="test results, references to photos")] = None,
-            plan: Annotated[str | None, typer.Option(help="deferred: the long-term fix planned")] = None,
-            expected_by: Annotated[str | None, typer.Option(help="deferred: YYYY-MM-DD the fix should land")] = None,
+            plan: Annotated[str | None, typer.Option(help="deferred, or with a temporary measure: the long-term fix "
+                                                          "planned (opens a tracking ticket)")] = None,
+            expected_by: Annotated[str | None, typer.Option(help="with the plan: YYYY-MM-DD the fix should land")]
+            = None,
+            plan_owner: Annotated[str | None, typer.Option(help="with the plan: the agent who sees it through")]
+            = None,
             ) -> None:
     """Report the outcome, root cause, actions and evidence (on a tracking ticket: the planned fix landed)."""
     body = {"outcome": outcome, "root_cause": root_cause, "actions": actions, "evidence": evidence, "plan": plan,
-            "expected_by": expected_by}
+            "expected_by": expected_by, "plan_owner": plan_owner}
     _run(lambda: _act(complaint_id, "resolve", {k: v for k, v in body.items() if v is not None},
                       "resolution", "tracking"))
 

@@ -103,3 +103,34 @@ def test_a_corrective_action_is_followed_through_and_the_cause_report_shows_the_
     assert page.status_code == 200 and 'class="corrective-actions"' in page.text
     assert f'data-action="{action_id}" data-status="done" data-before="2" data-after="1"' in page.text
     assert "2 → 1 (3 days, fell)" in page.text
+
+
+def _history_states(client: DeskClient, complaint_id: str) -> list[str]:
+    return [e["stateEnteredEventDetails"]["name"] for e in client.history(complaint_id)
+            if e["type"].endswith("StateEntered")]
+
+
+def test_a_temporary_measure_with_a_long_term_plan_is_tracked_until_the_plan_lands(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    client.to_daytime()
+    complaint_id = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = scenarios.accept(client, complaint_id)
+    planner = "a-liu" if owner != "a-liu" else "a-wang"
+    # When the owner reports a temporary measure together with the long-term plan, its owner and its date
+    planned = (_today(client) + timedelta(days=30)).isoformat()
+    client.act(complaint_id, "resolve", owner, {
+        "outcome": "temporary_measure", "root_cause": "coverage_gap", "actions": "为用户临时安装家庭基站",
+        "plan": "7栋楼顶新建宏站", "expected_by": planned, "plan_owner": planner})
+    # Then the complaint is a tracking ticket, not sent to the customer's confirmation
+    view = client.wait_for(complaint_id, owner, awaiting="tracking", status="tracking")
+    ticket = view["tracking"]
+    assert (ticket["owner"], ticket["temporary_measure"], ticket["expected_by"]) == (
+        planner, "为用户临时安装家庭基站", planned)
+    assert "AwaitTracking" in _history_states(client, complaint_id)
+    assert "AwaitConfirmation" not in _history_states(client, complaint_id)
+    told, = _sent(stack, complaint_id, "tracking")
+    assert "7栋楼顶新建宏站" in told["text"] and planned in told["text"]
+    # When the long-term fix lands, it goes to the customer's confirmation
+    client.act(complaint_id, "resolve", owner,
+               dict(scenarios.RESOLVED, root_cause="coverage_gap", actions="宏站开通，覆盖恢复"))
+    client.wait_for(complaint_id, owner, awaiting="confirmation", status="resolved")

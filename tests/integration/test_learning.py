@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from infra.cli.client import DeskClient
+from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack, StackConfig
 from tests.integration.conftest import _free_port, desk_client
@@ -134,3 +134,34 @@ def test_a_temporary_measure_with_a_long_term_plan_is_tracked_until_the_plan_lan
     client.act(complaint_id, "resolve", owner,
                dict(scenarios.RESOLVED, root_cause="coverage_gap", actions="宏站开通，覆盖恢复"))
     client.wait_for(complaint_id, owner, awaiting="confirmation", status="resolved")
+
+
+def test_the_second_not_fixed_turns_the_complaint_into_a_tracking_ticket_and_the_supervisor_is_told(
+        stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
+    complaint_id = client.submit("demo-portal", complaint_body)["complaint_id"]
+    owner = scenarios.to_confirmation(client, complaint_id, daytime=True)
+    # Given the customer said "not fixed" once, and the owner reported it resolved again
+    client.act(complaint_id, "callbacks", owner, {"outcome": "not_fixed"})
+    client.wait_for(complaint_id, owner, awaiting="resolution")
+    scenarios.resolve(client, complaint_id, owner, checked_by="sup-sun")
+    client.to_daytime()
+    assert _sent(stack, complaint_id, "tracking_required") == []
+    # When the customer says "not fixed" a second time (the policy's number)
+    client.act(complaint_id, "callbacks", owner, {"outcome": "not_fixed"})
+    view = client.wait_for(complaint_id, owner, awaiting="resolution")
+    # Then the supervisor is told at once, and the complaint needs a long-term plan
+    assert (view["not_fixed"], view["plan_required"]) == (2, True)
+    assert "sup-sun" in [m["to"] for m in _sent(stack, complaint_id, "tracking_required")]
+    assert view["timeline"][-1]["type"] == "tracking_required"
+    # and reporting it resolved once more is refused, naming the plan
+    with pytest.raises(ApiError) as refused:
+        client.act(complaint_id, "resolve", owner, scenarios.RESOLVED)
+    assert refused.value.status == 422 and refused.value.field_errors[0][0] == "plan"
+    # When the owner reports the long-term plan, the complaint becomes a tracking ticket
+    planned = (_today(client) + timedelta(days=60)).isoformat()
+    client.act(complaint_id, "resolve", owner, {
+        "outcome": "deferred", "root_cause": "coverage_gap", "actions": "两次调整无效，需新建站点",
+        "plan": "小区东侧新建基站", "expected_by": planned})
+    scenarios.pass_quality_check(client, complaint_id, owner, "sup-sun")  # urgent after two reopens: checked
+    view = client.wait_for(complaint_id, owner, awaiting="tracking", status="tracking")
+    assert view["plan_required"] is False and view["tracking"]["expected_by"] == planned

@@ -97,6 +97,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "promise_missed": {"en": "Complaint {complaint_id}: the {kind} promise was missed (owner {owner})."},
     "digest": {"en": "{count} updates on your complaints:\n{lines}"},
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
+    "tracking_required": {"en": "Complaint {complaint_id} is not fixed after {times} tries (owner {owner}): its next "
+                                "report must carry a long-term plan, a tracking ticket."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
     "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},
     "redress_compensation": {

@@ -203,6 +203,9 @@ class Confirmation(Section):
     link_valid: Duration  # how long the customer's confirmation link works
     # One call is one attempt: an unanswered or busy call recorded sooner than this after the last is refused.
     attempt_interval_minutes: int = Field(default=30, ge=1, le=1440)
+    # After this many "not fixed" answers the complaint is not simply reopened again: its next report must
+    # carry a long-term plan, which makes it a tracking ticket, and the supervisor is told. None: never.
+    not_fixed_to_tracking: int | None = Field(default=None, ge=1, le=10)
 
 
 class Intake(Section):

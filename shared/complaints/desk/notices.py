@@ -27,7 +27,7 @@ from complaints.core.record import ComplaintRecord
 
 # Staff news that cannot wait for a digest.
 URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "incident_prioritised", "failed",
-                              "passing_around", "returned"})
+                              "passing_around", "returned", "tracking_required"})
 Expects = dict[str, str]
 
 

@@ -91,6 +91,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
     if record.stage is Stage.TRACKING:
         return tracking.fix_landed(desk, record, operator, request)
     tracked = request.tracked
+    tracking.check_plan_required(record, request)
     if tracked:
         assert request.expected_by is not None
         tracking.check_expected(desk, request.expected_by)
@@ -111,6 +112,7 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
         r.promises = sla.keep_by(desk.policy, r.promises, EventType.RESOLVED, now)
         if tracked:
             r.tracking = tracking.ticket(report, now)
+            r.plan_required = r.plan_required and check  # met once the ticket opens (after a check, if one)
 
     event = TimelineEvent(at=now, type=EventType.RESOLVED, actor=operator.agent_id,
                           detail={"outcome": request.outcome.value, "root_cause": request.root_cause,
@@ -140,6 +142,7 @@ def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: Qu
                                              reason=request.reason or None)
         if request.passed:
             r.status = Status.TRACKING if deferred else Status.RESOLVED
+            r.plan_required = r.plan_required and not deferred
         else:
             r.status, r.tracking = Status.IN_PROGRESS, None
 

@@ -45,6 +45,24 @@ def check_expected(desk: Desk, expected_by: date) -> None:
         raise InvalidField("expected_by", f"must be after {today} and no later than {latest}")
 
 
+def plan_due_after(desk: Desk, not_fixed: int) -> bool:
+    """Whether this many "not fixed" answers make the next report carry a long-term plan, by the policy."""
+    limit = desk.policy.confirmation.not_fixed_to_tracking
+    return limit is not None and not_fixed >= limit
+
+
+def supervisor_of(desk: Desk, record: ComplaintRecord) -> str | None:
+    return desk.policy.department(record.department).supervisor if record.department else None
+
+
+def check_plan_required(record: ComplaintRecord, request: ResolveRequest) -> None:
+    """After too many "not fixed" answers, a report without a long-term plan is refused."""
+    if record.plan_required and not request.tracked:
+        raise InvalidField("plan", f"the customer said not fixed {record.not_fixed} times: report the long-term "
+                                   f"plan with its expected_by date (deferred, or with a temporary measure); the "
+                                   f"complaint becomes a tracking ticket")
+
+
 def check_plan_owner(desk: Desk, plan_owner: str | None) -> None:
     if plan_owner is not None and desk.policy.agent(plan_owner) is None:
         raise InvalidField("plan_owner", f"{plan_owner!r} is not on the roster")

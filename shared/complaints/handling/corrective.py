@@ -204,7 +204,8 @@ def _step(desk: Desk, action_id: str, now: datetime) -> int:
     action = desk.actions.get(action_id)
     while (step := action.next_step) is not None and step[0] <= now:
         kind = step[1]
-        manager = desk.policy.department(action.department).manager if kind is ActionEventType.OVERDUE else None
+        department = next((d for d in desk.policy.departments if d.id == action.department), None)
+        manager = department.manager if department and kind is ActionEventType.OVERDUE else None
         told = [p for p in dict.fromkeys([action.owner, manager]) if p]
         if kind is ActionEventType.OVERDUE:
             action.status = ActionStatus.OVERDUE

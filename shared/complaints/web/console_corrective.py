@@ -44,7 +44,7 @@ def _tracking_required(d: dict[str, Any], n: Names, lang: str) -> str:
     times, who = escape(str(d.get("not_fixed", ""))), n.agent(d.get("supervisor"))
     if lang == "zh-CN":
         return f"客户第 {times} 次表示仍未解决：须制定长期方案，转为跟踪单；已告知 {who}"
-    return f"Not fixed for the {times}th time: the next report must carry a long-term plan; {who} told"
+    return f"Not fixed {times} times: the next report must carry a long-term plan; {who} told"
 
 
 def _action_opened(d: dict[str, Any], n: Names, lang: str) -> str:

@@ -292,6 +292,11 @@ class DeskClient:
     def causes(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/causes", agent=agent, params={"from": start, "to": end}))
 
+    def corrective(self, method: str, agent: str, path: str = "", body: dict[str, Any] | None = None,
+                   params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The corrective actions' routes: /v1/corrective-actions, /{id}, /{id}/done, /{id}/cancel."""
+        return dict(self._call(method, f"/v1/corrective-actions{path}", agent=agent, json=body, params=params))
+
     def trends(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/trends", agent=agent, params={"from": start, "to": end}))
 

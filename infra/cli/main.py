@@ -12,7 +12,7 @@ from rich.table import Table
 from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli import data_commands, local_commands, redress_commands
+from infra.cli import action_commands, data_commands, local_commands, redress_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import (
     assessment_table,
@@ -176,12 +176,16 @@ def resolve(complaint_id: str,
             actions: Annotated[str, typer.Option(help="what was done")],
             outcome: Annotated[str, typer.Option(help="resolved | temporary_measure | deferred")] = "resolved",
             evidence: Annotated[str | None, typer.Option(help="test results, references to photos")] = None,
-            plan: Annotated[str | None, typer.Option(help="deferred: the long-term fix planned")] = None,
-            expected_by: Annotated[str | None, typer.Option(help="deferred: YYYY-MM-DD the fix should land")] = None,
+            plan: Annotated[str | None, typer.Option(help="deferred, or with a temporary measure: the long-term fix "
+                                                          "planned (opens a tracking ticket)")] = None,
+            expected_by: Annotated[str | None, typer.Option(help="with the plan: YYYY-MM-DD the fix should land")]
+            = None,
+            plan_owner: Annotated[str | None, typer.Option(help="with the plan: the agent who sees it through")]
+            = None,
             ) -> None:
     """Report the outcome, root cause, actions and evidence (on a tracking ticket: the planned fix landed)."""
     body = {"outcome": outcome, "root_cause": root_cause, "actions": actions, "evidence": evidence, "plan": plan,
-            "expected_by": expected_by}
+            "expected_by": expected_by, "plan_owner": plan_owner}
     _run(lambda: _act(complaint_id, "resolve", {k: v for k, v in body.items() if v is not None},
                       "resolution", "tracking"))
 
@@ -337,6 +341,7 @@ def report(what: Annotated[str | None, typer.Argument(help="causes: the root-cau
 
 
 app.add_typer(local_commands.clock_app, name="clock")
+app.add_typer(action_commands.action_app, name="action")
 app.command()(local_commands.tick)
 app.command()(local_commands.config)
 app.command()(data_commands.backup)

@@ -183,6 +183,9 @@ class EventType(StrEnum):
     DISPUTE_OPENED = "dispute_opened"  # harm claimed and redress demanded: a dispute, apart from a complaint
     DISPUTE_STEP = "dispute_step"  # a step of the dispute the profile names (evidence sealed, mediation ...)
     DISPUTE_SETTLED = "dispute_settled"  # it ended in a settlement, with or without compensation
+    CORRECTIVE_ACTION_OPENED = "corrective_action_opened"  # a corrective action (整改) answers this complaint
+    CORRECTIVE_ACTION_CLOSED = "corrective_action_closed"  # that action was done or cancelled
+    TRACKING_REQUIRED = "tracking_required"  # not fixed again: the next report must carry a long-term plan
     FAILED = "failed"
 
 

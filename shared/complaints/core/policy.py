@@ -32,6 +32,7 @@ from complaints.core.policy_sections import (
     ClusterRule,
     Collaboration,
     Confirmation,
+    CorrectiveActions,
     Department,
     Escalation,
     Intake,
@@ -111,6 +112,7 @@ class Policy(Section):
     appeals: Appeals
     redress: RedressRules
     collaboration: Collaboration = Collaboration()
+    corrective_actions: CorrectiveActions = CorrectiveActions()
     # Display names per language (see core/labels.py); a language given must name every key.
     labels: display.LabelTable = {}
 

@@ -205,6 +205,9 @@ class Confirmation(Section):
     link_valid: Duration  # how long the customer's confirmation link works
     # One call is one attempt: an unanswered or busy call recorded sooner than this after the last is refused.
     attempt_interval_minutes: int = Field(default=30, ge=1, le=1440)
+    # After this many "not fixed" answers the complaint is not simply reopened again: its next report must
+    # carry a long-term plan, which makes it a tracking ticket, and the supervisor is told. None: never.
+    not_fixed_to_tracking: int | None = Field(default=None, ge=1, le=10)
 
 
 class Intake(Section):
@@ -276,6 +279,15 @@ class RedressRules(Section):
     def covers(self, role: Role, amount: Decimal) -> bool:
         limit = self.limit(role)
         return limit is None or amount <= limit
+
+
+class CorrectiveActions(Section):
+    """整改: how far ahead an action may fall due, when its owner is warned, and how its effect is read."""
+
+    max_due_days: int = Field(default=365, ge=1, le=3650)
+    warn_days_before: int = Field(default=3, ge=1, le=90)  # warned this long before it falls due
+    # Complaints of the cause are counted over this many days before the action was done and as many after.
+    effect_window_days: int = Field(default=30, ge=1, le=366)
 
 
 class Collaboration(Section):

@@ -79,6 +79,8 @@ class ComplaintRecord(BaseModel):
     confirm_nonce: str | None = None  # the customer's confirmation link, single use
     verified: str | None = None  # fixed | unconfirmed: how the confirmation wait ended
     reopen_count: int = 0
+    not_fixed: int = 0  # the customer's "not fixed" answers
+    plan_required: bool = False  # not fixed too often: the next report must carry a long-term plan
     survey: SurveyAnswer | None = None
     survey_nonce: str | None = None
     survey_sent: bool = False  # one survey per complaint, even if it is reopened and closed again

@@ -100,6 +100,8 @@ class ComplaintView(ComplaintSummary):
     tracking: dict[str, str | int] | None = None
     appointment: dict[str, str | bool] | None = None
     reopen_count: int = 0
+    not_fixed: int = 0
+    plan_required: bool = False  # the next report must carry a long-term plan (a tracking ticket)
     callback_attempts: int = 0
     unreachable_attempts: int = 0
     appeal: dict[str, str] | None = None

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cached_property
 
 from complaints.adapters.dynamodb import (
+    ActionStore,
     AgentLoads,
     ComplaintStore,
     HeldMessages,
@@ -48,6 +49,10 @@ class Desk:
     @property
     def incidents(self) -> IncidentStore:
         return self.tables.incidents
+
+    @property
+    def actions(self) -> ActionStore:
+        return self.tables.actions
 
     @property
     def loads(self) -> AgentLoads:

@@ -27,7 +27,7 @@ from complaints.core.record import ComplaintRecord
 
 # Staff news that cannot wait for a digest.
 URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "incident_prioritised", "failed",
-                              "passing_around", "returned"})
+                              "passing_around", "returned", "tracking_required"})
 Expects = dict[str, str]
 
 
@@ -178,6 +178,12 @@ class Notices:
             return
         due = policy.calendar.add(clock.now(), policy.notifications.digest_interval)
         self.digests.queue(agent_id, record.complaint_id, message.render(), due, expectation(template, record, params))
+
+    def tell_staff_now(self, agent_id: str, subject_id: str, template: str, **params: object) -> None:
+        """At once, about something that is not one complaint (a corrective action): no digest holds it."""
+        agent = self.policy.agent(agent_id)
+        self.notifier.send(Message(template, subject_id, False, agent_id, "en", dict(params),
+                                   agent.email if agent else None, wording=self.wording(template)))
 
     def send_digest(self, agent_id: str, lines: list[str]) -> None:
         agent = self.policy.agent(agent_id)

@@ -33,8 +33,9 @@ COUNTERS = (
     "fixed_after_appeal",  # ... of which closed by a second handling
     "closed_unconfirmed",  # closed after the customer could not be reached
     "reopened",  # not fixed at confirmation, or reopened by a supervisor's recovery
-    "tracking_opened",  # deferred fixes that became tracking tickets
+    "tracking_opened",  # planned fixes (deferred, or behind a temporary measure) that became tracking tickets
     "fix_landed",  # tracking tickets whose planned fix landed
+    "tracking_required",  # not fixed the policy's number of times: the next report must carry a long-term plan
     "quality_passed",
     "quality_failed",
     "surveyed",

@@ -5,7 +5,7 @@ refunds, fee adjustments with their approval, apologies, explanations), the
 questions put to other departments, the parts of the work they took on and
 the returns to the dispatcher, and what still holds the resolution. The
 reports page shows closed complaints by root cause against the period before,
-redress granted and returns by department.
+the corrective actions beside them, redress granted and returns by department.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from complaints.core.views import ComplaintView
 from complaints.desk.context import Desk
 from complaints.reporting import causes
 from complaints.reporting.reports import SummaryReport
+from complaints.web import console_corrective
 from complaints.web.console_html import dl, local_time
 from complaints.web.console_text import Names, t
 
@@ -154,4 +155,4 @@ def report_sections(desk: Desk, operator: Operator, summary: SummaryReport, star
                     f"</section>" for css, key, pairs in (("redress-totals", "redress_totals", redress_pairs),
                                                           ("returns", "returns", returns),
                                                           ("return-reasons", "return_reasons", reasons)))
-    return cause_table + small
+    return cause_table + console_corrective.section(report.actions, n) + small

@@ -16,6 +16,7 @@ from typing import Any
 
 from complaints.core.enums import EventType
 from complaints.core.values import TimelineEvent
+from complaints.web import console_corrective
 from complaints.web.console_html import local_time
 from complaints.web.console_text import Names, t
 
@@ -260,6 +261,7 @@ SENTENCES: dict[EventType, _Sentence] = {
     EventType.ASSIST_OPENED: _helping("请{dep}协办（{i}），由 {o} 负责：", "{dep} assists ({i}), {o} doing it:",
                                       "assist_id", "task"),
     EventType.ASSIST_DONE: _helping("{dep}完成协办 {i}：", "{dep} finished assist {i}:", "assist_id", "result"),
+    **console_corrective.SENTENCES,
     EventType.RETURNED: lambda d, n, lang: _zh_en("{a}退单至{b}：{r}", "Returned by {a} to {b}: {r}")(lang).format(
         a=n("department", d.get("from")), b=n("department", d.get("to")),
         r=n("return_reason", d.get("reason"))) + (f" {_quote(d['note'])}" if d.get("note") else ""),

@@ -98,7 +98,7 @@ def collaboration(view: ComplaintView, n: Names) -> str:
     """Consultations, assists and returns, and what must be settled before the complaint is reported resolved."""
     lang = n.lang
     if not (view.consultations or view.assists or view.returns):
-        return ""
+        return _holds(view, n)  # redress awaiting approval holds it too
     rows = []
     for c in view.consultations:
         answer = (f"{escape(c.answer)} · {n.agent(c.answered_by)} · {_when(c.answered_at)}" if c.answer

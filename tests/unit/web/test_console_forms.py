@@ -12,7 +12,6 @@ import pytest
 from complaints.core import clock
 from complaints.core.collaboration import AssistRequest, ConsultRequest
 from complaints.core.enums import RedressKind
-from complaints.core.policy import POLICY_DIR, load_policy
 from complaints.core.redress import RedressRequest
 from complaints.core.requests import DisputeStepRequest, ReplyRequest, SettlementRequest
 from complaints.desk.context import Desk
@@ -21,21 +20,8 @@ from complaints.intake.receive import portal_status
 from complaints.reporting import reports
 from complaints.web import console_complaint, console_html
 from complaints.web.console_text import summary_name
-from tests.raw_keys import raw_keys, visible_text
+from tests.raw_keys import raw_keys, telecom_words, visible_text
 from tests.unit.support import Stage, operator, park, receive, record, to_acceptance, to_resolution
-
-
-def telecom_words(desk: Desk, text: str) -> list[str]:
-    """The telecom desk's own names (its categories, services, departments, channels, root causes) that the text
-    shows and this desk's own profile never says (words of a few characters and up: 服务 is anyone's)."""
-    telecom = load_policy("telecom")
-    own = (POLICY_DIR / f"{desk.policy.profile}.yaml").read_text(encoding="utf-8")
-    names = {name for kinds in telecom.labels.values() for kind, table in kinds.items() for name in table.values()
-             if kind in ("category", "service", "department", "channel", "root_cause")}
-    def shown(word: str) -> bool:
-        return bool(re.search(rf"\b{re.escape(word)}\b", text)) if word.isascii() else len(word) > 2 and word in text
-    return sorted(word for word in names if word not in own and shown(word))
-
 
 COMPLICATION = "术后出现严重并发症感染，又住进ICU，我们要求医院赔偿全部医疗费"
 NURSING = "护士打针扎了三次都没扎进去，态度还很差"
@@ -119,7 +105,7 @@ def test_a_hospital_dispute_shows_its_state_sealing_deadlines_and_settlement(des
     assert 'data-dispute="open"' in panel and ("尚未记录" if lang == "zh-CN" else "not yet recorded") in panel
     assert 'data-kind="records_sealing"' in panel and "data-due=" in panel
     assert {"dispute-step", "dispute-settle"} <= _actions(page)
-    assert raw_keys(visible_text(page)) == [] and telecom_words(desk, visible_text(page)) == []
+    assert raw_keys(visible_text(page)) == [] and telecom_words(desk.policy.profile, visible_text(page)) == []
     # When the records are sealed and it is settled
     disputes.record_step(desk, cid, operator(desk, owner), DisputeStepRequest(step="records_sealed",
                                                                               reference="FC-2026-118"))
@@ -131,7 +117,7 @@ def test_a_hospital_dispute_shows_its_state_sealing_deadlines_and_settlement(des
     assert ("封存病历" if lang == "zh-CN" else "Medical records sealed") in panel
     assert ("人民调解（医调委）" if lang == "zh-CN" else "Mediation committee") in panel
     assert not {"dispute-step", "dispute-settle"} & _actions(page)  # settled: nothing more to record
-    assert raw_keys(visible_text(page)) == [] and telecom_words(desk, visible_text(page)) == []
+    assert raw_keys(visible_text(page)) == [] and telecom_words(desk.policy.profile, visible_text(page)) == []
 
 
 @pytest.mark.profile("hospital")
@@ -140,7 +126,7 @@ def test_a_nursing_complaint_is_no_dispute_and_its_owner_may_open_one(desk: Desk
     owner = to_resolution(desk, cid)
     page = _page(desk, owner, cid)
     assert 'data-action="dispute-open"' in page and "data-dispute=" not in page
-    assert raw_keys(visible_text(page)) == [] and telecom_words(desk, visible_text(page)) == []
+    assert raw_keys(visible_text(page)) == [] and telecom_words(desk.policy.profile, visible_text(page)) == []
 
 
 @pytest.mark.profile("property")
@@ -151,7 +137,7 @@ def test_a_property_page_speaks_the_office_s_words_and_has_no_dispute_panel(desk
     contacts.reply(desk, cid, operator(desk, owner), ReplyRequest(kind="notice", summary="已安排工程部上门"))
     page = _page(desk, owner, cid, lang)
     text = visible_text(page)
-    assert raw_keys(text) == [] and telecom_words(desk, text) == []
+    assert raw_keys(text) == [] and telecom_words(desk.policy.profile, text) == []
     assert ("书面通知" if lang == "zh-CN" else "Written notice") in text  # the reply's kind, by its name
     assert "dispute" not in _actions(page) and 'class="record dispute' not in page
     assert {"redress-money", "consult", "assist"} <= _actions(page)

@@ -196,6 +196,8 @@
     }
     if (form.dataset.redraw === "now") {  // the workflow does not move: draw the complaint again at once
       const again = await api(route());
+      // A department consulted or assisting sees the complaint only while it is: once done, the answer stays.
+      if (!again.ok) return;
       $("#view").innerHTML = await again.text();
       flash(`${tr("done")}: ${reply.message || ""}`);
       tick(); schedule();

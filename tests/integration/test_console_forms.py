@@ -262,3 +262,18 @@ def test_a_dispute_s_records_are_sealed_and_it_is_settled_from_its_panel(
     assert "封存病历（FC-2026-118）" in view.find_element(By.CSS_SELECTOR, ".timeline").text
     _words_of_the_desk(view)
     _screenshot(browser, "hospital-dispute-zh-CN.png")
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_hospital_s_pages_show_its_names_and_no_telecom_desk_s_words(
+        stack: LocalStack, browser: WebDriver, lang: str) -> None:
+    _sign_in(browser, stack, "mgr-lu", lang)
+    for hash_, name in (("#/queue/medical_affairs", "queue"), ("#/board", "board"), ("#/reports", "reports"),
+                        ("#/search", "search")):
+        browser.execute_script("document.querySelector('#view').innerHTML = ''; location.hash = arguments[0];",
+                               hash_)
+        view = _wait(browser, expected_conditions.presence_of_element_located(
+            (By.CSS_SELECTOR, f"[data-view={name}]")))
+        assert telecom_words("hospital", view.text) == [], name
+        if lang == "zh-CN":
+            assert raw_keys(view.text) == [], f"{name}: {raw_keys(view.text)}"

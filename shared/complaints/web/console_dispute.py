@@ -49,7 +49,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "above": ("超过 {limit} {currency} 的赔偿须经理同意。", "A compensation above {limit} {currency} is agreed by a "
                                                           "manager."),
     "open_dispute": ("立为纠纷", "Open a dispute"),
-    "why": ("原因（患方主张的损害与索赔）", "Why (the harm claimed and the redress demanded)"),
+    "why": ("原因（对方主张的损害与索赔）", "Why (the harm claimed and the redress demanded)"),
     "none": ("尚无", "none yet"),
 }
 

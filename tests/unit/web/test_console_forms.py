@@ -15,13 +15,25 @@ from complaints.core.enums import RedressKind
 from complaints.core.redress import RedressRequest
 from complaints.core.requests import DisputeStepRequest, ReplyRequest, SettlementRequest
 from complaints.desk.context import Desk
-from complaints.handling import collaboration, contacts, disputes, redress
+from complaints.handling import collaboration, confirmation, contacts, disputes, redress
 from complaints.intake.receive import portal_status
 from complaints.reporting import reports
 from complaints.web import console_complaint, console_html
 from complaints.web.console_text import summary_name
+from complaints.workflow import steps
 from tests.raw_keys import raw_keys, telecom_words, visible_text
-from tests.unit.support import Stage, operator, park, receive, record, to_acceptance, to_resolution
+from tests.unit.support import (
+    CallbackOutcome,
+    CallbackRequest,
+    Stage,
+    operator,
+    park,
+    receive,
+    record,
+    to_acceptance,
+    to_confirmation,
+    to_resolution,
+)
 
 COMPLICATION = "术后出现严重并发症感染，又住进ICU，我们要求医院赔偿全部医疗费"
 NURSING = "护士打针扎了三次都没扎进去，态度还很差"
@@ -171,3 +183,16 @@ def test_a_portal_reads_back_only_the_promises_made_to_the_customer(desk: Desk) 
     assert not any(kind.startswith(("consult:", "assist:")) for kind in seen)
     assert all(desk.policy.kind(k).customer_facing or desk.policy.kind(k).ceiling for k in seen)
     clock.advance(timedelta(minutes=1))
+
+
+def test_a_closed_complaint_still_takes_a_written_explanation_but_no_work_with_other_departments(desk: Desk) -> None:
+    # Given a closed complaint whose customer disputes the outcome
+    cid = receive(desk)
+    owner = to_confirmation(desk, cid)
+    confirmation.callback(desk, cid, operator(desk, owner), CallbackRequest(outcome=CallbackOutcome.FIXED))
+    steps.close_step(desk, cid)
+    assert not record(desk, cid).is_open
+    # Then its owner may still explain in writing (as the API allows), but not consult, assist or return it
+    actions = _actions(_page(desk, owner, cid))
+    assert "redress-explanation" in actions
+    assert not {"consult", "assist", "return"} & actions

@@ -180,6 +180,9 @@ class Policy(Section):
         wanted["promise"] |= {kind for table in self.promises_by_category.values() for kind in table}
         wanted["promise"] |= set(self.promise_kinds) | {rule.kind for rule in self.promise_rules}
         wanted["role"] |= set(self.escalation.ladder)
+        wanted["reply"] = set(self.replies.kinds) if self.replies else set()
+        if self.disputes is not None:
+            wanted["dispute_step"], wanted["dispute_way"] = set(self.disputes.steps), set(self.disputes.ways)
         return wanted
 
     def label(self, kind: display.LabelKind, key: str | None, language: str) -> str:

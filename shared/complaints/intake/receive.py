@@ -186,7 +186,8 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
 
 
 def portal_status(desk: Desk, portal_id: str, external_id: str) -> PortalComplaintStatus:
-    """A portal reads back its own complaint, found by its own id (so only its own)."""
+    """A portal reads back its own complaint, found by its own id (so only its own), with the promises made to
+    the customer."""
     complaint_id = desk.complaints.find_external(portal_id, external_id)
     if complaint_id is None:
         raise ComplaintNotFound(f"portal {portal_id!r} has no complaint {external_id!r}")
@@ -195,4 +196,4 @@ def portal_status(desk: Desk, portal_id: str, external_id: str) -> PortalComplai
         complaint_id=record.complaint_id, external_id=record.external_id, status=record.status,
         awaiting=record.stage, category=record.classification.category if record.classification else None,
         received_at=record.received_at, closed_at=record.closed_at, reopen_count=record.reopen_count,
-        promises=record.promises)
+        promises=sla.told_to_customer(desk.policy, record.promises))

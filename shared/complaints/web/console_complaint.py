@@ -17,7 +17,7 @@ from complaints.core.values import Promise
 from complaints.core.views import ComplaintView
 from complaints.desk.context import Desk
 from complaints.handling import reading
-from complaints.web import console_actions, console_redress, console_timeline, graph
+from complaints.web import console_actions, console_dispute, console_forms, console_redress, console_timeline, graph
 from complaints.web.console_html import countdown, dl, local_time
 from complaints.web.console_text import Names, t
 
@@ -33,10 +33,12 @@ def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str,
         _classification(view, n),
         _outcomes(view, n),
         console_redress.redress(view, n),
+        console_dispute.panel(desk, operator, record, now, n),
         _ownership(view, n),
         console_redress.collaboration(view, n),
         _promises(view, now, n),
-        console_actions.forms(desk, operator, view, n),
+        console_actions.forms(desk, operator, view, n, console_forms.redress_forms(desk, operator, record, n)
+                              + console_forms.collaboration_forms(desk, operator, record, n)),
         _workflow(desk, record, n, execution),
         console_timeline.timeline(view.timeline, n, lang),
     ]

@@ -28,6 +28,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "amount": ("金额", "Amount"),
     "form": ("方式", "Form"),
     "approved_by": ("审批", "Decided by"),
+    "awaiting_manager": ("等待经理审批", "Waiting for a manager's approval"),
     "collaboration": ("跨部门协作", "Working with other departments"),
     "consultation": ("会商", "Consultation"),
     "question": ("问题", "Question"),
@@ -75,7 +76,9 @@ def redress(view: ComplaintView, n: Names) -> str:
     rows = []
     for r in view.redress:
         how = _money(r.amount, r.currency) if r.amount is not None else n("apology", r.form) if r.form else "—"
-        decided = f"{n.agent(r.decided_by)} · {_when(r.decided_at)}" if r.decided_by else "—"
+        decided = (f"{n.agent(r.decided_by)} · {_when(r.decided_at)}" if r.decided_by else
+                   f'<span class="flag waiting">{w("awaiting_manager", lang)}</span>'
+                   if r.state is RedressState.PENDING_APPROVAL else "—")
         if r.decision_note:
             decided += f" “{escape(r.decision_note)}”"
         rows.append((f'<tr class="redress {escape(r.state.value)}" data-redress="{escape(r.redress_id)}">',
@@ -96,7 +99,7 @@ def collaboration(view: ComplaintView, n: Names) -> str:
     """Consultations, assists and returns, and what must be settled before the complaint is reported resolved."""
     lang = n.lang
     if not (view.consultations or view.assists or view.returns):
-        return ""
+        return _holds(view, n)  # redress awaiting approval holds it too
     rows = []
     for c in view.consultations:
         answer = (f"{escape(c.answer)} · {n.agent(c.answered_by)} · {_when(c.answered_at)}" if c.answer

@@ -251,7 +251,7 @@ def language(requested: str | None, accept: str | None) -> str:
 # The CSV's sections whose items are stored keys of a kind.
 _KEYED_SECTIONS: dict[str, LabelKind] = {"channel": "channel", "category": "category", "department": "department",
                                          "low_score_reason": "low_reason", "returned": "department",
-                                         "return_reason": "return_reason"}
+                                         "return_reason": "return_reason", "reply": "reply"}
 def figure(key: str, lang: str) -> str:
     """A report figure's name: received, reopen_rate, share_of_10 ..."""
     return t({"closed": "closed_total", "received": "received_total"}.get(key, key), lang)

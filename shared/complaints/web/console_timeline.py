@@ -16,7 +16,7 @@ from typing import Any
 
 from complaints.core.enums import EventType
 from complaints.core.values import TimelineEvent
-from complaints.web import console_corrective
+from complaints.web import console_corrective, console_dispute
 from complaints.web.console_html import local_time
 from complaints.web.console_text import Names, t
 
@@ -33,8 +33,8 @@ def _quote(value: Any) -> str:
 
 
 def _when(value: Any) -> str:
-    """A stored time (ISO) in the desk's zone; a date stays a date."""
-    text = str(value)
+    """A stored time (ISO) in the desk's zone; a date stays a date; none is a dash."""
+    text = "—" if value in (None, "") else str(value)
     if "T" not in text:
         return escape(text)
     try:
@@ -242,7 +242,7 @@ SENTENCES: dict[EventType, _Sentence] = {
         lang).format(s=escape(str(d.get("from", ""))), x=escape(str(d.get("execution", "")))),
     EventType.REPLIED: _simple("联系客户（{kind}）：{summary}；下次答复 {next_reply_at}",
                                "Contacted the customer ({kind}): {summary}; next reply by {next_reply_at}",
-                               next_reply_at="when"),
+                               kind="reply", next_reply_at="when"),
     EventType.APPOINTMENT_BOOKED: _simple("预约上门 {start} 至 {end}", "A visit booked from {start} to {end}",
                                           start="when", end="when"),
     EventType.ARRIVED: lambda d, n, lang: (
@@ -266,6 +266,9 @@ SENTENCES: dict[EventType, _Sentence] = {
         a=n("department", d.get("from")), b=n("department", d.get("to")),
         r=n("return_reason", d.get("reason"))) + (f" {_quote(d['note'])}" if d.get("note") else ""),
 }
+
+
+SENTENCES.update(console_dispute.SENTENCES)
 
 
 def actor(who: str, n: Names, lang: str) -> str:

@@ -82,7 +82,8 @@ class _StackByHttp:
     def advance(self, delta: timedelta) -> None:
         self.client.advance_clock(delta.total_seconds())
 
-    def customer_messages(self, complaint_id: str, template: str, within_hours: int = 14) -> list[dict[str, Any]]:
+    def customer_messages(self, complaint_id: str, template: str, within_hours: int = 24) -> list[dict[str, Any]]:
+        """As LocalStack.customer_messages; a whole day, since four clients move the clock past quiet hours."""
         from infra.local.stack import LocalStack
 
         return LocalStack.customer_messages(self, complaint_id, template, within_hours)  # type: ignore[arg-type]

@@ -531,6 +531,41 @@ def _attribute_values_as_json(swaps: _Swaps) -> None:
     swaps.swap(BaseJSONSerializer, "_serialize_type_structure", serialize)
 
 
+# backends_by_host_kept ---------------------------------------------
+def _backends_by_host_kept(swaps: _Swaps) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    find = vars(DomainDispatcherApplication)["get_backend_for_host"]
+    found: dict[tuple[int, str | None], Any] = {}
+
+    @functools.wraps(find)
+    def backend_for_host(self: Any, host: str | None) -> Any:
+        key = (id(self), host)  # called under the application's own lock
+        if key not in found:
+            found[key] = find(self, host)
+        return found[key]
+
+    swaps.swap(DomainDispatcherApplication, "get_backend_for_host", backend_for_host)
+    swaps.cleanups.append(found.clear)
+
+
+# executions_listed_once_started ------------------------------------
+def _listed_once_started(swaps: _Swaps) -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    listed = vars(StepFunctionsParserBackend)["_get_executions"]
+
+    @functools.wraps(listed)
+    def executions(self: Any, execution_status: Any = None) -> list[Any]:
+        if execution_status is None:
+            return listed(self, execution_status)
+        # An execution being started has no status yet: it is not among those with the status asked for.
+        return [execution for execution in listed(self, None)
+                if execution.exec_status is not None and execution.status == execution_status]
+
+    swaps.swap(StepFunctionsParserBackend, "_get_executions", executions)
+
+
 _TABLE = "moto.dynamodb.models.table.Table"
 _BACKEND = "moto.dynamodb.models.DynamoDBBackend"
 _SFN = "moto.stepfunctions.parser"
@@ -726,6 +761,40 @@ PATCHES: tuple[Patch, ...] = (
                             "whether DynamoDB's AttributeValue shape still has the members S, N, B, SS, NS, BS, M, "
                             "L, NULL and BOOL",
         apply=_attribute_values_as_json,
+    ),
+    Patch(
+        name="backends_by_host_kept",
+        restores="nothing AWS does differently: moto's server finds the service of every request by listing "
+                 "every moto module and matching every service's URL patterns against its host; this keeps the "
+                 "answer for each host",
+        package="moto",
+        relies_on=(
+            parameters("moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host",
+                       "self", "host"),
+            source_with("moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host",
+                        "backends.list_of_moto_modules()", "self.backend_url_patterns"),
+            source_with("moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_application",
+                        "with self.lock:", "backend = self.get_backend_for_host(host)"),
+        ),
+        check_after_upgrade="that the backend for a host still depends on the host alone (the service "
+                            "overrides and URL patterns fixed when the application is made)",
+        apply=_backends_by_host_kept,
+    ),
+    Patch(
+        name="executions_listed_once_started",
+        restores="a callback (SendTaskSuccess, SendTaskFailure) finds its execution while another execution is "
+                 "being started: moto lists every execution by status, and one between its creation and its "
+                 "start has none, so the callback failed with an internal error",
+        package="moto",
+        relies_on=(
+            parameters(f"{_SFN}.models.StepFunctionsParserBackend._get_executions", "self", "execution_status"),
+            source_with(f"{_SFN}.models.StepFunctionsParserBackend._get_executions",
+                        "if execution_status is None or execution_status == execution.status:"),
+            source_with(f"{_EXECUTION}.start", "self.exec_status = ExecutionStatus.RUNNING"),
+            source_with(f"{_EXECUTION}.status.fget", "return self.exec_status.value"),
+        ),
+        check_after_upgrade="whether moto now gives an execution its status when it is created",
+        apply=_listed_once_started,
     ),
     Patch(
         name="botocore_builtin_handlers",

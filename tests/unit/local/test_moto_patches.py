@@ -550,3 +550,44 @@ def test_an_attribute_value_is_written_directly_unless_it_holds_binary() -> None
     assert plain == {"M": {"a": {"L": [{"S": "x"}, {"N": "1"}, {"BOOL": False}, {"NULL": True}, {"SS": ["s"]}]}}}
     assert moto_patches._attribute_value({"M": {"a": {"B": "AAE="}}}) is None  # base64: the serializer's job
     assert moto_patches._attribute_value({"N": 3}) is None  # not as the serializer would write it
+
+
+# ---------------------------------------------------------------- backends_by_host_kept
+def test_the_backend_of_a_host_is_found_once_and_is_moto_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto.backends as moto_backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    hosts = ["dynamodb.us-east-1.amazonaws.com", "states.us-east-1.amazonaws.com", "sns.eu-west-1.amazonaws.com",
+             "nothing.example", None]
+    app = DomainDispatcherApplication(create_backend_app)
+    expected = [app.get_backend_for_host(host) for host in hosts]
+    with moto_patches.install():
+        listed: list[int] = []
+        original = moto_backends.list_of_moto_modules
+
+        def counted() -> Any:
+            listed.append(1)
+            return original()
+
+        monkeypatch.setattr(moto_backends, "list_of_moto_modules", counted)
+        patched = DomainDispatcherApplication(create_backend_app)
+        assert [patched.get_backend_for_host(host) for host in hosts * 3] == expected * 3
+        assert len(listed) <= len(hosts)
+
+
+# ---------------------------------------------------------------- executions_listed_once_started
+def test_a_callback_finds_its_execution_while_another_is_being_started(patched: moto_patches.Installation) -> None:
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        role = boto3.client("iam", region_name=REGION).create_role(
+            RoleName="sm", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+        sfn.create_state_machine(name="probe", definition=definition, roleArn=role)
+        backend = stepfunctions_parser_backends["123456789012"][REGION]
+        starting = types.SimpleNamespace(exec_status=None)  # created, not yet started: moto gives it no status
+        backend.state_machines[0].executions.append(starting)  # type: ignore[arg-type]
+        assert backend._get_executions(ExecutionStatus.RUNNING) == []
+        assert starting in backend._get_executions()

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.lifecycle_bench import Lifecycle, load_prices
+from bench.stack_overhead import BEFORE as OVERHEAD_BEFORE
+from bench.stack_overhead import ROWS as OVERHEAD_ROWS
 
 RESULTS = Path(".local/bench-results")
 PARTS = [
@@ -24,6 +26,7 @@ PARTS = [
     ("durability", ["bench.durability_bench", "--rounds", "2", "--requests", "40", "--happy", "2"], True),
     ("coldstart", ["bench.coldstart_bench", "--rounds", "3"], True),
     ("lifecycle", ["bench.lifecycle_bench", "--count", "2", "--complaints", "12"], True),
+    ("overhead", ["bench.stack_overhead", "--requests", "40", "--complaints", "8"], True),
     ("console", ["bench.console_bench", "--complaints", "40", "--rounds", "5"], True),
     ("push", ["bench.push_bench"], True),
 ]
@@ -67,6 +70,12 @@ def main() -> None:
             rows.append((f"{function} warm median / p99 ms",
                          f"{latency[function]['median_ms']:.0f} / {latency[function]['p99_ms']:.0f}", ""))
     rows.append(("end to end, webhook to closed", f"{life['throughput']:.2f} complaints/s", ""))
+    overhead: dict[str, Any] = found["overhead"] or {}
+    for label, key, fmt, goal in OVERHEAD_ROWS:
+        before = " / ".join(fmt.format(OVERHEAD_BEFORE[c][key]) if OVERHEAD_BEFORE[c].get(key) else "—"
+                            for c in OVERHEAD_BEFORE)
+        rows.append((f"{label} (before, performance.md / earlier code: {before})",
+                     fmt.format(overhead["figures"][key]), goal))
     intake: dict[str, Any] = found["intake"] or {}
     for mode, row in intake["rounds"].items():
         rows.append((f"signed deliveries through assignment, {mode}", f"{row['through_per_second']:.1f}/s",

@@ -172,8 +172,9 @@ class LocalStack:
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
-        # Refuses a moto its patches were not written for.
-        self._patches = moto_patches.install(*(["durable_state"] if self.config.durable else []))
+        # Refuses a moto its patches were not written for. Queries read their index partition, as on DynamoDB,
+        # rather than every item of the table, so a long run does not slow down as its table grows.
+        self._patches = moto_patches.install("indexed_gsi_queries", *(["durable_state"] if self.config.durable else []))
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         if self.config.durable:
             self.store = durable.Store(self.config.data_dir)  # refuses a data directory another stack runs on

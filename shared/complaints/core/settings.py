@@ -1,21 +1,26 @@
-"""Configuration read once from the environment into a validated model."""
+"""Configuration read once from the environment into a validated model.
+
+A plain pydantic model over the process's variables (each field is the
+variable of its name, upper case): pydantic-settings would read the same, but
+importing it costs more of every cold start than the rest of the settings.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel, defer_build=True):
     """A function's variables: the template's Globals and the function's own.
 
     Each function is given only what its work needs; a setting it was not given is empty, and asking for
     it with `required` names the variable missing from that function's environment.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     table_name: str = Field(min_length=3)
     state_machine_arn: str = Field(default="", pattern=r"^(arn:aws[a-z-]*:states:.*)?$")
@@ -52,6 +57,13 @@ class Settings(BaseSettings):
         return str(value)
 
 
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The settings from the process's variables; a missing or malformed one is named in the error."""
+        names = {name.upper(): name for name in cls.model_fields}
+        return cls.model_validate({names[key]: value for key, value in os.environ.items() if key in names})
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()  # values come from the environment
+    return Settings.from_environment()

@@ -38,6 +38,11 @@ class Settings(BaseModel, defer_build=True):
     max_body_bytes: int = Field(default=65536, ge=1024, le=1048576)
     public_base_url: str = ""
     timer_shards: int = Field(default=4, ge=1, le=64)
+    # The indexes' deployed names: set only while an index is replaced on a deployed table
+    # (docs/index-migration.md), when the readers move to the new one before the old is dropped.
+    timers_index: str = Field(default="timers", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    queue_index: str = Field(default="queue", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    owner_index: str = Field(default="owner", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     classifier: str = Field(default="keyword", pattern=r"^(keyword|comprehend)$")
     comprehend_endpoint_arn: str = ""
     # Which claims of the operator's verified JWT name the agent and their roles.

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup demo run test suite test-all-pythons unit lint bench eval model openapi clean
+.PHONY: setup demo run test suite test-all-pythons unit lint bench eval model openapi policies clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,13 @@ eval: setup
 MODEL_PROFILES := $(or $(PROFILE),telecom property hospital)
 model: setup
 	@for profile in $(MODEL_PROFILES); do $(BIN)/python -m bench.train_classifier --profile $$profile || exit 1; done
+
+## Compile the policy profiles (shared/policies/*.yaml, the source of truth) and their countries' working
+## calendars (from the holidays package) into shared/policies/compiled and shared/policies/calendars, which the
+## functions load at a cold start instead of parsing and validating YAML; commit what it writes. A stale
+## compiled profile is never used: the tests and the layer's build refuse it, a function reads the YAML instead.
+policies: setup
+	$(BIN)/python -m infra.compile_policies
 
 ## Regenerate the OpenAPI document from the handlers (a test checks it is current).
 openapi: setup

@@ -83,6 +83,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         except ComplaintError as exc:
             return refusal(exc)
         logger.append_keys(portal_id=portal_id, webhook_id=delivery.webhook_id)
-        receive.IDEMPOTENCY.register_lambda_context(context)
+        receive.idempotency_config().register_lambda_context(context)
         app.append_context(delivery=delivery)
     return dispatch(app, event, context, max_body_bytes=desk().settings.max_body_bytes)

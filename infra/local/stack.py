@@ -401,6 +401,9 @@ class LocalStack:
         with zipfile.ZipFile(package, "w") as archive:
             archive.writestr("README.txt", "Runs in the local stack's own containers (infra.local.runtime).")
         defaults = self.template.get("Globals", {}).get("Function", {})
+        functions = self._of_type("AWS::Serverless::Function")
+        code = [self.config.root / f["Properties"]["CodeUri"] for f in functions.values()]
+        runtime.compile_code(self.config.root / "shared", *code)  # as the build ships them: no container compiles
         for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             name = self._name(logical_id)

@@ -280,7 +280,8 @@ def _policy_names(function: dict[str, Any]) -> str:
 def test_each_function_is_given_a_secret_s_or_the_workflow_s_name_only_with_the_grant_to_use_it() -> None:
     common = set(template["Globals"]["Function"]["Environment"]["Variables"])
     assert common <= {"TABLE_NAME", "POLICY_PROFILE", "TIMER_SHARDS", "POWERTOOLS_TRACE_DISABLED",
-                      "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+                      "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+                      "PYDANTIC_DISABLE_PLUGINS"}
     for logical_id, function in functions.items():
         variables, policies = _environment(function), _policy_names(function)
         for variable, secret in (("SIGNING_SECRET_NAME", "SigningSecret"), ("PORTAL_SECRETS_NAME", "PortalSecrets")):

@@ -28,7 +28,7 @@ def _stored_flag(value: Any) -> Any:
 Flag = Annotated[bool, BeforeValidator(_stored_flag)]
 
 
-class Outcome(BaseModel):
+class Outcome(BaseModel, defer_build=True):
     def shown(self) -> dict[str, Any]:
         """As the complaint view answers it: the fields that are set, in their JSON form."""
         return self.model_dump(mode="json", exclude_none=True)

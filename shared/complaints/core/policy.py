@@ -1,4 +1,4 @@
-"""Policy profiles: the rules of one complaint desk, validated at load."""
+"""Policy profiles: the rules of one complaint desk, validated at load (the packaged ones when compiled)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import yaml
+import pydantic
 from pydantic import Field, model_validator
 
 from complaints.core import labels as display
 from complaints.core import policy_vocabulary as vocabulary
+from complaints.core.compiled_policy import load_compiled
 from complaints.core.enums import EventType, Priority, Stage
+from complaints.core.observability import logger
 from complaints.core.policy_promises import (
     Appointments,
     Contact,
@@ -288,10 +290,16 @@ def _calendar(country: str, timezone: str, start: time, end: time, lunch: tuple[
 
 @lru_cache(maxsize=8)
 def load_policy(profile: str) -> Policy:
-    return load_policy_file(POLICY_DIR / f"{profile}.yaml")
+    """A packaged profile: compiled while current (core/compiled_policy.py), else from its YAML, with a warning."""
+    compiled, stale = load_compiled(profile, pydantic.VERSION)
+    if not isinstance(compiled, Policy):
+        logger.warning("compiled policy stale; reading its YAML", extra={"profile": profile, "problems": stale})
+        compiled = load_policy_file(POLICY_DIR / f"{profile}.yaml")
+    return compiled
 
 
 def load_policy_file(path: Path) -> Policy:
-    """A desk's own profile, from a file outside the package (POLICY_FILE)."""
+    """A profile from its YAML (a desk's own POLICY_FILE); PyYAML is imported here only."""
+    import yaml
     with path.open(encoding="utf-8") as handle:
         return Policy.model_validate(yaml.safe_load(handle))

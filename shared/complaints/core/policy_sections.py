@@ -16,8 +16,8 @@ from complaints.core.values import Channel, Service
 from complaints.core.working_time import parse_duration
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Section(BaseModel, defer_build=True):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def check_duration(value: str) -> str:

@@ -25,7 +25,7 @@ from complaints.core.redress import RedressRecord
 from complaints.core.values import Channel, Classification, Customer, Device, Location, Occurred, Promise, Service
 
 
-class PendingDecision(BaseModel):
+class PendingDecision(BaseModel, defer_build=True):
     """A decision saved on the complaint that Step Functions may not have yet: sent again until it is taken."""
 
     stage: Stage
@@ -33,7 +33,7 @@ class PendingDecision(BaseModel):
     output: dict[str, str | int | float | bool | None]
 
 
-class ExecutionRun(BaseModel):
+class ExecutionRun(BaseModel, defer_build=True):
     """One execution of the complaint's workflow as it was started: at intake, for an appeal, or a redrive."""
 
     name: str
@@ -43,7 +43,7 @@ class ExecutionRun(BaseModel):
     resume: str | None = None  # the state a redrive went on from
 
 
-class ComplaintRecord(BaseModel):
+class ComplaintRecord(BaseModel, defer_build=True):
     complaint_id: str
     version: int = 0
     status: Status
@@ -173,7 +173,7 @@ class ComplaintRecord(BaseModel):
         self._statuses.clear()
 
 
-class Incident(BaseModel):
+class Incident(BaseModel, defer_build=True):
     """Many complaints of one clustered category from one place: one incident (an outage, a burst main)."""
 
     incident_id: str

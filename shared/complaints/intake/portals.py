@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from complaints.core.errors import BadRequest, PayloadTooLarge, Unauthorized
@@ -37,6 +36,8 @@ class Delivery:
 
 
 def portal_secrets(secret_name: str) -> dict[str, list[str]]:
+    from aws_lambda_powertools.utilities import parameters  # by the functions that verify, on first use
+
     value: Any = parameters.get_secret(secret_name, transform="json", max_age=_CACHE_SECONDS)
     return {str(k): [v] if isinstance(v, str) else list(v) for k, v in dict(value).items()}
 

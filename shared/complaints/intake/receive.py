@@ -19,16 +19,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
 from complaints.adapters.signing_keys import phone_key
 from complaints.core import clock
 from complaints.core.enums import EventType, Priority, PromiseKind, PromiseState, Status
@@ -52,10 +42,6 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, 
 # Portals retry for up to a day; a delivery id is remembered for a week.
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
 _IN_PROGRESS_WAIT_SECONDS = 5.0
-IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[portal_id, webhook_id]",
-                                payload_validation_jmespath="fingerprint",
-                                raise_on_no_idempotency_key=True,
-                                expires_after_seconds=IDEMPOTENCY_SECONDS)
 
 
 def new_complaint_id(desk: Desk) -> str:
@@ -72,6 +58,12 @@ def fingerprint(request: IntakeRequest) -> str:
 
 def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnswer:
     """Accept a verified delivery exactly once per webhook-id."""
+    # Powertools' idempotency utility is imported by the deliveries that use it, not by every cold start.
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     oldest = desk.policy.intake.received_within_days
     if request.received_at is not None and request.received_at < clock.now() - timedelta(days=oldest):
         raise InvalidField("received_at", f"must be within the last {oldest} days")
@@ -108,6 +100,15 @@ def _phrase_rules(policy: Policy) -> PhraseRules:
 _compiled_rules: dict[int, PhraseRules] = {}
 
 
+@lru_cache(maxsize=1)
+def idempotency_config() -> Any:
+    """How deliveries are made idempotent (Powertools' IdempotencyConfig, imported on first use)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(event_key_jmespath="[portal_id, webhook_id]", payload_validation_jmespath="fingerprint",
+                             raise_on_no_idempotency_key=True, expires_after_seconds=IDEMPOTENCY_SECONDS)
+
+
 def forget_clients() -> None:
     """Drop the idempotency store's client (bootstrap.reset)."""
     _idempotent_delivery.cache_clear()
@@ -115,10 +116,13 @@ def forget_clients() -> None:
 
 @lru_cache(maxsize=4)
 def _idempotent_delivery(table_name: str) -> Callable[..., dict[str, Any]]:
-    """Built on first use, so importing this module creates no AWS client."""
+    """Built on first use, so importing this module creates no AWS client (nor imports the utility)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
     persistence = DynamoDBPersistenceLayer(table_name=table_name)
 
-    @idempotent_function(data_keyword_argument="delivery", persistence_store=persistence, config=IDEMPOTENCY)
+    @idempotent_function(data_keyword_argument="delivery", persistence_store=persistence,
+                         config=idempotency_config())
     def deliver(*, desk: Desk, delivery: dict[str, Any]) -> dict[str, Any]:
         request = IntakeRequest.model_validate(delivery["request"])
         answer = _store_and_start(desk, delivery["portal_id"], request, delivery["fingerprint"])

@@ -22,7 +22,7 @@ from complaints.reporting.reports import check_period
 PREFIX = "cause:"
 
 
-class CauseLine(BaseModel):
+class CauseLine(BaseModel, defer_build=True):
     root_cause: str
     category: str
     area: str
@@ -32,7 +32,7 @@ class CauseLine(BaseModel):
     change: int
 
 
-class CauseReport(BaseModel):
+class CauseReport(BaseModel, defer_build=True):
     start: date
     end: date
     previous_start: date

@@ -73,12 +73,12 @@ def day_of(desk: Desk, moment: datetime) -> str:
     return moment.astimezone(desk.policy.calendar.zone).date().isoformat()
 
 
-class DayCounts(BaseModel):
+class DayCounts(BaseModel, defer_build=True):
     day: date
     counts: dict[str, int]
 
 
-class VerificationReport(BaseModel):
+class VerificationReport(BaseModel, defer_build=True):
     """How complaints ended over a period: verified fixes, first time or after reopening, and satisfaction."""
 
     start: date
@@ -119,7 +119,7 @@ def verification(desk: Desk, operator: Operator, start: date, end: date) -> Veri
 
 
 # ------------------------------------------------------------------ the managers' summary
-class PromiseCounts(BaseModel):
+class PromiseCounts(BaseModel, defer_build=True):
     kept: int = 0
     missed: int = 0
     renegotiated: int = 0
@@ -130,12 +130,12 @@ class PromiseCounts(BaseModel):
         return _ratio(self.kept, self.kept + self.missed)
 
 
-class RedressTotals(BaseModel):
+class RedressTotals(BaseModel, defer_build=True):
     count: int = 0
     amount: Decimal = Decimal(0)  # in the desk's currency; zero for apologies and explanations
 
 
-class IncidentLine(BaseModel):
+class IncidentLine(BaseModel, defer_build=True):
     incident_id: str
     category: str
     cluster_key: str
@@ -145,7 +145,7 @@ class IncidentLine(BaseModel):
     prioritised_at: datetime | None = None  # open past the policy's limit (a site down for days)
 
 
-class SummaryReport(BaseModel):
+class SummaryReport(BaseModel, defer_build=True):
     """What a complaint manager reports each month, from counters kept as complaints change."""
 
     start: date

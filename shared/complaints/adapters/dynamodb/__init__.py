@@ -59,5 +59,6 @@ class Tables:
                    hooks=PortalHooks(table), pushes=pushes, actions=ActionStore(table))
 
     @classmethod
-    def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None) -> Tables:
-        return cls.on(Table(table_name, timer_shards, client), counting)
+    def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None,
+              indexes: dict[str, str] | None = None) -> Tables:
+        return cls.on(Table(table_name, timer_shards, client, indexes), counting)

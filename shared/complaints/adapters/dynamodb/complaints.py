@@ -166,7 +166,7 @@ class ComplaintStore:
         """A queue's (by department) or an owner's (by agent) complaints, most urgent and soonest due first."""
         pk, sk, key = _LISTINGS[index]
         kwargs: dict[str, Any] = {
-            "IndexName": index,
+            "IndexName": self.table.indexes[index],
             "KeyConditionExpression": f"{pk} = :pk" + (f" AND begins_with({sk}, :open)" if open_only else ""),
             "ExpressionAttributeValues": item({":pk": key(partition), **({":open": keys.OPEN} if open_only else {})}),
             "Limit": limit,
@@ -174,7 +174,10 @@ class ComplaintStore:
         if start:
             kwargs["ExclusiveStartKey"] = start
         answer = self.table.client.query(TableName=self.table.name, **kwargs)
-        records = [ComplaintRecord.model_validate(from_item(found)) for found in answer.get("Items", [])]
+        # The index keeps the keys only (no copy of the aggregate to rewrite at every change): the page's
+        # complaints are read whole, in the index's order.
+        records = [ComplaintRecord.model_validate(data)
+                   for data in self.table.fetch([from_item(found) for found in answer.get("Items", [])])]
         return records, answer.get("LastEvaluatedKey")
 
     def recent_by_customer(self, customer_key: str, since: datetime, until: datetime) -> list[tuple[str, str]]:
@@ -204,5 +207,6 @@ class ComplaintStore:
 
     def due_timers(self, now: datetime) -> Iterator[ComplaintRecord]:
         """Every complaint whose human wait is due."""
-        for data in self.table.due(keys.WAITS, now, self.table.timer_shards):
+        due = list(self.table.due(keys.WAITS, now, self.table.timer_shards))
+        for data in self.table.fetch(due, consistent=True):  # acted on at once: read as it stands
             yield ComplaintRecord.model_validate(data)

@@ -86,6 +86,7 @@ class StatusPushes:
 
     # ----------------------------------------------------------- the relay and the sender
     def due(self, now: datetime) -> Iterator[dict[str, Any]]:
+        """Index entries of the due deliveries (keys, complaint id): `claim` answers with the whole delivery."""
         return self.table.due(keys.PUSHES, now, self.table.timer_shards)
 
     def claim(self, push: dict[str, Any], now: datetime) -> dict[str, Any] | None:

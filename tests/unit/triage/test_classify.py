@@ -86,14 +86,15 @@ def test_accuracy_on_the_sets_held_out_from_training_and_tuning(profile: str) ->
             assert category >= floor[0] and nature >= floor[1], (profile, name, language, category, nature)
 
 
-# What each set scored, per language, when the model was last trained, less a margin (the lower language's
-# figure, rounded down to the next 5%): a retrained model or a changed phrase list that loses ground on text it
-# never saw fails here. They are not the goal (90% category, 85% nature): see README.md for where each stands.
+# What each set scored when the models were last trained, in its weaker language, rounded down to a multiple of 5%
+# (and 5% lower again where that left less than two points): a retrained model or a changed phrase list that loses
+# ground on text it never saw fails here. These guard against regressions; they are not the goal (90% category,
+# 85% nature), which the property and hospital profiles and the third telecom writer's English do not reach yet.
 FLOORS = {
-    "telecom": {"held-out": (0.85, 0.85), "unseen": (0.90, 0.88), "independent": (0.85, 0.80),
-                "independent 2": (0.85, 0.80), "independent 3": (0.0, 0.0)},
-    "property": {"held-out": (0.0, 0.0), "held-out 2": (0.0, 0.0)},
-    "hospital": {"held-out": (0.0, 0.0), "held-out 2": (0.0, 0.0)},
+    "telecom": {"held-out": (0.90, 0.80), "unseen": (0.90, 0.90), "independent": (0.90, 0.85),
+                "independent 2": (0.85, 0.85), "independent 3": (0.75, 0.90)},
+    "property": {"held-out": (0.75, 0.85), "held-out 2": (0.65, 0.85)},
+    "hospital": {"held-out": (0.45, 0.85), "held-out 2": (0.55, 0.80)},
 }
 
 

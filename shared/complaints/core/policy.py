@@ -17,6 +17,7 @@ from complaints.core import policy_vocabulary as vocabulary
 from complaints.core.compiled_policy import load_compiled
 from complaints.core.enums import EventType, Priority, Stage
 from complaints.core.observability import logger
+from complaints.core.policy_aftercare import Appeals, Collaboration, CorrectiveActions, RedressRules, Survey
 from complaints.core.policy_promises import (
     Appointments,
     Contact,
@@ -29,12 +30,9 @@ from complaints.core.policy_promises import (
 )
 from complaints.core.policy_sections import (
     Agent,
-    Appeals,
     Category,
     ClusterRule,
-    Collaboration,
     Confirmation,
-    CorrectiveActions,
     Department,
     Escalation,
     Intake,
@@ -43,17 +41,16 @@ from complaints.core.policy_sections import (
     Portal,
     QualityCheck,
     QuietHoursPolicy,
-    RedressRules,
     RepeatRule,
     RoutingRule,
     Section,
-    Survey,
     TextModel,
     Tracking,
     Transfers,
     Triage,
     WorkingHours,
     check_duration,
+    check_people,
 )
 from complaints.core.values import Channel, Device, Location
 from complaints.core.working_time import QuietHours, WorkingCalendar
@@ -120,21 +117,7 @@ class Policy(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
-        departments = {d.id for d in self.departments}
-        agents = {a.id for a in self.agents}
-        if self.default_department not in departments:
-            raise ValueError(f"default_department {self.default_department!r} is not a department")
-        for key, category in self.categories.items():
-            if category.department not in departments:
-                raise ValueError(f"category {key!r} names unknown department {category.department!r}")
-        for agent in self.agents:
-            unknown = set(agent.departments) - departments
-            if unknown:
-                raise ValueError(f"agent {agent.id!r} names unknown departments {sorted(unknown)}")
-        for department in self.departments:
-            for person in (department.supervisor, department.manager):
-                if person not in agents:
-                    raise ValueError(f"department {department.id!r} names unknown person {person!r}")
+        departments = check_people(self.departments, self.agents, self.default_department, self.categories)
         if set(self.promises) != set(Priority):
             raise ValueError("promises must be set for every priority")
         check_promises(self.promises, self.promises_by_category, self.promise_kinds, self.promise_rules,

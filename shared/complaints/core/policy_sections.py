@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, datetime, time
-from decimal import Decimal
 from fnmatch import fnmatch
 from typing import Annotated, Literal
 
@@ -224,81 +221,29 @@ class Tracking(Section):
     max_expected: Duration = "300d"  # the furthest a plan may promise the fix
 
 
-class SmsReply(Section):
-    """How a customer rates by replying to the survey SMS with digits.
-
-    With ``choices``, the reply is one of their keys (IVR-style "1 very satisfied ... 4 unsatisfied"), each
-    standing for a score of 1 to 10; without, the reply is the score itself ("9", "9/10", "9分"). ``prompt``
-    is what the survey SMS says about it, per language.
-    """
-
-    choices: dict[Annotated[str, Field(pattern=r"^[0-9]$")], Annotated[int, Field(ge=1, le=10)]] = {}
-    prompt: dict[str, str]
-
-    def score_of(self, text: str) -> int | None:
-        """The score a reply stands for, or None when it is not one this desk reads."""
-        reply = unicodedata.normalize("NFKC", text).strip().rstrip("。.!！ ")
-        if self.choices:
-            return self.choices.get(reply)
-        match = re.fullmatch(r"(\d{1,2})\s*(?:/\s*10|分)?", reply)
-        score = int(match.group(1)) if match else 0
-        return score if 1 <= score <= 10 else None
-
-
-class Survey(Section):
-    low_score_below: int = Field(default=8, ge=1, le=11)
-    # A score this high or higher counts as satisfied in the reports ("only 10 is satisfied": 10).
-    satisfied_from: int = Field(default=9, ge=1, le=10)
-    delay: Duration = "2h"  # after the confirmed close
-    recovery_within: Duration = "2wd"  # the supervisor's promise to recover a low score
-    sms_reply: SmsReply | None = None  # customers may reply to the survey SMS with digits
-
-    def satisfied(self, score: int) -> bool:
-        return score >= self.satisfied_from
-
-
-class Appeals(Section):
-    """申诉: a customer appeals a closed complaint once; another team handles it again."""
-
-    window: Duration
-    department: str
-
-
-class RedressRules(Section):
-    """Compensation, refunds and fee adjustments: the desk's currency and what each role grants alone."""
-
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    # The largest amount a role grants without approval; a role left out grants nothing alone, and
-    # null means without limit. A larger amount waits for someone whose limit covers it.
-    approval_limits: dict[RoleName, Decimal | None]
-
-    def limit(self, role: Role) -> Decimal | None:
-        """What the role grants alone (None: anything)."""
-        return self.approval_limits.get(role, Decimal(0))
-
-    def covers(self, role: Role, amount: Decimal) -> bool:
-        limit = self.limit(role)
-        return limit is None or amount <= limit
-
-
-class CorrectiveActions(Section):
-    """整改: how far ahead an action may fall due, when its owner is warned, and how its effect is read."""
-
-    max_due_days: int = Field(default=365, ge=1, le=3650)
-    warn_days_before: int = Field(default=3, ge=1, le=90)  # warned this long before it falls due
-    # Complaints of the cause are counted over this many days before the action was done and as many after.
-    effect_window_days: int = Field(default=30, ge=1, le=366)
-
-
-class Collaboration(Section):
-    """Working across departments: a consultation's answer and an assist's work each have a time limit."""
-
-    consult_within: Duration = "4h"
-    assist_within: Duration = "2wd"
-
-
 class Portal(Section):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
     name: str
     default_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")  # for phone numbers without +country
     inbound_sms: bool = False  # an SMS gateway: it may deliver customers' replies (POST .../sms)
+
+
+def check_people(departments: list[Department], agents: list[Agent], default_department: str,
+                 categories: dict[str, Category]) -> set[str]:
+    """Every department and person the staff sections name exists; the department ids."""
+    known = {d.id for d in departments}
+    people = {a.id for a in agents}
+    if default_department not in known:
+        raise ValueError(f"default_department {default_department!r} is not a department")
+    for key, category in categories.items():
+        if category.department not in known:
+            raise ValueError(f"category {key!r} names unknown department {category.department!r}")
+    for agent in agents:
+        unknown = set(agent.departments) - known
+        if unknown:
+            raise ValueError(f"agent {agent.id!r} names unknown departments {sorted(unknown)}")
+    for department in departments:
+        for person in (department.supervisor, department.manager):
+            if person not in people:
+                raise ValueError(f"department {department.id!r} names unknown person {person!r}")
+    return known

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from complaints.core.policy_sections import Survey
+from complaints.core.policy_aftercare import Survey
 from complaints.reporting.periods import ratio
 
 

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup demo run test suite test-all-pythons unit lint bench eval model openapi clean
+.PHONY: setup demo run test suite test-all-pythons unit lint bench eval model openapi policies clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,7 +67,7 @@ lint: setup $(TOOLS_STAMP)
 	$(BIN)/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam validate --lint --region us-east-1
 	$(TOOLS)/bin/checkov -f template.yaml --config-file .checkov.yaml
-	SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build --region us-east-1 --build-dir .aws-sam/build
+	LAYER_PYC=optional SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build --region us-east-1 --build-dir .aws-sam/build
 
 ## Benchmarks on the local stack: each part prints its section, then one table of the headline figures.
 bench: setup $(TOOLS_STAMP)
@@ -83,6 +83,13 @@ eval: setup
 MODEL_PROFILES := $(or $(PROFILE),telecom property hospital)
 model: setup
 	@for profile in $(MODEL_PROFILES); do $(BIN)/python -m bench.train_classifier --profile $$profile || exit 1; done
+
+## Compile the policy profiles (shared/policies/*.yaml, the source of truth) and their countries' working
+## calendars (from the holidays package) into shared/policies/compiled and shared/policies/calendars, which the
+## functions load at a cold start instead of parsing and validating YAML; commit what it writes. A stale
+## compiled profile is never used: the tests and the layer's build refuse it, a function reads the YAML instead.
+policies: setup
+	$(BIN)/python -m infra.compile_policies
 
 ## Regenerate the OpenAPI document from the handlers (a test checks it is current).
 openapi: setup

@@ -18,7 +18,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.train_classifier import HELD_OUT
@@ -29,12 +29,13 @@ from complaints.triage.linear_model import TrainedModels
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl",
-                 "extra training": "complaints_train_extra.jsonl"}
+                 "extra training": "complaints_train_extra.jsonl", "more training": "complaints_train_more.jsonl"}
 HELD_OUT_SETS = HELD_OUT["telecom"]
 # Per profile: its training sets by the name `make eval` prints (the held-out ones are HELD_OUT's).
 PROFILE_TRAINING: dict[str, dict[str, str]] = {
-    "telecom": TRAINING_SETS, "property": {"training": "property_train.jsonl"},
-    "hospital": {"training": "hospital_train.jsonl"}}
+    "telecom": TRAINING_SETS,
+    "property": {"training": "property_train.jsonl", "more training": "property_train_more.jsonl"},
+    "hospital": {"training": "hospital_train.jsonl", "more training": "hospital_train_more.jsonl"}}
 SETS = {**TRAINING_SETS, **HELD_OUT_SETS}
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -77,16 +78,17 @@ def rules_alone(policy: Policy) -> TextClassifier:
     return TextClassifier(policy.model_copy(update={"text_model": None}))
 
 
-def cross_validated(files: Sequence[str], policy: Policy, vote: dict[str, float],
-                    nature_weighting: str | None = None) -> dict[str, list[Outcome]]:
+def cross_validated(files: Sequence[str], policy: Policy, shipped: TrainedModels) -> dict[str, list[Outcome]]:
     """Each training row classified by a model trained without its fold (the shipped vote weights); the rows
     left out of training for being close to a held-out complaint are left out here too."""
-    from bench.train_classifier import fit_models, folds, training_rows  # scikit-learn is needed here only
+    from bench.train_classifier import borrowed_rows, fit_models, folds, training_rows  # needs scikit-learn
 
     rows, _ = training_rows(policy.profile)
+    borrowed = borrowed_rows(policy.profile)
     outcomes: dict[int, Outcome] = {}
     for train, test in folds(rows):
-        models = fit_models([rows[i] for i in train], policy, vote, nature_weighting)
+        models = replace(fit_models([rows[i] for i in train], policy, dict(shipped.vote), shipped.nature_weighting,
+                                    borrowed), rule_trust=shipped.rule_trust)
         classifier = TextClassifier(policy, models)
         for i in test:
             row = {"text": rows[i].text, "category": rows[i].category, "nature": rows[i].nature}
@@ -181,8 +183,7 @@ def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
         results[name] = {"rules alone": evaluate(rows, alone), "rules+model": evaluate(rows, shipped)}
     if cross_validate:
         assert isinstance(shipped.models, TrainedModels)
-        validated = cross_validated(list(training_sets.values()), policy, dict(shipped.models.vote),
-                                    shipped.models.nature_weighting)
+        validated = cross_validated(list(training_sets.values()), policy, shipped.models)
         for name, file in training_sets.items():
             rows = [{"text": o.text, "category": o.category, "nature": o.nature} for o in validated[file]]
             results[name] = {"rules alone": evaluate(rows, alone), "rules+model, CV": validated[file]}

@@ -109,6 +109,21 @@ def _resolver(template: dict[str, Any], parameters: dict[str, str]) -> Resolver:
     return resolver
 
 
+# The AWS managed policies SAM attaches that grant what a function's code or its event source calls, as AWS
+# publishes them (the others, logs and X-Ray, cover calls the functions' code does not make).
+MANAGED: dict[str, dict[str, Any]] = {
+    # Added by SAM to a function with an SQS event: what Lambda's poller calls with the function's role.
+    "service-role/AWSLambdaSQSQueueExecutionRole": {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                                      "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": "*"}]},
+}
+
+
+def _managed_arns(resolver: Resolver, role: dict[str, Any]) -> list[str]:
+    return [str(arn) for arn in resolver.resolve(role.get("ManagedPolicyArns", [])) if isinstance(arn, str)]
+
+
 def _drop_no_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_drop_no_value(v) for v in value if v != _NO_VALUE]
@@ -201,4 +216,6 @@ def roles(template_path: Path = ROOT / "template.yaml", parameters: dict[str, st
         role = translated["Resources"][role_name]["Properties"]
         documents = [_drop_no_value(resolver.resolve(policy)) for policy in role.get("Policies", [])]
         policies[name] = [d["PolicyDocument"] for d in documents if isinstance(d, dict) and "PolicyDocument" in d]
+        policies[name] += [MANAGED[arn.rsplit(":policy/", 1)[-1]] for arn in _managed_arns(resolver, role)
+                           if arn.rsplit(":policy/", 1)[-1] in MANAGED]
     return Roles(policies, resolver)

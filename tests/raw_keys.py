@@ -1,4 +1,5 @@
-"""What a machine's word looks like in text people read: a dotted key or a snake_case one.
+"""What a machine's word looks like in text people read (a dotted key or a snake_case one), and what a telecom
+desk's words look like on another desk's page.
 
 The console and the unit tests of its views both look for them in the visible text.
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+
+from complaints.core.policy import POLICY_DIR, load_policy
 
 DOTTED = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b")
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
@@ -47,3 +50,16 @@ def visible_text(html: str) -> str:
     parser = _Visible()
     parser.feed(html)
     return " ".join(parser.parts)
+
+
+def telecom_words(profile: str, text: str) -> list[str]:
+    """The telecom desk's own names (its categories, services, departments, channels, root causes) that the text
+    shows and the given desk's profile never says (words of a few characters and up: 服务 is anyone's)."""
+    own = (POLICY_DIR / f"{profile}.yaml").read_text(encoding="utf-8")
+    names = {name for kinds in load_policy("telecom").labels.values() for kind, table in kinds.items()
+             for name in table.values() if kind in ("category", "service", "department", "channel", "root_cause")}
+
+    def shown(word: str) -> bool:
+        return bool(re.search(rf"\b{re.escape(word)}\b", text)) if word.isascii() else len(word) > 2 and word in text
+
+    return sorted(word for word in names if word not in own and shown(word))

@@ -1,6 +1,5 @@
 """Intake webhook: portals deliver complaints and read back their own, signed per Standard Webhooks."""
 
-import base64
 from importlib import resources
 from typing import Any
 
@@ -79,17 +78,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if portal_id is not None:
         # Signature first: nothing of an unsigned request is parsed, stored or echoed.
         current = desk()
-        settings = current.settings
-        body = event.get("body") or ""
-        raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
         try:
-            delivery = portals.verify_delivery(current.policy, portal_id, event.get("headers") or {}, raw,
-                                               secrets=portals.portal_secrets(settings.required("portal_secrets_name")),
-                                               tolerance_seconds=settings.webhook_tolerance_seconds,
-                                               max_body_bytes=settings.max_body_bytes)
+            delivery = portals.verify_event(current.policy, current.settings, portal_id, event)
         except ComplaintError as exc:
             return refusal(exc)
         logger.append_keys(portal_id=portal_id, webhook_id=delivery.webhook_id)
-        receive.IDEMPOTENCY.register_lambda_context(context)
+        receive.idempotency_config().register_lambda_context(context)
         app.append_context(delivery=delivery)
     return dispatch(app, event, context, max_body_bytes=desk().settings.max_body_bytes)

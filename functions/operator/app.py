@@ -41,6 +41,7 @@ from complaints.core.requests import (
     SettlementRequest,
     TransferRequest,
 )
+from complaints.core.surveys import PhoneSurveyRequest
 from complaints.core.views import ActionAnswer, ComplaintList, ComplaintView
 from complaints.handling import (
     acceptance,
@@ -53,17 +54,21 @@ from complaints.handling import (
     redress,
     resolution,
     survey,
+    survey_replies,
     tracking,
 )
 from complaints.promises import extensions
 from complaints.promises import keeping as promises
-from complaints.reporting import causes, reports, trends
+from complaints.reporting import assessment, causes, reports, trends
 from complaints.triage import assignment
+from complaints.web import corrective_api
 from complaints.web.api import current_operator, dispatch, make_resolver
+from complaints.web.console_assessment import staff_name
 from complaints.web.console_text import series_name, summary_name
 from complaints.workflow import redrive
 
 app = make_resolver()
+app.include_router(corrective_api.router)
 
 
 def _operator() -> Operator:
@@ -228,6 +233,12 @@ def review(complaint_id: str, request: ReviewRequest) -> ActionAnswer:
     return survey.review(desk(), complaint_id, _operator(), request)
 
 
+@app.post("/v1/complaints/<complaint_id>/survey",
+          summary="Record a phone survey (满意度回访): the customer's answers, who asked and when; once")
+def phone_survey(complaint_id: str, request: PhoneSurveyRequest) -> ActionAnswer:
+    return survey_replies.record_phone_survey(desk(), complaint_id, _operator(), request)
+
+
 @app.post("/v1/complaints/<complaint_id>/redrive",
           summary="A supervisor starts the workflow again where the complaint stands, after its execution failed, "
                   "timed out or was stopped")
@@ -261,6 +272,29 @@ def cause_report(
     end: Annotated[date, Query(alias="to")],
 ) -> causes.CauseReport:
     return causes.causes(desk(), _operator(), start, end)
+
+
+@app.get("/v1/reports/assessment",
+         summary="The assessment (考核) of each agent and department over a period: acceptances missed, promises "
+                 "kept and missed by kind, reopens, transfers and passing around, scores, compensation paid")
+def assessment_report(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> assessment.AssessmentReport:
+    return assessment.assessment(desk(), _operator(), start, end)
+
+
+@app.get("/v1/reports/assessment.csv", summary="The assessment as CSV: a row per department, then per agent",
+         responses={200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def assessment_report_csv(
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+    lang: Annotated[str, Query(pattern="^(zh-CN|en)$", description="the language of the name columns")] = "zh-CN",
+) -> Response[str]:
+    current = desk()
+    report = assessment.assessment(current, _operator(), start, end)
+    return _csv(assessment.assessment_csv(report, staff_name(current.policy, lang)),
+                f"assessment-{start}-{end}.csv")
 
 
 @app.get("/v1/reports/summary.csv", summary="The managers' summary as CSV rows (section, item, value)",

@@ -241,6 +241,11 @@ class DeskClient:
         response = self.signed(portal_id, "POST", f"/v1/portals/{portal_id}/complaints", raw, webhook_id)
         return dict(_answer(response))
 
+    def inbound_sms(self, portal_id: str, sender: str, text: str, webhook_id: str | None = None) -> dict[str, Any]:
+        """A customer's SMS as the SMS gateway delivers it (signed like a portal)."""
+        raw = jsonlib.dumps({"from": sender, "text": text}, ensure_ascii=False).encode()
+        return dict(_answer(self.signed(portal_id, "POST", f"/v1/portals/{portal_id}/sms", raw, webhook_id)))
+
     def portal_read(self, portal_id: str, external_id: str) -> dict[str, Any]:
         return dict(_answer(self.signed(portal_id, "GET", f"/v1/portals/{portal_id}/complaints/{external_id}")))
 
@@ -287,12 +292,21 @@ class DeskClient:
     def causes(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/causes", agent=agent, params={"from": start, "to": end}))
 
+    def corrective(self, method: str, agent: str, path: str = "", body: dict[str, Any] | None = None,
+                   params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The corrective actions' routes: /v1/corrective-actions, /{id}, /{id}/done, /{id}/cancel."""
+        return dict(self._call(method, f"/v1/corrective-actions{path}", agent=agent, json=body, params=params))
+
     def trends(self, agent: str, start: str, end: str) -> dict[str, Any]:
         return dict(self._call("GET", "/v1/reports/trends", agent=agent, params={"from": start, "to": end}))
 
-    def summary_csv(self, agent: str, start: str, end: str) -> str:
+    def assessment(self, agent: str, start: str, end: str) -> dict[str, Any]:
+        return dict(self._call("GET", "/v1/reports/assessment", agent=agent, params={"from": start, "to": end}))
+
+    def summary_csv(self, agent: str, start: str, end: str, report: str = "summary") -> str:
+        """A report's CSV: the summary's, or report="assessment"."""
         headers = {"Authorization": f"Bearer {self.token or self.dev_token(agent)}"}
-        response = _request("GET", self.api_url + "/v1/reports/summary.csv", params={"from": start, "to": end},
+        response = _request("GET", self.api_url + f"/v1/reports/{report}.csv", params={"from": start, "to": end},
                             headers=headers, timeout=self.timeout)
         if response.status_code >= 400:
             _answer(response)

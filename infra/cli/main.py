@@ -12,9 +12,10 @@ from rich.table import Table
 from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli import data_commands, local_commands, redress_commands
+from infra.cli import action_commands, data_commands, local_commands, redress_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import (
+    assessment_table,
     complaints_table,
     console,
     executions_table,
@@ -175,12 +176,16 @@ def resolve(complaint_id: str,
             actions: Annotated[str, typer.Option(help="what was done")],
             outcome: Annotated[str, typer.Option(help="resolved | temporary_measure | deferred")] = "resolved",
             evidence: Annotated[str | None, typer.Option(help="test results, references to photos")] = None,
-            plan: Annotated[str | None, typer.Option(help="deferred: the long-term fix planned")] = None,
-            expected_by: Annotated[str | None, typer.Option(help="deferred: YYYY-MM-DD the fix should land")] = None,
+            plan: Annotated[str | None, typer.Option(help="deferred, or with a temporary measure: the long-term fix "
+                                                          "planned (opens a tracking ticket)")] = None,
+            expected_by: Annotated[str | None, typer.Option(help="with the plan: YYYY-MM-DD the fix should land")]
+            = None,
+            plan_owner: Annotated[str | None, typer.Option(help="with the plan: the agent who sees it through")]
+            = None,
             ) -> None:
     """Report the outcome, root cause, actions and evidence (on a tracking ticket: the planned fix landed)."""
     body = {"outcome": outcome, "root_cause": root_cause, "actions": actions, "evidence": evidence, "plan": plan,
-            "expected_by": expected_by}
+            "expected_by": expected_by, "plan_owner": plan_owner}
     _run(lambda: _act(complaint_id, "resolve", {k: v for k, v in body.items() if v is not None},
                       "resolution", "tracking"))
 
@@ -258,13 +263,34 @@ def review(complaint_id: str, cause: Annotated[str, typer.Option()], action: Ann
                                                                  "reopen": reopen}))
 
 
-@app.command()
-def survey(token: str, score: Annotated[int, typer.Option(min=1, max=10)],
-           comment: Annotated[str | None, typer.Option()] = None,
-           result: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None) -> None:
+survey_app = typer.Typer(help="Surveys (满意度回访): a phone survey an agent recorded, or a link as the customer.",
+                         no_args_is_help=True)
+
+
+@survey_app.command(name="phone")
+def survey_phone(complaint_id: str, score: Annotated[int, typer.Option(min=1, max=10, help="overall, 1 to 10")],
+                 comment: Annotated[str | None, typer.Option()] = None,
+                 attitude: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None,
+                 speed: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None,
+                 result: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None,
+                 asked_at: Annotated[str | None, typer.Option(help="when you called, ISO 8601 with offset; now "
+                                                                   "if left out")] = None) -> None:
+    """Record the answers of a survey call you made (not on a complaint you own); once per complaint."""
+    body = {"score": score, "comment": comment, "attitude": attitude, "speed": speed, "result": result,
+            "asked_at": asked_at}
+    _run(lambda: _client().act(complaint_id, "survey", _agent(), {k: v for k, v in body.items() if v is not None}))
+
+
+@survey_app.command(name="link")
+def survey_link(token: str, score: Annotated[int, typer.Option(min=1, max=10)],
+                comment: Annotated[str | None, typer.Option()] = None,
+                result: Annotated[str | None, typer.Option(help="satisfied | neutral | unsatisfied")] = None) -> None:
     """Answer a survey link as the customer would."""
     ratings = {"result": result} if result else {}
     _run(lambda: _client().answer_survey(token, score, comment, **ratings))
+
+
+app.add_typer(survey_app, name="survey")
 
 
 @app.command()
@@ -275,7 +301,8 @@ def confirm(token: str, outcome: Annotated[str, typer.Option(help="fixed | not_f
 
 @app.command()
 def report(what: Annotated[str | None, typer.Argument(help="causes: the root-cause report against the period "
-                                                             "before, as JSON")] = None,
+                                                             "before, as JSON; assessment: each department's and "
+                                                             "agent's figures (考核)")] = None,
            start: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD",
                                                      show_default="the first of the desk's month")] = None,
            end: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD",
@@ -288,10 +315,16 @@ def report(what: Annotated[str | None, typer.Argument(help="causes: the root-cau
         today = session.times().now.astimezone(ZoneInfo(session.policy.timezone)).date()
         end = end or today.isoformat()
         start = start or today.replace(day=1).isoformat()
-    if what not in (None, "causes"):
-        raise typer.BadParameter(f"{what!r}: the only named report is causes", param_hint="WHAT")
+    if what not in (None, "causes", "assessment"):
+        raise typer.BadParameter(f"{what!r}: the named reports are causes and assessment", param_hint="WHAT")
     if what == "causes":
         _run(lambda: _client().causes(_agent(), start, end))
+        return
+    if what == "assessment":
+        if csv:
+            typer.echo(_client().summary_csv(_agent(), start, end, report="assessment"), nl=False)
+        else:
+            console.print(assessment_table(_client().assessment(_agent(), start, end)))
         return
     if verification:
         _run(lambda: _client().report(_agent(), start, end))
@@ -308,6 +341,7 @@ def report(what: Annotated[str | None, typer.Argument(help="causes: the root-cau
 
 
 app.add_typer(local_commands.clock_app, name="clock")
+app.add_typer(action_commands.action_app, name="action")
 app.command()(local_commands.tick)
 app.command()(local_commands.config)
 app.command()(data_commands.backup)

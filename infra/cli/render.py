@@ -99,3 +99,21 @@ def summary_table(report: dict[str, Any]) -> Table:
         table.add_row(name if name != section else "", item, value)
         section = name
     return table
+
+
+def assessment_table(report: dict[str, Any]) -> Table:
+    """The assessment (考核): a row per department, then per agent, with the figures the CSV has."""
+    from complaints.reporting.assessment import FIGURES
+
+    table = Table(title=f"assessment {report['start']} to {report['end']} (satisfied from "
+                        f"{report['satisfied_from']}, compensation in {report['currency']})")
+    table.add_column("department")
+    table.add_column("agent")
+    short = {"acceptances_missed": "acc. missed", "promises_kept": "kept", "promises_missed": "missed",
+             "passing_around": "passing around", "satisfaction_rate": "satisfied %", "compensation": "paid"}
+    for figure in FIGURES:
+        table.add_column(short.get(figure, figure.replace("_", " ")), justify="right")
+    for line in [*report["departments"], *report["agents"]]:
+        values = ["" if line[f] is None else str(line[f]) for f in FIGURES]
+        table.add_row(line["department"], line["agent_id"] or "(all)", *values)
+    return table

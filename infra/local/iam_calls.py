@@ -160,6 +160,14 @@ def _secretsmanager(operation: str, params: dict[str, Any], where: Account) -> l
     return [Requested(f"secretsmanager:{operation}", where.secret_arn(str(secret)) if secret else "*")]
 
 
+def _sqs(operation: str, params: dict[str, Any], where: Account) -> list[Requested]:
+    # A batch is authorised as its single action (SendMessageBatch as sqs:SendMessage), on the queue's ARN.
+    action = operation.removesuffix("Batch")
+    url = str(params.get("QueueUrl") or "")
+    name = url.rstrip("/").rsplit("/", 1)[-1] if url else ""
+    return [Requested(f"sqs:{action}", f"arn:aws:sqs:{where.region}:{where.account}:{name}" if name else "*")]
+
+
 def _comprehend(operation: str, params: dict[str, Any], where: Account) -> list[Requested]:
     return [Requested(f"comprehend:{operation}", str(params.get("EndpointArn") or "*"))]
 
@@ -172,6 +180,7 @@ _BY_SERVICE: dict[str, tuple[str, Callable[[str, dict[str, Any], Account], list[
     "ses": ("ses", _ses),
     "secrets-manager": ("secretsmanager", _secretsmanager),
     "comprehend": ("comprehend", _comprehend),
+    "sqs": ("sqs", _sqs),
     "cloudwatch": ("cloudwatch", None),  # PutMetricData takes no resource: "*"
     "xray": ("xray", None),  # PutTraceSegments, PutTelemetryRecords: "*"
 }

@@ -31,6 +31,9 @@ from infra.iam import Roles, statements
 from infra.local.iam_calls import Account, Requested, distinct, requested
 from infra.local.runtime import LocalFunction
 
+# What Lambda's poller calls on a function's SQS event source, with the function's role.
+POLLER_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+
 
 class AccessDenied(Exception):
     """A call the caller's role does not allow (what IAM decided, before it becomes the service's answer)."""
@@ -67,6 +70,17 @@ class Enforcer:
                                    self.where.account, wanted)
             with self._lock:
                 self.used.add((caller.logical_id, wanted.action, wanted.arn))
+
+    def check_poller(self, function: LocalFunction, queue_arn: str) -> None:
+        """Lambda reads an SQS event source with the function's role: creating the mapping fails unless the role
+        may receive, delete and read the queue's attributes."""
+        for action in POLLER_ACTIONS:
+            wanted = Requested(action, queue_arn)
+            if not self.allows(function.logical_id, wanted):
+                raise AccessDenied(function, self.role_names.get(function.logical_id, function.logical_id),
+                                   self.where.account, wanted)
+            with self._lock:
+                self.used.add((function.logical_id, wanted.action, wanted.arn))
 
     @contextmanager
     def revoked(self, function: str, action: str) -> Iterator[None]:

@@ -1,8 +1,8 @@
 """Partition indexes for moto's tables: a query reads its partition, as DynamoDB's does, not the whole table.
 
 moto answers a query on a global secondary index by walking every item of the
-table. Benchmarks that compare costs at different table sizes turn on the
-patch `indexed_gsi_queries` (infra.local.moto_patches), which keeps here, per
+table, so each query costs more as the table grows. The local stack turns on
+the patch `indexed_gsi_queries` (infra.local.moto_patches), which keeps here, per
 table and index, the items of each index partition sorted by the index's range
 key, and hands moto's own query only that partition's items: moto still
 applies the key conditions, order, paging, projection and filters, so answers

@@ -21,6 +21,7 @@ import importlib
 import importlib.metadata
 import inspect
 import json
+import pickle
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -408,6 +409,163 @@ def _indexed_gsi_queries(swaps: _Swaps) -> None:
     swaps.cleanups.append(indexed_queries.disable)
 
 
+# parsed_once ---------------------------------------------------------
+_PROGRAMS: dict[str, bytes] = {}  # a state machine's definition → its parsed program, pickled
+_PROGRAMS_LOCK = threading.Lock()
+
+
+def _program(definition: str) -> Any:
+    """A fresh copy of the definition's parsed program: parsed the first time, unpickled after.
+
+    Each execution gets a copy of its own, as a parse would give it (the interpreter keeps a
+    retry's attempt count and the like under each component's key, created on first use).
+    """
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    with _PROGRAMS_LOCK:  # held while parsing: executions starting together wait for one parse
+        parsed = _PROGRAMS.get(definition)
+        if parsed is None:
+            program = AmazonStateLanguageParser.parse(definition)[0]
+            try:
+                _PROGRAMS[definition] = pickle.dumps(program)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                pass  # a definition whose program does not pickle is parsed every time, as before
+            return program
+    return pickle.loads(parsed)  # noqa: S301 - the stack's own bytes, made just above
+
+
+def _parsed_programs(swaps: _Swaps) -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    def entrypoint(self: Any) -> Any:
+        return _program(self._evaluation_details.state_machine_details.definition)
+
+    swaps.swap(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint)
+    swaps.cleanups.append(_PROGRAMS.clear)
+
+
+def _cached_json_paths(swaps: _Swaps) -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module in (json_path, result_path):
+        # A parsed path is read-only (find, update_or_create change the data, not the path).
+        swaps.swap(module, "parse", functools.lru_cache(maxsize=4096)(vars(module)["parse"]))
+
+
+def _reused_lambda_client(swaps: _Swaps) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    make = vars(lambda_eval_utils)["boto_client_for"]
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        # botocore clients are thread-safe; the credentials are moto's placeholders, never the state's
+        with lock:
+            client = clients.get((region, service))
+            if client is None:
+                client = clients[(region, service)] = make(region=region, service=service)
+            return client
+
+    swaps.swap(lambda_eval_utils, "boto_client_for", client_for)
+    swaps.cleanups.append(clients.clear)
+
+
+# attribute_values_as_json -------------------------------------------
+_SCALAR_TAGS = frozenset({"S", "N"})
+_SET_TAGS = frozenset({"SS", "NS"})
+
+
+def _attribute_value(value: dict[str, Any]) -> dict[str, Any] | None:
+    """An AttributeValue in DynamoDB's JSON as moto's serializer writes it; None where that needs the serializer.
+
+    Strings and numbers, string and number sets, booleans and NULL, maps and lists of them, exactly as the
+    model-driven serializer leaves them; binary values (base64) go the serializer's way.
+    """
+    answer: dict[str, Any] = {}
+    for tag, item in value.items():
+        if item is None:
+            continue
+        if tag in _SCALAR_TAGS and type(item) is str:
+            answer[tag] = item
+        elif tag in ("BOOL", "NULL") and type(item) is bool:
+            answer[tag] = item
+        elif tag in _SET_TAGS and type(item) is list and all(type(member) is str for member in item):
+            answer[tag] = list(item)
+        elif tag == "M" and type(item) is dict:
+            members = {}
+            for name, member in item.items():
+                plain = _attribute_value(member) if type(member) is dict else None
+                if plain is None:
+                    return None
+                members[name] = plain
+            answer[tag] = members
+        elif tag == "L" and type(item) is list:
+            elements = []
+            for element in item:
+                plain = _attribute_value(element) if type(element) is dict else None
+                if plain is None:
+                    return None
+                elements.append(plain)
+            answer[tag] = elements
+        else:
+            return None
+    return answer
+
+
+def _attribute_values_as_json(swaps: _Swaps) -> None:
+    from moto.core.serialize import BaseJSONSerializer
+
+    structure = vars(BaseJSONSerializer)["_serialize_type_structure"]
+
+    @functools.wraps(structure)
+    def serialize(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if key and shape.name == "AttributeValue" and type(value) is dict:
+            plain = _attribute_value(value)
+            if plain is not None:
+                self._default_serialize(serialized, plain, shape, key)
+                return
+        structure(self, serialized, value, shape, key)
+
+    swaps.swap(BaseJSONSerializer, "_serialize_type_structure", serialize)
+
+
+# backends_by_host_kept ---------------------------------------------
+def _backends_by_host_kept(swaps: _Swaps) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    find = vars(DomainDispatcherApplication)["get_backend_for_host"]
+    found: dict[tuple[int, str | None], Any] = {}
+
+    @functools.wraps(find)
+    def backend_for_host(self: Any, host: str | None) -> Any:
+        key = (id(self), host)  # called under the application's own lock
+        if key not in found:
+            found[key] = find(self, host)
+        return found[key]
+
+    swaps.swap(DomainDispatcherApplication, "get_backend_for_host", backend_for_host)
+    swaps.cleanups.append(found.clear)
+
+
+# executions_listed_once_started ------------------------------------
+def _listed_once_started(swaps: _Swaps) -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    listed = vars(StepFunctionsParserBackend)["_get_executions"]
+
+    @functools.wraps(listed)
+    def executions(self: Any, execution_status: Any = None) -> list[Any]:
+        if execution_status is None:
+            return listed(self, execution_status)
+        # An execution being started has no status yet: it is not among those with the status asked for.
+        return [execution for execution in listed(self, None)
+                if execution.exec_status is not None and execution.status == execution_status]
+
+    swaps.swap(StepFunctionsParserBackend, "_get_executions", executions)
+
+
 _TABLE = "moto.dynamodb.models.table.Table"
 _BACKEND = "moto.dynamodb.models.DynamoDBBackend"
 _SFN = "moto.stepfunctions.parser"
@@ -531,6 +689,112 @@ PATCHES: tuple[Patch, ...] = (
                             "Step Functions interpreter starts an execution, adds history events and ends it",
         apply=_durable_state,
         default=False,
+    ),
+    Patch(
+        name="parsed_once",
+        restores="nothing AWS does differently: Step Functions compiles a definition when it is created, while "
+                 "moto parses the ASL again (ANTLR, 0.3-0.5 s of the stack's one core) at every execution's start; "
+                 "this parses each definition once and gives every execution a fresh copy of the parsed program",
+        package="moto",
+        relies_on=(
+            parameters(f"{_SFN}.backend.execution_worker.ExecutionWorker._get_evaluation_entrypoint", "self"),
+            source_with(f"{_SFN}.backend.execution_worker.ExecutionWorker._get_evaluation_entrypoint",
+                        "AmazonStateLanguageParser.parse(",
+                        "self._evaluation_details.state_machine_details.definition", ")[0]"),
+            source_with(f"{_SFN}.backend.execution_worker.ExecutionWorker._execution_logic",
+                        "program = self._get_evaluation_entrypoint()"),
+        ),
+        check_after_upgrade="that the interpreter still keeps every execution's own state in its Environment, not "
+                            "in the parsed components, beyond their lazily made heap keys",
+        apply=_parsed_programs,
+    ),
+    Patch(
+        name="json_paths_parsed_once",
+        restores="nothing AWS does differently: moto builds a JSONPath parser (its yacc tables) for every path of "
+                 "every state it evaluates; this keeps each parsed path",
+        package="moto",
+        relies_on=(
+            source_with(f"{_SFN}.asl.utils.json_path.extract_json", "input_expr = parse(path)"),
+            source_with(f"{_SFN}.asl.component.common.path.result_path.ResultPath._eval_body",
+                        "result_expr = parse(self.result_path_src)"),
+        ),
+        check_after_upgrade="that moto still parses paths with jsonpath_ng's module-level parse in these modules",
+        apply=_cached_json_paths,
+    ),
+    Patch(
+        name="reused_lambda_client",
+        restores="nothing AWS does differently: the interpreter makes a new boto3 Lambda client (a session, its "
+                 "service model, its event hooks) for every Task that invokes a function; this makes one per "
+                 "region and keeps it, as a long-lived service does",
+        package="moto",
+        relies_on=(
+            parameters(f"{_SFN}.asl.utils.boto_client.boto_client_for", "region", "service", "state_credentials"),
+            source_with(f"{_SFN}.asl.utils.boto_client.boto_client_for", "aws_access_key_id=\"ak\"",
+                        "botocore_stubber.enabled"),
+            source_with(f"{_SFN}.asl.component.state.exec.state_task.lambda_eval_utils._invoke_lambda_function",
+                        "boto_client_for("),
+        ),
+        check_after_upgrade="that boto_client_for still ignores the state's credentials and that the Lambda tasks "
+                            "still find boto_client_for in lambda_eval_utils",
+        apply=_reused_lambda_client,
+    ),
+    Patch(
+        name="attribute_values_as_json",
+        restores="nothing AWS does differently: moto writes each DynamoDB answer through its model-driven "
+                 "serializer, which asks every member of every AttributeValue (ten per value) for a value, so a "
+                 "complaint's item costs the stack's one core more than the rest of the request; this writes "
+                 "AttributeValues of strings, numbers, sets, booleans, NULL, maps and lists directly, as that "
+                 "serializer writes them (binary values still go through it)",
+        package="moto",
+        relies_on=(
+            parameters("moto.core.serialize.BaseJSONSerializer._serialize_type_structure",
+                       "self", "serialized", "value", "shape", "key"),
+            source_with("moto.core.serialize.ResponseSerializer._serialize_type_structure",
+                        "self._serialize_structure_member(wrapper, value, member_shape, member_key)",
+                        "self._default_serialize(serialized, wrapper, shape, key)"),
+            source_with("moto.core.serialize.BaseJSONSerializer._serialize_type_string",
+                        "string_value = str(value) if value not in [None, {}, []] else value"),
+            source_with("moto.core.serialize.ResponseSerializer._default_serialize",
+                        "serialized[serialization_key] = value"),
+        ),
+        check_after_upgrade="how moto's JSON serializer writes structures, strings, booleans and lists, and "
+                            "whether DynamoDB's AttributeValue shape still has the members S, N, B, SS, NS, BS, M, "
+                            "L, NULL and BOOL",
+        apply=_attribute_values_as_json,
+    ),
+    Patch(
+        name="backends_by_host_kept",
+        restores="nothing AWS does differently: moto's server finds the service of every request by listing "
+                 "every moto module and matching every service's URL patterns against its host; this keeps the "
+                 "answer for each host",
+        package="moto",
+        relies_on=(
+            parameters("moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host",
+                       "self", "host"),
+            source_with("moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host",
+                        "backends.list_of_moto_modules()", "self.backend_url_patterns"),
+            source_with("moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_application",
+                        "with self.lock:", "backend = self.get_backend_for_host(host)"),
+        ),
+        check_after_upgrade="that the backend for a host still depends on the host alone (the service "
+                            "overrides and URL patterns fixed when the application is made)",
+        apply=_backends_by_host_kept,
+    ),
+    Patch(
+        name="executions_listed_once_started",
+        restores="a callback (SendTaskSuccess, SendTaskFailure) finds its execution while another execution is "
+                 "being started: moto lists every execution by status, and one between its creation and its "
+                 "start has none, so the callback failed with an internal error",
+        package="moto",
+        relies_on=(
+            parameters(f"{_SFN}.models.StepFunctionsParserBackend._get_executions", "self", "execution_status"),
+            source_with(f"{_SFN}.models.StepFunctionsParserBackend._get_executions",
+                        "if execution_status is None or execution_status == execution.status:"),
+            source_with(f"{_EXECUTION}.start", "self.exec_status = ExecutionStatus.RUNNING"),
+            source_with(f"{_EXECUTION}.status.fget", "return self.exec_status.value"),
+        ),
+        check_after_upgrade="whether moto now gives an execution its status when it is created",
+        apply=_listed_once_started,
     ),
     Patch(
         name="botocore_builtin_handlers",

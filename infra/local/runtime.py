@@ -25,8 +25,10 @@ phase costs: the imports and the clients the handler module makes.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
+import py_compile
 import secrets
 import socket
 import subprocess
@@ -394,5 +396,26 @@ def lambda_environment(function: LocalFunction, region: str, endpoint: str, acce
         "LANG": "en_US.UTF-8",
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONUNBUFFERED": "1",  # each line reaches the logs as it is written
+        # Lambda's /opt and /var/task are read-only: a container imports the .pyc the build compiled
+        # (compile_code) and writes none.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
+
+
+_compiled: set[Path] = set()
+_compiling = threading.Lock()
+
+
+def compile_code(*directories: Path) -> None:
+    """Compile each directory's modules as the layer's build does (shared/Makefile): checked-hash .pyc,
+    which stay valid whatever the files' times and are recompiled by an import only when their source
+    changed. Once per directory and process."""
+    with _compiling:
+        for directory in directories:
+            if directory in _compiled:
+                continue
+            if not compileall.compile_dir(directory, quiet=1, workers=1,
+                                          invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH):
+                raise RuntimeError(f"{directory} does not compile")
+            _compiled.add(directory)
 

@@ -15,6 +15,8 @@
 - the HTTP API on loopback, built from the functions' HttpApi events;
 - the reminders schedule ticking at the template's rate, against a clock that
   can be moved forward;
+- the SQS queues, and each function's SQS event source mapping polling its
+  queue as Lambda's does (infra.local.event_sources);
 - a data directory that keeps the tables, secrets, executions with their
   histories, outbox and clock across a restart or a crash (infra.local.durable),
   where every workflow that was cut off goes on in a new execution.
@@ -50,7 +52,7 @@ from complaints.core.observability import logger
 from complaints.core.policy import POLICY_DIR, load_policy
 from complaints.workflow.redrive import redrive_stalled
 from infra import iam
-from infra.local import durable, iam_enforcement, moto_patches, restored, runtime
+from infra.local import durable, event_sources, iam_enforcement, moto_patches, restored, runtime
 from infra.local.aws_endpoint import AwsEndpoint
 from infra.local.http_api import HttpApi, Route, json_response
 from infra.local.iam_calls import Account
@@ -121,6 +123,7 @@ class LocalStack:
         self._ticker_stop = threading.Event()
         self.schedule_seconds: dict[str, int] = {}
         self.schedules: list[tuple[str, dict[str, Any] | None]] = []  # (function, the schedule's Input), in order
+        self.pollers: dict[str, event_sources.SqsPoller] = {}  # by the function's logical id
         self.resolver = Resolver(
             self.template,
             pseudo={"AWS::StackName": self.config.stack_name, "AWS::Region": self.config.region,
@@ -157,6 +160,10 @@ class LocalStack:
             return f"arn:aws:lambda:{self.config.region}:{ACCOUNT}:function:{name}"
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{self.config.region}:{ACCOUNT}:table/{name}"
+        if kind == "AWS::SQS::Queue" and attribute in ("Arn", "QueueName"):
+            queue_name = name.rsplit("/", 1)[-1]  # Ref of a queue is its URL
+            arn = f"arn:aws:sqs:{self.config.region}:{ACCOUNT}:{queue_name}"
+            return queue_name if attribute == "QueueName" else arn
         if kind == "AWS::Logs::LogGroup" and attribute == "Arn":
             return f"arn:aws:logs:{self.config.region}:{ACCOUNT}:log-group:{name}"
         raise KeyError(f"{logical_id}.{attribute} is not known to the local stack")
@@ -166,8 +173,9 @@ class LocalStack:
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
-        # Refuses a moto its patches were not written for.
-        self._patches = moto_patches.install(*(["durable_state"] if self.config.durable else []))
+        # Refuses a moto its patches were not written for. Queries read their index partition, as on DynamoDB,
+        # rather than every item of the table, so a long run does not slow down as its table grows.
+        self._patches = moto_patches.install("indexed_gsi_queries", *(["durable_state"] if self.config.durable else []))
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         if self.config.durable:
             self.store = durable.Store(self.config.data_dir)  # refuses a data directory another stack runs on
@@ -186,6 +194,7 @@ class LocalStack:
             self.endpoint.commit = self.store.sync  # and on disk before the endpoint answers
         self.endpoint.start(self.config.host, self.config.aws_port)
         self._create_secrets()
+        self._create_queues()
         self._write_policy()
         self._set_harness_environment()
         self._create_functions()
@@ -197,6 +206,7 @@ class LocalStack:
         if self.config.start_local and (self.store is None or self.store.fresh):
             self._move_clock_to(self.config.start_local)
         self._warm_up()
+        self._start_event_sources()
         self._start_http_api()
         if self.store is not None and not self.store.fresh:
             # Every complaint whose workflow the stop cut off goes on where it stood, in a new execution.
@@ -209,6 +219,9 @@ class LocalStack:
         self._ticker_stop.set()
         if self._api:
             self._api.stop()
+        for poller in self.pollers.values():
+            poller.stop()
+        self.pollers.clear()
         for function in self.functions.values():
             runtime.unregister(function.name)  # stops its containers
         if self.endpoint:
@@ -259,6 +272,42 @@ class LocalStack:
             self.physical[logical_id] = answer["ARN"]
             if self.store is not None and kept.get(name) != value:
                 self.store.append({"t": "secret", "name": name, "value": value})
+
+    def _create_queues(self) -> None:
+        """The template's queues with their attributes; the redrive policies once every queue exists."""
+        client = boto3.client("sqs", region_name=self.config.region)
+        queues = self._of_type("AWS::SQS::Queue")
+        for logical_id, resource in queues.items():
+            props = resource.get("Properties", {})
+            attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k])
+                          for k in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds",
+                                    "ReceiveMessageWaitTimeSeconds", "SqsManagedSseEnabled") if k in props}
+            self.physical[logical_id] = client.create_queue(QueueName=self._name(logical_id),
+                                                            Attributes=attributes)["QueueUrl"]
+        for logical_id, resource in queues.items():
+            redrive = resource.get("Properties", {}).get("RedrivePolicy")
+            if redrive:
+                client.set_queue_attributes(QueueUrl=self.physical[logical_id],
+                                            Attributes={"RedrivePolicy": json.dumps(self.resolver.resolve(redrive))})
+
+    def _start_event_sources(self) -> None:
+        """Each function's SQS events, polled as Lambda's event source mappings poll (under the function's role:
+        the mapping is refused, as Lambda refuses it, when the role cannot receive and delete)."""
+        client = boto3.client("sqs", region_name=self.config.region)
+        by_arn = {self._get_att(logical_id, "Arn"): logical_id for logical_id in self._of_type("AWS::SQS::Queue")}
+        for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
+            for event in event_sources.sqs_events(resource):
+                props = self.resolver.resolve(event["Properties"])
+                queue_url = self.physical[by_arn[str(props["Queue"])]]
+                mapping = event_sources.SqsMapping.from_event(self.functions[logical_id], props, queue_url,
+                                                              self.config.region)
+                if self.enforcer is not None:
+                    self.enforcer.check_poller(self.functions[logical_id], mapping.queue_arn)
+                self.pollers[logical_id] = event_sources.SqsPoller(mapping, client).start()
+
+    def settle_queues(self, within: float = 120.0) -> bool:
+        """Wait until every event source's queue is drained and its batches handled (False if not within)."""
+        return all([poller.settle(within) for poller in self.pollers.values()])
 
     def _restore_tables(self) -> None:
         from moto.dynamodb.models import dynamodb_backends
@@ -353,6 +402,9 @@ class LocalStack:
         with zipfile.ZipFile(package, "w") as archive:
             archive.writestr("README.txt", "Runs in the local stack's own containers (infra.local.runtime).")
         defaults = self.template.get("Globals", {}).get("Function", {})
+        functions = self._of_type("AWS::Serverless::Function")
+        code = [self.config.root / f["Properties"]["CodeUri"] for f in functions.values()]
+        runtime.compile_code(self.config.root / "shared", *code)  # as the build ships them: no container compiles
         for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             name = self._name(logical_id)
@@ -493,7 +545,8 @@ class LocalStack:
             self.store.sync()
 
     def tick(self) -> dict[str, Any]:
-        """Run every schedule once, as EventBridge Scheduler would: a schedule's Input is its event.
+        """Run every schedule once, as EventBridge Scheduler would (a schedule's Input is its event), then let
+        the queue-driven functions handle what that queued (a test or a demo reads the outcome of one tick).
 
         A function with several schedules (the reminders sweep, one per shard group) answers with its
         invocations' figures added up (the largest of an `oldest_…` figure), and each answer under `groups`.
@@ -506,6 +559,7 @@ class LocalStack:
             except runtime.Throttled as throttled:  # the sweep before is still running; the scheduler retries
                 answer = {"throttled": str(throttled)}
             answers.setdefault(logical_id, []).append(answer)
+        self.settle_queues()
         return {logical_id: found[0] if len(found) == 1 else _added_up(found) for logical_id, found in answers.items()}
 
     def _tick_forever(self) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from complaints.adapters.comprehend import ComprehendClassifier
 from complaints.adapters.dynamodb import Tables
 from complaints.adapters.notify import make_notifier
 from complaints.adapters.stepfunctions import Workflow
@@ -19,12 +18,16 @@ from complaints.core.ports import Classifier
 from complaints.core.settings import Settings, get_settings
 from complaints.desk.context import Desk
 from complaints.reporting.counting import counting
-from complaints.triage.classifier import text_classifier
 
 
 def _classifier(settings: Settings, policy: Policy) -> Classifier:
+    """Built when a function first classifies: the others never import the classifier nor load its model."""
+    from complaints.triage.classifier import text_classifier
+
     keywords = text_classifier(policy)
     if settings.classifier == "comprehend":
+        from complaints.adapters.comprehend import ComprehendClassifier
+
         if not settings.comprehend_endpoint_arn:
             raise ValueError("COMPREHEND_ENDPOINT_ARN must be set when CLASSIFIER=comprehend")
         return ComprehendClassifier(settings.comprehend_endpoint_arn, keywords, policy.categories)
@@ -40,7 +43,9 @@ def desk() -> Desk:
         settings=settings,
         base_policy=policy,
         tables=Tables.build(settings.table_name, settings.timer_shards,
-                            counting(policy.calendar.zone, policy.hotspots)),
+                            counting(policy.calendar.zone, policy.hotspots),
+                            indexes={"timers": settings.timers_index, "queue": settings.queue_index,
+                                     "owner": settings.owner_index}),
         workflow=Workflow(settings.state_machine_arn),
         notifier=make_notifier(settings.notify_adapter, settings.outbox_path, settings.sender_email),
         classifier_factory=lambda: _classifier(settings, policy),

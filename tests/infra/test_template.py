@@ -220,7 +220,7 @@ def test_operator_routes_need_a_jwt_and_only_portals_and_customers_opt_out() -> 
             assert path in ("/console", "/console/app.js", "/console/console.css", "/console/config") and opted_out
         else:
             # Portals sign their webhooks; customers' links carry their own signed tokens.
-            assert logical_id in ("IntakeFunction", "CustomerFunction") and opted_out, path
+            assert logical_id in ("IntakeFunction", "CustomerFunction", "InboundSmsFunction") and opted_out, path
 
 
 def test_operators_are_invited_into_a_pool_with_one_group_per_role() -> None:
@@ -282,7 +282,8 @@ def _policy_names(function: dict[str, Any]) -> str:
 def test_each_function_is_given_a_secret_s_or_the_workflow_s_name_only_with_the_grant_to_use_it() -> None:
     common = set(template["Globals"]["Function"]["Environment"]["Variables"])
     assert common <= {"TABLE_NAME", "POLICY_PROFILE", "TIMER_SHARDS", "POWERTOOLS_TRACE_DISABLED",
-                      "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+                      "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+                      "PYDANTIC_DISABLE_PLUGINS"}
     for logical_id, function in functions.items():
         variables, policies = _environment(function), _policy_names(function)
         for variable, secret in (("SIGNING_SECRET_NAME", "SigningSecret"), ("PORTAL_SECRETS_NAME", "PortalSecrets")):
@@ -292,3 +293,47 @@ def test_each_function_is_given_a_secret_s_or_the_workflow_s_name_only_with_the_
         assert ("STATE_MACHINE_ARN" in variables) == uses_workflow, logical_id
         sends = "sns:Publish" in policies or "ses:SendEmail" in policies
         assert ("NOTIFY_ADAPTER" in variables) == sends, logical_id
+
+
+def _sqs_events() -> list[tuple[str, dict[str, Any]]]:
+    return [(name, event["Properties"]) for name, resource in functions.items()
+            for event in resource["Properties"].get("Events", {}).values() if event["Type"] == "SQS"]
+
+
+def _queue_of(properties: dict[str, Any]) -> str:
+    return str(properties["Queue"]["Fn::GetAtt"][0])
+
+
+def test_every_queue_a_function_reads_hides_a_message_longer_than_the_function_may_run() -> None:
+    # AWS refuses an event source mapping whose queue's visibility timeout is below the function's timeout;
+    # Lambda advises six times it, so a throttled or retried batch is not handed out twice meanwhile.
+    default = template["Globals"]["Function"]["Timeout"]
+    assert _sqs_events()
+    for name, properties in _sqs_events():
+        queue = resources[_queue_of(properties)]["Properties"]
+        timeout = functions[name]["Properties"].get("Timeout", default)
+        assert queue["VisibilityTimeout"] >= 6 * timeout, f"{name}: visibility {queue['VisibilityTimeout']} s"
+
+
+def test_the_push_sender_reports_each_failed_message_and_its_queue_dead_letters_with_an_alarm() -> None:
+    (name, properties), = [(n, p) for n, p in _sqs_events() if n == "PushSenderFunction"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= properties["BatchSize"] <= 10  # the sender posts a batch's messages at once, one thread each
+    queue = resources["PushQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["PushDeadLetterQueue", "Arn"]}
+    assert 1 < queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+    assert resources["PushDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+    for queue_name in ("PushQueue", "PushDeadLetterQueue"):
+        assert resources[queue_name]["Properties"]["SqsManagedSseEnabled"] is True
+    depth = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"
+             and r["Properties"].get("Namespace") == "AWS/SQS"]
+    assert [(a["MetricName"], a["Dimensions"][0]["Value"], a["Threshold"]) for a in depth] == [
+        ("ApproximateNumberOfMessagesVisible", {"Fn::GetAtt": ["PushDeadLetterQueue", "QueueName"]}, 0)]
+
+
+def test_only_the_relay_sends_to_the_push_queue_and_only_to_it() -> None:
+    senders = {name: statement["Resource"] for name, resource in functions.items()
+               for statement in _statements(resource) if any(a.startswith("sqs:") for a in _actions(statement))}
+    assert senders == {"PushFunction": {"Fn::GetAtt": ["PushQueue", "Arn"]}}
+    relay = [s for s in _statements(functions["PushFunction"]) if "sqs:SendMessage" in s["Action"]]
+    assert [s["Action"] for s in relay] == [["sqs:SendMessage"]]

@@ -18,7 +18,9 @@ from infra.local.stack import LocalStack, StackConfig
 def main(data_dir: str, api_port: str, aws_port: str) -> None:
     config = StackConfig(aws_port=int(aws_port), api_port=int(api_port), tick_schedule=False,
                          data_dir=Path(data_dir), log_level="WARNING", start_local="09:00",
-                         policy_changes={"quality_check": {"sample_rate": 0.0}})
+                         policy_changes={"quality_check": {"sample_rate": 0.0},
+                                         # a test's portal receiver listens on loopback over plain http
+                                         "status_push": {"allow_http_hosts": ["127.0.0.1"]}})
     stack = LocalStack(config).start()
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

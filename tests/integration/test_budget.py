@@ -1,4 +1,5 @@
-"""A happy-path lifecycle may not take more state transitions or DynamoDB requests than bench/budget.json allows."""
+"""A happy-path lifecycle may not take more state transitions, DynamoDB requests or write units than bench/budget.json
+allows."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ def test_a_happy_path_lifecycle_stays_within_its_budget(stack: LocalStack, clien
     meter = metering.meter()
     measure(stack, client, meter, "warm", paths.happy, 1)  # first use: roster seeding, caches
     lifecycle, = measure(stack, client, meter, "happy", paths.happy, 1)
-    print(f"happy path: {lifecycle.transitions} transitions, {lifecycle.dynamodb_requests} DynamoDB requests")
+    print(f"happy path: {lifecycle.transitions} transitions, {lifecycle.dynamodb_requests} DynamoDB requests, "
+          f"{lifecycle.wru:.0f} write units")
     assert lifecycle.transitions <= BUDGET["state_transitions"], lifecycle
     assert lifecycle.dynamodb_requests <= BUDGET["dynamodb_requests"], (lifecycle, meter.requests_by_function)
+    assert lifecycle.wru <= BUDGET["write_units"], lifecycle
     assert lifecycle.transitions > 0 and lifecycle.dynamodb_requests > 0  # the meter saw the work

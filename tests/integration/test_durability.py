@@ -19,7 +19,7 @@ import boto3
 import pytest
 import requests
 
-from infra.cli.client import DeskClient
+from infra.cli.client import DeskClient, Unreachable
 from infra.local import scenarios
 
 pytestmark = pytest.mark.integration
@@ -304,3 +304,47 @@ def test_a_data_directory_in_use_is_refused_and_the_first_stack_keeps_serving(
                                  "LOCAL_AWS_PORT": str(_free_port())})
     assert second.returncode != 0 and "in use by another running local stack" in second.stderr
     assert first.client.clock()
+
+
+def test_a_status_push_in_flight_when_the_desk_crashes_is_delivered_after_the_restart(
+        data_dir: Path, processes: list[StackProcess]) -> None:
+    from complaints.adapters.dynamodb.pushes import LEASE
+    from infra.local.receiver import PortalReceiver
+
+    with PortalReceiver() as receiver:
+        first = StackProcess(data_dir)
+        processes.append(first)
+        client = first.client
+        receiver.secrets = {"/held/ok": client.portal_secret("demo-portal")}
+        client.register_webhook("demo-portal", receiver.url + "/held/ok", ["acknowledged"])
+        complaint_id = json.loads(_send_one(client, 950))["complaint_id"]
+        # Given the acknowledgement on its way to the portal (claimed, queued, being posted) when the desk dies
+        threading.Thread(target=_tick_through_a_crash, args=(client,), daemon=True).start()
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not receiver.events("/held/ok", complaint_id):
+            assert time.monotonic() < deadline, "the push never reached the portal"
+            time.sleep(0.05)
+        first.kill()
+        receiver.release.set()
+
+        second = StackProcess(data_dir)
+        processes.append(second)
+        client = second.client
+        client.tick()
+        assert len(receiver.events("/held/ok", complaint_id)) == 1  # still claimed: its lease holds it
+        # When its lease runs out (the queue's messages did not outlive the crash; the table's claim did)
+        client.advance_clock(LEASE.total_seconds() + 60)
+        client.tick()
+        # Then it is delivered again, with the same webhook id, and settled
+        got = receiver.events("/held/ok", complaint_id)
+        assert len(got) == 2 and got[0]["id"] == got[1]["id"] and all(g["verified"] for g in got)
+        client.advance_clock(3600)
+        client.tick()
+        assert len(receiver.events("/held/ok", complaint_id)) == 2
+
+
+def _tick_through_a_crash(client: DeskClient) -> None:
+    try:
+        client.tick()
+    except Unreachable:
+        pass  # the desk died under the tick

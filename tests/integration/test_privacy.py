@@ -46,6 +46,11 @@ def test_logs_of_a_full_lifecycle_hold_no_personal_data(verbose_stack: LocalStac
     scenarios.confirm_fixed(client, cid, owner)
     client.advance_clock(3 * 3600)
     client.tick()  # the survey message goes out after its delay
+    # The customer answers by SMS (first with words), and a stranger's SMS matches no survey
+    phone, stranger = complaint_body["customer"]["phone"], "13700009876"
+    assert client.inbound_sms("sms-gateway", phone, "还行吧")["outcome"] == "unreadable"
+    assert client.inbound_sms("sms-gateway", phone, "10")["outcome"] == "recorded"
+    assert client.inbound_sms("sms-gateway", stranger, "9")["outcome"] == "unmatched"
     bad = dict(complaint_body, external_id="REFUSED-1", channel="pigeon")
     with pytest.raises(Exception, match="422"):
         client.submit("demo-portal", bad)
@@ -55,5 +60,5 @@ def test_logs_of_a_full_lifecycle_hold_no_personal_data(verbose_stack: LocalStac
     assert '"message":"complaint received"' in text and cid in text
     customer = complaint_body["customer"]
     for personal in (customer["name"], customer["phone"], customer["account"], complaint_body["location"]["address"],
-                     complaint_body["text"]):
+                     complaint_body["text"], stranger):
         assert personal not in text

@@ -124,18 +124,22 @@ def _build_desk(dynamodb: Any, table: str, idempotency_table: str, policy: Polic
 @pytest.fixture
 def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier, monkeypatch: pytest.MonkeyPatch,
          request: pytest.FixtureRequest) -> Iterator[Desk]:
-    """The telecom desk; a test marked `@pytest.mark.policy(section={field: value})` changes its policy so."""
+    """The telecom desk; a test marked `@pytest.mark.policy(section={field: value})` changes its policy so, one
+    marked `@pytest.mark.profile(name)` is another profile's desk (its roster seeded from its policy)."""
+    marked = request.node.get_closest_marker("profile")
+    profile = marked.args[0] if marked else "telecom"
     # Fresh tables per test, and only this test's: moto copies every table of the account for each transaction.
     table = f"unit-ComplaintsTable-{next(_tables)}"
     create_table(aws.dynamodb, table, TABLES["ComplaintsTable"])
     create_table(aws.dynamodb, aws.idempotency_table, TABLES["IdempotencyTable"])
-    _copy_roster(aws.dynamodb, table, aws.roster)
+    if profile == "telecom":
+        _copy_roster(aws.dynamodb, table, aws.roster)
     # The quality-check sample is random; tests choose which resolutions are checked.
     changes: dict[str, dict[str, Any]] = {"quality_check": {"sample_rate": 0.0}}
     for marker in request.node.iter_markers("policy"):
         for section, fields in marker.kwargs.items():
             changes[section] = {**changes.get(section, {}), **fields}
-    policy = load_policy("telecom")
+    policy = load_policy(profile)
     policy = policy.model_copy(update={section: getattr(policy, section).model_copy(update=fields)
                                        for section, fields in changes.items()})
     monkeypatch.setattr(clock, "datetime", _StoppedWallClock)

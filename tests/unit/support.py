@@ -225,6 +225,15 @@ def promise(complaint: ComplaintRecord, kind: str) -> Promise:
 
 
 def today_counts(desk: Desk) -> dict[str, int]:
-    """Today's report counters (local day of the desk)."""
+    """Today's report counters (local day of the desk), but the assessment's per agent (today_assessed)."""
+    return {k: v for k, v in _today_all(desk).items() if not k.startswith("assess:")}
+
+
+def today_assessed(desk: Desk) -> dict[str, int]:
+    """Today's assessment counters: "<department>|<agent>|<figure>"."""
+    return {k.removeprefix("assess:"): v for k, v in _today_all(desk).items() if k.startswith("assess:")}
+
+
+def _today_all(desk: Desk) -> dict[str, int]:
     day = clock.now().astimezone(desk.policy.calendar.zone).date().isoformat()
     return desk.reports.days([day]).get(day, {})

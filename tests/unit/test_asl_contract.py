@@ -128,12 +128,27 @@ def test_no_other_module_spells_out_a_state_or_an_error_name() -> None:
     (Stage.RESOLUTION, {"outcome": "resolved", "quality_check": False}, State.AWAIT_CONFIRMATION),
     (Stage.RESOLUTION, {"outcome": "resolved", "quality_check": True}, State.AWAIT_QUALITY_CHECK),
     (Stage.RESOLUTION, {"outcome": "deferred", "quality_check": False}, State.HOLD_TRACKING),
+    (Stage.RESOLUTION, {"outcome": "deferred", "quality_check": False, "tracking": True}, State.HOLD_TRACKING),
+    # a temporary measure with its long-term plan is tracked; one without goes to the customer
+    (Stage.RESOLUTION, {"outcome": "temporary_measure", "quality_check": False, "tracking": True},
+     State.HOLD_TRACKING),
+    (Stage.RESOLUTION, {"outcome": "temporary_measure", "quality_check": False, "tracking": False},
+     State.AWAIT_CONFIRMATION),
+    (Stage.RESOLUTION, {"outcome": "temporary_measure", "quality_check": True, "tracking": True},
+     State.AWAIT_QUALITY_CHECK),
     (Stage.QUALITY_CHECK, {"passed": True, "outcome": "resolved"}, State.AWAIT_CONFIRMATION),
     (Stage.QUALITY_CHECK, {"passed": True, "outcome": "deferred"}, State.HOLD_TRACKING),
+    (Stage.QUALITY_CHECK, {"passed": True, "outcome": "temporary_measure", "tracking": True}, State.HOLD_TRACKING),
+    (Stage.QUALITY_CHECK, {"passed": True, "outcome": "temporary_measure", "tracking": False},
+     State.AWAIT_CONFIRMATION),
     (Stage.QUALITY_CHECK, {"passed": False, "outcome": "deferred"}, State.AWAIT_RESOLUTION),
+    (Stage.QUALITY_CHECK, {"passed": False, "outcome": "temporary_measure", "tracking": False},
+     State.AWAIT_RESOLUTION),
     (Stage.CONFIRMATION, {"outcome": "fixed"}, State.CLOSE),
     (Stage.CONFIRMATION, {"outcome": "unconfirmed"}, State.CLOSE),
     (Stage.CONFIRMATION, {"outcome": "not_fixed"}, State.AWAIT_RESOLUTION),
+    # the policy's number of "not fixed" answers: back to the owner, whose next report must carry a plan
+    (Stage.CONFIRMATION, {"outcome": "not_fixed", "tracking_required": True}, State.AWAIT_RESOLUTION),
 ])
 def test_a_decision_leads_where_its_wait_sends_it(stage: Stage, output: dict[str, Any], next_state: State) -> None:
     from complaints.handling.decisions import routed

@@ -37,8 +37,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
               "we follow it up and will keep you informed.",
     },
     "survey": {
-        "zh-CN": "工单 {complaint_id} 已办结，请为本次服务打分（1-10）：{link}",
-        "en": "Complaint {complaint_id} is closed. Please rate our handling from 1 to 10: {link}",
+        "zh-CN": "工单 {complaint_id} 已办结，请为本次服务打分（1-10）。{reply}或点击链接评价：{link}",
+        "en": "Complaint {complaint_id} is closed. Please rate our handling from 1 to 10. {reply}Or rate it here: "
+              "{link}",
+    },
+    "survey_reply_unreadable": {
+        "zh-CN": "抱歉，未能识别您的回复，评价未记录。{reply}",
+        "en": "Sorry, we could not read your reply; no rating was recorded. {reply}",
     },
     "quality_check": {"en": "Complaint {complaint_id} was reported {outcome}: check the handling before the "
                             "customer is called."},
@@ -97,6 +102,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "promise_missed": {"en": "Complaint {complaint_id}: the {kind} promise was missed (owner {owner})."},
     "digest": {"en": "{count} updates on your complaints:\n{lines}"},
     "reopened": {"en": "Complaint {complaint_id} was reopened: the customer says it is not fixed."},
+    "tracking_required": {"en": "Complaint {complaint_id} is not fixed after {times} tries (owner {owner}): its next "
+                                "report must carry a long-term plan, a tracking ticket."},
     "overdue": {"en": "Complaint {complaint_id} is overdue at {stage} (due {due}); owner {owner}."},
     "failed": {"en": "Complaint {complaint_id} stopped with error {error}: handle it by hand."},
     "redress_compensation": {
@@ -129,6 +136,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "assist_done": {"en": "Complaint {complaint_id}: assist {assist_id} was done by {by}."},
     "collaboration_overdue": {"en": "Complaint {complaint_id}: {what} of {department} is overdue (due {due})."},
     "returned": {"en": "Complaint {complaint_id} was returned by {department} ({reason}): dispatch it again."},
+    "action_opened": {"en": "Corrective action {action_id} ({cause}) is yours, opened by {by}: do it by {due}."},
+    "action_warned": {"en": "Corrective action {action_id} ({cause}) falls due at {due}."},
+    "action_overdue": {"en": "Corrective action {action_id} ({cause}) is overdue since {due} (owner {owner})."},
+    "action_done": {"en": "Corrective action {action_id} ({cause}) was reported done by {by} (late: {late})."},
+    "action_cancelled": {"en": "Corrective action {action_id} ({cause}) was cancelled by {by}."},
     "low_score": {"en": "Complaint {complaint_id} was rated {score}/10 (unsatisfied: {unsatisfied}): recover it - "
                         "find the cause, act, and reopen it if needed."},
 }

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from aws_lambda_powertools.utilities import parameters
-
 _CACHE_SECONDS = 300
 
 
 def signing_key(secret_name: str, purpose: str) -> bytes:
     """A key per purpose, so a survey link can never pass as an operator token."""
+    from aws_lambda_powertools.utilities import parameters  # by the functions that sign, on first use
+
     return derive_key(str(parameters.get_secret(secret_name, max_age=_CACHE_SECONDS)), purpose)
 
 

@@ -197,6 +197,9 @@ class EventType(StrEnum):
     DISPUTE_OPENED = "dispute_opened"  # harm claimed and redress demanded: a dispute, apart from a complaint
     DISPUTE_STEP = "dispute_step"  # a step of the dispute the profile names (evidence sealed, mediation ...)
     DISPUTE_SETTLED = "dispute_settled"  # it ended in a settlement, with or without compensation
+    CORRECTIVE_ACTION_OPENED = "corrective_action_opened"  # a corrective action (整改) answers this complaint
+    CORRECTIVE_ACTION_CLOSED = "corrective_action_closed"  # that action was done or cancelled
+    TRACKING_REQUIRED = "tracking_required"  # not fixed again: the next report must carry a long-term plan
     FAILED = "failed"
 
 
@@ -210,7 +213,7 @@ class WorkflowError(StrEnum):
     # Decisions that leave the happy path, sent as named errors so the wait's Catch routes them and the
     # happy path needs no Choice state (each state entered is a billed transition).
     QUALITY_CHECK_REQUIRED = "Complaint.QualityCheckRequired"  # the report goes to a supervisor's check first
-    DEFERRED = "Complaint.Deferred"  # a planned long-term fix: a tracking ticket
+    DEFERRED = "Complaint.Deferred"  # a planned long-term fix (deferred, or behind a temporary measure): tracked
     QUALITY_CHECK_FAILED = "Complaint.QualityCheckFailed"  # back to the owner with the reason
     NOT_FIXED = "Complaint.NotFixed"  # the customer says it is not fixed: reopened to the owner
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from aws_lambda_powertools.shared.constants import TRACER_DISABLED_ENV
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 __all__ = ["MetricUnit", "count", "lambda_handler", "logger", "metrics", "tracer"]
 
@@ -16,14 +18,9 @@ SERVICE = "complaints"
 logger = Logger(service=SERVICE)
 # Powertools' Tracer loads the X-Ray SDK when it is built, tracing on or not (about 150-200 ms of
 # every cold start). With POWERTOOLS_TRACE_DISABLED set, it is not built at all: Lambda's and
-# Step Functions' own active tracing still records every invocation and state.
-class _Tracing(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
-
-    powertools_trace_disabled: bool = False
-
-
-TRACING = not _Tracing().powertools_trace_disabled
+# Step Functions' own active tracing still records every invocation and state. The variable is read as
+# Powertools reads it (true, 1, yes, on).
+TRACING = not resolve_truthy_env_var_choice(os.environ.get(TRACER_DISABLED_ENV, "false"))
 tracer = Tracer(service=SERVICE) if TRACING else None
 metrics = Metrics(namespace="ComplaintDesk", service=SERVICE)
 

@@ -28,14 +28,15 @@ def _stored_flag(value: Any) -> Any:
 Flag = Annotated[bool, BeforeValidator(_stored_flag)]
 
 
-class Outcome(BaseModel):
+class Outcome(BaseModel, defer_build=True):
     def shown(self) -> dict[str, Any]:
         """As the complaint view answers it: the fields that are set, in their JSON form."""
         return self.model_dump(mode="json", exclude_none=True)
 
 
 class Resolution(Outcome):
-    """The handler's report (回单); a deferred outcome also carries the plan and its date."""
+    """The handler's report (回单); a deferred outcome, or a temporary measure with a long-term plan, also carries
+    the plan, its date and who owns it."""
 
     outcome: ResolutionOutcome
     root_cause: str
@@ -45,6 +46,7 @@ class Resolution(Outcome):
     evidence: str | None = None
     plan: str | None = None
     expected_by: date | None = None
+    plan_owner: str | None = None
 
 
 class QualityCheckResult(Outcome):
@@ -60,11 +62,17 @@ class QualityCheckResult(Outcome):
 
 
 class TrackingTicket(Outcome):
-    """A tracking ticket (投诉跟踪单): the planned fix, its date, and its follow-ups."""
+    """A tracking ticket (投诉跟踪单): the planned fix, its date, and its follow-ups.
+
+    Opened by a deferred fix, or by a temporary measure with a long-term plan (``temporary_measure`` holds
+    what was done for now); ``owner`` sees the plan through beside the complaint's owner.
+    """
 
     plan: str
     expected_by: date
     opened_at: str
+    owner: str | None = None
+    temporary_measure: str | None = None
     follow_ups: int = 0
     last_follow_up_at: str | None = None
     landed_at: str | None = None
@@ -84,6 +92,12 @@ class SurveyAnswer(Outcome):
     speed: Rating | None = None
     result: Rating | None = None
     outcome: Literal["no_response"] | None = None
+    # How it was answered: the customer's link (web, also when left out), a phone survey the agent
+    # recorded (asked_by, asked_at: who called and when), or an SMS reply (the gateway's message id).
+    channel: Literal["web", "phone", "sms"] | None = None
+    asked_by: str | None = None
+    asked_at: str | None = None
+    message_id: str | None = None
     review_cause: str | None = None
     review_action: str | None = None
     reviewed_by: str | None = None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import phonenumbers
-
 from complaints.core.errors import InvalidField
 
 
 def to_e164(phone: str, region: str, field: str = "customer.phone") -> str:
+    import phonenumbers  # by the requests that carry a number, not by every cold start
+
     try:
         number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException as exc:

@@ -1,4 +1,4 @@
-"""Policy profiles: the rules of one complaint desk, validated at load."""
+"""Policy profiles: the rules of one complaint desk, validated at load (the packaged ones when compiled)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import yaml
+import pydantic
 from pydantic import Field, model_validator
 
 from complaints.core import labels as display
 from complaints.core import policy_vocabulary as vocabulary
+from complaints.core.compiled_policy import load_compiled
 from complaints.core.enums import EventType, Priority, Stage
+from complaints.core.observability import logger
+from complaints.core.policy_aftercare import Appeals, Collaboration, CorrectiveActions, RedressRules, Survey
 from complaints.core.policy_promises import (
     Appointments,
     Contact,
@@ -27,10 +30,8 @@ from complaints.core.policy_promises import (
 )
 from complaints.core.policy_sections import (
     Agent,
-    Appeals,
     Category,
     ClusterRule,
-    Collaboration,
     Confirmation,
     Department,
     Escalation,
@@ -40,17 +41,16 @@ from complaints.core.policy_sections import (
     Portal,
     QualityCheck,
     QuietHoursPolicy,
-    RedressRules,
     RepeatRule,
     RoutingRule,
     Section,
-    Survey,
     TextModel,
     Tracking,
     Transfers,
     Triage,
     WorkingHours,
     check_duration,
+    check_people,
 )
 from complaints.core.values import Channel, Device, Location
 from complaints.core.working_time import QuietHours, WorkingCalendar
@@ -111,26 +111,13 @@ class Policy(Section):
     appeals: Appeals
     redress: RedressRules
     collaboration: Collaboration = Collaboration()
+    corrective_actions: CorrectiveActions = CorrectiveActions()
     # Display names per language (see core/labels.py); a language given must name every key.
     labels: display.LabelTable = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
-        departments = {d.id for d in self.departments}
-        agents = {a.id for a in self.agents}
-        if self.default_department not in departments:
-            raise ValueError(f"default_department {self.default_department!r} is not a department")
-        for key, category in self.categories.items():
-            if category.department not in departments:
-                raise ValueError(f"category {key!r} names unknown department {category.department!r}")
-        for agent in self.agents:
-            unknown = set(agent.departments) - departments
-            if unknown:
-                raise ValueError(f"agent {agent.id!r} names unknown departments {sorted(unknown)}")
-        for department in self.departments:
-            for person in (department.supervisor, department.manager):
-                if person not in agents:
-                    raise ValueError(f"department {department.id!r} names unknown person {person!r}")
+        departments = check_people(self.departments, self.agents, self.default_department, self.categories)
         if set(self.promises) != set(Priority):
             raise ValueError("promises must be set for every priority")
         check_promises(self.promises, self.promises_by_category, self.promise_kinds, self.promise_rules,
@@ -178,6 +165,9 @@ class Policy(Section):
         wanted["promise"] |= {kind for table in self.promises_by_category.values() for kind in table}
         wanted["promise"] |= set(self.promise_kinds) | {rule.kind for rule in self.promise_rules}
         wanted["role"] |= set(self.escalation.ladder)
+        wanted["reply"] = set(self.replies.kinds) if self.replies else set()
+        if self.disputes is not None:
+            wanted["dispute_step"], wanted["dispute_way"] = set(self.disputes.steps), set(self.disputes.ways)
         return wanted
 
     def label(self, kind: display.LabelKind, key: str | None, language: str) -> str:
@@ -283,10 +273,16 @@ def _calendar(country: str, timezone: str, start: time, end: time, lunch: tuple[
 
 @lru_cache(maxsize=8)
 def load_policy(profile: str) -> Policy:
-    return load_policy_file(POLICY_DIR / f"{profile}.yaml")
+    """A packaged profile: compiled while current (core/compiled_policy.py), else from its YAML, with a warning."""
+    compiled, stale = load_compiled(profile, pydantic.VERSION)
+    if not isinstance(compiled, Policy):
+        logger.warning("compiled policy stale; reading its YAML", extra={"profile": profile, "problems": stale})
+        compiled = load_policy_file(POLICY_DIR / f"{profile}.yaml")
+    return compiled
 
 
 def load_policy_file(path: Path) -> Policy:
-    """A desk's own profile, from a file outside the package (POLICY_FILE)."""
+    """A profile from its YAML (a desk's own POLICY_FILE); PyYAML is imported here only."""
+    import yaml
     with path.open(encoding="utf-8") as handle:
         return Policy.model_validate(yaml.safe_load(handle))

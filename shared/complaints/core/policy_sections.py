@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from decimal import Decimal
 from fnmatch import fnmatch
 from typing import Annotated, Literal
 
@@ -14,8 +13,8 @@ from complaints.core.values import Channel, Service
 from complaints.core.working_time import parse_duration
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Section(BaseModel, defer_build=True):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def check_duration(value: str) -> str:
@@ -203,6 +202,9 @@ class Confirmation(Section):
     link_valid: Duration  # how long the customer's confirmation link works
     # One call is one attempt: an unanswered or busy call recorded sooner than this after the last is refused.
     attempt_interval_minutes: int = Field(default=30, ge=1, le=1440)
+    # After this many "not fixed" answers the complaint is not simply reopened again: its next report must
+    # carry a long-term plan, which makes it a tracking ticket, and the supervisor is told. None: never.
+    not_fixed_to_tracking: int | None = Field(default=None, ge=1, le=10)
 
 
 class Intake(Section):
@@ -219,44 +221,29 @@ class Tracking(Section):
     max_expected: Duration = "300d"  # the furthest a plan may promise the fix
 
 
-class Survey(Section):
-    low_score_below: int = Field(default=8, ge=1, le=11)
-    delay: Duration = "2h"  # after the confirmed close
-    recovery_within: Duration = "2wd"  # the supervisor's promise to recover a low score
-
-
-class Appeals(Section):
-    """申诉: a customer appeals a closed complaint once; another team handles it again."""
-
-    window: Duration
-    department: str
-
-
-class RedressRules(Section):
-    """Compensation, refunds and fee adjustments: the desk's currency and what each role grants alone."""
-
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    # The largest amount a role grants without approval; a role left out grants nothing alone, and
-    # null means without limit. A larger amount waits for someone whose limit covers it.
-    approval_limits: dict[RoleName, Decimal | None]
-
-    def limit(self, role: Role) -> Decimal | None:
-        """What the role grants alone (None: anything)."""
-        return self.approval_limits.get(role, Decimal(0))
-
-    def covers(self, role: Role, amount: Decimal) -> bool:
-        limit = self.limit(role)
-        return limit is None or amount <= limit
-
-
-class Collaboration(Section):
-    """Working across departments: a consultation's answer and an assist's work each have a time limit."""
-
-    consult_within: Duration = "4h"
-    assist_within: Duration = "2wd"
-
-
 class Portal(Section):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
     name: str
     default_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")  # for phone numbers without +country
+    inbound_sms: bool = False  # an SMS gateway: it may deliver customers' replies (POST .../sms)
+
+
+def check_people(departments: list[Department], agents: list[Agent], default_department: str,
+                 categories: dict[str, Category]) -> set[str]:
+    """Every department and person the staff sections name exists; the department ids."""
+    known = {d.id for d in departments}
+    people = {a.id for a in agents}
+    if default_department not in known:
+        raise ValueError(f"default_department {default_department!r} is not a department")
+    for key, category in categories.items():
+        if category.department not in known:
+            raise ValueError(f"category {key!r} names unknown department {category.department!r}")
+    for agent in agents:
+        unknown = set(agent.departments) - known
+        if unknown:
+            raise ValueError(f"agent {agent.id!r} names unknown departments {sorted(unknown)}")
+    for department in departments:
+        for person in (department.supervisor, department.manager):
+            if person not in people:
+                raise ValueError(f"department {department.id!r} names unknown person {person!r}")
+    return known

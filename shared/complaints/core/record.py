@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, WithJsonSchema
+from pydantic import BaseModel, PrivateAttr, WithJsonSchema
 
 from complaints.core.collaboration import Assist, Consultation, ReturnRecord
 from complaints.core.enums import CLOSED_STATUSES, HELD_STAGES, Priority, RedressState, Stage, Status
+from complaints.core.outbox import StatusEvent
 from complaints.core.outcomes import (
     Appeal,
     Appointment,
@@ -24,7 +25,7 @@ from complaints.core.redress import RedressRecord
 from complaints.core.values import Channel, Classification, Customer, Device, Location, Occurred, Promise, Service
 
 
-class PendingDecision(BaseModel):
+class PendingDecision(BaseModel, defer_build=True):
     """A decision saved on the complaint that Step Functions may not have yet: sent again until it is taken."""
 
     stage: Stage
@@ -34,7 +35,7 @@ class PendingDecision(BaseModel):
     error: str | None = None  # sent as this WorkflowError (a decision off the happy path), not as output
 
 
-class ExecutionRun(BaseModel):
+class ExecutionRun(BaseModel, defer_build=True):
     """One execution of the complaint's workflow as it was started: at intake, for an appeal, or a redrive."""
 
     name: str
@@ -44,7 +45,7 @@ class ExecutionRun(BaseModel):
     resume: str | None = None  # the state it went on from (None: from the start)
 
 
-class ComplaintRecord(BaseModel):
+class ComplaintRecord(BaseModel, defer_build=True):
     complaint_id: str
     version: int = 0
     status: Status
@@ -80,6 +81,8 @@ class ComplaintRecord(BaseModel):
     confirm_nonce: str | None = None  # the customer's confirmation link, single use
     verified: str | None = None  # fixed | unconfirmed: how the confirmation wait ended
     reopen_count: int = 0
+    not_fixed: int = 0  # the customer's "not fixed" answers
+    plan_required: bool = False  # not fixed too often: the next report must carry a long-term plan
     survey: SurveyAnswer | None = None
     survey_nonce: str | None = None
     survey_sent: bool = False  # one survey per complaint, even if it is reopened and closed again
@@ -114,6 +117,8 @@ class ComplaintRecord(BaseModel):
     channel_sensitive: bool = False
     cluster_key: str | None = None
     dispute: Dispute | None = None  # harm claimed and redress demanded (the profile's disputes)
+    # Status events the change being made causes: written with it by the next save, never stored on the item.
+    _statuses: list[StatusEvent] = PrivateAttr(default_factory=list)
 
     @property
     def priority(self) -> Priority:
@@ -162,8 +167,20 @@ class ComplaintRecord(BaseModel):
     def set_timer(self, stage: Stage | None, due: datetime | None, level: int = 0) -> None:
         self.timer_stage, self.timer_due, self.timer_level = stage, due, level
 
+    def add_status(self, status: StatusEvent) -> None:
+        """A status event for the complaint's portal, saved in the same write as the change now being made."""
+        self._statuses.append(status)
 
-class Incident(BaseModel):
+    @property
+    def statuses(self) -> list[StatusEvent]:
+        """The status events the next save writes."""
+        return list(self._statuses)
+
+    def statuses_saved(self) -> None:
+        self._statuses.clear()
+
+
+class Incident(BaseModel, defer_build=True):
     """Many complaints of one clustered category from one place: one incident (an outage, a burst main)."""
 
     incident_id: str

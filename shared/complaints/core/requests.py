@@ -76,17 +76,30 @@ class ResolveRequest(Strict):
                             description="one of the policy's root causes for the complaint's category")
     actions: Text = Field(min_length=2, max_length=2000)
     evidence: Text | None = Field(default=None, max_length=2000, description="test results, photos' references")
-    plan: Text | None = Field(default=None, min_length=2, max_length=1000, description="deferred only: the fix planned")
-    expected_by: date | None = Field(default=None, description="deferred only: when the planned fix should land")
+    plan: Text | None = Field(default=None, min_length=2, max_length=1000,
+                              description="deferred, or a temporary measure's long-term plan: the fix planned")
+    expected_by: date | None = Field(default=None, description="with the plan: when the planned fix should land")
+    plan_owner: str | None = Field(default=None, min_length=1, max_length=64,
+                                   description="with the plan: the agent who sees it through (else the owner)")
 
     @model_validator(mode="after")
     def _per_outcome(self) -> ResolveRequest:
-        deferred = self.outcome is ResolutionOutcome.DEFERRED
-        if deferred and (self.plan is None or self.expected_by is None):
+        planned = self.plan is not None or self.expected_by is not None
+        if self.outcome is ResolutionOutcome.DEFERRED and (self.plan is None or self.expected_by is None):
             raise ValueError("a deferred outcome needs the plan and its expected_by date")
-        if not deferred and (self.plan is not None or self.expected_by is not None):
-            raise ValueError("plan and expected_by belong to a deferred outcome only")
+        if self.outcome is ResolutionOutcome.TEMPORARY_MEASURE and planned and (
+                self.plan is None or self.expected_by is None):
+            raise ValueError("a temporary measure's long-term plan needs both the plan and its expected_by date")
+        if self.outcome is ResolutionOutcome.RESOLVED and planned:
+            raise ValueError("plan and expected_by belong to a deferred outcome or a temporary measure")
+        if self.plan_owner is not None and self.plan is None:
+            raise ValueError("plan_owner belongs with a plan")
         return self
+
+    @property
+    def tracked(self) -> bool:
+        """A planned long-term fix (deferred, or behind a temporary measure): tracked until it lands."""
+        return self.plan is not None
 
 
 class DisputeRequest(Strict):

@@ -22,8 +22,8 @@ from pydantic import (
 from complaints.core.enums import EventType, Nature, Priority, PromiseState
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class Strict(BaseModel, defer_build=True):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 _LINE_BREAKS = frozenset("\t\n\r")
@@ -59,7 +59,7 @@ _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_PROFILE_FIELDS = 8
 
 
-class ProfileFields(BaseModel):
+class ProfileFields(BaseModel, defer_build=True):
     """A sub-document whose fields beyond the engine's own are the profile's (checked against it at intake)."""
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
@@ -112,7 +112,7 @@ class Device(ProfileFields):
     """The customer's equipment, in the fields the profile names (a desk without any refuses it)."""
 
 
-class Classification(BaseModel):
+class Classification(BaseModel, defer_build=True):
     category: str
     nature: Nature
     priority: Priority
@@ -123,7 +123,7 @@ class Classification(BaseModel):
     alternatives: dict[str, float] = {}
 
 
-class Promise(BaseModel):
+class Promise(BaseModel, defer_build=True):
     kind: str  # a PromiseKind, or a kind of the policy's own
     due_at: datetime
     state: PromiseState = PromiseState.PENDING
@@ -135,7 +135,7 @@ def _event_type(value: str) -> EventType:
     return EventType(value)  # a function: Python 3.13's Enum call signature, (*values), is no validator's
 
 
-class TimelineEvent(BaseModel):
+class TimelineEvent(BaseModel, defer_build=True):
     at: datetime
     # Documented as a plain string: the list of event types grows without changing the API's contract.
     type: Annotated[EventType, PlainValidator(_event_type), PlainSerializer(str, return_type=str),

@@ -15,14 +15,14 @@ from complaints.core.redress import RedressRecord
 from complaints.core.values import Channel, Classification, Promise, Service, TimelineEvent
 
 
-class IntakeAnswer(BaseModel):
+class IntakeAnswer(BaseModel, defer_build=True):
     complaint_id: str
     status: Status
     sensitive: bool
     promises: list[Promise]
 
 
-class PortalComplaintStatus(BaseModel):
+class PortalComplaintStatus(BaseModel, defer_build=True):
     """What a portal may read back about its own complaint: no personal data."""
 
     complaint_id: str
@@ -36,12 +36,12 @@ class PortalComplaintStatus(BaseModel):
     promises: list[Promise]
 
 
-class FieldError(BaseModel):
+class FieldError(BaseModel, defer_build=True):
     field: str
     reason: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(BaseModel, defer_build=True):
     """Every refusal: a readable message, the error's name, and the fields at fault."""
 
     message: str
@@ -50,7 +50,7 @@ class ErrorBody(BaseModel):
     department: str | None = None  # a refusal on a department's complaint: its leads may act
 
 
-class ComplaintSummary(BaseModel):
+class ComplaintSummary(BaseModel, defer_build=True):
     complaint_id: str
     status: Status
     awaiting: Stage | None = None
@@ -74,7 +74,7 @@ class ComplaintSummary(BaseModel):
                    priority=classification.priority if classification else None, **added)
 
 
-class ExecutionLink(BaseModel):
+class ExecutionLink(BaseModel, defer_build=True):
     """One of the complaint's workflow executions, oldest first; the last is the one that goes on."""
 
     name: str
@@ -100,6 +100,8 @@ class ComplaintView(ComplaintSummary):
     tracking: dict[str, str | int] | None = None
     appointment: dict[str, str | bool] | None = None
     reopen_count: int = 0
+    not_fixed: int = 0
+    plan_required: bool = False  # the next report must carry a long-term plan (a tracking ticket)
     callback_attempts: int = 0
     unreachable_attempts: int = 0
     appeal: dict[str, str] | None = None
@@ -125,12 +127,12 @@ class ComplaintView(ComplaintSummary):
                           area=record.location.area if record.location else None, **added)
 
 
-class ComplaintList(BaseModel):
+class ComplaintList(BaseModel, defer_build=True):
     items: list[ComplaintSummary]
     next_token: str | None = None
 
 
-class ActionAnswer(BaseModel):
+class ActionAnswer(BaseModel, defer_build=True):
     complaint_id: str
     status: Status
     message: str

@@ -2,7 +2,8 @@
 
 Working days follow the national calendar of the policy's country, including
 the weekend days that are worked to make up for a long holiday (China's 调休),
-which the `holidays` package knows, plus the deployment's own closures.
+as the `holidays` package knows them (precomputed: core/national_days.py),
+plus the deployment's own closures.
 Working hours have a lunch break. Quiet hours are the times customers must not
 be called or messaged unless it is urgent.
 """
@@ -12,10 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from complaints.core.national_days import national_days
 
 _DURATION = re.compile(r"^(\d+)(m|h|d|wd|wh|wm)$")
 # The end of the working day something arrives on; after the cutoff (HH:MM), the end of the next one.
@@ -36,7 +36,7 @@ class WorkingCalendar:
         return ZoneInfo(self.timezone)
 
     def is_working_day(self, day: date) -> bool:
-        return day not in self.closures and bool(_national_calendar(self.country, day.year).is_working_day(day))
+        return day not in self.closures and national_days(self.country).is_working_day(day)
 
     def periods(self, day: date) -> list[tuple[datetime, datetime]]:
         """The working periods of a day (none on a day off), lunch break left out."""
@@ -172,8 +172,3 @@ def check_deadline(duration: str) -> str:
     if not _END_OF_DAY.match(duration):
         parse_duration(duration)
     return duration
-
-
-@lru_cache(maxsize=16)
-def _national_calendar(country: str, year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays(country, years=year)

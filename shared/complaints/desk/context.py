@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cached_property
 
 from complaints.adapters.dynamodb import (
+    ActionStore,
     AgentLoads,
     ComplaintStore,
     HeldMessages,
@@ -54,6 +55,10 @@ class Desk:
         return self.tables.incidents
 
     @property
+    def actions(self) -> ActionStore:
+        return self.tables.actions
+
+    @property
     def loads(self) -> AgentLoads:
         return self.tables.loads
 
@@ -89,8 +94,8 @@ class Desk:
 
     @cached_property
     def pushes(self) -> StatusAnnouncer:
-        """Status events for the portals that registered a webhook, queued for the sender."""
-        return StatusAnnouncer(lambda: self.policy, self.tables.hooks, self.tables.pushes)
+        """Status events for the portals that registered a webhook, written with the change that causes them."""
+        return StatusAnnouncer(lambda: self.policy, self.tables.hooks)
 
     @cached_property
     def classifier(self) -> Classifier:

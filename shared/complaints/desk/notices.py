@@ -27,7 +27,7 @@ from complaints.core.record import ComplaintRecord
 
 # Staff news that cannot wait for a digest.
 URGENT_TEMPLATES = frozenset({"assigned", "needs_assignment", "incident_opened", "incident_prioritised", "failed",
-                              "passing_around", "returned"})
+                              "passing_around", "returned", "tracking_required"})
 Expects = dict[str, str]
 
 
@@ -98,15 +98,25 @@ class Notices:
         """The profile's own text of a message template, per language (the engine's where it gives none)."""
         return self.policy.messages.templates.get(template)
 
+    def filled(self, template: str, language: str, params: Mapping[str, object]) -> dict[str, object]:
+        """A customer message's parameters with what the profile says of it: the survey's SMS reply prompt."""
+        found = dict(params)
+        if template == "survey" and "reply" not in found:
+            rule = self.policy.survey.sms_reply
+            prompt = (rule.prompt.get(language) or rule.prompt.get("en")) if rule else None
+            found["reply"] = f"{prompt} " if prompt else ""
+        return found
+
     def tell_customer_at_once(self, record: ComplaintRecord, template: str, **params: object) -> None:
-        """Sent now, quiet hours or not: an emergency known before its classification (people trapped, a burst pipe)."""
+        """Sent now, quiet hours or not: an emergency known before its classification (people trapped, a burst pipe);
+        the answer to the customer's own SMS."""
         self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone, record.language,
-                                   dict(params), wording=self.wording(template)))
+                                   self.filled(template, record.language, params), wording=self.wording(template)))
 
     def tell_customer(self, record: ComplaintRecord, template: str, **params: object) -> None:
         """Sent now, unless it is quiet hours and the complaint is not urgent: then at the next allowed minute."""
-        message = Message(template, record.complaint_id, True, record.customer.phone, record.language, dict(params),
-                          wording=self.wording(template))
+        message = Message(template, record.complaint_id, True, record.customer.phone, record.language,
+                          self.filled(template, record.language, params), wording=self.wording(template))
         now = clock.now()
         urgent = record.classification is not None and record.classification.priority is Priority.URGENT
         quiet = self.policy.quiet
@@ -129,17 +139,18 @@ class Notices:
     def tell_customer_at(self, record: ComplaintRecord, template: str, at: datetime, **params: object) -> None:
         """Sent at a chosen moment, moved out of quiet hours whatever the priority."""
         at = self.policy.quiet.next_allowed(at)
+        filled = self.filled(template, record.language, params)
         if at <= clock.now():
             self.notifier.send(Message(template, record.complaint_id, True, record.customer.phone, record.language,
-                                       dict(params), wording=self.wording(template)))
+                                       filled, wording=self.wording(template)))
             return
         self.messages.hold(record.complaint_id, template, record.customer.phone, record.language,
-                           dict(params), at, expectation(template, record, params))
+                           filled, at, expectation(template, record, params))
 
     def send_held(self, complaint_id: str, template: str, phone: str, language: str,
                   params: dict[str, object]) -> None:
-        self.notifier.send(Message(template, complaint_id, True, phone, language, dict(params),
-                                   wording=self.wording(template)))
+        self.notifier.send(Message(template, complaint_id, True, phone, language,
+                               self.filled(template, language, params), wording=self.wording(template)))
 
     def release(self, held: Mapping[str, object], record: ComplaintRecord | None) -> bool:
         """Send a held message if it still holds of the complaint (a progress update says the status of now);
@@ -167,6 +178,12 @@ class Notices:
             return
         due = policy.calendar.add(clock.now(), policy.notifications.digest_interval)
         self.digests.queue(agent_id, record.complaint_id, message.render(), due, expectation(template, record, params))
+
+    def tell_staff_now(self, agent_id: str, subject_id: str, template: str, **params: object) -> None:
+        """At once, about something that is not one complaint (a corrective action): no digest holds it."""
+        agent = self.policy.agent(agent_id)
+        self.notifier.send(Message(template, subject_id, False, agent_id, "en", dict(params),
+                                   agent.email if agent else None, wording=self.wording(template)))
 
     def send_digest(self, agent_id: str, lines: list[str]) -> None:
         agent = self.policy.agent(agent_id)

@@ -1,6 +1,9 @@
 """Status back to portals: each status change a portal registered for becomes a Standard Webhooks event.
 
-The event is stored with the change's moment and delivered by the sender
+The event rides on the change that causes it: announcing adds it to the
+record, and the save that writes the change writes the event in the same
+transaction (a transactional outbox), so a portal hears of a change exactly
+when it was saved. It is delivered by the relay and the sender
 (``workflow/pushing``), signed with the portal's own secret. It carries what
 the portal already knows and the desk's own codes — the complaint id, the
 portal's external id, status, promised times, the reply's kind, the outcome
@@ -18,11 +21,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from complaints.adapters.dynamodb import PortalHooks, StatusPushes
+from complaints.adapters.dynamodb import PortalHooks
 from complaints.core import clock
 from complaints.core.enums import PromiseState
 from complaints.core.errors import InvalidField
 from complaints.core.observability import logger
+from complaints.core.outbox import StatusEvent
 from complaints.core.policy import Policy
 from complaints.core.policy_promises import StatusPush
 from complaints.core.record import ComplaintRecord
@@ -54,12 +58,6 @@ def check_url(url: str, rule: StatusPush) -> str:
     return url
 
 
-def message_id(record: ComplaintRecord, event: str) -> str:
-    """The same for the same change of the same complaint, so a step run again pushes nothing new to a portal
-    that deduplicates by webhook-id, as Standard Webhooks asks receivers to."""
-    return f"msg_{record.complaint_id}_{event}_{record.version}"
-
-
 def payload(record: ComplaintRecord, event: str, data: dict[str, Any]) -> dict[str, Any]:
     pending = {p.kind: clock.iso(p.due_at) for p in record.promises if p.state is PromiseState.PENDING}
     resolution = record.resolution
@@ -74,10 +72,9 @@ def payload(record: ComplaintRecord, event: str, data: dict[str, Any]) -> dict[s
 
 
 class StatusAnnouncer:
-    def __init__(self, policy: Callable[[], Policy], hooks: PortalHooks, pushes: StatusPushes) -> None:
+    def __init__(self, policy: Callable[[], Policy], hooks: PortalHooks) -> None:
         self._policy = policy
         self.hooks = hooks
-        self.pushes = pushes
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
 
@@ -96,13 +93,14 @@ class StatusAnnouncer:
             self._cache.pop(portal_id, None)
 
     def announce(self, record: ComplaintRecord, event: str, **data: Any) -> bool:
-        """Queue the event for the complaint's portal, if the portal registered for it; True when queued."""
+        """Add the event for the complaint's portal to the change being made to the record, if the portal
+        registered for it; True when added. Call it once the record shows the change, before saving it."""
         if event not in self._policy().status_push.events:
             return False
         hook = self.registration(record.portal_id)
         if hook is None or event not in list(hook.get("events") or []):
             return False
         body = json.dumps(payload(record, event, data), ensure_ascii=False, separators=(",", ":"))
-        self.pushes.queue(record.complaint_id, record.portal_id, message_id(record, event), body, clock.now())
-        logger.info("status push queued", extra={"complaint_id": record.complaint_id, "event": event})
+        record.add_status(StatusEvent(record.portal_id, event, body))
+        logger.info("status push added to the change", extra={"complaint_id": record.complaint_id, "event": event})
         return True

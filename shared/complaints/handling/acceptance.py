@@ -46,13 +46,13 @@ def accept(desk: Desk, complaint_id: str, operator: Operator) -> ActionAnswer:
         made[:] = promises.make_after(desk, r, EventType.ACCEPTED)  # the order reached its owner
 
     event = TimelineEvent(at=clock.now(), type=EventType.ACCEPTED, actor=operator.agent_id)
-    record = claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change)
+    record = claim(desk, record, Stage.ACCEPTANCE, event, {"accepted_by": operator.agent_id}, change,
+                   status_event="assigned")
     for kind in made:
         promises.start(desk, record, kind)
     # The customer learns who handles it and whom to call; anew when the owner changed.
     desk.notices.tell_customer(record, "handler_changed" if record.previous_owners else "handler",
                                **desk.notices.handler(record))
-    desk.pushes.announce(record, "assigned")
     return answer(record, "accepted")
 
 

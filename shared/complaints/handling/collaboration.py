@@ -38,18 +38,51 @@ def _other_department(desk: Desk, record: ComplaintRecord, department: str) -> N
         raise InvalidField("department", f"{department!r} is not a department of the desk")
     if department == record.department:
         raise InvalidField("department", "name another department than the complaint's own")
-    if not record.is_open:
-        raise Conflict(f"complaint {record.complaint_id} is {record.status.value}")
 
 
 def _answer(record: ComplaintRecord, message: str) -> ActionAnswer:
     return ActionAnswer(complaint_id=record.complaint_id, status=record.status, message=message)
 
 
+def check_asker(record: ComplaintRecord, operator: Operator, action: str = "consult another department") -> None:
+    """The owner or a lead of the complaint's department consults, or asks for an assist, on an open complaint."""
+    require_owner_or_lead(record, operator, action)
+    if not record.is_open:
+        raise Conflict(f"complaint {record.complaint_id} is {record.status.value}")
+
+
+def check_answerer(item: Consultation, operator: Operator) -> None:
+    """Someone of the department consulted answers, once."""
+    if not operator.works_in(item.department):
+        raise Forbidden(f"consultation {item.consult_id} is answered by {item.department}", item.department)
+    if not item.open:
+        raise Conflict(f"consultation {item.consult_id} was answered at {item.answered_at}")
+
+
+def check_assist_doer(item: Assist, operator: Operator) -> None:
+    """The assist's owner, or a lead of its department, says it is done, once."""
+    if operator.agent_id != item.owner and not operator.oversees(item.department):
+        raise Forbidden(f"assist {item.assist_id} is done by {item.owner} or a lead of {item.department}",
+                        item.department)
+    if not item.open:
+        raise Conflict(f"assist {item.assist_id} was done at {item.done_at}")
+
+
+def check_returner(desk: Desk, record: ComplaintRecord, operator: Operator) -> None:
+    """The owner or a lead returns a complaint that waits for acceptance or resolution, away from the dispatcher."""
+    complaint_id = record.complaint_id
+    if record.stage not in (Stage.ACCEPTANCE, Stage.RESOLUTION) or not record.task_token:
+        raise NotAwaiting(f"complaint {complaint_id} can be returned only while it awaits acceptance or resolution")
+    require_owner_or_lead(record, operator, f"return complaint {complaint_id}")
+    dispatcher = desk.policy.triage.department
+    if record.department == dispatcher:
+        raise BadRequest(f"complaint {complaint_id} is with the dispatcher ({dispatcher}): transfer it instead")
+
+
 def consult(desk: Desk, complaint_id: str, operator: Operator, request: ConsultRequest) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
     authorize(operator, record)
-    require_owner_or_lead(record, operator, "consult another department")
+    check_asker(record, operator)
     _other_department(desk, record, request.department)
     now = clock.now()
     item = Consultation(consult_id=f"Q{len(record.consultations) + 1}", department=request.department,
@@ -73,10 +106,7 @@ def answer_consult(desk: Desk, complaint_id: str, consult_id: str, operator: Ope
     item = next((c for c in record.consultations if c.consult_id == consult_id), None)
     if item is None:
         raise InvalidField("consult_id", f"complaint {complaint_id} has no consultation {consult_id!r}")
-    if not operator.works_in(item.department):
-        raise Forbidden(f"consultation {consult_id} is answered by {item.department}", item.department)
-    if not item.open:
-        raise Conflict(f"consultation {consult_id} was answered at {item.answered_at}")
+    check_answerer(item, operator)
     now = clock.now()
     answered = item.model_copy(update={"answer": request.answer, "answered_by": operator.agent_id,
                                        "answered_at": clock.iso(now)})
@@ -94,7 +124,7 @@ def answer_consult(desk: Desk, complaint_id: str, consult_id: str, operator: Ope
 def open_assist(desk: Desk, complaint_id: str, operator: Operator, request: AssistRequest) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
     authorize(operator, record)
-    require_owner_or_lead(record, operator, "ask another department to assist")
+    check_asker(record, operator, "ask another department to assist")
     _other_department(desk, record, request.department)
     department = desk.policy.department(request.department)
     owner = request.owner or department.supervisor
@@ -123,10 +153,7 @@ def finish_assist(desk: Desk, complaint_id: str, assist_id: str, operator: Opera
     item = next((a for a in record.assists if a.assist_id == assist_id), None)
     if item is None:
         raise InvalidField("assist_id", f"complaint {complaint_id} has no assist {assist_id!r}")
-    if operator.agent_id != item.owner and not operator.oversees(item.department):
-        raise Forbidden(f"assist {assist_id} is done by {item.owner} or a lead of {item.department}", item.department)
-    if not item.open:
-        raise Conflict(f"assist {assist_id} was done at {item.done_at}")
+    check_assist_doer(item, operator)
     now = clock.now()
     done = item.model_copy(update={"result": request.result, "done_by": operator.agent_id,
                                    "done_at": clock.iso(now)})
@@ -143,15 +170,12 @@ def finish_assist(desk: Desk, complaint_id: str, assist_id: str, operator: Opera
 def return_to_dispatcher(desk: Desk, complaint_id: str, operator: Operator, request: ReturnRequest) -> ActionAnswer:
     """退单: back to the dispatcher with a reason; a department that is "not ours" is not sent it again unflagged."""
     record = desk.complaints.get(complaint_id)
-    if record.stage not in (Stage.ACCEPTANCE, Stage.RESOLUTION) or not record.task_token:
-        raise NotAwaiting(f"complaint {complaint_id} can be returned only while it awaits acceptance or resolution")
-    require_owner_or_lead(record, operator, f"return complaint {complaint_id}")
+    check_returner(desk, record, operator)
     dispatcher = desk.policy.triage.department
     current = str(record.department)
-    if current == dispatcher:
-        raise BadRequest(f"complaint {complaint_id} is with the dispatcher ({dispatcher}): transfer it instead")
     now = clock.now()
     token, previous_owner = record.task_token, record.owner_id
+    assert token is not None  # check_returner: it waits on a task
     record.returns = [*record.returns, ReturnRecord(department=current, reason=request.reason, note=request.note,
                                                     by=operator.agent_id, at=clock.iso(now))]
     if request.reason is ReturnReason.NOT_OURS and current not in record.departments_left:

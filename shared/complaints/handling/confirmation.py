@@ -2,7 +2,9 @@
 
 The owner records callback attempts (never in quiet hours unless urgent), or
 the customer answers the signed link in the message. Fixed closes; not fixed
-reopens to the same owner at a higher priority; the policy's number of
+reopens to the same owner at a higher priority, but from the policy's number
+of "not fixed" answers on the next report must carry a long-term plan (a
+tracking ticket) and the supervisor is told; the policy's number of
 unanswered calls over at least its span closes the complaint unconfirmed.
 """
 
@@ -20,7 +22,7 @@ from complaints.core.requests import CallbackRequest, ConfirmRequest
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
-from complaints.handling import links
+from complaints.handling import links, tracking
 from complaints.handling.acceptance import answer
 from complaints.handling.decisions import claim
 from complaints.handling.resolution import reopen
@@ -84,6 +86,9 @@ def _close_unconfirmed(desk: Desk, record: ComplaintRecord, actor: str, detail: 
 def _confirmed(desk: Desk, record: ComplaintRecord, actor: str, fixed: bool,
                detail: dict[str, str | int | bool | None], attempts: int | None = None) -> ActionAnswer:
     started: list[str] = []
+    not_fixed = record.not_fixed + int(not fixed)
+    required = not fixed and tracking.plan_due_after(desk, not_fixed)
+    supervisor = tracking.supervisor_of(desk, record) if required else None
 
     def change(r: ComplaintRecord) -> None:
         if attempts is not None:
@@ -93,16 +98,26 @@ def _confirmed(desk: Desk, record: ComplaintRecord, actor: str, fixed: bool,
             r.verified = "fixed"
         else:
             started.extend(reopen(desk, r))
+            r.not_fixed, r.plan_required = not_fixed, required
 
-    event = TimelineEvent(at=clock.now(), type=EventType.CONFIRMED_FIXED if fixed else EventType.REOPENED, actor=actor,
-                          detail=detail)
-    record = claim(desk, record, Stage.CONFIRMATION, event, {"outcome": "fixed" if fixed else "not_fixed"},
-                   change, reports.counts(desk, reopened=int(not fixed)))
+    if required:
+        detail = {**detail, "not_fixed": not_fixed, "supervisor": supervisor}
+    kind = EventType.CONFIRMED_FIXED if fixed else EventType.TRACKING_REQUIRED if required else EventType.REOPENED
+    event = TimelineEvent(at=clock.now(), type=kind, actor=actor, detail=detail)
+    output: dict[str, str | bool] = {"outcome": "fixed"} if fixed else {"outcome": "not_fixed",
+                                                                         "tracking_required": required}
+    record = claim(desk, record, Stage.CONFIRMATION, event, output, change,
+                   reports.counts(desk, reopened=int(not fixed), tracking_required=int(required)))
     if fixed:
         return answer(record, "confirmed fixed; closing")
     count("Reopens", reason="not_fixed")
-    for kind in started:
-        promises.start(desk, record, kind)
+    for started_kind in started:
+        promises.start(desk, record, started_kind)
+    if required:
+        for person in dict.fromkeys(p for p in (supervisor, record.owner_id) if p):
+            desk.notices.tell_staff(person, record, "tracking_required", times=not_fixed, owner=record.owner_id)
+        return answer(record, f"not fixed {not_fixed} times: back to {record.owner_id}, whose next report must "
+                              f"carry a long-term plan (a tracking ticket); {supervisor} is told")
     if record.owner_id:
         desk.notices.tell_staff(record.owner_id, record, "reopened")
     return answer(record, f"reopened to {record.owner_id}")

@@ -69,6 +69,8 @@ def reply(desk: Desk, complaint_id: str, operator: Operator, request: ReplyReque
     detail: dict[str, str | int | float | bool | None] = {"kind": request.kind, "summary": request.summary}
     if request.next_reply_at is not None:
         detail["next_reply_at"] = clock.iso(request.next_reply_at)
+    desk.pushes.announce(record, "replied", reply_kind=request.kind,
+                         next_reply_at=clock.iso(request.next_reply_at) if request.next_reply_at else None)
     record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.REPLIED, actor=operator.agent_id,
                                                          detail=detail)],
                                   reports.counts(desk, keyed={f"reply:{request.kind}": 1}))
@@ -76,8 +78,6 @@ def reply(desk: Desk, complaint_id: str, operator: Operator, request: ReplyReque
         keeping.start(desk, record, rules.next_kind)
         desk.notices.tell_customer(record, "reply_promised", due=desk.local_time(request.next_reply_at),
                                    **desk.notices.handler(record))
-    desk.pushes.announce(record, "replied", reply_kind=request.kind,
-                         next_reply_at=clock.iso(request.next_reply_at) if request.next_reply_at else None)
     return answer(record, f"{request.kind} recorded" + (
         f"; next reply promised by {desk.local_time(request.next_reply_at)}" if request.next_reply_at else ""))
 

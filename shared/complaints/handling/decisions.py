@@ -38,9 +38,13 @@ __all__ = ["REDELIVER_AFTER", "claim", "redeliver", "routed"]
 
 def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
            output: dict[str, Any], change: Callable[[ComplaintRecord], None],
-           counts: tuple[str, dict[str, int]] | None = None) -> ComplaintRecord:
+           counts: tuple[str, dict[str, int]] | None = None, status_event: str | None = None) -> ComplaintRecord:
+    """Save the decision on the complaint, then hand it to the waiting execution; a refusal puts the wait back.
+
+    status_event: what the complaint's portal hears of the decision, written with it (and taken back with it).
+    """
     if record.stage is stage and record.held:
-        return _claim_held(desk, record, stage, event, output, change, counts)
+        return _claim_held(desk, record, stage, event, output, change, counts, status_event)
     if record.stage is not stage or not record.task_token:
         waiting = record.stage.value if record.stage else "nothing from people"
         raise NotAwaiting(f"complaint {record.complaint_id} is not awaiting {stage.value} (it awaits {waiting})")
@@ -52,11 +56,15 @@ def claim(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEven
     error = routed(stage, output)
     record.decision = PendingDecision(stage=stage, token=token, output=output, error=error)
     record.set_timer(stage, clock.now() + REDELIVER_AFTER)
+    if status_event:
+        desk.pushes.announce(record, status_event)
+    statuses = record.statuses
     saved = desk.complaints.save(record, [event, *([resumed] if resumed else [])], counts)
     try:
         desk.workflow.succeed(token, output, error)
     except WorkflowUnavailable:
-        _restore(desk, saved.complaint_id, saved.version, stage, token, timer)
+        _restore(desk, saved.complaint_id, saved.version, stage, token, timer,
+                 [status.message_id(saved.complaint_id, saved.version) for status in statuses])
         raise
     except WorkflowUncertain:
         # Saved, and maybe taken: the sweep sends it again, which is harmless if it was.
@@ -75,7 +83,9 @@ def routed(stage: Stage, output: dict[str, Any]) -> WorkflowError | None:
         return WorkflowError.QUALITY_CHECK_REQUIRED
     if stage is Stage.QUALITY_CHECK and output.get("passed") is False:
         return WorkflowError.QUALITY_CHECK_FAILED
-    if stage in (Stage.RESOLUTION, Stage.QUALITY_CHECK) and outcome == "deferred":
+    # A planned long-term fix opens a tracking ticket: deferred, or a temporary measure with its plan (the
+    # output's tracking flag; a decision saved before the flag existed names only the deferred outcome).
+    if stage in (Stage.RESOLUTION, Stage.QUALITY_CHECK) and (output.get("tracking") or outcome == "deferred"):
         return WorkflowError.DEFERRED
     if stage is Stage.CONFIRMATION and outcome == "not_fixed":
         return WorkflowError.NOT_FIXED
@@ -84,12 +94,14 @@ def routed(stage: Stage, output: dict[str, Any]) -> WorkflowError | None:
 
 def _claim_held(desk: Desk, record: ComplaintRecord, stage: Stage, event: TimelineEvent,
                 output: dict[str, Any], change: Callable[[ComplaintRecord], None],
-                counts: tuple[str, dict[str, int]] | None) -> ComplaintRecord:
+                counts: tuple[str, dict[str, int]] | None, status_event: str | None) -> ComplaintRecord:
     """A decision on a held wait: saved with what follows it, and the new execution it needs, if any."""
     change(record)
     record.stage = record.task_token = None
     record.set_timer(None, None)
     run = _follow(desk, record, stage, output, event.actor)
+    if status_event:
+        desk.pushes.announce(record, status_event)
     saved = desk.complaints.save(record, [event], counts)
     if run is not None:
         continuation.start(desk.workflow, saved, run.name)
@@ -150,14 +162,15 @@ def _start_again(desk: Desk, record: ComplaintRecord, name: str) -> bool:
 
 
 def _restore(desk: Desk, complaint_id: str, version: int, stage: Stage, token: str,
-             timer: tuple[Stage | None, datetime | None, int]) -> None:
-    """Put the wait back, with its timer, when Step Functions refused the decision."""
+             timer: tuple[Stage | None, datetime | None, int], withdraw: list[str]) -> None:
+    """Put the wait back, with its timer, when Step Functions refused the decision; the portal is not told of it."""
     record = desk.complaints.get(complaint_id)
     if record.version == version:
         record.stage, record.task_token, record.decision = stage, token, None
         record.set_timer(*timer)
         try:
             desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.DECISION_ROLLED_BACK,
-                                                        actor="system", detail={"stage": stage.value})])
+                                                        actor="system", detail={"stage": stage.value})],
+                                 withdraw=withdraw)
         except VersionConflict:
             logger.warning("could not restore the wait", extra={"complaint_id": complaint_id})

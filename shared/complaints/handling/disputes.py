@@ -65,11 +65,7 @@ def open_by_agent(desk: Desk, complaint_id: str, operator: Operator, request: Di
     rule = _rule(desk.policy)
     record = desk.complaints.get(complaint_id)
     authorize(operator, record)
-    require_owner_or_lead(record, operator, f"open a dispute on complaint {complaint_id}")
-    if not record.is_open:
-        raise Conflict(f"complaint {complaint_id} is closed; a dispute is opened on an open complaint")
-    if record.dispute is not None:
-        raise Conflict(f"complaint {complaint_id} is already a dispute")
+    check_opener(record, operator)
     department_before = record.department
     now = clock.now()
     event, made = open_on(desk, record, operator.agent_id, now)
@@ -140,14 +136,30 @@ def _rule(policy: Policy) -> Disputes:
     return policy.disputes
 
 
-def _open_dispute(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintRecord:
-    record = desk.complaints.get(complaint_id)
-    authorize(operator, record)
+def check_opener(record: ComplaintRecord, operator: Operator) -> None:
+    """The owner or a lead opens a dispute on an open complaint that is not one yet."""
+    complaint_id = record.complaint_id
+    require_owner_or_lead(record, operator, f"open a dispute on complaint {complaint_id}")
+    if not record.is_open:
+        raise Conflict(f"complaint {complaint_id} is closed; a dispute is opened on an open complaint")
+    if record.dispute is not None:
+        raise Conflict(f"complaint {complaint_id} is already a dispute")
+
+
+def check_handler(record: ComplaintRecord, operator: Operator) -> None:
+    """The owner or a lead of the dispute's department records its steps and settles it, until it is settled."""
+    complaint_id = record.complaint_id
     require_owner_or_lead(record, operator, f"act on the dispute of complaint {complaint_id}")
     if record.dispute is None:
         raise Conflict(f"complaint {complaint_id} is not a dispute")
     if record.dispute.settlement is not None:
         raise Conflict(f"the dispute of complaint {complaint_id} is already settled")
+
+
+def _open_dispute(desk: Desk, complaint_id: str, operator: Operator) -> ComplaintRecord:
+    record = desk.complaints.get(complaint_id)
+    authorize(operator, record)
+    check_handler(record, operator)
     return record
 
 

@@ -40,7 +40,7 @@ def tell(desk: Desk, record: ComplaintRecord, item: RedressRecord) -> None:
 def record_redress(desk: Desk, complaint_id: str, operator: Operator, request: RedressRequest) -> ActionAnswer:
     record = desk.complaints.get(complaint_id)
     authorize(operator, record)
-    require_owner_or_lead(record, operator, "record redress")
+    check_recorder(record, operator)
     rules = desk.policy.redress
     if request.currency is not None and request.currency != rules.currency:
         raise InvalidField("currency", f"the desk pays in {rules.currency}")
@@ -71,6 +71,24 @@ def record_redress(desk: Desk, complaint_id: str, operator: Operator, request: R
                         message=f"{item.redress_id} recorded and told to the customer")
 
 
+def check_recorder(record: ComplaintRecord, operator: Operator) -> None:
+    """The owner or a lead of the complaint's department records redress (refuses anyone else)."""
+    require_owner_or_lead(record, operator, "record redress")
+
+
+def check_decider(desk: Desk, record: ComplaintRecord, item: RedressRecord, operator: Operator) -> None:
+    """Redress that waits is decided by a lead of the department (or a manager) whose limit covers the amount,
+    never by the one who recorded it (refuses anyone else, and redress that does not wait)."""
+    if item.state is not RedressState.PENDING_APPROVAL:
+        raise Conflict(f"redress {item.redress_id} is {item.state.value}, not awaiting approval")
+    assert item.amount is not None
+    if not operator.oversees(record.department) or not desk.policy.redress.covers(operator.role, item.amount):
+        raise Forbidden(f"only a lead of {record.department} whose limit covers {item.amount} {item.currency} "
+                        f"may decide redress {item.redress_id}", record.department)
+    if operator.agent_id == item.by:
+        raise Forbidden("redress is not approved by the person who recorded it")
+
+
 def decide(desk: Desk, complaint_id: str, redress_id: str, operator: Operator,
            request: RedressDecisionRequest) -> ActionAnswer:
     """A lead whose limit covers the amount approves (the customer is told) or refuses redress that waits."""
@@ -79,14 +97,7 @@ def decide(desk: Desk, complaint_id: str, redress_id: str, operator: Operator,
     item = next((r for r in record.redress if r.redress_id == redress_id), None)
     if item is None:
         raise InvalidField("redress_id", f"complaint {complaint_id} has no redress {redress_id!r}")
-    if item.state is not RedressState.PENDING_APPROVAL:
-        raise Conflict(f"redress {redress_id} is {item.state.value}, not awaiting approval")
-    assert item.amount is not None
-    if not operator.oversees(record.department) or not desk.policy.redress.covers(operator.role, item.amount):
-        raise Forbidden(f"only a lead of {record.department} whose limit covers {item.amount} {item.currency} "
-                        f"may decide redress {redress_id}", record.department)
-    if operator.agent_id == item.by:
-        raise Forbidden("redress is not approved by the person who recorded it")
+    check_decider(desk, record, item, operator)
     now = clock.now()
     decided = item.model_copy(update={
         "state": RedressState.APPROVED if request.approved else RedressState.REFUSED,

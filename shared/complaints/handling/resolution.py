@@ -4,8 +4,9 @@ The owner reports the outcome (resolved, temporary measure, or deferred to a
 planned long-term fix), a root cause from the policy's list for the category,
 the actions and the evidence. The policy may send the report to a
 supervisor's quality check first; a failed check goes back to the owner. A
-deferred fix becomes a tracking ticket (``tracking``); the rest go on to the
-customer's confirmation (``confirmation``).
+deferred fix, or a temporary measure with a long-term plan, becomes a tracking
+ticket (``tracking``); the rest go on to the customer's confirmation
+(``confirmation``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_owner_or_lead, require_quality_checker
 from complaints.core.enums import EventType, Priority, PromiseKind, ResolutionOutcome, Stage, Status
 from complaints.core.errors import Conflict, InvalidField
-from complaints.core.outcomes import QualityCheckResult, Resolution, TrackingTicket
+from complaints.core.outcomes import QualityCheckResult, Resolution
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import QualityCheckRequest, ResolveRequest
 from complaints.core.values import TimelineEvent
@@ -89,39 +90,43 @@ def resolve(desk: Desk, complaint_id: str, operator: Operator, request: ResolveR
     disputes.check_settled(record)
     if record.stage is Stage.TRACKING:
         return tracking.fix_landed(desk, record, operator, request)
-    deferred = request.outcome is ResolutionOutcome.DEFERRED
-    if deferred:
+    tracked = request.tracked
+    tracking.check_plan_required(record, request)
+    if tracked:
         assert request.expected_by is not None
         tracking.check_expected(desk, request.expected_by)
+        tracking.check_plan_owner(desk, request.plan_owner)
     check = _needs_check(desk, record, category)
     now = clock.now()
     report = Resolution(outcome=request.outcome, root_cause=request.root_cause, actions=request.actions,
                         by=operator.agent_id, at=clock.iso(now), evidence=request.evidence or None)
-    if deferred:
+    if tracked:
         report.plan, report.expected_by = request.plan, request.expected_by
+        report.plan_owner = request.plan_owner or record.owner_id
 
     def change(r: ComplaintRecord) -> None:
-        r.status = Status.QUALITY_CHECK if check else Status.TRACKING if deferred else Status.RESOLVED
+        r.status = Status.QUALITY_CHECK if check else Status.TRACKING if tracked else Status.RESOLVED
         r.resolution = report
         r.quality_check = None
         r.unreachable_attempts, r.first_unreachable_at = 0, None
         r.promises = sla.keep_by(desk.policy, r.promises, EventType.RESOLVED, now)
-        if deferred:
-            assert request.plan is not None and request.expected_by is not None
-            r.tracking = TrackingTicket(plan=request.plan, expected_by=request.expected_by, opened_at=clock.iso(now))
+        if tracked:
+            r.tracking = tracking.ticket(report, now)
+            r.plan_required = r.plan_required and check  # met once the ticket opens (after a check, if one)
 
     event = TimelineEvent(at=now, type=EventType.RESOLVED, actor=operator.agent_id,
                           detail={"outcome": request.outcome.value, "root_cause": request.root_cause,
-                                  "quality_check": check})
+                                  "quality_check": check, "tracking": tracked})
     record = claim(desk, record, Stage.RESOLUTION, event,
-                   {"outcome": request.outcome.value, "quality_check": check}, change,
-                   reports.counts(desk, tracking_opened=int(deferred and not check)))
+                   {"outcome": request.outcome.value, "quality_check": check, "tracking": tracked}, change,
+                   reports.counts(desk, tracking_opened=int(tracked and not check)))
     if check:
         desk.notices.tell_staff(desk.policy.department(str(record.department)).supervisor, record, "quality_check",
                                 outcome=request.outcome.value)
         return answer(record, "reported; a supervisor checks the handling before the customer is called")
-    if deferred:
-        return answer(record, f"deferred; tracked until the planned fix lands by {request.expected_by}")
+    if tracked:
+        what = "deferred" if request.outcome is ResolutionOutcome.DEFERRED else "temporary measure in place"
+        return answer(record, f"{what}; tracked until the planned fix lands by {request.expected_by}")
     return answer(record, "resolved; awaiting the customer's confirmation")
 
 
@@ -129,7 +134,7 @@ def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: Qu
     record = desk.complaints.get(complaint_id)
     require_quality_checker(record, operator)
     outcome = record.resolution.outcome.value if record.resolution else ResolutionOutcome.RESOLVED.value
-    deferred = outcome == ResolutionOutcome.DEFERRED.value
+    deferred = record.resolution is not None and record.resolution.plan is not None  # a planned fix: tracked
     now = clock.now()
 
     def change(r: ComplaintRecord) -> None:
@@ -137,6 +142,7 @@ def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: Qu
                                              reason=request.reason or None)
         if request.passed:
             r.status = Status.TRACKING if deferred else Status.RESOLVED
+            r.plan_required = r.plan_required and not deferred
         else:
             r.status, r.tracking = Status.IN_PROGRESS, None
 
@@ -144,7 +150,8 @@ def quality_check(desk: Desk, complaint_id: str, operator: Operator, request: Qu
                           detail={"passed": request.passed, "reason": request.reason})
     counted = reports.counts(desk, quality_passed=int(request.passed), quality_failed=int(not request.passed),
                              tracking_opened=int(request.passed and deferred))
-    record = claim(desk, record, Stage.QUALITY_CHECK, event, {"passed": request.passed, "outcome": outcome},
+    record = claim(desk, record, Stage.QUALITY_CHECK, event,
+                   {"passed": request.passed, "outcome": outcome, "tracking": request.passed and deferred},
                    change, counted)
     if not request.passed:
         if record.owner_id:

@@ -34,12 +34,12 @@ _SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 MatchedBy = Literal["complaint_id", "external_id", "phone"]
 
 
-class SearchHit(BaseModel):
+class SearchHit(BaseModel, defer_build=True):
     matched_by: MatchedBy
     complaint: ComplaintSummary
 
 
-class SearchResult(BaseModel):
+class SearchResult(BaseModel, defer_build=True):
     hits: list[SearchHit]
     phone: bool  # the query was read as a phone number (the console does not echo it)
 

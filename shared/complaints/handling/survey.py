@@ -10,6 +10,9 @@ window; it goes to the second-handling department and a new owner there.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from complaints.core import clock
 from complaints.core.access import Operator, require_lead
 from complaints.core.enums import EventType, Priority, PromiseKind, Rating, ResumeAt, Stage, Status, WorkflowError
@@ -44,31 +47,51 @@ def survey_open(desk: Desk, token: str) -> ComplaintRecord:
 
 def answer_survey(desk: Desk, token: str, request: SurveyRequest) -> ActionAnswer:
     record = survey_open(desk, token)
+    return answer(record_answer(desk, record, request, actor="customer", channel="web"), "thank you for your rating")
+
+
+def awaits_survey(record: ComplaintRecord) -> bool:
+    """Whether the complaint's survey is out and unanswered: a link, a phone call or an SMS reply may answer it."""
+    return record.stage is Stage.SURVEY and record.survey_nonce is not None and not (
+        record.survey and record.survey.score is not None)
+
+
+def record_answer(desk: Desk, record: ComplaintRecord, request: SurveyRequest, *, actor: str,
+                  channel: Literal["web", "phone", "sms"], asked_by: str | None = None,
+                  asked_at: datetime | None = None, message_id: str | None = None) -> ComplaintRecord:
+    """The survey's answer, however it came: ends the survey wait; a low score becomes a recovery task."""
     unsatisfied = [name for name in ("attitude", "speed", "result") if getattr(request, name) is Rating.UNSATISFIED]
-    low = request.score < desk.policy.survey.low_score_below or request.result is Rating.UNSATISFIED
+    rule = desk.policy.survey
+    low = request.score < rule.low_score_below or request.result is Rating.UNSATISFIED
     now = clock.now()
 
     def change(r: ComplaintRecord) -> None:
         r.survey = SurveyAnswer(score=request.score, comment=request.comment, at=clock.iso(now),
-                                attitude=request.attitude, speed=request.speed, result=request.result)
+                                attitude=request.attitude, speed=request.speed, result=request.result,
+                                channel=channel, asked_by=asked_by, asked_at=clock.iso(asked_at) if asked_at else None,
+                                message_id=message_id)
         r.survey_nonce = None
         if low:
-            promises.add(desk, r, PromiseKind.RECOVERY, desk.policy.survey.recovery_within)
+            promises.add(desk, r, PromiseKind.RECOVERY, rule.recovery_within)
 
-    event = TimelineEvent(at=now, type=EventType.SURVEYED, actor="customer",
-                          detail={"score": request.score, "low": low, "unsatisfied": ",".join(unsatisfied) or None})
+    event = TimelineEvent(at=now, type=EventType.SURVEYED, actor=actor,
+                          detail={"score": request.score, "low": low, "channel": channel,
+                                  "satisfied": rule.satisfied(request.score),
+                                  "unsatisfied": ",".join(unsatisfied) or None})
     reasons = {f"low_reason:{name}": 1 for name in unsatisfied} if low else {}
     if low and not reasons:
         reasons = {"low_reason:unstated": 1}
-    counted = reports.counts(desk, reasons, surveyed=1, score_sum=request.score, score_10=int(request.score == 10),
+    keyed = {**reasons, f"score:{request.score}": 1, f"survey_channel:{channel}": 1}
+    counted = reports.counts(desk, keyed, surveyed=1, score_sum=request.score, score_10=int(request.score == 10),
                              low_scores=int(low))
     record = claim(desk, record, Stage.SURVEY, event, {"score": request.score, "low": low}, change, counted)
     count("SurveyScore", request.score, MetricUnit.NoUnit)
+    count("SurveysAnswered", channel=channel)
     if low and record.department:
         promises.start(desk, record, PromiseKind.RECOVERY)
         desk.notices.tell_staff(desk.policy.department(record.department).supervisor, record, "low_score",
                                 score=request.score, unsatisfied=", ".join(unsatisfied) or "none")
-    return answer(record, "thank you for your rating")
+    return record
 
 
 def survey_no_response(desk: Desk, record: ComplaintRecord) -> None:
@@ -151,6 +174,7 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
     if token is None:  # no execution open: the appeal runs as one of its own, recorded in the same write
         continuation.plan(record, kind="appeal", by=actor, resume=ResumeAt.ASSIGN, stage=Stage.ASSIGNMENT,
                           now=now, name=name)
+    desk.pushes.announce(record, "appealed")
     record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.APPEALED, actor=actor,
                                                          detail={"reason": reason, "to": rule.department})],
                                   reports.counts(desk, appeals=1))
@@ -167,5 +191,4 @@ def appeal(desk: Desk, record: ComplaintRecord, reason: str, actor: str) -> Acti
         token = None
     if token is None:
         continuation.start(desk.workflow, record, name)
-    desk.pushes.announce(record, "appealed")
     return answer(record, f"appeal received; {rule.department} handles it again")

@@ -1,10 +1,14 @@
-"""Tracking tickets (投诉跟踪单): a deferred fix followed until it lands.
+"""Tracking tickets (投诉跟踪单): a planned long-term fix followed until it lands.
 
-The solution promise moves to the planned date and the customer is told the
+A ticket opens when the owner defers the fix to a plan, or reports a
+temporary measure together with the long-term plan (what, its owner, its
+date), so the complaint is not forgotten once the temporary fix holds. The
+solution promise moves to the planned date and the customer is told the
 plan; a follow-up falls due on the policy's interval (the owner reminded, the
 supervisor too once the date has passed); a new date is told to the customer.
 When the fix lands, the owner reports it and the complaint goes back through
-the customer's confirmation.
+the customer's confirmation. The plan's owner is reminded of each
+follow-up beside the complaint's owner.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_owner_or_lead
 from complaints.core.enums import EventType, PromiseKind, ResolutionOutcome, Stage, Status
 from complaints.core.errors import InvalidField, NotAwaiting
-from complaints.core.outcomes import Resolution
+from complaints.core.outcomes import Resolution, TrackingTicket
 from complaints.core.record import ComplaintRecord
 from complaints.core.requests import FollowUpRequest, ResolveRequest
 from complaints.core.values import TimelineEvent
@@ -39,6 +43,37 @@ def check_expected(desk: Desk, expected_by: date) -> None:
         desk.policy.calendar.zone).date()
     if not today < expected_by <= latest:
         raise InvalidField("expected_by", f"must be after {today} and no later than {latest}")
+
+
+def plan_due_after(desk: Desk, not_fixed: int) -> bool:
+    """Whether this many "not fixed" answers make the next report carry a long-term plan, by the policy."""
+    limit = desk.policy.confirmation.not_fixed_to_tracking
+    return limit is not None and not_fixed >= limit
+
+
+def supervisor_of(desk: Desk, record: ComplaintRecord) -> str | None:
+    return desk.policy.department(record.department).supervisor if record.department else None
+
+
+def check_plan_required(record: ComplaintRecord, request: ResolveRequest) -> None:
+    """After too many "not fixed" answers, a report without a long-term plan is refused."""
+    if record.plan_required and not request.tracked:
+        raise InvalidField("plan", f"the customer said not fixed {record.not_fixed} times: report the long-term "
+                                   f"plan with its expected_by date (deferred, or with a temporary measure); the "
+                                   f"complaint becomes a tracking ticket")
+
+
+def check_plan_owner(desk: Desk, plan_owner: str | None) -> None:
+    if plan_owner is not None and desk.policy.agent(plan_owner) is None:
+        raise InvalidField("plan_owner", f"{plan_owner!r} is not on the roster")
+
+
+def ticket(report: Resolution, now: datetime) -> TrackingTicket:
+    """The ticket a report with a plan opens; a temporary measure's actions are what holds until the plan lands."""
+    assert report.plan is not None and report.expected_by is not None
+    temporary = report.actions if report.outcome is ResolutionOutcome.TEMPORARY_MEASURE else None
+    return TrackingTicket(plan=report.plan, expected_by=report.expected_by, opened_at=clock.iso(now),
+                          owner=report.plan_owner, temporary_measure=temporary)
 
 
 def fix_landed(desk: Desk, record: ComplaintRecord, operator: Operator, request: ResolveRequest) -> ActionAnswer:
@@ -114,7 +149,7 @@ def tracking_due(desk: Desk, record: ComplaintRecord) -> None:
                      record.timer_level + 1)
     desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.FOLLOW_UP_DUE, actor="system",
                                                 detail={"expected_by": str(expected), "late": late})])
-    people = [record.owner_id]
+    people = [record.owner_id, record.tracking.owner]
     if late and record.department:
         people.append(desk.policy.department(record.department).supervisor)
     for person in dict.fromkeys(p for p in people if p):

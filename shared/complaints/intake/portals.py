@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from complaints.core.errors import BadRequest, PayloadTooLarge, Unauthorized
 from complaints.core.observability import logger
 from complaints.core.policy import Policy
 from complaints.core.policy_sections import Portal
+from complaints.core.settings import Settings
 
 _CACHE_SECONDS = 300
 _HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
@@ -36,6 +36,8 @@ class Delivery:
 
 
 def portal_secrets(secret_name: str) -> dict[str, list[str]]:
+    from aws_lambda_powertools.utilities import parameters  # by the functions that verify, on first use
+
     value: Any = parameters.get_secret(secret_name, transform="json", max_age=_CACHE_SECONDS)
     return {str(k): [v] if isinstance(v, str) else list(v) for k, v in dict(value).items()}
 
@@ -69,6 +71,16 @@ def verify_delivery(policy: Policy, portal_id: str, headers: Mapping[str, str], 
                 raise BadRequest("the body is not UTF-8 encoded JSON") from exc
             return Delivery(portal, lowered["webhook-id"])
     raise Unauthorized("webhook-signature does not match the body")
+
+
+def verify_event(policy: Policy, settings: Settings, portal_id: str, event: Mapping[str, Any]) -> Delivery:
+    """An API Gateway request from a portal, verified by its signature before anything of it is read."""
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    return verify_delivery(policy, portal_id, event.get("headers") or {}, raw,
+                           secrets=portal_secrets(settings.required("portal_secrets_name")),
+                           tolerance_seconds=settings.webhook_tolerance_seconds,
+                           max_body_bytes=settings.max_body_bytes)
 
 
 def _signature_matches(secret: str, headers: dict[str, str], raw_body: bytes) -> bool:

@@ -19,16 +19,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
 from complaints.adapters.signing_keys import phone_key
 from complaints.core import clock
 from complaints.core.enums import EventType, Priority, PromiseKind, PromiseState, Status
@@ -52,10 +42,6 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, 
 # Portals retry for up to a day; a delivery id is remembered for a week.
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
 _IN_PROGRESS_WAIT_SECONDS = 5.0
-IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[portal_id, webhook_id]",
-                                payload_validation_jmespath="fingerprint",
-                                raise_on_no_idempotency_key=True,
-                                expires_after_seconds=IDEMPOTENCY_SECONDS)
 
 
 def new_complaint_id(desk: Desk) -> str:
@@ -72,6 +58,12 @@ def fingerprint(request: IntakeRequest) -> str:
 
 def submit(desk: Desk, delivery: Delivery, request: IntakeRequest) -> IntakeAnswer:
     """Accept a verified delivery exactly once per webhook-id."""
+    # Powertools' idempotency utility is imported by the deliveries that use it, not by every cold start.
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     oldest = desk.policy.intake.received_within_days
     if request.received_at is not None and request.received_at < clock.now() - timedelta(days=oldest):
         raise InvalidField("received_at", f"must be within the last {oldest} days")
@@ -108,6 +100,15 @@ def _phrase_rules(policy: Policy) -> PhraseRules:
 _compiled_rules: dict[int, PhraseRules] = {}
 
 
+@lru_cache(maxsize=1)
+def idempotency_config() -> Any:
+    """How deliveries are made idempotent (Powertools' IdempotencyConfig, imported on first use)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(event_key_jmespath="[portal_id, webhook_id]", payload_validation_jmespath="fingerprint",
+                             raise_on_no_idempotency_key=True, expires_after_seconds=IDEMPOTENCY_SECONDS)
+
+
 def forget_clients() -> None:
     """Drop the idempotency store's client (bootstrap.reset)."""
     _idempotent_delivery.cache_clear()
@@ -115,10 +116,13 @@ def forget_clients() -> None:
 
 @lru_cache(maxsize=4)
 def _idempotent_delivery(table_name: str) -> Callable[..., dict[str, Any]]:
-    """Built on first use, so importing this module creates no AWS client."""
+    """Built on first use, so importing this module creates no AWS client (nor imports the utility)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
     persistence = DynamoDBPersistenceLayer(table_name=table_name)
 
-    @idempotent_function(data_keyword_argument="delivery", persistence_store=persistence, config=IDEMPOTENCY)
+    @idempotent_function(data_keyword_argument="delivery", persistence_store=persistence,
+                         config=idempotency_config())
     def deliver(*, desk: Desk, delivery: dict[str, Any]) -> dict[str, Any]:
         request = IntakeRequest.model_validate(delivery["request"])
         answer = _store_and_start(desk, delivery["portal_id"], request, delivery["fingerprint"])
@@ -163,6 +167,7 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
     event = TimelineEvent(at=now, type=EventType.RECEIVED, actor=f"portal:{portal_id}",
                           detail={"channel": request.channel, "external_id": request.external_id,
                                   "sensitive": record.sensitive})
+    desk.pushes.announce(record, "acknowledged")  # written by the create, so not on a repeated delivery
     complaint_id = desk.complaints.create(record, body_fingerprint, [event])
     created = complaint_id == record.complaint_id
     if created:
@@ -178,7 +183,6 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
         tell = desk.notices.tell_customer_at_once if priority is Priority.URGENT else desk.notices.tell_customer
         tell(record, "acknowledged", first_reply=pending.get(PromiseKind.FIRST_REPLY, "-"),
              solution=pending.get(PromiseKind.SOLUTION, "-"))
-        desk.pushes.announce(record, "acknowledged")
     logger.info("complaint received", extra={"complaint_id": complaint_id, "portal_id": portal_id,
                                              "channel": record.channel, "repeat_delivery": not created})
     return IntakeAnswer(complaint_id=complaint_id, status=record.status, sensitive=record.sensitive,
@@ -186,7 +190,8 @@ def _store_and_start(desk: Desk, portal_id: str, request: IntakeRequest, body_fi
 
 
 def portal_status(desk: Desk, portal_id: str, external_id: str) -> PortalComplaintStatus:
-    """A portal reads back its own complaint, found by its own id (so only its own)."""
+    """A portal reads back its own complaint, found by its own id (so only its own), with the promises made to
+    the customer."""
     complaint_id = desk.complaints.find_external(portal_id, external_id)
     if complaint_id is None:
         raise ComplaintNotFound(f"portal {portal_id!r} has no complaint {external_id!r}")
@@ -195,4 +200,4 @@ def portal_status(desk: Desk, portal_id: str, external_id: str) -> PortalComplai
         complaint_id=record.complaint_id, external_id=record.external_id, status=record.status,
         awaiting=record.stage, category=record.classification.category if record.classification else None,
         received_at=record.received_at, closed_at=record.closed_at, reopen_count=record.reopen_count,
-        promises=record.promises)
+        promises=sla.told_to_customer(desk.policy, record.promises))

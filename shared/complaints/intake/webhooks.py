@@ -15,7 +15,7 @@ from complaints.desk.context import Desk
 from complaints.desk.status_push import check_url
 
 
-class DeadLetter(BaseModel):
+class DeadLetter(BaseModel, defer_build=True):
     message_id: str
     complaint_id: str
     dead_at: str
@@ -23,7 +23,7 @@ class DeadLetter(BaseModel):
     attempts: int
 
 
-class WebhookView(BaseModel):
+class WebhookView(BaseModel, defer_build=True):
     portal_id: str
     url: str | None = None
     events: list[str] = []

@@ -51,13 +51,13 @@ def extend(desk: Desk, complaint_id: str, operator: Operator, kind: str, request
         events.append(TimelineEvent(at=now, type=EventType.AUTHORITY_REPORTED, actor=operator.agent_id,
                                     detail={"promise": kind, "authority": request.authority,
                                             "reference": request.authority_reference}))
+    if rule.ceiling:
+        desk.pushes.announce(record, "extended", promise=kind, due_at=clock.iso(request.due_at),
+                             authority_reference=request.authority_reference)
     record = desk.complaints.save(record, events, reports.counts(desk, authority_reports=int(reported)))
     desk.promise_timers.schedule(complaint_id, kind, keeping.plan(desk, fresh, record.received_at)[0][0])
     told = request.explanation if rule.ceiling and request.explanation else request.reason
     desk.notices.tell_customer(record, "promise_extended", due=desk.local_time(request.due_at), reason=told)
-    if rule.ceiling:
-        desk.pushes.announce(record, "extended", promise=kind, due_at=clock.iso(request.due_at),
-                             authority_reference=request.authority_reference)
     return ActionAnswer(complaint_id=complaint_id, status=record.status, message=f"{kind} moved")
 
 

@@ -70,3 +70,11 @@ def keep(promises: list[Promise], kind: str, at: datetime) -> list[Promise]:
 def next_due(promises: list[Promise]) -> datetime | None:
     pending = [p.due_at for p in promises if p.state is PromiseState.PENDING]
     return min(pending) if pending else None
+
+
+def told_to_customer(policy: Policy, promises: list[Promise]) -> list[Promise]:
+    """The promises made to the customer, as a portal may read them: the kinds the profile says the customer
+    hears of, and its ceilings (whose extension is explained to the customer). Promises between departments
+    (a consultation's answer, an assist's part) and the desk's own (acceptance, a supervisor's recovery) stay
+    inside."""
+    return [p for p in promises if policy.kind(p.kind).customer_facing or policy.kind(p.kind).ceiling]

@@ -41,7 +41,7 @@ def urgency(due_at: datetime | None, made_at: datetime | None, now: datetime) ->
     return "at-risk" if left < max(timedelta(hours=1), window / 5) else "ok"
 
 
-class PromiseAlert(BaseModel):
+class PromiseAlert(BaseModel, defer_build=True):
     complaint_id: str
     kind: str
     due_at: datetime
@@ -52,7 +52,7 @@ class PromiseAlert(BaseModel):
     priority: Priority
 
 
-class OpenItem(BaseModel):
+class OpenItem(BaseModel, defer_build=True):
     complaint_id: str
     department: str | None
     category: str | None
@@ -63,7 +63,7 @@ class OpenItem(BaseModel):
     failure: str | None = None
 
 
-class AgentLoad(BaseModel):
+class AgentLoad(BaseModel, defer_build=True):
     agent_id: str
     name: str
     departments: list[str]
@@ -72,7 +72,7 @@ class AgentLoad(BaseModel):
     missed_acceptances: int
 
 
-class Board(BaseModel):
+class Board(BaseModel, defer_build=True):
     now: datetime
     departments: list[str]
     alerts: list[PromiseAlert]

@@ -3,6 +3,9 @@
 Each complaint adds to the cell of its reported root cause once, on the day it
 closes (``counting.state_changes``); the report reads the period's days and the
 same number of days just before, so a manager sees whether a cause grew or fell.
+Beside them stand the corrective actions (整改): every one still open, and those
+closed since the policy's effect window before the period began, each done one
+with its cause's complaints before and after it (``action_effects``).
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from pydantic import BaseModel
 
 from complaints.core.access import Operator
 from complaints.desk.context import Desk
+from complaints.reporting.action_effects import ActionEffect, effects
 from complaints.reporting.reports import check_period
 
 PREFIX = "cause:"
 
 
-class CauseLine(BaseModel):
+class CauseLine(BaseModel, defer_build=True):
     root_cause: str
     category: str
     area: str
@@ -28,7 +32,7 @@ class CauseLine(BaseModel):
     change: int
 
 
-class CauseReport(BaseModel):
+class CauseReport(BaseModel, defer_build=True):
     start: date
     end: date
     previous_start: date
@@ -37,6 +41,7 @@ class CauseReport(BaseModel):
     previous_total: int
     by_cause: dict[str, int]  # the period's closes by root cause alone
     lines: list[CauseLine]  # most first
+    actions: list[ActionEffect] = []  # open and overdue first, then by due date
 
 
 def _cells(desk: Desk, start: date, end: date) -> dict[str, int]:
@@ -67,4 +72,6 @@ def causes(desk: Desk, operator: Operator, start: date, end: date) -> CauseRepor
             by_cause[line.root_cause] = by_cause.get(line.root_cause, 0) + line.count
     return CauseReport(start=start, end=end, previous_start=previous_start, previous_end=previous_end,
                        total=sum(now.values()), previous_total=sum(before.values()),
-                       by_cause=dict(sorted(by_cause.items(), key=lambda kv: (-kv[1], kv[0]))), lines=lines)
+                       by_cause=dict(sorted(by_cause.items(), key=lambda kv: (-kv[1], kv[0]))), lines=lines,
+                       actions=effects(desk, list(desk.actions.all()), start - timedelta(
+                           days=desk.policy.corrective_actions.effect_window_days)))

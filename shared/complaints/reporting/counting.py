@@ -31,7 +31,7 @@ def counting(zone: tzinfo, hotspots: Hotspots | None = None) -> Counting:
     def count(record: ComplaintRecord, counts: tuple[str, dict[str, int]] | None) -> ReportChange:
         day, counters = counts if counts else (clock.now().astimezone(zone).date().isoformat(), {})
         counters = dict(counters)
-        for name, amount in state_changes(record).items():
+        for name, amount in [*state_changes(record).items(), *assessed_actions(record, counters).items()]:
             counters[name] = counters.get(name, 0) + amount
         gauges = gauge_changes(record, hotspots)
         for name, amount in backlog_changes(record).items():
@@ -70,11 +70,15 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
             if settled.compensation:
                 found["compensation_paid"] = settled.compensation
                 found["disputes_compensated"] = 1
+                paid = assess_key(record, "compensation_cents")
+                found[paid] = found.get(paid, 0) + settled.compensation * 100
     for promise in record.promises:
         if promise.state != PromiseState.PENDING:
             # A consultation's or an assist's promise ("assist:A1") counts under its kind ("assist").
             kind = promise.kind.split(":", 1)[0]
-            once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{kind}")
+            assessed = ((assess_key(record, f"promise_{promise.state}:{kind}"),)
+                        if promise.state in (PromiseState.KEPT, PromiseState.MISSED) and record.department else ())
+            once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{kind}", *assessed)
     if record.resolution is not None and record.status in (Status.CLOSED, Status.CLOSED_UNCONFIRMED):
         once("cause", f"cause:{cause_key(record)}")
     for item in record.redress:
@@ -82,8 +86,28 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
             once(f"redress:{item.redress_id}", f"redress:{item.kind}")
             if item.amount is not None:
                 found[f"redress_cents:{item.kind}"] = found.get(f"redress_cents:{item.kind}", 0) + item.cents
+                paid = assess_key(record, "compensation_cents")
+                found[paid] = found.get(paid, 0) + item.cents
     record.counted = sorted(marks)
     return found
+
+
+ASSESS = "assess:"  # <department>|<agent, empty when nobody owned it>|<figure>
+# What an action counts that the assessment also counts against the complaint's department and owner.
+_ASSESSED_ACTIONS = ("reopened", "surveyed", "score_sum", "low_scores")
+
+
+def assess_key(record: ComplaintRecord, figure: str, department: str | None = None, agent: str | None = None) -> str:
+    """The assessment counter of a figure, by default against the complaint's department and owner as written."""
+    return f"{ASSESS}{department or record.department or 'unknown'}|{agent or record.owner_id or ''}|{figure}"
+
+
+def assessed_actions(record: ComplaintRecord, counters: dict[str, int]) -> dict[str, int]:
+    """The action counters of a write that the assessment counts too: reopens, survey answers and their scores."""
+    if not record.department:
+        return {}
+    return {assess_key(record, name): amount for name, amount in counters.items()
+            if name in _ASSESSED_ACTIONS or name.startswith("score:")}
 
 
 def cause_key(record: ComplaintRecord) -> str:

@@ -10,18 +10,21 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
 
 from complaints.core import clock
 from complaints.core.access import Operator
-from complaints.core.errors import BadRequest, Forbidden
 from complaints.desk.context import Desk
+from complaints.reporting import satisfaction as rating
 from complaints.reporting.counting import HOTSPOT
+from complaints.reporting.periods import MAX_DAYS, check_period, csv_cell, days_of
+from complaints.reporting.periods import ratio as _ratio
 
-MAX_DAYS = 366
+__all__ = ["MAX_DAYS", "check_period", "csv_cell"]  # where the other reports have always found them
+
 # Every counter a day can hold, in the order reports show them.
 COUNTERS = (
     "closed_confirmed",  # closed after the customer confirmed the fix
@@ -30,8 +33,9 @@ COUNTERS = (
     "fixed_after_appeal",  # ... of which closed by a second handling
     "closed_unconfirmed",  # closed after the customer could not be reached
     "reopened",  # not fixed at confirmation, or reopened by a supervisor's recovery
-    "tracking_opened",  # deferred fixes that became tracking tickets
+    "tracking_opened",  # planned fixes (deferred, or behind a temporary measure) that became tracking tickets
     "fix_landed",  # tracking tickets whose planned fix landed
+    "tracking_required",  # not fixed the policy's number of times: the next report must carry a long-term plan
     "quality_passed",
     "quality_failed",
     "surveyed",
@@ -39,6 +43,7 @@ COUNTERS = (
     "score_10",
     "low_scores",
     "survey_no_response",
+    "survey_sms_unmatched",  # SMS replies that matched no open survey: acknowledged, counted, dropped
     "recoveries",  # low scores the supervisor recovered
     "recovery_reopened",
     "appeals",
@@ -48,8 +53,11 @@ COUNTERS = (
 # Counters kept per key. The first five are counted from each complaint's state
 # (counting.state_changes); actions add the others.
 KEYED = ("channel", "category", "department", "area", "promise_kept", "promise_missed", "promise_renegotiated",
-         "promise_cancelled", "low_reason", "reply", "redress", "redress_cents", "returned", "return_reason")
-KEYED_BY_ACTIONS = ("low_reason", "reply", "returned", "return_reason")
+         "promise_cancelled", "low_reason", "reply", "redress", "redress_cents", "returned", "return_reason",
+         "score", "survey_channel", "assess")
+# score:<1-10> counts the answers by score, so the reports apply the profile's satisfied threshold as it is
+# now; assess:<department>|<agent>|<figure> is the assessment report's (reporting/assessment.py).
+KEYED_BY_ACTIONS = ("low_reason", "reply", "returned", "return_reason", "score", "survey_channel", "assess")
 
 
 def counts(desk: Desk, keyed: dict[str, int] | None = None, **counters: int) -> tuple[str, dict[str, int]]:
@@ -65,12 +73,12 @@ def day_of(desk: Desk, moment: datetime) -> str:
     return moment.astimezone(desk.policy.calendar.zone).date().isoformat()
 
 
-class DayCounts(BaseModel):
+class DayCounts(BaseModel, defer_build=True):
     day: date
     counts: dict[str, int]
 
 
-class VerificationReport(BaseModel):
+class VerificationReport(BaseModel, defer_build=True):
     """How complaints ended over a period: verified fixes, first time or after reopening, and satisfaction."""
 
     start: date
@@ -82,27 +90,19 @@ class VerificationReport(BaseModel):
     mean_score: float | None
     share_of_10: float | None
     low_score_share: float | None
+    satisfaction: rating.Satisfaction
     days: list[DayCounts]
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def check_period(operator: Operator, start: date, end: date) -> None:
-    if not operator.role.leads:
-        raise Forbidden("reports are for supervisors and managers")
-    if end < start:
-        raise BadRequest("to: must not be before from")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise BadRequest(f"a report covers at most {MAX_DAYS} days")
 
 
 def verification(desk: Desk, operator: Operator, start: date, end: date) -> VerificationReport:
     check_period(operator, start, end)
-    days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+    days = days_of(start, end)
     found = desk.reports.days(days)
-    totals = {name: sum(day.get(name, 0) for day in found.values()) for name in COUNTERS}
+    summed: dict[str, int] = {}
+    for day in found.values():
+        for name, value in day.items():
+            summed[name] = summed.get(name, 0) + value
+    totals = {name: summed.get(name, 0) for name in COUNTERS}
     confirmed = totals["closed_confirmed"]
     surveyed = totals["surveyed"]
     return VerificationReport(
@@ -113,12 +113,13 @@ def verification(desk: Desk, operator: Operator, start: date, end: date) -> Veri
         mean_score=round(totals["score_sum"] / surveyed, 2) if surveyed else None,
         share_of_10=_ratio(totals["score_10"], surveyed),
         low_score_share=_ratio(totals["low_scores"], surveyed),
+        satisfaction=rating.satisfaction(summed, desk.policy.survey),
         days=[DayCounts(day=date.fromisoformat(day), counts=found[day]) for day in days if day in found],
     )
 
 
 # ------------------------------------------------------------------ the managers' summary
-class PromiseCounts(BaseModel):
+class PromiseCounts(BaseModel, defer_build=True):
     kept: int = 0
     missed: int = 0
     renegotiated: int = 0
@@ -129,12 +130,12 @@ class PromiseCounts(BaseModel):
         return _ratio(self.kept, self.kept + self.missed)
 
 
-class RedressTotals(BaseModel):
+class RedressTotals(BaseModel, defer_build=True):
     count: int = 0
     amount: Decimal = Decimal(0)  # in the desk's currency; zero for apologies and explanations
 
 
-class IncidentLine(BaseModel):
+class IncidentLine(BaseModel, defer_build=True):
     incident_id: str
     category: str
     cluster_key: str
@@ -144,7 +145,7 @@ class IncidentLine(BaseModel):
     prioritised_at: datetime | None = None  # open past the policy's limit (a site down for days)
 
 
-class SummaryReport(BaseModel):
+class SummaryReport(BaseModel, defer_build=True):
     """What a complaint manager reports each month, from counters kept as complaints change."""
 
     start: date
@@ -168,6 +169,7 @@ class SummaryReport(BaseModel):
     share_of_10: float | None
     low_score_share: float | None
     low_score_reasons: dict[str, int]
+    satisfaction: rating.Satisfaction  # by the profile's satisfied threshold; answers by score and channel
     appeals: int
     redress: dict[str, RedressTotals]  # by kind: granted or given in the period
     currency: str
@@ -194,9 +196,8 @@ def _keyed(totals: dict[str, int], prefix: str) -> dict[str, int]:
 
 def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryReport:
     check_period(operator, start, end)
-    days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     totals: dict[str, int] = {}
-    for day in desk.reports.days(days).values():
+    for day in desk.reports.days(days_of(start, end)).values():
         for name, value in day.items():
             totals[name] = totals.get(name, 0) + value
     promises: dict[str, PromiseCounts] = {}
@@ -226,6 +227,7 @@ def summary(desk: Desk, operator: Operator, start: date, end: date) -> SummaryRe
         share_of_10=_ratio(totals.get("score_10", 0), surveyed),
         low_score_share=_ratio(totals.get("low_scores", 0), surveyed),
         low_score_reasons=_keyed(totals, "low_reason"),
+        satisfaction=rating.satisfaction(totals, desk.policy.survey),
         appeals=totals.get("appeals", 0),
         redress=dict(sorted(redress.items())), currency=desk.policy.redress.currency,
         returns=_keyed(totals, "returned"), return_reasons=_keyed(totals, "return_reason"),
@@ -262,6 +264,7 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
                      else "satisfaction", name, "" if value is None else str(value)))
     rows += [("dispute_way", way, str(value)) for way, value in report.dispute_ways.items()]
     rows += [("low_score_reason", key, str(value)) for key, value in report.low_score_reasons.items()]
+    rows += rating.rows(report.satisfaction)
     for kind, redress in report.redress.items():
         rows += [(f"redress:{kind}", "count", str(redress.count)),
                  (f"redress:{kind}", f"amount_{report.currency}", f"{redress.amount:.2f}")]
@@ -273,15 +276,6 @@ def summary_rows(report: SummaryReport) -> list[tuple[str, str, str]]:
              for i in report.open_incidents]
     rows += [("hotspot", area, str(value)) for area, value in report.hotspots.items()]
     return rows
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such cells get a
-# leading apostrophe, which spreadsheets show as text (OWASP's advice).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def summary_csv(report: SummaryReport, name: Callable[[str, str], str] | None = None) -> str:

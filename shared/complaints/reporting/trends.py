@@ -29,7 +29,7 @@ from complaints.reporting.reports import MAX_DAYS, PromiseCounts, check_period, 
 BACKLOG_REACH_DAYS = 2 * MAX_DAYS
 
 
-class TrendDay(BaseModel):
+class TrendDay(BaseModel, defer_build=True):
     day: date
     received: int
     closed: int  # closed confirmed and closed unconfirmed
@@ -41,7 +41,7 @@ class TrendDay(BaseModel):
     promises: dict[str, PromiseCounts]  # by kind: kept, missed, renegotiated, cancelled that day
 
 
-class TrendReport(BaseModel):
+class TrendReport(BaseModel, defer_build=True):
     start: date
     end: date
     promise_kinds: list[str]

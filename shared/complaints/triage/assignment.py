@@ -27,6 +27,8 @@ from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
 from complaints.promises import keeping as promises
+from complaints.reporting import reports
+from complaints.reporting.counting import assess_key
 
 
 def candidates(desk: Desk, record: ComplaintRecord) -> list[Agent]:
@@ -61,8 +63,9 @@ def hand_over_unaccepted(desk: Desk, record: ComplaintRecord) -> None:
     record.owner_id = None
     record.stage = record.task_token = None
     record.set_timer(None, None)
+    missed = {assess_key(record, "acceptance_missed", agent=owner): 1} if owner and record.department else {}
     desk.complaints.save(record, [TimelineEvent(at=clock.now(), type=EventType.ACCEPTANCE_MISSED, actor="system",
-                                                detail={"owner": owner})])
+                                                detail={"owner": owner})], reports.counts(desk, missed))
     if owner:
         desk.loads.record_missed_acceptance(owner)
     if token:
@@ -125,7 +128,11 @@ def transfer(desk: Desk, complaint_id: str, operator: Operator, request: Transfe
         record.previous_owners = [*record.previous_owners, previous_owner]
     record.stage = record.task_token = None
     record.set_timer(None, None)
-    record = desk.complaints.save(record, [event])
+    # The assessment counts the transfer, and a flag, against whoever passed it on from the department it was in.
+    passed = {assess_key(record, "transfers", current, operator.agent_id): 1}
+    if why:
+        passed[assess_key(record, "passing_around", current, operator.agent_id)] = 1
+    record = desk.complaints.save(record, [event], reports.counts(desk, passed))
     for kind in made:
         promises.start(desk, record, kind)
     if previous_owner and previous_owner != record.owner_id:

@@ -24,6 +24,7 @@ and cue lists alone. `Classifier` is the seam for another implementation
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,16 @@ def rule_probabilities(scores: dict[str, float], categories: list[str], baseline
     exps = {c: math.exp(v - top) for c, v in raw.items()}
     whole = sum(exps.values())
     return {c: e / whole for c, e in exps.items()}
+
+
+def combine(model: Mapping[str, float], ruled: Mapping[str, float], weight: float,
+            trust: Mapping[str, float]) -> dict[str, float]:
+    """The vote: the model's and the rules' probabilities mixed by the rules' weight, scaled by how often the
+    rules' favourite category was right in cross-validation (`trust`, 1 when unknown), so the rules do not
+    outvote a sure model on a category where their phrases are weak."""
+    top = max(ruled, key=lambda c: ruled[c])
+    weight *= trust.get(top, 1.0)
+    return {c: (1 - weight) * model.get(c, 0.0) + weight * p for c, p in ruled.items()}
 
 
 @dataclass(frozen=True)
@@ -91,7 +102,7 @@ class TextClassifier:
         weight = self.models.vote["rule_weight"]
         rules = rule_probabilities(scores, categories, self.policy.triage.min_score,
                                    self.models.vote["rule_temperature"])
-        votes = {c: (1 - weight) * model.get(c, 0.0) + weight * rules[c] for c in categories}
+        votes = combine(model, rules, weight, self.models.rule_trust)
         category = max(votes, key=lambda c: votes[c])
         cues = cue_features(self.rules, normal)
         natures = self.models.nature.probabilities(features + cues)

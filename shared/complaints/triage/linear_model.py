@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,8 @@ class TrainedModels:
     vote: Mapping[str, float]
     trained_on: Mapping[str, str]
     nature_weighting: str | None = None  # how training weighed the natures ("balanced" or by share), for make eval
+    # per category, how far the rules are trusted when it is their favourite (their cross-validated precision)
+    rule_trust: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> TrainedModels:
@@ -103,6 +105,7 @@ class TrainedModels:
         try:
             return cls(LinearModel.from_dict(data["category"]), LinearModel.from_dict(data["nature"]),
                        {str(k): float(v) for k, v in data["vote"].items()}, dict(data.get("trained_on", {})),
-                       data.get("nature_weighting"))
+                       data.get("nature_weighting"),
+                       {str(k): float(v) for k, v in data.get("rule_trust", {}).items()})
         except (KeyError, TypeError) as exc:
             raise ModelFileError(f"{path.name} is not a classifier model: {exc!r}") from exc

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from complaints.core.access import Operator, operator_from_event
 from complaints.core.errors import (
@@ -154,7 +155,7 @@ def accepted(body: Any) -> Response[Any]:
     return Response(status_code=HTTPStatus.ACCEPTED, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-def current_operator(app: APIGatewayHttpResolver, current: Desk) -> Operator:
+def current_operator(app: APIGatewayHttpResolver | APIGatewayHttpRouter, current: Desk) -> Operator:
     """The operator of the request the resolver is handling, from the JWT authorizer's claims."""
     operator = operator_from_event(app.current_event.raw_event, current.policy.agent,
                                    agent_claim=current.settings.agent_claim, role_claim=current.settings.role_claim)

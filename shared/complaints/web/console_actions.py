@@ -27,7 +27,8 @@ def _yes_no(name: str, lang: str) -> str:
             f'<option value="false">{t("returned" if name == "passed" else "no", lang)}</option></select>')
 
 
-def forms(desk: Desk, operator: Operator, view: ComplaintView, n: Names) -> str:
+def forms(desk: Desk, operator: Operator, view: ComplaintView, n: Names, more: list[str] | None = None) -> str:
+    """The step's actions the viewer may take, then `more` (redress and working with other departments)."""
     lang = n.lang
     base = f"/v1/complaints/{view.complaint_id}"
     owner = view.owner_id == operator.agent_id
@@ -82,5 +83,6 @@ def forms(desk: Desk, operator: Operator, view: ComplaintView, n: Names) -> str:
     if view.status == Status.FAILED and operator.oversees(view.department or desk.policy.triage.department):
         found.append(form("redrive", f"{base}/redrive", t("redrive", lang),
                           f'<p class="hint">{t("redrive_hint", lang)}</p>', lang))
+    found += more or []
     body = "".join(found) or f'<p>{t("none_now", lang)}</p>'
     return f'<section aria-labelledby="act" class="actions"><h2 id="act">{t("actions", lang)}</h2>{body}</section>'

@@ -17,7 +17,7 @@ from complaints.core.values import Promise
 from complaints.core.views import ComplaintView
 from complaints.desk.context import Desk
 from complaints.handling import reading
-from complaints.web import console_actions, console_redress, console_timeline, graph
+from complaints.web import console_actions, console_dispute, console_forms, console_redress, console_timeline, graph
 from complaints.web.console_html import countdown, dl, local_time
 from complaints.web.console_text import Names, t
 
@@ -33,10 +33,12 @@ def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str,
         _classification(view, n),
         _outcomes(view, n),
         console_redress.redress(view, n),
+        console_dispute.panel(desk, operator, record, now, n),
         _ownership(view, n),
         console_redress.collaboration(view, n),
         _promises(view, now, n),
-        console_actions.forms(desk, operator, view, n),
+        console_actions.forms(desk, operator, view, n, console_forms.redress_forms(desk, operator, record, n)
+                              + console_forms.collaboration_forms(desk, operator, record, n)),
         _workflow(desk, record, n, execution),
         console_timeline.timeline(view.timeline, n, lang),
     ]
@@ -123,6 +125,9 @@ def _outcomes(view: ComplaintView, n: Names) -> str:
             pairs = [(t("score", lang), escape(str(s.get("score", "—"))))]
             pairs += [(t(f"rating_{aspect}", lang), n("rating", s[aspect]))
                       for aspect in ("attitude", "speed", "result") if s.get(aspect)]
+            pairs.append((t("survey", lang), t(f"survey_{s.get('channel') or 'web'}", lang)))
+            if s.get("asked_by"):
+                pairs.append((t("by", lang), n.agent(str(s["asked_by"]))))
         if s.get("review_cause"):
             pairs += [(t("review", lang), escape(str(s["review_cause"]))),
                       (t("what_was_done", lang), escape(str(s.get("review_action", "")))),

@@ -54,8 +54,13 @@ def select(name: str, options: Iterable[tuple[str, str]], required: bool = True)
     return f'<select name="{name}"{" required" if required else ""}>{blank}{opts}</select>'
 
 
-def form(action: str, path: str, title: str, fields: str, lang: str) -> str:
-    return (f'<form class="action" data-action="{action}" data-api="{escape(path)}" method="post">'
+def form(action: str, path: str, title: str, fields: str, lang: str, *, moves_workflow: bool = True,
+         data: dict[str, str] | None = None) -> str:
+    """An action posted to the operators' API with the operator's token (no cookie, so no other site can send it);
+    one that does not move the workflow has the page drawn again at once. `data` names what the form acts on."""
+    extra = "" if moves_workflow else ' data-redraw="now"'
+    extra += "".join(f' data-{key}="{escape(value)}"' for key, value in (data or {}).items())
+    return (f'<form class="action" data-action="{action}" data-api="{escape(path)}" method="post"{extra}>'
             f"<fieldset><legend>{title}</legend>{fields}"
             f'<button type="submit">{t("submit", lang)}</button><output class="answer" aria-live="polite"></output>'
             f"</fieldset></form>")

@@ -5,7 +5,7 @@ refunds, fee adjustments with their approval, apologies, explanations), the
 questions put to other departments, the parts of the work they took on and
 the returns to the dispatcher, and what still holds the resolution. The
 reports page shows closed complaints by root cause against the period before,
-redress granted and returns by department.
+the corrective actions beside them, redress granted and returns by department.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from complaints.core.views import ComplaintView
 from complaints.desk.context import Desk
 from complaints.reporting import causes
 from complaints.reporting.reports import SummaryReport
+from complaints.web import console_corrective
 from complaints.web.console_html import dl, local_time
 from complaints.web.console_text import Names, t
 
@@ -27,6 +28,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "amount": ("金额", "Amount"),
     "form": ("方式", "Form"),
     "approved_by": ("审批", "Decided by"),
+    "awaiting_manager": ("等待经理审批", "Waiting for a manager's approval"),
     "collaboration": ("跨部门协作", "Working with other departments"),
     "consultation": ("会商", "Consultation"),
     "question": ("问题", "Question"),
@@ -74,7 +76,9 @@ def redress(view: ComplaintView, n: Names) -> str:
     rows = []
     for r in view.redress:
         how = _money(r.amount, r.currency) if r.amount is not None else n("apology", r.form) if r.form else "—"
-        decided = f"{n.agent(r.decided_by)} · {_when(r.decided_at)}" if r.decided_by else "—"
+        decided = (f"{n.agent(r.decided_by)} · {_when(r.decided_at)}" if r.decided_by else
+                   f'<span class="flag waiting">{w("awaiting_manager", lang)}</span>'
+                   if r.state is RedressState.PENDING_APPROVAL else "—")
         if r.decision_note:
             decided += f" “{escape(r.decision_note)}”"
         rows.append((f'<tr class="redress {escape(r.state.value)}" data-redress="{escape(r.redress_id)}">',
@@ -95,7 +99,7 @@ def collaboration(view: ComplaintView, n: Names) -> str:
     """Consultations, assists and returns, and what must be settled before the complaint is reported resolved."""
     lang = n.lang
     if not (view.consultations or view.assists or view.returns):
-        return ""
+        return _holds(view, n)  # redress awaiting approval holds it too
     rows = []
     for c in view.consultations:
         answer = (f"{escape(c.answer)} · {n.agent(c.answered_by)} · {_when(c.answered_at)}" if c.answer
@@ -154,4 +158,4 @@ def report_sections(desk: Desk, operator: Operator, summary: SummaryReport, star
                     f"</section>" for css, key, pairs in (("redress-totals", "redress_totals", redress_pairs),
                                                           ("returns", "returns", returns),
                                                           ("return-reasons", "return_reasons", reasons)))
-    return cause_table + small
+    return cause_table + console_corrective.section(report.actions, n) + small

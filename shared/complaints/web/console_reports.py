@@ -10,7 +10,7 @@ from complaints.core.access import Operator
 from complaints.core.policy import Policy
 from complaints.desk.context import Desk
 from complaints.reporting import reports, trends
-from complaints.web import console_redress
+from complaints.web import console_assessment, console_redress
 from complaints.web.console_charts import Series, bars, lines
 from complaints.web.console_html import local_time
 from complaints.web.console_text import Names, figure, t
@@ -43,10 +43,12 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
     cards = [("received_total", str(report.received)), ("first_time_fix", _percent(report.first_time_fix_rate)),
              ("reopen_rate", _percent(report.reopen_rate)),
              ("mean_score", "—" if report.mean_score is None else f"{report.mean_score:.1f}"),
+             ("satisfaction_rate", _percent(report.satisfaction.rate)),
              ("share_of_10", _percent(report.share_of_10)), ("low_share", _percent(report.low_score_share)),
              ("repeats", str(report.repeats)), ("passing_around_count", str(report.passing_around))]
     card_html = "".join(f'<div class="card" data-figure="{key}">{t(key, lang)}<b>{escape(value)}</b></div>'
                         for key, value in cards)
+    card_html += _threshold(report, lang)
     promise_rows = [[n("promise", kind), str(c.kept), str(c.missed), str(c.renegotiated), _percent(c.kept_share)]
                     for kind, c in report.promises.items()]
     incident_rows = [[escape(i.incident_id), n("category", i.category), escape(i.cluster_key),
@@ -80,7 +82,19 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
                      incident_rows, lang)
             + _table(_hotspot_title(desk.policy, lang), [t("area", lang), t("count", lang)], hotspot_rows, lang,
                      css="hotspots")
-            + "</div>" + console_redress.report_sections(desk, operator, report, start, end, n) + "</section>")
+            + "</div>" + console_redress.report_sections(desk, operator, report, start, end, n)
+            + console_assessment.section(desk, operator, start, end, n) + "</section>")
+
+
+def _threshold(report: reports.SummaryReport, lang: str) -> str:
+    """The profile's rule the satisfaction rate follows, and how the answers came."""
+    found = report.satisfaction
+    rule = (f"满意率：{found.satisfied_from} 分及以上为满意（{found.satisfied}/{found.scored}）" if lang == "zh-CN"
+            else f"Satisfaction rate: a score of {found.satisfied_from} or more is satisfied "
+                 f"({found.satisfied}/{found.scored})")
+    channels = "; ".join(f"{t('survey_' + k, lang)} {v}" for k, v in found.by_channel.items())
+    return (f'<p class="threshold" data-satisfied-from="{found.satisfied_from}">{escape(rule)}'
+            + (f" · {escape(channels)}" if channels else "") + "</p>")
 
 
 def _trends(report: trends.TrendReport, n: Names) -> str:

@@ -192,6 +192,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "repeat_share": ("重复投诉占比", "Share of repeats"),
     "surveyed": ("参评数", "Surveys answered"),
     "low_score_share": ("低分占比", "Low scores"),
+    "satisfied_from": ("满意标准（分及以上）", "Satisfied from (score)"),
+    "satisfied": ("满意数", "Satisfied"),
+    "satisfaction_rate": ("满意率", "Satisfaction rate"),
+    "survey_sms_unmatched": ("未匹配的短信回复", "SMS replies that matched no survey"),
+    "survey_web": ("链接评价", "On the link"), "survey_phone": ("电话回访", "By phone"),
+    "survey_sms": ("短信回复", "By SMS reply"),
     "appeals": ("申诉", "Appeals"),
     "authority_reports": ("报告监管部门的延期", "Extensions reported to the authority"),
     "incident_raised": ("因故障超时升级的投诉", "Complaints raised by a long outage"),
@@ -247,7 +253,7 @@ def language(requested: str | None, accept: str | None) -> str:
 # The CSV's sections whose items are stored keys of a kind.
 _KEYED_SECTIONS: dict[str, LabelKind] = {"channel": "channel", "category": "category", "department": "department",
                                          "low_score_reason": "low_reason", "returned": "department",
-                                         "return_reason": "return_reason"}
+                                         "return_reason": "return_reason", "reply": "reply"}
 def figure(key: str, lang: str) -> str:
     """A report figure's name: received, reopen_rate, share_of_10 ..."""
     return t({"closed": "closed_total", "received": "received_total"}.get(key, key), lang)
@@ -268,6 +274,10 @@ def summary_name(policy: Policy, lang: str) -> Callable[[str, str], str]:
             return figure(item, lang)
         if section == "received":
             return t("received_total", lang)
+        if section == "score":
+            return f"{item}分" if lang == "zh-CN" else f"score {item}"
+        if section == "survey_channel":
+            return t(f"survey_{item}", lang)
         if section == "period":
             return t(item, lang)
         if section == "open_incident":

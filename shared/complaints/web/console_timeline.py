@@ -16,6 +16,7 @@ from typing import Any
 
 from complaints.core.enums import EventType
 from complaints.core.values import TimelineEvent
+from complaints.web import console_corrective, console_dispute
 from complaints.web.console_html import local_time
 from complaints.web.console_text import Names, t
 
@@ -32,8 +33,8 @@ def _quote(value: Any) -> str:
 
 
 def _when(value: Any) -> str:
-    """A stored time (ISO) in the desk's zone; a date stays a date."""
-    text = str(value)
+    """A stored time (ISO) in the desk's zone; a date stays a date; none is a dash."""
+    text = "—" if value in (None, "") else str(value)
     if "T" not in text:
         return escape(text)
     try:
@@ -116,6 +117,9 @@ def _closed(d: Detail, n: Names, lang: str) -> str:
 
 def _surveyed(d: Detail, n: Names, lang: str) -> str:
     text = _zh_en("客户评分 {s} 分", "The customer scored {s} out of 10")(lang).format(s=escape(str(d.get("score"))))
+    if d.get("channel") in ("phone", "sms"):
+        text += _zh_en("（电话回访）", " (by phone)")(lang) if d["channel"] == "phone" \
+            else _zh_en("（短信回复）", " (by SMS reply)")(lang)
     if d.get("low"):
         text += _zh_en("（低分）", " (a low score)")(lang)
     if d.get("unsatisfied"):
@@ -238,7 +242,7 @@ SENTENCES: dict[EventType, _Sentence] = {
         lang).format(s=escape(str(d.get("from", ""))), x=escape(str(d.get("execution", "")))),
     EventType.REPLIED: _simple("联系客户（{kind}）：{summary}；下次答复 {next_reply_at}",
                                "Contacted the customer ({kind}): {summary}; next reply by {next_reply_at}",
-                               next_reply_at="when"),
+                               kind="reply", next_reply_at="when"),
     EventType.APPOINTMENT_BOOKED: _simple("预约上门 {start} 至 {end}", "A visit booked from {start} to {end}",
                                           start="when", end="when"),
     EventType.ARRIVED: lambda d, n, lang: (
@@ -257,10 +261,14 @@ SENTENCES: dict[EventType, _Sentence] = {
     EventType.ASSIST_OPENED: _helping("请{dep}协办（{i}），由 {o} 负责：", "{dep} assists ({i}), {o} doing it:",
                                       "assist_id", "task"),
     EventType.ASSIST_DONE: _helping("{dep}完成协办 {i}：", "{dep} finished assist {i}:", "assist_id", "result"),
+    **console_corrective.SENTENCES,
     EventType.RETURNED: lambda d, n, lang: _zh_en("{a}退单至{b}：{r}", "Returned by {a} to {b}: {r}")(lang).format(
         a=n("department", d.get("from")), b=n("department", d.get("to")),
         r=n("return_reason", d.get("reason"))) + (f" {_quote(d['note'])}" if d.get("note") else ""),
 }
+
+
+SENTENCES.update(console_dispute.SENTENCES)
 
 
 def actor(who: str, n: Names, lang: str) -> str:

@@ -1,27 +1,41 @@
-"""The sender of status events to portals: Standard Webhooks, signed with each portal's own secrets.
+"""Status events to portals: the relay puts due deliveries on the sender queue; the sender posts each one.
 
-It runs on its own schedule, reads only the deliveries that are due (the
-sparse timers index) and claims each before sending, so overlapping runs send
-it once. A delivery carries `webhook-id` (the same on every retry, so the
-portal can drop a repeat), `webhook-timestamp` and `webhook-signature` — one
-signature per secret the desk holds for the portal, so a portal rotating its
-secret verifies with either. A 2xx answer settles it; anything else, a
-timeout or a refused connection is tried again after the policy's next delay,
-and after the last one the delivery moves to the portal's dead letters. No
-redirect is followed: the portal registered the URL it wants.
+The relay runs on its own schedule, reads only the deliveries that are due
+(the sparse timers index), claims each with a lease and sends the claims to
+the queue, one message per complaint with its events in the order of its
+changes. The sender takes the messages from the queue and posts them all at
+once, each complaint's events in turn, so a slow or failing portal holds up
+no other; a complaint's event retried after a failure keeps its later ones
+behind it (the order is lost only to an event whose earlier one is already
+waiting for its retry when it falls due). It acts only on a delivery
+still holding the lease it was sent with (`StatusPushes.leased`), so a message
+SQS delivers twice or one sent again after its lease ran out is posted once
+more at most, with the same webhook id. A message lost, or a sender that
+crashed, leaves the delivery claimed until the lease runs out; then it is due
+again and the relay sends it anew: nothing is lost.
+
+A delivery carries `webhook-id` (the same on every retry, so the portal can
+drop a repeat), `webhook-timestamp` and `webhook-signature` — one signature
+per secret the desk holds for the portal, so a portal rotating its secret
+verifies with either. A 2xx answer settles it; anything else, a timeout or a
+refused connection is tried again after the policy's next delay, and after
+the last one the delivery moves to the portal's dead letters. No redirect is
+followed: the portal registered the URL it wants.
 """
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from standardwebhooks.webhooks import Webhook
 
+from complaints.adapters.push_queue import QueuedPush
 from complaints.core import clock
 from complaints.core.errors import InvalidField
 from complaints.core.observability import count, logger
@@ -31,15 +45,47 @@ from complaints.desk.status_push import check_url
 
 # (url, body, headers, timeout seconds) → the HTTP status; raises OSError when nothing answered.
 Sender = Callable[[str, bytes, dict[str, str], float], int]
+Secrets = Callable[[], dict[str, list[str]]]
+
+
+class Queue(Protocol):
+    """The sender queue (adapters.push_queue.PushQueue): sends pushes, answers those it refused and why."""
+
+    def send(self, pushes: Sequence[QueuedPush]) -> list[tuple[QueuedPush, str]]: ...
+
+RELAY_RESERVE = 5.0  # seconds of a relay run kept for sending what it claimed
+
+DELIVERED, RETRIED, DEAD_LETTERED, DROPPED = "delivered", "retried", "dead_lettered", "dropped"
+STALE, POSTPONED = "stale", "postponed"  # settled or claimed again since; following an earlier event retried
 
 
 @dataclass
-class PushResult:
+class RelayResult:
     due: int = 0
-    delivered: int = 0
-    retried: int = 0
-    dead_lettered: int = 0
-    dropped: int = 0  # for a portal that no longer has a webhook
+    queued: int = 0
+    refused: int = 0  # the queue did not take them: due again when their lease runs out
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One delivery a sender queue message names, and the lease it was claimed with."""
+
+    pk: str
+    sk: str
+    lease: str
+
+
+def message_body(claims: list[Claimed]) -> str:
+    """A sender queue message: one complaint's claimed deliveries, in the order of its changes."""
+    return json.dumps({"deliveries": [{"pk": c.pk, "sk": c.sk, "lease": c.lease} for c in claims]},
+                      separators=(",", ":"))
+
+
+def parse_message(body: str) -> list[Claimed]:
+    try:
+        return [Claimed(str(d["pk"]), str(d["sk"]), str(d["lease"])) for d in json.loads(body)["deliveries"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidField("body", "is not a status push message: {deliveries: [{pk, sk, lease}]}") from exc
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -66,46 +112,88 @@ def signed_headers(message_id: str, at: datetime, body: str, secrets: list[str])
             "user-agent": "complaint-desk-status/1"}
 
 
-def sweep(desk: Desk, secrets: Callable[[], dict[str, list[str]]], send: Sender = post) -> PushResult:
+def relay(desk: Desk, queue: Queue, seconds_left: Callable[[], float] = lambda: float("inf")) -> RelayResult:
+    """Claim the due deliveries and put them on the sender queue: one message per complaint, with its deliveries
+    in the order of its changes, so the sender posts a complaint's events in turn and different complaints' at once.
+
+    It stops claiming with RELAY_RESERVE seconds of its run left; the next run goes on from there.
+    """
     now = clock.now()
-    rule = desk.policy.status_push
-    result = PushResult()
-    hooks: dict[str, dict[str, Any] | None] = {}
+    result = RelayResult()
+    by_complaint: dict[str, list[dict[str, Any]]] = {}
     for due in desk.tables.pushes.due(now):
+        if seconds_left() < RELAY_RESERVE:
+            break
         push = desk.tables.pushes.claim(due, now)
         if push is None:
             continue  # another run has it
         result.due += 1
-        portal_id = str(push["portal_id"])
-        if portal_id not in hooks:
-            hooks[portal_id] = desk.tables.hooks.get(portal_id)
-        hook = hooks[portal_id]
-        keys = secrets().get(portal_id) or []
-        if hook is None or not keys:
-            desk.tables.pushes.delivered(push)
-            result.dropped += 1
-            logger.info("status push dropped: the portal has no webhook", extra={"portal_id": portal_id})
-            continue
-        error = _deliver(push, str(hook["url"]), keys, rule, send)
-        if error is None:
-            desk.tables.pushes.delivered(push)
-            result.delivered += 1
-            continue
-        attempts = int(push.get("attempts", 1))
-        extra = {"portal_id": portal_id, "complaint_id": push["complaint_id"], "attempts": attempts, "error": error}
-        if attempts <= len(rule.retry_after):
-            desk.tables.pushes.retry(push, error, desk.policy.calendar.add(now, rule.retry_after[attempts - 1]))
-            result.retried += 1
-            logger.warning("status push failed; tried again later", extra=extra)
-        else:
-            desk.tables.pushes.dead_letter(push, error)
-            result.dead_lettered += 1
-            count("StatusPushesDeadLettered", portal=portal_id)
-            logger.error("status push failed every attempt; dead-lettered", extra=extra)
+        by_complaint.setdefault(str(push["complaint_id"]), []).append(push)
+    messages = []
+    for pushes in by_complaint.values():
+        pushes.sort(key=lambda p: (int(p.get("version", 0)), str(p["SK"])))
+        messages.append(QueuedPush(message_body([Claimed(str(p["PK"]), str(p["SK"]), str(p["TSK"])) for p in pushes]),
+                                   str(pushes[0]["portal_id"]), ",".join(str(p.get("event", "")) for p in pushes),
+                                   max(int(p["attempts"]) for p in pushes)))
+    refused = queue.send(messages)
+    for message, reason in refused:
+        logger.warning("status pushes not queued; sent again when their lease runs out",
+                       extra={"portal_id": message.portal_id, "reason": reason})
+    result.refused = sum(len(parse_message(message.body)) for message, _ in refused)
+    result.queued = result.due - result.refused
     return result
 
 
-def _deliver(push: dict[str, Any], url: str, keys: list[str], rule: StatusPush, send: Sender) -> str | None:
+def deliver(desk: Desk, message: str, secrets: Secrets, send: Sender = post) -> list[str]:
+    """Post the deliveries a sender queue message names, in turn, and settle each: what became of each.
+
+    After a delivery that is to be tried again, the complaint's later ones follow it rather than overtake it.
+    Errors of the table or the secrets store are the caller's: the message is then not settled, and the queue
+    hands it out again (a delivery settled before is stale then, and skipped).
+    """
+    outcomes: list[str] = []
+    follow_at: datetime | None = None
+    for claimed in parse_message(message):
+        push = desk.tables.pushes.leased(claimed.pk, claimed.sk, claimed.lease)
+        if push is None:
+            outcomes.append(STALE)  # settled already, or claimed again since: that claim's message carries it
+        elif follow_at is not None:
+            desk.tables.pushes.postpone(push, follow_at)
+            outcomes.append(POSTPONED)
+        else:
+            outcome, follow_at = _settle(desk, push, secrets, send)
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _settle(desk: Desk, push: dict[str, Any], secrets: Secrets, send: Sender) -> tuple[str, datetime | None]:
+    """Post one delivery and settle it: the outcome, and when it is due again if it is retried."""
+    rule = desk.policy.status_push
+    portal_id = str(push["portal_id"])
+    hook = desk.tables.hooks.get(portal_id)
+    keys = secrets().get(portal_id) or []
+    if hook is None or not keys:
+        desk.tables.pushes.delivered(push)
+        logger.info("status push dropped: the portal has no webhook", extra={"portal_id": portal_id})
+        return DROPPED, None
+    error = _post(push, str(hook["url"]), keys, rule, send)
+    if error is None:
+        desk.tables.pushes.delivered(push)
+        return DELIVERED, None
+    attempts = int(push.get("attempts", 1))
+    extra = {"portal_id": portal_id, "complaint_id": push["complaint_id"], "attempts": attempts, "error": error}
+    if attempts <= len(rule.retry_after):
+        again = desk.policy.calendar.add(clock.now(), rule.retry_after[attempts - 1])
+        if desk.tables.pushes.retry(push, error, again):
+            logger.warning("status push failed; tried again later", extra=extra)
+        return RETRIED, again
+    if desk.tables.pushes.dead_letter(push, error):
+        count("StatusPushesDeadLettered", portal=portal_id)
+        logger.error("status push failed every attempt; dead-lettered", extra=extra)
+    return DEAD_LETTERED, None
+
+
+def _post(push: dict[str, Any], url: str, keys: list[str], rule: StatusPush, send: Sender) -> str | None:
     """None when the portal took it; else what went wrong, short."""
     try:
         check_url(url, rule)

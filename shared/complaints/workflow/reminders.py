@@ -3,7 +3,8 @@
 It reads only the timers that are due, through the sparse sharded index, and
 acts on each: an overdue human wait climbs the escalation ladder (owner and
 supervisor, then manager); an unanswered survey is recorded as no_response
-and its wait is failed so the workflow ends. Each action is claimed by a
+and its wait is failed so the workflow ends; a corrective action falling due
+warns its owner, and once due is overdue. Each action is claimed by a
 conditional write first, so overlapping sweeps never act twice.
 """
 
@@ -21,7 +22,7 @@ from complaints.core.record import ComplaintRecord
 from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
 from complaints.desk.notices import still_holds
-from complaints.handling import decisions, incident_age, survey, tracking
+from complaints.handling import corrective, decisions, incident_age, survey, tracking
 from complaints.promises import keeping as promises
 from complaints.triage import assignment
 
@@ -36,6 +37,7 @@ class SweepResult:
     digests: int = 0
     promise_steps: int = 0
     incidents_prioritised: int = 0  # outages open past the policy's limit
+    action_steps: int = 0  # corrective actions warned or marked overdue
     released: int = 0
     dropped: int = 0  # held messages and whole digests no longer true when their time came
     redelivered: int = 0  # saved decisions sent to the workflow again
@@ -75,6 +77,7 @@ def sweep(desk: Desk) -> SweepResult:
             result.skipped += 1
     result.promise_steps = promises.sweep(desk, now)
     result.incidents_prioritised = incident_age.sweep(desk, now)
+    result.action_steps = corrective.sweep(desk, now)
     _send_held(desk, now, result)
     _send_digests(desk, now, result)
     logger.info("reminders sweep", extra={"due": result.due, "digests": result.digests, "escalated": result.escalated,

@@ -8,7 +8,7 @@ effect returns its earlier result.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from complaints.core import clock, tokens
 from complaints.core.enums import STATUS_WHILE_AWAITING, EventType, PromiseKind, PromiseState, Stage, Status
 from complaints.core.errors import NoAgentAvailable, SupervisorRequired, VersionConflict
 from complaints.core.observability import logger
+from complaints.core.outbox import StatusEvent
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import TimelineEvent
 from complaints.desk.context import Desk
@@ -129,8 +130,8 @@ def park_step(desk: Desk, complaint_id: str, stage: Stage, task_token: str | Non
     if parked.announce:
         try:
             _announce(desk, record, stage, parked.due, parked.link, parked.send_at, parked.tell_tracking)
-        except Exception:
-            _unmark(desk, complaint_id, stage)  # not sent: the next entry of this wait sends it
+        except Exception:  # not sent: the next entry of this wait sends it, and tells the portal then
+            _unmark(desk, complaint_id, stage, [s.message_id(complaint_id, record.version) for s in parked.statuses])
             raise
     incidents.continue_after_park(desk, record)
     return {"stage": stage.value}
@@ -145,6 +146,7 @@ class _Parked:
     link: str | None = None
     send_at: datetime | None = None
     tell_tracking: bool = False
+    statuses: list[StatusEvent] = field(default_factory=list)  # written with the wait
 
 
 def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str | None) -> _Parked:
@@ -175,17 +177,20 @@ def _park(desk: Desk, record: ComplaintRecord, stage: Stage, task_token: str | N
     elif stage is Stage.TRACKING:
         parked.tell_tracking = tracking.park_tracking(desk, record)
     record.set_timer(stage, parked.due)
+    if stage is Stage.CONFIRMATION:
+        desk.pushes.announce(record, "resolved")
+    parked.statuses = record.statuses
     return parked
 
 
-def _unmark(desk: Desk, complaint_id: str, stage: Stage) -> None:
+def _unmark(desk: Desk, complaint_id: str, stage: Stage, withdraw: list[str]) -> None:
     def unmark(record: ComplaintRecord) -> list[TimelineEvent] | None:
         if record.stage is not stage or record.announced is not stage:
             return None
         record.announced = None
         return []
 
-    desk.complaints.update(complaint_id, unmark)
+    desk.complaints.update(complaint_id, unmark, withdraw=withdraw)
 
 
 def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link: str | None,
@@ -199,7 +204,6 @@ def _announce(desk: Desk, record: ComplaintRecord, stage: Stage, due: Any, link:
                                 category=_routing(record)["category"], department=department.id)
     elif stage is Stage.CONFIRMATION and link:
         desk.notices.tell_customer(record, "resolved", link=link)
-        desk.pushes.announce(record, "resolved")
     elif stage is Stage.SURVEY and link and send_at:
         desk.notices.tell_customer_at(record, "survey", send_at, link=link)
     elif stage is Stage.TRACKING and tell_tracking and record.tracking:
@@ -230,12 +234,12 @@ def close_step(desk: Desk, complaint_id: str) -> dict[str, Any]:
             counted = reports.counts(desk, closed_confirmed=1, first_time_fix=int(
                 record.reopen_count == 0 and record.appeal is None), fixed_after_reopen=int(
                 record.reopen_count > 0 and record.appeal is None), fixed_after_appeal=int(record.appeal is not None))
+        desk.pushes.announce(record, "closed", confirmed=not unconfirmed)
         desk.complaints.save(record, [TimelineEvent(at=record.closed_at, type=EventType.CLOSED, actor="system",
                                                     detail={"reopen_count": record.reopen_count,
                                                       "confirmed": not unconfirmed})], counted)
         if record.owner_id:
             desk.loads.adjust(record.owner_id, -1)
-        desk.pushes.announce(record, "closed", confirmed=not unconfirmed)
     # A retry after the survey's announcement failed holds it again (the failure cleared its marker).
     unsent = record.stage is Stage.SURVEY and record.announced is not Stage.SURVEY
     survey = record.status is Status.CLOSED and (not record.survey_sent or unsent)

@@ -67,7 +67,7 @@ def test_a_held_message_whose_send_failed_is_sent_by_the_next_sweep_exactly_once
     second = reminders.sweep(desk)
     # Then it is sent, once, and gone
     assert second.released == 1 and [m.template for m in gateway.sent] == ["survey"]
-    assert gateway.sent[0].params == {"link": "https://desk/s/1"}
+    assert gateway.sent[0].params["link"] == "https://desk/s/1"  # with the profile's SMS reply prompt beside it
     clock.advance(minutes(60))
     assert reminders.sweep(desk).released == 0 and len(gateway.sent) == 1
     assert list(tables.messages.due(clock.now())) == []

@@ -90,7 +90,7 @@ def test_a_resolution_keeps_the_first_reply_and_goes_on_to_the_customer(desk: De
     assert stored.resolution.root_cause == "antenna_tilt" and stored.resolution.by == owner
     assert promise(stored, "first_reply").state is PromiseState.KEPT
     assert promise(stored, "solution").state is PromiseState.PENDING  # kept when the customer confirms
-    assert workflow.output_for(token) == {"outcome": "resolved", "quality_check": False}
+    assert workflow.output_for(token) == {"outcome": "resolved", "quality_check": False, "tracking": False}
 
 
 def test_a_root_cause_of_another_category_is_refused_and_nothing_is_stored(desk: Desk) -> None:
@@ -122,7 +122,7 @@ def test_a_charge_complaint_is_checked_and_a_failed_check_returns_it_to_the_owne
     stored = record(desk, cid)
     assert stored.status is Status.IN_PROGRESS and stored.quality_check is not None
     assert stored.quality_check.reason == reason
-    assert workflow.output_for(token) == {"passed": False, "outcome": "resolved"}
+    assert workflow.output_for(token) == {"passed": False, "outcome": "resolved", "tracking": False}
     assert workflow.errors_for(token) == [WorkflowError.QUALITY_CHECK_FAILED]
     assert today_counts(desk)["quality_failed"] == 1
 
@@ -136,5 +136,5 @@ def test_a_passed_check_goes_on_to_the_customer(desk: Desk, workflow: FakeWorkfl
     resolution.quality_check(desk, cid, operator(desk, "sup-zhao"), QualityCheckRequest(passed=True))
 
     assert record(desk, cid).status is Status.RESOLVED
-    assert workflow.output_for(token) == {"passed": True, "outcome": "resolved"}
+    assert workflow.output_for(token) == {"passed": True, "outcome": "resolved", "tracking": False}
     assert today_counts(desk)["quality_passed"] == 1

@@ -48,7 +48,7 @@ def test_not_fixed_reopens_to_the_same_owner_at_a_higher_priority(desk: Desk, wo
     stored = record(desk, cid)
     assert (stored.status, stored.owner_id, stored.reopen_count, stored.priority) == (
         Status.IN_PROGRESS, owner, 1, Priority.HIGH)
-    assert workflow.output_for(token) == {"outcome": "not_fixed"}
+    assert workflow.output_for(token) == {"outcome": "not_fixed", "tracking_required": False}
     assert workflow.errors_for(token) == [WorkflowError.NOT_FIXED]  # AwaitConfirmation's Catch reopens it
     assert today_counts(desk)["reopened"] == 1
 

@@ -21,7 +21,7 @@ def test_a_deferred_report_needs_its_plan_and_date_and_only_it_may_have_them() -
     deferred = ResolveRequest.model_validate(dict(REPORT, outcome="deferred", plan="new site",
                                                   expected_by="2027-03-31"))
     assert deferred.expected_by == date(2027, 3, 31)
-    with pytest.raises(ValidationError, match="deferred outcome only"):
+    with pytest.raises(ValidationError, match="belong to a deferred outcome or a temporary measure"):
         ResolveRequest.model_validate(dict(REPORT, plan="new site"))
     with pytest.raises(ValidationError):
         ResolveRequest.model_validate(dict(REPORT, root_cause="Antenna tilt!"))  # a code, not free text

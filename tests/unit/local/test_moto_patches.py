@@ -136,8 +136,17 @@ def test_another_moto_version_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_every_patch_comes_off_again() -> None:
+    from moto.core.serialize import BaseJSONSerializer
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.utils import json_path
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
     watched = [(LambdaFunction, "invoke"), (dynamodb_models, "copy"), (Table, "put_item"), (Table, "delete_item"),
-               (Table, "query"), *((DynamoDBBackend, name) for name in
+               (Table, "query"), (ExecutionWorker, "_get_evaluation_entrypoint"), (json_path, "parse"),
+               (result_path, "parse"), (lambda_eval_utils, "boto_client_for"),
+               (BaseJSONSerializer, "_serialize_type_structure"),
+               *((DynamoDBBackend, name) for name in
                                    ("put_item", "update_item", "delete_item", "transact_write_items"))]
     originals = [vars(owner)[name] for owner, name in watched]
     with moto_patches.install("indexed_gsi_queries"):
@@ -394,3 +403,191 @@ def test_botocore_handlers_come_off_again_even_from_clients_made_with_them() -> 
         hooks.uninstall()
     assert seen == ["ListTables"]
     assert BUILTIN_HANDLERS == before
+
+
+# ---------------------------------------------------------------- parsed_once, json_paths_parsed_once, lambda client
+RETRYING = json.dumps({
+    "StartAt": "Shape",
+    "States": {
+        "Shape": {"Type": "Pass", "InputPath": "$.complaint", "ResultPath": "$.routing",
+                  "Parameters": {"department.$": "$.department", "priority.$": "$.priority"}, "Next": "Route"},
+        "Route": {"Type": "Choice", "Choices": [{"Variable": "$.routing.priority", "StringEquals": "urgent",
+                                                  "Next": "Urgent"}], "Default": "Invoke"},
+        "Urgent": {"Type": "Pass", "Result": "at once", "ResultPath": "$.when", "Next": "Invoke"},
+        "Invoke": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Parameters": {"FunctionName": "probe", "Payload": {"n.$": "$.complaint.n"}},
+                   "ResultSelector": {"seen.$": "$.Payload.seen"}, "ResultPath": "$.invoked",
+                   "Retry": [{"ErrorEquals": ["LookupError"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                   "End": True},
+    },
+})
+
+
+def _executions(tmp_path: Path, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs the definition once per input on moto's interpreter, its Task invoking a local function."""
+    (tmp_path / "app.py").write_text(HANDLER, encoding="utf-8")
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        arn = boto3.client("lambda", region_name=REGION).create_function(
+            FunctionName="probe", Runtime="python3.11", Role=role, Handler="app.handler",
+            Code={"ZipFile": _package()})["FunctionArn"]
+        runtime.register(runtime.LocalFunction("PatchProbe", "probe", tmp_path, "app.handler", 128, arn))
+        try:
+            sfn = boto3.client("stepfunctions", region_name=REGION)
+            machine = sfn.create_state_machine(name="probe", definition=RETRYING, roleArn=role)["stateMachineArn"]
+            started = [sfn.start_execution(stateMachineArn=machine, name=f"run-{n}",
+                                           input=json.dumps(given))["executionArn"]
+                       for n, given in enumerate(inputs)]
+            ended = []
+            for execution in started:
+                deadline = time.monotonic() + 60
+                described = sfn.describe_execution(executionArn=execution)
+                while described["status"] == "RUNNING" and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                    described = sfn.describe_execution(executionArn=execution)
+                ended.append(described)
+            return ended
+        finally:
+            runtime.unregister("probe")
+
+
+def test_each_execution_runs_its_own_copy_of_a_definition_parsed_once(
+        tmp_path: Path, patched: moto_patches.Installation, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    parsed: list[Any] = []
+    parse = AmazonStateLanguageParser.parse
+
+    def counted(definition: str) -> Any:
+        answer = parse(definition)
+        parsed.append(answer[0])
+        return answer
+
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counted))
+    programs: list[Any] = []
+    entrypoint = vars(moto_patches)["_program"]
+
+    def kept(definition: str) -> Any:
+        programs.append(entrypoint(definition))
+        return programs[-1]
+
+    monkeypatch.setattr(moto_patches, "_program", kept)
+
+    ended = _executions(tmp_path, [{"complaint": {"n": n, "department": "noc", "priority": priority}}
+                                   for n, priority in enumerate(("urgent", "normal", "urgent"))])
+
+    assert [e["status"] for e in ended] == ["SUCCEEDED"] * 3
+    outputs = [json.loads(e["output"]) for e in ended]
+    assert [o["invoked"] for o in outputs] == [{"seen": 0}, {"seen": 1}, {"seen": 2}]
+    assert [o.get("when") for o in outputs] == ["at once", None, "at once"]
+    assert outputs[1]["routing"] == {"department": "noc", "priority": "normal"}
+    # created (moto validates the definition) and the first execution: the two parses; the rest are copies
+    assert len(parsed) == 2
+    assert len({id(program) for program in programs}) == 3
+
+
+def test_a_json_path_is_parsed_once_and_answers_as_before(patched: moto_patches.Installation) -> None:
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    data = {"complaint": {"n": 3, "tags": ["a", "b"]}}
+    assert json_path.parse("$.complaint.n") is json_path.parse("$.complaint.n")
+    assert json_path.extract_json("$.complaint.n", data) == 3
+    assert json_path.extract_json("$.complaint.tags[1]", data) == "b"
+    with pytest.raises(json_path.NoSuchJsonPathError):
+        json_path.extract_json("$.complaint.missing", data)
+
+
+def test_the_interpreter_keeps_one_lambda_client(patched: moto_patches.Installation) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    with mock_aws():
+        first = lambda_eval_utils.boto_client_for(region=REGION, service="lambda")
+        assert lambda_eval_utils.boto_client_for(region=REGION, service="lambda", state_credentials=None) is first
+        assert lambda_eval_utils.boto_client_for(region="eu-west-1", service="lambda") is not first
+
+
+# ---------------------------------------------------------------- attribute_values_as_json
+EVERY_KIND = {
+    "PK": {"S": "C#9"}, "SK": {"S": "A"}, "text": {"S": "手机上网很慢"}, "empty": {"S": ""}, "count": {"N": "-12.50"},
+    "yes": {"BOOL": True}, "no": {"BOOL": False}, "none": {"NULL": True}, "tags": {"SS": ["b", "a"]},
+    "scores": {"NS": ["1", "2.5"]}, "blob": {"B": b"\x00\xffbinary"}, "blobs": {"BS": [b"\x01", b"\x02"]},
+    "events": {"L": [{"M": {"at": {"S": "2026-11-30"}, "n": {"N": "1"}, "done": {"BOOL": True}}},
+                     {"L": [{"S": "nested"}, {"NULL": True}, {"M": {}}]}, {"B": b"in a list"}]},
+    "record": {"M": {"owner": {"S": "a-wang"}, "proof": {"M": {"scan": {"B": b"%PDF"}}}, "empty": {"L": []}}},
+}
+
+
+def _reads_of_every_kind(client: Any) -> list[Any]:
+    """The item as every read answers it, and the attributes an update returns."""
+    client.put_item(TableName=TABLE, Item=EVERY_KIND)
+    client.put_item(TableName=TABLE, Item={**EVERY_KIND, "SK": {"S": "E#1"}})
+    key = {"PK": EVERY_KIND["PK"], "SK": EVERY_KIND["SK"]}
+    return [
+        client.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"],
+        client.query(TableName=TABLE, KeyConditionExpression="PK = :pk",
+                     ExpressionAttributeValues={":pk": EVERY_KIND["PK"]})["Items"],
+        client.batch_get_item(RequestItems={TABLE: {"Keys": [key]}})["Responses"][TABLE],
+        client.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key}}])["Responses"],
+        client.update_item(TableName=TABLE, Key=key, UpdateExpression="SET #c = :c",
+                           ExpressionAttributeNames={"#c": "count"}, ExpressionAttributeValues={":c": {"N": "3"}},
+                           ReturnValues="ALL_OLD")["Attributes"],
+    ]
+
+
+def test_attribute_values_are_answered_exactly_as_moto_serializes_them(dynamodb: Any) -> None:
+    unpatched = _reads_of_every_kind(dynamodb)
+    with moto_patches.install():
+        dynamodb.delete_item(TableName=TABLE, Key={"PK": EVERY_KIND["PK"], "SK": {"S": "E#1"}})
+        patched = _reads_of_every_kind(dynamodb)
+    assert patched == unpatched
+    assert patched[0]["blob"] == {"B": b"\x00\xffbinary"} and patched[0]["events"]["L"][2] == {"B": b"in a list"}
+
+
+def test_an_attribute_value_is_written_directly_unless_it_holds_binary() -> None:
+    plain = moto_patches._attribute_value(
+        {"M": {"a": {"L": [{"S": "x"}, {"N": "1"}, {"BOOL": False}, {"NULL": True}, {"SS": ["s"]}]}}})
+    assert plain == {"M": {"a": {"L": [{"S": "x"}, {"N": "1"}, {"BOOL": False}, {"NULL": True}, {"SS": ["s"]}]}}}
+    assert moto_patches._attribute_value({"M": {"a": {"B": "AAE="}}}) is None  # base64: the serializer's job
+    assert moto_patches._attribute_value({"N": 3}) is None  # not as the serializer would write it
+
+
+# ---------------------------------------------------------------- backends_by_host_kept
+def test_the_backend_of_a_host_is_found_once_and_is_moto_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto.backends as moto_backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    hosts = ["dynamodb.us-east-1.amazonaws.com", "states.us-east-1.amazonaws.com", "sns.eu-west-1.amazonaws.com",
+             "nothing.example", None]
+    app = DomainDispatcherApplication(create_backend_app)
+    expected = [app.get_backend_for_host(host) for host in hosts]
+    with moto_patches.install():
+        listed: list[int] = []
+        original = moto_backends.list_of_moto_modules
+
+        def counted() -> Any:
+            listed.append(1)
+            return original()
+
+        monkeypatch.setattr(moto_backends, "list_of_moto_modules", counted)
+        patched = DomainDispatcherApplication(create_backend_app)
+        assert [patched.get_backend_for_host(host) for host in hosts * 3] == expected * 3
+        assert len(listed) <= len(hosts)
+
+
+# ---------------------------------------------------------------- executions_listed_once_started
+def test_a_callback_finds_its_execution_while_another_is_being_started(patched: moto_patches.Installation) -> None:
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        role = boto3.client("iam", region_name=REGION).create_role(
+            RoleName="sm", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+        sfn.create_state_machine(name="probe", definition=definition, roleArn=role)
+        backend = stepfunctions_parser_backends["123456789012"][REGION]
+        starting = types.SimpleNamespace(exec_status=None)  # created, not yet started: moto gives it no status
+        backend.state_machines[0].executions.append(starting)  # type: ignore[arg-type]
+        assert backend._get_executions(ExecutionStatus.RUNNING) == []
+        assert starting in backend._get_executions()

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.eval_classifier import HELD_OUT_SETS, accuracy, evaluate, load, report, rules_alone
-from bench.train_classifier import HELD_OUT, TRAINING, digest, far_from, inputs, load_rows
+from bench.eval_classifier import accuracy, evaluate, load, report, rules_alone
+from bench.train_classifier import HELD_OUT, TRAINING, Row, digest, far_from, inputs, load_rows, rule_trust
 from complaints.core.enums import Nature, Priority
 from complaints.core.policy import POLICY_DIR, load_policy
 from complaints.core.values import Channel, Service
-from complaints.triage.classifier import classify, text_classifier
+from complaints.triage.classifier import classify, combine, text_classifier
 from complaints.triage.linear_model import LinearModel, ModelFileError, TrainedModels
 
 policy = load_policy("telecom")
@@ -74,19 +74,28 @@ def test_priority_signals(channel: Channel, vip: bool, text: str, repeat: bool, 
     assert run(text, channel=channel, vip=vip, repeat=repeat).priority is priority
 
 
-def test_accuracy_on_the_sets_held_out_from_training_and_tuning() -> None:
-    outcomes = {name: evaluate(load(file)) for name, file in HELD_OUT_SETS.items()}
+@pytest.mark.parametrize("profile", ["telecom", "property", "hospital"])
+def test_accuracy_on_the_sets_held_out_from_training_and_tuning(profile: str) -> None:
+    classifier = text_classifier(load_policy(profile))
+    outcomes = {name: evaluate(load(file), classifier) for name, file in HELD_OUT[profile].items()}
     print("\n" + report(outcomes))
     for name, group in outcomes.items():
         for language in ("zh", "en"):
             category, nature = accuracy([o for o in group if o.language == language])
-            assert category >= FLOORS[name][0] and nature >= FLOORS[name][1], (name, language, category, nature)
+            floor = FLOORS[profile][name]
+            assert category >= floor[0] and nature >= floor[1], (profile, name, language, category, nature)
 
 
-# What each set scored when the model was last trained, less a margin: a retrained model or a changed phrase
-# list that loses ground on text it never saw fails here.
-FLOORS = {"held-out": (0.85, 0.85), "unseen": (0.90, 0.88), "independent": (0.85, 0.80),
-          "independent 2": (0.85, 0.80)}
+# What each set scored when the models were last trained, in its weaker language, rounded down to a multiple of 5%
+# (and 5% lower again where that left less than two points): a retrained model or a changed phrase list that loses
+# ground on text it never saw fails here. These guard against regressions; they are not the goal (90% category,
+# 85% nature), which the property and hospital profiles and the third telecom writer's English do not reach yet.
+FLOORS = {
+    "telecom": {"held-out": (0.90, 0.80), "unseen": (0.90, 0.90), "independent": (0.90, 0.85),
+                "independent 2": (0.85, 0.85), "independent 3": (0.75, 0.90)},
+    "property": {"held-out": (0.75, 0.85), "held-out 2": (0.65, 0.85)},
+    "hospital": {"held-out": (0.45, 0.85), "held-out 2": (0.55, 0.80)},
+}
 
 
 @pytest.mark.parametrize("text, category", [
@@ -168,6 +177,32 @@ def test_a_model_file_for_other_features_is_refused(tmp_path: Path) -> None:
         TrainedModels.load(tmp_path / "old.model.json")
     with pytest.raises(ModelFileError, match="cannot read"):
         TrainedModels.load(tmp_path / "missing.model.json")
+
+
+def test_rules_weak_on_a_category_do_not_outvote_a_sure_model() -> None:
+    model, ruled = {"network.data": 0.7, "service.attitude": 0.3}, {"network.data": 0.0, "service.attitude": 1.0}
+    trusted = combine(model, ruled, 0.6, {})
+    assert max(trusted, key=lambda c: trusted[c]) == "service.attitude"
+    # the rules' favourite was right three times in ten in cross-validation: the model's answer stands
+    doubted = combine(model, ruled, 0.6, {"service.attitude": 0.3})
+    assert max(doubted, key=lambda c: doubted[c]) == "network.data"
+    assert sum(doubted.values()) == pytest.approx(1.0)
+
+
+def test_the_rules_trust_is_their_cross_validated_precision_per_category() -> None:
+    def row(category: str) -> Row:
+        return Row("text", category, "valid", "x")
+
+    sure, unsure = {"a": 0.9, "b": 0.1}, {"a": 0.2, "b": 0.8}
+    trust = rule_trust([(sure, row("a"))] * 8 + [(unsure, row("a"))] * 4)
+    assert trust == {"a": 0.9, "b": round(1 / 6, 3)}  # 8 of 8 and 0 of 4, each with one right and one wrong added
+
+
+def test_a_model_file_without_rule_trust_trusts_the_rules_alike(tmp_path: Path) -> None:
+    shipped = json.loads((POLICY_DIR / "telecom.model.json").read_text(encoding="utf-8"))
+    shipped.pop("rule_trust", None)
+    (tmp_path / "plain.model.json").write_text(json.dumps(shipped), encoding="utf-8")
+    assert TrainedModels.load(tmp_path / "plain.model.json").rule_trust == {}
 
 
 def test_a_weight_naming_a_missing_class_is_refused() -> None:

@@ -3,7 +3,8 @@
 One small store per family of items, all on the same table and client:
 complaints (with their timelines, external ids and listings), incidents, the
 staff roster, held messages, staff digests, promise timers, agents' loads,
-report counters, portals' webhooks and the status events pushed to them.
+report counters, portals' webhooks and the status events pushed to them,
+corrective actions.
 What a change counts in the reports is given to the complaint store by
 whoever builds it (the counting is the reports' rule).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from complaints.adapters.dynamodb.actions import ActionStore
 from complaints.adapters.dynamodb.complaints import ComplaintStore
 from complaints.adapters.dynamodb.digests import StaffDigests
 from complaints.adapters.dynamodb.incidents import IncidentStore
@@ -24,7 +26,7 @@ from complaints.adapters.dynamodb.staff import StaffRoster
 from complaints.adapters.dynamodb.table import Table
 from complaints.adapters.dynamodb.timers import PromiseTimers
 
-__all__ = ["AgentLoads", "ComplaintStore", "Counting", "HeldMessages", "IncidentStore", "PortalHooks",
+__all__ = ["ActionStore", "AgentLoads", "ComplaintStore", "Counting", "HeldMessages", "IncidentStore", "PortalHooks",
            "PromiseTimers", "ReportChange", "ReportCounters", "StaffDigests", "StaffRoster", "StatusPushes", "Table",
            "Tables"]
 
@@ -44,19 +46,23 @@ class Tables:
     reports: ReportCounters
     hooks: PortalHooks
     pushes: StatusPushes
+    actions: ActionStore
 
     @classmethod
     def on(cls, table: Table, counting: Counting) -> Tables:
         reports = ReportCounters(table)
-        return cls(table=table, complaints=ComplaintStore(table, reports, counting), incidents=IncidentStore(table),
+        pushes = StatusPushes(table)
+        return cls(table=table, complaints=ComplaintStore(table, reports, counting, pushes),
+                   incidents=IncidentStore(table),
                    roster=StaffRoster(table), messages=HeldMessages(table), digests=StaffDigests(table),
                    promise_timers=PromiseTimers(table), loads=AgentLoads(table), reports=reports,
-                   hooks=PortalHooks(table), pushes=StatusPushes(table))
+                   hooks=PortalHooks(table), pushes=pushes, actions=ActionStore(table))
 
     def sweeping(self, group: int, groups: int) -> Tables:
         """The stores over the table's view for one shard group's sweep (Table.sweeping)."""
         return Tables.on(self.table.sweeping(group, groups), self.complaints.counting)
 
     @classmethod
-    def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None) -> Tables:
-        return cls.on(Table(table_name, timer_shards, client), counting)
+    def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None,
+              indexes: dict[str, str] | None = None) -> Tables:
+        return cls.on(Table(table_name, timer_shards, client, indexes), counting)

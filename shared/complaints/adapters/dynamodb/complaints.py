@@ -1,19 +1,22 @@
 """Complaints: the aggregate with its timeline and external id, its listings, and the optimistic update.
 
 Every write of a complaint is one transaction: the aggregate under its
-version, the new timeline events, and what the change adds to the reports,
-so a report never counts a change that did not happen (or misses one that did).
+version, the new timeline events, what the change adds to the reports and the
+status events it causes for the complaint's portal, so a report never counts a
+change that did not happen (or misses one that did), and a portal is told of a
+change exactly when it was saved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from complaints.adapters.dynamodb import keys
 from complaints.adapters.dynamodb.codec import from_item, item, to_attr
 from complaints.adapters.dynamodb.conditional import ATTEMPTS, conditional, retried
+from complaints.adapters.dynamodb.pushes import StatusPushes
 from complaints.adapters.dynamodb.reports import Counting, ReportCounters
 from complaints.adapters.dynamodb.table import Table
 from complaints.core import clock
@@ -27,10 +30,11 @@ _LISTINGS: dict[str, tuple[str, str, Callable[[str], str]]] = {
 
 
 class ComplaintStore:
-    def __init__(self, table: Table, reports: ReportCounters, counting: Counting) -> None:
+    def __init__(self, table: Table, reports: ReportCounters, counting: Counting, pushes: StatusPushes) -> None:
         self.table = table
         self.reports = reports
         self._counting = counting
+        self._pushes = pushes
 
     @property
     def counting(self) -> Counting:
@@ -51,10 +55,12 @@ class ComplaintStore:
             self._aggregate_put(record, expected_version=None),
             *self._event_puts(record.complaint_id, events),
             *report_items,
+            *self._status_puts(record),
         ]
         try:
             with conditional(f"the external id of complaint {record.complaint_id}"):
                 self.table.client.transact_write_items(TransactItems=items)
+            record.statuses_saved()
             return record.complaint_id
         except ConditionFailed:
             pass  # an earlier delivery holds the external id
@@ -68,10 +74,12 @@ class ComplaintStore:
         return str(stored["complaint_id"])
 
     def save(self, record: ComplaintRecord, events: list[TimelineEvent] | None = None,
-             counts: tuple[str, dict[str, int]] | None = None) -> ComplaintRecord:
+             counts: tuple[str, dict[str, int]] | None = None, *, withdraw: Sequence[str] = ()) -> ComplaintRecord:
         """Write the record if nobody changed it since it was read; bump its version.
 
-        counts, (local day, {counter: amount}), is added to that day's report in the same transaction.
+        counts, (local day, {counter: amount}), is added to that day's report in the same transaction, and so
+        are the status events the change added to the record (their webhook ids name the new version).
+        withdraw: webhook ids of status events a rolled-back change wrote, taken back in the same transaction.
         """
         expected = record.version
         record.version = expected + 1
@@ -79,16 +87,18 @@ class ComplaintStore:
         counted, counted_open = list(record.counted), record.counted_open
         report_items = self._report_items(record, counts)
         items = [self._aggregate_put(record, expected), *self._event_puts(record.complaint_id, events or []),
-                 *report_items]
+                 *report_items, *self._status_puts(record),
+                 *(self._pushes.withdraw(record.complaint_id, message_id) for message_id in withdraw)]
         try:
             self.table.write_versioned(items, record, expected, f"complaint {record.complaint_id}")
         except Exception:
             record.counted, record.counted_open = counted, counted_open
             raise
+        record.statuses_saved()
         return record
 
     def update(self, complaint_id: str, mutate: Callable[[ComplaintRecord], list[TimelineEvent] | None], *,
-               attempts: int = ATTEMPTS) -> ComplaintRecord | None:
+               attempts: int = ATTEMPTS, withdraw: Sequence[str] = ()) -> ComplaintRecord | None:
         """Read the complaint, change it and save it; read and change it again if someone else wrote first.
 
         mutate changes the record it is given and returns the timeline events
@@ -99,7 +109,7 @@ class ComplaintStore:
         def attempt() -> ComplaintRecord | None:
             record = self.get(complaint_id)
             events = mutate(record)
-            return None if events is None else self.save(record, events)
+            return None if events is None else self.save(record, events, withdraw=withdraw)
 
         return retried(attempt, f"complaint {complaint_id}", attempts)
 
@@ -111,6 +121,10 @@ class ComplaintStore:
                       counts: tuple[str, dict[str, int]] | None) -> list[dict[str, Any]]:
         """What this write adds to the reports (the counting marks it on the record), as transaction items."""
         return self.reports.additions(record.complaint_id, self._counting(record, counts))
+
+    def _status_puts(self, record: ComplaintRecord) -> list[dict[str, Any]]:
+        return [self._pushes.put(record.complaint_id, status, record.version, record.updated_at)
+                for status in record.statuses]
 
     def _aggregate_put(self, record: ComplaintRecord, expected_version: int | None) -> dict[str, Any]:
         attrs = record.model_dump(mode="json", exclude_none=True)
@@ -156,7 +170,7 @@ class ComplaintStore:
         """A queue's (by department) or an owner's (by agent) complaints, most urgent and soonest due first."""
         pk, sk, key = _LISTINGS[index]
         kwargs: dict[str, Any] = {
-            "IndexName": index,
+            "IndexName": self.table.indexes[index],
             "KeyConditionExpression": f"{pk} = :pk" + (f" AND begins_with({sk}, :open)" if open_only else ""),
             "ExpressionAttributeValues": item({":pk": key(partition), **({":open": keys.OPEN} if open_only else {})}),
             "Limit": limit,
@@ -164,13 +178,23 @@ class ComplaintStore:
         if start:
             kwargs["ExclusiveStartKey"] = start
         answer = self.table.client.query(TableName=self.table.name, **kwargs)
-        records = [ComplaintRecord.model_validate(from_item(found)) for found in answer.get("Items", [])]
+        # The index keeps the keys only (no copy of the aggregate to rewrite at every change): the page's
+        # complaints are read whole, in the index's order.
+        records = [ComplaintRecord.model_validate(data)
+                   for data in self.table.fetch([from_item(found) for found in answer.get("Items", [])])]
         return records, answer.get("LastEvaluatedKey")
 
     def recent_by_customer(self, customer_key: str, since: datetime, until: datetime) -> list[tuple[str, str]]:
         """(complaint id, category) of the customer's complaints received in the window."""
         rows = self._received("customer", "CPK", "CSK", keys.customer(customer_key), since, until)
         return [(str(r["complaint_id"]), str(r.get("category", ""))) for r in rows]
+
+    def latest_of_customer(self, customer_key: str, limit: int) -> list[str]:
+        """The ids of the customer's latest complaints, newest first (one page of the customer index)."""
+        answer = self.table.client.query(
+            TableName=self.table.name, IndexName="customer", KeyConditionExpression="CPK = :pk",
+            ExpressionAttributeValues=item({":pk": keys.customer(customer_key)}), ScanIndexForward=False, Limit=limit)
+        return [str(from_item(found)["complaint_id"]) for found in answer.get("Items", [])]
 
     def recent_in_cluster(self, cluster_key: str, category: str, since: datetime, until: datetime) -> list[str]:
         rows = self._received("area", "APK", "ASK", keys.area(cluster_key, category), since, until)
@@ -187,5 +211,6 @@ class ComplaintStore:
 
     def due_timers(self, now: datetime) -> Iterator[ComplaintRecord]:
         """Every complaint whose human wait is due."""
-        for data in self.table.due(keys.WAITS, now, self.table.timer_shards):
+        due = list(self.table.due(keys.WAITS, now, self.table.timer_shards))
+        for data in self.table.fetch(due, consistent=True):  # acted on at once: read as it stands
             yield ComplaintRecord.model_validate(data)

@@ -95,15 +95,15 @@ class IncidentStore:
 
     def open_in(self, departments: list[str]) -> list[Incident]:
         """Open incidents, by department through the queue index (incidents are kept there by status)."""
-        found: list[Incident] = []
+        entries: list[dict[str, Any]] = []
         for department in departments:
-            for stored in self.table.query(
-                    IndexName="queue", KeyConditionExpression="QPK = :pk AND begins_with(QSK, :open)",
-                    ExpressionAttributeValues={":pk": to_attr(keys.incident_queue(department)),
-                                               ":open": to_attr(keys.OPEN)}):
-                data = from_item(stored)
-                found.append(Incident.model_validate({k: v for k, v in data.items() if k in Incident.model_fields}))
-        return found
+            entries.extend(from_item(stored) for stored in self.table.query(
+                IndexName=self.table.indexes["queue"],
+                KeyConditionExpression="QPK = :pk AND begins_with(QSK, :open)",
+                ExpressionAttributeValues={":pk": to_attr(keys.incident_queue(department)),
+                                           ":open": to_attr(keys.OPEN)}))
+        return [Incident.model_validate({k: v for k, v in data.items() if k in Incident.model_fields})
+                for data in self.table.fetch(entries)]  # the queue index keeps the keys only
 
     @staticmethod
     def _attrs(incident: Incident) -> dict[str, Any]:

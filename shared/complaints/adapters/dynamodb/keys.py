@@ -5,7 +5,8 @@ Item layout (PK / SK):
   C#<id> / E#<time>#<n>      timeline events, written in the same transaction
   C#<id> / M#<time>#<rand>   a message held through quiet hours (timers index: TM#<shard>)
   C#<id> / P#<kind>          a promise's timer and the step it is at (timers index: TP#<shard>)
-  C#<id> / W#<time>#<rand>   a status event to push to the complaint's portal (timers index: TW#<shard>)
+  C#<id> / W#<message id>    a status event to push to the complaint's portal, written with the change that
+                             caused it (timers index: TW#<shard>)
   PORTAL#<id> / HOOK         the portal's outbound webhook registration
   PUSHDLQ#<portal> / <time>#<message id>  a status event whose every delivery failed (dead letter)
   EXT#<portal>#<external> / A  the portal's id of a complaint (exactly-once intake)
@@ -13,6 +14,8 @@ Item layout (PK / SK):
   INC#<id> / A               an incident (timers index: TI#0 until it is prioritised or resolved);
                              INCKEY#<cell or area>#<category family> / A names the open one
   STAFF / <KIND>#<id>        the roster: departments and agents
+  ACTIONS / <id>             a corrective action (整改); few, so one partition lists them all (timers index:
+                             TA#0 while its warning or its due time is ahead)
   DIGEST#<agent> / A         when the agent's next digest is sent (timers index: TD#0);
   DIGEST#<agent> / L#<time>#<rand>  its lines
   DIGEST#<agent> / X#<time>  a digest set aside after its sends kept failing, with its lines
@@ -51,6 +54,8 @@ OPEN = "open#"  # listing sort key prefix of what is still open
 REPORT_SHARDS = 16
 # Timer kinds on the timers index, each sharded by complaint (digests have one shard).
 WAITS, HELD_MESSAGES, PROMISES, DIGESTS, PUSHES, INCIDENT_AGES = "T", "TM", "TP", "TD", "TW", "TI"
+ACTION_STEPS = "TA"  # corrective actions' warnings and due times (one shard: actions are few)
+ACTIONS = "ACTIONS"
 _FAR_FUTURE = "9999-12-31T00:00:00.000000Z"
 _LATEST = "#~"  # after every "<time>#<id>" of the same time: the end of a time range
 
@@ -161,6 +166,10 @@ def promise_due(complaint_id: str, kind: str, at: datetime) -> str:
     return f"{clock.iso(at)}#{complaint_id}#{kind}"
 
 
+def status_push(complaint_id: str, message_id: str) -> Key:
+    return {"PK": complaint_partition(complaint_id), "SK": f"W#{message_id}"}
+
+
 def push_due(complaint_id: str, sk: str, at: datetime) -> str:
     """A status push's timer sort key: delivered at `at`."""
     return f"{clock.iso(at)}#{complaint_id}#{sk}"
@@ -197,6 +206,17 @@ def agent_of_load(pk: str) -> str:
 
 def staff(kind: str, staff_id: str) -> Key:
     return {"PK": STAFF, "SK": f"{kind.upper()}#{staff_id}"}
+
+
+def corrective_action(action_id: str) -> Key:
+    return {"PK": ACTIONS, "SK": action_id}
+
+
+def action_step(when: datetime | None, action_id: str) -> dict[str, str]:
+    """A corrective action's timer entry: when the sweep next acts on it (none once it is closed)."""
+    if when is None:
+        return {}
+    return {"TPK": due_partition(ACTION_STEPS, 0), "TSK": f"{clock.iso(when)}#{action_id}"}
 
 
 def incident(incident_id: str) -> Key:

@@ -37,7 +37,8 @@ class HeldMessages:
             "params": {k: str(v) for k, v in params.items()}, "expects": dict(expects or {})})["Put"])
 
     def due(self, now: datetime) -> Iterator[dict[str, Any]]:
-        return self.table.due(keys.HELD_MESSAGES, now, self.table.timer_shards)
+        """The due messages, whole (the timers index keeps their keys only: a message names a phone number)."""
+        return iter(self.table.fetch(list(self.table.due(keys.HELD_MESSAGES, now, self.table.timer_shards))))
 
     def claim(self, message: dict[str, Any], now: datetime) -> dict[str, Any] | None:
         """Claim a due message for sending (one sweep wins): it is due again after the lease unless deleted."""

@@ -43,6 +43,11 @@ class ReportCounters:
             found.append(self._add(keys.open_gauge(shard), change.gauges))
         return found
 
+    def add_to_day(self, day: str, counters: dict[str, int], shard_by: str) -> None:
+        """Counters of something that changed no complaint (an SMS that matched none), on their own."""
+        update = self._add(keys.report_day(day, keys.report_shard(shard_by)), counters)["Update"]
+        self.table.client.update_item(**update)
+
     def _add(self, key: keys.Key, counters: dict[str, int]) -> dict[str, Any]:
         names = sorted(counters)
         return {"Update": {

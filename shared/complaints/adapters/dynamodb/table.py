@@ -16,12 +16,18 @@ from complaints.adapters.dynamodb.conditional import conditional
 from complaints.core.errors import VersionConflict
 from complaints.core.record import ComplaintRecord, Incident
 
+_BATCH_KEYS = 100  # BatchGetItem's limit
+
 
 class Table:
-    def __init__(self, name: str, timer_shards: int, client: Any = None) -> None:
+    def __init__(self, name: str, timer_shards: int, client: Any = None,
+                 indexes: dict[str, str] | None = None) -> None:
         self.name = name
         self.timer_shards = timer_shards
         self._client = client
+        # The deployed name of each index the stores query ("timers", "queue", "owner"): another name while
+        # an index is replaced on a deployed table (docs/index-migration.md).
+        self.indexes = {"timers": "timers", "queue": "queue", "owner": "owner", **(indexes or {})}
         self.shard_group: tuple[int, int] | None = None  # (group, groups): timer queries read only its shards
 
     def sweeping(self, group: int, groups: int) -> Table:
@@ -64,13 +70,31 @@ class Table:
                 yield from_item(found)
             request = answer.get("UnprocessedKeys") or {}
 
+    def fetch(self, entries: list[dict[str, Any]], *, consistent: bool = False) -> list[dict[str, Any]]:
+        """The whole items behind index entries (which carry the table's keys), in the entries' order.
+
+        The queue, owner and timers indexes project only what their queries select by: a copy of the whole
+        aggregate in each would be rewritten at every change of a complaint. Whoever needs the item reads it.
+        """
+        wanted = [{"PK": str(entry["PK"]), "SK": str(entry["SK"])} for entry in entries]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(wanted), _BATCH_KEYS):
+            for data in self.batch_get(wanted[start:start + _BATCH_KEYS], consistent=consistent):
+                found[(str(data["PK"]), str(data["SK"]))] = data
+        return [found[key] for key in ((k["PK"], k["SK"]) for k in wanted) if key in found]
+
     def due(self, kind: str, now: datetime, shards: int) -> Iterator[dict[str, Any]]:
-        """Items of one kind of timer that are due, shard by shard: cost grows with due items only."""
+        """Index entries of one kind of timer that are due, shard by shard: cost grows with due items only.
+
+        An entry carries the item's keys, its timer keys and what the timers' readers select by (the timers
+        index's INCLUDE projection in template.yaml); `fetch` reads the whole items.
+        """
         upper = keys.due_by(now)
         for shard in range(shards):
             if self.shard_group is not None and shard % self.shard_group[1] != self.shard_group[0]:
                 continue  # another group's sweep reads it
-            for found in self.query(IndexName="timers", KeyConditionExpression="TPK = :pk AND TSK <= :now",
+            for found in self.query(IndexName=self.indexes["timers"],
+                                    KeyConditionExpression="TPK = :pk AND TSK <= :now",
                                     ExpressionAttributeValues=item({":pk": keys.due_partition(kind, shard),
                                                                     ":now": upper})):
                 yield from_item(found)

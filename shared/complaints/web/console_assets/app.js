@@ -159,24 +159,47 @@
     for (const [key, value] of data.entries()) {
       if (value === "") continue;
       const control = form.querySelector(`[name="${key}"]`);
+      const type = control && control.dataset.type;
       body[key] = key === "due_at" ? new Date(value).toISOString()
-        : control && control.dataset.type === "boolean" ? value === "true" : value;
+        : type === "boolean" ? value === "true" : type === "integer" && /^-?\d+$/.test(value) ? Number(value) : value;
     }
     let path = form.dataset.api;
     if (path.includes("{kind}")) { path = path.replace("{kind}", encodeURIComponent(body.kind)); delete body.kind; }
     const output = form.querySelector("output");
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    form.querySelectorAll(".field-error").forEach((el) => el.remove());
     const answer = await api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     const reply = await answer.json().catch(() => ({}));
     if (!answer.ok) {
-      const detail = (reply.errors || []).map((e) => `${e.field}: ${e.reason}`).join("; ");
+      const errors = reply.errors || [];
+      const detail = errors.map((e) => `${e.field}: ${e.reason}`).join("; ");
       output.textContent = `${tr("failed")}: ${reply.message || answer.status}${detail ? " — " + detail : ""}`;
       output.className = "answer error";
+      // Each field at fault is marked, with its reason beside it.
+      for (const e of errors) {
+        const control = form.querySelector(`[name="${CSS.escape(String(e.field))}"]`);
+        if (!control) continue;
+        control.setAttribute("aria-invalid", "true");
+        const note = document.createElement("span");
+        note.className = "field-error error";
+        note.textContent = e.reason;
+        control.insertAdjacentElement("afterend", note);
+      }
       return;
     }
     output.textContent = `${tr("done")}: ${reply.message || ""}`;
     if (!document.querySelector("[data-view=complaint]")) {  // the board: draw it again at once
       const answer = await api(route());
       $("#view").innerHTML = await answer.text();
+      tick(); schedule();
+      return;
+    }
+    if (form.dataset.redraw === "now") {  // the workflow does not move: draw the complaint again at once
+      const again = await api(route());
+      // A department consulted or assisting sees the complaint only while it is: once done, the answer stays.
+      if (!again.ok) return;
+      $("#view").innerHTML = await again.text();
+      flash(`${tr("done")}: ${reply.message || ""}`);
       tick(); schedule();
       return;
     }
@@ -192,6 +215,17 @@
       const after = holder.querySelector("[data-current]") && holder.querySelector("[data-current]").dataset.current;
       if (after !== before || attempt === 9) { $("#view").innerHTML = text; tick(); schedule(); break; }
     }
+  }
+
+  // What the last action answered, kept above the complaint once it is drawn again.
+  function flash(text) {
+    const view = document.querySelector("[data-view=complaint]");
+    if (!view) return;
+    const note = document.createElement("p");
+    note.className = "flash";
+    note.setAttribute("role", "status");
+    note.textContent = text;
+    view.insertBefore(note, view.children[1] || null);
   }
 
   async function download(link) {

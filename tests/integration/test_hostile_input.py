@@ -99,7 +99,8 @@ def test_a_crafted_page_token_is_a_422(stack: LocalStack, client: DeskClient, to
 # ------------------------------------------------------------------ the intake webhook
 @pytest.mark.parametrize("received_at", ["0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00+14:00",
                                          "1900-01-01T00:00:00+08:00", "1970-01-01T00:00:00Z", -1, 1700000000,
-                                         (datetime.now(UTC) - timedelta(days=45)).isoformat()])
+                                         pytest.param((datetime.now(UTC) - timedelta(days=45)).isoformat(),
+                                                      id="45-days-ago")])
 def test_a_received_at_far_in_the_past_or_not_a_date_time_is_a_422_naming_it(
         client: DeskClient, complaint_body: dict[str, Any], received_at: Any) -> None:
     answer = _deliver(client, {**complaint_body, "received_at": received_at})

@@ -58,8 +58,11 @@ def check_url(url: str, rule: StatusPush) -> str:
     return url
 
 
-def payload(record: ComplaintRecord, event: str, data: dict[str, Any]) -> dict[str, Any]:
-    pending = {p.kind: clock.iso(p.due_at) for p in record.promises if p.state is PromiseState.PENDING}
+def payload(policy: Policy, record: ComplaintRecord, event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The event's body. Its promises are the pending ones made to the customer (as the portal's read-back
+    lists them): those between departments and the desk's own stay inside."""
+    pending = {p.kind: clock.iso(p.due_at) for p in record.promises if p.state is PromiseState.PENDING
+               and (policy.kind(p.kind).customer_facing or policy.kind(p.kind).ceiling)}
     resolution = record.resolution
     body: dict[str, Any] = {
         "complaint_id": record.complaint_id, "external_id": record.external_id, "status": record.status.value,
@@ -100,7 +103,7 @@ class StatusAnnouncer:
         hook = self.registration(record.portal_id)
         if hook is None or event not in list(hook.get("events") or []):
             return False
-        body = json.dumps(payload(record, event, data), ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(payload(self._policy(), record, event, data), ensure_ascii=False, separators=(",", ":"))
         record.add_status(StatusEvent(record.portal_id, event, body))
         logger.info("status push added to the change", extra={"complaint_id": record.complaint_id, "event": event})
         return True

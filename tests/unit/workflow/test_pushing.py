@@ -276,6 +276,26 @@ def test_the_payload_names_the_reply_and_the_promises_but_not_what_was_said(desk
     assert "王先生" not in receiver.got[0][1].decode()
 
 
+def test_the_payload_lists_the_customer_s_promises_and_not_those_between_departments(desk: Desk) -> None:
+    from complaints.core.collaboration import ConsultRequest
+    from complaints.core.requests import ReplyRequest
+    from complaints.handling import collaboration, contacts
+    from tests.unit.support import operator, to_resolution
+
+    # Given a complaint whose owner has consulted billing, a promise between departments
+    webhooks.register(desk, "demo-portal", WebhookRegistration(url=URL, events=["replied"]))
+    cid = receive(desk)
+    agent = operator(desk, to_resolution(desk, cid))
+    collaboration.consult(desk, cid, agent, ConsultRequest(department="billing", question="可否减免月租？"))
+    assert "consult:Q1" in {p.kind for p in desk.complaints.get(cid).promises}
+    # When the owner replies to the customer, the portal hears of the customer's promises only
+    contacts.reply(desk, cid, agent, ReplyRequest(kind="call", summary="told the customer"))
+    receiver = Receiver()
+    sweep(desk, receiver)
+    promises = json.loads(receiver.got[0][1])["data"]["promises"]
+    assert "solution" in promises and "consult:Q1" not in promises
+
+
 def test_an_acceptance_the_workflow_refused_takes_back_its_status_event(desk: Desk, workflow: FakeWorkflow) -> None:
     from complaints.core.errors import WorkflowUnavailable
     from complaints.handling import acceptance

@@ -151,12 +151,19 @@ def test_a_regulators_complaint_is_answered_in_three_days_and_the_result_goes_ba
     client.act(cid, "replies", owner, {"kind": "call", "summary": "explained the plan to the customer",
                                        "next_reply_at": (client.now() + timedelta(days=1)).isoformat()})
     scenarios.resolve(client, cid, owner, checked_by=CHECKER)  # a regulator's complaint is checked first
-    client.tick()
+    ticks = [client.tick()]
 
     assert [p["state"] for p in _promises(client.show(cid, owner), "regulator_reply")] == ["kept"]
-    got = hooks.events("/ok", cid)
-    assert [g["event"]["type"] for g in got] == ["complaint.acknowledged", "complaint.assigned", "complaint.replied",
-                                                 "complaint.resolved"]
+    wanted = ["complaint.acknowledged", "complaint.assigned", "complaint.replied", "complaint.resolved"]
+    # A delivery the machine was too busy to make in one tick is tried again after the policy's delay, with the
+    # same webhook id, as a portal would see it: what counts is that each arrives, in order, once per id.
+    for delay in POLICY.status_push.retry_after:
+        if len({g["id"] for g in hooks.events("/ok", cid)}) >= len(wanted):
+            break
+        client.advance_clock((POLICY.calendar.add(client.now(), delay) - client.now()).total_seconds() + 1)
+        ticks.append(client.tick())
+    got = list({g["id"]: g for g in hooks.events("/ok", cid)}.values())
+    assert [g["event"]["type"] for g in got] == wanted, [t.get("PushFunction") for t in ticks]
     assert all(g["verified"] for g in got)  # each signed with the portal's own secret
     resolved = got[-1]["event"]["data"]
     assert resolved["external_id"] == body["external_id"] and resolved["root_cause"] == "antenna_tilt"

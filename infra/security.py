@@ -82,6 +82,9 @@ _KEPT = """
 - `AWSSecretsManagerGetSecretValuePolicy` is exactly `secretsmanager:GetSecretValue` on the one secret.
 - Every function's role also has `AWSLambdaBasicExecutionRole` (its own log stream) and
   `AWSXrayWriteOnlyAccess` (active tracing), which SAM adds for `Tracing: Active`.
+- The push sender reads its queue through an explicit `AWS::Lambda::EventSourceMapping` and a statement
+  on that queue alone: a SAM `Type: SQS` event would attach `AWSLambdaSQSQueueExecutionRole`, which grants
+  the poller's three actions on every queue of the account.
 - Staff e-mail is `ses:SendEmail` alone, on the sender's identity, and only with `SenderEmail`
   (`SESCrudPolicy` would add identity verification, which the desk never does).
 - Removed as never called: `dynamodb:ConditionCheckItem` (intake, classify: no transaction has a

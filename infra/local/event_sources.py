@@ -1,4 +1,5 @@
-"""Lambda's SQS event source mappings on the local stack, from the template's `Type: SQS` events, on moto's SQS.
+"""Lambda's SQS event source mappings on the local stack, from the template's `AWS::Lambda::EventSourceMapping`
+resources and `Type: SQS` events, on moto's SQS.
 
 As Lambda's pollers do:
 - a poller long-polls the queue and gathers up to BatchSize messages, for at
@@ -208,7 +209,22 @@ def _attribute(value: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
-def sqs_events(resource: dict[str, Any]) -> list[dict[str, Any]]:
-    """A function resource's `Type: SQS` events (unresolved)."""
-    return [e for e in resource["Properties"].get("Events", {}).values() if e["Type"] == "SQS"]
+def sqs_mappings(resources: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Every SQS event source of the template, unresolved, as (the function's logical id, its properties with
+    the queue's ARN under `Queue`): a function's SAM `Type: SQS` events and the `AWS::Lambda::EventSourceMapping`
+    resources whose function is one of the template's (named by `Ref`) and whose source is one of its queues."""
+    queues = {name for name, resource in resources.items() if resource["Type"] == "AWS::SQS::Queue"}
+    found: list[tuple[str, dict[str, Any]]] = []
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            found += [(name, event["Properties"]) for event in resource["Properties"].get("Events", {}).values()
+                      if event["Type"] == "SQS"]
+        elif resource["Type"] == "AWS::Lambda::EventSourceMapping":
+            properties = dict(resource["Properties"])
+            function, source = properties.pop("FunctionName", None), properties.pop("EventSourceArn", None)
+            if not (isinstance(function, dict) and function.get("Ref") in resources):
+                raise ValueError(f"{name}: FunctionName must be a Ref to a function of the template")
+            if isinstance(source, dict) and source.get("Fn::GetAtt", [None])[0] in queues:
+                found.append((str(function["Ref"]), {"Queue": source, **properties}))
+    return found
 

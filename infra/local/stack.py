@@ -291,19 +291,18 @@ class LocalStack:
                                             Attributes={"RedrivePolicy": json.dumps(self.resolver.resolve(redrive))})
 
     def _start_event_sources(self) -> None:
-        """Each function's SQS events, polled as Lambda's event source mappings poll (under the function's role:
+        """Each SQS event source mapping of the template, polled as Lambda polls it (under the function's role:
         the mapping is refused, as Lambda refuses it, when the role cannot receive and delete)."""
         client = boto3.client("sqs", region_name=self.config.region)
         by_arn = {self._get_att(logical_id, "Arn"): logical_id for logical_id in self._of_type("AWS::SQS::Queue")}
-        for logical_id, resource in self._of_type("AWS::Serverless::Function").items():
-            for event in event_sources.sqs_events(resource):
-                props = self.resolver.resolve(event["Properties"])
-                queue_url = self.physical[by_arn[str(props["Queue"])]]
-                mapping = event_sources.SqsMapping.from_event(self.functions[logical_id], props, queue_url,
-                                                              self.config.region)
-                if self.enforcer is not None:
-                    self.enforcer.check_poller(self.functions[logical_id], mapping.queue_arn)
-                self.pollers[logical_id] = event_sources.SqsPoller(mapping, client).start()
+        for logical_id, properties in event_sources.sqs_mappings(self.resources):
+            props = self.resolver.resolve(properties)
+            queue_url = self.physical[by_arn[str(props["Queue"])]]
+            mapping = event_sources.SqsMapping.from_event(self.functions[logical_id], props, queue_url,
+                                                          self.config.region)
+            if self.enforcer is not None:
+                self.enforcer.check_poller(self.functions[logical_id], mapping.queue_arn)
+            self.pollers[logical_id] = event_sources.SqsPoller(mapping, client).start()
 
     def settle_queues(self, within: float = 120.0) -> bool:
         """Wait until every event source's queue is drained and its batches handled (False if not within)."""

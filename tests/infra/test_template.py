@@ -12,6 +12,7 @@ import pytest
 from complaints.core.enums import HELD_STAGES, Stage
 from complaints.workflow import contract
 from complaints.workflow.contract import State
+from infra.local.event_sources import sqs_mappings
 from infra.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -296,8 +297,18 @@ def test_each_function_is_given_a_secret_s_or_the_workflow_s_name_only_with_the_
 
 
 def _sqs_events() -> list[tuple[str, dict[str, Any]]]:
-    return [(name, event["Properties"]) for name, resource in functions.items()
-            for event in resource["Properties"].get("Events", {}).values() if event["Type"] == "SQS"]
+    return sqs_mappings(resources)
+
+
+def test_functions_read_queues_through_mappings_whose_role_grants_only_their_queue() -> None:
+    # A SAM `Type: SQS` event attaches AWSLambdaSQSQueueExecutionRole, which grants the poller's actions on
+    # every queue of the account; an explicit mapping with a statement on its own queue grants them on that one.
+    assert not [name for name, resource in functions.items()
+                for event in resource["Properties"].get("Events", {}).values() if event["Type"] == "SQS"]
+    for name, properties in _sqs_events():
+        polled = [s for s in _statements(functions[name]) if "sqs:ReceiveMessage" in _actions(s)]
+        assert [(sorted(_actions(s)), s["Resource"]) for s in polled] == [
+            (["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], properties["Queue"])], name
 
 
 def _queue_of(properties: dict[str, Any]) -> str:
@@ -333,7 +344,7 @@ def test_the_push_sender_reports_each_failed_message_and_its_queue_dead_letters_
 
 def test_only_the_relay_sends_to_the_push_queue_and_only_to_it() -> None:
     senders = {name: statement["Resource"] for name, resource in functions.items()
-               for statement in _statements(resource) if any(a.startswith("sqs:") for a in _actions(statement))}
+               for statement in _statements(resource) if "sqs:SendMessage" in _actions(statement)}
     assert senders == {"PushFunction": {"Fn::GetAtt": ["PushQueue", "Arn"]}}
     relay = [s for s in _statements(functions["PushFunction"]) if "sqs:SendMessage" in s["Action"]]
     assert [s["Action"] for s in relay] == [["sqs:SendMessage"]]

@@ -20,7 +20,7 @@ from moto import mock_aws
 
 from infra.iam import Roles
 from infra.local import iam_enforcement, runtime
-from infra.local.event_sources import SqsMapping, SqsPoller
+from infra.local.event_sources import SqsMapping, SqsPoller, sqs_mappings
 from infra.local.iam_calls import Account, Requested, requested
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -162,6 +162,29 @@ def test_lambda_s_rules_for_a_mapping_are_kept() -> None:
                                     "url", REGION)
     assert (mapping.batch_size, mapping.window_seconds, mapping.report_failures, mapping.max_concurrency) == (
         10, 0.0, False, 5)
+
+
+def test_mappings_are_read_from_mapping_resources_and_sam_events_alike() -> None:
+    queue = {"Fn::GetAtt": ["Queue", "Arn"]}
+    resources = {
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "Other": {"Type": "AWS::SNS::Topic", "Properties": {}},
+        "Sender": {"Type": "AWS::Serverless::Function", "Properties": {}},
+        "Legacy": {"Type": "AWS::Serverless::Function", "Properties": {"Events": {
+            "Q": {"Type": "SQS", "Properties": {"Queue": queue, "BatchSize": 5}},
+            "Api": {"Type": "HttpApi", "Properties": {}}}}},
+        "SenderMapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+            "EventSourceArn": queue, "FunctionName": {"Ref": "Sender"}, "BatchSize": 10,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"]}},
+        "StreamMapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {  # not a queue: not polled here
+            "EventSourceArn": {"Fn::GetAtt": ["Other", "Arn"]}, "FunctionName": {"Ref": "Sender"}}},
+    }
+    assert sorted(sqs_mappings(resources), key=lambda m: m[0]) == [
+        ("Legacy", {"Queue": queue, "BatchSize": 5}),
+        ("Sender", {"Queue": queue, "BatchSize": 10, "FunctionResponseTypes": ["ReportBatchItemFailures"]})]
+    resources["SenderMapping"]["Properties"]["FunctionName"] = "desk-Sender"
+    with pytest.raises(ValueError, match="SenderMapping: FunctionName must be a Ref"):
+        sqs_mappings(resources)
 
 
 def test_sending_to_a_queue_is_authorised_on_the_queue_and_polling_needs_the_role_s_grants() -> None:

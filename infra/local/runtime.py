@@ -173,6 +173,8 @@ class LocalFunction:
     _all: set[Container] = field(default_factory=set)
     _starting: int = 0
     _changed: threading.Condition = field(default_factory=threading.Condition)
+    _deployment: int = 0  # raised by each recycle; a container of an earlier one never takes another invocation
+    _outdated: set[Container] = field(default_factory=set)  # busy at a recycle: stopped once its invocation ends
 
     def spec(self) -> worker.ContainerSpec:
         return worker.ContainerSpec(self.logical_id, self.name, str(self.code_dir), self.handler_name, self.memory,
@@ -191,6 +193,7 @@ class LocalFunction:
                     return self._idle.pop()
                 if len(self._all) + self._starting < self.concurrency:
                     self._starting += 1
+                    deployment = self._deployment
                     break
                 if self.reserved is not None:
                     raise Throttled(self.name)
@@ -204,12 +207,16 @@ class LocalFunction:
                 self._changed.notify_all()
         with self._changed:
             self._all.add(container)
+            if deployment != self._deployment:  # recycled while it started: it read what was there before
+                self._outdated.add(container)
         return container
 
     def _release(self, container: Container, *, discard: bool = False) -> None:
         with self._changed:
+            discard = discard or container in self._outdated
             if discard:
                 self._all.discard(container)
+                self._outdated.discard(container)
             else:
                 self._idle.append(container)
             self._changed.notify_all()
@@ -221,10 +228,13 @@ class LocalFunction:
         self._release(self._acquire())
 
     def recycle(self) -> None:
-        """Stop the idle containers (a new deployment): the next invocations start fresh ones."""
+        """A new deployment: the idle containers stop, the busy ones once their invocation ends, and every
+        invocation from now on runs in a container started after it, as Lambda's invocations of a new version do."""
         with self._changed:
+            self._deployment += 1
             idle, self._idle = self._idle, []
             self._all.difference_update(idle)
+            self._outdated.update(self._all)
         for container in idle:
             container.stop()
 
@@ -232,6 +242,7 @@ class LocalFunction:
         with self._changed:
             everything, self._idle = list(self._all), []
             self._all.clear()
+            self._outdated.clear()
             self._changed.notify_all()
         for container in everything:
             container.stop()

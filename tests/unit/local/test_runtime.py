@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,10 @@ CALLS = []  # module state: a container's own
 
 def handler(event, context):
     CALLS.append(event)
+    if event.get("until"):  # busy until the test says so
+        open(event["started"], "w").close()
+        while not os.path.exists(event["until"]):
+            time.sleep(0.01)
     if event.get("sleep") or os.environ.get("SLEEP"):
         time.sleep(event.get("sleep") or float(os.environ["SLEEP"]))
     if event.get("fail"):
@@ -74,6 +79,29 @@ def test_concurrent_invocations_each_get_a_container_of_their_own(function: runt
         thread.join()
     assert len({a["pid"] for a in answers}) == 2 and all(a["calls"] == 1 for a in answers)
     assert function.containers == 2
+
+
+def test_after_a_recycle_no_invocation_runs_in_a_container_of_before_it_busy_or_idle(
+        code: Path, tmp_path: Path) -> None:
+    function = runtime.LocalFunction("Probe", "desk-Probe", code, "app.handler", 128, timeout=120.0)
+    try:
+        idle = function.invoke({})["pid"]
+        started, until = tmp_path / "started", tmp_path / "until"
+        busy: list[dict[str, int]] = []
+        thread = threading.Thread(target=lambda: busy.append(function.invoke({"until": str(until),
+                                                                              "started": str(started)})))
+        thread.start()
+        while not started.exists():  # the warm container is in the middle of an invocation
+            assert thread.is_alive()
+            time.sleep(0.01)
+        function.recycle()  # a deployment: the busy container finishes its invocation, and is then stopped
+        until.touch()
+        thread.join()
+        assert busy and busy[0]["pid"] == idle and function.containers == 0
+        after = function.invoke({})
+        assert after["pid"] != idle and after["calls"] == 1
+    finally:
+        function.stop()
 
 
 def test_an_invocation_past_the_timeout_is_stopped_and_its_container_discarded(

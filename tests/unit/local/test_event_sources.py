@@ -166,7 +166,7 @@ def test_lambda_s_rules_for_a_mapping_are_kept() -> None:
 
 def test_mappings_are_read_from_mapping_resources_and_sam_events_alike() -> None:
     queue = {"Fn::GetAtt": ["Queue", "Arn"]}
-    resources = {
+    resources: dict[str, dict[str, Any]] = {
         "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
         "Other": {"Type": "AWS::SNS::Topic", "Properties": {}},
         "Sender": {"Type": "AWS::Serverless::Function", "Properties": {}},

@@ -70,8 +70,9 @@ def main() -> None:
     best = min(cold["functions"].items(), key=lambda kv: kv[1]["ratio"])
     rows.append(("cold import ÷ boto3 (best / worst)",
                  f"{best[1]['ratio']:.2f} {best[0]} / {worst[1]['ratio']:.2f} {worst[0]}", "≤ 1.5"))
-    with_desk = max(row["desk_ratio"] for row in cold["functions"].values())
-    rows.append(("cold import and desk built ÷ boto3 (worst)", f"{with_desk:.2f}", "≤ 1.5"))
+    first = max(cold["functions"].items(), key=lambda kv: kv[1]["first_ratio"])
+    rows.append(("cold import and first invocation ÷ boto3 (worst)", f"{first[1]['first_ratio']:.2f} {first[0]}",
+                 ""))
     traced = max(row["traced_ratio"] for row in cold["functions"].values())
     rows.append(("cold import ÷ boto3, SdkTracing=on (worst)", f"{traced:.2f}", ""))
     for name, row in cold["functions"].items():

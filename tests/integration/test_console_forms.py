@@ -252,7 +252,7 @@ def test_a_dispute_s_records_are_sealed_and_it_is_settled_from_its_panel(
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "section.dispute[data-dispute=pending_approval]"))
     settled = _text_of(browser, "section.dispute .settlement")
     assert "86,417 CNY" in settled and "人民调解（医调委）" in settled and "YTW-2026-0412" in settled
-    assert "R1" in settled and "等待经理审批" in settled
+    assert "R1 · 待审批" in settled
     assert browser.find_elements(By.CSS_SELECTOR, "form[data-action=dispute-settle]") == []
     shown = client.show(cid, owner)
     assert (shown["dispute"]["settlement"]["redress_id"], shown["redress"][0]["state"]) == ("R1", "pending_approval")

@@ -5,7 +5,7 @@ its people would: the property office's on-call engineer freeing a resident
 trapped in a lift at night, a leak fixed within the working day, renovation
 noise, a fee question passed on by the citizen hotline, a burst main that
 many residents report at once; the hospital's medical dispute (records
-sealed, mediation, a settlement with compensation agreed by a manager), a
+sealed, mediation, a settlement whose compensation the manager approves), a
 nursing complaint, a red envelope reported through the health commission,
 an insurance question. The report at the end counts disputes apart.
 """
@@ -77,7 +77,8 @@ def _staged_reply(client: DeskClient, cid: str, owner: str) -> None:
 
 
 def _dispute(client: DeskClient, cid: str, owner: str) -> None:
-    """医疗纠纷: the records sealed before the family, the mediation committee, a settlement a manager agrees."""
+    """医疗纠纷: the records sealed before the family, the mediation committee, a settlement whose compensation,
+    above the owner's limit, waits for the manager's approval."""
     manager = scenarios.manager(client)
     client.act(cid, "dispute/steps", owner, {"step": "records_sealed", "reference": "FC-2026-0118"})
     console.print(f"{cid}: medical records sealed (FC-2026-0118), within the day promised")
@@ -87,9 +88,11 @@ def _dispute(client: DeskClient, cid: str, owner: str) -> None:
     client.act(cid, "promises/solution/extend", owner, {"due_at": later, "reason": "the mediation committee's session"})
     console.print(f"{cid}: the solution moved to after the mediation, the family told why")
     client.advance_clock(10 * 24 * HOUR)
-    client.act(cid, "dispute/settlement", manager, {"way": "mediation", "compensation": 86000,
-                                                    "agreement_reference": "YTW-2026-0412-A"})
-    console.print(f"{cid}: settled through the mediation committee, 86,000 CNY agreed by {manager}")
+    answer = client.act(cid, "dispute/settlement", owner, {"way": "mediation", "compensation": 86000,
+                                                           "agreement_reference": "YTW-2026-0412-A"})
+    console.print(f"{cid}: settled through the mediation committee for 86,000 CNY: {answer['message']}")
+    client.act(cid, "redress/R1/decision", manager, {"approved": True})
+    console.print(f"{cid}: the compensation approved by {manager}; the family told through the notification port")
 
 
 PROPERTY = [

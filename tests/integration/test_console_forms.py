@@ -3,7 +3,8 @@ a hospital's desk on the local stack.
 
 A refund above the agent's limit waits for the manager, who approves it from the page; a consultation is asked
 and answered by the department consulted; a bad field is marked and nothing is stored; a dispute's records are
-sealed and it is settled from its panel. No raw key, and no telecom desk's word, on the hospital's pages.
+sealed and it is settled from its panel, its compensation waiting for the manager who approves it. No raw key,
+and no telecom desk's word, on the hospital's pages.
 Screenshots go to build/screenshots/.
 """
 
@@ -240,24 +241,33 @@ def test_a_dispute_s_records_are_sealed_and_it_is_settled_from_its_panel(
     assert "kept" in str(browser.find_element(
         By.CSS_SELECTOR, ".dispute-deadlines tr[data-kind=records_sealing]").get_attribute("class"))
 
-    # A settlement above the profile's limit is the manager's: refused for the owner, nothing stored
+    # When the owner settles it with a compensation above their limit (an agent of this desk grants nothing alone)
     settle = _form(browser, "form[data-action=dispute-settle]")
+    assert "您录入的金额均须等待经理审批" in settle.text
     Select(settle.find_element(By.NAME, "way")).select_by_value("mediation")
     settle.find_element(By.NAME, "compensation").send_keys("86417")
     settle.find_element(By.NAME, "agreement_reference").send_keys("YTW-2026-0412")
     settle.find_element(By.CSS_SELECTOR, "button").click()
-    _wait(browser, lambda d: "manager" in _text_of(d, "form[data-action=dispute-settle] output.error"))
-    assert "settlement" not in (client.show(cid, owner)["dispute"] or {})
+    # Then the settlement waits, its compensation recorded as redress R1 for the manager's approval
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "section.dispute[data-dispute=pending_approval]"))
+    settled = _text_of(browser, "section.dispute .settlement")
+    assert "86,417 CNY" in settled and "人民调解（医调委）" in settled and "YTW-2026-0412" in settled
+    assert "R1 · 待审批" in settled
+    assert browser.find_elements(By.CSS_SELECTOR, "form[data-action=dispute-settle]") == []
+    shown = client.show(cid, owner)
+    assert (shown["dispute"]["settlement"]["redress_id"], shown["redress"][0]["state"]) == ("R1", "pending_approval")
 
-    # Within it, the owner settles it
-    amount = settle.find_element(By.NAME, "compensation")
-    amount.clear()
-    amount.send_keys("30000")
-    settle.find_element(By.CSS_SELECTOR, "button").click()
+    # When the manager opens it and approves the compensation
+    _sign_in(browser, stack, "mgr-lu")
+    _open(browser, cid)
+    assert "general-surgery-3" in _text_of(browser, "[data-location=ward]")  # where the patient was: 病区或门诊
+    decision = _form(browser, "form[data-action=redress-decision][data-redress=R1]")
+    Select(decision.find_element(By.NAME, "approved")).select_by_value("true")
+    decision.find_element(By.CSS_SELECTOR, "button").click()
+    # Then the settlement stands, its compensation approved by the manager
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "section.dispute[data-dispute=settled]"))
-    settled = browser.find_element(By.CSS_SELECTOR, "section.dispute .settlement").text
-    assert "30,000 CNY" in settled and "人民调解（医调委）" in settled and "YTW-2026-0412" in settled
-    assert client.show(cid, owner)["dispute"]["settlement"]["compensation"] == 30000
+    assert "已批准" in _text_of(browser, "section.dispute .settlement [data-redress=R1]")
+    assert client.show(cid, owner)["dispute"]["settlement"]["compensation"] == 86417
     view = browser.find_element(By.CSS_SELECTOR, "[data-view=complaint]")
     assert "封存病历（FC-2026-118）" in view.find_element(By.CSS_SELECTOR, ".timeline").text
     _words_of_the_desk(view)

@@ -1,4 +1,5 @@
-"""A hospital's desk on the local stack: a medical dispute (医疗纠纷) apart from a complaint, and a nursing one."""
+"""A hospital's desk on the local stack: a medical dispute (医疗纠纷) apart from a complaint, settled with a
+compensation the manager approves above the settler's limit, and a nursing complaint."""
 
 from __future__ import annotations
 
@@ -82,12 +83,26 @@ def test_a_complication_with_a_compensation_claim_is_a_dispute_settled_and_count
     # Then the sealing promise is kept
     assert {p["kind"]: p["state"] for p in client.show(cid, owner)["promises"]}["records_sealing"] == "kept"
 
-    # A compensation above the profile's limit is agreed by a manager, not by the owner
-    with pytest.raises(ApiError, match="403"):
+    # When the owner settles it with a compensation above the owner's limit (an agent grants nothing alone)
+    answer = client.act(cid, "dispute/settlement", owner, settlement)
+    # Then the compensation is recorded as redress, waiting for the manager's approval, and holds the complaint
+    assert "waits for mgr-lu" in answer["message"]
+    view = client.show(cid, owner)
+    assert (view["dispute"]["settlement"]["redress_id"], view["redress"][0]["kind"], view["redress"][0]["state"],
+            view["redress"][0]["amount"]) == ("R1", "compensation", "pending_approval", "86417")
+    assert view["holds"] and not _told(stack, cid)
+    with pytest.raises(ApiError, match="409"):  # no second settlement while the first waits
         client.act(cid, "dispute/settlement", owner, settlement)
-    client.act(cid, "dispute/settlement", "mgr-lu", settlement)
-    settled = client.show(cid, owner)["dispute"]["settlement"]
-    assert (settled["way"], settled["compensation"], settled["approved_by"]) == ("mediation", 86417, "mgr-lu")
+    # Nor may a supervisor whose limit (5,000) does not cover it approve it; the manager does
+    with pytest.raises(ApiError, match="403"):
+        client.act(cid, "redress/R1/decision", "sup-qin", {"approved": True})
+    client.act(cid, "redress/R1/decision", "mgr-lu", {"approved": True})
+    view = client.show(cid, owner)
+    assert (view["redress"][0]["state"], view["redress"][0]["decided_by"], view["holds"]) == ("approved", "mgr-lu", [])
+    # And the patient is told through the notification port: the amount and the agreement, nothing clinical
+    told = _told(stack, cid)
+    assert len(told) == 1 and "86417" in told[0]["text"] and "YTW-2026-0412" in told[0]["text"]
+    assert not any(word in told[0]["text"] for word in ("并发症", "胆囊", "ICU", "感染", "病历封存"))
 
     # And then the complaint goes its ordinary way to the end
     scenarios.resolve(client, cid, owner, {"outcome": "resolved", "root_cause": "communication_gap",
@@ -109,18 +124,29 @@ def test_a_complication_with_a_compensation_claim_is_a_dispute_settled_and_count
     logs = capfd.readouterr()
     logged = function_logs.getvalue() + logs.out + logs.err
     assert cid in history and cid in logged
-    for clinical in ("并发症", "胆囊", "ICU", "感染", "FC-2026-118", "病历封存", "86417", "general-surgery-3"):
+    for clinical in ("并发症", "胆囊", "ICU", "感染", "FC-2026-118", "病历封存", "86417", "YTW-2026-0412",
+                     "general-surgery-3"):
         assert clinical not in history, clinical
         assert clinical not in logged, clinical
 
 
-def test_an_agent_opens_a_dispute_the_text_did_not_show_and_it_moves_to_medical_affairs(client: DeskClient) -> None:
+def test_an_agent_opens_a_dispute_the_text_did_not_show_and_it_moves_to_medical_affairs(
+        stack: LocalStack, client: DeskClient) -> None:
     cid = client.submit("demo-portal", patient("护士给我妈输错了液体，现在浑身起疹子，你们必须负责"))["complaint_id"]
     view = client.wait_for(cid, "mgr-lu", awaiting="acceptance")
     assert view["dispute"] is None and view["department"] == "nursing"
     client.act(cid, "dispute", "sup-bai", {"reason": "the family asks for compensation at the meeting"})
     moved = client.wait_for(cid, "mgr-lu", awaiting="acceptance", timeout=30)
     assert moved["department"] == "medical_affairs" and moved["dispute"]["opened_by"] == "sup-bai"
+
+    # A compensation within the settler's limit stands at once: medical affairs' supervisor settles for 3,000
+    client.act(cid, "dispute/steps", "sup-qin", {"step": "records_sealed", "reference": "FC-2026-131"})
+    client.act(cid, "dispute/settlement", "sup-qin", {"way": "negotiation", "compensation": 3000,
+                                                       "agreement_reference": "XS-2026-0031"})
+    view = client.show(cid, "sup-qin")
+    assert (view["redress"][0]["state"], view["redress"][0]["decided_by"], view["holds"]) == (
+        "approved", "sup-qin", [])
+    assert len(_told(stack, cid)) == 1
 
 
 def test_a_nursing_complaint_takes_the_ordinary_path(stack: LocalStack, client: DeskClient) -> None:
@@ -142,6 +168,16 @@ def test_the_nursing_complaint_is_not_counted_as_a_dispute(client: DeskClient) -
     today = _desk_day(client)
     report = client.summary("mgr-lu", (date.fromisoformat(today) - timedelta(days=14)).isoformat(), today)
     assert report["disputes_opened"] == 2 and report["received"] == 3
+    # Both settlements counted with their compensation, apart from the complaints' own redress
+    assert (report["disputes_settled"], report["disputes_compensated"], report["compensation_paid"]) == (
+        2, 2, 86417 + 3000)
+    assert report["dispute_ways"] == {"mediation": 1, "negotiation": 1}
+    assert "compensation" not in report["redress"]
+
+
+def _told(stack: LocalStack, complaint_id: str) -> list[dict[str, Any]]:
+    """What the patient was sent of the compensation."""
+    return [m for m in stack.outbox() if m["complaint_id"] == complaint_id and m["template"] == "redress_compensation"]
 
 
 def _desk_day(client: DeskClient) -> str:

@@ -163,15 +163,18 @@ _numbers = itertools.count(1)
 
 def receive(desk: Desk, text: str = COVERAGE, *, phone: str | None = None, channel: Channel = "hotline",
             service: Service | None = "mobile_voice", area: str | None = "test-area",
-            cell_id: str | None = None, vip: bool = False, language: str = "zh-CN") -> str:
-    """A complaint delivered by the demo portal through intake; its id."""
+            cell_id: str | None = None, vip: bool = False, language: str = "zh-CN",
+            location: dict[str, Any] | None = None) -> str:
+    """A complaint delivered by the demo portal through intake (at the area and cell given, or the location); its
+    id."""
     n = next(_numbers)
     portal = desk.policy.portal("demo-portal")
     assert portal is not None
     request = IntakeRequest.model_validate({
         "channel": channel, "external_id": f"UNIT-{n:06d}", "service": service, "language": language,
         "customer": Customer(name="单元测试", phone=phone or f"1391234{n:04d}", vip=vip),
-        "text": text, "location": Location(area=area, cell_id=cell_id) if area or cell_id else None})
+        "text": text, "location": location if location is not None
+        else Location(area=area, cell_id=cell_id) if area or cell_id else None})
     complaint_id = submit(desk, Delivery(portal, f"msg_{uuid.uuid4().hex}"), request).complaint_id
     advance(minutes=1)  # the desk's clock stands still unless moved; a step later is a moment later
     return complaint_id

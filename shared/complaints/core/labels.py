@@ -34,7 +34,8 @@ from complaints.core.enums import (
 
 LabelKind = Literal["category", "department", "channel", "service", "status", "stage", "promise", "promise_state",
                     "root_cause", "outcome", "nature", "priority", "rating", "low_reason", "role", "event",
-                    "redress", "apology", "redress_state", "return_reason", "reply", "dispute_step", "dispute_way"]
+                    "redress", "apology", "redress_state", "return_reason", "reply", "dispute_step", "dispute_way",
+                    "location"]
 # language -> kind -> key -> the name shown
 LabelTable = dict[str, dict[LabelKind, dict[str, str]]]
 

@@ -153,7 +153,11 @@ class DisputeStep(Outcome):
 
 
 class Settlement(Outcome):
-    """How a dispute ended: the way agreed, the compensation paid (in the currency's units) and the agreement."""
+    """How a dispute ended: the way agreed, the compensation paid (in the currency's units) and the agreement.
+
+    A compensation is recorded as the complaint's redress (`redress_id`), under the desk's approval limits: one
+    above the settler's limit waits for a lead whose limit covers it, and the settlement stands once it is
+    approved."""
 
     way: str
     compensation: int = 0
@@ -161,7 +165,8 @@ class Settlement(Outcome):
     agreement_reference: str
     at: str
     by: str
-    approved_by: str | None = None  # the manager who agreed a compensation above the profile's limit
+    redress_id: str | None = None  # the compensation's redress record
+    approved_by: str | None = None  # settlements stored before compensation went through redress: who agreed it
 
 
 class Dispute(Outcome):
@@ -171,6 +176,16 @@ class Dispute(Outcome):
     opened_by: str  # "system" when the text named a harm and a claim
     steps: list[DisputeStep] = []
     settlement: Settlement | None = None
+    withdrawn: list[Settlement] = []  # settlements whose compensation was refused, oldest first
 
     def has(self, step: str) -> bool:
         return any(s.step == step for s in self.steps)
+
+    def compensation_refused(self, redress_id: str) -> bool:
+        """A settlement whose compensation is refused does not stand: it is withdrawn, and the dispute may be
+        settled again. Whether that happened (the redress was the settlement's)."""
+        if self.settlement is None or self.settlement.redress_id != redress_id:
+            return False
+        self.withdrawn = [*self.withdrawn, self.settlement]
+        self.settlement = None
+        return True

@@ -166,6 +166,8 @@ class Policy(Section):
         wanted["promise"] |= set(self.promise_kinds) | {rule.kind for rule in self.promise_rules}
         wanted["role"] |= set(self.escalation.ladder)
         wanted["reply"] = set(self.replies.kinds) if self.replies else set()
+        # A location is shown field by field: the engine's address and area, and the profile's own fields.
+        wanted["location"] = set(self.location_fields) | set(vocabulary.ENGINE_LOCATION_FIELDS)
         if self.disputes is not None:
             wanted["dispute_step"], wanted["dispute_way"] = set(self.disputes.steps), set(self.disputes.ways)
         return wanted

@@ -52,7 +52,8 @@ class Messages(Section):
 class Disputes(Section):
     """A dispute: harm claimed and redress demanded (a medical dispute, flood damage to a flat). Opened when
     the text names both a harm and a claim, or by an agent; owned by one department; its steps recorded as they
-    happen, some of them required before it may be settled; it ends in a settlement, which reports count apart."""
+    happen, some of them required before it may be settled; it ends in a settlement, which reports count apart. Its
+    compensation is the complaint's redress, approved under the desk's redress limits."""
 
     department: str
     harm_words: list[str] = Field(min_length=1)
@@ -60,8 +61,16 @@ class Disputes(Section):
     steps: list[str] = Field(min_length=1)  # what may be recorded: evidence sealed, mediation, appraisal ...
     required_before_settling: list[str] = []
     ways: list[str] = Field(min_length=1)  # how a settlement is reached: negotiation, mediation, court ...
-    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    manager_approval_above: int = Field(default=0, ge=0)  # larger compensation is agreed by a manager (0: any)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _approval_is_redress(cls, value: object) -> object:
+        """A settlement's compensation is redress: its currency and who approves it are the redress section's."""
+        moved = sorted({"currency", "manager_approval_above"} & set(value if isinstance(value, dict) else ()))
+        if moved:
+            raise ValueError(f"disputes: {', '.join(moved)} is no longer read here: a settlement's compensation "
+                             "is redress, in redress.currency and approved under redress.approval_limits")
+        return value
 
     @model_validator(mode="after")
     def _known_steps(self) -> Disputes:

@@ -142,6 +142,22 @@ class ComplaintRecord(BaseModel, defer_build=True):
                    for r in self.redress if r.state is RedressState.PENDING_APPROVAL])
 
     @property
+    def settlement_compensation(self) -> RedressRecord | None:
+        """The redress recorded as the compensation of the dispute's settlement, if it has one."""
+        settlement = self.dispute.settlement if self.dispute else None
+        if settlement is None or settlement.redress_id is None:
+            return None
+        return next((r for r in self.redress if r.redress_id == settlement.redress_id), None)
+
+    @property
+    def settlement_stands(self) -> bool:
+        """The dispute is settled, and the settlement's compensation (if any) is approved."""
+        if self.dispute is None or self.dispute.settlement is None:
+            return False
+        compensation = self.settlement_compensation
+        return compensation is None or compensation.stands
+
+    @property
     def helping_departments(self) -> set[str]:
         """Departments with an open consultation or assist on the complaint: they may see it."""
         return {c.department for c in self.consultations if c.open} | {a.department for a in self.assists if a.open}

@@ -6,23 +6,29 @@ agent opens one. The dispute's department owns the complaint from then on;
 the steps the profile names are recorded as they happen (the evidence sealed,
 mediation or an appraisal asked for), those it requires before settling must
 be there, and a settlement records the way it was reached and the
-compensation paid, which a manager agrees above the profile's limit. The
-complaint cannot be reported resolved while its dispute is unsettled, and
-the reports count disputes, settlements and compensation apart.
+compensation paid. The compensation is the complaint's redress
+(handling/redress.py), under the same approval limits: above the settler's
+limit it waits for a lead whose limit covers it, the customer is told once it
+stands, and a refusal withdraws the settlement. The complaint cannot be
+reported resolved while its dispute is unsettled or its compensation waits,
+and the reports count disputes, settlements and compensation apart.
 
 Nothing of a dispute goes into the workflow's input or output, nor into the
-logs: its notes and references stay on the complaint's own timeline.
+logs: its notes and references stay on the complaint's own timeline, and what
+the customer is told of the compensation names the settlement's way and
+agreement, never its note.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 
 from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_owner_or_lead
-from complaints.core.enums import EventType, PromiseState, Role
-from complaints.core.errors import BadRequest, Conflict, Forbidden, InvalidField
+from complaints.core.enums import EventType, PromiseState, RedressKind
+from complaints.core.errors import BadRequest, Conflict, InvalidField
 from complaints.core.outcomes import Dispute, DisputeStep, Settlement
 from complaints.core.policy import Policy
 from complaints.core.policy_vocabulary import Disputes
@@ -31,6 +37,7 @@ from complaints.core.requests import DisputeRequest, DisputeStepRequest, Settlem
 from complaints.core.values import Promise, TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
+from complaints.handling import redress
 from complaints.promises import keeping as promises
 from complaints.promises import terms as sla
 from complaints.triage import assignment
@@ -97,6 +104,8 @@ def record_step(desk: Desk, complaint_id: str, operator: Operator, request: Disp
 
 
 def settle(desk: Desk, complaint_id: str, operator: Operator, request: SettlementRequest) -> ActionAnswer:
+    """The way agreed and the agreement; a compensation is recorded as the complaint's redress, which stands at
+    once within the settler's limit and otherwise waits for a lead's approval (and the settlement with it)."""
     rule = _rule(desk.policy)
     if request.way not in rule.ways:
         raise InvalidField("way", f"must be one of {', '.join(rule.ways)}")
@@ -105,23 +114,30 @@ def settle(desk: Desk, complaint_id: str, operator: Operator, request: Settlemen
     missing = [step for step in rule.required_before_settling if not record.dispute.has(step)]
     if missing:
         raise Conflict(f"the dispute cannot be settled before {', '.join(missing)} is recorded")
-    approved_by = None
-    if rule.manager_approval_above and request.compensation > rule.manager_approval_above:
-        if operator.role not in (Role.MANAGER, Role.ADMIN):
-            raise Forbidden(f"a compensation above {rule.manager_approval_above} {rule.currency} is agreed by a "
-                            "manager", record.department)
-        approved_by = operator.agent_id
     now = clock.now()
+    compensation = redress.add(desk, record, operator, RedressKind.COMPENSATION, Decimal(request.compensation),
+                               _told(desk.policy, record.language, request), now) if request.compensation else None
     record.dispute.settlement = Settlement(
-        way=request.way, compensation=request.compensation, currency=rule.currency,
+        way=request.way, compensation=request.compensation, currency=desk.policy.redress.currency,
         agreement_reference=request.agreement_reference, at=clock.iso(now), by=operator.agent_id,
-        approved_by=approved_by)
+        redress_id=compensation.redress_id if compensation else None)
     record.promises = sla.keep_by(desk.policy, record.promises, EventType.DISPUTE_SETTLED, now)
     saved = desk.complaints.save(record, [TimelineEvent(
         at=now, type=EventType.DISPUTE_SETTLED, actor=operator.agent_id,
-        detail={"way": request.way, "compensation": request.compensation, "currency": rule.currency,
-                "agreement_reference": request.agreement_reference, "note": request.note})])
-    return _answer(saved, f"dispute settled by {request.way}")
+        detail={"way": request.way, "compensation": request.compensation, "currency": desk.policy.redress.currency,
+                "agreement_reference": request.agreement_reference, "note": request.note,
+                "redress_id": compensation.redress_id if compensation else None}),
+        *([redress.recorded(compensation, now)] if compensation else [])])
+    message = f"dispute settled by {request.way}"
+    return _answer(saved, f"{message}; {redress.announce(desk, saved, compensation, operator)}" if compensation
+                   else message)
+
+
+def _told(policy: Policy, language: str, request: SettlementRequest) -> str:
+    """What the customer reads of why they are paid: the settlement, its way and its agreement, in the desk's
+    words (never the settlement's note, which may hold clinical detail)."""
+    return (f"{policy.label('event', EventType.DISPUTE_SETTLED.value, language)}: "
+            f"{policy.label('dispute_way', request.way, language)}, {request.agreement_reference}")
 
 
 def check_settled(record: ComplaintRecord) -> None:

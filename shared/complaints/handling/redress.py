@@ -4,14 +4,19 @@ The owner or a lead records it on the complaint. An amount within the
 recorder's limit (the policy's, by role) stands at once; a larger one waits
 for the approval of a lead whose limit covers it, and until then the
 complaint cannot be reported resolved. What stands is told to the customer,
-shown on the timeline and counted in the reports.
+shown on the timeline and counted in the reports. A dispute's settlement
+records its compensation here too (handling/disputes.py), under the same
+limits; refused, that settlement is withdrawn.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from complaints.core import clock
 from complaints.core.access import Operator, authorize, require_owner_or_lead
-from complaints.core.enums import EventType, RedressKind, RedressState
+from complaints.core.enums import ApologyForm, EventType, RedressKind, RedressState
 from complaints.core.errors import Conflict, Forbidden, InvalidField
 from complaints.core.observability import count, logger
 from complaints.core.record import ComplaintRecord
@@ -45,30 +50,48 @@ def record_redress(desk: Desk, complaint_id: str, operator: Operator, request: R
     if request.currency is not None and request.currency != rules.currency:
         raise InvalidField("currency", f"the desk pays in {rules.currency}")
     now = clock.now()
-    waits = request.kind.money and request.amount is not None and not rules.covers(operator.role, request.amount)
-    state = (RedressState.PENDING_APPROVAL if waits else RedressState.APPROVED if request.kind.money
+    item = add(desk, record, operator, request.kind, request.amount, request.reason, now, form=request.form)
+    record = desk.complaints.save(record, [recorded(item, now)])
+    return ActionAnswer(complaint_id=complaint_id, status=record.status, message=announce(desk, record, item,
+                                                                                          operator))
+
+
+def add(desk: Desk, record: ComplaintRecord, operator: Operator, kind: RedressKind, amount: Decimal | None,
+        reason: str, now: datetime, form: ApologyForm | None = None) -> RedressRecord:
+    """New redress on the record (not yet saved): money within the recorder's limit approved by them, above it
+    waiting for approval; an apology or an explanation given."""
+    rules = desk.policy.redress
+    waits = kind.money and amount is not None and not rules.covers(operator.role, amount)
+    state = (RedressState.PENDING_APPROVAL if waits else RedressState.APPROVED if kind.money
              else RedressState.GIVEN)
-    item = RedressRecord(redress_id=f"R{len(record.redress) + 1}", kind=request.kind, amount=request.amount,
-                         currency=rules.currency if request.kind.money else None, form=request.form,
-                         reason=request.reason, by=operator.agent_id, at=clock.iso(now), state=state,
-                         decided_by=None if waits or not request.kind.money else operator.agent_id,
-                         decided_at=None if waits or not request.kind.money else clock.iso(now))
+    item = RedressRecord(redress_id=f"R{len(record.redress) + 1}", kind=kind, amount=amount,
+                         currency=rules.currency if kind.money else None, form=form,
+                         reason=reason, by=operator.agent_id, at=clock.iso(now), state=state,
+                         decided_by=None if waits or not kind.money else operator.agent_id,
+                         decided_at=None if waits or not kind.money else clock.iso(now))
     record.redress = [*record.redress, item]
-    record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.REDRESS_RECORDED,
-                                                         actor=operator.agent_id, detail=_detail(item))])
-    count("Redress", kind=item.kind.value, state=state.value)
-    if waits:
+    return item
+
+
+def recorded(item: RedressRecord, now: datetime) -> TimelineEvent:
+    """The timeline's event of redress recorded (its kind, amount and state; never its reason)."""
+    return TimelineEvent(at=now, type=EventType.REDRESS_RECORDED, actor=item.by, detail=_detail(item))
+
+
+def announce(desk: Desk, record: ComplaintRecord, item: RedressRecord, operator: Operator) -> str:
+    """Once saved: the department's manager is asked to approve what waits, the customer told of what stands;
+    what the recorder is answered."""
+    count("Redress", kind=item.kind.value, state=item.state.value)
+    if item.state is RedressState.PENDING_APPROVAL:
         department = desk.policy.department(str(record.department))
         desk.notices.tell_staff(department.manager, record, "redress_approval", redress_id=item.redress_id,
                                 kind=item.kind.value, amount=str(item.amount), currency=str(item.currency),
                                 by=operator.agent_id)
-        limit = rules.limit(operator.role)
-        return ActionAnswer(complaint_id=complaint_id, status=record.status,
-                            message=f"{item.redress_id} recorded; above the {operator.role.value}'s limit of {limit} "
-                                    f"{rules.currency}, it waits for {department.manager}'s approval")
+        limit = desk.policy.redress.limit(operator.role)
+        return (f"{item.redress_id} recorded; above the {operator.role.value}'s limit of {limit} {item.currency}, "
+                f"it waits for {department.manager}'s approval")
     tell(desk, record, item)
-    return ActionAnswer(complaint_id=complaint_id, status=record.status,
-                        message=f"{item.redress_id} recorded and told to the customer")
+    return f"{item.redress_id} recorded and told to the customer"
 
 
 def check_recorder(record: ComplaintRecord, operator: Operator) -> None:
@@ -103,9 +126,12 @@ def decide(desk: Desk, complaint_id: str, redress_id: str, operator: Operator,
         "state": RedressState.APPROVED if request.approved else RedressState.REFUSED,
         "decided_by": operator.agent_id, "decided_at": clock.iso(now), "decision_note": request.note})
     record.redress = [decided if r.redress_id == redress_id else r for r in record.redress]
+    # A dispute's settlement stands with its compensation: refused, the settlement is withdrawn.
+    withdrawn = not request.approved and record.dispute is not None and record.dispute.compensation_refused(
+        redress_id)
+    detail = {**_detail(decided), "note": request.note, **({"settlement": "withdrawn"} if withdrawn else {})}
     record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.REDRESS_DECIDED,
-                                                         actor=operator.agent_id,
-                                                         detail={**_detail(decided), "note": request.note})])
+                                                         actor=operator.agent_id, detail=detail)])
     logger.info("redress decided", extra={"complaint_id": complaint_id, "redress_id": redress_id,
                                           "state": decided.state.value})
     desk.notices.tell_staff(item.by, record, "redress_decided", redress_id=redress_id, state=decided.state.value,
@@ -114,4 +140,6 @@ def decide(desk: Desk, complaint_id: str, redress_id: str, operator: Operator,
         tell(desk, record, decided)
         return ActionAnswer(complaint_id=complaint_id, status=record.status,
                             message=f"{redress_id} approved and told to the customer")
-    return ActionAnswer(complaint_id=complaint_id, status=record.status, message=f"{redress_id} refused")
+    return ActionAnswer(complaint_id=complaint_id, status=record.status,
+                        message=f"{redress_id} refused" + ("; the dispute's settlement is withdrawn" if withdrawn
+                                                           else ""))

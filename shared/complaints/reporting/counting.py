@@ -65,7 +65,8 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
     if record.dispute is not None:  # counted apart from complaints, as a hospital's own report counts them
         once("dispute_opened", "disputes_opened")
         settled = record.dispute.settlement
-        if settled is not None and "dispute_settled" not in marks:
+        # A settlement counts once it stands: its compensation (if any) approved.
+        if settled is not None and record.settlement_stands and "dispute_settled" not in marks:
             once("dispute_settled", "disputes_settled", f"dispute_way:{settled.way}")
             if settled.compensation:
                 found["compensation_paid"] = settled.compensation
@@ -81,7 +82,10 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
             once(f"promise:{promise.kind}:{clock.iso(promise.due_at)}", f"promise_{promise.state}:{kind}", *assessed)
     if record.resolution is not None and record.status in (Status.CLOSED, Status.CLOSED_UNCONFIRMED):
         once("cause", f"cause:{cause_key(record)}")
+    apart = record.settlement_compensation  # a dispute's compensation, counted with its settlement above
     for item in record.redress:
+        if apart is not None and item.redress_id == apart.redress_id:
+            continue
         if item.stands and f"redress:{item.redress_id}" not in marks:
             once(f"redress:{item.redress_id}", f"redress:{item.kind}")
             if item.amount is not None:

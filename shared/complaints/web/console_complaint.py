@@ -17,7 +17,15 @@ from complaints.core.values import Promise
 from complaints.core.views import ComplaintView
 from complaints.desk.context import Desk
 from complaints.handling import reading
-from complaints.web import console_actions, console_dispute, console_forms, console_redress, console_timeline, graph
+from complaints.web import (
+    console_actions,
+    console_dispute,
+    console_forms,
+    console_location,
+    console_redress,
+    console_timeline,
+    graph,
+)
 from complaints.web.console_html import countdown, dl, local_time
 from complaints.web.console_text import Names, t
 
@@ -29,7 +37,7 @@ def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str,
     n = Names(desk.policy, lang)
     phone = record.customer.phone if operator.may_see_phone(record) else view.customer_phone_masked
     sections = [
-        _facts(view, phone, n),
+        _facts(view, phone, n, console_location.location_pairs(desk.policy, record.location, n)),
         _classification(view, n),
         _outcomes(view, n),
         console_redress.redress(view, n),
@@ -49,7 +57,7 @@ def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str,
             f'{waiting}</span></h1>{"".join(s for s in sections if s)}</article>')
 
 
-def _facts(view: ComplaintView, phone: str, n: Names) -> str:
+def _facts(view: ComplaintView, phone: str, n: Names, where: list[tuple[str, str]]) -> str:
     lang = n.lang
     pairs = [
         (t("name", lang), escape(view.customer_name)),
@@ -62,8 +70,7 @@ def _facts(view: ComplaintView, phone: str, n: Names) -> str:
         pairs.append((t("vip", lang), "✔"))
     if view.service:
         pairs.append((t("service", lang), n("service", view.service)))
-    if view.area:
-        pairs.append((t("area", lang), escape(view.area)))
+    pairs += where
     if view.repeat_of:
         pairs.append((t("repeat_of", lang), f'<a href="#/complaints/{escape(view.repeat_of)}">'
                                              f"{escape(view.repeat_of)}</a>"))

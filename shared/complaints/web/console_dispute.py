@@ -15,12 +15,13 @@ from typing import Any
 
 from complaints.core.access import Operator
 from complaints.core.enums import EventType, PromiseState
-from complaints.core.outcomes import Dispute
+from complaints.core.outcomes import Dispute, Settlement
 from complaints.core.policy_vocabulary import Disputes
 from complaints.core.record import ComplaintRecord
 from complaints.core.values import Promise
 from complaints.desk.context import Desk
 from complaints.handling import disputes
+from complaints.web import console_forms
 from complaints.web.console_forms import allowed
 from complaints.web.console_html import countdown, dl, field, form, local_time, select
 from complaints.web.console_text import Names, t
@@ -43,11 +44,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "compensation": ("赔偿金额", "Compensation"),
     "agreement": ("协议编号", "Agreement"),
     "approved_by": ("经理同意", "Agreed by the manager"),
+    "pending_approval": ("和解待审批", "Settlement awaiting approval"),
+    "approval": ("赔偿审批", "Compensation approval"),
+    "withdrawn": ("已撤回的和解（赔偿未获批准）", "Withdrawn settlements (compensation refused)"),
     "record_step": ("记录纠纷进展", "Record a step of the dispute"),
     "note": ("备注（仅存于处理记录）", "Note (kept on the timeline only)"),
     "settle": ("纠纷和解", "Settle the dispute"),
-    "above": ("超过 {limit} {currency} 的赔偿须经理同意。", "A compensation above {limit} {currency} is agreed by a "
-                                                          "manager."),
     "open_dispute": ("立为纠纷", "Open a dispute"),
     "why": ("原因（对方主张的损害与索赔）", "Why (the harm claimed and the redress demanded)"),
     "none": ("尚无", "none yet"),
@@ -82,20 +84,28 @@ def panel(desk: Desk, operator: Operator, record: ComplaintRecord, now: datetime
                        field(w("why", lang), '<textarea name="reason" rows="2" required minlength="2"></textarea>'),
                        lang)
         return f'<section aria-labelledby="dispute" class="record dispute none">{heading}{opening}</section>'
-    settled = dispute.settlement is not None
-    parts = [_summary(rule, dispute, n), _steps(dispute, n), _deadlines(desk, record, now, n),
-             _settlement(dispute, n)]
+    state = _state(record)
+    parts = [_summary(rule, record, n), _steps(dispute, n), _deadlines(desk, record, now, n),
+             _settlement(record, n), _withdrawn(dispute, n)]
     if allowed(lambda: disputes.check_handler(record, operator)):
-        parts.append(_forms(rule, record, n))
-    state = "settled" if settled else "open"
+        parts.append(_forms(rule, record, n, console_forms.limit_hint(desk, operator, lang),
+                            desk.policy.redress.currency))
     return (f'<section aria-labelledby="dispute" class="record dispute" data-dispute="{state}">{heading}'
             + "".join(parts) + "</section>")
 
 
-def _summary(rule: Disputes, dispute: Dispute, n: Names) -> str:
-    lang = n.lang
+def _state(record: ComplaintRecord) -> str:
+    """open, pending_approval (settled, its compensation awaiting a lead's approval) or settled."""
+    if record.dispute is None or record.dispute.settlement is None:
+        return "open"
+    return "settled" if record.settlement_stands else "pending_approval"
+
+
+def _summary(rule: Disputes, record: ComplaintRecord, n: Names) -> str:
+    lang, dispute = n.lang, record.dispute
+    assert dispute is not None
     opener = w("opened_by_text", lang) if dispute.opened_by == "system" else n.agent(dispute.opened_by)
-    pairs = [(w("state", lang), w("settled" if dispute.settlement else "open", lang)),
+    pairs = [(w("state", lang), w(_state(record), lang)),
              (w("opened", lang), f"{_when(dispute.opened_at)} · {opener}")]
     for step in rule.required_before_settling:  # the evidence first: when, and by whom
         done = next((s for s in dispute.steps if s.step == step), None)
@@ -145,31 +155,50 @@ def _deadlines(desk: Desk, record: ComplaintRecord, now: datetime, n: Names) -> 
             f"<tbody>{rows}</tbody></table>")
 
 
-def _settlement(dispute: Dispute, n: Names) -> str:
-    s, lang = dispute.settlement, n.lang
+def _settlement(record: ComplaintRecord, n: Names) -> str:
+    s, lang = record.dispute.settlement if record.dispute else None, n.lang
     if s is None:
         return ""
-    pairs = [(w("way", lang), n("dispute_way", s.way)),
-             (w("compensation", lang), f'<span class="money">{s.compensation:,} {escape(s.currency)}</span>'),
-             (w("agreement", lang), escape(s.agreement_reference)),
-             (t("by", lang), f"{n.agent(s.by)} · {_when(s.at)}")]
-    if s.approved_by:
+    pairs = _agreed(s, n)
+    item = record.settlement_compensation
+    if item is not None:  # the compensation is redress: its approval as any redress's
+        decided = f" · {n.agent(item.decided_by)} · {_when(item.decided_at)}" if item.decided_by else ""
+        pairs.append((w("approval", lang), f'<span class="redress-state {escape(item.state.value)}" '
+                                           f'data-redress="{escape(item.redress_id)}">{escape(item.redress_id)} · '
+                                           f'{n("redress_state", item.state.value)}{decided}</span>'))
+    elif s.approved_by:
         pairs.append((w("approved_by", lang), n.agent(s.approved_by)))
     return f'<div class="settlement"><h3>{w("settlement", lang)}</h3>{dl(pairs)}</div>'
 
 
-def _forms(rule: Disputes, record: ComplaintRecord, n: Names) -> str:
+def _agreed(s: Settlement, n: Names) -> list[tuple[str, str]]:
+    lang = n.lang
+    return [(w("way", lang), n("dispute_way", s.way)),
+            (w("compensation", lang), f'<span class="money">{s.compensation:,} {escape(s.currency)}</span>'),
+            (w("agreement", lang), escape(s.agreement_reference)),
+            (t("by", lang), f"{n.agent(s.by)} · {_when(s.at)}")]
+
+
+def _withdrawn(dispute: Dispute, n: Names) -> str:
+    """Settlements withdrawn when their compensation was refused, kept in sight."""
+    if not dispute.withdrawn:
+        return ""
+    return (f'<div class="withdrawn"><h3>{w("withdrawn", n.lang)}</h3>'
+            + "".join(dl(_agreed(s, n)) for s in dispute.withdrawn) + "</div>")
+
+
+def _forms(rule: Disputes, record: ComplaintRecord, n: Names, limit: str, currency: str) -> str:
+    """Record a step; settle, the compensation in the desk's currency, with what the viewer grants alone."""
     lang, base = n.lang, f"/v1/complaints/{record.complaint_id}/dispute"
     note = field(w("note", lang), '<textarea name="note" rows="2"></textarea>')
     step = form("dispute-step", f"{base}/steps", w("record_step", lang),
                 field(w("step", lang), select("step", [(s, n("dispute_step", s)) for s in rule.steps]))
                 + field(w("reference", lang), '<input name="reference" maxlength="100">') + note,
                 lang, moves_workflow=False)
-    limit = w("above", lang).format(limit=f"{rule.manager_approval_above:,}", currency=escape(rule.currency))
-    above = f'<p class="hint">{limit}</p>' if rule.manager_approval_above else ""
+    above = f'<p class="hint limit">{limit}</p>'
     settle = form("dispute-settle", f"{base}/settlement", w("settle", lang),
                   field(w("way", lang), select("way", [(x, n("dispute_way", x)) for x in rule.ways]))
-                  + field(f"{w('compensation', lang)} ({escape(rule.currency)})",
+                  + field(f"{w('compensation', lang)} ({escape(currency)})",
                           '<input name="compensation" type="number" min="0" step="1" data-type="integer" required>')
                   + above + field(w("agreement", lang), '<input name="agreement_reference" required minlength="2" '
                                                         'maxlength="100">') + note,
@@ -178,6 +207,11 @@ def _forms(rule: Disputes, record: ComplaintRecord, n: Names) -> str:
 
 
 # The timeline's sentences for a dispute's events (console_timeline adds them to its own).
+def withdrawn(lang: str) -> str:
+    """Said of a refused compensation whose settlement it withdrew."""
+    return "，和解撤回" if lang == "zh-CN" else "; the dispute's settlement is withdrawn"
+
+
 def _opened(d: dict[str, Any], n: Names, lang: str) -> str:
     said = (f"立为纠纷，由{n('department', d.get('department'))}负责" if lang == "zh-CN"
             else f"Opened as a dispute, owned by {n('department', d.get('department'))}")
@@ -194,8 +228,9 @@ def _step(d: dict[str, Any], n: Names, lang: str) -> str:
 def _settled(d: dict[str, Any], n: Names, lang: str) -> str:
     money = f"{escape(str(d.get('compensation', 0)))} {escape(str(d.get('currency', '')))}"
     ref = escape(str(d.get("agreement_reference", "")))
-    return (f"以{n('dispute_way', d.get('way'))}和解，赔偿 {money}，协议 {ref}" if lang == "zh-CN"
-            else f"Settled by {n('dispute_way', d.get('way'))}: {money} paid, agreement {ref}")
+    item = f" ({escape(str(d['redress_id']))})" if d.get("redress_id") else ""
+    return (f"以{n('dispute_way', d.get('way'))}和解，赔偿 {money}{item}，协议 {ref}" if lang == "zh-CN"
+            else f"Settled by {n('dispute_way', d.get('way'))}: compensation {money}{item}, agreement {ref}")
 
 
 SENTENCES = {EventType.DISPUTE_OPENED: _opened, EventType.DISPUTE_STEP: _step, EventType.DISPUTE_SETTLED: _settled}

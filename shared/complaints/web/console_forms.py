@@ -77,15 +77,21 @@ def _hidden(name: str, value: str) -> str:
     return f'<input type="hidden" name="{name}" value="{escape(value)}">'
 
 
+def limit_hint(desk: Desk, operator: Operator, lang: str) -> str:
+    """What the viewer grants alone, and that a larger amount waits for a manager's approval (escaped)."""
+    rules = desk.policy.redress
+    limit = rules.limit(operator.role)
+    return (w("no_limit", lang) if limit is None else w("none_alone", lang) if limit == 0 else
+            w("limit", lang).format(limit=escape(f"{limit:,}"), currency=escape(rules.currency)))
+
+
 def redress_forms(desk: Desk, operator: Operator, record: ComplaintRecord, n: Names) -> list[str]:
     """Record compensation (with the viewer's approval limit), an apology, an explanation; decide what waits."""
     lang, base = n.lang, f"/v1/complaints/{record.complaint_id}/redress"
     found: list[str] = []
     if allowed(lambda: redress.check_recorder(record, operator)):  # closed too: an explanation comes after
         rules = desk.policy.redress
-        limit = rules.limit(operator.role)
-        hint = (w("no_limit", lang) if limit is None else w("none_alone", lang) if limit == 0 else
-                w("limit", lang).format(limit=escape(f"{limit:,}"), currency=escape(rules.currency)))
+        hint = limit_hint(desk, operator, lang)
         kinds = [(k.value, n("redress", k.value)) for k in RedressKind if k.money]
         found.append(form("redress-money", base, w("money", lang),
                           field(t("kind", lang), select("kind", kinds))

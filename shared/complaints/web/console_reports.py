@@ -80,8 +80,8 @@ def reports_view(desk: Desk, operator: Operator, lang: str, start: date | None, 
                                                  t("department", lang), t("opened", lang), t("count", lang),
                                                  t("prioritised", lang)],
                      incident_rows, lang)
-            + _table(_hotspot_title(desk.policy, lang), [t("area", lang), t("count", lang)], hotspot_rows, lang,
-                     css="hotspots")
+            + _table(_hotspot_title(desk.policy, lang), [_hotspot_dimension(desk.policy, n), t("count", lang)],
+                     hotspot_rows, lang, css="hotspots")
             + "</div>" + console_redress.report_sections(desk, operator, report, start, end, n)
             + console_assessment.section(desk, operator, start, end, n) + "</section>")
 
@@ -123,3 +123,8 @@ def _hotspot_title(policy: Policy, lang: str) -> str:
     """The profile's name for its hotspots (unresolved coverage complaints by area, leaks by building), else ours."""
     own = policy.hotspots.title.get(lang) if policy.hotspots else None
     return escape(own) if own else t("hotspots", lang)
+
+
+def _hotspot_dimension(policy: Policy, n: Names) -> str:
+    """What the hotspots are counted by, as the desk names that location field (an area, a building, a ward)."""
+    return n("location", policy.hotspots.dimension if policy.hotspots else "area")

@@ -36,6 +36,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "vip": ("VIP", "VIP"),
     "service": ("业务", "Service"),
     "area": ("区域", "Area"),
+    "coordinates": ("坐标", "Coordinates"),
     "text": ("投诉内容", "What the customer said"),
     "classification": ("分类", "Classification"),
     "nature": ("性质", "Nature"),

@@ -35,10 +35,8 @@ def _quote(value: Any) -> str:
 def _when(value: Any) -> str:
     """A stored time (ISO) in the desk's zone; a date stays a date; none is a dash."""
     text = "—" if value in (None, "") else str(value)
-    if "T" not in text:
-        return escape(text)
     try:
-        return escape(local_time(datetime.fromisoformat(text)))
+        return escape(local_time(datetime.fromisoformat(text)) if "T" in text else text)
     except ValueError:
         return escape(text)
 
@@ -132,7 +130,7 @@ def _redress(d: Detail, n: Names, lang: str) -> str:
     amount = f" {escape(str(d['amount']))} {escape(str(d.get('currency') or ''))}" if d.get("amount") else ""
     form = f" ({n('apology', d['form'])})" if d.get("form") else ""
     text = f"{escape(str(d.get('redress_id', '')))} {n('redress', d.get('kind'))}{amount}{form}: " \
-        f"{n('redress_state', d.get('state'))}"
+        f"{n('redress_state', d.get('state'))}" + (console_dispute.withdrawn(lang) if d.get("settlement") else "")
     return text + (f" {_quote(d['note'])}" if d.get("note") else "")
 
 

@@ -127,6 +127,15 @@ def test_a_profile_that_names_what_it_does_not_define_fails_to_load_saying_what(
     with pytest.raises(ValueError, match="kept_by_steps"):
         Policy.model_validate(raw)
 
+    raw = yaml.safe_load((POLICY_DIR / "hospital.yaml").read_text(encoding="utf-8"))
+    raw["disputes"]["manager_approval_above"] = 50000  # a settlement's compensation is approved as redress now
+    with pytest.raises(ValueError, match=re.escape("redress.approval_limits")):
+        Policy.model_validate(raw)
+    raw = yaml.safe_load((POLICY_DIR / "hospital.yaml").read_text(encoding="utf-8"))
+    del raw["labels"]["en"]["location"]["ward"]  # every location field is named in every language given
+    with pytest.raises(ValueError, match=re.escape("en lacks location:ward")):
+        Policy.model_validate(raw)
+
 
 def _record(policy: Policy) -> ComplaintRecord:
     now = datetime(2026, 11, 30, 1, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from complaints.core import clock
 from complaints.core.collaboration import AssistRequest, ConsultRequest
 from complaints.core.enums import RedressKind
-from complaints.core.redress import RedressRequest
+from complaints.core.redress import RedressDecisionRequest, RedressRequest
 from complaints.core.requests import DisputeStepRequest, ReplyRequest, SettlementRequest
 from complaints.desk.context import Desk
 from complaints.handling import collaboration, confirmation, contacts, disputes, redress
@@ -118,18 +118,48 @@ def test_a_hospital_dispute_shows_its_state_sealing_deadlines_and_settlement(des
     assert 'data-kind="records_sealing"' in panel and "data-due=" in panel
     assert {"dispute-step", "dispute-settle"} <= _actions(page)
     assert raw_keys(visible_text(page)) == [] and telecom_words(desk.policy.profile, visible_text(page)) == []
-    # When the records are sealed and it is settled
+    # The owner, an agent, is told on the settlement form that any compensation waits for approval
+    settle_form = page[page.index('data-action="dispute-settle"'):]
+    assert ("您录入的金额均须等待经理审批" if lang == "zh-CN" else "Every amount you record waits") in settle_form
+    # When the records are sealed and it is settled with a compensation above the owner's limit
     disputes.record_step(desk, cid, operator(desk, owner), DisputeStepRequest(step="records_sealed",
                                                                               reference="FC-2026-118"))
     disputes.settle(desk, cid, operator(desk, owner), SettlementRequest(way="mediation", compensation=30000,
                                                                         agreement_reference="YTW-2026-0412"))
+    # Then the panel shows the settlement awaiting the approval of its compensation, R1; the manager may decide it
+    page = _page(desk, "mgr-lu", cid, lang)
+    panel = page[page.index('class="record dispute"'):page.index("</section>", page.index('class="record dispute"'))]
+    assert 'data-dispute="pending_approval"' in panel and "FC-2026-118" in panel and "30,000 CNY" in panel
+    assert 'class="redress-state pending_approval" data-redress="R1"' in panel
+    assert ("和解待审批" if lang == "zh-CN" else "Settlement awaiting approval") in panel
+    assert 'data-redress="R1"' in page[page.index('data-action="redress-decision"'):]
+    assert not {"dispute-step", "dispute-settle"} & _actions(page)  # settled: nothing more to record
+    # When the manager approves it, the settlement stands
+    redress.decide(desk, cid, "R1", operator(desk, "mgr-lu"), RedressDecisionRequest(approved=True))
     page = _page(desk, "sup-qin", cid, lang)
     panel = page[page.index('class="record dispute"'):page.index("</section>", page.index('class="record dispute"'))]
-    assert 'data-dispute="settled"' in panel and "FC-2026-118" in panel and "30,000 CNY" in panel
+    assert 'data-dispute="settled"' in panel and 'class="redress-state approved" data-redress="R1"' in panel
     assert ("封存病历" if lang == "zh-CN" else "Medical records sealed") in panel
     assert ("人民调解（医调委）" if lang == "zh-CN" else "Mediation committee") in panel
-    assert not {"dispute-step", "dispute-settle"} & _actions(page)  # settled: nothing more to record
+    assert "Lu Ming" in panel  # who approved it
     assert raw_keys(visible_text(page)) == [] and telecom_words(desk.policy.profile, visible_text(page)) == []
+
+
+@pytest.mark.profile("hospital")
+def test_a_refused_compensation_shows_the_settlement_withdrawn_and_the_dispute_open_again(desk: Desk) -> None:
+    cid = receive(desk, COMPLICATION, service=None)
+    owner = to_resolution(desk, cid)
+    disputes.record_step(desk, cid, operator(desk, owner), DisputeStepRequest(step="records_sealed"))
+    disputes.settle(desk, cid, operator(desk, owner), SettlementRequest(way="negotiation", compensation=250000,
+                                                                        agreement_reference="XS-7"))
+    redress.decide(desk, cid, "R1", operator(desk, "mgr-lu"), RedressDecisionRequest(approved=False,
+                                                                                      note="需先做鉴定"))
+    page = _page(desk, owner, cid)
+    panel = page[page.index('class="record dispute"'):page.index("</section>", page.index('class="record dispute"'))]
+    assert 'data-dispute="open"' in panel and "已撤回的和解" in panel and "250,000 CNY" in panel
+    assert "dispute-settle" in _actions(page)  # it may be settled again
+    assert "和解撤回" in page  # the timeline says what the refusal did
+    assert raw_keys(visible_text(page)) == []
 
 
 @pytest.mark.profile("hospital")

@@ -176,7 +176,10 @@ def measure(stack: LocalStack, client: DeskClient, meter: Meter, path: str, play
         client.ended(cid)  # its last step's work is the lifecycle's
         meter.on = False
         transitions = _transitions(client, cid)  # reading the complaint's executions is not the work
-        messages = [m for m in stack.outbox()[before:] if m["complaint_id"] == cid]
+        sent = stack.outbox()[before:]
+        messages = [m for m in sent if m["complaint_id"] == cid]
+        # Staff digests gather lines of many complaints; those sent while one complaint is played are its share.
+        digests = sum(1 for m in sent if m["template"] == "digest")
         for function, durations in meter.durations_ms.items():
             LATENCIES.setdefault(function, []).extend(durations)
         texts = [str(m.get("text", "")) for m in messages if m["channel"] == "sms"]
@@ -186,7 +189,7 @@ def measure(stack: LocalStack, client: DeskClient, meter: Meter, path: str, play
             lambda_gb_seconds=meter.lambda_gb_seconds, lambda_ms=sum(sum(ms) for ms in meter.durations_ms.values()),
             dynamodb_requests=sum(meter.dynamodb_requests.values()), rru=meter.rru, wru=meter.wru,
             api_requests=meter.api_requests, sms=len(texts), sms_parts=sum(sms_parts(t) for t in texts),
-            staff_messages=sum(1 for m in messages if m["channel"] != "sms"), sqs_requests=meter.sqs_requests,
+            staff_messages=sum(1 for m in messages if m["channel"] != "sms") + digests, sqs_requests=meter.sqs_requests,
             other_requests=sum(n for name, n in meter.aws_requests.items() if name.split()[0] in BILLED_ELSEWHERE)))
     return found
 

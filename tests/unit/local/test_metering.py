@@ -116,3 +116,19 @@ def test_every_service_is_priced_and_the_total_is_their_sum() -> None:
     assert costs["Step Functions"] == pytest.approx(7 * 0.000025)
     assert costs["SQS"] == pytest.approx(4 * prices["sqs_per_request"])
     assert lifecycle.dollars(prices) == pytest.approx(sum(costs.values()))
+
+
+def test_a_sweeps_reading_of_the_timers_is_fixed_cost_and_what_it_does_for_a_complaint_is_metered(
+        meter: Meter, client: Any) -> None:
+    sweep = {"shard_group": 1, "shard_groups": 8}
+    query = {"TableName": TABLE, "KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": KEY["PK"]}}
+    meter._call(aws_endpoint.Call(FUNCTION, sweep, "dynamodb", "Query", query, 200, {"Items": []}))
+    put = {"TableName": TABLE, "Item": {**KEY, "text": {"S": "escalated"}}}
+    meter._before(aws_endpoint.Call(FUNCTION, sweep, "dynamodb", "PutItem", put))
+    client.put_item(**put)
+    meter._call(aws_endpoint.Call(FUNCTION, sweep, "dynamodb", "PutItem", put, 200, {}))
+    with meter._observe(FUNCTION, sweep):
+        pass
+
+    assert dict(meter.aws_requests) == {"dynamodb PutItem": 1} and meter.wru == 1
+    assert meter.invocations == {} and meter.lambda_gb_seconds == 0

@@ -30,7 +30,7 @@ import yaml
 from bench import metering
 from bench.metering import Meter
 from infra.cli.client import DeskClient
-from infra.local import scenarios
+from infra.local import durable, scenarios
 from infra.local.stack import LocalStack, StackConfig
 
 PRICES = Path(__file__).with_name("prices.yaml")
@@ -217,6 +217,8 @@ def run(count: int, complaints: int, threads: int, enforce_iam: bool = True) -> 
                          # a sampled quality check is a path of its own; keep each path the same
                          policy_changes={"quality_check": {"sample_rate": 0.0}})
     prices = load_prices()
+    if config.data_dir.exists():
+        durable.clear(config.data_dir)  # each run starts empty: its complaints' external ids are the last run's too
     with LocalStack(config) as stack:
         client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
                             dev_data_dir=config.data_dir, timeout=30, unmetered_reads=True)

@@ -20,8 +20,8 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from infra.local.dynamodb_sizes import item_size
 from infra.local.template import load_template
 
-__all__ = ["INDEX_ATTRIBUTES", "INDEX_KEYS", "item_size", "key_id", "key_of", "rru", "stored", "stored_size",
-           "updated_names", "written_keys", "wru"]
+__all__ = ["INDEX_ATTRIBUTES", "INDEX_KEY_NAMES", "INDEX_KEYS", "item_size", "key_id", "key_of", "rru", "stored",
+           "stored_size", "updated_names", "written_keys", "wru"]
 
 REGION = "us-east-1"  # the local stack's
 # Index key attributes of the complaints table: an item carrying one is also written to that index.
@@ -32,6 +32,8 @@ _INDEXES = load_template(Path(__file__).resolve().parents[1] / "template.yaml")[
 INDEX_KEYS = {index["IndexName"]: next(k["AttributeName"] for k in index["KeySchema"] if k["KeyType"] == "HASH")
               for index in _INDEXES}
 INCLUDE_PROJECTIONS = {index["IndexName"] for index in _INDEXES if index["Projection"]["ProjectionType"] != "ALL"}
+# Each index's key attributes, its partition key and its sort key: a write that changes one moves the entry.
+INDEX_KEY_NAMES = {index["IndexName"]: {k["AttributeName"] for k in index["KeySchema"]} for index in _INDEXES}
 # What each index holds: its keys and the table's, and its projected attributes (None: every attribute).
 INDEX_ATTRIBUTES: dict[str, set[str] | None] = {
     index["IndexName"]: None if index["Projection"]["ProjectionType"] == "ALL" else {

@@ -32,6 +32,7 @@ from typing import Any
 
 from bench.dynamodb_billing import (
     INDEX_ATTRIBUTES,
+    INDEX_KEY_NAMES,
     INDEX_KEYS,
     item_size,
     key_id,
@@ -146,16 +147,21 @@ class Meter:
         else:
             new, after = 0, {}
         units = (2 if transactional else 1) * wru(max(old, new, 1))
-        changed = updated_names(body) if name == "UpdateItem" else None  # None: the whole item
+        changed: set[str] | None = None  # the attributes the write changed; None: all of them (a new item)
+        if name == "UpdateItem":
+            changed = updated_names(body)
+        elif name == "PutItem" and previous:
+            changed = {k for k in previous.keys() | after.keys() if previous.get(k) != after.get(k)}
         for index, key_name in INDEX_KEYS.items():
             held = INDEX_ATTRIBUTES[index]
             if key_name not in after and key_name not in previous:
                 continue
-            if changed is not None and held is not None and not (changed & held):
-                continue  # the update changed nothing this index holds
+            if changed is not None and not (changed if held is None else changed & held):
+                continue  # the write changed nothing this index holds
             size = wru(max(old, new, 1)) if held is None else 1
-            moved = changed is not None and key_name in changed and key_name in previous  # a delete and a put
-            units += size * (2 if moved else 1)
+            moved = (changed is not None and bool(changed & INDEX_KEY_NAMES[index]) and key_name in previous
+                     and key_name in after)
+            units += size * (2 if moved else 1)  # a moved entry is a delete and a put
         return float(units)
 
     def _read_units(self, name: str, parsed: dict[str, Any], consistent: bool) -> None:

@@ -132,3 +132,15 @@ def test_a_sweeps_reading_of_the_timers_is_fixed_cost_and_what_it_does_for_a_com
 
     assert dict(meter.aws_requests) == {"dynamodb PutItem": 1} and meter.wru == 1
     assert meter.invocations == {} and meter.lambda_gb_seconds == 0
+
+
+def test_an_overwrite_writes_only_the_indexes_whose_entry_it_changed(meter: Meter, client: Any) -> None:
+    timer = {"TPK": {"S": "TW#3"}, "TSK": {"S": "2026-12-01T00:00#C#1"}}
+    client.put_item(TableName=TABLE, Item={**KEY, **timer, "text": {"S": "a"}})
+
+    same_timer = _metered(meter, client, "PutItem", {"TableName": TABLE, "Item": {**KEY, **timer, "text": {"S": "b"}}})
+    moved = _metered(meter, client, "PutItem", {"TableName": TABLE, "Item": {
+        **KEY, **timer, "TSK": {"S": "2026-12-02T00:00#C#1"}, "text": {"S": "b"}}})
+
+    assert same_timer == 1  # the timers index holds neither the text nor anything that changed
+    assert moved == 1 + 2  # its entry moved: a delete and a put

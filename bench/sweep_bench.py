@@ -105,11 +105,13 @@ def groups_needed(due: int, ms_per_due: float) -> int:
 
 
 def _fan_out(base: Any, client: Any, template: dict[str, Any], due_sizes: tuple[int, ...],
-             whole_up_to: int, groups_deployed: int) -> dict[str, Any]:
-    """Each due size swept whole (up to whole_up_to), then by the shard groups; seconds, and the groups' shares."""
+             whole_up_to: int, group_counts: tuple[int, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each due size swept whole (up to whole_up_to), then by each count of shard groups (the same due set put
+    back before each); seconds, and the groups' shares: the template's count's, and the others' by due set."""
     found: dict[str, Any] = {}
-    print(f"{'due':>7}{'one sweep s':>13}{'groups, longest s':>19}{'groups, sum s':>15}{'ms per due':>12}"
-          f"{'items per group':>44}{'minute holds':>14}{'groups needed':>15}")
+    compared: dict[str, Any] = {}
+    print(f"{'due':>7}{'groups':>7}{'one sweep s':>13}{'groups, longest s':>19}{'groups, sum s':>15}"
+          f"{'ms per due':>12}{'items per group':>44}{'minute holds':>14}{'groups needed':>15}")
     for due in due_sizes:
         name = f"sweep-bench-due-{due}"
         client.create_table(TableName=name, **table_arguments(template))
@@ -122,30 +124,36 @@ def _fan_out(base: Any, client: Any, template: dict[str, Any], due_sizes: tuple[
             whole = reminders.sweep(desk)
             one = time.perf_counter() - started
             assert whole.due == due, whole
-        seeding = time.perf_counter()
-        _reset_due(tables, due)
-        seeded = time.perf_counter() - seeding
-        groups, items = [], []
-        for group in range(groups_deployed):
-            started = time.perf_counter()
-            part = reminders.sweep(desk.sweeping(group, groups_deployed))
-            groups.append(time.perf_counter() - started)
-            items.append(part.due)
-        assert sum(items) == due, items
-        per_due = sum(groups) * 1000 / due
-        holds = max(groups) <= MINUTE_S * SPARE
-        needed = groups_needed(due, per_due)
-        whole_s = f"{one:.1f}" if one is not None else "—"
-        print(f"{due:>7,}{whole_s:>13}{max(groups):>19.1f}{sum(groups):>15.1f}{per_due:>12.1f}"
-              f"  {' / '.join(f'{n:,}' for n in items):>42}{'yes' if holds else 'no':>14}{needed:>15}"
-              f"   (seeded in {seeded:.1f} s)")
-        found[str(due)] = {"one_s": one, "groups_s": groups, "items": items, "ms_per_due": per_due,
-                           "minute_holds": holds, "groups_needed": needed}
-    return found
+        for count in group_counts:
+            seeding = time.perf_counter()
+            _reset_due(tables, due)
+            seeded = time.perf_counter() - seeding
+            groups, items = [], []
+            for group in range(count):
+                started = time.perf_counter()
+                part = reminders.sweep(desk.sweeping(group, count))
+                groups.append(time.perf_counter() - started)
+                items.append(part.due)
+            assert sum(items) == due, items
+            per_due = sum(groups) * 1000 / due
+            holds = max(groups) <= MINUTE_S * SPARE
+            needed = groups_needed(due, per_due)
+            whole_s = f"{one:.1f}" if one is not None else "—"
+            print(f"{due:>7,}{count:>7}{whole_s:>13}{max(groups):>19.1f}{sum(groups):>15.1f}{per_due:>12.1f}"
+                  f"  {' / '.join(f'{n:,}' for n in items):>42}{'yes' if holds else 'no':>14}{needed:>15}"
+                  f"   (seeded in {seeded:.1f} s)", flush=True)
+            row = {"one_s": one, "groups_s": groups, "items": items, "ms_per_due": per_due,
+                   "minute_holds": holds, "groups_needed": needed}
+            if count == group_counts[0]:
+                found[str(due)] = row
+            else:
+                compared.setdefault(str(due), {})[str(count)] = row
+    return found, compared
 
 
 def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: Path | None = None,
-         due_sizes: tuple[int, ...] = (100, 10_000), whole_up_to: int = 2_000) -> None:
+         due_sizes: tuple[int, ...] = (100, 10_000), whole_up_to: int = 2_000,
+         compare_groups: tuple[int, ...] = ()) -> None:
     config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8184,
                          data_dir=Path(".local/bench-sweep"))
     with LocalStack(config) as stack, moto_patches.install("indexed_gsi_queries"):
@@ -185,12 +193,16 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
         print()
         groups = shard_groups(stack)
         print(f"{groups} shard groups (the template's reminders schedules) over {base.settings.timer_shards} shards")
-        fan_out = _fan_out(base, client, template, due_sizes, whole_up_to, groups) if due_sizes else {}
+        counts = (groups, *(n for n in compare_groups if n != groups))
+        for count in counts:
+            if base.settings.timer_shards % count:
+                raise ValueError(f"{count} groups do not divide the {base.settings.timer_shards} timer shards")
+        fan_out, compared = _fan_out(base, client, template, due_sizes, whole_up_to, counts) if due_sizes else ({}, {})
     if json_path:
         json_path.write_text(json.dumps({
             "sizes": list(sizes), "median_ms": {str(k): statistics.median(v) * 1000 for k, v in timings.items()},
             "items_read": {str(k): statistics.median(v) for k, v in reads.items()}, "ratio": ratio,
-            "groups": groups, "shards": base.settings.timer_shards, "due": fan_out}))
+            "groups": groups, "shards": base.settings.timer_shards, "due": fan_out, "compared_groups": compared}))
 
 
 if __name__ == "__main__":
@@ -198,8 +210,10 @@ if __name__ == "__main__":
     parser.add_argument("--json", type=Path)
     parser.add_argument("--open", type=int, nargs=2, default=(1_000, 100_000), help="open complaints of part one")
     parser.add_argument("--due", type=int, nargs="*", default=[100, 10_000], help="due items of part two")
+    parser.add_argument("--compare-groups", type=int, nargs="*", default=[],
+                        help="also sweep each due set by these counts of shard groups, side by side in this run")
     parser.add_argument("--whole-up-to", type=int, default=2_000,
                         help="sweep a due set whole too only up to this size (above it, the groups' sum is its time)")
     arguments = parser.parse_args()
     main(sizes=tuple(arguments.open), json_path=arguments.json, due_sizes=tuple(arguments.due),
-         whole_up_to=arguments.whole_up_to)
+         whole_up_to=arguments.whole_up_to, compare_groups=tuple(arguments.compare_groups))

@@ -31,7 +31,8 @@ def test_the_shards_divide_evenly_among_the_groups_and_each_group_sweeps_at_once
     assert reminders["ReservedConcurrentExecutions"] >= count  # the groups run side by side
 
 
-def test_the_deployed_groups_hold_the_measured_10000_due_in_a_minute() -> None:
-    # docs/performance.md: 35 ms per due item on the local stack, 10,000 due
+def test_the_deployed_groups_hold_the_measured_10000_due_in_a_minute_even_on_a_loaded_machine() -> None:
+    # docs/performance.md, 10,000 due on the local stack: 16.5 ms per item on a quiet run, 35 ms under load
+    assert groups_needed(10_000, 16.5) == 4
     assert len(inputs) >= groups_needed(10_000, 35.0) == 8
     assert groups_needed(100, 35.0) == 1

@@ -81,6 +81,7 @@ class Meter:
             self.api_requests = 0
             self.aws_requests.clear()
             self.sqs_requests = self.lambda_gb_seconds = 0.0
+            self._found.clear()
 
     # ------------------------------------------------------------ DynamoDB
     def _call(self, call: aws_endpoint.Call) -> None:

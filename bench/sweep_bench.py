@@ -10,9 +10,13 @@ ratio. GSI queries use the local stack's partition index (the patch
 `indexed_gsi_queries`), so their cost follows the partition read as on
 DynamoDB rather than moto's walk over the whole table.
 
-Part two, 100 versus 10,000 due: one sweep over every shard, then the four shard groups' sweeps (the
-template's four schedules, each reading shard % 4 == its group), one after another here; on AWS they run
-side by side, so the minute has to hold the longest group, not their sum.
+Part two, 100 versus 10,000 due: one sweep over every shard (only up to --whole-up-to due: above that its
+time is the groups' sum), then the shard groups' sweeps (the template's schedules, each reading
+shard % groups == its group), one after another here; on AWS they run side by side, so the minute has to hold
+the longest group, not their sum. The due complaints are written straight into the local table (a
+benchmark's setup, not a request path); the sweeps are the real code path, through the local endpoint.
+It prints the time per due item, the longest group's time, whether a minute holds it, and how many
+groups would (at the same time per item, with a quarter of the minute kept spare).
 Run: `make bench` (or `python -m bench.sweep_bench`).
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import statistics
 import time
 from datetime import timedelta
@@ -81,40 +86,74 @@ def _reset_due(tables: Tables, due: int = DUE) -> None:
         table.put_item(tables.complaints._aggregate_put(_record(n, due=True), None)["Put"]["Item"])
 
 
-GROUPS = 4  # the template's reminders schedules, one per shard group
+def shard_groups(stack: LocalStack) -> int:
+    """The template's reminders schedules, one per shard group, as each one's input names them."""
+    inputs = [given for function, given in stack.schedules if function == "RemindersFunction" and given]
+    groups = {int(given["shard_groups"]) for given in inputs}
+    if len(groups) != 1 or len(inputs) != next(iter(groups)):
+        raise ValueError(f"the reminders schedules do not name one group each of the same count: {inputs}")
+    return len(inputs)
 
 
-def _fan_out(base: Any, client: Any, template: dict[str, Any], due_sizes: tuple[int, ...]) -> dict[str, Any]:
-    """Each due size swept whole, then by the shard groups; seconds, and how the groups shared the items."""
+MINUTE_S = 60.0
+SPARE = 0.75  # a group's sweep should finish within three quarters of its minute (the Lambda's timeout is 60 s)
+
+
+def groups_needed(due: int, ms_per_due: float) -> int:
+    """The shard groups (side by side) whose sweeps hold `due` items within the minute's usable share."""
+    return max(1, math.ceil(due * ms_per_due / 1000 / (MINUTE_S * SPARE)))
+
+
+def _fan_out(base: Any, client: Any, template: dict[str, Any], due_sizes: tuple[int, ...],
+             whole_up_to: int, group_counts: tuple[int, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each due size swept whole (up to whole_up_to), then by each count of shard groups (the same due set put
+    back before each); seconds, and the groups' shares: the template's count's, and the others' by due set."""
     found: dict[str, Any] = {}
-    print(f"{'due':>7}{'one sweep s':>13}{'groups, longest s':>19}{'groups, sum s':>15}{'ms per due':>12}"
-          f"{'items per group':>24}")
+    compared: dict[str, Any] = {}
+    print(f"{'due':>7}{'groups':>7}{'one sweep s':>13}{'groups, longest s':>19}{'groups, sum s':>15}"
+          f"{'ms per due':>12}{'items per group':>44}{'minute holds':>14}{'groups needed':>15}")
     for due in due_sizes:
         name = f"sweep-bench-due-{due}"
         client.create_table(TableName=name, **table_arguments(template))
         tables = Tables.on(Table(name, base.settings.timer_shards, client), counting(base.base_policy.calendar.zone))
         desk = dataclasses.replace(base, tables=tables)
-        _reset_due(tables, due)
-        started = time.perf_counter()
-        whole = reminders.sweep(desk)
-        one = time.perf_counter() - started
-        assert whole.due == due, whole
-        _reset_due(tables, due)
-        groups, items = [], []
-        for group in range(GROUPS):
+        one: float | None = None
+        if due <= whole_up_to:
+            _reset_due(tables, due)
             started = time.perf_counter()
-            part = reminders.sweep(desk.sweeping(group, GROUPS))
-            groups.append(time.perf_counter() - started)
-            items.append(part.due)
-        assert sum(items) == due, items
-        print(f"{due:>7,}{one:>13.1f}{max(groups):>19.1f}{sum(groups):>15.1f}{one * 1000 / due:>12.1f}"
-              f"{' / '.join(f'{n:,}' for n in items):>24}")
-        found[str(due)] = {"one_s": one, "groups_s": groups, "items": items}
-    return found
+            whole = reminders.sweep(desk)
+            one = time.perf_counter() - started
+            assert whole.due == due, whole
+        for count in group_counts:
+            seeding = time.perf_counter()
+            _reset_due(tables, due)
+            seeded = time.perf_counter() - seeding
+            groups, items = [], []
+            for group in range(count):
+                started = time.perf_counter()
+                part = reminders.sweep(desk.sweeping(group, count))
+                groups.append(time.perf_counter() - started)
+                items.append(part.due)
+            assert sum(items) == due, items
+            per_due = sum(groups) * 1000 / due
+            holds = max(groups) <= MINUTE_S * SPARE
+            needed = groups_needed(due, per_due)
+            whole_s = f"{one:.1f}" if one is not None else "—"
+            print(f"{due:>7,}{count:>7}{whole_s:>13}{max(groups):>19.1f}{sum(groups):>15.1f}{per_due:>12.1f}"
+                  f"  {' / '.join(f'{n:,}' for n in items):>42}{'yes' if holds else 'no':>14}{needed:>15}"
+                  f"   (seeded in {seeded:.1f} s)", flush=True)
+            row = {"one_s": one, "groups_s": groups, "items": items, "ms_per_due": per_due,
+                   "minute_holds": holds, "groups_needed": needed}
+            if count == group_counts[0]:
+                found[str(due)] = row
+            else:
+                compared.setdefault(str(due), {})[str(count)] = row
+    return found, compared
 
 
 def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: Path | None = None,
-         due_sizes: tuple[int, ...] = (100, 10_000)) -> None:
+         due_sizes: tuple[int, ...] = (100, 10_000), whole_up_to: int = 2_000,
+         compare_groups: tuple[int, ...] = ()) -> None:
     config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8184,
                          data_dir=Path(".local/bench-sweep"))
     with LocalStack(config) as stack, moto_patches.install("indexed_gsi_queries"):
@@ -152,12 +191,18 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
         print(f"sweep time {large:,} / {small:,}: {ratio:.2f}x (goal ≤ 1.2); items read equal: "
               f"{statistics.median(reads[large]) == statistics.median(reads[small])}")
         print()
-        fan_out = _fan_out(base, client, template, due_sizes) if due_sizes else {}
+        groups = shard_groups(stack)
+        print(f"{groups} shard groups (the template's reminders schedules) over {base.settings.timer_shards} shards")
+        counts = (groups, *(n for n in compare_groups if n != groups))
+        for count in counts:
+            if base.settings.timer_shards % count:
+                raise ValueError(f"{count} groups do not divide the {base.settings.timer_shards} timer shards")
+        fan_out, compared = _fan_out(base, client, template, due_sizes, whole_up_to, counts) if due_sizes else ({}, {})
     if json_path:
         json_path.write_text(json.dumps({
             "sizes": list(sizes), "median_ms": {str(k): statistics.median(v) * 1000 for k, v in timings.items()},
             "items_read": {str(k): statistics.median(v) for k, v in reads.items()}, "ratio": ratio,
-            "groups": GROUPS, "due": fan_out}))
+            "groups": groups, "shards": base.settings.timer_shards, "due": fan_out, "compared_groups": compared}))
 
 
 if __name__ == "__main__":
@@ -165,5 +210,10 @@ if __name__ == "__main__":
     parser.add_argument("--json", type=Path)
     parser.add_argument("--open", type=int, nargs=2, default=(1_000, 100_000), help="open complaints of part one")
     parser.add_argument("--due", type=int, nargs="*", default=[100, 10_000], help="due items of part two")
+    parser.add_argument("--compare-groups", type=int, nargs="*", default=[],
+                        help="also sweep each due set by these counts of shard groups, side by side in this run")
+    parser.add_argument("--whole-up-to", type=int, default=2_000,
+                        help="sweep a due set whole too only up to this size (above it, the groups' sum is its time)")
     arguments = parser.parse_args()
-    main(sizes=tuple(arguments.open), json_path=arguments.json, due_sizes=tuple(arguments.due))
+    main(sizes=tuple(arguments.open), json_path=arguments.json, due_sizes=tuple(arguments.due),
+         whole_up_to=arguments.whole_up_to, compare_groups=tuple(arguments.compare_groups))

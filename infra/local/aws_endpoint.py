@@ -63,15 +63,21 @@ class Call:
 
 CallObserver = Callable[[Call], None]
 _observers: list[CallObserver] = []
+_before_observers: list[CallObserver] = []  # see a call before moto answers it (status 0, no answer yet)
 
 
-def observe_calls(observer: CallObserver) -> Callable[[], None]:
-    """See every call of every local function from now on, with moto's answer; the answer removes the observer."""
+def observe_calls(observer: CallObserver, *, before: CallObserver | None = None) -> Callable[[], None]:
+    """See every call of every local function from now on, with moto's answer (and, with `before`, the same call
+    just before moto acts on it: the state it finds); the answer removes the observers."""
     _observers.append(observer)
+    if before is not None:
+        _before_observers.append(before)
 
     def remove() -> None:
         if observer in _observers:
             _observers.remove(observer)
+        if before is not None and before in _before_observers:
+            _before_observers.remove(before)
 
     return remove
 
@@ -254,6 +260,8 @@ class AwsEndpoint:
             status.append(line)
             return start_response(line, headers, *rest)
 
+        for observer in list(_before_observers):
+            observer(call)
         chunks = list(self._moto(environ, keep_status))
         data = b"".join(chunks)
         try:

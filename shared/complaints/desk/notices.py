@@ -53,7 +53,8 @@ def expectation(template: str, record: ComplaintRecord, params: Mapping[str, obj
     if template == "overdue":
         return {"stage": str(params.get("stage"))}
     if template == "promise_due":
-        return {"promise": str(params.get("kind")), "open": "yes"}
+        # A pending promise is the work left, even on a closed complaint (a low score's recovery).
+        return {"promise": str(params.get("kind"))}
     if template in ("handler", "handler_changed"):
         return {"owner": str(record.owner_id), "open": "yes"}
     if template == "visit_reminder" and record.appointment is not None:

@@ -64,7 +64,10 @@ def sweep(desk: Desk, now: datetime) -> int:
         steps = plan(desk, promise, record.received_at) if promise else []
         while step < len(steps) and steps[step][0] <= now:
             following = steps[step + 1][0] if step + 1 < len(steps) else None
-            live = promise is not None and promise.state is PromiseState.PENDING and record.is_open
+            # Live while the complaint has work left: open, or closed and still awaiting someone (a low
+            # score's review holds the recovery promise after the close, with no execution open).
+            live = (promise is not None and promise.state is PromiseState.PENDING
+                    and (record.is_open or record.stage is not None))
             if not desk.promise_timers.advance(complaint_id, kind, step, following if live else None):
                 break  # another sweep took this step
             taken += 1

@@ -7,7 +7,7 @@ runs of Chinese characters give their 1-, 2- and 3-grams. English words give
 unigrams, bigrams and their 3- and 4-character pieces (with the word's edges
 marked), which carry a misspelt or inflected word (disconecting, dropped) to
 the stem it shares with the right one (5-character pieces added nothing in
-cross-validation but a third of the file). A question mark and an exclamation mark are features of their
+cross-validation but weight to the file). A question mark and an exclamation mark are features of their
 own: they tell questions and rants apart. FEATURES_VERSION changes whenever
 the output of this module does, and a model trained with another version is
 refused.

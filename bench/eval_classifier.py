@@ -29,13 +29,16 @@ from complaints.triage.linear_model import TrainedModels
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl",
-                 "extra training": "complaints_train_extra.jsonl", "more training": "complaints_train_more.jsonl"}
+                 "extra training": "complaints_train_extra.jsonl", "more training": "complaints_train_more.jsonl",
+                 "training 4": "complaints_train4.jsonl"}
 HELD_OUT_SETS = HELD_OUT["telecom"]
 # Per profile: its training sets by the name `make eval` prints (the held-out ones are HELD_OUT's).
 PROFILE_TRAINING: dict[str, dict[str, str]] = {
     "telecom": TRAINING_SETS,
-    "property": {"training": "property_train.jsonl", "more training": "property_train_more.jsonl"},
-    "hospital": {"training": "hospital_train.jsonl", "more training": "hospital_train_more.jsonl"}}
+    "property": {"training": "property_train.jsonl", "more training": "property_train_more.jsonl",
+                 "training 3": "property_train3.jsonl"},
+    "hospital": {"training": "hospital_train.jsonl", "more training": "hospital_train_more.jsonl",
+                 "training 3": "hospital_train3.jsonl"}}
 SETS = {**TRAINING_SETS, **HELD_OUT_SETS}
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

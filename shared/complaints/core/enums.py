@@ -47,6 +47,10 @@ class Stage(StrEnum):
 # starts a new execution only where the workflow has work left (complaints.desk.continuation).
 HELD_STAGES = frozenset({Stage.TRACKING, Stage.SURVEY, Stage.REVIEW})
 
+# The waits for a lead's decision, not the owner's: a supervisor's quality check and a low score's review.
+# Their escalation starts above the owner, who cannot act on them.
+LEAD_STAGES = frozenset({Stage.QUALITY_CHECK, Stage.REVIEW})
+
 
 class ResumeAt(StrEnum):
     """The states of the state machine a new execution goes on from after a decision on a held wait."""

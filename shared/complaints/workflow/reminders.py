@@ -15,7 +15,7 @@ from datetime import datetime
 
 from complaints.adapters.dynamodb.digests import ClaimedDigest
 from complaints.core import clock
-from complaints.core.enums import EventType, Stage
+from complaints.core.enums import LEAD_STAGES, EventType, Stage
 from complaints.core.errors import ComplaintNotFound, VersionConflict
 from complaints.core.observability import logger
 from complaints.core.record import ComplaintRecord
@@ -173,9 +173,11 @@ def _recipient(desk: Desk, record: ComplaintRecord, rung: str) -> str | None:
 
 
 def _escalate(desk: Desk, record: ComplaintRecord) -> None:
-    """One rung of the policy's ladder per interval; sensitive complaints start higher."""
+    """One rung of the policy's ladder per interval; sensitive complaints start higher, and a wait for a lead's
+    decision (LEAD_STAGES) above the owner, who cannot act on it."""
     assert record.timer_stage is not None and record.timer_due is not None
-    ladder = desk.policy.escalation.ladder
+    ladder = [rung for rung in desk.policy.escalation.ladder
+              if not (rung == "owner" and record.timer_stage in LEAD_STAGES)] or desk.policy.escalation.ladder
     level = record.timer_level
     rung = min(level + (desk.policy.escalation.sensitive_start if record.sensitive else 0), len(ladder) - 1)
     recipient = _recipient(desk, record, ladder[rung])

@@ -79,6 +79,8 @@ def test_a_low_score_recovery_is_reminded_warned_and_marked_missed_when_the_revi
     assert "recovery" in reminded.lower(), reminded
     escalated = [e for e in desk.complaints.timeline(cid) if e.type is EventType.ESCALATED]
     assert escalated and {e.detail["stage"] for e in escalated} == {"review"}
+    # The review is the supervisor's: the ladder starts with them, never with the owner, who cannot review it
+    assert escalated[0].detail["rung"] == "supervisor" and "owner" not in {e.detail["rung"] for e in escalated}
     assert late.stage is Stage.REVIEW and _later_runs(workflow, cid) == []
 
 

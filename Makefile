@@ -37,13 +37,15 @@ demo: setup $(TOOLS_STAMP)
 run: setup $(TOOLS_STAMP)
 	$(BIN)/python -m infra.local run $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
-## Linters, then every test (unit, infra, integration on the local stack).
+## Linters, then every test (unit, infra, integration on the local stack), on TEST_WORKERS processes, each
+## test module's tests in one of them (an integration module shares one local stack).
+TEST_WORKERS ?= 2
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## Every test, without the linters.
 suite: setup $(TOOLS_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## The linters once, then every test on each supported Python installed here, each in its own .venv-py3.x.
 ## PYTHONS may name interpreters by path too, e.g. PYTHONS="$$(pyenv root)/versions/3.13.0/bin/python".

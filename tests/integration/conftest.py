@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from complaints.core.observability import logger
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack, StackConfig
 
@@ -18,6 +20,18 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def function_logs() -> Iterator[io.StringIO]:
+    """What the functions log, whichever stream the process-wide logger was bound to when it was made."""
+    buffer = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
 
 
 def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str,

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from complaints.core.observability import logger
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
 from tests.integration.conftest import desk_client, local_stack
@@ -32,17 +31,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 def client(stack: LocalStack) -> DeskClient:
     return desk_client(stack)
 
-
-@pytest.fixture
-def function_logs() -> Iterator[io.StringIO]:
-    """What the functions log (as tests/integration/test_privacy.py reads them)."""
-    buffer = io.StringIO()
-    handler = logger.registered_handler
-    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)  # type: ignore[attr-defined]
 
 
 def _shown(page: str) -> dict[str, tuple[str, str]]:

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints.core.observability import logger
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
@@ -34,17 +33,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 def client(stack: LocalStack) -> DeskClient:
     return desk_client(stack)
 
-
-@pytest.fixture
-def function_logs() -> Iterator[io.StringIO]:
-    """What the functions log (as tests/integration/test_privacy.py reads them)."""
-    buffer = io.StringIO()
-    handler = logger.registered_handler
-    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)  # type: ignore[attr-defined]
 
 
 def patient(text: str, channel: str = "walk_in") -> dict[str, Any]:

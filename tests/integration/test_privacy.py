@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from complaints.core.observability import logger
 from infra.cli.client import DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
@@ -21,17 +20,6 @@ pytestmark = pytest.mark.integration
 def verbose_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     yield from local_stack(tmp_path_factory, "DEBUG")
 
-
-@pytest.fixture
-def function_logs() -> Iterator[io.StringIO]:
-    """What the functions log, whichever stream the process-wide logger was bound to when it was made."""
-    buffer = io.StringIO()
-    handler = logger.registered_handler
-    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)  # type: ignore[attr-defined]
 
 
 def test_logs_of_a_full_lifecycle_hold_no_personal_data(verbose_stack: LocalStack, complaint_body: dict[str, Any],

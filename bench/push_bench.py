@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,6 @@ from infra.local.receiver import PortalReceiver
 from infra.local.stack import LocalStack, StackConfig
 
 FAST, SLOW = "miit-appeals", "demo-portal"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ListQueue:
@@ -72,7 +65,7 @@ def _measure(receiver: PortalReceiver, run: str, started: float, ended: float, f
 
 
 def main(fast: int, slow: int, slow_seconds: float, json_path: Path | None) -> None:
-    config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=_free_port(), aws_port=_free_port(),
+    config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=0, aws_port=0,
                          durable=False, data_dir=Path(".local/bench-push"),
                          policy_changes={"status_push": {"allow_http_hosts": ["127.0.0.1"]}})
     with PortalReceiver() as receiver, LocalStack(config) as stack:

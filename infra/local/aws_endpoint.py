@@ -274,9 +274,11 @@ class AwsEndpoint:
             observer(seen)
         return [data]
 
-    def start(self, host: str, port: int) -> None:
+    def start(self, host: str, port: int) -> int:
+        """Serve on host:port (0: any free port); the port it serves on."""
         self._server = make_server(host, port, self.wsgi, threaded=True, request_handler=MotoRequestHandler)
         threading.Thread(target=self._server.serve_forever, name="aws-endpoint", daemon=True).start()
+        return int(self._server.server_port)
 
     def stop(self) -> None:
         if self._server is not None:

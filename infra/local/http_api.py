@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from complaints.core.observability import logger
@@ -50,7 +50,7 @@ class HttpApi:
         self.routes = sorted(routes, key=lambda r: r.specificity)
         self.local_endpoints = local_endpoints
         self.integration_timeout = INTEGRATION_TIMEOUT_SECONDS
-        self._server: BaseWSGIServer | None = None
+        self._listener: Listener | None = None
 
     def _event(self, request: Request, route: Route, params: dict[str, str],
                claims: dict[str, str] | None) -> dict[str, Any]:
@@ -124,13 +124,42 @@ class HttpApi:
         return json_response({"message": message}, status)(environ, start_response)
 
     def start(self, host: str, port: int) -> None:
-        self._server = make_server(host, port, self.wsgi, threaded=True)
+        self.serve(Listener(host, port))
+
+    def serve(self, listener: Listener) -> None:
+        self._listener = listener
+        listener.serve(self.wsgi)
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+
+
+class Listener:
+    """A socket bound now and served later: its port (0 asks for any free one) is known before its routes are.
+
+    Binding first is what lets two stacks start side by side without a port picked by one being taken by the
+    other between choosing it and binding it.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self._app: Callable[..., Any] | None = None
+        self._server = make_server(host, port, self._wsgi, threaded=True)
+        self.port = int(self._server.server_port)
+        self._serving = False
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        assert self._app is not None  # connections wait in the backlog until serve()
+        return self._app(environ, start_response)
+
+    def serve(self, app: Callable[..., Any]) -> None:
+        self._app, self._serving = app, True
         threading.Thread(target=self._server.serve_forever, name="http-api", daemon=True).start()
 
     def stop(self) -> None:
-        if self._server is not None:
+        if self._serving:
             self._server.shutdown()
-            self._server.server_close()
+        self._server.server_close()
 
 
 # How long an HTTP API waits for its Lambda integration (API Gateway quotas): then it answers 503.

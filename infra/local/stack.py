@@ -54,7 +54,7 @@ from complaints.workflow.redrive import redrive_stalled
 from infra import iam
 from infra.local import durable, event_sources, iam_enforcement, moto_patches, restored, runtime
 from infra.local.aws_endpoint import AwsEndpoint
-from infra.local.http_api import HttpApi, Route, json_response
+from infra.local.http_api import HttpApi, Listener, Route, json_response
 from infra.local.iam_calls import Account
 from infra.local.oidc import DevIssuer, JwtAuthorizer, load_or_create_key
 from infra.local.template import Resolver, create_table, load_template
@@ -119,6 +119,7 @@ class LocalStack:
         self.endpoint: AwsEndpoint | None = None
         self.policy_file = self.config.data_dir / "policy.yaml"
         self._api: HttpApi | None = None
+        self._api_listener: Listener | None = None
         self.dev_issuer: DevIssuer | None = None
         self._ticker_stop = threading.Event()
         self.schedule_seconds: dict[str, int] = {}
@@ -192,7 +193,10 @@ class LocalStack:
             self._restore_tables()
             durable.attach(self.store)  # every change from here on is journaled
             self.endpoint.commit = self.store.sync  # and on disk before the endpoint answers
-        self.endpoint.start(self.config.host, self.config.aws_port)
+        # Port 0 asks for any free port; the one bound is written back before anything is told it.
+        self.config.aws_port = self.endpoint.start(self.config.host, self.config.aws_port)
+        self._api_listener = Listener(self.config.host, self.config.api_port)
+        self.config.api_port = self._api_listener.port
         self._create_secrets()
         self._create_queues()
         self._write_policy()
@@ -219,6 +223,8 @@ class LocalStack:
         self._ticker_stop.set()
         if self._api:
             self._api.stop()
+        elif self._api_listener:
+            self._api_listener.stop()
         for poller in self.pollers.values():
             poller.stop()
         self.pollers.clear()
@@ -534,7 +540,8 @@ class LocalStack:
             ("GET", "/_local/oidc/jwks.json"): lambda request: json_response(jwks),
             ("POST", "/_local/oidc/token"): self._token_endpoint,
         })
-        self._api.start(self.config.host, self.config.api_port)
+        assert self._api_listener is not None  # bound in start(), with the AWS endpoint
+        self._api.serve(self._api_listener)
 
     # ------------------------------------------------------------ clock and schedule
     def advance(self, delta: timedelta) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,6 @@ import pytest
 from complaints.core.observability import logger
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack, StackConfig
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -36,7 +29,8 @@ def function_logs() -> Iterator[io.StringIO]:
 
 def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str,
                 profile: str | None = None) -> Iterator[LocalStack]:
-    config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False, profile=profile,
+    # Port 0: the stack binds free ports itself, so stacks on parallel test workers never race for one.
+    config = StackConfig(aws_port=0, api_port=0, tick_schedule=False, profile=profile,
                          data_dir=Path(tmp_path_factory.mktemp("local")), log_level=log_level,
                          # A known local morning, whatever the wall clock; LOCAL_START tries another time of day.
                          start_local=os.environ.get("LOCAL_START", "09:00"),

@@ -1,7 +1,8 @@
-"""A local stack in a process of its own, for a test to kill: `python -m tests.integration.stack_process DIR API AWS`.
+"""A local stack in a process of its own, for a test to kill: `python -m tests.integration.stack_process DIR`.
 
-It prints one JSON line when it serves (what start-up found in the data
-directory), then serves until SIGTERM; SIGKILL is the crash under test.
+It binds free ports itself and prints one JSON line when it serves (those ports and
+what start-up found in the data directory), then serves until SIGTERM; SIGKILL is
+the crash under test.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from pathlib import Path
 from infra.local.stack import LocalStack, StackConfig
 
 
-def main(data_dir: str, api_port: str, aws_port: str) -> None:
-    config = StackConfig(aws_port=int(aws_port), api_port=int(api_port), tick_schedule=False,
+def main(data_dir: str) -> None:
+    config = StackConfig(aws_port=0, api_port=0, tick_schedule=False,
                          data_dir=Path(data_dir), log_level="WARNING", start_local="09:00",
                          policy_changes={"quality_check": {"sample_rate": 0.0},
                                          # a test's portal receiver listens on loopback over plain http
@@ -24,10 +25,11 @@ def main(data_dir: str, api_port: str, aws_port: str) -> None:
     stack = LocalStack(config).start()
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    print(json.dumps({"serving": True, **stack.restored}), flush=True)
+    print(json.dumps({"api_port": config.api_port, "aws_port": config.aws_port, "restored": stack.restored}),
+          flush=True)
     stopped.wait()
     stack.stop()
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(sys.argv[1])

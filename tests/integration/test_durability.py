@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,24 +27,17 @@ PATH = "/v1/portals/demo-portal/complaints"
 STARTUP_SECONDS = 300.0  # a bound on a busy machine, not a pace: start-up is waited on by its ready line
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class StackProcess:
     """`python -m tests.integration.stack_process` on a data directory; killed or stopped by the test."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.api_port, self.aws_port = _free_port(), _free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.stack_process", str(data_dir), str(self.api_port),
-             str(self.aws_port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.integration.stack_process", str(data_dir)],
+                                        cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
-        line = self._ready_line()
-        self.restored: dict[str, Any] = json.loads(line)
+        ready = json.loads(self._ready_line())  # the ports it bound itself: none is chosen here and raced for
+        self.api_port, self.aws_port = int(ready["api_port"]), int(ready["aws_port"])
+        self.restored: dict[str, Any] = ready["restored"]
         self.client = DeskClient(api_url=f"http://127.0.0.1:{self.api_port}",
                                  aws_url=f"http://127.0.0.1:{self.aws_port}", stack_name="complaints-local",
                                  dev_data_dir=data_dir)
@@ -300,8 +292,7 @@ def test_a_data_directory_in_use_is_refused_and_the_first_stack_keeps_serving(
     processes.append(first)
     second = subprocess.run([sys.executable, "-m", "infra.local", "run", "--data-dir", str(data_dir)], cwd=ROOT,
                             capture_output=True, text=True, timeout=STARTUP_SECONDS,
-                            env={**os.environ, "LOCAL_API_PORT": str(_free_port()),
-                                 "LOCAL_AWS_PORT": str(_free_port())})
+                            env={**os.environ, "LOCAL_API_PORT": "0", "LOCAL_AWS_PORT": "0"})
     assert second.returncode != 0 and "in use by another running local stack" in second.stderr
     assert first.client.clock()
 

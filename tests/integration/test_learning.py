@@ -14,7 +14,7 @@ import requests
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack, StackConfig
-from tests.integration.conftest import _free_port, desk_client
+from tests.integration.conftest import desk_client
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ EFFECT_DAYS = 3  # a short effect window, so the test reads a whole one after a 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    config = StackConfig(aws_port=_free_port(), api_port=_free_port(), tick_schedule=False,
+    config = StackConfig(aws_port=0, api_port=0, tick_schedule=False,
                          data_dir=Path(tmp_path_factory.mktemp("local")), log_level="WARNING",
                          start_local=os.environ.get("LOCAL_START", "09:00"),
                          policy_changes={"quality_check": {"sample_rate": 0.0},

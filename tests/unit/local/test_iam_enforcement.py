@@ -10,7 +10,6 @@ as its containers sign them.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,12 +131,6 @@ FUNCTION = runtime.LocalFunction("IntakeFunction", "desk-IntakeFunction", Path("
 FUNCTION_KEY = "ASIAINTAKEFUNCTION01"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Endpoint:
     enforcer: iam_enforcement.Enforcer
@@ -161,8 +154,7 @@ def enforced() -> Iterator[Endpoint]:
             Roles({"IntakeFunction": ROLE}, None),  # type: ignore[arg-type]  # no template to resolve
             WHERE, {"IntakeFunction": "desk-IntakeFunctionRole-LOCAL"})
         endpoint = AwsEndpoint({FUNCTION_KEY: FUNCTION}, enforcer)
-        port = _free_port()
-        endpoint.start("127.0.0.1", port)
+        port = endpoint.start("127.0.0.1", 0)
         try:
             yield Endpoint(enforcer, f"http://127.0.0.1:{port}")
         finally:

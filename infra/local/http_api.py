@@ -123,8 +123,11 @@ class HttpApi:
         status, message = (405, "method not allowed") if methods else (404, f"no route for {request.path}")
         return json_response({"message": message}, status)(environ, start_response)
 
-    def start(self, host: str, port: int) -> None:
-        self.serve(Listener(host, port))
+    def start(self, host: str, port: int) -> int:
+        """Serve on host:port (0: any free port); the port it serves on."""
+        listener = Listener(host, port)
+        self.serve(listener)
+        return listener.port
 
     def serve(self, listener: Listener) -> None:
         self._listener = listener

@@ -6,7 +6,6 @@ service is involved.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -167,12 +166,9 @@ def test_a_handler_that_cannot_be_imported_is_an_init_error(tmp_path: Path) -> N
 
 def test_the_http_api_answers_503_when_its_integration_does_not_answer_in_time(
         function: runtime.LocalFunction) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
     api = HttpApi([Route("GET", "/slow", function)], {})
     api.integration_timeout = 0.3  # API Gateway's is 30 s
-    api.start("127.0.0.1", port)
+    port = api.start("127.0.0.1", 0)
     try:
         function.environment["SLEEP"] = "1"
         answer = requests.get(f"http://127.0.0.1:{port}/slow", timeout=30)

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup demo run test suite test-all-pythons unit lint bench eval model openapi policies clean
+.PHONY: setup demo run test fuzz suite test-all-pythons unit lint bench eval model openapi policies clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ run: setup $(TOOLS_STAMP)
 TEST_WORKERS ?= 2
 test: setup lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
+## The API fuzzed alone, deeper than in make test: FUZZ_EXAMPLES generated requests per operation and mode.
+FUZZ_EXAMPLES ?= 100
+fuzz: setup $(TOOLS_STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:randomly tests/integration/test_schemathesis.py
 
 ## Every test, without the linters.
 suite: setup $(TOOLS_STAMP)

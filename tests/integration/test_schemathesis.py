@@ -7,12 +7,15 @@ schema). Portal deliveries are signed as a portal would sign them and operator
 calls carry a valid token, so the checks reach past authentication into
 validation and the domain; the public link routes get whatever is generated.
 The counts (generated, 2xx, 4xx, 5xx, per mode) are printed at the end and
-written to build/schemathesis-counts.json.
+written to build/schemathesis-counts.json. FUZZ_EXAMPLES sets the examples per
+operation and mode: 10 in `make test`, more in `make fuzz`. Generation is
+derandomized, so a run of either size asks the same requests each time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -41,6 +44,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 COUNTS: Counter[str] = Counter()
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +80,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 # One test item drives every operation of the API (each a subtest), so its time grows with the API.
 @pytest.mark.timeout(900)
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_the_api_keeps_its_documented_promises(case: Any, stack: LocalStack, client: DeskClient) -> None:
     path = case.operation.path
     # Inbound SMS comes from the SMS gateway; everything else under /v1/portals/ from a complaint portal.

@@ -21,25 +21,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench.train_classifier import HELD_OUT
+from bench.train_classifier import HELD_OUT, TRAINING
 from complaints.core.policy import Policy, load_policy
 from complaints.core.values import Service
 from complaints.triage.classifier import Decision, TextClassifier
 from complaints.triage.linear_model import TrainedModels
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-TRAINING_SETS = {"development": "complaints_dev.jsonl", "training": "complaints_train.jsonl",
-                 "extra training": "complaints_train_extra.jsonl", "more training": "complaints_train_more.jsonl",
-                 "training 4": "complaints_train4.jsonl"}
-HELD_OUT_SETS = HELD_OUT["telecom"]
-# Per profile: its training sets by the name `make eval` prints (the held-out ones are HELD_OUT's).
-PROFILE_TRAINING: dict[str, dict[str, str]] = {
-    "telecom": TRAINING_SETS,
-    "property": {"training": "property_train.jsonl", "more training": "property_train_more.jsonl",
-                 "training 3": "property_train3.jsonl"},
-    "hospital": {"training": "hospital_train.jsonl", "more training": "hospital_train_more.jsonl",
-                 "training 3": "hospital_train3.jsonl"}}
-SETS = {**TRAINING_SETS, **HELD_OUT_SETS}
+PROFILE_TRAINING = TRAINING  # per profile: its training sets by the name `make eval` prints
+SETS = {**TRAINING["telecom"], **HELD_OUT["telecom"]}  # every telecom set, by name
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from bench.eval_classifier import accuracy, evaluate, load, report, rules_alone
-from bench.train_classifier import HELD_OUT, TRAINING, Row, digest, far_from, inputs, load_rows, rule_trust
+from bench.train_classifier import (
+    HELD_OUT,
+    Row,
+    digest,
+    far_from,
+    inputs,
+    load_rows,
+    rule_trust,
+    training_files,
+)
 from complaints.core.enums import Nature, Priority
 from complaints.core.policy import POLICY_DIR, load_policy
 from complaints.core.values import Channel, Service
@@ -92,10 +101,13 @@ def test_accuracy_on_the_sets_held_out_from_training_and_tuning(profile: str) ->
 # 85% nature), which the property and hospital profiles and the third and fourth telecom writers' English do not
 # reach yet.
 FLOORS = {
-    "telecom": {"held-out": (0.90, 0.90), "unseen": (0.90, 0.90), "independent": (0.90, 0.85),
-                "independent 2": (0.85, 0.85), "independent 3": (0.75, 0.90), "independent 4": (0.80, 0.90)},
-    "property": {"held-out": (0.80, 0.90), "held-out 2": (0.70, 0.80), "held-out 3": (0.70, 0.75)},
-    "hospital": {"held-out": (0.55, 0.80), "held-out 2": (0.55, 0.80), "held-out 3": (0.65, 0.85)},
+    "telecom": {"held-out": (0.85, 0.80), "unseen": (0.90, 0.85), "independent": (0.90, 0.90),
+                "independent 2": (0.90, 0.85), "independent 3": (0.75, 0.90), "independent 4": (0.85, 0.90),
+                "independent 5": (0.85, 0.85)},
+    "property": {"held-out": (0.85, 0.85), "held-out 2": (0.75, 0.85), "held-out 3": (0.75, 0.75),
+                 "held-out 4": (0.70, 0.80)},
+    "hospital": {"held-out": (0.65, 0.80), "held-out 2": (0.60, 0.80), "held-out 3": (0.65, 0.80),
+                 "held-out 4": (0.65, 0.90)},
 }
 
 
@@ -162,8 +174,8 @@ def test_the_shipped_model_was_trained_on_the_current_labelled_complaints() -> N
 
 def test_no_training_complaint_is_a_paraphrase_of_a_held_out_one() -> None:
     held_out = list(HELD_OUT["telecom"].values())
-    assert not set(TRAINING["telecom"]) & set(held_out)
-    kept, dropped = far_from(load_rows(TRAINING["telecom"]), held_out)
+    assert not set(training_files("telecom")) & set(held_out)
+    kept, dropped = far_from(load_rows(training_files("telecom")), held_out)
     assert dropped and kept
     # a held-out complaint itself, or one word changed in it, is the closest paraphrase there is
     copy = load_rows([held_out[-1]])[0]

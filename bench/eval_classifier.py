@@ -30,6 +30,7 @@ from complaints.triage.linear_model import TrainedModels
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 PROFILE_TRAINING = TRAINING  # per profile: its training sets by the name `make eval` prints
 SETS = {**TRAINING["telecom"], **HELD_OUT["telecom"]}  # every telecom set, by name
+SECOND_ANNOTATOR = "second_annotator.jsonl"  # a second, blind labelling of held-out complaints (tests/data/README.md)
 NATURES = ["valid", "inquiry", "help_seeking", "venting"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -154,6 +155,25 @@ def report(outcomes_by_set: dict[str, list[Outcome]]) -> str:
     return summary({name: {"rules+model": o} for name, o in outcomes_by_set.items()}) + "\n\n" + details(everything)
 
 
+def agreement(profile: str, classifier: TextClassifier) -> str:
+    """How far two people agree on the labels, beside the classifier: a second annotator labelled a sample of
+    held-out complaints from the guide alone, blind to the writer's labels (SECOND_ANNOTATOR)."""
+    second = [row for row in load(SECOND_ANNOTATOR) if row["profile"] == profile]
+    if not second:
+        return ""
+    pairs = [(load(str(row["file"]))[int(str(row["line"])) - 1], row) for row in second]
+    outcomes = evaluate([first for first, _ in pairs], classifier)
+    same = [o for o, (first, other) in zip(outcomes, pairs, strict=True) if first["category"] == other["category"]]
+    n = len(pairs)
+    category = sum(first["category"] == other["category"] for first, other in pairs) / n
+    nature = sum(first["nature"] == other["nature"] for first, other in pairs) / n
+    model = sum(o.category == o.predicted_category for o in outcomes) / n
+    agreed = sum(o.category == o.predicted_category for o in same) / len(same) if same else 0.0
+    return (f"\n{profile}: a second annotator on {n} held-out complaints agrees with the writer on {category:.1%} of "
+            f"categories and {nature:.1%} of natures; on the same complaints the classifier's category is right on "
+            f"{model:.1%}, and on {agreed:.1%} of the {len(same)} whose category both annotators gave")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation of the training sets")
@@ -191,6 +211,7 @@ def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
               + details(independent))
     held = [o for name in held_out_sets for o in results[name]["rules+model"]]
     print(f"\n{profile}: all held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
+    print(agreement(profile, shipped))
     if cross_validate:
         trained = results["all training"]["rules+model, CV"]
         print(f"\nall training complaints, rules+model in 5-fold cross-validation ({len(trained)} complaints)\n"

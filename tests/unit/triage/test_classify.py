@@ -232,3 +232,14 @@ def test_classifying_needs_neither_numpy_nor_scikit_learn() -> None:
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONPATH": shared}).stdout.strip()
     assert found == "[]"
+
+
+def test_the_second_annotators_labels_name_real_rows_and_labels_of_their_profile() -> None:
+    for row in load("second_annotator.jsonl"):
+        profile, file = str(row["profile"]), str(row["file"])
+        assert file in HELD_OUT[profile].values(), row
+        assert 1 <= int(str(row["line"])) <= len(load(file)), row
+        categories = set(load_policy(profile).categories)
+        assert row["category"] in categories and row.get("second", row["category"]) in categories, row
+        assert Nature(str(row["nature"])), row
+

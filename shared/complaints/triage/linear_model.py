@@ -56,8 +56,9 @@ class LinearModel:
         for feature in set(features):
             pairs = weights.get(feature)
             if pairs:
-                for k in range(0, len(pairs), 2):
-                    totals[pairs[k]] += pairs[k + 1]
+                flat = iter(pairs)
+                for k, w in zip(flat, flat, strict=False):  # (class index, weight) pairs of the flat list
+                    totals[k] += w
         return totals
 
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
@@ -74,10 +75,14 @@ class LinearModel:
         for feature in set(features):
             pairs = self.weights.get(feature)
             if pairs:
-                by_class = dict(zip(pairs[0::2], pairs[1::2], strict=True))
-                mean = sum(by_class.values()) / len(self.classes)
-                pushes.append((feature, round(by_class.get(index, 0.0) - mean, 3)))
-        return sorted((p for p in pushes if p[1] > 0), key=lambda p: -p[1])[:limit]
+                total = own = 0.0
+                flat = iter(pairs)
+                for k, w in zip(flat, flat, strict=False):
+                    total += w
+                    if k == index:
+                        own = w
+                pushes.append((feature, round(own - total / len(self.classes), 3)))
+        return sorted((p for p in pushes if p[1] > 0), key=lambda p: (-p[1], p[0]))[:limit]  # ties by name: stable
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from complaints.core.policy import Policy
 from complaints.core.values import Service
@@ -53,46 +54,72 @@ class _Hit:
 
 
 class _Matcher:
-    """Finds phrases of one list in normalised text: substring for Chinese, word n-grams for English."""
+    """Finds phrases of one list in normalised text: substring for Chinese, word n-grams for English.
+
+    Each search starts only where a phrase can: a Chinese phrase at a character it begins with, an English
+    one at a word it begins with, and a misspelt one (one character wrong in four or five) where the first
+    two or the last two characters are right, as one wrong character leaves one end of it whole.
+    """
 
     def __init__(self, phrases: list[_Phrase], fuzzy: bool) -> None:
         self.cjk = [p for p in phrases if not _is_ascii(p.text)]
+        self.order = {id(p): k for k, p in enumerate(self.cjk)}  # the hits come out in the list's order
+        self.by_first: dict[str, list[_Phrase]] = defaultdict(list)
+        for phrase in self.cjk:
+            self.by_first[phrase.text[:1]].append(phrase)
         self.ngrams: dict[tuple[str, ...], list[_Phrase]] = defaultdict(list)
         for phrase in phrases:
             if _is_ascii(phrase.text):
                 self.ngrams[tuple(_WORD.findall(phrase.text))].append(phrase)
         self.max_words = max((len(k) for k in self.ngrams), default=0)
+        self.first_words = {key[0] for key in self.ngrams if key}
         self.masked: dict[str, list[_Phrase]] = defaultdict(list)
+        self.ends: dict[int, tuple[set[str], set[str]]] = {length: (set(), set()) for length in FUZZY_LENGTHS}
         if fuzzy:
             for phrase in self.cjk:
                 if len(phrase.text) in FUZZY_LENGTHS:
+                    heads, tails = self.ends[len(phrase.text)]
+                    heads.add(phrase.text[:2])
+                    tails.add(phrase.text[-2:])
                     for i in range(len(phrase.text)):
                         self.masked[phrase.text[:i] + "\0" + phrase.text[i + 1:]].append(phrase)
 
     def find(self, text: str) -> list[_Hit]:
         hits = []
-        for phrase in self.cjk:
-            start = text.find(phrase.text)
-            while start >= 0:
-                hits.append(_Hit(phrase, start, start + len(phrase.text), phrase.weight))
-                start = text.find(phrase.text, start + 1)
+        by_first = self.by_first
+        for start, char in enumerate(text):
+            for phrase in by_first.get(char, ()):
+                if text.startswith(phrase.text, start):
+                    hits.append(_Hit(phrase, start, start + len(phrase.text), phrase.weight))
+        hits.sort(key=lambda h: self.order[id(h.phrase)])  # stable: each phrase's hits stay in text order
         if self.ngrams:
-            words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+            words = _words(text)
+            tokens = [w for w, _, _ in words]
+            starts = [i for i, word in enumerate(tokens) if word in self.first_words]
             for size in range(1, self.max_words + 1):
-                for i in range(len(words) - size + 1):
-                    for phrase in self.ngrams.get(tuple(w for w, _, _ in words[i:i + size]), ()):
-                        hits.append(_Hit(phrase, words[i][1], words[i + size - 1][2], phrase.weight))
+                for i in starts:
+                    if i + size <= len(tokens):
+                        for phrase in self.ngrams.get(tuple(tokens[i:i + size]), ()):
+                            hits.append(_Hit(phrase, words[i][1], words[i + size - 1][2], phrase.weight))
         if self.masked:
             exact = {(h.start, h.end) for h in hits}
             for length in FUZZY_LENGTHS:
+                heads, tails = self.ends[length]
                 for start in range(len(text) - length + 1):
                     window = text[start:start + length]
-                    if (start, start + length) in exact or _is_ascii(window):
+                    if (window[:2] not in heads and window[-2:] not in tails) or (start, start + length) in exact \
+                            or _is_ascii(window):
                         continue
                     for i in range(length):
                         for phrase in self.masked.get(window[:i] + "\0" + window[i + 1:], ()):
                             hits.append(_Hit(phrase, start, start + length, phrase.weight * FUZZY_FACTOR))
         return hits
+
+
+@lru_cache(maxsize=64)
+def _words(text: str) -> tuple[tuple[str, int, int], ...]:
+    """The words of normalised text with where each starts and ends (every list of one text reads the same)."""
+    return tuple((m.group(), m.start(), m.end()) for m in _WORD.finditer(text))
 
 
 def _longest_first(hits: list[_Hit]) -> list[_Hit]:

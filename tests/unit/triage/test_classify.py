@@ -243,3 +243,12 @@ def test_the_second_annotators_labels_name_real_rows_and_labels_of_their_profile
         assert row["category"] in categories and row.get("second", row["category"]) in categories, row
         assert Nature(str(row["nature"])), row
 
+
+
+def test_the_models_evidence_is_the_same_in_every_process() -> None:
+    # Features that push equally are listed by name, not in the order a process's string hashing sets them.
+    model = LinearModel(("a", "b"), (0.0, 0.0), {"w:zeta": [0, 1.0], "w:alpha": [0, 1.0], "w:mid": [0, 2.0],
+                                                 "w:against": [1, 1.0]})
+    assert model.contributions(["w:zeta", "w:against", "w:alpha", "w:mid"], "a") == [
+        ("w:mid", 1.0), ("w:alpha", 0.5), ("w:zeta", 0.5)]
+    assert model.scores(["w:zeta", "w:zeta", "w:mid", "w:against"]) == [3.0, 1.0]  # a feature counts once

@@ -9,8 +9,7 @@ be there, and a settlement records the way it was reached and the
 compensation paid. The compensation is the complaint's redress
 (handling/redress.py), under the same approval limits: above the settler's
 limit it waits for a lead whose limit covers it, the customer is told once it
-stands, and a refusal withdraws the settlement (the deadline it kept is pending
-again). The complaint cannot be
+stands, and a refusal withdraws the settlement. The complaint cannot be
 reported resolved while its dispute is unsettled or its compensation waits,
 and the reports count disputes, settlements and compensation apart.
 

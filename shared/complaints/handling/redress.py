@@ -24,7 +24,6 @@ from complaints.core.redress import RedressDecisionRequest, RedressRecord, Redre
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
-from complaints.promises import terms as sla
 
 
 def _detail(item: RedressRecord) -> dict[str, str | int | float | bool | None]:
@@ -130,8 +129,6 @@ def decide(desk: Desk, complaint_id: str, redress_id: str, operator: Operator,
     # A dispute's settlement stands with its compensation: refused, the settlement is withdrawn.
     withdrawn = not request.approved and record.dispute is not None and record.dispute.compensation_refused(
         redress_id)
-    if withdrawn:  # and the promise the settlement kept is pending again
-        record.promises = sla.reopen_kept_by(desk.policy, record.promises, EventType.DISPUTE_SETTLED)
     detail = {**_detail(decided), "note": request.note, **({"settlement": "withdrawn"} if withdrawn else {})}
     record = desk.complaints.save(record, [TimelineEvent(at=now, type=EventType.REDRESS_DECIDED,
                                                          actor=operator.agent_id, detail=detail)])

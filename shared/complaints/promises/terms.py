@@ -36,15 +36,6 @@ def keep_by(policy: Policy, promises: list[Promise], step: EventType, at: dateti
     return promises
 
 
-def reopen_kept_by(policy: Policy, promises: list[Promise], step: EventType) -> list[Promise]:
-    """The promises a step had kept, pending again, when the step does not stand (a dispute's settlement
-    withdrawn because its compensation was refused): they are kept by the step done again in time, or missed.
-    One the step kept late stays missed, as it was counted."""
-    kinds = policy.kinds_kept_by(step)
-    return [p.model_copy(update={"state": PromiseState.PENDING}) if p.kind in kinds and p.state is PromiseState.KEPT
-            else p for p in promises]
-
-
 def stage_due(stage: Stage, priority: Priority, start: datetime, policy: Policy,
               promises: list[Promise]) -> datetime:
     """When a human wait becomes overdue.

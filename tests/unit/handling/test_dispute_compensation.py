@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from complaints.core import clock
-from complaints.core.enums import PromiseState, RedressKind, RedressState
+from complaints.core.enums import RedressKind, RedressState
 from complaints.core.errors import Conflict, Forbidden
 from complaints.core.redress import RedressDecisionRequest, RedressRequest
 from complaints.core.requests import DisputeStepRequest, SettlementRequest
@@ -37,10 +37,6 @@ def _sealed_dispute(desk: Desk) -> tuple[str, str]:
 def _settle(desk: Desk, cid: str, agent: str, compensation: int, way: str = "mediation") -> str:
     return disputes.settle(desk, cid, operator(desk, agent), SettlementRequest(
         way=way, compensation=compensation, agreement_reference=AGREEMENT, note="并发症系已知风险")).message
-
-
-def _settlement_promise(desk: Desk, cid: str) -> PromiseState:
-    return next(p.state for p in record(desk, cid).promises if p.kind == "dispute_settlement")
 
 
 def _today(desk: Desk) -> date:
@@ -114,7 +110,6 @@ def test_a_refused_compensation_withdraws_the_settlement_and_the_dispute_is_sett
         desk: Desk, notifier: MemoryNotifier) -> None:
     cid, owner = _sealed_dispute(desk)
     _settle(desk, cid, owner, 120000)
-    assert _settlement_promise(desk, cid) is PromiseState.KEPT
     # When the manager refuses the compensation
     said = redress.decide(desk, cid, "R1", operator(desk, "mgr-lu"),
                           RedressDecisionRequest(approved=False, note="above what the appraisal supports"))
@@ -125,14 +120,11 @@ def test_a_refused_compensation_withdraws_the_settlement_and_the_dispute_is_sett
     assert notifier.to_customer(cid, "redress_compensation") == []
     with pytest.raises(Conflict, match="is a dispute"):
         disputes.check_settled(stored)
-    # and the 30-working-day settlement promise is pending again, followed by the sweep
-    assert _settlement_promise(desk, cid) is PromiseState.PENDING
     # And it is settled again, within the supervisor's limit, as R2
     _settle(desk, cid, "sup-qin", 4800)
     stored = record(desk, cid)
     assert stored.dispute is not None and stored.dispute.settlement is not None
     assert stored.dispute.settlement.redress_id == "R2" and stored.settlement_stands
-    assert _settlement_promise(desk, cid) is PromiseState.KEPT
     summary = _summary(desk)
     assert (summary.disputes_settled, summary.disputes_compensated, summary.compensation_paid) == (1, 1, 4800)
 

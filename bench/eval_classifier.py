@@ -161,7 +161,8 @@ def agreement(profile: str, classifier: TextClassifier) -> str:
     second = [row for row in load(SECOND_ANNOTATOR) if row["profile"] == profile]
     if not second:
         return ""
-    pairs = [(load(str(row["file"]))[int(str(row["line"])) - 1], row) for row in second]
+    files = {str(row["file"]): load(str(row["file"])) for row in second}  # each labelled file read once
+    pairs = [(files[str(row["file"])][int(str(row["line"])) - 1], row) for row in second]
     outcomes = evaluate([first for first, _ in pairs], classifier)
     same = [o for o, (first, other) in zip(outcomes, pairs, strict=True) if first["category"] == other["category"]]
     n = len(pairs)

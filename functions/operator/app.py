@@ -61,7 +61,7 @@ from complaints.promises import extensions
 from complaints.promises import keeping as promises
 from complaints.reporting import assessment, causes, reports, trends
 from complaints.triage import assignment
-from complaints.web import corrective_api
+from complaints.web import corrective_api, location_api
 from complaints.web.api import current_operator, dispatch, make_resolver
 from complaints.web.console_assessment import staff_name
 from complaints.web.console_text import series_name, summary_name
@@ -69,6 +69,7 @@ from complaints.workflow import redrive
 
 app = make_resolver()
 app.include_router(corrective_api.router)
+app.include_router(location_api.router)
 
 
 def _operator() -> Operator:

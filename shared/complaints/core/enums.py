@@ -198,6 +198,7 @@ class EventType(StrEnum):
     ASSIST_OPENED = "assist_opened"  # another department does part of the work
     ASSIST_DONE = "assist_done"
     RETURNED = "returned"  # 退单: sent back to the dispatcher with a reason
+    LOCATION_CORRECTED = "location_corrected"  # an operator corrected where it is (the fields named, not values)
     DISPUTE_OPENED = "dispute_opened"  # harm claimed and redress demanded: a dispute, apart from a complaint
     DISPUTE_STEP = "dispute_step"  # a step of the dispute the profile names (evidence sealed, mediation ...)
     DISPUTE_SETTLED = "dispute_settled"  # it ended in a settlement, with or without compensation

@@ -55,9 +55,8 @@ def state_changes(record: ComplaintRecord) -> dict[str, int]:
 
     once("received", "received", f"channel:{record.channel}")
     if record.classification is not None and record.department:
-        area = record.location.area if record.location and record.location.area else "unknown"
         once("classified", f"category:{record.classification.category}", f"department:{record.department}",
-             f"area:{area}")
+             f"area:{area_of(record)}")
     if record.repeat_of:
         once("repeat", "repeats")
     if record.passing_around:
@@ -114,12 +113,25 @@ def assessed_actions(record: ComplaintRecord, counters: dict[str, int]) -> dict[
             if name in _ASSESSED_ACTIONS or name.startswith("score:")}
 
 
+def area_of(record: ComplaintRecord) -> str:
+    """The area a complaint is counted under: its location's, or "unknown"."""
+    return record.location.area if record.location and record.location.area else "unknown"
+
+
+def area_moved(record: ComplaintRecord, area_before: str | None) -> dict[str, int]:
+    """A corrected area's counters: out of the area the classification counted, into the corrected one (to be
+    added on the day it was counted); nothing when the area stayed or the complaint is not counted by area yet."""
+    before, after = area_before or "unknown", area_of(record)
+    if "classified" not in record.counted or before == after:
+        return {}
+    return {f"area:{before}": -1, f"area:{after}": 1}
+
+
 def cause_key(record: ComplaintRecord) -> str:
     """root cause|category|area|department: the cells of the cause report, counted when a complaint closes."""
     assert record.resolution is not None
     category = record.classification.category if record.classification else "other"
-    area = record.location.area if record.location and record.location.area else "unknown"
-    return "|".join((record.resolution.root_cause, category, area, record.department or "unknown"))
+    return "|".join((record.resolution.root_cause, category, area_of(record), record.department or "unknown"))
 
 
 BACKLOG_GAUGE = "open"

@@ -46,7 +46,8 @@ def complaint_view(desk: Desk, operator: Operator, complaint_id: str, lang: str,
         console_redress.collaboration(view, n),
         _promises(view, now, n),
         console_actions.forms(desk, operator, view, n, console_forms.redress_forms(desk, operator, record, n)
-                              + console_forms.collaboration_forms(desk, operator, record, n)),
+                              + console_forms.collaboration_forms(desk, operator, record, n)
+                              + console_location.correction_forms(desk.policy, operator, record, n)),
         _workflow(desk, record, n, execution),
         console_timeline.timeline(view.timeline, n, lang),
     ]

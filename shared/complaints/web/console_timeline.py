@@ -16,7 +16,7 @@ from typing import Any
 
 from complaints.core.enums import EventType
 from complaints.core.values import TimelineEvent
-from complaints.web import console_corrective, console_dispute
+from complaints.web import console_corrective, console_dispute, console_location
 from complaints.web.console_html import local_time
 from complaints.web.console_text import Names, t
 
@@ -267,6 +267,7 @@ SENTENCES: dict[EventType, _Sentence] = {
 
 
 SENTENCES.update(console_dispute.SENTENCES)
+SENTENCES.update(console_location.SENTENCES)
 
 
 def actor(who: str, n: Names, lang: str) -> str:

@@ -160,8 +160,12 @@
       if (value === "") continue;
       const control = form.querySelector(`[name="${key}"]`);
       const type = control && control.dataset.type;
-      body[key] = key === "due_at" ? new Date(value).toISOString()
+      const read = key === "due_at" ? new Date(value).toISOString()
         : type === "boolean" ? value === "true" : type === "integer" && /^-?\d+$/.test(value) ? Number(value) : value;
+      // "location.building" is the building of the body's location, as the API names the field in its errors.
+      const [outer, inner] = key.split(".");
+      if (inner === undefined) body[key] = read;
+      else (body[outer] = body[outer] || {})[inner] = read;
     }
     let path = form.dataset.api;
     if (path.includes("{kind}")) { path = path.replace("{kind}", encodeURIComponent(body.kind)); delete body.kind; }

@@ -12,7 +12,7 @@ from rich.table import Table
 from typer._click.core import ParameterSource
 
 from complaints.core.enums import Role
-from infra.cli import action_commands, data_commands, local_commands, redress_commands
+from infra.cli import action_commands, data_commands, local_commands, location_commands, redress_commands
 from infra.cli.client import LOCAL_STACK, DeskClient, local_api_url, local_aws_url
 from infra.cli.render import (
     assessment_table,
@@ -348,6 +348,7 @@ app.command()(data_commands.backup)
 app.command()(data_commands.restore)
 app.command()(data_commands.reset)
 redress_commands.register(app)
+location_commands.register(app)
 
 
 @app.command()

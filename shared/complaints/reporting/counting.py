@@ -5,8 +5,10 @@ category, department and area, repeats, passing around, each promise's end)
 is counted once, the first time a write sees it, and marked on the record
 (`counted`); so no code path can forget to count or count twice. The open
 gauges (unresolved complaints of the profile's hotspot categories, by its
-hotspot dimension) follow the complaint in while
-it is open and out when it closes (`counted_open`). The open backlog does the
+hotspot dimension) follow the complaint in while it is open, out when it
+closes, and from one place to another when its location is corrected
+(`counted_open`); a corrected area moves the count by area on the day it was
+counted (`area_moved`). The open backlog does the
 same with a mark of its own: a day counts the complaints that entered it
 (`backlog_in`) and left it (`backlog_out`), and the `open` gauge holds how
 many are in it now, so the backlog at the end of any day is the gauge less

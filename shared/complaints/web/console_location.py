@@ -85,7 +85,10 @@ def correction_forms(policy: Policy, operator: Operator, record: ComplaintRecord
 
 def _corrected(d: dict[str, Any], n: Names, lang: str) -> str:
     names = [name for name in str(d.get("fields", "")).split(",") if name]
-    text = w("said", lang).format(fields=("、" if lang == "zh-CN" else ", ").join(n("location", f) for f in names))
+    # The engine's coordinates are one thing to a reader: "lat,lon" reads as the coordinates, once.
+    shown = dict.fromkeys(t("coordinates", lang) if name in ("lat", "lon") else n("location", name)
+                          for name in names)
+    text = w("said", lang).format(fields=("、" if lang == "zh-CN" else ", ").join(shown))
     return text + (f" “{escape(str(d['note']))}”" if d.get("note") else "")
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from complaints.core.enums import Status
+from complaints.core.enums import EventType, Status
 from complaints.core.location_correction import LocationCorrection
 from complaints.core.policy import load_policy
 from complaints.core.values import Location
@@ -147,3 +147,11 @@ def test_a_closed_complaint_offers_no_correction(desk: Desk) -> None:
     desk.complaints.save(stored)
     assert 'data-action="correct-location"' not in console_complaint.complaint_view(
         desk, operator(desk, owner), cid, "zh-CN")
+
+
+@pytest.mark.parametrize(("fields", "says"), [("building,lat,lon", "Location corrected: Building, Coordinates"),
+                                              ("area", "Location corrected: Estate")])
+@pytest.mark.profile("property")
+def test_the_timeline_reads_corrected_coordinates_as_one_thing(desk: Desk, fields: str, says: str) -> None:
+    said = console_location.SENTENCES[EventType.LOCATION_CORRECTED]({"fields": fields}, Names(desk.policy, "en"), "en")
+    assert said == says

@@ -74,3 +74,13 @@ def test_times_read_in_the_desks_zone_with_the_date_when_not_today() -> None:
     assert times.due(now - timedelta(minutes=5)) == "05:55 +08:00 (5 min ago)"
     assert Times.desk("Asia/Shanghai", now, utc=True).at("2026-12-01T06:20:00Z") == "2026-12-01 06:20 UTC"
     assert times.full(now) == "2026-12-01 06:00:00 +08:00"
+
+
+def test_a_location_correction_that_is_not_field_value_pairs_is_refused_before_anything_is_sent() -> None:
+    # Nothing listens: a refusal here is the command's own, before any request
+    env = {"LOCAL_API_PORT": str(_closed_port())}
+
+    result = runner.invoke(app, ["correct-location", "C1", "building=9", "room"], env=env)
+    assert result.exit_code == 2 and "'room' is not FIELD=VALUE" in result.output
+    result = runner.invoke(app, ["correct-location", "C1", "lat=north"], env=env)
+    assert result.exit_code == 2 and "lat must be a number" in result.output

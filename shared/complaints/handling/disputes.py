@@ -9,7 +9,12 @@ be there, and a settlement records the way it was reached and the
 compensation paid. The compensation is the complaint's redress
 (handling/redress.py), under the same approval limits: above the settler's
 limit it waits for a lead whose limit covers it, the customer is told once it
-stands, and a refusal withdraws the settlement. The complaint cannot be
+stands, and a refusal withdraws the settlement. The promises a settlement keeps
+(settled within so many working days) are kept when it stands: at once without
+a compensation or within the settler's limit, at the approval otherwise. Until
+then they stay pending and their timers keep running, so a refusal leaves them
+to a new settlement in time, or to the sweep that marks them missed; each is
+counted once, when it ends. The complaint cannot be
 reported resolved while its dispute is unsettled or its compensation waits,
 and the reports count disputes, settlements and compensation apart.
 
@@ -121,7 +126,8 @@ def settle(desk: Desk, complaint_id: str, operator: Operator, request: Settlemen
         way=request.way, compensation=request.compensation, currency=desk.policy.redress.currency,
         agreement_reference=request.agreement_reference, at=clock.iso(now), by=operator.agent_id,
         redress_id=compensation.redress_id if compensation else None)
-    record.promises = sla.keep_by(desk.policy, record.promises, EventType.DISPUTE_SETTLED, now)
+    if record.settlement_stands:  # a compensation that waits keeps them once approved (redress.decide)
+        record.promises = sla.keep_by(desk.policy, record.promises, EventType.DISPUTE_SETTLED, now)
     saved = desk.complaints.save(record, [TimelineEvent(
         at=now, type=EventType.DISPUTE_SETTLED, actor=operator.agent_id,
         detail={"way": request.way, "compensation": request.compensation, "currency": desk.policy.redress.currency,

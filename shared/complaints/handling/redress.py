@@ -6,7 +6,8 @@ for the approval of a lead whose limit covers it, and until then the
 complaint cannot be reported resolved. What stands is told to the customer,
 shown on the timeline and counted in the reports. A dispute's settlement
 records its compensation here too (handling/disputes.py), under the same
-limits; refused, that settlement is withdrawn.
+limits: approved, the settlement stands and keeps its deadline; refused, that
+settlement is withdrawn and its deadline stays pending.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from complaints.core.redress import RedressDecisionRequest, RedressRecord, Redre
 from complaints.core.values import TimelineEvent
 from complaints.core.views import ActionAnswer
 from complaints.desk.context import Desk
+from complaints.promises import terms as sla
 
 
 def _detail(item: RedressRecord) -> dict[str, str | int | float | bool | None]:
@@ -126,7 +128,13 @@ def decide(desk: Desk, complaint_id: str, redress_id: str, operator: Operator,
         "state": RedressState.APPROVED if request.approved else RedressState.REFUSED,
         "decided_by": operator.agent_id, "decided_at": clock.iso(now), "decision_note": request.note})
     record.redress = [decided if r.redress_id == redress_id else r for r in record.redress]
-    # A dispute's settlement stands with its compensation: refused, the settlement is withdrawn.
+    # A dispute's settlement stands with its compensation. Approved, it keeps the promises a settlement keeps,
+    # as of now: kept if it stands by their due time, missed after it (as the sweep marks a promise still
+    # pending at its due time, so the two never disagree and none is counted twice). Refused, the settlement is
+    # withdrawn and those promises stay pending, their timers running, for a new settlement in time.
+    compensation = record.settlement_compensation
+    if request.approved and compensation is not None and compensation.redress_id == redress_id:
+        record.promises = sla.keep_by(desk.policy, record.promises, EventType.DISPUTE_SETTLED, now)
     withdrawn = not request.approved and record.dispute is not None and record.dispute.compensation_refused(
         redress_id)
     detail = {**_detail(decided), "note": request.note, **({"settlement": "withdrawn"} if withdrawn else {})}

@@ -79,6 +79,8 @@ def test_a_complication_with_a_compensation_claim_is_a_dispute_settled_and_count
     assert (view["dispute"]["settlement"]["redress_id"], view["redress"][0]["kind"], view["redress"][0]["state"],
             view["redress"][0]["amount"]) == ("R1", "compensation", "pending_approval", "86417")
     assert view["holds"] and not _told(stack, cid)
+    # and the settlement deadline is not kept until the settlement stands
+    assert {p["kind"]: p["state"] for p in view["promises"]}["dispute_settlement"] == "pending"
     with pytest.raises(ApiError, match="409"):  # no second settlement while the first waits
         client.act(cid, "dispute/settlement", owner, settlement)
     # Nor may a supervisor whose limit (5,000) does not cover it approve it; the manager does
@@ -87,6 +89,7 @@ def test_a_complication_with_a_compensation_claim_is_a_dispute_settled_and_count
     client.act(cid, "redress/R1/decision", "mgr-lu", {"approved": True})
     view = client.show(cid, owner)
     assert (view["redress"][0]["state"], view["redress"][0]["decided_by"], view["holds"]) == ("approved", "mgr-lu", [])
+    assert {p["kind"]: p["state"] for p in view["promises"]}["dispute_settlement"] == "kept"
     # And the patient is told through the notification port: the amount and the agreement, nothing clinical
     told = _told(stack, cid)
     assert len(told) == 1 and "86417" in told[0]["text"] and "YTW-2026-0412" in told[0]["text"]
@@ -104,6 +107,7 @@ def test_a_complication_with_a_compensation_claim_is_a_dispute_settled_and_count
     assert (report["disputes_opened"], report["disputes_settled"]) == (1, 1)
     assert (report["disputes_compensated"], report["compensation_paid"]) == (1, 86417)
     assert report["dispute_ways"] == {"mediation": 1}
+    assert report["promises"]["dispute_settlement"]["kept"] == 1
 
     # Nothing clinical, nor the dispute's references or amount, is in the workflow's history or the logs
     # (each event's details: the inputs and outputs of the states, not the events' timestamps)

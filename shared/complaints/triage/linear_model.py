@@ -4,8 +4,11 @@ The file is written by bench/train_classifier.py (scikit-learn's logistic
 regression over complaints.triage.features) and shipped with the policy
 profile, so a Lambda function loads it without numpy or scikit-learn. A
 feature counts once however often it occurs, as in training; a class's score
-is its intercept plus the weights of the features present, and the scores
-become probabilities through the softmax. Weights too small to change
+is its intercept plus the weights of the features present (and, in a model
+with per-feature weights, that class's per-feature weight once for every
+feature present that the model knows), and the scores become probabilities
+through the softmax. A feature the model knows with no weight left is kept
+with an empty list, so it is still counted. Weights too small to change
 an answer were left out of the file when it was written.
 """
 
@@ -32,6 +35,9 @@ class LinearModel:
     # feature -> [class index, weight, class index, weight, ...]: flat, as read from the file, so loading
     # builds nothing per feature (a cold start pays for every object made here)
     weights: Mapping[str, list[Any]]
+    # per class, what every feature the model knows adds to its score (a naive Bayes expert's smoothing, which
+    # differs by class): stored once instead of beside every feature; none in a plain regression
+    per_feature: tuple[float, ...] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
@@ -45,20 +51,32 @@ class LinearModel:
             raise ModelFileError("a model's weights are lists of class index and weight pairs")
         if any(not 0 <= i < len(classes) for pairs in weights.values() for i in pairs[0::2]):
             raise ModelFileError("a model weight names a class the model does not have")
-        return cls(classes, intercepts, weights)
+        per_feature = data.get("per_feature")
+        if per_feature is not None and len(per_feature) != len(classes):
+            raise ModelFileError("a model's per-feature weights need one value per class")
+        return cls(classes, intercepts, weights,
+                   None if per_feature is None else tuple(float(v) for v in per_feature))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"classes": list(self.classes), "intercepts": list(self.intercepts), "weights": dict(self.weights)}
+        data = {"classes": list(self.classes), "intercepts": list(self.intercepts), "weights": dict(self.weights)}
+        if self.per_feature is not None:
+            data["per_feature"] = list(self.per_feature)
+        return data
 
     def scores(self, features: Iterable[str]) -> list[float]:
         totals = list(self.intercepts)
         weights = self.weights
+        known = 0
         for feature in set(features):
             pairs = weights.get(feature)
-            if pairs:
+            if pairs is not None:
+                known += 1
                 flat = iter(pairs)
                 for k, w in zip(flat, flat, strict=False):  # (class index, weight) pairs of the flat list
                     totals[k] += w
+        if self.per_feature is not None and known:
+            for k, w in enumerate(self.per_feature):
+                totals[k] += known * w
         return totals
 
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:

@@ -102,13 +102,13 @@ def test_accuracy_on_the_sets_held_out_from_training_and_tuning(profile: str) ->
 # 85% nature), which the property and hospital profiles and the third and fourth telecom writers' English do not
 # reach yet.
 FLOORS = {
-    "telecom": {"held-out": (0.85, 0.80), "unseen": (0.90, 0.85), "independent": (0.90, 0.90),
-                "independent 2": (0.90, 0.85), "independent 3": (0.75, 0.90), "independent 4": (0.85, 0.90),
-                "independent 5": (0.85, 0.85)},
-    "property": {"held-out": (0.85, 0.85), "held-out 2": (0.75, 0.85), "held-out 3": (0.70, 0.75),
-                 "held-out 4": (0.70, 0.80)},
-    "hospital": {"held-out": (0.65, 0.80), "held-out 2": (0.60, 0.80), "held-out 3": (0.65, 0.80),
-                 "held-out 4": (0.65, 0.90)},
+    "telecom": {"held-out": (0.80, 0.85), "unseen": (0.95, 0.85), "independent": (0.95, 0.90),
+                "independent 2": (0.95, 0.85), "independent 3": (0.80, 0.90), "independent 4": (0.90, 0.90),
+                "independent 5": (0.90, 0.85)},
+    "property": {"held-out": (0.90, 0.90), "held-out 2": (0.75, 0.80), "held-out 3": (0.75, 0.75),
+                 "held-out 4": (0.80, 0.85), "held-out 5": (0.80, 0.85)},
+    "hospital": {"held-out": (0.70, 0.80), "held-out 2": (0.70, 0.80), "held-out 3": (0.75, 0.80),
+                 "held-out 4": (0.75, 0.90), "held-out 5": (0.70, 0.85)},
 }
 
 
@@ -296,3 +296,18 @@ def test_the_category_model_folds_naive_bayes_into_one_set_of_weights() -> None:
     expected /= expected.sum()
     got = folded.probabilities(probe)
     assert [got[str(c)] for c in regression.classes_] == pytest.approx(list(expected), abs=0.02)
+
+
+def test_an_overconfident_model_is_cooled_to_what_it_gets_right() -> None:
+    from bench import train_classifier as tc
+
+    # Sure at 99% and right four times in five: a higher temperature fits; right every time: none is needed.
+    sure = {"a": 0.99, "b": 0.01}
+    assert tc.choose_temperature([(sure, "a")] * 4 + [(sure, "b")]) > 1.0
+    assert tc.choose_temperature([(sure, "a")] * 5) == 1.0
+    model = LinearModel(("a", "b"), (1.0, -1.0), {"w:x": [0, 2.0]}, per_feature=(0.2, -0.2))
+    cooled = tc.cooled(model, 2.0)
+    before, after = model.probabilities(["w:x"]), cooled.probabilities(["w:x"])
+    assert max(after, key=lambda c: after[c]) == max(before, key=lambda c: before[c]) == "a"
+    assert 0.5 < after["a"] < before["a"]
+    assert after == pytest.approx(tc.calibrated(before, 2.0))

@@ -142,7 +142,7 @@ def test_a_ceiling_extended_with_an_explanation_and_an_authority_report_is_reneg
 def test_a_regulators_complaint_is_answered_in_three_days_and_the_result_goes_back_signed(
         stack: LocalStack, client: DeskClient, hooks: PortalReceiver, complaint_body: dict[str, Any]) -> None:
     client.to_daytime()
-    body = dict(complaint_body, channel="regulator", text="我已向工信部申诉：小区信号弱，经常掉话，一直没人处理")
+    body = dict(complaint_body, channel="regulator", text="我已向工信部申诉：小区信号弱，经常掉话，要求尽快解决")
     cid = client.submit("miit-appeals", body)["complaint_id"]
     owner = scenarios.accept(client, cid)
     view = client.show(cid, owner)

@@ -9,6 +9,7 @@ test gets a fresh complaints table and a clock moved to a working morning.
 from __future__ import annotations
 
 import itertools
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -29,7 +30,7 @@ from complaints.triage.classifier import text_classifier
 from infra.local import moto_patches
 from infra.local.stack import LocalStack, StackConfig
 from infra.local.template import create_table
-from tests.unit.support import STATE_MACHINE_ARN, FakeWorkflow, MemoryNotifier, move_clock_to
+from tests.unit.support import STATE_MACHINE_ARN, FakeDns, FakeWorkflow, MemoryNotifier, move_clock_to
 
 REGION = "us-east-1"
 SIGNING_SECRET = "unit-SigningSecret"
@@ -150,3 +151,11 @@ def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier, monke
     clock.reset()
     for name in (table, aws.idempotency_table):
         aws.dynamodb.delete_table(TableName=name)
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
+    """Names resolved by the test's own table (portal.example to a public address), never by a real DNS."""
+    fake = FakeDns()
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake

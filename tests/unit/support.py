@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -136,6 +137,29 @@ class MemoryNotifier:
 
 
 # ------------------------------------------------------------------ the clock
+class FakeDns:
+    """socket.getaddrinfo for the unit tests: the names given resolve to their addresses, an address to itself,
+    any other name to nothing (socket.gaierror), as on a machine without DNS. `asked` lists the names resolved."""
+
+    PUBLIC = "93.184.215.14"  # an address on the internet (the documentation ranges count as private)
+
+    def __init__(self) -> None:
+        self.names: dict[str, list[str]] = {"portal.example": [self.PUBLIC]}
+        self.asked: list[str] = []
+        self._numeric = socket.getaddrinfo
+
+    def __call__(self, host: str, port: Any, family: int = 0, type: int = 0, proto: int = 0,  # noqa: A002
+                 flags: int = 0) -> list[tuple[Any, ...]]:
+        self.asked.append(host)
+        found: list[tuple[Any, ...]] = []
+        for address in self.names.get(host, [host]):
+            try:
+                found += self._numeric(address, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+            except socket.gaierror:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return found
+
+
 def move_clock_to(local: str, desk: Desk, *, working_day: bool = True) -> datetime:
     """Forward to the next local HH:MM (on a working day unless told otherwise)."""
     zone = desk.policy.calendar.zone

@@ -9,6 +9,13 @@ the portal already knows and the desk's own codes — the complaint id, the
 portal's external id, status, promised times, the reply's kind, the outcome
 and root cause — and never the customer's data nor staff's free text.
 A portal's registration is read at most once a minute per process.
+
+The desk calls public addresses only. A webhook URL's host is resolved when it
+is registered and again at every delivery, and refused when any address it
+resolves to is private, loopback, link-local or otherwise not public (unless
+the policy's `allow_http_hosts` names the host); the delivery then connects to
+the addresses checked, so a name turned to the metadata endpoint or the desk's
+own network after registration (DNS rebinding) reaches neither.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from complaints.adapters.dynamodb import PortalHooks
+from complaints.adapters.portal_http import Address, Destination, internal, resolve
 from complaints.core import clock
 from complaints.core.enums import PromiseState
 from complaints.core.errors import InvalidField
@@ -34,13 +42,13 @@ from complaints.core.record import ComplaintRecord
 TTL_SECONDS = 60.0
 
 
-def check_url(url: str, rule: StatusPush) -> str:
-    """A webhook URL the desk will call: https, or http to a host the policy allows; no credentials in it, and
-    no private or loopback address unless the policy names it."""
+def _parts(url: str, rule: StatusPush) -> tuple[str, int, bool]:
+    """The URL's host and port, and whether the policy allows the host: https, or http to a host the policy
+    allows; no credentials in it, and no private or loopback address written in it unless the policy names it."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
-        parts.port  # noqa: B018 - a port that is not a number raises here
+        port = parts.port or (443 if parts.scheme == "https" else 80)  # a port that is not a number raises here
     except ValueError as exc:  # "http://[": an unclosed IPv6 bracket, a port that is not a number
         raise InvalidField("url", f"is not a URL ({exc})") from exc
     allowed = host in rule.allow_http_hosts
@@ -50,12 +58,52 @@ def check_url(url: str, rule: StatusPush) -> str:
     if parts.username or parts.password:
         raise InvalidField("url", "must not carry credentials; deliveries are signed with the portal's secret")
     try:
-        address = ipaddress.ip_address(host)
+        written = ipaddress.ip_address(host)
     except ValueError:
-        return url
-    if not allowed and (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved):
+        return host, port, allowed
+    if not allowed and internal(written):
         raise InvalidField("url", "must not name a private, loopback or link-local address")
+    return host, port, allowed
+
+
+def _check_addresses(host: str, addresses: list[Address]) -> None:
+    for address in addresses:
+        kind = internal(address)
+        if kind:
+            raise InvalidField("url", f"{host} resolves to {address}, a {kind} address; "
+                                      "the desk calls public addresses only")
+
+
+def check_url(url: str, rule: StatusPush) -> str:
+    """A webhook URL the desk will call: https, or http to a host the policy allows; no credentials in it, and
+    no private or loopback address, written in it or resolved from its host now, unless the policy names the host.
+
+    A host that does not resolve now is taken: its DNS may not be published yet, and the tests run without one.
+    It gains nothing by it, since every delivery resolves the host again and checks each address (`destination`).
+    """
+    host, port, allowed = _parts(url, rule)
+    if not allowed:
+        try:
+            addresses = resolve(host, port)
+        except OSError:
+            return url
+        _check_addresses(host, addresses)
     return url
+
+
+def destination(url: str, rule: StatusPush) -> Destination:
+    """Where a delivery goes: the URL checked as at registration, its host resolved now and every address it
+    resolves to checked; the delivery connects to these addresses only, so a second resolution cannot swap them.
+
+    Raises InvalidField when the desk refuses it (for good: another try would be refused the same way), OSError
+    when the host does not resolve (tried again later). A host the policy names is resolved but not judged: the
+    local stack and the tests name their loopback receivers so.
+    """
+    host, port, allowed = _parts(url, rule)
+    addresses = resolve(host, port)
+    if not allowed:
+        _check_addresses(host, addresses)
+    return Destination(url, tuple(addresses))
 
 
 def payload(policy: Policy, record: ComplaintRecord, event: str, data: dict[str, Any]) -> dict[str, Any]:

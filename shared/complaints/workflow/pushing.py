@@ -17,17 +17,23 @@ again and the relay sends it anew: nothing is lost.
 A delivery carries `webhook-id` (the same on every retry, so the portal can
 drop a repeat), `webhook-timestamp` and `webhook-signature` — one signature
 per secret the desk holds for the portal, so a portal rotating its secret
-verifies with either. A 2xx answer settles it; anything else, a timeout or a
-refused connection is tried again after the policy's next delay, and after
-the last one the delivery moves to the portal's dead letters. No redirect is
-followed: the portal registered the URL it wants.
+verifies with either. A 2xx answer settles it; anything else, a timeout, a
+refused connection or a host that does not resolve is tried again after the
+policy's next delay, and after the last one the delivery moves to the portal's
+dead letters. No redirect is followed: the portal registered the URL it wants.
+
+Each delivery resolves the portal's host and checks every address it resolves
+to (`desk.status_push.destination`), then connects to those addresses only
+(`adapters.portal_http`): a name pointing at a private, loopback or link-local
+address — the cloud's metadata endpoint, the desk's own network — is refused,
+whether it did so at registration or turned to it since. A refused delivery is
+not tried again (it would be refused the same way): it goes to the dead letters
+at once, with the reason.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,16 +41,18 @@ from typing import Any, Protocol
 
 from standardwebhooks.webhooks import Webhook
 
+from complaints.adapters.portal_http import Destination, post
 from complaints.adapters.push_queue import QueuedPush
 from complaints.core import clock
 from complaints.core.errors import InvalidField
 from complaints.core.observability import count, logger
 from complaints.core.policy_promises import StatusPush
 from complaints.desk.context import Desk
-from complaints.desk.status_push import check_url
+from complaints.desk.status_push import destination
 
-# (url, body, headers, timeout seconds) → the HTTP status; raises OSError when nothing answered.
-Sender = Callable[[str, bytes, dict[str, str], float], int]
+# (where: the URL and the addresses checked, body, headers, timeout seconds) → the HTTP status; raises OSError
+# when nothing answered.
+Sender = Callable[[Destination, bytes, dict[str, str], float], int]
 Secrets = Callable[[], dict[str, list[str]]]
 
 
@@ -86,23 +94,6 @@ def parse_message(body: str) -> list[Claimed]:
         return [Claimed(str(d["pk"]), str(d["sk"]), str(d["lease"])) for d in json.loads(body)["deliveries"]]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidField("body", "is not a status push message: {deliveries: [{pk, sk, lease}]}") from exc
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # the 3xx answer is the answer: not delivered
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - checked URL
-    try:
-        with _OPENER.open(request, timeout=timeout) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as refused:
-        return int(refused.code)
 
 
 def signed_headers(message_id: str, at: datetime, body: str, secrets: list[str]) -> dict[str, str]:
@@ -176,34 +167,39 @@ def _settle(desk: Desk, push: dict[str, Any], secrets: Secrets, send: Sender) ->
         desk.tables.pushes.delivered(push)
         logger.info("status push dropped: the portal has no webhook", extra={"portal_id": portal_id})
         return DROPPED, None
-    error = _post(push, str(hook["url"]), keys, rule, send)
+    error, for_good = _post(push, str(hook["url"]), keys, rule, send)
     if error is None:
         desk.tables.pushes.delivered(push)
         return DELIVERED, None
     attempts = int(push.get("attempts", 1))
-    extra = {"portal_id": portal_id, "complaint_id": push["complaint_id"], "attempts": attempts, "error": error}
-    if attempts <= len(rule.retry_after):
+    extra = {"portal_id": portal_id, "complaint_id": push["complaint_id"], "message_id": push["message_id"],
+             "attempts": attempts, "error": error}
+    if not for_good and attempts <= len(rule.retry_after):
         again = desk.policy.calendar.add(clock.now(), rule.retry_after[attempts - 1])
         if desk.tables.pushes.retry(push, error, again):
             logger.warning("status push failed; tried again later", extra=extra)
         return RETRIED, again
     if desk.tables.pushes.dead_letter(push, error):
         count("StatusPushesDeadLettered", portal=portal_id)
-        logger.error("status push failed every attempt; dead-lettered", extra=extra)
+        logger.error("status push refused; dead-lettered without trying again" if for_good
+                     else "status push failed every attempt; dead-lettered", extra=extra)
     return DEAD_LETTERED, None
 
 
-def _post(push: dict[str, Any], url: str, keys: list[str], rule: StatusPush, send: Sender) -> str | None:
-    """None when the portal took it; else what went wrong, short."""
+def _post(push: dict[str, Any], url: str, keys: list[str], rule: StatusPush, send: Sender) -> tuple[str | None, bool]:
+    """(None, False) when the portal took it; else what went wrong, short, and whether for good: the desk
+    refuses the URL, or an address its host resolves to, and another try would be refused the same way."""
     try:
-        check_url(url, rule)
+        to = destination(url, rule)
     except InvalidField as refused:
-        return f"url refused: {refused.reason}"
+        return f"url refused: {refused.reason}", True
+    except OSError as exc:  # no answer from DNS, or no such name (yet): the portal may fix its DNS
+        return f"host does not resolve ({type(exc).__name__})", False
     body = str(push["body"])
     # The signature's timestamp is the moment of sending on the wall clock: the portal checks it against its own.
     headers = signed_headers(str(push["message_id"]), datetime.now(UTC), body, keys)
     try:
-        status = send(url, body.encode("utf-8"), headers, float(rule.timeout_seconds))
+        status = send(to, body.encode("utf-8"), headers, float(rule.timeout_seconds))
     except OSError as exc:  # refused, unreachable, timed out
-        return type(exc).__name__
-    return None if 200 <= status < 300 else f"HTTP {status}"
+        return type(exc).__name__, False
+    return (None if 200 <= status < 300 else f"HTTP {status}"), False

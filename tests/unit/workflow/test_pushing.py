@@ -15,6 +15,7 @@ from standardwebhooks.webhooks import Webhook
 
 from complaints.adapters.dynamodb.codec import from_item
 from complaints.adapters.dynamodb.pushes import LEASE
+from complaints.adapters.portal_http import Destination
 from complaints.adapters.push_queue import QueuedPush
 from complaints.core import clock
 from complaints.core.errors import InvalidField, VersionConflict
@@ -23,6 +24,8 @@ from complaints.desk.context import Desk
 from complaints.intake import webhooks
 from complaints.workflow import pushing
 from tests.unit.support import FakeWorkflow, receive
+
+pytestmark = pytest.mark.usefixtures("dns")  # portal.example resolves to a public address, with no real DNS
 
 SECRET = "whsec_" + base64.b64encode(b"unit-portal-secret-32-bytes-long").decode()
 URL = "https://portal.example/complaints/status"
@@ -35,8 +38,8 @@ class Receiver:
         self.answers = list(answers)
         self.got: list[tuple[str, bytes, dict[str, str]]] = []
 
-    def __call__(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-        self.got.append((url, body, headers))
+    def __call__(self, to: Destination, body: bytes, headers: dict[str, str], timeout: float) -> int:
+        self.got.append((to.url, body, headers))
         return self.answers.pop(0) if self.answers else 200
 
 
@@ -66,7 +69,7 @@ def sweep(desk: Desk, receiver: Receiver, queue: Queue | None = None) -> Counter
     return Counter(outcome for body in queue.take() for outcome in pushing.deliver(desk, body, _secrets, receiver))
 
 
-def _waiting(desk: Desk, cid: str) -> list[dict[str, Any]]:
+def waiting(desk: Desk, cid: str) -> list[dict[str, Any]]:
     """The complaint's status events not yet settled."""
     return [from_item(found) for found in desk.tables.table.query(
         KeyConditionExpression="PK = :pk AND begins_with(SK, :w)",
@@ -104,7 +107,7 @@ def test_a_registered_portal_gets_its_complaints_status_signed_and_without_perso
     assert url == URL and event["type"] == "complaint.acknowledged"
     assert event["data"]["complaint_id"] == cid and event["data"]["status"] == "acknowledged"
     assert "13912345678" not in body.decode() and "单元测试" not in body.decode()
-    assert sweep(desk, receiver) == {} and _waiting(desk, cid) == []  # delivered once, and settled
+    assert sweep(desk, receiver) == {} and waiting(desk, cid) == []  # delivered once, and settled
 
 
 def test_the_queue_message_names_the_delivery_and_carries_no_personal_data(desk: Desk) -> None:
@@ -213,11 +216,11 @@ def test_the_status_event_is_written_only_by_the_save_of_its_change(desk: Desk) 
     with pytest.raises(VersionConflict):
         desk.complaints.save(second, [])
     # Then no status event was stored; and a change that is saved stores its own, named by its version
-    assert _waiting(desk, cid) == []
+    assert waiting(desk, cid) == []
     third = desk.complaints.get(cid)
     desk.pushes.announce(third, "replied", reply_kind="call")
     saved = desk.complaints.save(third, [])
-    assert [p["message_id"] for p in _waiting(desk, cid)] == [f"msg_{cid}_replied_{saved.version}"]
+    assert [p["message_id"] for p in waiting(desk, cid)] == [f"msg_{cid}_replied_{saved.version}"]
     assert saved.statuses == []  # written once: a later save of the record does not write it again
 
 
@@ -234,7 +237,7 @@ def test_a_repeated_delivery_of_a_complaint_queues_no_second_acknowledgement(des
                                             "customer": Customer(name="单元测试", phone="13912340000")})
     cid = submit(desk, Delivery(portal, "msg_first"), request).complaint_id
     assert submit(desk, Delivery(portal, "msg_again"), request).complaint_id == cid  # the portal sent it again
-    assert [p["event"] for p in _waiting(desk, cid)] == ["acknowledged"]
+    assert [p["event"] for p in waiting(desk, cid)] == ["acknowledged"]
 
 
 def test_a_withdrawn_status_event_is_not_sent(desk: Desk) -> None:

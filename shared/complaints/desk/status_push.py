@@ -60,10 +60,21 @@ def _parts(url: str, rule: StatusPush) -> tuple[str, int, bool]:
     try:
         written = ipaddress.ip_address(host)
     except ValueError:
+        _check_name(host)
         return host, port, allowed
     if not allowed and internal(written):
         raise InvalidField("url", "must not name a private, loopback or link-local address")
     return host, port, allowed
+
+
+def _check_name(host: str) -> None:
+    """A host name the resolver can be asked for: no label over 63 characters, no empty label, 253 at most."""
+    try:
+        encoded = host.encode("idna")
+    except UnicodeError as exc:
+        raise InvalidField("url", f"has a host name that is not a valid DNS name ({exc})") from exc
+    if len(encoded.rstrip(b".")) > 253:
+        raise InvalidField("url", "has a host name that is not a valid DNS name (longer than 253 characters)")
 
 
 def _check_addresses(host: str, addresses: list[Address]) -> None:

@@ -135,3 +135,12 @@ def test_a_name_that_does_not_resolve_is_registered_and_tried_again_at_delivery(
     delay = desk.policy.status_push.retry_after[0]
     clock.advance(desk.policy.calendar.add(clock.now(), delay) - clock.now() + timedelta(seconds=1))
     assert sweep(desk, receiver) == {pushing.DELIVERED: 1} and receiver.addresses == [(FakeDns.PUBLIC,)]
+
+
+@pytest.mark.parametrize("host", ["a" * 64 + ".example", "portal..example", ("a" * 60 + ".") * 5 + "example"])
+def test_a_host_that_is_no_dns_name_is_refused_at_registration_by_name(desk: Desk, dns: FakeDns, host: str) -> None:
+    # a label over 63 characters, an empty label, a name over 253: the resolver cannot even be asked
+    with pytest.raises(InvalidField) as refused:
+        webhooks.register(desk, "demo-portal", WebhookRegistration(url=f"https://{host}/hooks"))
+    assert refused.value.field == "url" and "not a valid DNS name" in refused.value.reason
+    assert webhooks.read(desk, "demo-portal").url is None

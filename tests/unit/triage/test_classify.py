@@ -102,12 +102,12 @@ def test_accuracy_on_the_sets_held_out_from_training_and_tuning(profile: str) ->
 # 85% nature), which the property and hospital profiles and the third and fourth telecom writers' English do not
 # reach yet.
 FLOORS = {
-    "telecom": {"held-out": (0.80, 0.85), "unseen": (0.95, 0.85), "independent": (0.95, 0.90),
-                "independent 2": (0.95, 0.85), "independent 3": (0.80, 0.90), "independent 4": (0.90, 0.90),
-                "independent 5": (0.90, 0.85)},
-    "property": {"held-out": (0.90, 0.85), "held-out 2": (0.75, 0.80), "held-out 3": (0.80, 0.75),
-                 "held-out 4": (0.75, 0.85), "held-out 5": (0.85, 0.90), "held-out 6": (0.80, 0.80)},
-    "hospital": {"held-out": (0.70, 0.75), "held-out 2": (0.75, 0.80), "held-out 3": (0.80, 0.80),
+    "telecom": {"held-out": (0.80, 0.85), "unseen": (0.95, 0.90), "independent": (0.95, 0.90),
+                "independent 2": (0.95, 0.90), "independent 3": (0.80, 0.90), "independent 4": (0.90, 0.90),
+                "independent 5": (0.90, 0.90)},
+    "property": {"held-out": (0.90, 0.80), "held-out 2": (0.75, 0.80), "held-out 3": (0.80, 0.80),
+                 "held-out 4": (0.75, 0.85), "held-out 5": (0.85, 0.85), "held-out 6": (0.80, 0.85)},
+    "hospital": {"held-out": (0.70, 0.70), "held-out 2": (0.75, 0.80), "held-out 3": (0.80, 0.80),
                  "held-out 4": (0.80, 0.90), "held-out 5": (0.75, 0.85), "held-out 6": (0.70, 0.75)},
 }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,7 +51,8 @@ def _refused(client: DeskClient, cid: str, owner: str, body: dict[str, Any]) -> 
 
 
 def test_a_corrected_building_moves_the_repair_in_the_hotspot_report_and_its_values_stay_out_of_the_workflow(
-        stack: LocalStack, client: DeskClient, function_logs: io.StringIO) -> None:
+        stack: LocalStack, client: DeskClient, capfd: pytest.CaptureFixture[str],
+        function_logs: io.StringIO) -> None:
     # Given a burst pipe reported from the wrong building, unit and room, accepted by its engineer
     client.to_daytime()
     cid = client.submit("demo-portal", _resident(BURST))["complaint_id"]
@@ -92,7 +94,15 @@ def test_a_corrected_building_moves_the_repair_in_the_hotspot_report_and_its_val
     assert client.summary("mgr-yang", day, day)["hotspots"] == {}
     history = json.dumps(client.history(cid), default=str, ensure_ascii=False)
     assert cid in history
+    # The functions' containers log to their own output, which a thread relays to this process's: wait for the
+    # correction's line to arrive rather than for a time
     logs = function_logs.getvalue() + result.output  # the CLI's run logged where its output went
+    deadline = time.monotonic() + 60
+    while '"message":"location corrected"' not in logs and time.monotonic() < deadline:
+        captured = capfd.readouterr()
+        logs += captured.out + captured.err
+        if '"message":"location corrected"' not in logs:
+            time.sleep(0.05)
     assert '"message":"location corrected"' in logs
     for value in (*WRONG.values(), *RIGHT.values()):
         if value != WRONG["area"]:  # the area is a routing fact, as the reports' keys are

@@ -37,7 +37,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -226,13 +226,7 @@ def _fit(samples: list[list[str]], labels: list[str], c: float, class_weight: st
 
 def cooled(model: LinearModel, temperature: float) -> LinearModel:
     """The model with its scores divided by the temperature (its probabilities softer, its choices the same)."""
-    if temperature == 1.0:
-        return model
-    weights = {f: [v if k % 2 == 0 else round(v / temperature, DECIMALS) for k, v in enumerate(pairs)]
-               for f, pairs in model.weights.items()}
-    per_feature = None if model.per_feature is None else tuple(round(v / temperature, 4) for v in model.per_feature)
-    return LinearModel(model.classes, tuple(round(b / temperature, 4) for b in model.intercepts), weights,
-                       per_feature)
+    return replace(model, temperature=temperature)
 
 
 def calibrated(probabilities: dict[str, float], temperature: float) -> dict[str, float]:

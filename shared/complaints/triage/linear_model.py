@@ -7,7 +7,9 @@ feature counts once however often it occurs, as in training; a class's score
 is its intercept plus the weights of the features present (and, in a model
 with per-feature weights, that class's per-feature weight once for every
 feature present that the model knows), and the scores become probabilities
-through the softmax. A feature the model knows with no weight left is kept
+through the softmax, after being divided by the model's temperature (chosen
+at training so the probabilities are as sure as the model is right; it
+changes no choice, only how sure each is). A feature the model knows with no weight left is kept
 with an empty list, so it is still counted. Weights too small to change
 an answer were left out of the file when it was written.
 """
@@ -38,6 +40,9 @@ class LinearModel:
     # per class, what every feature the model knows adds to its score (a naive Bayes expert's smoothing, which
     # differs by class): stored once instead of beside every feature; none in a plain regression
     per_feature: tuple[float, ...] | None = None
+    # the scores are divided by it before the softmax: kept apart from the weights so that they are rounded at the
+    # scale they were learnt at
+    temperature: float = 1.0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
@@ -54,13 +59,18 @@ class LinearModel:
         per_feature = data.get("per_feature")
         if per_feature is not None and len(per_feature) != len(classes):
             raise ModelFileError("a model's per-feature weights need one value per class")
+        temperature = float(data.get("temperature", 1.0))
+        if not temperature > 0:
+            raise ModelFileError("a model's temperature must be above zero")
         return cls(classes, intercepts, weights,
-                   None if per_feature is None else tuple(float(v) for v in per_feature))
+                   None if per_feature is None else tuple(float(v) for v in per_feature), temperature)
 
     def to_dict(self) -> dict[str, Any]:
         data = {"classes": list(self.classes), "intercepts": list(self.intercepts), "weights": dict(self.weights)}
         if self.per_feature is not None:
             data["per_feature"] = list(self.per_feature)
+        if self.temperature != 1.0:
+            data["temperature"] = self.temperature
         return data
 
     def scores(self, features: Iterable[str]) -> list[float]:
@@ -82,7 +92,8 @@ class LinearModel:
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
         totals = self.scores(features)
         top = max(totals)
-        exps = [math.exp(t - top) for t in totals]
+        cooling = self.temperature
+        exps = [math.exp((t - top) / cooling) for t in totals]
         whole = sum(exps)
         return {c: e / whole for c, e in zip(self.classes, exps, strict=True)}
 

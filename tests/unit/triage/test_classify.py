@@ -311,3 +311,9 @@ def test_an_overconfident_model_is_cooled_to_what_it_gets_right() -> None:
     assert max(after, key=lambda c: after[c]) == max(before, key=lambda c: before[c]) == "a"
     assert 0.5 < after["a"] < before["a"]
     assert after == pytest.approx(tc.calibrated(before, 2.0))
+    # the weights are stored as learnt, the temperature beside them, and both survive the file
+    assert cooled.weights == model.weights and cooled.intercepts == model.intercepts
+    again = LinearModel.from_dict(json.loads(json.dumps(cooled.to_dict())))
+    assert again == cooled and again.probabilities(["w:x"]) == pytest.approx(after)
+    with pytest.raises(ModelFileError, match="temperature"):
+        LinearModel.from_dict({**cooled.to_dict(), "temperature": 0})

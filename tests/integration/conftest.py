@@ -1,4 +1,10 @@
-"""One embedded local stack per test module, on free loopback ports."""
+"""One embedded local stack per test module, on free loopback ports.
+
+A module chooses its stack by module-level names the `stack` fixture reads:
+`STACK_PROFILE` (the policy profile; the template's default when absent),
+`STACK_LOG_LEVEL` ("WARNING" when absent; "INFO" for a module that reads the
+functions' log lines) and `STACK_POLICY_CHANGES` (merged into the policy).
+"""
 
 from __future__ import annotations
 
@@ -27,22 +33,24 @@ def function_logs() -> Iterator[io.StringIO]:
         handler.setStream(previous)  # type: ignore[attr-defined]
 
 
-def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str,
-                profile: str | None = None) -> Iterator[LocalStack]:
+def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str, profile: str | None = None,
+                policy_changes: dict[str, Any] | None = None) -> Iterator[LocalStack]:
     # Port 0: the stack binds free ports itself, so stacks on parallel test workers never race for one.
     config = StackConfig(aws_port=0, api_port=0, tick_schedule=False, profile=profile,
                          data_dir=Path(tmp_path_factory.mktemp("local")), log_level=log_level,
                          # A known local morning, whatever the wall clock; LOCAL_START tries another time of day.
                          start_local=os.environ.get("LOCAL_START", "09:00"),
                          # Tests choose which resolutions are checked; the profile's sample is random.
-                         policy_changes={"quality_check": {"sample_rate": 0.0}})
+                         policy_changes={"quality_check": {"sample_rate": 0.0}, **(policy_changes or {})})
     with LocalStack(config) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    yield from local_stack(tmp_path_factory, "WARNING")
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    module = request.module
+    yield from local_stack(tmp_path_factory, getattr(module, "STACK_LOG_LEVEL", "WARNING"),
+                           getattr(module, "STACK_PROFILE", None), getattr(module, "STACK_POLICY_CHANGES", None))
 
 
 @pytest.fixture(scope="module")

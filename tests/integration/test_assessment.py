@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,23 +24,12 @@ import pytest
 from infra.cli.client import DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
-from tests.integration.conftest import desk_client, local_stack
 
 pytestmark = pytest.mark.integration
 NETWORK = "小区里信号弱，经常掉话，已经持续两周了。"
 BILLING = "这个月账单里多了一笔不明费用，收费不透明，请解释清楚。"
 BILLING_FIX = {"outcome": "resolved", "root_cause": "wrong_charge", "actions": "refunded the fee and explained it"}
 NETWORK_FIX = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna"}
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    yield from local_stack(tmp_path_factory, "WARNING")
-
-
-@pytest.fixture(scope="module")
-def client(stack: LocalStack) -> DeskClient:
-    return desk_client(stack)
 
 
 def _submit(client: DeskClient, n: int, text: str) -> tuple[str, str]:

@@ -31,10 +31,10 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from infra.cli.client import DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
-from tests.integration.conftest import desk_client, local_stack
 from tests.raw_keys import raw_keys, telecom_words
 
 pytestmark = pytest.mark.integration
+STACK_PROFILE = "hospital"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -48,16 +48,6 @@ if not (CHROMIUM and CHROMEDRIVER):
         raise RuntimeError("REQUIRE_BROWSER is set but chromium and chromedriver are not installed")
     pytest.skip("browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
                 allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    yield from local_stack(tmp_path_factory, "WARNING", profile="hospital")
-
-
-@pytest.fixture(scope="module")
-def client(stack: LocalStack) -> DeskClient:
-    return desk_client(stack)
 
 
 @pytest.fixture(scope="module")

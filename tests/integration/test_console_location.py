@@ -6,31 +6,20 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
-from tests.integration.conftest import desk_client, local_stack
 
 pytestmark = pytest.mark.integration
+STACK_PROFILE = "property"
+STACK_LOG_LEVEL = "INFO"  # the tests read the functions' log lines
 WHERE = {"area": "maple-garden", "building": "Maple-Court-7", "unit": "East-Stair-2", "room": "Flat-1702B",
          "address": "枫林路88号枫林苑"}
 NAMES = {"zh-CN": {"area": "小区", "building": "楼栋", "unit": "单元", "room": "房号", "address": "地址"},
          "en": {"area": "Estate", "building": "Building", "unit": "Unit", "room": "Room", "address": "Address"}}
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    yield from local_stack(tmp_path_factory, "INFO", profile="property")
-
-
-@pytest.fixture(scope="module")
-def client(stack: LocalStack) -> DeskClient:
-    return desk_client(stack)
-
 
 
 def _shown(page: str) -> dict[str, tuple[str, str]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,23 +15,13 @@ import pytest
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
-from tests.integration.conftest import desk_client, local_stack
 
 pytestmark = pytest.mark.integration
+STACK_PROFILE = "hospital"
+STACK_LOG_LEVEL = "INFO"  # the tests read the functions' log lines
 _numbers = itertools.count(1)
 COMPLICATION = ("我父亲上周在贵院做胆囊切除手术，术后出现严重并发症感染，又住进ICU，术前根本没说有这种风险，"
                 "我们要求医院调查并赔偿全部医疗费和误工损失")
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    yield from local_stack(tmp_path_factory, "INFO", profile="hospital")
-
-
-@pytest.fixture(scope="module")
-def client(stack: LocalStack) -> DeskClient:
-    return desk_client(stack)
-
 
 
 def patient(text: str, channel: str = "walk_in") -> dict[str, Any]:

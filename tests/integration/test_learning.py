@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,28 +10,12 @@ import requests
 
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
-from infra.local.stack import LocalStack, StackConfig
-from tests.integration.conftest import desk_client
+from infra.local.stack import LocalStack
 
 pytestmark = pytest.mark.integration
 
 EFFECT_DAYS = 3  # a short effect window, so the test reads a whole one after a few days
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    config = StackConfig(aws_port=0, api_port=0, tick_schedule=False,
-                         data_dir=Path(tmp_path_factory.mktemp("local")), log_level="WARNING",
-                         start_local=os.environ.get("LOCAL_START", "09:00"),
-                         policy_changes={"quality_check": {"sample_rate": 0.0},
-                                         "corrective_actions": {"effect_window_days": EFFECT_DAYS}})
-    with LocalStack(config) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(stack: LocalStack) -> DeskClient:
-    return desk_client(stack)
+STACK_POLICY_CHANGES = {"corrective_actions": {"effect_window_days": EFFECT_DAYS}}
 
 
 def _sent(stack: LocalStack, subject: str, template: str) -> list[dict[str, Any]]:

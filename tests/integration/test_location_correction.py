@@ -8,7 +8,6 @@ import io
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,24 +17,15 @@ from infra.cli.client import ApiError, DeskClient
 from infra.cli.main import app
 from infra.local import scenarios
 from infra.local.stack import LocalStack
-from tests.integration.conftest import desk_client, local_stack
 
 pytestmark = pytest.mark.integration
+STACK_PROFILE = "property"
+STACK_LOG_LEVEL = "INFO"  # the tests read the functions' log lines
 BURST = "家里水管爆裂了，水漫到客厅，快派人来修"
 # Distinctive values, so a leak of either place can be searched for
 WRONG = {"area": "lanting-garden", "building": "南苑3栋", "unit": "东2单元", "room": "1102室"}
 RIGHT = {"building": "北苑9栋", "unit": "西1单元", "room": "0907室"}
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    yield from local_stack(tmp_path_factory, "INFO", profile="property")
-
-
-@pytest.fixture(scope="module")
-def client(stack: LocalStack) -> DeskClient:
-    return desk_client(stack)
 
 
 def _resident(text: str) -> dict[str, Any]:

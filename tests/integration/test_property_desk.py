@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,21 +12,11 @@ import pytest
 from infra.cli.client import DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
-from tests.integration.conftest import desk_client, local_stack
 
 pytestmark = pytest.mark.integration
+STACK_PROFILE = "property"
 ZONE = ZoneInfo("Asia/Shanghai")
 _numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    yield from local_stack(tmp_path_factory, "WARNING", profile="property")
-
-
-@pytest.fixture(scope="module")
-def client(stack: LocalStack) -> DeskClient:
-    return desk_client(stack)
 
 
 def resident(text: str, channel: str = "owner_app", **location: str) -> dict[str, Any]:

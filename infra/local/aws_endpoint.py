@@ -284,3 +284,4 @@ class AwsEndpoint:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server = None

@@ -162,6 +162,7 @@ class Listener:
     def stop(self) -> None:
         if self._serving:
             self._server.shutdown()
+            self._serving = False
         self._server.server_close()
 
 

@@ -174,6 +174,16 @@ class LocalStack:
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
+        """Start every resource of the template; a start that fails stops what it had started (its ports, moto,
+        the patches, the containers) before the error is raised, so nothing is left bound or running."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalStack:
+        self._ticker_stop.clear()
         # Refuses a moto its patches were not written for. Queries read their index partition, as on DynamoDB,
         # rather than every item of the table, so a long run does not slow down as its table grows.
         self._patches = moto_patches.install("indexed_gsi_queries", *(["durable_state"] if self.config.durable else []))
@@ -220,11 +230,14 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
+        """Stop whatever is running, however far start() got; stopping twice does nothing more."""
         self._ticker_stop.set()
         if self._api:
             self._api.stop()
-        elif self._api_listener:
-            self._api_listener.stop()
+            self._api = None
+        if self._api_listener:
+            self._api_listener.stop()  # bound in start() before the routes exist: closed even if never served
+            self._api_listener = None
         for poller in self.pollers.values():
             poller.stop()
         self.pollers.clear()
@@ -232,12 +245,14 @@ class LocalStack:
             runtime.unregister(function.name)  # stops its containers
         if self.endpoint:
             self.endpoint.stop()
+            self.endpoint = None
         if self.store is not None:
             durable.attach(None)
             self.store.close()
             self.store = None
         if self._mock:
             self._mock.stop()
+            self._mock = None
         record = os.environ.get("LOCAL_IAM_RECORD")  # the local stack's own knob: which grants were used
         if record and self.enforcer:
             self.enforcer.record(Path(record))

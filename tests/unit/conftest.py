@@ -154,8 +154,9 @@ def desk(aws: MockedAws, workflow: FakeWorkflow, notifier: MemoryNotifier, monke
 
 
 @pytest.fixture
-def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
+def dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDns]:
     """Names resolved by the test's own table (portal.example to a public address), never by a real DNS."""
     fake = FakeDns()
     monkeypatch.setattr(socket, "getaddrinfo", fake)
-    return fake
+    yield fake
+    fake.answer.set()  # lookups left hanging by the test end

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -139,18 +140,23 @@ class MemoryNotifier:
 # ------------------------------------------------------------------ the clock
 class FakeDns:
     """socket.getaddrinfo for the unit tests: the names given resolve to their addresses, an address to itself,
-    any other name to nothing (socket.gaierror), as on a machine without DNS. `asked` lists the names resolved."""
+    any other name to nothing (socket.gaierror), as on a machine without DNS. `asked` lists the names resolved;
+    a name in `hanging` gets no answer until `answer` is set, as from a resolver that does not respond."""
 
     PUBLIC = "93.184.215.14"  # an address on the internet (the documentation ranges count as private)
 
     def __init__(self) -> None:
         self.names: dict[str, list[str]] = {"portal.example": [self.PUBLIC]}
         self.asked: list[str] = []
+        self.hanging: set[str] = set()
+        self.answer = threading.Event()
         self._numeric = socket.getaddrinfo
 
     def __call__(self, host: str, port: Any, family: int = 0, type: int = 0, proto: int = 0,  # noqa: A002
                  flags: int = 0) -> list[tuple[Any, ...]]:
         self.asked.append(host)
+        if host in self.hanging:
+            self.answer.wait()
         found: list[tuple[Any, ...]] = []
         for address in self.names.get(host, [host]):
             try:

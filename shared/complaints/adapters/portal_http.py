@@ -6,6 +6,9 @@ public address when the URL is registered and a private one when it is called
 (DNS rebinding). So a delivery resolves the host once (`resolve`), the desk
 checks every address (`desk.status_push.destination`), and the connection is
 made to those addresses and no other: nothing resolves the name a second time.
+The resolution is bounded as the request is: a resolver that does not answer
+in time is a host that does not resolve (an OSError), not a function held
+until its own timeout.
 TLS is still verified for the URL's host name, which is also the SNI and the
 Host header. Nothing else is followed: no proxy from the environment, no
 redirect (the 3xx answer is the answer).
@@ -13,6 +16,7 @@ redirect (the 3xx answer is the answer).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import http.client
@@ -36,9 +40,20 @@ class Destination:
     addresses: tuple[Address, ...]
 
 
-def resolve(host: str, port: int) -> list[Address]:
-    """Every address the host resolves to, in the resolver's order of preference; OSError when it resolves to none."""
-    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+# The system resolver takes no timeout of its own: it is asked on these threads and waited for so long only. A
+# lookup that never answers keeps its thread; the next ones queue behind it and are bounded the same way.
+_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
+
+
+def resolve(host: str, port: int, timeout: float) -> list[Address]:
+    """Every address the host resolves to, in the resolver's order of preference; OSError when it resolves to none
+    or gives no answer within timeout seconds (TimeoutError)."""
+    lookup = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        found = lookup.result(timeout)
+    except concurrent.futures.TimeoutError:
+        lookup.cancel()  # if it is still queued behind others
+        raise TimeoutError(f"the resolver gave no answer for the host in {timeout:g} s") from None
     return list(dict.fromkeys(ipaddress.ip_address(sockaddr[0]) for *_, sockaddr in found))
 
 

@@ -89,13 +89,14 @@ def check_url(url: str, rule: StatusPush) -> str:
     """A webhook URL the desk will call: https, or http to a host the policy allows; no credentials in it, and
     no private or loopback address, written in it or resolved from its host now, unless the policy names the host.
 
-    A host that does not resolve now is taken: its DNS may not be published yet, and the tests run without one.
+    A host that does not resolve now, or not within the policy's timeout, is taken: its DNS may not be published
+    yet, and the tests run without one.
     It gains nothing by it, since every delivery resolves the host again and checks each address (`destination`).
     """
     host, port, allowed = _parts(url, rule)
     if not allowed:
         try:
-            addresses = resolve(host, port)
+            addresses = resolve(host, port, float(rule.timeout_seconds))
         except OSError:
             return url
         _check_addresses(host, addresses)
@@ -107,11 +108,11 @@ def destination(url: str, rule: StatusPush) -> Destination:
     resolves to checked; the delivery connects to these addresses only, so a second resolution cannot swap them.
 
     Raises InvalidField when the desk refuses it (for good: another try would be refused the same way), OSError
-    when the host does not resolve (tried again later). A host the policy names is resolved but not judged: the
-    local stack and the tests name their loopback receivers so.
+    when the host does not resolve, or not within the policy's timeout (tried again later). A host the policy
+    names is resolved but not judged: the local stack and the tests name their loopback receivers so.
     """
     host, port, allowed = _parts(url, rule)
-    addresses = resolve(host, port)
+    addresses = resolve(host, port, float(rule.timeout_seconds))
     if not allowed:
         _check_addresses(host, addresses)
     return Destination(url, tuple(addresses))

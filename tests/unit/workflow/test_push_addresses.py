@@ -13,6 +13,7 @@ from complaints.adapters.portal_http import Destination
 from complaints.core import clock
 from complaints.core.errors import InvalidField
 from complaints.core.requests import WebhookRegistration
+from complaints.desk import status_push
 from complaints.desk.context import Desk
 from complaints.intake import webhooks
 from complaints.workflow import pushing
@@ -135,6 +136,24 @@ def test_a_name_that_does_not_resolve_is_registered_and_tried_again_at_delivery(
     delay = desk.policy.status_push.retry_after[0]
     clock.advance(desk.policy.calendar.add(clock.now(), delay) - clock.now() + timedelta(seconds=1))
     assert sweep(desk, receiver) == {pushing.DELIVERED: 1} and receiver.addresses == [(FakeDns.PUBLIC,)]
+
+
+def test_a_resolver_that_does_not_answer_holds_neither_the_registration_nor_the_delivery(
+        desk: Desk, dns: FakeDns) -> None:
+    # Given a host whose resolver never answers, and a policy giving a portal one second to answer
+    dns.hanging.add("slow.portal.example")
+    rule = desk.policy.status_push.model_copy(update={"timeout_seconds": 1})
+    url = "https://slow.portal.example/status"
+    # Then the registration takes it as a name that does not resolve yet, after that second
+    assert status_push.check_url(url, rule) == url
+    # And a delivery gives up on it after that second too, to be tried again later (an OSError, not refused)
+    with pytest.raises(TimeoutError, match="no answer"):
+        status_push.destination(url, rule)
+    assert dns.asked.count("slow.portal.example") == 2
+    # And once the resolver answers, the name resolves as any other
+    dns.answer.set()
+    dns.names["slow.portal.example"] = [FakeDns.PUBLIC]
+    assert status_push.destination(url, rule).addresses == (ipaddress.ip_address(FakeDns.PUBLIC),)
 
 
 @pytest.mark.parametrize("host", ["a" * 64 + ".example", "portal..example", ("a" * 60 + ".") * 5 + "example"])

@@ -16,14 +16,16 @@ redirect (the 3xx answer is the answer).
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import functools
 import http.client
 import ipaddress
+import queue
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -40,20 +42,26 @@ class Destination:
     addresses: tuple[Address, ...]
 
 
-# The system resolver takes no timeout of its own: it is asked on these threads and waited for so long only. A
-# lookup that never answers keeps its thread; the next ones queue behind it and are bounded the same way.
-_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
-
-
 def resolve(host: str, port: int, timeout: float) -> list[Address]:
     """Every address the host resolves to, in the resolver's order of preference; OSError when it resolves to none
     or gives no answer within timeout seconds (TimeoutError)."""
-    lookup = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    # The system resolver takes no timeout of its own: it is asked on a thread of its own, waited for so long only,
+    # and left to finish on its own (a daemon thread, which holds up neither the caller nor the process's exit).
+    answer: queue.Queue[tuple[list[Any], BaseException | None]] = queue.Queue(maxsize=1)
+
+    def lookup() -> None:
+        try:
+            answer.put(([*socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)], None))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, raised there
+            answer.put(([], exc))
+
+    threading.Thread(target=lookup, name="resolve", daemon=True).start()
     try:
-        found = lookup.result(timeout)
-    except concurrent.futures.TimeoutError:
-        lookup.cancel()  # if it is still queued behind others
+        found, error = answer.get(timeout=timeout)
+    except queue.Empty:
         raise TimeoutError(f"the resolver gave no answer for the host in {timeout:g} s") from None
+    if error is not None:
+        raise error
     return list(dict.fromkeys(ipaddress.ip_address(sockaddr[0]) for *_, sockaddr in found))
 
 

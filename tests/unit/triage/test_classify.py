@@ -99,16 +99,19 @@ def test_accuracy_on_the_sets_held_out_from_training_and_tuning(profile: str) ->
 # What each set scored when the models were last trained, in its weaker language, rounded down to a multiple of 5%
 # (and 5% lower again where that left less than two points): a retrained model or a changed phrase list that loses
 # ground on text it never saw fails here. These guard against regressions; they are not the goal (90% category,
-# 85% nature), which the property and hospital profiles and the third and fourth telecom writers' English do not
-# reach yet.
+# 85% nature), which the property and hospital profiles and the newest telecom writers' English do not reach yet.
 FLOORS = {
-    "telecom": {"held-out": (0.80, 0.85), "unseen": (0.95, 0.90), "independent": (0.95, 0.90),
-                "independent 2": (0.95, 0.90), "independent 3": (0.80, 0.90), "independent 4": (0.90, 0.90),
-                "independent 5": (0.90, 0.90)},
-    "property": {"held-out": (0.90, 0.80), "held-out 2": (0.75, 0.80), "held-out 3": (0.80, 0.80),
-                 "held-out 4": (0.75, 0.85), "held-out 5": (0.85, 0.85), "held-out 6": (0.80, 0.85)},
-    "hospital": {"held-out": (0.70, 0.70), "held-out 2": (0.75, 0.80), "held-out 3": (0.80, 0.80),
-                 "held-out 4": (0.80, 0.90), "held-out 5": (0.75, 0.85), "held-out 6": (0.70, 0.75)},
+    "telecom": {"held-out": (0.80, 0.90), "unseen": (0.90, 0.90), "independent": (0.95, 0.90),
+                "independent 2": (0.95, 0.85), "independent 3": (0.85, 0.90), "independent 4": (0.90, 0.90),
+                "independent 5": (0.90, 0.90), "independent 6": (0.80, 0.85), "independent 7": (0.85, 0.80)},
+    "property": {"held-out": (0.90, 0.80), "held-out 2": (0.80, 0.80), "held-out 3": (0.85, 0.80),
+                 "held-out 4": (0.80, 0.85), "held-out 5": (0.85, 0.90), "held-out 6": (0.85, 0.90),
+                 "held-out 7": (0.85, 0.90), "held-out 8": (0.80, 0.85), "held-out 9": (0.80, 0.90),
+                 "held-out 10": (0.85, 0.90), "held-out 11": (0.85, 0.80), "held-out 12": (0.75, 0.85)},
+    "hospital": {"held-out": (0.70, 0.75), "held-out 2": (0.75, 0.75), "held-out 3": (0.80, 0.80),
+                 "held-out 4": (0.85, 0.90), "held-out 5": (0.80, 0.85), "held-out 6": (0.80, 0.75),
+                 "held-out 7": (0.80, 0.80), "held-out 8": (0.80, 0.75), "held-out 9": (0.80, 0.85),
+                 "held-out 10": (0.80, 0.85), "held-out 11": (0.75, 0.70), "held-out 12": (0.80, 0.80)},
 }
 
 

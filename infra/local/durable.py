@@ -164,6 +164,14 @@ class Store:
         except BlockingIOError:
             self._lock_file.close()
             raise DataDirInUse(f"{data_dir} is in use by another running local stack") from None
+        try:
+            self._open()
+        except BaseException:  # a directory that cannot be read is not left locked
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            raise
+
+    def _open(self) -> None:
         for partial in self.directory.glob("*.partial"):
             partial.unlink()
         self.state, newest, self.dropped_bytes = _load(self.directory)

@@ -176,14 +176,25 @@ class LocalStack:
     def start(self) -> LocalStack:
         """Start every resource of the template; a start that fails stops what it had started (its ports, moto,
         the patches, the containers) before the error is raised, so nothing is left bound or running."""
+        if self._mock is not None or self._patches is not None:
+            raise RuntimeError("the local stack is running already: stop it before starting it again")
         try:
             return self._start()
         except BaseException:
-            self.stop()
+            try:
+                self.stop()
+            except Exception:  # the failure that stopped the start is the one to raise
+                logging.getLogger(__name__).exception("stopping a local stack whose start failed")
             raise
 
     def _start(self) -> LocalStack:
-        self._ticker_stop.clear()
+        # What one run builds; a stack started again after a stop builds it anew rather than adding to it.
+        self._ticker_stop = threading.Event()  # a ticker of the last run keeps its own, which stop() set
+        self.functions.clear()
+        self.pollers.clear()
+        self.schedules.clear()
+        self.schedule_seconds.clear()
+        self.restored = {}
         # Refuses a moto its patches were not written for. Queries read their index partition, as on DynamoDB,
         # rather than every item of the table, so a long run does not slow down as its table grows.
         self._patches = moto_patches.install("indexed_gsi_queries", *(["durable_state"] if self.config.durable else []))
@@ -226,7 +237,8 @@ class LocalStack:
             # Every complaint whose workflow the stop cut off goes on where it stood, in a new execution.
             self.restored["redriven"] = redrive_stalled(bootstrap.desk())
         if self.config.tick_schedule:
-            threading.Thread(target=self._tick_forever, name="schedule", daemon=True).start()
+            threading.Thread(target=self._tick_forever, args=(self._ticker_stop,), name="schedule",
+                             daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -583,9 +595,9 @@ class LocalStack:
         self.settle_queues()
         return {logical_id: found[0] if len(found) == 1 else _added_up(found) for logical_id, found in answers.items()}
 
-    def _tick_forever(self) -> None:
+    def _tick_forever(self, stopped: threading.Event) -> None:
         interval = min(self.schedule_seconds.values(), default=60)
-        while not self._ticker_stop.wait(interval):
+        while not stopped.wait(interval):
             self.tick()
 
     def _clock_endpoint(self, request: Request) -> Response:

@@ -29,6 +29,8 @@ def test_a_start_that_fails_half_way_frees_its_ports_and_data_and_the_stack_star
         stack.start()
     ports = (config.aws_port, config.api_port)  # the ports the failed start had bound, written back
     assert 0 not in ports
+    schedules = list(stack.schedules)  # the functions were made before the warm-up failed
+    assert schedules
     for port in ports:
         with socket.socket() as probe:  # a listening socket left behind would refuse this
             probe.bind((config.host, port))
@@ -37,6 +39,9 @@ def test_a_start_that_fails_half_way_frees_its_ports_and_data_and_the_stack_star
     monkeypatch.undo()
     with stack:
         assert (config.aws_port, config.api_port) == ports
+        assert stack.schedules == schedules  # made anew, not added to: each schedule runs once a tick
+        with pytest.raises(RuntimeError, match="running already"):
+            stack.start()  # a second start is refused and leaves the running stack alone
         client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
                             policy_profile=stack.profile, dev_data_dir=config.data_dir)
         answer = client.submit("demo-portal", {

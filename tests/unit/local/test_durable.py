@@ -133,6 +133,20 @@ def test_a_second_stack_on_the_same_data_directory_is_refused(tmp_path: Path) ->
     assert not (tmp_path / "state").exists()
 
 
+def test_a_data_directory_that_cannot_be_read_is_not_left_locked(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable(directory: Path) -> Any:
+        raise ValueError("unknown record kind")
+
+    monkeypatch.setattr(durable, "_load", unreadable)
+    with pytest.raises(ValueError, match="unknown record kind") as failed:
+        Store(tmp_path)
+    monkeypatch.undo()
+    # While the failure (and the frame that opened the lock file) is still held, the directory opens again.
+    assert failed.value
+    Store(tmp_path).close()
+
+
 def test_a_backup_taken_while_running_restores_the_same_state_elsewhere(tmp_path: Path) -> None:
     source, target = tmp_path / "a", tmp_path / "b"
     source.mkdir()

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from complaints.adapters.portal_http import RESOLVE_SECONDS
 from complaints.core.enums import HELD_STAGES, Stage
+from complaints.core.policy_promises import StatusPush
 from complaints.workflow import contract
 from complaints.workflow.contract import State
 from infra.local.event_sources import sqs_mappings
@@ -348,3 +350,12 @@ def test_only_the_relay_sends_to_the_push_queue_and_only_to_it() -> None:
     assert senders == {"PushFunction": {"Fn::GetAtt": ["PushQueue", "Arn"]}}
     relay = [s for s in _statements(functions["PushFunction"]) if "sqs:SendMessage" in s["Action"]]
     assert [s["Action"] for s in relay] == [["sqs:SendMessage"]]
+
+
+def test_a_webhook_hosts_lookup_and_the_post_after_it_fit_in_the_functions_that_make_them() -> None:
+    # A portal's host is resolved when it registers (the intake function) and before every post (the sender),
+    # each lookup bounded by RESOLVE_SECONDS, each post by the policy's timeout at its largest.
+    default = template["Globals"]["Function"]["Timeout"]
+    longest_post = max(m.le for m in StatusPush.model_fields["timeout_seconds"].metadata if hasattr(m, "le"))
+    assert RESOLVE_SECONDS + longest_post < functions["PushSenderFunction"]["Properties"].get("Timeout", default)
+    assert RESOLVE_SECONDS <= functions["IntakeFunction"]["Properties"].get("Timeout", default) / 2

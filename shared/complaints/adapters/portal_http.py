@@ -42,6 +42,11 @@ class Destination:
     addresses: tuple[Address, ...]
 
 
+# A lookup waits this long at most, whatever the policy gives a portal to answer: at registration it stays well
+# inside the intake function's timeout, and before a post (30 s at most) inside the sender's (template.yaml).
+RESOLVE_SECONDS = 5.0
+
+
 def resolve(host: str, port: int, timeout: float) -> list[Address]:
     """Every address the host resolves to, in the resolver's order of preference; OSError when it resolves to none
     or gives no answer within timeout seconds (TimeoutError)."""

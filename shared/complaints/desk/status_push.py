@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from complaints.adapters.dynamodb import PortalHooks
-from complaints.adapters.portal_http import Address, Destination, internal, resolve
+from complaints.adapters.portal_http import RESOLVE_SECONDS, Address, Destination, internal, resolve
 from complaints.core import clock
 from complaints.core.enums import PromiseState
 from complaints.core.errors import InvalidField
@@ -85,18 +85,23 @@ def _check_addresses(host: str, addresses: list[Address]) -> None:
                                       "the desk calls public addresses only")
 
 
+def _lookup_seconds(rule: StatusPush) -> float:
+    """How long a lookup of the portal's host waits: the portal's timeout, and never over RESOLVE_SECONDS."""
+    return min(float(rule.timeout_seconds), RESOLVE_SECONDS)
+
+
 def check_url(url: str, rule: StatusPush) -> str:
     """A webhook URL the desk will call: https, or http to a host the policy allows; no credentials in it, and
     no private or loopback address, written in it or resolved from its host now, unless the policy names the host.
 
-    A host that does not resolve now, or not within the policy's timeout, is taken: its DNS may not be published
-    yet, and the tests run without one.
+    A host that does not resolve now, or not within the policy's timeout (RESOLVE_SECONDS at most), is taken: its
+    DNS may not be published yet, and the tests run without one.
     It gains nothing by it, since every delivery resolves the host again and checks each address (`destination`).
     """
     host, port, allowed = _parts(url, rule)
     if not allowed:
         try:
-            addresses = resolve(host, port, float(rule.timeout_seconds))
+            addresses = resolve(host, port, _lookup_seconds(rule))
         except OSError:
             return url
         _check_addresses(host, addresses)
@@ -108,11 +113,12 @@ def destination(url: str, rule: StatusPush) -> Destination:
     resolves to checked; the delivery connects to these addresses only, so a second resolution cannot swap them.
 
     Raises InvalidField when the desk refuses it (for good: another try would be refused the same way), OSError
-    when the host does not resolve, or not within the policy's timeout (tried again later). A host the policy
-    names is resolved but not judged: the local stack and the tests name their loopback receivers so.
+    when the host does not resolve, or not within the policy's timeout (RESOLVE_SECONDS at most; tried again
+    later). A host the policy names is resolved but not judged: the local stack and the tests name their loopback
+    receivers so.
     """
     host, port, allowed = _parts(url, rule)
-    addresses = resolve(host, port, float(rule.timeout_seconds))
+    addresses = resolve(host, port, _lookup_seconds(rule))
     if not allowed:
         _check_addresses(host, addresses)
     return Destination(url, tuple(addresses))

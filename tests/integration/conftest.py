@@ -35,13 +35,17 @@ def function_logs() -> Iterator[io.StringIO]:
 
 def local_stack(tmp_path_factory: pytest.TempPathFactory, log_level: str, profile: str | None = None,
                 policy_changes: dict[str, Any] | None = None) -> Iterator[LocalStack]:
+    # Tests choose which resolutions are checked; the profile's sample is random. A module's changes are merged
+    # section by section into fresh dicts, so neither side's values are lost or shared.
+    changes: dict[str, Any] = {"quality_check": {"sample_rate": 0.0}}
+    for section, values in (policy_changes or {}).items():
+        changes[section] = {**changes.get(section, {}), **values}
     # Port 0: the stack binds free ports itself, so stacks on parallel test workers never race for one.
     config = StackConfig(aws_port=0, api_port=0, tick_schedule=False, profile=profile,
                          data_dir=Path(tmp_path_factory.mktemp("local")), log_level=log_level,
                          # A known local morning, whatever the wall clock; LOCAL_START tries another time of day.
                          start_local=os.environ.get("LOCAL_START", "09:00"),
-                         # Tests choose which resolutions are checked; the profile's sample is random.
-                         policy_changes={"quality_check": {"sample_rate": 0.0}, **(policy_changes or {})})
+                         policy_changes=changes)
     with LocalStack(config) as running:
         yield running
 

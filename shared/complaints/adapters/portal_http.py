@@ -6,9 +6,9 @@ public address when the URL is registered and a private one when it is called
 (DNS rebinding). So a delivery resolves the host once (`resolve`), the desk
 checks every address (`desk.status_push.destination`), and the connection is
 made to those addresses and no other: nothing resolves the name a second time.
-The resolution is bounded as the request is: a resolver that does not answer
-in time is a host that does not resolve (an OSError), not a function held
-until its own timeout.
+The resolution is bounded (by the caller's timeout, RESOLVE_SECONDS at most):
+a resolver that does not answer in time is a host that does not resolve (an
+OSError), not a function held until its own timeout.
 TLS is still verified for the URL's host name, which is also the SNI and the
 Host header. Nothing else is followed: no proxy from the environment, no
 redirect (the 3xx answer is the answer).

@@ -9,9 +9,9 @@ with per-feature weights, that class's per-feature weight once for every
 feature present that the model knows), and the scores become probabilities
 through the softmax, after being divided by the model's temperature (chosen
 at training so the probabilities are as sure as the model is right; it
-changes no choice, only how sure each is). A feature the model knows with no weight left is kept
-with an empty list, so it is still counted. Weights too small to change
-an answer were left out of the file when it was written.
+changes no choice, only how sure each is). A feature the model knows with no
+weight left is kept with an empty list, so it is still counted. Weights too
+small to change an answer were left out of the file when it was written.
 """
 
 from __future__ import annotations

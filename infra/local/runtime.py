@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import compileall
 import json
+import logging
 import os
 import py_compile
 import secrets
@@ -59,6 +60,8 @@ LOCAL_CONCURRENCY = 4
 # Containers starting at once, across every function: a burst of cold starts on a small machine would
 # otherwise starve the running invocations of CPU until they time out.
 _COLD_STARTS = threading.BoundedSemaphore(2)
+
+_log = logging.getLogger(__name__)
 
 
 class FunctionError(Exception):
@@ -224,8 +227,13 @@ class LocalFunction:
             container.stop()
 
     def warm(self) -> None:
-        """Start one container now, as a deployment's first invocation would."""
-        self._release(self._acquire())
+        """Start one container now, as a deployment's first invocation would. A container whose init fails is
+        reported and not kept: Lambda answers the first invocation with that error, and starts another."""
+        try:
+            self._release(self._acquire())
+        except FunctionError as failed:
+            _log.warning("%s: its first container failed its init: %s: %s", self.logical_id, failed.error_type,
+                         failed)
 
     def recycle(self) -> None:
         """A new deployment: the idle containers stop, the busy ones once their invocation ends, and every
@@ -240,6 +248,7 @@ class LocalFunction:
 
     def stop(self) -> None:
         with self._changed:
+            self._deployment += 1  # a container still starting (a warm-up cut short) stops once it has started
             everything, self._idle = list(self._all), []
             self._all.clear()
             self._outdated.clear()

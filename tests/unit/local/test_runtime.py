@@ -6,6 +6,7 @@ service is involved.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -162,6 +163,53 @@ def test_a_handler_that_cannot_be_imported_is_an_init_error(tmp_path: Path) -> N
         broken.invoke({})
     assert failed.value.error_type == "ModuleNotFoundError"
     broken.stop()
+
+
+def test_a_warm_up_whose_init_fails_is_reported_and_keeps_no_container(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "app.py").write_text("import no_such_module\n", encoding="utf-8")
+    broken = runtime.LocalFunction("Broken", "desk-Broken", tmp_path, "app.handler", 128)
+    broken.warm()  # no raise: as on Lambda, the first invocation hears of it
+    assert broken.containers == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        "Broken: its first container failed its init: ModuleNotFoundError: No module named 'no_such_module'"]
+    broken.stop()
+
+
+def test_a_container_still_starting_when_its_function_stops_is_stopped_once_started(tmp_path: Path) -> None:
+    started, go, pid = tmp_path / "started", tmp_path / "go", tmp_path / "pid"
+    (tmp_path / "app.py").write_text(
+        "import os, time\n"
+        f"open({str(pid)!r}, 'w').write(str(os.getpid()))\n"
+        f"open({str(started)!r}, 'w').close()\n"
+        f"while not os.path.exists({str(go)!r}):\n"
+        "    time.sleep(0.01)\n"
+        "def handler(event, context):\n"
+        "    return {}\n", encoding="utf-8")
+    slow = runtime.LocalFunction("Slow", "desk-Slow", tmp_path, "app.handler", 128)
+    warming = threading.Thread(target=slow.warm)
+    warming.start()
+    deadline = time.monotonic() + 60
+    while not started.exists():  # the container's init is under way (a stack's start cut short, e.g. by Ctrl-C)
+        assert time.monotonic() < deadline, "the container never started its init"
+        time.sleep(0.01)
+    slow.stop()
+    go.touch()
+    warming.join()
+    assert slow.containers == 0
+    process = int(pid.read_text())
+    while _alive(process):  # the process the late container ran in ends: nothing is left running
+        assert time.monotonic() < deadline, "the late container's process is still running"
+        time.sleep(0.01)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    return not (status.exists() and status.read_text().split(")")[-1].split()[0] == "Z")  # a zombie has ended
 
 
 def test_the_http_api_answers_503_when_its_integration_does_not_answer_in_time(

@@ -125,6 +125,8 @@ class LocalStack:
         self.schedule_seconds: dict[str, int] = {}
         self.schedules: list[tuple[str, dict[str, Any] | None]] = []  # (function, the schedule's Input), in order
         self.pollers: dict[str, event_sources.SqsPoller] = {}  # by the function's logical id
+        # what the process's environment held before the stack set its variables (None: unset), put back by stop()
+        self._environment_before: dict[str, str | None] = {}
         self.resolver = Resolver(
             self.template,
             pseudo={"AWS::StackName": self.config.stack_name, "AWS::Region": self.config.region,
@@ -204,8 +206,8 @@ class LocalStack:
             self.outbox_path.touch(mode=0o600, exist_ok=True)  # kept: every message sent before a restart
         else:
             self.outbox_path.write_text("", encoding="utf-8")
-        os.environ.update({"AWS_DEFAULT_REGION": self.config.region, "AWS_ACCESS_KEY_ID": "local",
-                           "AWS_SECRET_ACCESS_KEY": "local"})
+        self._set_environment({"AWS_DEFAULT_REGION": self.config.region, "AWS_ACCESS_KEY_ID": "local",
+                               "AWS_SECRET_ACCESS_KEY": "local"})
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.endpoint = AwsEndpoint({})
@@ -272,6 +274,7 @@ class LocalStack:
         if self._patches:
             self._patches.uninstall()
             self._patches = None
+        self._restore_environment()  # the process's own variables again: the next stack, or test, starts clean
         clock.reset()
         bootstrap.reset()
 
@@ -415,12 +418,25 @@ class LocalStack:
         for logical_id in logical_ids or tuple(self.functions):
             self.functions[logical_id].recycle()
 
+    def _set_environment(self, values: dict[str, str]) -> None:
+        for name in values.keys() - self._environment_before.keys():
+            self._environment_before[name] = os.environ.get(name)
+        os.environ.update(values)
+
+    def _restore_environment(self) -> None:
+        for name, value in self._environment_before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._environment_before.clear()
+
     def _set_harness_environment(self) -> None:
         """The local stack's own process (its endpoints, tests' direct reads) sees every function's variables."""
         env: dict[str, str] = {}
         for logical_id in self._of_type("AWS::Serverless::Function"):
             env.update(self._function_environment(logical_id))
-        os.environ.update(env)
+        self._set_environment(env)
         bootstrap.reset()
         logger.setLevel(self.config.log_level)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

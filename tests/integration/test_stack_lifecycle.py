@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -50,3 +51,16 @@ def test_a_start_that_fails_half_way_frees_its_ports_and_data_and_the_stack_star
             "location": {"address": "测试路1号", "area": "test-area"}})
         assert client.portal_read("demo-portal", "LIFECYCLE-1")["complaint_id"] == answer["complaint_id"]
     stack.stop()  # stopping again does nothing more
+
+
+def test_a_stopped_stack_leaves_the_process_s_environment_as_it_found_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")  # the process's own, before the stack
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    before = dict(os.environ)
+    config = StackConfig(aws_port=0, api_port=0, tick_schedule=False, data_dir=tmp_path / "local",
+                         log_level="WARNING")
+    with LocalStack(config):
+        assert os.environ["AWS_DEFAULT_REGION"] == config.region  # the stack's process sees the functions' settings
+        assert os.environ["TABLE_NAME"]
+    assert dict(os.environ) == before  # a test or a stack started after it sees none of this stack's settings

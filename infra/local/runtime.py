@@ -102,6 +102,8 @@ class Container:
     """One process running the function's handler, and the socket its invocations go through."""
 
     def __init__(self, spec: worker.ContainerSpec) -> None:
+        self._stopping = threading.Lock()  # an invocation's discard and the function's stop may come at once
+        self._stopped = False
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen([sys.executable, str(WORKER), str(theirs.fileno())],
@@ -140,10 +142,16 @@ class Container:
         return answer
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(5)
-        self.connection.close()
+        """Kill the process and close the socket, once however many callers stop it (a second close of the socket
+        could close another one that took its descriptor meanwhile)."""
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(5)
+            self.connection.close()
 
 
 def _relay(stream: Any, target: str) -> None:
@@ -178,6 +186,7 @@ class LocalFunction:
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _deployment: int = 0  # raised by each recycle; a container of an earlier one never takes another invocation
     _outdated: set[Container] = field(default_factory=set)  # busy at a recycle: stopped once its invocation ends
+    _stopped: bool = False  # from stop() on, a container is stopped as soon as its invocation ends
 
     def spec(self) -> worker.ContainerSpec:
         return worker.ContainerSpec(self.logical_id, self.name, str(self.code_dir), self.handler_name, self.memory,
@@ -210,13 +219,13 @@ class LocalFunction:
                 self._changed.notify_all()
         with self._changed:
             self._all.add(container)
-            if deployment != self._deployment:  # recycled while it started: it read what was there before
+            if deployment != self._deployment or self._stopped:  # recycled or stopped while it started
                 self._outdated.add(container)
         return container
 
     def _release(self, container: Container, *, discard: bool = False) -> None:
         with self._changed:
-            discard = discard or container in self._outdated
+            discard = discard or self._stopped or container in self._outdated
             if discard:
                 self._all.discard(container)
                 self._outdated.discard(container)
@@ -229,6 +238,8 @@ class LocalFunction:
     def warm(self) -> None:
         """Start one container now, as a deployment's first invocation would. A container whose init fails is
         reported and not kept: Lambda answers the first invocation with that error, and starts another."""
+        if self._stopped:
+            return
         try:
             self._release(self._acquire())
         except FunctionError as failed:
@@ -247,8 +258,10 @@ class LocalFunction:
             container.stop()
 
     def stop(self) -> None:
+        """Stop every container; one still starting (a warm-up cut short) or started by an invocation that came
+        after the stop runs to the end of that invocation and is stopped then: none is left running."""
         with self._changed:
-            self._deployment += 1  # a container still starting (a warm-up cut short) stops once it has started
+            self._stopped = True
             everything, self._idle = list(self._all), []
             self._all.clear()
             self._outdated.clear()

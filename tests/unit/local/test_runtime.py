@@ -197,10 +197,14 @@ def test_a_container_still_starting_when_its_function_stops_is_stopped_once_star
     go.touch()
     warming.join()
     assert slow.containers == 0
-    process = int(pid.read_text())
-    while _alive(process):  # the process the late container ran in ends: nothing is left running
-        assert time.monotonic() < deadline, "the late container's process is still running"
-        time.sleep(0.01)
+    late = [int(pid.read_text())]
+    slow.warm()  # a warm-up that comes after the stop starts nothing
+    assert slow.invoke({}) == {} and slow.containers == 0  # an invocation after it runs in a container not kept
+    late.append(int(pid.read_text()))
+    for process in late:  # the processes the late containers ran in end: nothing is left running
+        while _alive(process):
+            assert time.monotonic() < deadline, "a late container's process is still running"
+            time.sleep(0.01)
 
 
 def _alive(pid: int) -> bool:

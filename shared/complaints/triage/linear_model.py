@@ -15,7 +15,11 @@ small to change an answer were left out of the file when it was written.
 A feature's weights become a row with one weight per class the first time a
 complaint has it, kept for the next (at most one row per feature of the
 model): a score is the column sums of the rows of the features present, which
-Python adds up in C, where adding pair by pair took twice as long.
+Python adds up in C, where adding pair by pair took twice as long. The sums
+are exact before their one rounding (math.fsum), so a score comes out the
+same on every Python version (sum() compensates from 3.12 on); a feature's
+push towards a class, rounded to three decimals for the agent, is its weight
+against the weights' mean added up in the file's order, as it always was.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class LinearModel:
     # feature -> its weight for every class, made the first time a complaint has the feature, so that a cold start
     # still builds nothing per feature
     _rows: dict[str, tuple[float, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # feature -> its weights added up in the file's order, as `contributions` has always added them
+    _totals: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
@@ -89,8 +95,11 @@ class LinearModel:
             if pairs is None:
                 return None
             dense = [0.0] * len(self.classes)
+            total = 0.0
             for i in range(0, len(pairs), 2):
-                dense[pairs[i]] = pairs[i + 1]
+                dense[pairs[i]] += pairs[i + 1]
+                total += pairs[i + 1]
+            self._totals[feature] = total
             row = self._rows[feature] = tuple(dense)
         return row
 
@@ -98,7 +107,7 @@ class LinearModel:
         rows = [row for row in map(self._row, set(features)) if row is not None]
         if not rows:
             return list(self.intercepts)
-        totals = [b + s for b, s in zip(self.intercepts, map(sum, zip(*rows, strict=True)), strict=True)]
+        totals = [b + s for b, s in zip(self.intercepts, map(math.fsum, zip(*rows, strict=True)), strict=True)]
         if self.per_feature is not None:
             known = len(rows)
             totals = [t + known * w for t, w in zip(totals, self.per_feature, strict=True)]
@@ -120,10 +129,10 @@ class LinearModel:
         for feature in set(features):
             row = self._row(feature)
             if row is not None:
-                push = row[index] - sum(row) / size
+                push = row[index] - self._totals[feature] / size
                 if push > 0.0004:  # rounds to more than nothing at three decimals
                     raw.append((push, feature))
-        if len(raw) > limit:  # only those that can still be among the first `limit` once rounded are rounded
+        if len(raw) > limit > 0:  # only those that can still be among the first `limit` once rounded are rounded
             floor = heapq.nlargest(limit, raw)[-1][0] - 0.001
             raw = [push for push in raw if push[0] >= floor]
         pushes = [(feature, round(push, 3)) for push, feature in raw]

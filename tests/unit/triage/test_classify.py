@@ -264,6 +264,16 @@ def test_the_models_evidence_is_the_same_in_every_process() -> None:
     assert model.scores(["w:zeta", "w:zeta", "w:mid", "w:against"]) == [3.0, 1.0]  # a feature counts once
 
 
+def test_a_feature_s_push_is_the_same_on_every_python_and_a_limit_of_none_shows_none() -> None:
+    # Its weight against the mean of its weights, added up in the file's order: 0.1875 exactly, 0.188 once rounded
+    # (a compensated sum(), as Python 3.12 has, makes it 0.187).
+    model = LinearModel(("a", "b", "c", "d"), (0.0, 0.0, 0.0, 0.0), {"f": [0, -0.21, 1, -0.84, 2, -0.45, 3, -0.09],
+                                                                     "g": [0, 0.1, 1, 0.2, 2, 0.3]})
+    assert model.contributions(["f"], "a") == [("f", 0.188)]
+    assert model.contributions(["f", "g"], "a", limit=0) == []
+    assert model.scores(["f", "g"]) == pytest.approx([-0.11, -0.64, -0.15, -0.09])
+
+
 def test_per_feature_weights_count_each_known_feature_once() -> None:
     # A naive Bayes expert's smoothing is stored once per class and added for every known feature present: one
     # with no weight left (an empty list) still counts, an unknown one does not.

@@ -109,6 +109,7 @@ class DeskClient:
     region: str = LOCAL_REGION
     token: str | None = None
     timeout: float = 30.0  # API Gateway's integration timeout: an answer comes within it or not at all
+    wait_seconds: float = 15.0  # how long wait_for and ended wait for the workflow when not told
     portal_secrets: dict[str, list[str]] | None = None
     # Where the local stack keeps its development signing key (tokens are minted per agent).
     dev_data_dir: Path = LOCAL_DATA
@@ -206,9 +207,9 @@ class DeskClient:
     def execution(self, complaint_id: str) -> dict[str, Any]:
         return dict(self._aws("stepfunctions").describe_execution(executionArn=self.execution_arn(complaint_id)))
 
-    def ended(self, name: str, timeout: float = 30.0) -> str:
+    def ended(self, name: str, timeout: float | None = None) -> str:
         """The execution's status once it stops running; still RUNNING when it has not by the timeout."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (self.wait_seconds if timeout is None else timeout)
         status = str(self.execution(name)["status"])
         while status == "RUNNING" and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -346,9 +347,10 @@ class DeskClient:
         return dict(self._call("POST", "/_local/schedule/tick"))
 
     def wait_for(self, complaint_id: str, agent: str, *, awaiting: str | tuple[str, ...] | None = None,
-                 status: str | None = None, timeout: float = 15.0) -> dict[str, Any]:
-        """Poll until the workflow waits at a stage (one of several) or reaches a status; bounded by timeout."""
-        deadline = time.monotonic() + timeout
+                 status: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """Poll until the workflow waits at a stage (one of several) or reaches a status; bounded by timeout
+        (the client's wait_seconds when not given)."""
+        deadline = time.monotonic() + (self.wait_seconds if timeout is None else timeout)
         view: dict[str, Any] = {}
         stages = (awaiting,) if isinstance(awaiting, str) else awaiting
         while time.monotonic() < deadline:

@@ -19,6 +19,7 @@ import pytest
 from complaints.core.observability import logger
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack, StackConfig
+from tests.integration.patience import ANSWER_SECONDS, WAIT_SECONDS
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def desk_client(stack: LocalStack) -> DeskClient:
     """A client of the stack's desk, reading the stack's own profile."""
     return DeskClient(api_url=stack.config.api_url, aws_url=stack.config.aws_url,
                       stack_name=stack.config.stack_name, policy_profile=stack.profile,
-                      dev_data_dir=stack.config.data_dir)
+                      dev_data_dir=stack.config.data_dir, timeout=ANSWER_SECONDS, wait_seconds=WAIT_SECONDS)
 
 
 _counter = iter(range(1, 1_000_000))

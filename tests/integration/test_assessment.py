@@ -40,8 +40,8 @@ def _submit(client: DeskClient, n: int, text: str) -> tuple[str, str]:
     return str(client.submit("demo-portal", body)["complaint_id"]), phone
 
 
-def _accepted(client: DeskClient, cid: str, owner: str, timeout: float = 15.0) -> None:
-    client.wait_for(cid, "mgr-qian", awaiting="acceptance", timeout=timeout)
+def _accepted(client: DeskClient, cid: str, owner: str) -> None:
+    client.wait_for(cid, "mgr-qian", awaiting="acceptance")
     assert client.show(cid, "mgr-qian")["owner_id"] == owner
     client.act(cid, "accept", owner)
     client.wait_for(cid, owner, awaiting="resolution")
@@ -76,7 +76,7 @@ def test_a_scripted_week_gives_each_agent_and_department_exactly_their_figures(
 
     # N2 first: its first reply falls due while the others are handled
     n2, _ = _submit(client, 2, NETWORK)
-    _accepted(client, n2, "a-wang", timeout=90.0)  # the first after the redeploy starts every step's containers
+    _accepted(client, n2, "a-wang")  # the first after the redeploy starts every step's containers
     # N1: fixed the same morning, and surveyed by phone by his colleague: 10
     n1, _ = _submit(client, 1, NETWORK)
     _accepted(client, n1, "a-wang")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 
 def test_a_happy_path_lifecycle_stays_within_its_budget(stack: LocalStack, client: DeskClient) -> None:
-    client = DeskClient(api_url=client.api_url, aws_url=client.aws_url, stack_name=client.stack_name,
-                        dev_data_dir=client.dev_data_dir, unmetered_reads=True)  # polling is not the work
+    client = replace(client, unmetered_reads=True)  # polling is not the work
     paths = Paths(stack, client)
     meter = metering.meter()
     measure(stack, client, meter, "warm", paths.happy, 1)  # first use: roster seeding, caches

@@ -27,6 +27,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from complaints.workflow.contract import State
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -131,10 +132,11 @@ def test_the_console_speaks_english_too(stack: LocalStack, browser: WebDriver) -
 
 def test_views_need_the_operators_token_and_the_shell_does_not(stack: LocalStack, client: DeskClient) -> None:
     base = stack.config.api_url
-    assert requests.get(f"{base}/console", timeout=10).status_code == 200
-    assert requests.get(f"{base}/console/views/queue", timeout=10).status_code == 401
+    assert requests.get(f"{base}/console", timeout=ANSWER_SECONDS).status_code == 200
+    assert requests.get(f"{base}/console/views/queue", timeout=ANSWER_SECONDS).status_code == 401
     token = client.dev_token("a-chen")
-    answer = requests.get(f"{base}/console/views/queue", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    answer = requests.get(f"{base}/console/views/queue", headers={"Authorization": f"Bearer {token}"},
+                          timeout=ANSWER_SECONDS)
     assert answer.status_code == 200 and 'data-view="queue"' in answer.text
     assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
 
@@ -148,7 +150,7 @@ def test_an_agent_of_another_department_gets_a_masked_phone_or_nothing(
     def page(agent: str, role: str | None = None) -> requests.Response:
         token = client.dev_token(agent, role)
         return requests.get(f"{stack.config.api_url}/console/views/complaints/{cid}",
-                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                            headers={"Authorization": f"Bearer {token}"}, timeout=ANSWER_SECONDS)
 
     owner_page = page(view["owner_id"])
     assert owner_page.status_code == 200 and phone in owner_page.text

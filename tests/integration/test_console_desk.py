@@ -32,6 +32,7 @@ from complaints.workflow.contract import State
 from infra.cli.client import DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 from tests.raw_keys import raw_keys
 
 pytestmark = pytest.mark.integration
@@ -192,7 +193,7 @@ def test_the_board_lists_a_missed_then_an_at_risk_promise(
 def test_views_refuse_as_the_api_does_with_a_page_in_the_desk_s_language(
         stack: LocalStack, client: DeskClient) -> None:
     def view(path: str, agent: str) -> requests.Response:
-        return requests.get(f"{stack.config.api_url}{path}", timeout=10,
+        return requests.get(f"{stack.config.api_url}{path}", timeout=ANSWER_SECONDS,
                             headers={"Authorization": f"Bearer {client.dev_token(agent)}", "Accept-Language": "zh-CN"})
 
     board = view("/console/views/board", "a-wang")  # an agent

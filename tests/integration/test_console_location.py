@@ -12,6 +12,7 @@ import requests
 
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 pytestmark = pytest.mark.integration
 STACK_PROFILE = "property"
@@ -43,7 +44,7 @@ def test_a_property_complaint_s_page_shows_building_unit_and_room_and_the_histor
     token = client.dev_token(view["owner_id"])
     for lang, names in NAMES.items():
         page = requests.get(f"{stack.config.api_url}/console/views/complaints/{cid}", params={"lang": lang},
-                            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+                            headers={"Authorization": f"Bearer {token}"}, timeout=ANSWER_SECONDS)
         # Then each field of the location is shown under the office's own name for it
         assert page.status_code == 200
         assert _shown(page.text) == {name: (names[name], value) for name, value in WHERE.items()}

@@ -20,8 +20,9 @@ import requests
 
 from infra.cli.client import DeskClient, Unreachable
 from infra.local import scenarios
+from tests.integration.patience import ANSWER_SECONDS, WAIT_SECONDS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long]
 ROOT = Path(__file__).resolve().parents[2]
 PATH = "/v1/portals/demo-portal/complaints"
 STARTUP_SECONDS = 300.0  # a bound on a busy machine, not a pace: start-up is waited on by its ready line
@@ -40,7 +41,7 @@ class StackProcess:
         self.restored: dict[str, Any] = ready["restored"]
         self.client = DeskClient(api_url=f"http://127.0.0.1:{self.api_port}",
                                  aws_url=f"http://127.0.0.1:{self.aws_port}", stack_name="complaints-local",
-                                 dev_data_dir=data_dir)
+                                 dev_data_dir=data_dir, timeout=ANSWER_SECONDS, wait_seconds=WAIT_SECONDS)
 
     def _ready_line(self) -> str:
         found: list[str] = []

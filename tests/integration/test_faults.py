@@ -21,6 +21,7 @@ import pytest
 from infra.cli.client import DeskClient
 from infra.local import aws_endpoint, runtime, scenarios
 from infra.local.stack import LocalStack
+from tests.integration.patience import WAIT_SECONDS
 
 pytestmark = pytest.mark.integration
 MANAGER = scenarios.MANAGER
@@ -49,7 +50,7 @@ def _failing_once(logical_id: str) -> Iterator[list[str]]:
 
 def _settled(stack: LocalStack, client: DeskClient, complaint_id: str) -> str:
     """Drive the complaint as people would; its final status, once it is closed or failed."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + WAIT_SECONDS
     view = client.show(complaint_id, MANAGER)
     while view["status"] != "failed" and view.get("awaiting") != "acceptance":
         assert time.monotonic() < deadline, f"complaint {complaint_id} is stuck: {view['status']}"
@@ -64,7 +65,7 @@ def _settled(stack: LocalStack, client: DeskClient, complaint_id: str) -> str:
 
 
 def _failed_and_told(stack: LocalStack, client: DeskClient, complaint_id: str) -> bool:
-    view = client.wait_for(complaint_id, MANAGER, status="failed", timeout=30)
+    view = client.wait_for(complaint_id, MANAGER, status="failed")
     queue = client._call("GET", "/v1/complaints", agent=MANAGER,
                          params={"queue": view["department"], "status": "failed", "limit": 100})
     told = [m for m in stack.outbox() if m["complaint_id"] == complaint_id and m["template"] == "failed"]

@@ -117,7 +117,7 @@ def test_an_agent_opens_a_dispute_the_text_did_not_show_and_it_moves_to_medical_
     view = client.wait_for(cid, "mgr-lu", awaiting="acceptance")
     assert view["dispute"] is None and view["department"] == "nursing"
     client.act(cid, "dispute", "sup-bai", {"reason": "the family asks for compensation at the meeting"})
-    moved = client.wait_for(cid, "mgr-lu", awaiting="acceptance", timeout=30)
+    moved = client.wait_for(cid, "mgr-lu", awaiting="acceptance")
     assert moved["department"] == "medical_affairs" and moved["dispute"]["opened_by"] == "sup-bai"
 
     # A compensation within the settler's limit stands at once: medical affairs' supervisor settles for 3,000

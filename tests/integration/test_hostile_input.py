@@ -20,6 +20,7 @@ import requests
 from infra.cli.client import DeskClient
 from infra.local.oidc import DevIssuer
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 pytestmark = pytest.mark.integration
 DEEP = "[" * 3000 + "]" * 3000
@@ -53,7 +54,7 @@ def _fields(response: requests.Response) -> set[str]:
                                   "/v1/surveys/%F0%9F%98%80", "/v1/surveys/a.b"])
 def test_a_link_token_this_desk_did_not_sign_is_a_404_page_whatever_its_characters(
         stack: LocalStack, path: str) -> None:
-    answer = requests.get(_url(stack, path), timeout=10)
+    answer = requests.get(_url(stack, path), timeout=ANSWER_SECONDS)
     assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
 
 
@@ -67,7 +68,7 @@ def test_a_hostile_body_to_a_link_is_refused_before_it_is_read(stack: LocalStack
                                                                content_type: str) -> None:
     for path in ("/v1/confirmations/anything", "/v1/surveys/anything"):
         answer = requests.post(_url(stack, path), data=body.encode(), headers={"content-type": content_type},
-                               timeout=10)
+                               timeout=ANSWER_SECONDS)
         assert 400 <= answer.status_code < 500, (path, answer.status_code)
 
 
@@ -76,14 +77,14 @@ def test_a_hostile_body_to_a_link_is_refused_before_it_is_read(stack: LocalStack
 def test_a_body_that_cannot_be_read_is_a_422_naming_the_body(stack: LocalStack, client: DeskClient, body: str,
                                                             field: str) -> None:
     answer = requests.post(_url(stack, "/v1/complaints/C20260101-AAAAAA/pause"), data=body.encode(),
-                           headers=_as(client, "a-wang"), timeout=10)
+                           headers=_as(client, "a-wang"), timeout=ANSWER_SECONDS)
     assert answer.status_code == 422 and _fields(answer) == {field}
 
 
 def test_a_large_operator_body_is_413(stack: LocalStack, client: DeskClient) -> None:
     answer = requests.post(_url(stack, "/v1/complaints/C20260101-AAAAAA/pause"),
                            data=json.dumps({"reason": "x" * 500_000}).encode(), headers=_as(client, "a-wang"),
-                           timeout=10)
+                           timeout=ANSWER_SECONDS)
     assert answer.status_code == 413
 
 
@@ -92,7 +93,7 @@ def test_a_crafted_page_token_is_a_422(stack: LocalStack, client: DeskClient, to
     for crafted in (token, base64.urlsafe_b64encode(token.encode()).decode()):
         answer = requests.get(_url(stack, "/v1/complaints"), params={"queue": "network_optimisation",
                                                                      "next_token": crafted},
-                              headers=_as(client, "sup-sun"), timeout=10)
+                              headers=_as(client, "sup-sun"), timeout=ANSWER_SECONDS)
         assert answer.status_code == 422 and _fields(answer) == {"next_token"}
 
 
@@ -123,7 +124,8 @@ def test_a_deep_body_with_a_good_signature_is_a_422_and_with_a_bad_one_a_401(cli
     assert _deliver(client, DEEP.encode()).status_code == 422
     answer = requests.post(client.api_url + "/v1/portals/demo-portal/complaints", data=DEEP.encode(),
                            headers={"webhook-id": "msg_x", "webhook-timestamp": str(int(time.time())),
-                                    "webhook-signature": "v1,AAAA", "content-type": "application/json"}, timeout=10)
+                                    "webhook-signature": "v1,AAAA", "content-type": "application/json"},
+                           timeout=ANSWER_SECONDS)
     assert answer.status_code == 401
 
 
@@ -133,9 +135,9 @@ def test_an_unregistered_portal_is_told_what_a_wrong_signature_is_told(client: D
     headers = {"webhook-id": "msg_probe", "webhook-timestamp": sent, "webhook-signature": "v1,AAAA",
                "content-type": "application/json"}
     unknown = requests.post(client.api_url + "/v1/portals/no-such-portal/complaints", data=body, headers=headers,
-                            timeout=10)
+                            timeout=ANSWER_SECONDS)
     known = requests.post(client.api_url + "/v1/portals/demo-portal/complaints", data=body, headers=headers,
-                          timeout=10)
+                          timeout=ANSWER_SECONDS)
     assert unknown.status_code == known.status_code == 401 and unknown.json() == known.json()
 
 
@@ -144,7 +146,7 @@ def test_a_correctly_signed_body_that_is_not_utf8_is_a_400(client: DeskClient) -
     webhook_id, sent = "msg_gb18030", str(int(time.time()))
     key = base64.b64decode(client.portal_secret("demo-portal").removeprefix("whsec_"))
     signature = base64.b64encode(hmac.new(key, f"{webhook_id}.{sent}.".encode() + body, hashlib.sha256).digest())
-    answer = requests.post(client.api_url + "/v1/portals/demo-portal/complaints", data=body, timeout=10,
+    answer = requests.post(client.api_url + "/v1/portals/demo-portal/complaints", data=body, timeout=ANSWER_SECONDS,
                            headers={"webhook-id": webhook_id, "webhook-timestamp": sent, "content-type":
                                     "application/json", "webhook-signature": "v1," + signature.decode()})
     assert answer.status_code == 400 and "UTF-8" in answer.json()["message"]
@@ -154,7 +156,7 @@ def test_a_correctly_signed_body_that_is_not_utf8_is_a_400(client: DeskClient) -
 def test_the_access_table_holds(stack: LocalStack, client: DeskClient, issuer: DevIssuer) -> None:
     def get(path: str, token: str, **params: str) -> int:
         return requests.get(_url(stack, path), params=params, headers={"Authorization": f"Bearer {token}"},
-                            timeout=10).status_code
+                            timeout=ANSWER_SECONDS).status_code
 
     sun, agent = client.dev_token("sup-sun"), client.dev_token("a-wang")
     assert get("/v1/complaints", sun, owner="a-wang") == 200  # an agent of sup-sun's departments
@@ -168,6 +170,6 @@ def test_the_access_table_holds(stack: LocalStack, client: DeskClient, issuer: D
 
 def test_a_console_error_does_not_echo_markup(stack: LocalStack, client: DeskClient) -> None:
     answer = requests.get(_url(stack, "/console/views/complaints/%3Cimg%20src=x%20onerror=alert(1)%3E"),
-                          headers={"Authorization": f"Bearer {client.dev_token('sup-sun')}"}, timeout=10)
+                          headers={"Authorization": f"Bearer {client.dev_token('sup-sun')}"}, timeout=ANSWER_SECONDS)
     assert answer.status_code == 404
     assert "<img" not in answer.text and "&lt;img" in answer.text

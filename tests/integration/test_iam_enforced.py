@@ -21,6 +21,7 @@ from complaints.core import clock
 from infra.cli.client import DeskClient
 from infra.local.iam_enforcement import AccessDenied, Enforcer
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 pytestmark = pytest.mark.integration
 PATH = "/v1/portals/demo-portal/complaints"
@@ -50,7 +51,7 @@ def _deliver(stack: LocalStack, secret: str, body: dict[str, Any], webhook_id: s
     headers = {"webhook-id": webhook_id, "webhook-timestamp": str(int(at.timestamp())),
                "webhook-signature": Webhook(secret).sign(webhook_id, at, data.decode()),
                "content-type": "application/json"}
-    return requests.post(stack.config.api_url + PATH, data=data, headers=headers, timeout=20)
+    return requests.post(stack.config.api_url + PATH, data=data, headers=headers, timeout=ANSWER_SECONDS)
 
 
 def test_intake_without_update_item_is_denied_and_stores_nothing_half_written(

@@ -14,6 +14,7 @@ from standardwebhooks.webhooks import Webhook
 
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 pytestmark = pytest.mark.integration
 PATH = "/v1/portals/demo-portal/complaints"
@@ -37,7 +38,7 @@ def _headers(secret: str, body: bytes, *, webhook_id: str = "msg_test", at: date
 
 
 def _post(stack: LocalStack, headers: dict[str, str], body: bytes) -> requests.Response:
-    return requests.post(stack.config.api_url + PATH, data=body, headers=headers, timeout=10)
+    return requests.post(stack.config.api_url + PATH, data=body, headers=headers, timeout=ANSWER_SECONDS)
 
 
 def test_a_valid_signature_is_accepted(stack: LocalStack, client: DeskClient, complaint_body: dict[str, Any]) -> None:
@@ -130,14 +131,11 @@ def test_200_concurrent_deliveries_of_20_complaints_make_20_complaints_and_20_ex
     jobs = [(body, f"msg_burst_{n}" if k < 5 else f"msg_burst_{n}_{k}") for n, body in enumerate(bodies)
             for k in range(10)]
 
-    patient = DeskClient(api_url=client.api_url, aws_url=client.aws_url, stack_name=client.stack_name, timeout=60,
-                         dev_data_dir=client.dev_data_dir)
-
     def deliver(job: tuple[dict[str, Any], str]) -> str:
         raw = json.dumps(job[0], ensure_ascii=False).encode()
         # As a portal does, a delivery answered "still being processed; retry" is sent again, until it is answered.
         for _ in range(100):
-            response = patient.signed("demo-portal", "POST", PATH, raw, webhook_id=job[1])
+            response = client.signed("demo-portal", "POST", PATH, raw, webhook_id=job[1])
             if not (response.status_code == 409 and response.json()["error"] == "Conflict"):
                 break
         assert response.status_code == 202, response.text
@@ -166,7 +164,7 @@ def test_a_portal_reads_back_its_own_complaint_only(stack: LocalStack, client: D
     assert other.status_code == 404
     forged = client.signed("hotline-cti", "GET", f"/v1/portals/demo-portal/complaints/{complaint_body['external_id']}")
     assert forged.status_code == 401
-    unsigned = requests.get(f"{stack.config.api_url}/v1/portals/demo-portal/complaints/x", timeout=10)
+    unsigned = requests.get(f"{stack.config.api_url}/v1/portals/demo-portal/complaints/x", timeout=ANSWER_SECONDS)
     assert unsigned.status_code == 401
 
 
@@ -202,6 +200,6 @@ def test_the_acknowledgement_is_in_the_customers_language(stack: LocalStack, cli
 def test_the_api_serves_its_committed_openapi_document(stack: LocalStack) -> None:
     from infra.openapi import OUTPUT
 
-    served = requests.get(f"{stack.config.api_url}/v1/openapi.json", timeout=10)
+    served = requests.get(f"{stack.config.api_url}/v1/openapi.json", timeout=ANSWER_SECONDS)
     assert served.status_code == 200
     assert served.json() == json.loads(OUTPUT.read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ import requests
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +79,7 @@ def test_a_corrective_action_is_followed_through_and_the_cause_report_shows_the_
     listed = client.corrective("GET", "sup-sun", params={"status": "done"})["actions"]
     assert [a["action_id"] for a in listed] == [action_id]
     # and the console's reports page shows it beside the cause report
-    page = requests.get(f"{stack.config.api_url}/console/views/reports", timeout=30,
+    page = requests.get(f"{stack.config.api_url}/console/views/reports", timeout=ANSWER_SECONDS,
                         params={"from": report["start"], "to": report["end"], "lang": "en"},
                         headers={"Authorization": f"Bearer {client.dev_token('mgr-qian')}"})
     assert page.status_code == 200 and 'class="corrective-actions"' in page.text

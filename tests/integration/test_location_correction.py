@@ -17,6 +17,7 @@ from infra.cli.client import ApiError, DeskClient
 from infra.cli.main import app
 from infra.local import scenarios
 from infra.local.stack import LocalStack
+from tests.integration.patience import WAIT_SECONDS
 
 pytestmark = pytest.mark.integration
 STACK_PROFILE = "property"
@@ -87,7 +88,7 @@ def test_a_corrected_building_moves_the_repair_in_the_hotspot_report_and_its_val
     # The functions' containers log to their own output, which a thread relays to this process's: wait for the
     # correction's line to arrive rather than for a time
     logs = function_logs.getvalue() + result.output  # the CLI's run logged where its output went
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + WAIT_SECONDS
     while '"message":"location corrected"' not in logs and time.monotonic() < deadline:
         captured = capfd.readouterr()
         logs += captured.out + captured.err

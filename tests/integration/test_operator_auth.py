@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from infra.cli.client import DeskClient
 from infra.local.oidc import DevIssuer
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def issuer(stack: LocalStack) -> DevIssuer:
 
 def _get(stack: LocalStack, path: str, token: str | None) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    return requests.get(stack.config.api_url + path, headers=headers, timeout=10)
+    return requests.get(stack.config.api_url + path, headers=headers, timeout=ANSWER_SECONDS)
 
 
 def test_a_valid_token_reaches_the_operator_api(stack: LocalStack, issuer: DevIssuer) -> None:
@@ -37,7 +38,7 @@ def test_a_valid_token_reaches_the_operator_api(stack: LocalStack, issuer: DevIs
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer not-a-jwt", "Basic c3VwLXpoYW86eA=="])
 def test_no_usable_token_is_401(stack: LocalStack, header: str | None) -> None:
     headers = {"Authorization": header} if header is not None else {}
-    answer = requests.get(stack.config.api_url + "/v1/complaints", headers=headers, timeout=10)
+    answer = requests.get(stack.config.api_url + "/v1/complaints", headers=headers, timeout=ANSWER_SECONDS)
     assert answer.status_code == 401
     assert answer.json() == {"message": "Unauthorized"}
 
@@ -85,12 +86,12 @@ def test_a_role_without_the_right_is_403(stack: LocalStack, issuer: DevIssuer, c
     assert _get(stack, "/v1/reports/verification?from=2026-11-01&to=2026-11-30", agent).status_code == 403
     body: dict[str, Any] = {"name": "New Agent", "role": "agent", "departments": ["billing"], "capacity": 5}
     refused = requests.put(f"{stack.config.api_url}/v1/admin/agents/a-new", json=body,
-                           headers={"Authorization": f"Bearer {agent}"}, timeout=10)
+                           headers={"Authorization": f"Bearer {agent}"}, timeout=ANSWER_SECONDS)
     assert refused.status_code == 403
     # The same request with a manager's token is allowed: the role is what decided.
     manager = issuer.mint("mgr-qian", ["manager"])
     allowed = requests.put(f"{stack.config.api_url}/v1/admin/agents/a-new", json=body,
-                           headers={"Authorization": f"Bearer {manager}"}, timeout=10)
+                           headers={"Authorization": f"Bearer {manager}"}, timeout=ANSWER_SECONDS)
     assert allowed.status_code == 200, allowed.text
 
 
@@ -109,6 +110,6 @@ def test_no_desk_role_or_no_place_on_the_roster_is_403(stack: LocalStack, issuer
 
 
 def test_portals_and_customers_need_no_operator_token(stack: LocalStack) -> None:
-    assert requests.get(stack.config.api_url + "/v1/openapi.json", timeout=10).status_code == 200
+    assert requests.get(stack.config.api_url + "/v1/openapi.json", timeout=ANSWER_SECONDS).status_code == 200
     # A customer's link is its own credential: a bad one is 404/410, never the authorizer's 401.
-    assert requests.get(stack.config.api_url + "/v1/surveys/not-a-token", timeout=10).status_code != 401
+    assert requests.get(stack.config.api_url + "/v1/surveys/not-a-token", timeout=ANSWER_SECONDS).status_code != 401

@@ -12,6 +12,7 @@ from infra.cli.client import DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
 from tests.integration.conftest import local_stack
+from tests.integration.patience import ANSWER_SECONDS, WAIT_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +28,7 @@ def test_logs_of_a_full_lifecycle_hold_no_personal_data(verbose_stack: LocalStac
                                                          function_logs: io.StringIO) -> None:
     client = DeskClient(api_url=verbose_stack.config.api_url, aws_url=verbose_stack.config.aws_url,
                         stack_name=verbose_stack.config.stack_name,
-                        dev_data_dir=verbose_stack.config.data_dir)
+                        dev_data_dir=verbose_stack.config.data_dir, timeout=ANSWER_SECONDS, wait_seconds=WAIT_SECONDS)
     cid = client.submit("demo-portal", complaint_body)["complaint_id"]
     owner = scenarios.to_confirmation(client, cid, {"outcome": "resolved", "root_cause": "antenna_tilt",
                                                     "actions": "re-tilted"}, daytime=True)

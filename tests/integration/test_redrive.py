@@ -19,6 +19,7 @@ import requests
 from infra.cli.client import ApiError, DeskClient
 from infra.local import aws_endpoint, scenarios
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 pytestmark = pytest.mark.integration
 MANAGER = scenarios.MANAGER
@@ -76,7 +77,7 @@ def test_a_failed_step_is_redriven_and_the_complaint_completes_with_each_message
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
     assert entered[:2] == ["Resume", "AwaitResolution"] and "Classify" not in entered
     page = requests.get(f"{stack.config.api_url}/console/views/complaints/{cid}",
-                        headers={"Authorization": f"Bearer {client.dev_token(MANAGER)}"}, timeout=10)
+                        headers={"Authorization": f"Bearer {client.dev_token(MANAGER)}"}, timeout=ANSWER_SECONDS)
     assert page.status_code == 200
     assert f'href="#/complaints/{cid}?execution={cid}"' in page.text and f'data-execution="{cid}-r1"' in page.text
 

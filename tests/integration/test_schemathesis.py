@@ -38,8 +38,9 @@ from standardwebhooks.webhooks import Webhook
 
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -99,7 +100,7 @@ def test_the_api_keeps_its_documented_promises(case: Any, stack: LocalStack, cli
     if path.startswith("/v1/portals/") and _is_text(body or b""):
         headers.update(_signature(client, portal, body or b""))
     response = requests.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), data=body,
-                                headers={k: str(v) for k, v in headers.items()}, timeout=10)
+                                headers={k: str(v) for k, v in headers.items()}, timeout=ANSWER_SECONDS)
     _count(case, response.status_code)
     case.validate_response(response, checks=CHECKS)
 

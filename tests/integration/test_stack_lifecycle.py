@@ -10,6 +10,7 @@ import pytest
 
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack, StackConfig
+from tests.integration.patience import ANSWER_SECONDS, WAIT_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +45,8 @@ def test_a_start_that_fails_half_way_frees_its_ports_and_data_and_the_stack_star
         with pytest.raises(RuntimeError, match="running already"):
             stack.start()  # a second start is refused and leaves the running stack alone
         client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
-                            policy_profile=stack.profile, dev_data_dir=config.data_dir)
+                            policy_profile=stack.profile, dev_data_dir=config.data_dir, timeout=ANSWER_SECONDS,
+                            wait_seconds=WAIT_SECONDS)
         answer = client.submit("demo-portal", {
             "channel": "hotline", "external_id": "LIFECYCLE-1", "service": "mobile_voice",
             "customer": {"name": "测试", "phone": "13800000001"}, "text": "家里手机信号很差，打电话经常断，请尽快处理",

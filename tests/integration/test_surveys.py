@@ -15,6 +15,7 @@ import requests
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -98,7 +99,7 @@ def test_only_the_sms_gateway_delivers_sms_and_only_signed(stack: LocalStack, cl
         client.inbound_sms("demo-portal", "13800000000", "10")
     forged = requests.post(f"{stack.config.api_url}/v1/portals/sms-gateway/sms", json={"from": "1", "text": "10"},
                            headers={"webhook-id": "msg_x", "webhook-timestamp": "1", "webhook-signature": "v1,AAAA"},
-                           timeout=10)
+                           timeout=ANSWER_SECONDS)
     with pytest.raises(ApiError) as bad:
         client.inbound_sms("sms-gateway", "12", "10")
 

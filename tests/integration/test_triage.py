@@ -10,6 +10,7 @@ import pytest
 
 from infra.cli.client import DeskClient
 from infra.local.stack import LocalStack
+from tests.integration.patience import WAIT_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +74,7 @@ def test_resolving_an_incident_resolves_every_linked_complaint(client: DeskClien
     ids = [client.submit("demo-portal", _outage_body(complaint_body, n, cell))["complaint_id"] for n in range(5)]
     views = [_classified(client, cid) for cid in ids]
     # The complaint that reaches the threshold links the others; their own steps may still be running.
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + WAIT_SECONDS
     linked = [client.show(cid, "mgr-qian")["incident_id"] for cid in ids]
     while (None in linked or len(set(linked)) != 1) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -121,7 +122,7 @@ def test_an_opener_whose_step_fails_while_linking_finishes_the_linking_on_retry(
            for n in range(5)]
     for cid in ids:
         _classified(client, cid)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + WAIT_SECONDS
     linked = [client.show(cid, "mgr-qian")["incident_id"] for cid in ids]
     while (None in linked or len(set(linked)) != 1) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -12,6 +12,7 @@ import requests
 from infra.cli.client import ApiError, DeskClient
 from infra.local import scenarios
 from infra.local.stack import LocalStack
+from tests.integration.patience import ANSWER_SECONDS
 
 pytestmark = pytest.mark.integration
 FIXED = {"outcome": "resolved", "root_cause": "antenna_tilt", "actions": "re-tilted the sector antenna",
@@ -205,17 +206,17 @@ def test_the_customer_confirms_through_the_link_whose_page_changes_nothing(
     url = f"{stack.config.api_url}/v1/confirmations/{token}"
     timeline = client.show(cid, owner)["timeline"]
     for _ in range(3):  # a mail scanner following the link
-        page = requests.get(url, timeout=10)
+        page = requests.get(url, timeout=ANSWER_SECONDS)
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert 'name="outcome" value="not_fixed"' in page.text and page.headers["cache-control"] == "no-store"
     assert client.show(cid, owner)["timeline"] == timeline and client.show(cid, owner)["awaiting"] == "confirmation"
     # The page's form: not fixed reopens to the owner.
-    answer = requests.post(url, data={"outcome": "not_fixed", "comment": "还是没信号"}, timeout=10)
+    answer = requests.post(url, data={"outcome": "not_fixed", "comment": "还是没信号"}, timeout=ANSWER_SECONDS)
     assert answer.status_code == 200 and "text/html" in answer.headers["content-type"]
     reopened = client.wait_for(cid, owner, awaiting="resolution")
     assert reopened["reopen_count"] == 1
     assert [e["actor"] for e in reopened["timeline"] if e["type"] == "reopened"] == ["customer"]
-    used = requests.post(url, json={"outcome": "fixed"}, timeout=10)
+    used = requests.post(url, json={"outcome": "fixed"}, timeout=ANSWER_SECONDS)
     assert used.status_code == 409
 
 
@@ -269,24 +270,24 @@ def test_the_survey_page_changes_nothing_and_a_used_or_expired_link_is_refused(
     url = f"{stack.config.api_url}/v1/surveys/{token}"
     version_before = client.show(first, "mgr-qian")["timeline"]
     for _ in range(3):
-        page = requests.get(url, timeout=10)
+        page = requests.get(url, timeout=ANSWER_SECONDS)
         assert page.status_code == 200 and 'name="score"' in page.text and 'method="post"' in page.text
         assert page.headers["referrer-policy"] == "no-referrer"
     view = client.show(first, "mgr-qian")
     assert view["timeline"] == version_before and view["awaiting"] == "survey" and view["survey"] is None
 
-    answer = requests.post(url, data={"score": "9", "result": "satisfied", "comment": "ok"}, timeout=10)
+    answer = requests.post(url, data={"score": "9", "result": "satisfied", "comment": "ok"}, timeout=ANSWER_SECONDS)
     assert answer.status_code == 200
     assert client.show(first, "mgr-qian")["survey"]["score"] == 9
-    assert requests.post(url, json={"score": 1}, timeout=10).status_code == 409
-    assert requests.get(url, timeout=10).status_code == 409
+    assert requests.post(url, json={"score": 1}, timeout=ANSWER_SECONDS).status_code == 409
+    assert requests.get(url, timeout=ANSWER_SECONDS).status_code == 409
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
-    assert requests.post(f"{stack.config.api_url}/v1/surveys/{forged}", json={"score": 1}, timeout=10).status_code \
-        == 404
+    assert requests.post(f"{stack.config.api_url}/v1/surveys/{forged}", json={"score": 1},
+                         timeout=ANSWER_SECONDS).status_code == 404
 
     expired = scenarios.link_token(stack, second, "survey")
     client.advance_clock(4 * 24 * 3600)  # the survey's three days are over
-    refused = requests.post(f"{stack.config.api_url}/v1/surveys/{expired}", json={"score": 10}, timeout=10)
+    refused = requests.post(f"{stack.config.api_url}/v1/surveys/{expired}", json={"score": 10}, timeout=ANSWER_SECONDS)
     assert refused.status_code == 410 and "expired" in refused.json()["message"]
     client.tick()
     assert client.show(second, "mgr-qian")["survey"] == {"outcome": "no_response"}

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -234,6 +235,14 @@ def test_a_model_file_without_rule_trust_trusts_the_rules_alike(tmp_path: Path) 
 def test_a_weight_naming_a_missing_class_is_refused() -> None:
     with pytest.raises(ModelFileError, match="class"):
         LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:x": [3, 1.0]}})
+    with pytest.raises(ModelFileError, match="class"):
+        LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:x": ["a", 1.0]}})
+
+
+@pytest.mark.parametrize("pairs", [[0], [0, 1.0, 0], "0,1.0", {"0": 1.0}])
+def test_weights_that_are_not_class_and_weight_pairs_are_refused(pairs: Any) -> None:
+    with pytest.raises(ModelFileError, match="pairs"):
+        LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:y": [0, 0.5], "w:x": pairs}})
 
 
 def test_classifying_needs_neither_numpy_nor_scikit_learn() -> None:

@@ -56,7 +56,8 @@ TRAINING: dict[str, dict[str, str]] = {
                 "training 4": "complaints_train4.jsonl", "training 5": "complaints_train5.jsonl",
                 "training 6": "complaints_train6.jsonl", "training 7": "complaints_train7.jsonl",
                 "training 8": "complaints_train8.jsonl", "training 9": "complaints_train9.jsonl",
-                "training 10": "complaints_train10.jsonl", "training 11": "complaints_train11.jsonl"},
+                "training 10": "complaints_train10.jsonl", "training 11": "complaints_train11.jsonl",
+                "training 12": "complaints_train12.jsonl", "training 13": "complaints_train13.jsonl"},
     "property": {"training": "property_train.jsonl", "more training": "property_train_more.jsonl",
                  "training 3": "property_train3.jsonl", "training 4": "property_train4.jsonl",
                  "training 5": "property_train5.jsonl", "training 6": "property_train6.jsonl",
@@ -64,7 +65,8 @@ TRAINING: dict[str, dict[str, str]] = {
                  "training 9": "property_train9.jsonl", "training 10": "property_train10.jsonl",
                  "training 11": "property_train11.jsonl", "training 12": "property_train12.jsonl",
                  "training 13": "property_train13.jsonl", "training 14": "property_train14.jsonl",
-                 "training 15": "property_train15.jsonl", "training 16": "property_train16.jsonl"},
+                 "training 15": "property_train15.jsonl", "training 16": "property_train16.jsonl",
+                 "training 17": "property_train17.jsonl"},
     "hospital": {"training": "hospital_train.jsonl", "more training": "hospital_train_more.jsonl",
                  "training 3": "hospital_train3.jsonl", "training 4": "hospital_train4.jsonl",
                  "training 5": "hospital_train5.jsonl", "training 6": "hospital_train6.jsonl",
@@ -74,7 +76,9 @@ TRAINING: dict[str, dict[str, str]] = {
                  "training 13": "hospital_train13.jsonl", "training 14": "hospital_train14.jsonl",
                  "training 15": "hospital_train15.jsonl", "training 16": "hospital_train16.jsonl",
                  "training 17": "hospital_train17.jsonl", "training 18": "hospital_train18.jsonl",
-                 "training 19": "hospital_train19.jsonl", "training 20": "hospital_train20.jsonl"}}
+                 "training 19": "hospital_train19.jsonl", "training 20": "hospital_train20.jsonl",
+                 "training 21": "hospital_train21.jsonl", "training 22": "hospital_train22.jsonl",
+                 "training 23": "hospital_train23.jsonl"}}
 # The property and hospital phrase lists were first written from the categories' meanings alone, then extended
 # after reading their first training sets' cross-validated errors; so the rules' weight in the vote is chosen on
 # their second training sets alone (RULES_WRITTEN_FROM), which no phrase was written from.
@@ -86,7 +90,8 @@ HELD_OUT: dict[str, dict[str, str]] = {"telecom": {
     "independent 5": "complaints_independent5.jsonl", "independent 6": "complaints_independent6.jsonl",
     "independent 7": "complaints_independent7.jsonl",
     "independent 8": "complaints_independent8.jsonl", "independent 9": "complaints_independent9.jsonl",
-    "independent 10": "complaints_independent10.jsonl", "independent 11": "complaints_independent11.jsonl"},
+    "independent 10": "complaints_independent10.jsonl", "independent 11": "complaints_independent11.jsonl",
+    "independent 12": "complaints_independent12.jsonl", "independent 13": "complaints_independent13.jsonl"},
     "property": {"held-out": "property_holdout.jsonl", "held-out 2": "property_holdout2.jsonl",
                  "held-out 3": "property_holdout3.jsonl", "held-out 4": "property_holdout4.jsonl",
                  "held-out 5": "property_holdout5.jsonl", "held-out 6": "property_holdout6.jsonl",
@@ -94,7 +99,8 @@ HELD_OUT: dict[str, dict[str, str]] = {"telecom": {
                  "held-out 9": "property_holdout9.jsonl", "held-out 10": "property_holdout10.jsonl",
                  "held-out 11": "property_holdout11.jsonl", "held-out 12": "property_holdout12.jsonl",
                  "held-out 13": "property_holdout13.jsonl", "held-out 14": "property_holdout14.jsonl",
-                 "held-out 15": "property_holdout15.jsonl", "held-out 16": "property_holdout16.jsonl"},
+                 "held-out 15": "property_holdout15.jsonl", "held-out 16": "property_holdout16.jsonl",
+                 "held-out 17": "property_holdout17.jsonl"},
     "hospital": {"held-out": "hospital_holdout.jsonl", "held-out 2": "hospital_holdout2.jsonl",
                  "held-out 3": "hospital_holdout3.jsonl", "held-out 4": "hospital_holdout4.jsonl",
                  "held-out 5": "hospital_holdout5.jsonl", "held-out 6": "hospital_holdout6.jsonl",
@@ -104,7 +110,9 @@ HELD_OUT: dict[str, dict[str, str]] = {"telecom": {
                  "held-out 13": "hospital_holdout13.jsonl", "held-out 14": "hospital_holdout14.jsonl",
                  "held-out 15": "hospital_holdout15.jsonl", "held-out 16": "hospital_holdout16.jsonl",
                  "held-out 17": "hospital_holdout17.jsonl", "held-out 18": "hospital_holdout18.jsonl",
-                 "held-out 19": "hospital_holdout19.jsonl", "held-out 20": "hospital_holdout20.jsonl"}}
+                 "held-out 19": "hospital_holdout19.jsonl", "held-out 20": "hospital_holdout20.jsonl",
+                 "held-out 21": "hospital_holdout21.jsonl", "held-out 22": "hospital_holdout22.jsonl",
+                 "held-out 23": "hospital_holdout23.jsonl"}}
 CLOSE_SHARE = 0.4  # a training complaint sharing more of its trigrams than this with a held-out one is left out
 RULES_WRITTEN_FROM: dict[str, set[str]] = {"telecom": {"complaints_dev.jsonl"}, "property": {"property_train.jsonl"},
                                            "hospital": {"hospital_train.jsonl"}}

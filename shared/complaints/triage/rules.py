@@ -67,6 +67,8 @@ class _Matcher:
         self.by_first: dict[str, list[_Phrase]] = defaultdict(list)
         for phrase in self.cjk:
             self.by_first[phrase.text[:1]].append(phrase)
+        # Where a phrase can begin: the search skips every other character in C (an English complaint has none)
+        self.first_chars = _one_of(self.by_first)
         self.ngrams: dict[tuple[str, ...], list[_Phrase]] = defaultdict(list)
         for phrase in phrases:
             if _is_ascii(phrase.text):
@@ -83,12 +85,15 @@ class _Matcher:
                     tails.add(phrase.text[-2:])
                     for i in range(len(phrase.text)):
                         self.masked[phrase.text[:i] + "\0" + phrase.text[i + 1:]].append(phrase)
+        # Per length, the characters a window's first two (a head) or last two (a tail) can begin with
+        self.window_chars = {length: (_one_of(heads), _one_of(tails)) for length, (heads, tails) in self.ends.items()}
 
     def find(self, text: str) -> list[_Hit]:
         hits = []
         by_first = self.by_first
-        for start, char in enumerate(text):
-            for phrase in by_first.get(char, ()):
+        for found in self.first_chars.finditer(text):
+            start = found.start()
+            for phrase in by_first[found.group()]:
                 if text.startswith(phrase.text, start):
                     hits.append(_Hit(phrase, start, start + len(phrase.text), phrase.weight))
         hits.sort(key=lambda h: self.order[id(h.phrase)])  # stable: each phrase's hits stay in text order
@@ -105,7 +110,13 @@ class _Matcher:
             exact = {(h.start, h.end) for h in hits}
             for length in FUZZY_LENGTHS:
                 heads, tails = self.ends[length]
-                for start in range(len(text) - length + 1):
+                head_chars, tail_chars = self.window_chars[length]
+                last = len(text) - length
+                # the windows whose head or tail can be a phrase's, in order: no other can pass the test below
+                heads_at = {m.start() for m in head_chars.finditer(text, 0, last + 1)}
+                tails_at = {m.start() - length + 2 for m in tail_chars.finditer(text, length - 2, last + length - 1)}
+                starts = sorted(heads_at | tails_at)
+                for start in starts:
                     window = text[start:start + length]
                     if (window[:2] not in heads and window[-2:] not in tails) or (start, start + length) in exact \
                             or _is_ascii(window):
@@ -114,6 +125,12 @@ class _Matcher:
                         for phrase in self.masked.get(window[:i] + "\0" + window[i + 1:], ()):
                             hits.append(_Hit(phrase, start, start + length, phrase.weight * FUZZY_FACTOR))
         return hits
+
+
+def _one_of(keys: dict[str, list[_Phrase]] | set[str]) -> re.Pattern[str]:
+    """A pattern matching one character that some key begins with (none: a pattern that never matches)."""
+    chars = sorted({key[0] for key in keys if key})
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]" if chars else r"(?!)")
 
 
 @lru_cache(maxsize=64)

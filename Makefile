@@ -41,7 +41,7 @@ run: setup $(TOOLS_STAMP)
 ## test module's tests in one of them (an integration module shares one local stack).
 TEST_WORKERS ?= 2
 test: setup lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## The API fuzzed alone, deeper than in make test: FUZZ_EXAMPLES generated requests per operation and mode.
 FUZZ_EXAMPLES ?= 100
@@ -50,7 +50,7 @@ fuzz: setup $(TOOLS_STAMP)
 
 ## Every test, without the linters.
 suite: setup $(TOOLS_STAMP)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## The linters once, then every test on each supported Python installed here, each in its own .venv-py3.x.
 ## PYTHONS may name interpreters by path too, e.g. PYTHONS="$$(pyenv root)/versions/3.13.0/bin/python".
@@ -66,7 +66,7 @@ test-all-pythons: lint
 ## The fast layer, no local stack: the domain's rules on moto's DynamoDB with fakes for the other ports,
 ## and the template's checks. Under a minute.
 unit: setup $(TOOLS_STAMP)
-	$(BIN)/pytest -q -n 2 --dist loadfile tests/unit tests/infra
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests/unit tests/infra
 
 lint: setup $(TOOLS_STAMP)
 	$(BIN)/ruff check .

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from complaints.core.enums import Nature, Priority
@@ -86,7 +87,7 @@ class TextClassifier:
         self.policy = policy
         self.rules = PhraseRules(policy)
         if models is None and policy.text_model is not None:
-            models = TrainedModels.load(POLICY_DIR / policy.text_model.model)
+            models = shipped_models(POLICY_DIR / policy.text_model.model)
         self.models = models
         self.min_probability = policy.text_model.min_probability if policy.text_model else 0.0
         self.min_nature_probability = policy.text_model.min_nature_probability if policy.text_model else 0.0
@@ -228,6 +229,22 @@ def priority_from_signals(*, vip: bool, sensitive_channel: bool, sensitive: bool
 
 
 _compiled: dict[int, TextClassifier] = {}
+# A model file as read, by its path and version on disk: every policy object naming it shares one copy (a test
+# process makes hundreds of policies, and each copy of a model takes a few hundred MB)
+_models: dict[tuple[Path, int, int], TrainedModels] = {}
+
+
+def shipped_models(path: Path) -> TrainedModels:
+    """The model file's models, read once per process and per version of the file."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return TrainedModels.load(path)  # its error names the file
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    models = _models.get(key)
+    if models is None:
+        models = _models[key] = TrainedModels.load(path)
+    return models
 
 
 def text_classifier(policy: Policy) -> TextClassifier:

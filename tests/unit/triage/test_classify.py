@@ -233,6 +233,14 @@ def test_a_model_file_without_rule_trust_trusts_the_rules_alike(tmp_path: Path) 
     assert TrainedModels.load(tmp_path / "plain.model.json").rule_trust == {}
 
 
+def test_policies_of_one_profile_share_one_copy_of_its_model() -> None:
+    # A process holding many policy objects (the tests make hundreds) reads each model file once.
+    policy = load_policy("hospital")
+    first, second = text_classifier(policy), text_classifier(policy.model_copy(deep=True))
+    assert first is not second and first.models is not None and first.models is second.models
+    assert text_classifier(load_policy("property")).models is not first.models
+
+
 def test_a_weight_naming_a_missing_class_is_refused() -> None:
     with pytest.raises(ModelFileError, match="class"):
         LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:x": [3, 1.0]}})

@@ -92,7 +92,7 @@ def test_dynamodb_throttling_past_the_sdks_retries_leaves_the_complaint_failed_a
     remove = aws_endpoint.inject(throttle)
     try:
         complaint_id = client.submit("demo-portal", complaint_body)["complaint_id"]
-        view = client.wait_for(complaint_id, MANAGER, status="failed", timeout=120)
+        view = client.wait_for(complaint_id, MANAGER, status="failed")
     finally:
         remove()
     assert throttle.seen and view["status"] == "failed"

@@ -41,7 +41,7 @@ def test_a_failed_step_is_redriven_and_the_complaint_completes_with_each_message
     remove = aws_endpoint.inject(throttle)
     try:
         client.act(cid, "accept", owner)
-        failed = client.wait_for(cid, MANAGER, status="failed", timeout=120)
+        failed = client.wait_for(cid, MANAGER, status="failed")
     finally:
         remove()
     assert throttle.seen and client.ended(cid) == "FAILED"

@@ -248,7 +248,7 @@ def test_a_site_down_for_more_than_48_hours_is_prioritised_and_reported(
                     location={"area": "outage-town", "cell_id": "CELL-DOWN-48H"})
         ids.append(client.submit("demo-portal", body)["complaint_id"])
     # (their classifications run at once, each function's containers starting as they are needed)
-    views = [client.wait_for(cid, CHECKER, awaiting=("acceptance", "assignment"), timeout=120) for cid in ids]
+    views = [client.wait_for(cid, CHECKER, awaiting=("acceptance", "assignment")) for cid in ids]
     incident_id = next(v["incident_id"] for v in views if v.get("incident_id"))
     assert POLICY.clusters.prioritise_after == "48h" and POLICY.clusters.prioritise_to.value == "urgent"
     # When the site is still down two days later

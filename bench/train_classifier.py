@@ -402,7 +402,7 @@ def train(profile: str) -> tuple[dict[str, Any], dict[str, Any]]:
     models = fit_models(rows, policy, vote, weighting, borrowed)
     document = {"features_version": FEATURES_VERSION, "profile": profile, "trained_on": digest(inputs(profile)),
                 "vote": vote, "rule_trust": trust, "nature_weighting": weighting,
-                "category": models.category.to_dict(), "nature": models.nature.to_dict()}
+                "category": models.category.to_dict(DECIMALS), "nature": models.nature.to_dict(DECIMALS)}
     return document, {"rows": len(rows), "dropped": len(dropped), "borrowed": len(borrowed), "vote": vote,
                       "trust": trust, "grid": grid,
                       "nature_weighting": weighting, "nature_grid": nature_grid,

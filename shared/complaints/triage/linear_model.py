@@ -20,14 +20,27 @@ are exact before their one rounding (math.fsum), so a score comes out the
 same on every Python version (sum() compensates from 3.12 on); a feature's
 push towards a class, rounded to three decimals for the agent, is its weight
 against the weights' mean added up in the file's order, as it always was.
+
+The file packs the weights (PackedWeights) instead of writing a JSON list per
+feature: the features as one string, one per line, and each feature's class
+indexes and weights (whole hundredths, the precision training rounds to) as
+base64 arrays. Reading a JSON list per feature made a few hundred thousand
+objects, most of a cold start's model load; the packed file makes one string
+per feature and a dict from feature to its place, and a feature's weights
+become numbers only when a complaint has it.
 """
 
 from __future__ import annotations
 
+import array
+import base64
+import binascii
 import heapq
+import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,12 +52,93 @@ class ModelFileError(ValueError):
     """The model file is missing, unreadable or was written for other features."""
 
 
+class PackedWeights(Mapping[str, list[Any]]):
+    """A model's weights as the file packs them, read as feature -> [class index, weight, ...] on demand.
+
+    `features` is every feature the model knows, one per line; `pairs` has one byte per feature, how many
+    (class index, weight) pairs it has; `classes` one byte per pair, its class index; `weights` one little-endian
+    32-bit integer per pair, its weight in units of 10 ** -decimals (the precision training rounds weights to).
+    """
+
+    __slots__ = ("_index", "_offsets", "_classes", "_units", "_scale")
+
+    def __init__(self, packed: Mapping[str, Any], classes: int) -> None:
+        try:
+            names = packed["features"].split("\n") if packed["features"] else []
+            counts = base64.b64decode(packed["pairs"], validate=True)
+            self._classes = base64.b64decode(packed["classes"], validate=True)
+            units = array.array("i")
+            units.frombytes(base64.b64decode(packed["weights"], validate=True))
+            decimals = packed["decimals"]
+        except (KeyError, TypeError, AttributeError, ValueError, binascii.Error) as exc:
+            raise ModelFileError(f"a model's packed weights are unreadable: {exc!r}") from exc
+        if sys.byteorder == "big":
+            units.byteswap()
+        self._index = dict(zip(names, range(len(names)), strict=True))
+        if len(self._index) != len(names) or len(counts) != len(names):
+            raise ModelFileError("a model's packed weights need one pair count per feature, each feature once")
+        self._offsets = array.array("q", itertools.accumulate(counts, initial=0))
+        if not self._offsets[-1] == len(self._classes) == len(units):
+            raise ModelFileError("a model's packed weights need one class index and one weight per pair")
+        if self._classes and max(self._classes) >= classes:
+            raise ModelFileError("a model weight names a class the model does not have")
+        if type(decimals) is not int or not 0 <= decimals <= 9:
+            raise ModelFileError("a model's packed weights need their decimals, 0 to 9")
+        self._units, self._scale = units, 10 ** decimals
+
+    @staticmethod
+    def pack(weights: Mapping[str, list[Any]], decimals: int) -> dict[str, Any]:
+        """The file's form of feature -> [class index, weight, ...] whose weights have at most `decimals` decimals."""
+        scale = 10 ** decimals
+        counts, classes, units = bytearray(), bytearray(), array.array("i")
+        for feature, pairs in weights.items():
+            if "\n" in feature:
+                raise ValueError(f"a feature cannot hold a line break: {feature!r}")
+            counts.append(len(pairs) // 2)
+            classes.extend(pairs[0::2])
+            for weight in pairs[1::2]:
+                unit = round(weight * scale)
+                if unit / scale != weight:
+                    raise ValueError(f"{feature}'s weight {weight} has more than {decimals} decimals")
+                units.append(unit)
+        if sys.byteorder == "big":
+            units.byteswap()
+        return {"features": "\n".join(weights), "decimals": decimals,
+                "pairs": base64.b64encode(counts).decode(), "classes": base64.b64encode(classes).decode(),
+                "weights": base64.b64encode(units.tobytes()).decode()}
+
+    def row(self, feature: str, size: int) -> tuple[tuple[float, ...], float] | None:
+        """The feature's weight for each of `size` classes and their sum in the file's order; None if unknown."""
+        at = self._index.get(feature)
+        if at is None:
+            return None
+        dense = [0.0] * size
+        total = 0.0
+        scale = self._scale
+        for i in range(self._offsets[at], self._offsets[at + 1]):
+            weight = self._units[i] / scale  # the double nearest the decimal, as reading "0.24" gives
+            dense[self._classes[i]] += weight
+            total += weight
+        return tuple(dense), total
+
+    def __getitem__(self, feature: str) -> list[Any]:
+        at = self._index[feature]
+        start, end = self._offsets[at], self._offsets[at + 1]
+        return [x for i in range(start, end) for x in (self._classes[i], self._units[i] / self._scale)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 @dataclass(frozen=True)
 class LinearModel:
     classes: tuple[str, ...]
     intercepts: tuple[float, ...]
-    # feature -> [class index, weight, class index, weight, ...]: flat, as read from the file, so loading
-    # builds nothing per feature (a cold start pays for every object made here)
+    # feature -> [class index, weight, class index, weight, ...]: PackedWeights when read from a file, so loading
+    # builds no list or number per feature (a cold start pays for every object made here)
     weights: Mapping[str, list[Any]]
     # per class, what every feature the model knows adds to its score (a naive Bayes expert's smoothing, which
     # differs by class): stored once instead of beside every feature; none in a plain regression
@@ -64,17 +158,10 @@ class LinearModel:
         intercepts = tuple(float(v) for v in data["intercepts"])
         if len(intercepts) != len(classes):
             raise ModelFileError("a model needs one intercept per class")
-        weights = data["weights"]
-        if not isinstance(weights, dict):
-            raise ModelFileError("a model's weights are lists of class index and weight pairs")
-        # One pass, the class indexes gathered in C: a cold start checks a few hundred thousand features
-        named: set[Any] = set()
-        for pairs in weights.values():
-            if type(pairs) is not list or len(pairs) % 2:
-                raise ModelFileError("a model's weights are lists of class index and weight pairs")
-            named.update(pairs[0::2])
-        if not named <= set(range(len(classes))):
-            raise ModelFileError("a model weight names a class the model does not have")
+        packed = data.get("packed")
+        if not isinstance(packed, dict):
+            raise ModelFileError("a model's weights are packed (a file from before they were: run `make model`)")
+        weights = PackedWeights(packed, len(classes))
         per_feature = data.get("per_feature")
         if per_feature is not None and len(per_feature) != len(classes):
             raise ModelFileError("a model's per-feature weights need one value per class")
@@ -84,8 +171,10 @@ class LinearModel:
         return cls(classes, intercepts, weights,
                    None if per_feature is None else tuple(float(v) for v in per_feature), temperature)
 
-    def to_dict(self) -> dict[str, Any]:
-        data = {"classes": list(self.classes), "intercepts": list(self.intercepts), "weights": dict(self.weights)}
+    def to_dict(self, decimals: int = 2) -> dict[str, Any]:
+        """The file's form; the weights must have at most `decimals` decimals (training rounds them to 2)."""
+        data = {"classes": list(self.classes), "intercepts": list(self.intercepts),
+                "packed": PackedWeights.pack(self.weights, decimals)}
         if self.per_feature is not None:
             data["per_feature"] = list(self.per_feature)
         if self.temperature != 1.0:
@@ -96,16 +185,24 @@ class LinearModel:
         """The feature's weight for each class (0 where it has none), or None for a feature the model never saw."""
         row = self._rows.get(feature)
         if row is None:
-            pairs = self.weights.get(feature)
-            if pairs is None:
-                return None
-            dense = [0.0] * len(self.classes)
-            total = 0.0
-            for i in range(0, len(pairs), 2):
-                dense[pairs[i]] += pairs[i + 1]
-                total += pairs[i + 1]
-            self._totals[feature] = total
-            row = self._rows[feature] = tuple(dense)
+            weights = self.weights
+            if isinstance(weights, PackedWeights):
+                found = weights.row(feature, len(self.classes))
+                if found is None:
+                    return None
+                row, self._totals[feature] = found
+            else:  # a model made in code (training, tests): feature -> [class index, weight, ...]
+                pairs = weights.get(feature)
+                if pairs is None:
+                    return None
+                dense = [0.0] * len(self.classes)
+                total = 0.0
+                for i in range(0, len(pairs), 2):
+                    dense[pairs[i]] += pairs[i + 1]
+                    total += pairs[i + 1]
+                self._totals[feature] = total
+                row = tuple(dense)
+            self._rows[feature] = row
         return row
 
     def scores(self, features: Iterable[str]) -> list[float]:

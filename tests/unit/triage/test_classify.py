@@ -1,3 +1,4 @@
+import base64
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from complaints.core.enums import Nature, Priority
 from complaints.core.policy import POLICY_DIR, load_policy
 from complaints.core.values import Channel, Service
 from complaints.triage.classifier import classify, combine, text_classifier
-from complaints.triage.linear_model import LinearModel, ModelFileError, TrainedModels
+from complaints.triage.linear_model import LinearModel, ModelFileError, PackedWeights, TrainedModels
 
 policy = load_policy("telecom")
 
@@ -241,17 +242,51 @@ def test_policies_of_one_profile_share_one_copy_of_its_model() -> None:
     assert text_classifier(load_policy("property")).models is not first.models
 
 
+def _packed(weights: dict[str, list[Any]], classes: int = 1) -> dict[str, Any]:
+    return {"classes": [f"c{i}" for i in range(classes)], "intercepts": [0.0] * classes,
+            "packed": PackedWeights.pack(weights, 2)}
+
+
 def test_a_weight_naming_a_missing_class_is_refused() -> None:
     with pytest.raises(ModelFileError, match="class"):
-        LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:x": [3, 1.0]}})
-    with pytest.raises(ModelFileError, match="class"):
-        LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:x": ["a", 1.0]}})
+        LinearModel.from_dict(_packed({"w:x": [3, 1.0]}))
 
 
-@pytest.mark.parametrize("pairs", [[0], [0, 1.0, 0], "0,1.0", {"0": 1.0}])
-def test_weights_that_are_not_class_and_weight_pairs_are_refused(pairs: Any) -> None:
-    with pytest.raises(ModelFileError, match="pairs"):
-        LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:y": [0, 0.5], "w:x": pairs}})
+def test_packed_weights_are_the_same_weights_read_back() -> None:
+    weights = {"c:漏水": [0, 0.24, 2, -12.57], "w:plain": [], "s: le": [1, 0.01], "w:big": [2, 321.5, 0, -0.1]}
+    model = LinearModel.from_dict(json.loads(json.dumps(_packed(weights, 3), ensure_ascii=False)))
+    assert dict(model.weights.items()) == weights and list(model.weights) == list(weights)
+    plain = LinearModel(model.classes, model.intercepts, weights)
+    features = ["c:漏水", "w:plain", "s: le", "w:big", "w:unknown"]
+    assert model.scores(features) == plain.scores(features)
+    assert model.contributions(features, "c0") == plain.contributions(features, "c0")
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda p: p.update(pairs=base64.b64encode(b"\x01").decode()),  # two features, one pair count
+    lambda p: p.update(classes=base64.b64encode(b"\x00").decode()),  # two pairs, one class index
+    lambda p: p.update(weights="not base64!"),
+    lambda p: p.update(features="w:x\nw:x"),  # a feature twice
+    lambda p: p.pop("decimals"),
+    lambda p: p.update(decimals="2"),
+])
+def test_packed_weights_that_do_not_add_up_are_refused(spoil: Any) -> None:
+    data = _packed({"w:x": [0, 0.5], "w:y": [0, -1.25]})
+    spoil(data["packed"])
+    with pytest.raises(ModelFileError, match="packed"):
+        LinearModel.from_dict(data)
+
+
+def test_a_model_file_from_before_the_weights_were_packed_is_refused() -> None:
+    with pytest.raises(ModelFileError, match="make model"):
+        LinearModel.from_dict({"classes": ["a"], "intercepts": [0.0], "weights": {"w:x": [0, 1.0]}})
+
+
+def test_weights_finer_than_the_file_keeps_are_not_packed() -> None:
+    with pytest.raises(ValueError, match="decimals"):
+        PackedWeights.pack({"w:x": [0, 0.125]}, 2)
+    with pytest.raises(ValueError, match="line break"):
+        PackedWeights.pack({"w:x\ny": [0, 0.5]}, 2)
 
 
 def test_classifying_needs_neither_numpy_nor_scikit_learn() -> None:

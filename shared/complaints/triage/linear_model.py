@@ -94,6 +94,8 @@ class PackedWeights(Mapping[str, list[Any]]):
         for feature, pairs in weights.items():
             if "\n" in feature:
                 raise ValueError(f"a feature cannot hold a line break: {feature!r}")
+            if len(pairs) // 2 > 255 or any(not 0 <= i < 256 for i in pairs[0::2]):
+                raise ValueError(f"{feature}: a packed model holds at most 256 classes, a pair per class")
             counts.append(len(pairs) // 2)
             classes.extend(pairs[0::2])
             for weight in pairs[1::2]:

@@ -57,7 +57,9 @@ TRAINING: dict[str, dict[str, str]] = {
                 "training 6": "complaints_train6.jsonl", "training 7": "complaints_train7.jsonl",
                 "training 8": "complaints_train8.jsonl", "training 9": "complaints_train9.jsonl",
                 "training 10": "complaints_train10.jsonl", "training 11": "complaints_train11.jsonl",
-                "training 12": "complaints_train12.jsonl", "training 13": "complaints_train13.jsonl"},
+                "training 12": "complaints_train12.jsonl", "training 13": "complaints_train13.jsonl",
+                "training 14": "complaints_train14.jsonl", "training 15": "complaints_train15.jsonl",
+                "training 16": "complaints_train16.jsonl"},
     "property": {"training": "property_train.jsonl", "more training": "property_train_more.jsonl",
                  "training 3": "property_train3.jsonl", "training 4": "property_train4.jsonl",
                  "training 5": "property_train5.jsonl", "training 6": "property_train6.jsonl",
@@ -66,7 +68,9 @@ TRAINING: dict[str, dict[str, str]] = {
                  "training 11": "property_train11.jsonl", "training 12": "property_train12.jsonl",
                  "training 13": "property_train13.jsonl", "training 14": "property_train14.jsonl",
                  "training 15": "property_train15.jsonl", "training 16": "property_train16.jsonl",
-                 "training 17": "property_train17.jsonl"},
+                 "training 17": "property_train17.jsonl", "training 18": "property_train18.jsonl",
+                 "training 19": "property_train19.jsonl", "training 20": "property_train20.jsonl",
+                 "training 21": "property_train21.jsonl"},
     "hospital": {"training": "hospital_train.jsonl", "more training": "hospital_train_more.jsonl",
                  "training 3": "hospital_train3.jsonl", "training 4": "hospital_train4.jsonl",
                  "training 5": "hospital_train5.jsonl", "training 6": "hospital_train6.jsonl",
@@ -78,7 +82,9 @@ TRAINING: dict[str, dict[str, str]] = {
                  "training 17": "hospital_train17.jsonl", "training 18": "hospital_train18.jsonl",
                  "training 19": "hospital_train19.jsonl", "training 20": "hospital_train20.jsonl",
                  "training 21": "hospital_train21.jsonl", "training 22": "hospital_train22.jsonl",
-                 "training 23": "hospital_train23.jsonl"}}
+                 "training 23": "hospital_train23.jsonl", "training 24": "hospital_train24.jsonl",
+                 "training 25": "hospital_train25.jsonl", "training 26": "hospital_train26.jsonl",
+                 "training 27": "hospital_train27.jsonl", "training 28": "hospital_train28.jsonl"}}
 # The property and hospital phrase lists were first written from the categories' meanings alone, then extended
 # after reading their first training sets' cross-validated errors; so the rules' weight in the vote is chosen on
 # their second training sets alone (RULES_WRITTEN_FROM), which no phrase was written from.
@@ -91,7 +97,9 @@ HELD_OUT: dict[str, dict[str, str]] = {"telecom": {
     "independent 7": "complaints_independent7.jsonl",
     "independent 8": "complaints_independent8.jsonl", "independent 9": "complaints_independent9.jsonl",
     "independent 10": "complaints_independent10.jsonl", "independent 11": "complaints_independent11.jsonl",
-    "independent 12": "complaints_independent12.jsonl", "independent 13": "complaints_independent13.jsonl"},
+    "independent 12": "complaints_independent12.jsonl", "independent 13": "complaints_independent13.jsonl",
+    "independent 14": "complaints_independent14.jsonl", "independent 15": "complaints_independent15.jsonl",
+    "independent 16": "complaints_independent16.jsonl"},
     "property": {"held-out": "property_holdout.jsonl", "held-out 2": "property_holdout2.jsonl",
                  "held-out 3": "property_holdout3.jsonl", "held-out 4": "property_holdout4.jsonl",
                  "held-out 5": "property_holdout5.jsonl", "held-out 6": "property_holdout6.jsonl",
@@ -100,7 +108,9 @@ HELD_OUT: dict[str, dict[str, str]] = {"telecom": {
                  "held-out 11": "property_holdout11.jsonl", "held-out 12": "property_holdout12.jsonl",
                  "held-out 13": "property_holdout13.jsonl", "held-out 14": "property_holdout14.jsonl",
                  "held-out 15": "property_holdout15.jsonl", "held-out 16": "property_holdout16.jsonl",
-                 "held-out 17": "property_holdout17.jsonl"},
+                 "held-out 17": "property_holdout17.jsonl", "held-out 18": "property_holdout18.jsonl",
+                 "held-out 19": "property_holdout19.jsonl", "held-out 20": "property_holdout20.jsonl",
+                 "held-out 21": "property_holdout21.jsonl"},
     "hospital": {"held-out": "hospital_holdout.jsonl", "held-out 2": "hospital_holdout2.jsonl",
                  "held-out 3": "hospital_holdout3.jsonl", "held-out 4": "hospital_holdout4.jsonl",
                  "held-out 5": "hospital_holdout5.jsonl", "held-out 6": "hospital_holdout6.jsonl",
@@ -112,7 +122,9 @@ HELD_OUT: dict[str, dict[str, str]] = {"telecom": {
                  "held-out 17": "hospital_holdout17.jsonl", "held-out 18": "hospital_holdout18.jsonl",
                  "held-out 19": "hospital_holdout19.jsonl", "held-out 20": "hospital_holdout20.jsonl",
                  "held-out 21": "hospital_holdout21.jsonl", "held-out 22": "hospital_holdout22.jsonl",
-                 "held-out 23": "hospital_holdout23.jsonl"}}
+                 "held-out 23": "hospital_holdout23.jsonl", "held-out 24": "hospital_holdout24.jsonl",
+                 "held-out 25": "hospital_holdout25.jsonl", "held-out 26": "hospital_holdout26.jsonl",
+                 "held-out 27": "hospital_holdout27.jsonl", "held-out 28": "hospital_holdout28.jsonl"}}
 CLOSE_SHARE = 0.4  # a training complaint sharing more of its trigrams than this with a held-out one is left out
 RULES_WRITTEN_FROM: dict[str, set[str]] = {"telecom": {"complaints_dev.jsonl"}, "property": {"property_train.jsonl"},
                                            "hospital": {"hospital_train.jsonl"}}

@@ -6,7 +6,16 @@ from datetime import date, datetime, time
 from fnmatch import fnmatch
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
 
 from complaints.core.enums import Priority, Role
 from complaints.core.values import Channel, Service
@@ -182,6 +191,25 @@ class ClusterRule(Section):
     # Where an outage shows: the first of these location fields a complaint gives (field -> the name its
     # key carries), e.g. a building before the area.
     dimensions: dict[str, str] = {"area": "area"}
+    # The customers of one outage report it by different symptoms or by its cause: the categories counted
+    # together at a place (group name -> categories). A clustered category in no group counts with those of its
+    # family (the part of its key before the dot).
+    groups: dict[str, list[str]] = {}
+
+    @model_validator(mode="after")
+    def _grouped_categories_are_clustered(self) -> ClusterRule:
+        for name, members in self.groups.items():
+            stray = sorted(set(members) - set(self.categories))
+            if stray:
+                raise ValueError(f"clusters.groups.{name} names categories that are not clustered: {stray}")
+        return self
+
+    def group_of(self, category: str) -> str:
+        """The outage group a category's complaints are counted in at a place."""
+        for name, members in self.groups.items():
+            if category in members:
+                return name
+        return category.split(".", 1)[0]
 
 
 class QualityCheck(Section):

@@ -72,6 +72,17 @@ def test_outages_and_hotspots_are_placed_by_the_profiles_dimension() -> None:
     assert hotspot_of(telecom.hotspots, "network.data", Location(area="north")) == "north"
 
 
+def test_an_outage_is_counted_by_the_profiles_groups_else_by_family() -> None:
+    telecom, property_office = load_policy("telecom"), load_policy("property")
+    assert {telecom.clusters.group_of(c) for c in ("network.coverage", "equipment.fault", "sudden_event")} == {
+        "network"}
+    assert telecom.clusters.group_of("broadband.network") == "broadband"
+    assert property_office.clusters.group_of("property.elevator") == "property"
+    rule = telecom.clusters.model_dump()
+    with pytest.raises(ValueError, match=r"clusters.groups.network names categories that are not clustered.*billing"):
+        type(telecom.clusters).model_validate({**rule, "groups": {"network": ["network.data", "billing.package"]}})
+
+
 @pytest.mark.parametrize(("profile", "text", "category", "department"), [
     ("property", "小区电梯坏了三天了，报修一直没人来修", "property.elevator", "engineering"),
     ("property", "3栋2单元电梯困人了，老人被困在里面出不来", "property.elevator", "engineering"),

@@ -66,6 +66,19 @@ def test_the_customers_of_one_outage_count_together_whatever_symptom_they_report
     assert len({record(desk, cid).incident_id for cid in ids} - {None}) == 1
 
 
+def test_a_customer_who_names_the_cause_is_part_of_the_same_outage(desk: Desk) -> None:
+    # A cut fibre is a sudden event, not a network category; the profile counts it in the network's outage group.
+    texts = ("施工队把光缆挖断了，整个小区都没信号", "小区里突然一点信号都没有了", "电话打不出去，一直提示呼叫失败")
+    ids = [receive(desk, text, cell_id=CELL) for text in texts]
+    for cid in ids:
+        steps.classify_step(desk, cid)
+
+    categories = [record(desk, cid).classification.category for cid in ids]  # type: ignore[union-attr]
+    assert categories[0] == "sudden_event" and all(c.startswith("network.") for c in categories[1:])
+    linked = [record(desk, cid).incident_id for cid in ids]
+    assert linked[0] is not None and set(linked) == {linked[0]}
+
+
 def test_the_threshold_opens_one_incident_linking_every_complaint_and_tells_the_supervisor_once(
         desk: Desk, notifier: MemoryNotifier) -> None:
     ids = _from_the_cell(desk, desk.policy.clusters.threshold)

@@ -11,9 +11,11 @@ whoever builds it (the counting is the reports' rule).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from complaints.adapters.dynamodb import keys
 from complaints.adapters.dynamodb.actions import ActionStore
 from complaints.adapters.dynamodb.complaints import ComplaintStore
 from complaints.adapters.dynamodb.digests import StaffDigests
@@ -49,20 +51,20 @@ class Tables:
     actions: ActionStore
 
     @classmethod
-    def on(cls, table: Table, counting: Counting) -> Tables:
+    def on(cls, table: Table, counting: Counting, outage_group: Callable[[str], str] = keys.family) -> Tables:
         reports = ReportCounters(table)
         pushes = StatusPushes(table)
-        return cls(table=table, complaints=ComplaintStore(table, reports, counting, pushes),
-                   incidents=IncidentStore(table),
+        return cls(table=table, complaints=ComplaintStore(table, reports, counting, pushes, outage_group),
+                   incidents=IncidentStore(table, outage_group),
                    roster=StaffRoster(table), messages=HeldMessages(table), digests=StaffDigests(table),
                    promise_timers=PromiseTimers(table), loads=AgentLoads(table), reports=reports,
                    hooks=PortalHooks(table), pushes=pushes, actions=ActionStore(table))
 
     def sweeping(self, group: int, groups: int) -> Tables:
         """The stores over the table's view for one shard group's sweep (Table.sweeping)."""
-        return Tables.on(self.table.sweeping(group, groups), self.complaints.counting)
+        return Tables.on(self.table.sweeping(group, groups), self.complaints.counting, self.complaints.outage_group)
 
     @classmethod
     def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None,
-              indexes: dict[str, str] | None = None) -> Tables:
-        return cls.on(Table(table_name, timer_shards, client, indexes), counting)
+              indexes: dict[str, str] | None = None, outage_group: Callable[[str], str] = keys.family) -> Tables:
+        return cls.on(Table(table_name, timer_shards, client, indexes), counting, outage_group)

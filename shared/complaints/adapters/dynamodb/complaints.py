@@ -30,11 +30,13 @@ _LISTINGS: dict[str, tuple[str, str, Callable[[str], str]]] = {
 
 
 class ComplaintStore:
-    def __init__(self, table: Table, reports: ReportCounters, counting: Counting, pushes: StatusPushes) -> None:
+    def __init__(self, table: Table, reports: ReportCounters, counting: Counting, pushes: StatusPushes,
+                 outage_group: Callable[[str], str] = keys.family) -> None:
         self.table = table
         self.reports = reports
         self._counting = counting
         self._pushes = pushes
+        self.outage_group = outage_group  # the policy's ClusterRule.group_of: a category -> its outage group
 
     @property
     def counting(self) -> Counting:
@@ -128,7 +130,7 @@ class ComplaintStore:
 
     def _aggregate_put(self, record: ComplaintRecord, expected_version: int | None) -> dict[str, Any]:
         attrs = record.model_dump(mode="json", exclude_none=True)
-        attrs.update(keys.listing(record, self.table.timer_shards))
+        attrs.update(keys.listing(record, self.table.timer_shards, self.outage_group))
         if record.classification:
             attrs["category"] = record.classification.category
         attrs.update(keys.complaint(record.complaint_id))
@@ -197,7 +199,7 @@ class ComplaintStore:
         return [str(from_item(found)["complaint_id"]) for found in answer.get("Items", [])]
 
     def recent_in_cluster(self, cluster_key: str, category: str, since: datetime, until: datetime) -> list[str]:
-        rows = self._received("area", "APK", "ASK", keys.area(cluster_key, category), since, until)
+        rows = self._received("area", "APK", "ASK", keys.area(cluster_key, self.outage_group(category)), since, until)
         return [str(r["complaint_id"]) for r in rows]
 
     def _received(self, index: str, pk_name: str, sk_name: str, partition: str, since: datetime,

@@ -16,12 +16,16 @@ from complaints.core.record import Incident
 
 
 class IncidentStore:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, outage_group: Callable[[str], str] = keys.family) -> None:
         self.table = table
+        self._outage_group = outage_group  # the policy's ClusterRule.group_of: a category -> its outage group
+
+    def _key(self, cluster_key: str, category: str) -> dict[str, Any]:
+        return keys.incident_of_place(cluster_key, self._outage_group(category))
 
     def of_place(self, cluster_key: str, category: str) -> tuple[str | None, datetime | None]:
-        """The open incident of a place and category, or when the last one was resolved."""
-        data = self.table.get(keys.incident_of_place(cluster_key, category))
+        """The open incident of a place and a category's outage group, or when the last one was resolved."""
+        data = self.table.get(self._key(cluster_key, category))
         if data is None:
             return None, None
         if data.get("status") == "resolved":
@@ -33,7 +37,7 @@ class IncidentStore:
 
     def create(self, incident: Incident) -> str:
         """Open the incident unless one is already open for its place and category; the open one's id."""
-        cell = {**keys.incident_of_place(incident.cluster_key, incident.category),
+        cell = {**self._key(incident.cluster_key, incident.category),
                 "incident_id": incident.incident_id, "status": "open"}
         claim = self.table.put(cell, condition="attribute_not_exists(PK) OR #status = :resolved")
         claim["Put"].update({"ExpressionAttributeNames": {"#status": "status"},
@@ -67,7 +71,7 @@ class IncidentStore:
             # count toward the next incident.
             items.append({"Update": {
                 "TableName": self.table.name,
-                "Key": item(keys.incident_of_place(incident.cluster_key, incident.category)),
+                "Key": item(self._key(incident.cluster_key, incident.category)),
                 "UpdateExpression": "SET #status = :resolved, resolved_at = :at",
                 "ConditionExpression": "incident_id = :id",
                 "ExpressionAttributeNames": {"#status": "status"},

@@ -12,7 +12,7 @@ Item layout (PK / SK):
   EXT#<portal>#<external> / A  the portal's id of a complaint (exactly-once intake)
   AGENT#<id> / LOAD          an agent's count of open complaints (atomic counter)
   INC#<id> / A               an incident (timers index: TI#0 until it is prioritised or resolved);
-                             INCKEY#<cell or area>#<category family> / A names the open one
+                             INCKEY#<cell or area>#<outage group> / A names the open one
   STAFF / <KIND>#<id>        the roster: departments and agents
   ACTIONS / <id>             a corrective action (整改); few, so one partition lists them all (timers index:
                              TA#0 while its warning or its due time is ahead)
@@ -28,7 +28,7 @@ Indexes (all sparse: an item without the key attributes is not in the index):
   queue     QPK=Q#<department>, QSK=<open|done>#<priority rank>#<due>#<id>; INC#<department> for incidents
   owner     OPK=O#<agent>, OSK=as queue
   customer  CPK=P#<keyed phone hash>, CSK=<received>#<id>   repeat complaints
-  area      APK=A#<cell or area>#<category>, ASK=<received>#<id>  outage clusters
+  area      APK=A#<cell or area>#<outage group>, ASK=<received>#<id>  outage clusters
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -98,17 +99,18 @@ def customer(customer_key: str) -> str:
     return f"P#{customer_key}"
 
 
-def outage_group(category: str) -> str:
-    """The customers of one outage report it by different symptoms (no signal, calls fail, no data): their
-    complaints are counted together by the category's family (the part before the dot), not its exact key."""
+def family(category: str) -> str:
+    """A category's family, the part of its key before the dot: the outage group of a policy that sets none."""
     return category.split(".", 1)[0]
 
 
-def area(cluster_key: str, category: str) -> str:
-    return f"A#{cluster_key}#{outage_group(category)}"
+def area(cluster_key: str, group: str) -> str:
+    """The area index partition of a place's complaints of one outage group (ClusterRule.group_of)."""
+    return f"A#{cluster_key}#{group}"
 
 
-def listing(record: ComplaintRecord, timer_shards: int) -> dict[str, str]:
+def listing(record: ComplaintRecord, timer_shards: int,
+            outage_group: Callable[[str], str] = family) -> dict[str, str]:
     """The index keys of a complaint: its queue, owner, wait timer, customer and area entries."""
     attrs: dict[str, str] = {}
     cid = record.complaint_id
@@ -125,7 +127,7 @@ def listing(record: ComplaintRecord, timer_shards: int) -> dict[str, str]:
         attrs["TSK"] = f"{clock.iso(record.timer_due)}#{cid}"
     attrs["CPK"], attrs["CSK"] = customer(record.customer_key), f"{clock.iso(record.received_at)}#{cid}"
     if record.cluster_key and record.classification:
-        attrs["APK"] = area(record.cluster_key, record.classification.category)
+        attrs["APK"] = area(record.cluster_key, outage_group(record.classification.category))
         attrs["ASK"] = f"{clock.iso(record.received_at)}#{cid}"
     return attrs
 
@@ -240,8 +242,8 @@ def incident_age(found: Incident) -> dict[str, str]:
     return {"TPK": due_partition(INCIDENT_AGES, 0), "TSK": f"{clock.iso(found.prioritise_at)}#{found.incident_id}"}
 
 
-def incident_of_place(cluster_key: str, category: str) -> Key:
-    return {"PK": f"INCKEY#{cluster_key}#{outage_group(category)}", "SK": AGGREGATE}
+def incident_of_place(cluster_key: str, group: str) -> Key:
+    return {"PK": f"INCKEY#{cluster_key}#{group}", "SK": AGGREGATE}
 
 
 def report_day(day: str, shard: int) -> Key:

@@ -72,7 +72,7 @@ ROOT_CAUSES = ["antenna_tilt", "onu_fault", "wrong_charge", "staff_attitude", "c
 
 OUTAGE_TEXTS = [
     "从下午三点开始手机突然没有信号了，电话打不出去",
-    "手机一直显示无服务，家里老人也联系不上我",
+    "我们小区现在全都没信号，家里老人联系不上",
     "突然没信号了，重启手机也没用，附近邻居也一样没信号",
     "No signal on my phone since 3pm around Wangjing SOHO, everyone in the office has no signal",
     "手机突然一格信号都没有，微信也发不出去",

@@ -155,14 +155,29 @@ def report(outcomes_by_set: dict[str, list[Outcome]]) -> str:
     return summary({name: {"rules+model": o} for name, o in outcomes_by_set.items()}) + "\n\n" + details(everything)
 
 
+def second_labels(profile: str) -> dict[tuple[str, int], dict[str, str | None]]:
+    """The second annotator's rows of a profile by (file, line) (SECOND_ANNOTATOR, tests/data/README.md)."""
+    rows = (row for row in load(SECOND_ANNOTATOR) if row["profile"] == profile)
+    return {(str(row["file"]), int(str(row["line"]))): row for row in rows}
+
+
+def settled(writer: str, second: Mapping[str, str | None]) -> str:
+    """The category a complaint is scored against once two people have labelled it: the one both gave, else the
+    adjudicator's, who saw the text and the two categories by the guide, not who gave which."""
+    if second["category"] == writer:
+        return writer
+    return str(second["adjudicated"])
+
+
 def agreement(profile: str, classifier: TextClassifier) -> str:
-    """How far two people agree on the labels, beside the classifier: a second annotator labelled a sample of
-    held-out complaints from the guide alone, blind to the writer's labels (SECOND_ANNOTATOR)."""
-    second = [row for row in load(SECOND_ANNOTATOR) if row["profile"] == profile]
+    """How far two people agree on the labels, beside the classifier: a second annotator labelled held-out
+    complaints from the guide alone, blind to the writer's labels, and an adjudicator settled each category
+    the two gave differently."""
+    second = second_labels(profile)
     if not second:
         return ""
-    files = {str(row["file"]): load(str(row["file"])) for row in second}  # each labelled file read once
-    pairs = [(files[str(row["file"])][int(str(row["line"])) - 1], row) for row in second]
+    files = {file: load(file) for file in {file for file, _ in second}}  # each labelled file read once
+    pairs = [(files[file][line - 1], row) for (file, line), row in second.items()]
     outcomes = evaluate([first for first, _ in pairs], classifier)
     same = [o for o, (first, other) in zip(outcomes, pairs, strict=True) if first["category"] == other["category"]]
     n = len(pairs)
@@ -170,9 +185,35 @@ def agreement(profile: str, classifier: TextClassifier) -> str:
     nature = sum(first["nature"] == other["nature"] for first, other in pairs) / n
     model = sum(o.category == o.predicted_category for o in outcomes) / n
     agreed = sum(o.category == o.predicted_category for o in same) / len(same) if same else 0.0
+    by_language = ", ".join(f"{name} {accuracy(group)[0]:.1%}" for name, group in
+                            (("Chinese", [o for o in same if o.language == "zh"]),
+                             ("English", [o for o in same if o.language == "en"])) if group)
+    split = [(str(first["category"]), str(other["category"]), str(other["adjudicated"]))
+             for first, other in pairs if first["category"] != other["category"]]
+    sides = (f"; of the {len(split)} they split on, the adjudicator gave the writer's category to "
+             f"{sum(a == w for w, _, a in split)}, the second annotator's to {sum(a == s for _, s, a in split)} and "
+             f"a third to {sum(a not in (w, s) for w, s, a in split)}") if split else ""
     return (f"\n{profile}: a second annotator on {n} held-out complaints agrees with the writer on {category:.1%} of "
             f"categories and {nature:.1%} of natures; on the same complaints the classifier's category is right on "
-            f"{model:.1%}, and on {agreed:.1%} of the {len(same)} whose category both annotators gave")
+            f"{model:.1%}, and on {agreed:.1%} of the {len(same)} whose category both annotators gave "
+            f"({by_language}){sides}")
+
+
+def adjudicated(profile: str, held_out: Mapping[str, list[Outcome]]) -> dict[str, dict[str, list[Outcome]]]:
+    """Each held-out set that two people labelled in full, scored against the writer's categories and against the
+    settled ones (`settled`); natures stay the writer's."""
+    second = second_labels(profile)
+    results: dict[str, dict[str, list[Outcome]]] = {}
+    for name, outcomes in held_out.items():
+        file = HELD_OUT[profile][name]
+        if all((file, line) in second for line in range(1, len(outcomes) + 1)):
+            results[name] = {"writer's labels": outcomes,
+                             "settled labels": [replace(o, category=settled(o.category, second[(file, line)]))
+                                                for line, o in enumerate(outcomes, 1)]}
+    if results:
+        results["all of them"] = {kind: [o for name in list(results) for o in results[name][kind]]
+                                  for kind in ("writer's labels", "settled labels")}
+    return results
 
 
 def main() -> None:
@@ -213,6 +254,10 @@ def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
     held = [o for name in held_out_sets for o in results[name]["rules+model"]]
     print(f"\n{profile}: all held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
     print(agreement(profile, shipped))
+    settled_sets = adjudicated(profile, {name: results[name]["rules+model"] for name in held_out_sets})
+    if settled_sets:
+        print("\nthe held-out sets two people labelled, rules+model, against the writer's categories and the settled "
+              "ones\n" + summary(settled_sets))
     if cross_validate:
         trained = results["all training"]["rules+model, CV"]
         print(f"\nall training complaints, rules+model in 5-fold cross-validation ({len(trained)} complaints)\n"

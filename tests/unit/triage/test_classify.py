@@ -305,13 +305,29 @@ def test_classifying_needs_neither_numpy_nor_scikit_learn() -> None:
 
 
 def test_the_second_annotators_labels_name_real_rows_and_labels_of_their_profile() -> None:
-    for row in load("second_annotator.jsonl"):
+    rows = load("second_annotator.jsonl")
+    files = {file: load(file) for file in {str(row["file"]) for row in rows}}
+    assert len({(row["file"], row["line"]) for row in rows}) == len(rows)  # each complaint labelled once
+    categories_of = {profile: set(load_policy(profile).categories) for profile in HELD_OUT}
+    for row in rows:
         profile, file = str(row["profile"]), str(row["file"])
         assert file in HELD_OUT[profile].values(), row
-        assert 1 <= int(str(row["line"])) <= len(load(file)), row
-        categories = set(load_policy(profile).categories)
+        assert 1 <= int(str(row["line"])) <= len(files[file]), row
+        categories = categories_of[profile]
         assert row["category"] in categories and row.get("second", row["category"]) in categories, row
         assert Nature(str(row["nature"])), row
+
+
+def test_every_category_the_writer_and_the_second_annotator_split_on_is_settled_and_no_other() -> None:
+    rows = load("second_annotator.jsonl")
+    files = {file: load(file) for file in {str(row["file"]) for row in rows}}
+    categories_of = {profile: set(load_policy(profile).categories) for profile in HELD_OUT}
+    for row in rows:
+        writer = files[str(row["file"])][int(str(row["line"])) - 1]["category"]
+        if writer == row["category"]:
+            assert "adjudicated" not in row, row
+        else:
+            assert row.get("adjudicated") in categories_of[str(row["profile"])], row
 
 
 

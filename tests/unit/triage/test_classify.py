@@ -12,6 +12,7 @@ import pytest
 from bench.eval_classifier import accuracy, evaluate, load, report, rules_alone
 from bench.train_classifier import (
     HELD_OUT,
+    TRAINING,
     Row,
     digest,
     far_from,
@@ -304,22 +305,27 @@ def test_classifying_needs_neither_numpy_nor_scikit_learn() -> None:
     assert found == "[]"
 
 
-def test_the_second_annotators_labels_name_real_rows_and_labels_of_their_profile() -> None:
-    rows = load("second_annotator.jsonl")
+SECOND_LABELS = {"second_annotator.jsonl": HELD_OUT, "second_annotator_training.jsonl": TRAINING}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_LABELS))
+def test_the_second_annotators_labels_name_real_rows_and_labels_of_their_profile(name: str) -> None:
+    rows = load(name)
     files = {file: load(file) for file in {str(row["file"]) for row in rows}}
     assert len({(row["file"], row["line"]) for row in rows}) == len(rows)  # each complaint labelled once
     categories_of = {profile: set(load_policy(profile).categories) for profile in HELD_OUT}
     for row in rows:
         profile, file = str(row["profile"]), str(row["file"])
-        assert file in HELD_OUT[profile].values(), row
+        assert file in SECOND_LABELS[name][profile].values(), row
         assert 1 <= int(str(row["line"])) <= len(files[file]), row
         categories = categories_of[profile]
         assert row["category"] in categories and row.get("second", row["category"]) in categories, row
         assert Nature(str(row["nature"])), row
 
 
-def test_every_category_the_writer_and_the_second_annotator_split_on_is_settled_and_no_other() -> None:
-    rows = load("second_annotator.jsonl")
+@pytest.mark.parametrize("name", sorted(SECOND_LABELS))
+def test_every_category_the_writer_and_the_second_annotator_split_on_is_settled_and_no_other(name: str) -> None:
+    rows = load(name)
     files = {file: load(file) for file in {str(row["file"]) for row in rows}}
     categories_of = {profile: set(load_policy(profile).categories) for profile in HELD_OUT}
     for row in rows:
@@ -328,7 +334,6 @@ def test_every_category_the_writer_and_the_second_annotator_split_on_is_settled_
             assert "adjudicated" not in row, row
         else:
             assert row.get("adjudicated") in categories_of[str(row["profile"])], row
-
 
 
 def test_the_models_evidence_is_the_same_in_every_process() -> None:

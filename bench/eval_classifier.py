@@ -7,8 +7,9 @@ the model has learned, are scored by stratified 5-fold cross-validation (a
 model trained on four fifths classifies the fifth; this needs scikit-learn).
 Then, over the held-out sets, per-category precision and recall, the most
 frequent confusions, the nature confusion table and the share of complaints
-left to the triage desk. Run: `make eval` (`--no-cv` skips the
-cross-validation).
+left to the triage desk; then how often a second annotator agrees with the
+writers, and each held-out set against the categories the two settled on.
+Run: `make eval` (`--no-cv` skips the cross-validation).
 """
 
 from __future__ import annotations

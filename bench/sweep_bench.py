@@ -115,7 +115,8 @@ def _fan_out(base: Any, client: Any, template: dict[str, Any], due_sizes: tuple[
     for due in due_sizes:
         name = f"sweep-bench-due-{due}"
         client.create_table(TableName=name, **table_arguments(template))
-        tables = Tables.on(Table(name, base.settings.timer_shards, client), counting(base.base_policy.calendar.zone))
+        tables = Tables.on(Table(name, base.settings.timer_shards, client), counting(base.base_policy.calendar.zone),
+                           base.base_policy.clusters.group_of)
         desk = dataclasses.replace(base, tables=tables)
         one: float | None = None
         if due <= whole_up_to:
@@ -165,7 +166,7 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
             name = f"sweep-bench-{size}"
             client.create_table(TableName=name, **table_arguments(template))
             counted = CountingTable(name, base.settings.timer_shards, client)
-            tables = Tables.on(counted, counting(base.base_policy.calendar.zone))
+            tables = Tables.on(counted, counting(base.base_policy.calendar.zone), base.base_policy.clusters.group_of)
             started = time.perf_counter()
             _fill(tables, size)
             print(f"filled {size:,} open complaints in {time.perf_counter() - started:.1f} s")

@@ -118,7 +118,7 @@ def _build_desk(dynamodb: Any, table: str, idempotency_table: str, policy: Polic
     return Desk(
         settings=settings, base_policy=policy,
         tables=Tables.build(table, settings.timer_shards, counting(policy.calendar.zone, policy.hotspots),
-                            client=dynamodb, outage_group=policy.clusters.group_of),
+                            policy.clusters.group_of, client=dynamodb),
         workflow=workflow, notifier=notifier, classifier_factory=lambda: text_classifier(policy))
 
 

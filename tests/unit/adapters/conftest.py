@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from complaints.adapters.dynamodb import Tables
+from complaints.adapters.dynamodb import Tables, keys
 from complaints.core import clock
 from complaints.core.enums import Nature, Priority, Status
 from complaints.core.policy_vocabulary import Hotspots
@@ -51,7 +51,8 @@ def client(aws: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def tables(client: Any) -> Tables:
-    return Tables.build(TABLE, TIMER_SHARDS, counting(UTC, Hotspots(categories=["network.*"])), client=client)
+    return Tables.build(TABLE, TIMER_SHARDS, counting(UTC, Hotspots(categories=["network.*"])), keys.family,
+                        client=client)
 
 
 def complaint(n: int = 1, *, category: str | None = None, area: str | None = None,

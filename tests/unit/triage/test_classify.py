@@ -308,12 +308,17 @@ def test_classifying_needs_neither_numpy_nor_scikit_learn() -> None:
 SECOND_LABELS = {"second_annotator.jsonl": HELD_OUT, "second_annotator_training.jsonl": TRAINING}
 
 
-@pytest.mark.parametrize("name", sorted(SECOND_LABELS))
-def test_the_second_annotators_labels_name_real_rows_and_labels_of_their_profile(name: str) -> None:
+def _second_labels(name: str) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, set[str]]]:
+    """A second annotator's rows, the labelled files they name (each read once) and each profile's categories."""
     rows = load(name)
     files = {file: load(file) for file in {str(row["file"]) for row in rows}}
+    return rows, files, {profile: set(load_policy(profile).categories) for profile in HELD_OUT}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_LABELS))
+def test_the_second_annotators_labels_name_real_rows_and_labels_of_their_profile(name: str) -> None:
+    rows, files, categories_of = _second_labels(name)
     assert len({(row["file"], row["line"]) for row in rows}) == len(rows)  # each complaint labelled once
-    categories_of = {profile: set(load_policy(profile).categories) for profile in HELD_OUT}
     for row in rows:
         profile, file = str(row["profile"]), str(row["file"])
         assert file in SECOND_LABELS[name][profile].values(), row
@@ -325,9 +330,7 @@ def test_the_second_annotators_labels_name_real_rows_and_labels_of_their_profile
 
 @pytest.mark.parametrize("name", sorted(SECOND_LABELS))
 def test_every_category_the_writer_and_the_second_annotator_split_on_is_settled_and_no_other(name: str) -> None:
-    rows = load(name)
-    files = {file: load(file) for file in {str(row["file"]) for row in rows}}
-    categories_of = {profile: set(load_policy(profile).categories) for profile in HELD_OUT}
+    rows, files, categories_of = _second_labels(name)
     for row in rows:
         writer = files[str(row["file"])][int(str(row["line"])) - 1]["category"]
         if writer == row["category"]:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from complaints.adapters.dynamodb import keys
 from complaints.adapters.dynamodb.actions import ActionStore
 from complaints.adapters.dynamodb.complaints import ComplaintStore
 from complaints.adapters.dynamodb.digests import StaffDigests
@@ -51,7 +50,7 @@ class Tables:
     actions: ActionStore
 
     @classmethod
-    def on(cls, table: Table, counting: Counting, outage_group: Callable[[str], str] = keys.family) -> Tables:
+    def on(cls, table: Table, counting: Counting, outage_group: Callable[[str], str]) -> Tables:
         reports = ReportCounters(table)
         pushes = StatusPushes(table)
         return cls(table=table, complaints=ComplaintStore(table, reports, counting, pushes, outage_group),
@@ -65,6 +64,6 @@ class Tables:
         return Tables.on(self.table.sweeping(group, groups), self.complaints.counting, self.complaints.outage_group)
 
     @classmethod
-    def build(cls, table_name: str, timer_shards: int, counting: Counting, client: Any = None,
-              indexes: dict[str, str] | None = None, outage_group: Callable[[str], str] = keys.family) -> Tables:
+    def build(cls, table_name: str, timer_shards: int, counting: Counting, outage_group: Callable[[str], str],
+              client: Any = None, indexes: dict[str, str] | None = None) -> Tables:
         return cls.on(Table(table_name, timer_shards, client, indexes), counting, outage_group)

@@ -31,7 +31,7 @@ _LISTINGS: dict[str, tuple[str, str, Callable[[str], str]]] = {
 
 class ComplaintStore:
     def __init__(self, table: Table, reports: ReportCounters, counting: Counting, pushes: StatusPushes,
-                 outage_group: Callable[[str], str] = keys.family) -> None:
+                 outage_group: Callable[[str], str]) -> None:
         self.table = table
         self.reports = reports
         self._counting = counting

@@ -16,7 +16,7 @@ from complaints.core.record import Incident
 
 
 class IncidentStore:
-    def __init__(self, table: Table, outage_group: Callable[[str], str] = keys.family) -> None:
+    def __init__(self, table: Table, outage_group: Callable[[str], str]) -> None:
         self.table = table
         self._outage_group = outage_group  # the policy's ClusterRule.group_of: a category -> its outage group
 

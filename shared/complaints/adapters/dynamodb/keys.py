@@ -100,7 +100,7 @@ def customer(customer_key: str) -> str:
 
 
 def family(category: str) -> str:
-    """A category's family, the part of its key before the dot: the outage group of a policy that sets none."""
+    """A category's family, the part of its key before the dot (as ClusterRule.group_of falls back to)."""
     return category.split(".", 1)[0]
 
 
@@ -109,8 +109,7 @@ def area(cluster_key: str, group: str) -> str:
     return f"A#{cluster_key}#{group}"
 
 
-def listing(record: ComplaintRecord, timer_shards: int,
-            outage_group: Callable[[str], str] = family) -> dict[str, str]:
+def listing(record: ComplaintRecord, timer_shards: int, outage_group: Callable[[str], str]) -> dict[str, str]:
     """The index keys of a complaint: its queue, owner, wait timer, customer and area entries."""
     attrs: dict[str, str] = {}
     cid = record.complaint_id

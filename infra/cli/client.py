@@ -147,7 +147,8 @@ class DeskClient:
 
         The role defaults to the agent's role on the policy's roster.
         """
-        cached = self._tokens.get((agent_id, role))
+        asked = (agent_id, role)  # kept under the role asked for: None stays None, so the next call finds it
+        cached = self._tokens.get(asked)
         if cached and cached[1] > time.time() + 60 and ttl_seconds == 3600:
             return cached[0]
         if role is None:
@@ -159,7 +160,7 @@ class DeskClient:
             token = str(answer["access_token"])
         else:
             token = DevIssuer.load(self.dev_data_dir).mint(agent_id, [role], ttl_seconds=ttl_seconds)
-        self._tokens[(agent_id, role)] = (token, time.time() + ttl_seconds)
+        self._tokens[asked] = (token, time.time() + ttl_seconds)
         return token
 
     @property

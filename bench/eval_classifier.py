@@ -189,14 +189,18 @@ def agreement(profile: str, classifier: TextClassifier) -> str:
     by_language = ", ".join(f"{name} {accuracy(group)[0]:.1%}" for name, group in
                             (("Chinese", [o for o in same if o.language == "zh"]),
                              ("English", [o for o in same if o.language == "en"])) if group)
+    same_by_language = {lang: [a["category"] == b["category"] for (a, b), o in zip(pairs, outcomes, strict=True)
+                               if o.language == lang] for lang in ("zh", "en")}
+    people = ", ".join(f"{name} {sum(agrees) / len(agrees):.1%}" for name, agrees in
+                       (("Chinese", same_by_language["zh"]), ("English", same_by_language["en"])) if agrees)
     split = [(str(first["category"]), str(other["category"]), str(other["adjudicated"]))
              for first, other in pairs if first["category"] != other["category"]]
     sides = (f"; of the {len(split)} they split on, the adjudicator gave the writer's category to "
              f"{sum(a == w for w, _, a in split)}, the second annotator's to {sum(a == s for _, s, a in split)} and "
              f"a third to {sum(a not in (w, s) for w, s, a in split)}") if split else ""
     return (f"\n{profile}: a second annotator on {n} held-out complaints agrees with the writer on {category:.1%} of "
-            f"categories and {nature:.1%} of natures; on the same complaints the classifier's category is right on "
-            f"{model:.1%}, and on {agreed:.1%} of the {len(same)} whose category both annotators gave "
+            f"categories ({people}) and {nature:.1%} of natures; on the same complaints the classifier's category is "
+            f"right on {model:.1%}, and on {agreed:.1%} of the {len(same)} whose category both annotators gave "
             f"({by_language}){sides}")
 
 

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from standardwebhooks.webhooks import Webhook
 
 from complaints.core.policy import load_policy
-from infra.local.oidc import DevIssuer
+from infra.local.oidc import TOKEN_SECONDS, DevIssuer
 
 LOCAL_HOST = "127.0.0.1"
 LOCAL_STACK = "complaints-local"
@@ -142,14 +142,14 @@ class DeskClient:
             kwargs.update(endpoint_url=self.aws_url, aws_access_key_id="local", aws_secret_access_key="local")
         return boto3.client(service, **kwargs)
 
-    def dev_token(self, agent_id: str, role: str | None = None, ttl_seconds: int = 3600) -> str:
+    def dev_token(self, agent_id: str, role: str | None = None, ttl_seconds: int = TOKEN_SECONDS) -> str:
         """A JWT for an agent signed with the local stack's development key.
 
         The role defaults to the agent's role on the policy's roster.
         """
         asked = (agent_id, role)  # kept under the role asked for: None stays None, so the next call finds it
         cached = self._tokens.get(asked)
-        if cached and cached[1] > time.time() + 60 and ttl_seconds == 3600:
+        if cached and cached[1] > time.time() + 60 and ttl_seconds == TOKEN_SECONDS:
             return cached[0]
         if role is None:
             agent = load_policy(self.policy_profile).agent(agent_id)
@@ -160,7 +160,8 @@ class DeskClient:
             token = str(answer["access_token"])
         else:
             token = DevIssuer.load(self.dev_data_dir).mint(agent_id, [role], ttl_seconds=ttl_seconds)
-        self._tokens[asked] = (token, time.time() + ttl_seconds)
+        if ttl_seconds == TOKEN_SECONDS:  # a token of another lifetime was asked for once, and is not handed out again
+            self._tokens[asked] = (token, time.time() + ttl_seconds)
         return token
 
     @property

@@ -64,14 +64,15 @@ def test_each_agent_and_role_asked_for_has_a_token_of_its_own(
     assert groups[("a-chen", "supervisor")] == ["supervisor"]
 
 
-def test_a_token_asked_for_with_its_own_lifetime_is_minted_afresh(
+def test_a_token_asked_for_with_its_own_lifetime_is_minted_afresh_and_not_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: rsa.RSAPrivateKey) -> None:
     loads = _counting_loads(monkeypatch, key)
     desk = DeskClient(api_url="http://127.0.0.1:1", dev_data_dir=tmp_path)
 
-    desk.dev_token("a-chen")
+    usual = desk.dev_token("a-chen")
     short = desk.dev_token("a-chen", ttl_seconds=120)
 
     assert len(loads) == 2
+    assert desk.dev_token("a-chen") == usual  # the short-lived one is not handed out in its place
     claims = _claims(short, key)
     assert claims["exp"] - claims["iat"] == 120

@@ -29,7 +29,7 @@ import requests
 
 from bench import metering
 from infra.cli.client import DeskClient
-from infra.local import scenarios
+from infra.local import durable, scenarios
 from infra.local.stack import LocalStack, StackConfig
 
 SUPERVISOR = "sup-sun"  # network optimisation's supervisor: the coverage complaints' department
@@ -116,7 +116,7 @@ def measure(stack: LocalStack, client: DeskClient, meter: metering.Meter, cid: s
 def run(complaints: int, days: int, rounds: int) -> dict[str, Any]:
     meter = metering.meter()
     config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8189, aws_port=4603,
-                         data_dir=Path(".local/bench-console"), start_local="09:00",
+                         data_dir=durable.emptied(Path(".local/bench-console")), start_local="09:00",
                          policy_changes={"quality_check": {"sample_rate": 0.0}})
     with LocalStack(config) as stack:
         client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,

@@ -33,6 +33,7 @@ from standardwebhooks.webhooks import Webhook
 from complaints import bootstrap
 from complaints.intake import portals
 from infra.cli.client import DeskClient
+from infra.local import durable
 from infra.local.stack import LocalStack, StackConfig
 
 PORTAL = "demo-portal"
@@ -130,7 +131,7 @@ def verification_cost(rounds: int = 2000) -> dict[str, float]:
 
 def run(count: int) -> dict[str, Any]:
     config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8181, aws_port=4599,
-                         data_dir=Path(".local/bench"), start_local="09:00")
+                         data_dir=durable.emptied(Path(".local/bench")), start_local="09:00")
     with LocalStack(config) as stack:
         client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
                             dev_data_dir=config.data_dir)

@@ -213,12 +213,11 @@ def _mean(values: list[Lifecycle]) -> Lifecycle:
 def run(count: int, complaints: int, threads: int, enforce_iam: bool = True) -> dict[str, Any]:
     meter = metering.meter()
     config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8187, aws_port=4601,
-                         data_dir=Path(".local/bench-lifecycle"), start_local="09:00", enforce_iam=enforce_iam,
+                         data_dir=durable.emptied(Path(".local/bench-lifecycle")), start_local="09:00",
+                         enforce_iam=enforce_iam,
                          # a sampled quality check is a path of its own; keep each path the same
                          policy_changes={"quality_check": {"sample_rate": 0.0}})
     prices = load_prices()
-    if config.data_dir.exists():
-        durable.clear(config.data_dir)  # each run starts empty: its complaints' external ids are the last run's too
     with LocalStack(config) as stack:
         client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,
                             dev_data_dir=config.data_dir, timeout=30, unmetered_reads=True)

@@ -27,7 +27,7 @@ from typing import Any
 import boto3
 
 from infra.cli.client import ApiError, DeskClient
-from infra.local import scenarios
+from infra.local import durable, scenarios
 from infra.local.stack import LocalStack
 
 PATH = "/v1/portals/demo-portal/complaints"
@@ -211,7 +211,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8189, aws_port=4603,
-                         data_dir=Path(".local/bench-stress"), start_local="09:00",
+                         data_dir=durable.emptied(Path(".local/bench-stress")), start_local="09:00",
                          policy_changes={"quality_check": {"sample_rate": 0.0}})
     with LocalStack(config) as stack:
         client = DeskClient(api_url=config.api_url, aws_url=config.aws_url, stack_name=config.stack_name,

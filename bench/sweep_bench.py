@@ -44,7 +44,7 @@ from complaints.core.record import ComplaintRecord
 from complaints.core.values import Classification, Customer
 from complaints.reporting.counting import counting
 from complaints.workflow import reminders
-from infra.local import moto_patches
+from infra.local import durable, moto_patches
 from infra.local.stack import ACCOUNT, LocalStack, StackConfig
 from infra.local.template import table_arguments
 
@@ -156,7 +156,7 @@ def main(sizes: tuple[int, int] = (1_000, 100_000), rounds: int = 3, json_path: 
          due_sizes: tuple[int, ...] = (100, 10_000), whole_up_to: int = 2_000,
          compare_groups: tuple[int, ...] = ()) -> None:
     config = StackConfig(tick_schedule=False, log_level="ERROR", api_port=8184,
-                         data_dir=Path(".local/bench-sweep"))
+                         data_dir=durable.emptied(Path(".local/bench-sweep")))
     with LocalStack(config) as stack, moto_patches.install("indexed_gsi_queries"):
         base = bootstrap.desk()
         client = boto3.client("dynamodb", region_name="us-east-1")

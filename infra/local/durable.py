@@ -280,6 +280,14 @@ def clear(data_dir: Path) -> None:
         _remove_contents(data_dir)
 
 
+def emptied(data_dir: Path) -> Path:
+    """The data directory, cleared if it holds anything: for a run that must start empty (a benchmark), as a durable
+    stack would otherwise bring back every earlier run's complaints and their unfinished workflows."""
+    if data_dir.exists():
+        clear(data_dir)
+    return data_dir
+
+
 def _remove_contents(data_dir: Path) -> None:
     for path in sorted(data_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if path.name == ".lock":

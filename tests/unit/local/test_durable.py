@@ -133,6 +133,25 @@ def test_a_second_stack_on_the_same_data_directory_is_refused(tmp_path: Path) ->
     assert not (tmp_path / "state").exists()
 
 
+def test_a_run_that_must_start_empty_gets_its_directory_emptied_of_an_earlier_run(tmp_path: Path) -> None:
+    store = Store(tmp_path / "bench")
+    store.append(_items_record("t", "a", "1"))
+    store.close()
+    (tmp_path / "bench" / "outbox.jsonl").write_text("{}\n", encoding="utf-8")
+    earlier = Store(tmp_path / "bench")
+    assert earlier.state.tables != {}  # what an earlier run left
+    earlier.close()
+
+    assert durable.emptied(tmp_path / "bench") == tmp_path / "bench"
+    assert [p.name for p in (tmp_path / "bench").iterdir() if p.name != ".lock"] == []
+    fresh = Store(tmp_path / "bench")
+    assert fresh.state.tables == {}
+    with pytest.raises(DataDirInUse):
+        durable.emptied(tmp_path / "bench")  # never under a running stack
+    fresh.close()
+    assert durable.emptied(tmp_path / "never") == tmp_path / "never" and not (tmp_path / "never").exists()
+
+
 def test_a_data_directory_that_cannot_be_read_is_not_left_locked(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     def unreadable(directory: Path) -> Any:

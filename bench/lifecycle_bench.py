@@ -108,6 +108,9 @@ class Paths:
         return scenarios.to_confirmation(self.client, cid, RESOLUTION, checked_by=CHECKER)
 
     def _fixed_and_rated(self, cid: str, owner: str, score: int, **ratings: str) -> None:
+        # Other threads' complaints move the shared clock on (the throughput run): the callback is made by day,
+        # as the desk refuses to call a customer in quiet hours.
+        self.client.to_daytime()
         scenarios.close_and_rate(self.stack, self.client, cid, owner, score, **ratings)
 
     def happy(self, cid: str) -> None:

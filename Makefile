@@ -6,12 +6,14 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup demo run test fuzz suite test-all-pythons unit lint bench eval model openapi policies clean
+.PHONY: setup demo run test fuzz suite test-all-pythons unit lint bench eval model encoder openapi policies clean
 
-$(STAMP): requirements-dev.txt shared/requirements.txt requirements.lock pyproject.toml
+$(STAMP): requirements-dev.txt shared/requirements.txt shared/requirements-encoder.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c requirements.lock
+	@# As in the classify function's EncoderLayer: the encoder's run time without its packages' own dependencies
+	$(BIN)/pip install --quiet --no-deps -r shared/requirements-encoder.txt -c requirements.lock
 	@# -qq: setuptools' notice on every editable install is no news to act on
 	$(BIN)/pip install -qq --no-deps -e .
 	touch $(STAMP)
@@ -91,6 +93,19 @@ MODEL_PROFILES := $(or $(PROFILE),telecom property hospital)
 model: setup
 	@for profile in $(MODEL_PROFILES); do $(BIN)/python -m bench.train_classifier --profile $$profile || exit 1; done
 
+## Fine-tune each profile's English encoder (PROFILE=hospital by default) and write
+## shared/policies/<profile>.encoder.{onnx,json}: PyTorch in .venv-encoder, tens of minutes a pass on one core.
+ENCODER_VENV := .venv-encoder
+ENCODER_PROFILES := $(or $(PROFILE),hospital)
+$(ENCODER_VENV)/.installed: requirements-encoder-train.txt requirements-dev.txt requirements.lock
+	$(PYTHON) -m venv $(ENCODER_VENV)
+	$(ENCODER_VENV)/bin/pip install --quiet --upgrade pip
+	$(ENCODER_VENV)/bin/pip install --quiet -r requirements-encoder-train.txt -c requirements.lock
+	$(ENCODER_VENV)/bin/pip install -qq --no-deps -e .
+	touch $@
+encoder: $(ENCODER_VENV)/.installed
+	@for profile in $(ENCODER_PROFILES); do $(ENCODER_VENV)/bin/python -m bench.train_encoder --profile $$profile || exit 1; done
+
 ## Compile the policy profiles (shared/policies/*.yaml, the source of truth) and their countries' working
 ## calendars (from the holidays package) into shared/policies/compiled and shared/policies/calendars, which the
 ## functions load at a cold start instead of parsing and validating YAML; commit what it writes. A stale
@@ -103,4 +118,4 @@ openapi: setup
 	$(BIN)/python -m infra.openapi
 
 clean:
-	rm -rf $(VENV) .venv-py3.* $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-py3.* $(TOOLS) $(ENCODER_VENV) build/encoder .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

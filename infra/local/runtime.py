@@ -180,6 +180,7 @@ class LocalFunction:
     environment: dict[str, str] = field(default_factory=dict)
     reserved: int | None = None  # the template's ReservedConcurrentExecutions
     layer_paths: list[str] = field(default_factory=list)
+    absent_modules: list[str] = field(default_factory=list)  # the packages of the layers it does not have
     _idle: list[Container] = field(default_factory=list)
     _all: set[Container] = field(default_factory=set)
     _starting: int = 0
@@ -190,7 +191,8 @@ class LocalFunction:
 
     def spec(self) -> worker.ContainerSpec:
         return worker.ContainerSpec(self.logical_id, self.name, str(self.code_dir), self.handler_name, self.memory,
-                                    self.arn, dict(self.environment), list(self.layer_paths))
+                                    self.arn, dict(self.environment), list(self.layer_paths),
+                                    list(self.absent_modules))
 
     @property
     def concurrency(self) -> int:

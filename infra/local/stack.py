@@ -52,7 +52,7 @@ from complaints.core.observability import logger
 from complaints.core.policy import POLICY_DIR, load_policy
 from complaints.workflow.redrive import redrive_stalled
 from infra import iam
-from infra.local import durable, event_sources, iam_enforcement, moto_patches, restored, runtime
+from infra.local import durable, event_sources, iam_enforcement, layers, moto_patches, restored, runtime
 from infra.local.aws_endpoint import AwsEndpoint
 from infra.local.http_api import HttpApi, Listener, Route, json_response
 from infra.local.iam_calls import Account
@@ -450,6 +450,7 @@ class LocalStack:
         with zipfile.ZipFile(package, "w") as archive:
             archive.writestr("README.txt", "Runs in the local stack's own containers (infra.local.runtime).")
         defaults = self.template.get("Globals", {}).get("Function", {})
+        packaged = layers.layer_distributions(self.template, self.config.root)
         functions = self._of_type("AWS::Serverless::Function")
         code = [self.config.root / f["Properties"]["CodeUri"] for f in functions.values()]
         runtime.compile_code(self.config.root / "shared", *code)  # as the build ships them: no container compiles
@@ -465,7 +466,8 @@ class LocalStack:
                 int(props.get("MemorySize", defaults.get("MemorySize", 128))), arn,
                 timeout=float(props.get("Timeout", defaults.get("Timeout", 3))),
                 reserved=props.get("ReservedConcurrentExecutions"),
-                layer_paths=[str(self.config.root / "shared")])
+                layer_paths=[str(self.config.root / "shared")],
+                absent_modules=layers.absent_modules(self.template, self.config.root, props, packaged))
             access_key = "ASIA" + hashlib.sha256(f"{self.config.stack_name}/{logical_id}".encode()).hexdigest()[:16]
             function.environment = {**runtime.lambda_environment(function, self.config.region, self.config.aws_url,
                                                                  access_key.upper()),

@@ -23,6 +23,7 @@ Messages are JSON: {"event", "clock_offset", "deadline", "request_id",
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import json
 import os
@@ -49,6 +50,21 @@ class ContainerSpec:
     arn: str
     environment: dict[str, str]  # given to the process when it starts
     layer_paths: list[str] = field(default_factory=list)
+    # The packages of the stack's layers this function does not have: on Lambda they are not there to import.
+    absent_modules: list[str] = field(default_factory=list)
+
+
+class _Absent(importlib.abc.MetaPathFinder):
+    """Refuses the packages of another function's layers, which this process could otherwise find."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {fullname!r}: it is in a layer this function does not have",
+                                      name=fullname)
+        return None
 
 
 @dataclass
@@ -101,6 +117,8 @@ def _clear_metrics() -> None:
 def serve(connection: Connection, spec: ContainerSpec) -> None:
     """The container's life: init, then answer invocations."""
     sys.path[:0] = [spec.code_dir, *spec.layer_paths]  # the task root first, then the layers, as on Lambda
+    if spec.absent_modules:
+        sys.meta_path.insert(0, _Absent(set(spec.absent_modules)))
     # Metrics are off locally (no EMF on stdout), so Powertools finds none to publish on every invocation.
     warnings.filterwarnings("ignore", "No application metrics to publish")
     try:

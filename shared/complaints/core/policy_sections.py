@@ -123,10 +123,22 @@ class Category(Section):
     services: list[Service] = []  # a portal naming one of these services nudges the phrase rules towards it
 
 
+class EncoderVote(Section):
+    """An English encoder consulted when the vote is unsure: files beside the profile, from `make encoder`."""
+
+    file: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.encoder\.json$")
+    # The encoder's scores are added at this weight to the linear model's log-probabilities.
+    weight: float = Field(gt=0, le=10)
+    # It is consulted for an English complaint whose winning category, by the rules and the linear model, is
+    # less likely than this.
+    consult_below: float = Field(gt=0, le=1)
+
+
 class TextModel(Section):
     """The learned model that votes with the phrase rules: a file beside the profile, from `make model`."""
 
     model: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.json$")
+    encoder: EncoderVote | None = None
     # Below this probability for its category, a valid complaint goes to the triage desk; so does a
     # communicative one whose nature is less certain than min_nature_probability (it may be a fault).
     min_probability: float = Field(ge=0, le=1)

@@ -32,6 +32,7 @@ from typing import Any
 from complaints.core.enums import Nature, Priority
 from complaints.core.policy import POLICY_DIR, Policy
 from complaints.core.values import Channel, Classification, Service
+from complaints.triage.encoder import Encoder, blended, shipped_encoder
 from complaints.triage.features import text_features
 from complaints.triage.linear_model import TrainedModels
 from complaints.triage.rules import PhraseRules, normalise
@@ -80,15 +81,25 @@ class Decision:
     model_nature: dict[str, float]
     features: list[str]
     cue_features: list[str]
+    encoder: dict[str, float] | None = None  # the encoder's scores, when the vote was unsure and it was asked
 
 
 class TextClassifier:
-    def __init__(self, policy: Policy, models: TrainedModels | None = None) -> None:
+    def __init__(self, policy: Policy, models: TrainedModels | None = None, encoder: Encoder | None = None) -> None:
+        """models and encoder: the profile's shipped files when not given. An encoder is trained beside the shipped
+        models, so models given without an encoder (cross-validation's) are used without one."""
         self.policy = policy
         self.rules = PhraseRules(policy)
-        if models is None and policy.text_model is not None:
-            models = shipped_models(POLICY_DIR / policy.text_model.model)
+        text_model = policy.text_model
+        if models is None and text_model is not None:
+            models = shipped_models(POLICY_DIR / text_model.model)
+            if encoder is None and text_model.encoder is not None:
+                encoder = shipped_encoder(POLICY_DIR / text_model.encoder.file)
         self.models = models
+        self.encoder = encoder if models is not None else None
+        vote = text_model.encoder if text_model else None
+        self.encoder_weight = vote.weight if vote else 0.0
+        self.consult_below = vote.consult_below if vote else 0.0
         self.min_probability = policy.text_model.min_probability if policy.text_model else 0.0
         self.min_nature_probability = policy.text_model.min_nature_probability if policy.text_model else 0.0
 
@@ -105,6 +116,12 @@ class TextClassifier:
                                    self.models.vote["rule_temperature"])
         votes = combine(model, rules, weight, self.models.rule_trust)
         category = max(votes, key=lambda c: votes[c])
+        encoded = None
+        if self.encoder is not None and votes[category] < self.consult_below and self.encoder.reads(text):
+            encoded = self.encoder.scores(text)
+            model = blended(model, encoded, self.encoder_weight)
+            votes = combine(model, rules, weight, self.models.rule_trust)
+            category = max(votes, key=lambda c: votes[c])
         cues = cue_features(self.rules, normal)
         natures = self.models.nature.probabilities(features + cues)
         nature = Nature(max(natures, key=lambda n: natures[n]))
@@ -115,7 +132,7 @@ class TextClassifier:
         unsure_nature = not answerable or natures[nature.value] < self.min_nature_probability
         needs_triage = unsure_nature and confidence < self.min_probability
         return Decision(category, nature, confidence, needs_triage, votes, scores, evidence, model, natures,
-                        features, cues)
+                        features, cues, encoded)
 
     def _rules_only(self, normal: str, scores: dict[str, float], evidence: dict[str, list[str]]) -> Decision:
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
@@ -191,6 +208,10 @@ class TextClassifier:
                 "nature_features": _by_word(self.models.nature.contributions(
                     d.features + d.cue_features, d.nature.value, 4 * limit), normalise(text), limit),
             }
+        if d.encoder is not None:  # the vote was unsure of an English complaint: what the encoder read in it
+            explanation["encoder"] = {"weight": self.encoder_weight,
+                                      "scores": {k: round(v, 2) for k, v in
+                                                 sorted(d.encoder.items(), key=lambda kv: -kv[1])[:4]}}
         return explanation
 
 

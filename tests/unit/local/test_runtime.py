@@ -165,6 +165,36 @@ def test_a_handler_that_cannot_be_imported_is_an_init_error(tmp_path: Path) -> N
     broken.stop()
 
 
+def test_a_function_is_refused_the_packages_of_a_layer_it_does_not_have(tmp_path: Path) -> None:
+    # Installed here for the classify function's EncoderLayer; on Lambda another function cannot import them.
+    (tmp_path / "app.py").write_text("import json\n\ndef handler(event, context):\n"
+                                     "    import tokenizers\n    return 'imported'\n", encoding="utf-8")
+    without = runtime.LocalFunction("Other", "desk-Other", tmp_path, "app.handler", 128,
+                                    absent_modules=["tokenizers"])
+    with pytest.raises(runtime.FunctionError) as failed:
+        without.invoke({})
+    assert failed.value.error_type == "ModuleNotFoundError" and "layer" in str(failed.value)
+    without.stop()
+    with_layer = runtime.LocalFunction("Classify", "desk-Classify", tmp_path, "app.handler", 128)
+    assert with_layer.invoke({}) == "imported"
+    with_layer.stop()
+
+
+def test_only_the_classify_function_may_import_the_encoder_s_run_time() -> None:
+    from infra.local.layers import absent_modules, layer_distributions
+    from infra.local.template import load_template
+
+    root = Path(__file__).resolve().parents[3]
+    template = load_template(root / "template.yaml")
+    packaged = layer_distributions(template, root)
+    assert packaged["EncoderLayer"] == {"onnxruntime", "tokenizers", "numpy"}
+    assert "pydantic" in packaged["DomainLayer"]
+    for name, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            absent = absent_modules(template, root, resource["Properties"], packaged)
+            assert absent == ([] if name == "ClassifyFunction" else ["numpy", "onnxruntime", "tokenizers"]), name
+
+
 def test_a_warm_up_whose_init_fails_is_reported_and_keeps_no_container(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     (tmp_path / "app.py").write_text("import no_such_module\n", encoding="utf-8")

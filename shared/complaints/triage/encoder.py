@@ -1,0 +1,123 @@
+"""The English encoder: a second reader for the English complaints the vote is unsure of.
+
+The linear model reads the words it was trained on. A complaint in plain
+English by someone whose phrasing it has not met is where it is least sure and
+most often wrong. The encoder (all-MiniLM-L6-v2, pretrained on general English
+and trained on the profile's categories by `make encoder`) reads those better.
+It is an ONNX file with 8-bit weights, run by onnxruntime with the tokenizer it
+was trained with. It reads English alone; a complaint with any Chinese in it is
+never sent to it.
+
+It costs milliseconds a complaint where the linear model costs a fraction of
+one, and loading it costs about a second. So nothing of it is imported or read
+until the first complaint that needs it (a cold start is the linear model's),
+and only complaints whose winning category is less likely than the profile's
+`text_model.encoder.consult_below` are sent to it: the median stays the linear
+model's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+class EncoderFileError(ValueError):
+    """The encoder's files are missing, unreadable or do not fit the profile."""
+
+
+class Encoder:
+    """One profile's encoder: its description is read at once, its weights at the first complaint it reads."""
+
+    def __init__(self, description: Path) -> None:
+        try:
+            data = json.loads(description.read_text(encoding="utf-8"))
+            self.categories: list[str] = [str(c) for c in data["categories"]]
+            self.max_tokens = int(data["max_tokens"])
+            self.trained_on: dict[str, str] = dict(data.get("inputs", {}))
+            self.weights_path = description.parent / str(data["weights"])
+            self.tokenizer_path = description.parent / str(data["tokenizer"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise EncoderFileError(f"cannot read the encoder {description.name}: {exc!r}") from exc
+        for path in (self.weights_path, self.tokenizer_path):
+            if not path.is_file():
+                raise EncoderFileError(f"{description.name} names {path.name}, which is not there: run `make encoder`")
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    @staticmethod
+    def reads(text: str) -> bool:
+        """English: some Latin letters and no Chinese character."""
+        return CJK.search(text) is None and LATIN.search(text) is not None
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            options = onnxruntime.SessionOptions()
+            # A Lambda function has one or two vCPUs, and the embedded stack runs functions side by side.
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
+            tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(self.max_tokens)
+            self._tokenizer = tokenizer
+            self._session = onnxruntime.InferenceSession(str(self.weights_path), options,
+                                                         providers=["CPUExecutionProvider"])
+
+    def scores(self, text: str) -> dict[str, float]:
+        """The encoder's score (logit) for each category."""
+        if self._session is None:
+            self._load()
+        import numpy
+
+        encoded = self._tokenizer.encode(text)
+        feed = {
+            "input_ids": numpy.array([encoded.ids], dtype=numpy.int64),
+            "attention_mask": numpy.array([encoded.attention_mask], dtype=numpy.int64),
+            "token_type_ids": numpy.array([encoded.type_ids], dtype=numpy.int64),
+        }
+        (logits,) = self._session.run(["logits"], feed)
+        return {c: float(v) for c, v in zip(self.categories, logits[0], strict=True)}
+
+
+def blended(model: Mapping[str, float], scores: Mapping[str, float], weight: float) -> dict[str, float]:
+    """The linear model's probabilities with the encoder's scores added to their logarithms at `weight`."""
+    floor = 1e-12
+    raw = {c: math.log(max(p, floor)) + weight * scores.get(c, 0.0) for c, p in model.items()}
+    top = max(raw.values())
+    exps = {c: math.exp(v - top) for c, v in raw.items()}
+    whole = sum(exps.values())
+    return {c: e / whole for c, e in exps.items()}
+
+
+_encoders: dict[tuple[Path, int, int], Encoder] = {}
+
+
+def shipped_encoder(description: Path) -> Encoder:
+    """The profile's encoder, one per process and version of its description (its weights load at first use)."""
+    try:
+        stat = description.stat()
+    except OSError:
+        return Encoder(description)  # its error names the file
+    key = (description.resolve(), stat.st_mtime_ns, stat.st_size)
+    encoder = _encoders.get(key)
+    if encoder is None:
+        encoder = _encoders[key] = Encoder(description)
+    return encoder

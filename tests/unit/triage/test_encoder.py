@@ -1,0 +1,90 @@
+"""The English encoder: asked only of the English complaints the vote is unsure of, loaded only when asked."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.eval_classifier import load
+from bench.train_classifier import HELD_OUT, digest, inputs
+from complaints.core.policy import POLICY_DIR, load_policy
+from complaints.triage.classifier import TextClassifier, text_classifier
+from complaints.triage.encoder import Encoder, EncoderFileError, blended
+
+ROOT = Path(__file__).resolve().parents[3]
+hospital = load_policy("hospital")
+
+
+def _held_out_texts() -> list[str]:
+    return [str(row["text"]) for file in HELD_OUT["hospital"].values() for row in load(file)]
+
+
+def test_the_shipped_encoder_reads_the_profile_s_categories_and_was_trained_on_the_current_complaints() -> None:
+    encoder = text_classifier(hospital).encoder
+    assert encoder is not None
+    assert encoder.categories == list(hospital.categories)
+    assert encoder.trained_on == digest(inputs("hospital")), "the labelled data changed: run `make encoder`"
+
+
+def test_an_unsure_english_complaint_is_read_by_the_encoder_and_its_scores_join_the_vote() -> None:
+    shipped = text_classifier(hospital)
+    linear = TextClassifier(hospital, shipped.models)
+    assert linear.encoder is None, "models given without an encoder (cross-validation's) are used without one"
+    unsure = [t for t in _held_out_texts() if Encoder.reads(t)
+              and linear.decide(t, None).confidence < shipped.consult_below][:20]
+    assert len(unsure) == 20
+    for text in unsure:
+        with_encoder, without = shipped.decide(text, None), linear.decide(text, None)
+        assert with_encoder.encoder is not None and set(with_encoder.encoder) == set(hospital.categories)
+        assert with_encoder.votes != without.votes
+    assert any(shipped.decide(t, None).category != linear.decide(t, None).category for t in unsure)
+    assert "encoder" in shipped.explain(unsure[0])
+
+
+def test_chinese_and_sure_complaints_are_never_sent_to_it() -> None:
+    shipped = text_classifier(hospital)
+    texts = _held_out_texts()
+    chinese = [t for t in texts if not Encoder.reads(t)]
+    sure = [t for t in texts if Encoder.reads(t) and TextClassifier(hospital, shipped.models).decide(
+        t, None).confidence >= shipped.consult_below]
+    assert chinese and sure
+    assert all(shipped.decide(t, None).encoder is None for t in chinese[:200] + sure[:200])
+    assert not Encoder.reads("手术后出现并发症 the doctor never told us") and Encoder.reads("The nurse was late")
+
+
+def test_a_cold_start_loads_no_encoder_until_a_complaint_needs_it() -> None:
+    # A fresh process, as a Lambda container is: building the classifier and classifying Chinese and sure English
+    # complaints imports neither onnxruntime nor numpy.
+    script = """
+import sys
+from complaints.core.policy import load_policy
+from complaints.triage.classifier import text_classifier
+classifier = text_classifier(load_policy("hospital"))
+for text in ("护士打针打了三次都没打进去，手都肿了", "I was charged twice for the same blood test"):
+    classifier.decide(text, None)
+print(classifier.encoder.loaded, "onnxruntime" in sys.modules, "numpy" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={"PYTHONPATH": f"{ROOT}:{ROOT / 'shared'}", "PATH": "/usr/bin:/bin"})
+    assert done.stdout.split() == ["False", "False", "False"], done.stderr
+
+
+def test_blending_adds_the_encoder_s_scores_to_the_model_s_log_probabilities() -> None:
+    model = {"a": 0.6, "b": 0.3, "c": 0.1}
+    assert blended(model, {"a": 1.0, "b": 1.0, "c": 1.0}, 2.0) == pytest.approx(model)
+    mixed = blended(model, {"a": 0.0, "b": 2.0, "c": 0.0}, 1.0)
+    assert sum(mixed.values()) == pytest.approx(1.0)
+    assert mixed["b"] / mixed["a"] == pytest.approx(0.3 / 0.6 * math.e ** 2)
+
+
+def test_an_encoder_whose_files_are_missing_is_refused_naming_the_file(tmp_path: Path) -> None:
+    description = json.loads((POLICY_DIR / "hospital.encoder.json").read_text(encoding="utf-8"))
+    (tmp_path / "x.encoder.json").write_text(json.dumps({**description, "weights": "gone.onnx"}), encoding="utf-8")
+    with pytest.raises(EncoderFileError, match="gone.onnx"):
+        Encoder(tmp_path / "x.encoder.json")
+    (tmp_path / "y.encoder.json").write_text("{", encoding="utf-8")
+    with pytest.raises(EncoderFileError, match="y.encoder.json"):
+        Encoder(tmp_path / "y.encoder.json")

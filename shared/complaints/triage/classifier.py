@@ -13,6 +13,11 @@ unless the nature model is sure it is a question or a request for help (those
 go to the category's desk, `other` when there is none: the customer is
 answered whatever the topic). A vent, like a fault, needs its topic known.
 
+A profile may name an English encoder besides (complaints.triage.encoder):
+it is asked only of an English complaint whose winning category is less
+likely than `text_model.encoder.consult_below`, and its scores join the
+model's before the vote is taken again.
+
 The nature has a model of its own, over the same features and the policy's
 cue lists (questions, requests for help, emotional words, failure words), as
 the desk's rules define natures by what the customer does, not by which topic

@@ -240,8 +240,10 @@ def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
     results: dict[str, dict[str, list[Outcome]]] = {}
     # The shipped models without the encoder, where the profile has one: what the encoder adds, side by side.
     linear = TextClassifier(policy, shipped.models) if shipped.encoder is not None else None
+    held_rows: list[dict[str, str | None]] = []
     for name, file in held_out_sets.items():
         rows = load(file)
+        held_rows += rows
         results[name] = {"rules alone": evaluate(rows, alone)}
         if linear is not None:
             results[name]["no encoder"] = evaluate(rows, linear)
@@ -257,8 +259,7 @@ def evaluate_profile(profile: str, *, cross_validate: bool) -> None:
     print(summary(results))
     print("(rules+model, CV: each training complaint classified by a model trained on the other four fifths)")
     if linear is not None:
-        held_english = [row for file in held_out_sets.values() for row in load(file)
-                        if not _CJK.search(str(row["text"]))]
+        held_english = [row for row in held_rows if not _CJK.search(str(row["text"]))]
         consulted = sum(shipped.decide(str(row["text"]), Service(str(row["service"])) if row.get("service") else None
                                        ).encoder is not None for row in held_english)
         print(f"(no encoder: the rules and the linear model alone; rules+model asks the encoder of an English "

@@ -180,7 +180,7 @@ def test_a_function_is_refused_the_packages_of_a_layer_it_does_not_have(tmp_path
     with_layer.stop()
 
 
-@pytest.mark.parametrize("profile, encoded", [("hospital", True), ("telecom", False)])
+@pytest.mark.parametrize("profile, encoded", [("hospital", True), ("telecom", True), ("property", False)])
 def test_only_the_classify_function_of_a_profile_with_an_encoder_may_import_its_run_time(
         profile: str, encoded: bool) -> None:
     from infra.local.layers import absent_modules, layer_distributions

@@ -22,11 +22,15 @@ def _held_out_texts() -> list[str]:
     return [str(row["text"]) for file in HELD_OUT["hospital"].values() for row in load(file)]
 
 
-def test_the_shipped_encoder_reads_the_profile_s_categories_and_was_trained_on_the_current_complaints() -> None:
-    encoder = text_classifier(hospital).encoder
+@pytest.mark.parametrize("profile", ["hospital", "telecom"])
+def test_the_shipped_encoder_reads_the_profile_s_categories_and_was_trained_on_the_current_complaints(
+        profile: str) -> None:
+    policy = load_policy(profile)
+    encoder = text_classifier(policy).encoder
     assert encoder is not None
-    assert encoder.categories == list(hospital.categories)
-    assert encoder.trained_on == digest(inputs("hospital")), "the labelled data changed: run `make encoder`"
+    assert encoder.categories == list(policy.categories)
+    assert encoder.trained_on == digest(inputs(profile)), \
+        f"the labelled data changed: run `make encoder PROFILE={profile}`"
 
 
 def test_an_unsure_english_complaint_is_read_by_the_encoder_and_its_scores_join_the_vote() -> None:

@@ -93,10 +93,10 @@ MODEL_PROFILES := $(or $(PROFILE),telecom property hospital)
 model: setup
 	@for profile in $(MODEL_PROFILES); do $(BIN)/python -m bench.train_classifier --profile $$profile || exit 1; done
 
-## Fine-tune each profile's English encoder (telecom and hospital; PROFILE=telecom trains one) and write
+## Fine-tune each profile's English encoder (PROFILE=telecom trains one) and write
 ## shared/policies/<profile>.encoder.{onnx,json}: PyTorch in .venv-encoder, tens of minutes a pass on one core.
 ENCODER_VENV := .venv-encoder
-ENCODER_PROFILES := $(or $(PROFILE),telecom hospital)
+ENCODER_PROFILES := $(or $(PROFILE),telecom property hospital)
 $(ENCODER_VENV)/.installed: requirements-encoder-train.txt requirements-dev.txt requirements.lock
 	$(PYTHON) -m venv $(ENCODER_VENV)
 	$(ENCODER_VENV)/bin/pip install --quiet --upgrade pip

@@ -1,7 +1,7 @@
 """Read template.yaml as CloudFormation does: short-form tags and intrinsic functions.
 
 Only what this project's template uses is resolved: Ref, Fn::Sub, Fn::GetAtt,
-Fn::If with Fn::Equals, Fn::Not and Fn::Or conditions.
+Fn::If with Fn::Equals and Fn::Not conditions.
 """
 
 from __future__ import annotations
@@ -108,8 +108,6 @@ class Resolver:
                 return left == right
             if key == "Fn::Not":
                 return not self.resolve(arg[0])
-            if key == "Fn::Or":
-                return any(self.resolve(a) for a in arg)
             if key == "Fn::If":
                 return self.resolve(arg[1] if self.condition(arg[0]) else arg[2])
             if key == "Condition":

@@ -22,7 +22,7 @@ def _held_out_texts() -> list[str]:
     return [str(row["text"]) for file in HELD_OUT["hospital"].values() for row in load(file)]
 
 
-@pytest.mark.parametrize("profile", ["hospital", "telecom"])
+@pytest.mark.parametrize("profile", ["hospital", "telecom", "property"])
 def test_the_shipped_encoder_reads_the_profile_s_categories_and_was_trained_on_the_current_complaints(
         profile: str) -> None:
     policy = load_policy(profile)

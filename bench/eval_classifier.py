@@ -10,9 +10,10 @@ frequent confusions, the nature confusion table and the share of complaints
 left to the triage desk; then how often a second annotator agrees with the
 writers, and each held-out set against the categories the two settled on.
 Run: `make eval` (`--no-cv` skips the cross-validation). `--extra NAME=FILE`
-scores one more labelled file of tests/data as a held-out set: a new writer's
-set, before it joins `HELD_OUT` (which filters the training rows, so that the
-models must be trained again when it does).
+(with one `--profile`) scores one more labelled file of tests/data as a
+held-out set, in the table of sets only and in none of the totals: a new
+writer's set, before it joins `HELD_OUT` (which filters the training rows, so
+that the models must be trained again when it does).
 """
 
 from __future__ import annotations
@@ -232,6 +233,12 @@ def main() -> None:
     parser.add_argument("--extra", action="append", default=[], metavar="NAME=FILE", type=_extra_set,
                         help="also score this file of tests/data as a held-out set (repeatable)")
     args = parser.parse_args()
+    if args.extra and len(args.profile or []) != 1:
+        parser.error("--extra needs one --profile: the file is labelled with that profile's categories")
+    taken = [name for name, _ in args.extra
+             if name in HELD_OUT[args.profile[0]] or name in PROFILE_TRAINING[args.profile[0]]]
+    if taken:
+        parser.error(f"--extra {taken[0]!r}: a set of that name is already scored")
     for profile in args.profile or list(PROFILE_TRAINING):
         print(f"\n=== {profile} ===")
         evaluate_profile(profile, cross_validate=not args.no_cv, extra=dict(args.extra))
@@ -258,7 +265,8 @@ def evaluate_profile(profile: str, *, cross_validate: bool, extra: Mapping[str, 
     held_rows: list[dict[str, str | None]] = []
     for name, file in held_out_sets.items():
         rows = load(file)
-        held_rows += rows
+        if name in HELD_OUT[profile]:
+            held_rows += rows
         results[name] = {"rules alone": evaluate(rows, alone)}
         if linear is not None:
             results[name]["no encoder"] = evaluate(rows, linear)
@@ -280,12 +288,12 @@ def evaluate_profile(profile: str, *, cross_validate: bool, extra: Mapping[str, 
         print(f"(no encoder: the rules and the linear model alone; rules+model asks the encoder of an English "
               f"complaint whose vote is under {shipped.consult_below}: {consulted / len(held_english):.0%} of the "
               f"held-out English ones. The training sets' cross-validation is without it: it learnt from them all)")
-    independent = [o for name in held_out_sets if name.startswith("independent")
+    independent = [o for name in HELD_OUT[profile] if name.startswith("independent")
                    for o in results[name]["rules+model"]]
     if independent:
         print(f"\nthe independent writer's held-out sets together, rules+model ({len(independent)} complaints)\n"
               + details(independent))
-    held = [o for name in held_out_sets for o in results[name]["rules+model"]]
+    held = [o for name in HELD_OUT[profile] for o in results[name]["rules+model"]]
     print(f"\n{profile}: all held-out sets together, rules+model ({len(held)} complaints)\n" + details(held))
     print(agreement(profile, shipped))
     settled_sets = adjudicated(profile, {name: results[name]["rules+model"] for name in HELD_OUT[profile]})

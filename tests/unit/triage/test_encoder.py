@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.eval_classifier import load
+from bench.eval_classifier import PROFILE_TRAINING, load
 from bench.train_classifier import HELD_OUT, digest, inputs
 from complaints.core.policy import POLICY_DIR, load_policy
 from complaints.triage.classifier import TextClassifier, text_classifier
@@ -22,7 +22,7 @@ def _held_out_texts() -> list[str]:
     return [str(row["text"]) for file in HELD_OUT["hospital"].values() for row in load(file)]
 
 
-@pytest.mark.parametrize("profile", ["hospital", "telecom", "property"])
+@pytest.mark.parametrize("profile", sorted(PROFILE_TRAINING))  # every profile has an encoder
 def test_the_shipped_encoder_reads_the_profile_s_categories_and_was_trained_on_the_current_complaints(
         profile: str) -> None:
     policy = load_policy(profile)

@@ -21,6 +21,13 @@ same on every Python version (sum() compensates from 3.12 on); a feature's
 push towards a class, rounded to three decimals for the agent, is its weight
 against the weights' mean added up in the file's order, as it always was.
 
+A model read from a file adds up whole units instead of floats: a feature's
+row is one integer with a 64-bit field per class (its weight in units, raised
+by 2 ** 31 so that it is never negative) and one more counting it as known,
+so the rows of a complaint's features are added in one sum() of integers,
+exactly, and each class's field is read back and rounded once. Adding the
+columns with math.fsum was a fifth of a classification.
+
 The file packs the weights (PackedWeights) instead of writing a JSON list per
 feature: the features as one string, one per line, and each feature's class
 indexes and weights (whole hundredths, the precision training rounds to) as
@@ -46,6 +53,10 @@ from pathlib import Path
 from typing import Any
 
 from complaints.triage.features import FEATURES_VERSION
+
+_FIELD = 64  # bits a class's sum has in a packed row: room for 2 ** 32 features of at most 2 ** 32 units each
+_MASK = (1 << _FIELD) - 1
+_BIAS = 1 << 31  # added to every weight in units (a 32-bit integer) so that no field is negative
 
 
 class ModelFileError(ValueError):
@@ -123,6 +134,26 @@ class PackedWeights(Mapping[str, list[Any]]):
             total += weight
         return tuple(dense), total
 
+    def summed_row(self, feature: str, size: int) -> int:
+        """The feature's row as one integer: field 0 is 1 (a feature the model knows), field i + 1 is class i's
+        weight in units plus _BIAS, each _FIELD bits wide; 0 for a feature the model does not know, so that a
+        sum of rows has the number of known features in field 0 and each class's units plus that many _BIAS."""
+        at = self._index.get(feature)
+        if at is None:
+            return 0
+        units = [0] * size
+        for i in range(self._offsets[at], self._offsets[at + 1]):
+            units[self._classes[i]] += self._units[i]
+        row = 1
+        for i, unit in enumerate(units):
+            row |= (unit + _BIAS) << (_FIELD * (i + 1))
+        return row
+
+    @property
+    def scale(self) -> int:
+        """Units in one: a weight is its units divided by it."""
+        return self._scale
+
     def __getitem__(self, feature: str) -> list[Any]:
         at = self._index[feature]
         start, end = self._offsets[at], self._offsets[at + 1]
@@ -133,6 +164,26 @@ class PackedWeights(Mapping[str, list[Any]]):
 
     def __len__(self) -> int:
         return len(self._index)
+
+
+class _SummedRows(dict[str, int]):
+    """feature -> PackedWeights.summed_row, made the first time a complaint has the feature and kept (at most one
+    per feature of the model): a complaint's lookups are a map() in C, calling back only for a feature not yet met
+    or unknown. An unknown feature reads 0 and is not kept, as the texts' unknown n-grams have no end."""
+
+    __slots__ = ("_weights", "_size", "scale")
+
+    def __init__(self, weights: PackedWeights, size: int) -> None:
+        super().__init__()
+        self._weights = weights
+        self._size = size
+        self.scale = weights.scale  # units in one
+
+    def __missing__(self, feature: str) -> int:
+        row = self._weights.summed_row(feature, self._size)
+        if row:
+            self[feature] = row
+        return row
 
 
 @dataclass(frozen=True)
@@ -153,6 +204,12 @@ class LinearModel:
     _rows: dict[str, tuple[float, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
     # feature -> its weights added up in the file's order, as `contributions` has always added them
     _totals: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # a model read from a file: feature -> its row as one integer (_SummedRows), what scores() adds up
+    _summed: _SummedRows | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.weights, PackedWeights):
+            object.__setattr__(self, "_summed", _SummedRows(self.weights, len(self.classes)))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
@@ -208,6 +265,19 @@ class LinearModel:
         return row
 
     def scores(self, features: Iterable[str]) -> list[float]:
+        summed = self._summed
+        if summed is not None:
+            total = sum(map(summed.__getitem__, set(features)))
+            known = total & _MASK
+            if not known:
+                return list(self.intercepts)
+            scale = summed.scale
+            raised = known * _BIAS
+            totals = [b + (((total >> (_FIELD * i)) & _MASK) - raised) / scale
+                      for i, b in enumerate(self.intercepts, start=1)]
+            if self.per_feature is not None:
+                totals = [t + known * w for t, w in zip(totals, self.per_feature, strict=True)]
+            return totals
         rows = [row for row in map(self._row, set(features)) if row is not None]
         if not rows:
             return list(self.intercepts)

@@ -265,8 +265,22 @@ def test_packed_weights_are_the_same_weights_read_back() -> None:
     assert dict(model.weights.items()) == weights and list(model.weights) == list(weights)
     plain = LinearModel(model.classes, model.intercepts, weights)
     features = ["c:漏水", "w:plain", "s: le", "w:big", "w:unknown"]
-    assert model.scores(features) == plain.scores(features)
+    # the file's weights are decimals added exactly, the plain model's the floats nearest them: the same to an ulp
+    assert model.scores(features) == pytest.approx(plain.scores(features), rel=1e-15, abs=1e-13)
     assert model.contributions(features, "c0") == plain.contributions(features, "c0")
+
+
+def test_a_read_model_adds_its_weights_as_written() -> None:
+    # 0.1 + 0.2 is 0.30000000000000004 in floats, however carefully added; the file's hundredths add to 0.3
+    model = LinearModel.from_dict(_packed({"w:a": [0, 0.1], "w:b": [0, 0.2]}))
+    assert model.scores(["w:a", "w:b"]) == [0.3]
+    # weights at both ends of what the file can hold, many features at once: no class's sum spills into another
+    extreme = (2 ** 31 - 1) / 100
+    many = {f"w:{i}": [0, extreme, 1, -extreme] for i in range(300)} | {"w:none": []}
+    model = LinearModel.from_dict({**_packed(many, 2), "per_feature": [0.5, -0.25]})
+    units = 300 * (2 ** 31 - 1)  # each class's sum in hundredths, rounded once
+    assert model.scores(list(many) + ["w:unknown"]) == [units / 100 + 301 * 0.5, -units / 100 - 301 * 0.25]
+    assert model.scores(["w:unknown"]) == [0.0, 0.0]
 
 
 @pytest.mark.parametrize("spoil", [

@@ -16,7 +16,9 @@ answered whatever the topic). A vent, like a fault, needs its topic known.
 A profile may name an English encoder besides (complaints.triage.encoder):
 it is asked only of an English complaint whose winning category is less
 likely than `text_model.encoder.consult_below`, and its scores join the
-model's before the vote is taken again.
+model's before the vote is taken again. If it cannot answer (its weights did
+not load, onnxruntime failed), the vote stands without it and a warning says
+so: a complaint is never lost to its second reader.
 
 The nature has a model of its own, over the same features and the policy's
 cue lists (questions, requests for help, emotional words, failure words), as
@@ -35,9 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from complaints.core.enums import Nature, Priority
+from complaints.core.observability import logger
 from complaints.core.policy import POLICY_DIR, Policy
 from complaints.core.values import Channel, Classification, Service
-from complaints.triage.encoder import Encoder, blended, shipped_encoder
+from complaints.triage.encoder import Encoder, EncoderUnavailable, blended, shipped_encoder
 from complaints.triage.features import text_features
 from complaints.triage.linear_model import TrainedModels
 from complaints.triage.rules import PhraseRules, normalise
@@ -123,10 +126,15 @@ class TextClassifier:
         category = max(votes, key=lambda c: votes[c])
         encoded = None
         if self.encoder is not None and votes[category] < self.consult_below and self.encoder.reads(text):
-            encoded = self.encoder.scores(text)
-            model = blended(model, encoded, self.encoder_weight)
-            votes = combine(model, rules, weight, self.models.rule_trust)
-            category = max(votes, key=lambda c: votes[c])
+            try:
+                encoded = self.encoder.scores(text)
+            except EncoderUnavailable as exc:  # the vote stands: the complaint is classified, and the desk is told
+                logger.warning("the English encoder is unavailable; classified without it",
+                               extra={"reason": str(exc), "profile": self.policy.profile})
+            else:
+                model = blended(model, encoded, self.encoder_weight)
+                votes = combine(model, rules, weight, self.models.rule_trust)
+                category = max(votes, key=lambda c: votes[c])
         cues = cue_features(self.rules, normal)
         natures = self.models.nature.probabilities(features + cues)
         nature = Nature(max(natures, key=lambda n: natures[n]))

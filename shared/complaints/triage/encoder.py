@@ -40,6 +40,11 @@ class EncoderFileError(ValueError):
     """The encoder's files are missing, unreadable or do not fit the profile."""
 
 
+class EncoderUnavailable(RuntimeError):
+    """The encoder could not read a complaint: its weights did not load, or onnxruntime failed on it. The
+    classifier's vote stands without it."""
+
+
 class Encoder:
     """One profile's encoder: its description is read at once, its weights at the first complaint it reads."""
 
@@ -65,6 +70,7 @@ class Encoder:
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
+        self._broken: str | None = None  # why its weights did not load: tried once per process, not per complaint
 
     @staticmethod
     def reads(text: str) -> bool:
@@ -84,19 +90,27 @@ class Encoder:
         with self._lock:
             if self._session is not None:
                 return
-            import onnxruntime
-            from tokenizers import Tokenizer
+            if self._broken is None:
+                try:
+                    self._open()
+                except Exception as exc:  # onnxruntime's and tokenizers' errors share no base class
+                    self._broken = f"{self.weights_path.name} did not load: {type(exc).__name__}"
+            if self._broken is not None:
+                raise EncoderUnavailable(self._broken)
 
-            options = onnxruntime.SessionOptions()
-            # A Lambda function has one or two vCPUs, and the embedded stack runs functions side by side.
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
-            tokenizer.no_padding()
-            tokenizer.enable_truncation(self.max_tokens)
-            self._tokenizer = tokenizer
-            self._session = onnxruntime.InferenceSession(str(self.weights_path), options,
-                                                         providers=["CPUExecutionProvider"])
+    def _open(self) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        # A Lambda function has one or two vCPUs, and the embedded stack runs functions side by side.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(self.max_tokens)
+        session = onnxruntime.InferenceSession(str(self.weights_path), options, providers=["CPUExecutionProvider"])
+        self._tokenizer, self._session = tokenizer, session
 
     def scores(self, text: str) -> dict[str, float]:
         """The encoder's score (logit) for each category."""
@@ -110,7 +124,10 @@ class Encoder:
             "attention_mask": numpy.array([encoded.attention_mask], dtype=numpy.int64),
             "token_type_ids": numpy.array([encoded.type_ids], dtype=numpy.int64),
         }
-        (logits,) = self._session.run(["logits"], feed)
+        try:
+            (logits,) = self._session.run(["logits"], feed)
+        except Exception as exc:  # onnxruntime's errors share no base class; its message is not logged
+            raise EncoderUnavailable(f"{self.weights_path.name} failed on a complaint: {type(exc).__name__}") from exc
         return {c: float(v) for c, v in zip(self.categories, logits[0], strict=True)}
 
 

@@ -2,8 +2,10 @@
 
 import json
 import math
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,61 @@ def test_a_function_without_the_encoder_s_run_time_fails_at_init(monkeypatch: py
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name, *a))
     with pytest.raises(EncoderFileError, match="onnxruntime"):
         Encoder(POLICY_DIR / "hospital.encoder.json")
+
+
+def _spoilt_encoder(tmp_path: Path, spoil: Callable[[Path], object]) -> Encoder:
+    """The hospital encoder's description and tokenizer in tmp_path, beside its weights as `spoil` leaves them."""
+    description = json.loads((POLICY_DIR / "hospital.encoder.json").read_text(encoding="utf-8"))
+    shutil.copyfile(POLICY_DIR / description["tokenizer"], tmp_path / description["tokenizer"])
+    shutil.copyfile(POLICY_DIR / description["weights"], tmp_path / description["weights"])
+    spoil(tmp_path / description["weights"])
+    (tmp_path / "hospital.encoder.json").write_text(json.dumps(description), encoding="utf-8")
+    return Encoder(tmp_path / "hospital.encoder.json")
+
+
+def _unsure_english(classifier: TextClassifier) -> list[str]:
+    return [t for t in _held_out_texts() if Encoder.reads(t)
+            and classifier.decide(t, None).confidence < classifier.consult_below][:3]
+
+
+def test_an_encoder_whose_weights_do_not_load_leaves_the_vote_to_stand(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    shipped = text_classifier(hospital)
+    linear = TextClassifier(hospital, shipped.models)
+    broken = _spoilt_encoder(tmp_path, lambda weights: weights.write_bytes(b"not an onnx file"))
+    classifier = TextClassifier(hospital, shipped.models, broken)
+    texts = _unsure_english(linear)
+    assert len(texts) == 3
+    opened: list[int] = []
+
+    def counted_open() -> None:
+        opened.append(1)
+        Encoder._open(broken)
+
+    broken._open = counted_open  # type: ignore[method-assign]
+    for text in texts:
+        decision = classifier.decide(text, None)
+        assert decision == linear.decide(text, None), "classified as without an encoder"
+        assert decision.encoder is None
+    assert len(opened) == 1, "a file that did not load is not read again for every complaint"
+    warnings = [r for r in caplog.records
+                if r.getMessage() == "the English encoder is unavailable; classified without it"]
+    assert len(warnings) == 3
+    assert all(r.__dict__["reason"].startswith("hospital.encoder.onnx did not load: ") for r in warnings)
+    assert not any(text[:40] in str(r.__dict__) for r in caplog.records for text in texts), "no complaint text logged"
+
+
+def test_an_encoder_that_fails_on_one_complaint_leaves_that_vote_to_stand(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = text_classifier(hospital)
+    linear = TextClassifier(hospital, shipped.models)
+    encoder = _spoilt_encoder(tmp_path, lambda weights: None)
+    classifier = TextClassifier(hospital, shipped.models, encoder)
+    first, second, *_ = _unsure_english(linear)
+    assert classifier.decide(first, None).encoder is not None
+    monkeypatch.setattr(encoder._session, "run", lambda *a: (_ for _ in ()).throw(RuntimeError(second)))
+    decision = classifier.decide(second, None)
+    assert decision == linear.decide(second, None)
+    warning, = (r for r in caplog.records if r.getMessage().startswith("the English encoder is unavailable"))
+    assert warning.__dict__["reason"] == "hospital.encoder.onnx failed on a complaint: RuntimeError"
+    assert second[:40] not in str(warning.__dict__), "onnxruntime's message is not logged: it may quote the input"

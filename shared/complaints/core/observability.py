@@ -29,12 +29,16 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 
 def count(name: str, value: float = 1, unit: MetricUnit = MetricUnit.Count, **dimensions: str) -> None:
-    """One business metric, with its own dimensions (beside service), written at once as EMF."""
-    one = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
-    for key, dimension in dimensions.items():
-        one.add_dimension(name=key, value=dimension)
-    one.add_metric(name=name, unit=unit, value=value)
-    one.flush_metrics()
+    """One business metric, written at once as EMF under the service dimension alone, which the dashboard and
+    the alarms read; with dimensions of its own (beside service), written once more under them, for the breakdown.
+    CloudWatch files a metric under its whole dimension set: a metric written only as (kind, service) is not the
+    (service) metric an alarm names, and no alarm can add the sets up."""
+    for named in ({}, dimensions) if dimensions else ({},):
+        one = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+        for key, dimension in named.items():
+            one.add_dimension(name=key, value=dimension)
+        one.add_metric(name=name, unit=unit, value=value)
+        one.flush_metrics()
 
 
 def lambda_handler(correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:

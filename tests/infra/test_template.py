@@ -182,6 +182,29 @@ def test_alarms_watch_every_function_the_workflow_the_reminders_and_the_api() ->
     assert all(a["AlarmActions"] == [topic] for a in alarms)
 
 
+def test_the_desk_s_own_metrics_are_watched_and_graphed_by_the_service_dimension_alone() -> None:
+    # CloudWatch files a metric under its whole dimension set; complaints.core.observability.count writes every
+    # business metric under (service) besides its own dimensions, and that is the set an alarm or a graph can name.
+    alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    ours = [a for a in alarms if a["Namespace"] == "ComplaintDesk"]
+    assert ours and all(a["Dimensions"] == [{"Name": "service", "Value": "complaints"}] for a in ours)
+    body = resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"][0]
+    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
+    graphed = []
+    for widget in widgets:
+        previous: list[str] = []
+        for row in widget["properties"].get("metrics", []):
+            names = [part for part in row if isinstance(part, str)]
+            if not names:
+                continue  # a SEARCH expression names its own dimension set
+            row_names = [previous[i] if part == "." else part for i, part in enumerate(names)]
+            previous = row_names
+            if row_names[0] == "ComplaintDesk":
+                graphed.append((row_names[1], row_names[2:]))
+    assert {"PromisesMissed", "Reopens", "SurveyScore"} <= {name for name, _ in graphed}
+    assert all(dims == ["service", "complaints"] for _, dims in graphed), graphed
+
+
 def test_tables_are_encrypted_recoverable_and_the_complaints_kept_and_the_api_logged() -> None:
     for name in ("ComplaintsTable", "IdempotencyTable"):
         props = resources[name]["Properties"]

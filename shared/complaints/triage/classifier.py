@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from complaints.core.enums import Nature, Priority
-from complaints.core.observability import logger
+from complaints.core.observability import count, logger
 from complaints.core.policy import POLICY_DIR, Policy
 from complaints.core.values import Channel, Classification, Service
 from complaints.triage.encoder import Encoder, EncoderUnavailable, blended, shipped_encoder
@@ -131,6 +131,7 @@ class TextClassifier:
             except EncoderUnavailable as exc:  # the vote stands: the complaint is classified, and the desk is told
                 logger.warning("the English encoder is unavailable; classified without it",
                                extra={"reason": str(exc), "profile": self.policy.profile})
+                count("EncoderUnavailable")  # the template's EncoderUnavailableAlarm
             else:
                 model = blended(model, encoded, self.encoder_weight)
                 votes = combine(model, rules, weight, self.models.rule_trust)

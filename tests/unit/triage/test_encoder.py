@@ -133,7 +133,7 @@ def _unsure_english(classifier: TextClassifier) -> list[str]:
 
 
 def test_an_encoder_whose_weights_do_not_load_leaves_the_vote_to_stand(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
     shipped = text_classifier(hospital)
     linear = TextClassifier(hospital, shipped.models)
     broken = _spoilt_encoder(tmp_path, lambda weights: weights.write_bytes(b"not an onnx file"))
@@ -152,6 +152,7 @@ def test_an_encoder_whose_weights_do_not_load_leaves_the_vote_to_stand(
         assert decision == linear.decide(text, None), "classified as without an encoder"
         assert decision.encoder is None
     assert len(opened) == 1, "a file that did not load is not read again for every complaint"
+    assert capsys.readouterr().out.count('"EncoderUnavailable":[1.0]') == 3  # the template's alarm counts them
     warnings = [r for r in caplog.records
                 if r.getMessage() == "the English encoder is unavailable; classified without it"]
     assert len(warnings) == 3

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup demo run test fuzz suite test-all-pythons unit lint bench eval model encoder openapi policies clean
+.PHONY: setup demo run test fuzz suite test-all-pythons unit lint bench eval model encoder encoder-vote openapi policies clean
 
 $(STAMP): requirements-dev.txt shared/requirements.txt shared/requirements-encoder.txt requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -105,6 +105,11 @@ $(ENCODER_VENV)/.installed: requirements-encoder-train.txt requirements-dev.txt 
 	touch $@
 encoder: $(ENCODER_VENV)/.installed
 	@for profile in $(ENCODER_PROFILES); do $(ENCODER_VENV)/bin/python -m bench.train_encoder --profile $$profile || exit 1; done
+
+## Choose each profile's text_model.encoder weight and consult_below (PROFILE=telecom chooses one's): an encoder and
+## a linear model trained without the profile's last eight training sets, scored on those writers' English complaints.
+encoder-vote: $(ENCODER_VENV)/.installed
+	@for profile in $(ENCODER_PROFILES); do $(ENCODER_VENV)/bin/python -m bench.encoder_vote --profile $$profile || exit 1; done
 
 ## Compile the policy profiles (shared/policies/*.yaml, the source of truth) and their countries' working
 ## calendars (from the holidays package) into shared/policies/compiled and shared/policies/calendars, which the

@@ -12,8 +12,8 @@ at training so the probabilities are as sure as the model is right; it
 changes no choice, only how sure each is). A feature the model knows with no
 weight left is kept with an empty list, so it is still counted. Weights too
 small to change an answer were left out of the file when it was written.
-A feature's weights become a row with one weight per class the first time a
-complaint has it, kept for the next (at most one row per feature of the
+In a model made in code (training's, the tests'), a feature's weights become
+a row with one weight per class the first time a complaint has it, kept for the next (at most one row per feature of the
 model): a score is the column sums of the rows of the features present, which
 Python adds up in C, where adding pair by pair took twice as long. The sums
 are exact before their one rounding (math.fsum), so a score comes out the
@@ -21,169 +21,22 @@ same on every Python version (sum() compensates from 3.12 on); a feature's
 push towards a class, rounded to three decimals for the agent, is its weight
 against the weights' mean added up in the file's order, as it always was.
 
-A model read from a file adds up whole units instead of floats: a feature's
-row is one integer with a 64-bit field per class (its weight in units, raised
-by 2 ** 31 so that it is never negative) and one more counting it as known,
-so the rows of a complaint's features are added in one sum() of integers,
-exactly, and each class's field is read back and rounded once. Adding the
-columns with math.fsum was a fifth of a classification.
-
-The file packs the weights (PackedWeights) instead of writing a JSON list per
-feature: the features as one string, one per line, and each feature's class
-indexes and weights (whole hundredths, the precision training rounds to) as
-base64 arrays. Reading a JSON list per feature made a few hundred thousand
-objects, most of a cold start's model load; the packed file makes one string
-per feature and a dict from feature to its place, and a feature's weights
-become numbers only when a complaint has it.
+The file packs its weights, and a model read from one scores them as integer sums:
+complaints.triage.packed_weights.
 """
 
 from __future__ import annotations
 
-import array
-import base64
-import binascii
 import heapq
-import itertools
 import json
 import math
-import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from complaints.triage.features import FEATURES_VERSION
-
-_FIELD = 64  # bits a class's sum has in a packed row: room for 2 ** 32 features of at most 2 ** 32 units each
-_MASK = (1 << _FIELD) - 1
-_BIAS = 1 << 31  # added to every weight in units (a 32-bit integer) so that no field is negative
-
-
-class ModelFileError(ValueError):
-    """The model file is missing, unreadable or was written for other features."""
-
-
-class PackedWeights(Mapping[str, list[Any]]):
-    """A model's weights as the file packs them, read as feature -> [class index, weight, ...] on demand.
-
-    `features` is every feature the model knows, one per line; `pairs` has one byte per feature, how many
-    (class index, weight) pairs it has; `classes` one byte per pair, its class index; `weights` one little-endian
-    32-bit integer per pair, its weight in units of 10 ** -decimals (the precision training rounds weights to).
-    """
-
-    __slots__ = ("_index", "_offsets", "_classes", "_units", "_scale")
-
-    def __init__(self, packed: Mapping[str, Any], classes: int) -> None:
-        try:
-            names = packed["features"].split("\n") if packed["features"] else []
-            counts = base64.b64decode(packed["pairs"], validate=True)
-            self._classes = base64.b64decode(packed["classes"], validate=True)
-            units = array.array("i")
-            units.frombytes(base64.b64decode(packed["weights"], validate=True))
-            decimals = packed["decimals"]
-        except (KeyError, TypeError, AttributeError, ValueError, binascii.Error) as exc:
-            raise ModelFileError(f"a model's packed weights are unreadable: {exc!r}") from exc
-        if sys.byteorder == "big":
-            units.byteswap()
-        self._index = dict(zip(names, range(len(names)), strict=True))
-        if len(self._index) != len(names) or len(counts) != len(names):
-            raise ModelFileError("a model's packed weights need one pair count per feature, each feature once")
-        self._offsets = array.array("q", itertools.accumulate(counts, initial=0))
-        if not self._offsets[-1] == len(self._classes) == len(units):
-            raise ModelFileError("a model's packed weights need one class index and one weight per pair")
-        if self._classes and max(self._classes) >= classes:
-            raise ModelFileError("a model weight names a class the model does not have")
-        if type(decimals) is not int or not 0 <= decimals <= 9:
-            raise ModelFileError("a model's packed weights need their decimals, 0 to 9")
-        self._units, self._scale = units, 10 ** decimals
-
-    @staticmethod
-    def pack(weights: Mapping[str, list[Any]], decimals: int) -> dict[str, Any]:
-        """The file's form of feature -> [class index, weight, ...] whose weights have at most `decimals` decimals."""
-        scale = 10 ** decimals
-        counts, classes, units = bytearray(), bytearray(), array.array("i")
-        for feature, pairs in weights.items():
-            if "\n" in feature:
-                raise ValueError(f"a feature cannot hold a line break: {feature!r}")
-            if len(pairs) // 2 > 255 or any(not 0 <= i < 256 for i in pairs[0::2]):
-                raise ValueError(f"{feature}: a packed model holds at most 256 classes, a pair per class")
-            counts.append(len(pairs) // 2)
-            classes.extend(pairs[0::2])
-            for weight in pairs[1::2]:
-                unit = round(weight * scale)
-                if unit / scale != weight:
-                    raise ValueError(f"{feature}'s weight {weight} has more than {decimals} decimals")
-                units.append(unit)
-        if sys.byteorder == "big":
-            units.byteswap()
-        return {"features": "\n".join(weights), "decimals": decimals,
-                "pairs": base64.b64encode(counts).decode(), "classes": base64.b64encode(classes).decode(),
-                "weights": base64.b64encode(units.tobytes()).decode()}
-
-    def row(self, feature: str, size: int) -> tuple[tuple[float, ...], float] | None:
-        """The feature's weight for each of `size` classes and their sum in the file's order; None if unknown."""
-        at = self._index.get(feature)
-        if at is None:
-            return None
-        dense = [0.0] * size
-        total = 0.0
-        scale = self._scale
-        for i in range(self._offsets[at], self._offsets[at + 1]):
-            weight = self._units[i] / scale  # the double nearest the decimal, as reading "0.24" gives
-            dense[self._classes[i]] += weight
-            total += weight
-        return tuple(dense), total
-
-    def summed_row(self, feature: str, size: int) -> int:
-        """The feature's row as one integer: field 0 is 1 (a feature the model knows), field i + 1 is class i's
-        weight in units plus _BIAS, each _FIELD bits wide; 0 for a feature the model does not know, so that a
-        sum of rows has the number of known features in field 0 and each class's units plus that many _BIAS."""
-        at = self._index.get(feature)
-        if at is None:
-            return 0
-        units = [0] * size
-        for i in range(self._offsets[at], self._offsets[at + 1]):
-            units[self._classes[i]] += self._units[i]
-        row = 1
-        for i, unit in enumerate(units):
-            row |= (unit + _BIAS) << (_FIELD * (i + 1))
-        return row
-
-    @property
-    def scale(self) -> int:
-        """Units in one: a weight is its units divided by it."""
-        return self._scale
-
-    def __getitem__(self, feature: str) -> list[Any]:
-        at = self._index[feature]
-        start, end = self._offsets[at], self._offsets[at + 1]
-        return [x for i in range(start, end) for x in (self._classes[i], self._units[i] / self._scale)]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-
-class _SummedRows(dict[str, int]):
-    """feature -> PackedWeights.summed_row, made the first time a complaint has the feature and kept (at most one
-    per feature of the model): a complaint's lookups are a map() in C, calling back only for a feature not yet met
-    or unknown. An unknown feature reads 0 and is not kept, as the texts' unknown n-grams have no end."""
-
-    __slots__ = ("_weights", "_size", "scale")
-
-    def __init__(self, weights: PackedWeights, size: int) -> None:
-        super().__init__()
-        self._weights = weights
-        self._size = size
-        self.scale = weights.scale  # units in one
-
-    def __missing__(self, feature: str) -> int:
-        row = self._weights.summed_row(feature, self._size)
-        if row:
-            self[feature] = row
-        return row
+from complaints.triage.packed_weights import BIAS, FIELD, MASK, ModelFileError, PackedWeights, SummedRows
 
 
 @dataclass(frozen=True)
@@ -204,12 +57,12 @@ class LinearModel:
     _rows: dict[str, tuple[float, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
     # feature -> its weights added up in the file's order, as `contributions` has always added them
     _totals: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
-    # a model read from a file: feature -> its row as one integer (_SummedRows), what scores() adds up
-    _summed: _SummedRows | None = field(default=None, init=False, repr=False, compare=False)
+    # a model read from a file: feature -> its row as one integer (SummedRows), what scores() adds up
+    _summed: SummedRows | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.weights, PackedWeights):
-            object.__setattr__(self, "_summed", _SummedRows(self.weights, len(self.classes)))
+            object.__setattr__(self, "_summed", SummedRows(self.weights, len(self.classes)))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
@@ -268,12 +121,12 @@ class LinearModel:
         summed = self._summed
         if summed is not None:
             total = sum(map(summed.__getitem__, set(features)))
-            known = total & _MASK
+            known = total & MASK
             if not known:
                 return list(self.intercepts)
             scale = summed.scale
-            raised = known * _BIAS
-            totals = [b + (((total >> (_FIELD * i)) & _MASK) - raised) / scale
+            raised = known * BIAS
+            totals = [b + (((total >> (FIELD * i)) & MASK) - raised) / scale
                       for i, b in enumerate(self.intercepts, start=1)]
             if self.per_feature is not None:
                 totals = [t + known * w for t, w in zip(totals, self.per_feature, strict=True)]

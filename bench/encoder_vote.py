@@ -30,7 +30,7 @@ from complaints.triage.features import text_features
 from complaints.triage.rules import PhraseRules, normalise
 
 WRITERS = 8
-WEIGHTS = (0.5, 0.7, 1.0, 1.3, 1.6, 2.0, 2.5, 3.0)
+WEIGHTS = (0.5, 0.7, 1.0, 1.3, 1.6, 2.0, 2.5, 3.0, 4.0, 5.0, 7.0, 10.0)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: every English complaint is asked
 
 

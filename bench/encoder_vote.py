@@ -54,7 +54,7 @@ def split(profile: str, writers: int) -> tuple[list[tc.Row], list[tc.Row], list[
     aside = files[-writers:]
     rows, _ = tc.training_rows(profile)
     learn = [r for r in rows if r.source not in aside]
-    tune = [r for r in rows if r.source in aside and te.english(r.text) and Encoder.reads(r.text)]
+    tune = [r for r in rows if r.source in aside and Encoder.reads(r.text)]  # English, as the classifier asks
     return learn, tune, aside
 
 
@@ -63,9 +63,7 @@ def trained_encoder(profile: str, learn: list[tc.Row], classes: list[str], work:
     earlier run wrote it."""
     description = work / "encoder.json"
     if not description.is_file():
-        examples = ([(r.text, r.category, 1.0) for r in learn if te.english(r.text)]
-                    + [(r.text, r.category, tc.BORROWED_WEIGHT) for r in tc.borrowed_rows(profile)
-                       if te.english(r.text)])
+        examples = te.training_examples(profile, learn)
         print(f"{profile}: training an encoder on {len(examples)} English complaints", flush=True)
         te.fine_tune(examples, classes, work, te.EPOCHS)
         te.export(work, work / "encoder.onnx")

@@ -38,10 +38,11 @@ def english(text: str) -> bool:
     return not CJK.search(text)
 
 
-def training_examples(profile: str) -> list[tuple[str, str, float]]:
-    """The profile's English training complaints at full weight, and the other profiles' English ones for the
-    generic categories at the linear model's ``BORROWED_WEIGHT``."""
-    rows, _ = tc.training_rows(profile)
+def training_examples(profile: str, rows: list[tc.Row] | None = None) -> list[tuple[str, str, float]]:
+    """The profile's English training complaints (`rows`, all of them when not given) at full weight, and the
+    other profiles' English ones for the generic categories at the linear model's ``BORROWED_WEIGHT``."""
+    if rows is None:
+        rows, _ = tc.training_rows(profile)
     borrowed = tc.borrowed_rows(profile)
     return ([(r.text, r.category, 1.0) for r in rows if english(r.text)]
             + [(r.text, r.category, tc.BORROWED_WEIGHT) for r in borrowed if english(r.text)])

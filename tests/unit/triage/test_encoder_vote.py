@@ -20,7 +20,7 @@ def test_the_encoder_is_asked_only_below_the_threshold_and_its_scores_join_at_th
     assert score(rows, 0.0, {}, 0.01, 0.6) == (0, 1)  # asked, but too light to change the vote
 
 
-def test_the_pair_chosen_gets_most_right_then_asks_least_then_weighs_least() -> None:
+def test_with_few_rows_the_pair_chosen_gets_most_right_then_asks_least_then_weighs_least() -> None:
     # a sure model right on its own, and two unsure ones the encoder puts right: asking below 0.6 is enough
     rows = [_row("a", 0.95, -1.0), _row("b", 0.55, -3.0), _row("b", 0.58, -3.0)]
     (weight, threshold), grid = choose(rows, 0.0, {})
@@ -28,6 +28,19 @@ def test_the_pair_chosen_gets_most_right_then_asks_least_then_weighs_least() -> 
     assert grid[(weight, threshold)] == (3, 2)
     assert threshold == 0.6 and weight == min(w for w in WEIGHTS if grid[(w, 0.6)][0] == 3)
     assert grid[(3.0, 1.01)][0] == 2, "asking the sure complaint too lets the encoder outvote it"
+
+
+def test_a_pair_asking_fewer_is_chosen_when_the_most_right_is_ahead_by_less_than_a_standard_error() -> None:
+    # 80 sure and right, 9 sure and wrong; 10 unsure at 0.55 and one at 0.75 that the encoder puts right. Asking
+    # below 0.8 gets one more right than below 0.6 (91 against 90 of 100; a standard error is ~2.9 rows) for one
+    # more asked.
+    rows = ([_row("a", 0.95, -1.0)] * 80 + [_row("b", 0.99, 3.0)] * 9 + [_row("b", 0.55, -3.0)] * 10
+            + [_row("b", 0.75, -3.0)])
+    (weight, threshold), grid = choose(rows, 0.0, {})
+    assert max(right for right, _ in grid.values()) == 91
+    assert (threshold, grid[(weight, threshold)]) == (0.6, (90, 10))
+    assert weight == min(w for w in WEIGHTS if grid[(w, 0.6)][0] == 90)
+    assert grid[(1.0, 0.5)] == (80, 0), "asking nobody is further than a standard error from the best: not chosen"
 
 
 def test_the_writers_set_aside_must_leave_some_to_learn_from() -> None:

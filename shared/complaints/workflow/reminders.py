@@ -51,10 +51,13 @@ def sweep(desk: Desk) -> SweepResult:
     now = clock.now()
     result = SweepResult()
     for record in desk.complaints.due_timers(now):
+        if record.timer_due is None or record.timer_due > now:
+            # The index said due, the complaint read after it says otherwise: someone acted on it in between (or
+            # the index lagged, as a DynamoDB index may). Its new wait, if any, is swept when it falls due.
+            result.skipped += 1
+            continue
         result.due += 1
-        if record.timer_due is not None:
-            result.oldest_due_age_seconds = max(result.oldest_due_age_seconds,
-                                                (now - record.timer_due).total_seconds())
+        result.oldest_due_age_seconds = max(result.oldest_due_age_seconds, (now - record.timer_due).total_seconds())
         try:
             if record.decision is not None:
                 decisions.redeliver(desk, record)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from complaints.adapters.dynamodb import keys
+from complaints.core import clock
 from complaints.desk.context import Desk
 from complaints.handling import confirmation, resolution
 from complaints.workflow import reminders, steps
@@ -84,6 +90,31 @@ def test_a_sensitive_complaint_starts_one_rung_up_and_its_news_goes_at_once(
 
     assert _escalations(desk, cid) == [("manager", "mgr-qian")]
     assert len(notifier.to_staff("mgr-qian", "overdue")) == 1
+
+
+@pytest.mark.parametrize("meanwhile", ["the wait ended", "a new wait began"])
+def test_a_complaint_that_moved_on_after_the_index_was_read_is_skipped_not_escalated(
+        desk: Desk, notifier: MemoryNotifier, monkeypatch: pytest.MonkeyPatch, meanwhile: str) -> None:
+    # Given an overdue quality check, found due by the timers index
+    cid = _awaiting_quality_check(desk)
+    move_clock_to("10:00", desk)
+    table = desk.complaints.table
+    found = list(table.due(keys.WAITS, clock.now(), table.timer_shards))
+    assert len(found) == 1
+    # When, before the sweep reads the complaint, the supervisor acts on it (a DynamoDB index may also lag)
+    moved = record(desk, cid)
+    if meanwhile == "the wait ended":
+        moved.set_timer(None, None)
+    else:
+        moved.set_timer(Stage.CONFIRMATION, clock.now() + timedelta(hours=1))
+    desk.complaints.save(moved)
+    index = table.due
+    monkeypatch.setattr(table, "due", lambda kind, *rest: iter(found) if kind == keys.WAITS else index(kind, *rest))
+    result = reminders.sweep(desk)
+    # Then nobody is told it is overdue, and the sweep goes on
+    assert (result.due, result.escalated, result.skipped) == (0, 0, 1)
+    assert _escalations(desk, cid) == []
+    assert notifier.to_staff("sup-zhao", "overdue") == []
 
 
 def test_an_acceptance_not_given_in_time_goes_back_to_the_workflow_once(

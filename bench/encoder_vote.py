@@ -6,11 +6,12 @@ complaint whose vote is under ``consult_below``. Both are chosen here, never on 
 (``bench.train_classifier``) are trained on the rest, and every pair of the grid is scored on the set-aside
 writers' English complaints. The pair chosen is the one that asks the encoder of fewest complaints among those
 within one standard error of the most right, as a smaller difference on these rows is noise and every complaint
-asked costs a tenth of a millisecond; among those asking as few, the most right. The vote's own parameters (the
+asked costs milliseconds; among those asking as few, the most right. The vote's own parameters (the
 rules' weight, temperature and trust) are the shipped model's.
 
 The encoder trained here is written under ``--work`` (``build/encoder/<profile>-without-<n>``), never to
-shared/policies; a second run reuses it. Training it takes as long as ``make encoder``'s.
+shared/policies; a second run reuses it while the complaints it learned from are unchanged. Training it takes as
+long as ``make encoder``'s.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def score(rows: Sequence[Voted], rule_weight: float, trust: dict[str, float], we
 def choose(rows: Sequence[Voted], rule_weight: float, trust: dict[str, float]
            ) -> tuple[tuple[float, float], dict[tuple[float, float], tuple[int, int]]]:
     """The pair that asks the encoder least among those as right as the best, give or take one standard error of
-    the best's accuracy (a smaller difference on these rows is noise, and each complaint asked costs ~0.1 ms);
+    the best's accuracy (a smaller difference on these rows is noise, and each complaint asked costs milliseconds);
     among equals, the most right, then the lighter weight and the lower threshold."""
     grid = {(w, t): score(rows, rule_weight, trust, w, t) for w in WEIGHTS for t in THRESHOLDS}
     most = max(right for right, _ in grid.values())

@@ -213,7 +213,7 @@ class ComplaintStore:
 
     def due_timers(self, now: datetime) -> Iterator[ComplaintRecord]:
         """Every complaint the timers index finds due, read as it stands now: it may have moved on since the index
-        was read (or the index lag behind it), so the caller checks its timer."""
+        was read (or the index lagged behind it), so the caller checks its timer."""
         due = list(self.table.due(keys.WAITS, now, self.table.timer_shards))
         for data in self.table.fetch(due, consistent=True):  # acted on at once: read as it stands
             yield ComplaintRecord.model_validate(data)

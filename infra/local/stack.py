@@ -602,22 +602,37 @@ class LocalStack:
 
         A function with several schedules (the reminders sweep, one per shard group) answers with its
         invocations' figures added up (the largest of an `oldest_…` figure), and each answer under `groups`.
+
+        Each schedule runs alone, as on AWS: one whose function fails stops none of the others. The failure is
+        raised (ScheduleFailed, with every schedule's answer) once all have run and the queues have settled.
         """
         answers: dict[str, list[Any]] = {}
+        failed: list[str] = []
         for logical_id, given in self.schedules:
             event = given if given is not None else {"source": "aws.scheduler", "time": clock.iso(clock.now())}
             try:
                 answer = self.functions[logical_id].invoke(event)
             except runtime.Throttled as throttled:  # the sweep before is still running; the scheduler retries
                 answer = {"throttled": str(throttled)}
+            except runtime.FunctionError as error:  # its schedule retries nothing (RetryPolicy: 0); the next runs
+                answer = {"error": {"errorType": error.error_type, "errorMessage": str(error)}}
+                failed.append(f"{logical_id} ({error.error_type})")
             answers.setdefault(logical_id, []).append(answer)
         self.settle_queues()
-        return {logical_id: found[0] if len(found) == 1 else _added_up(found) for logical_id, found in answers.items()}
+        result = {logical_id: found[0] if len(found) == 1 else _added_up(found)
+                  for logical_id, found in answers.items()}
+        if failed:
+            raise ScheduleFailed(failed, result)
+        return result
 
     def _tick_forever(self, stopped: threading.Event) -> None:
+        """Tick on the schedules' rate until stopped; a tick whose function fails is logged, and the next runs."""
         interval = min(self.schedule_seconds.values(), default=60)
         while not stopped.wait(interval):
-            self.tick()
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - as on AWS, a failed scheduled invocation stops no later one
+                logger.exception("a scheduled invocation failed; the schedule goes on")
 
     def _clock_endpoint(self, request: Request) -> Response:
         if request.method == "POST":
@@ -648,7 +663,10 @@ class LocalStack:
                               "expires_in": 3600})
 
     def _tick_endpoint(self, request: Request) -> Response:
-        return json_response(self.tick())
+        try:
+            return json_response(self.tick())
+        except ScheduleFailed as failed:
+            return json_response({"message": str(failed), "answers": failed.answers}, 500)
 
     def backup(self, target: Path) -> dict[str, Any]:
         """One consistent file of the whole data directory, taken while the stack runs."""
@@ -681,6 +699,15 @@ class LocalStack:
     def outbox(self) -> list[dict[str, Any]]:
         lines = self.outbox_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
+
+
+class ScheduleFailed(Exception):
+    """A tick in which one scheduled invocation or more ended in a function error; `answers` holds every
+    schedule's answer, the failed ones as {"error": {errorType, errorMessage}}."""
+
+    def __init__(self, failed: list[str], answers: dict[str, Any]) -> None:
+        super().__init__(f"scheduled invocations failed: {', '.join(failed)}; the other schedules ran")
+        self.answers = answers
 
 
 def _added_up(answers: list[Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from infra.cli.client import DeskClient
+from infra.cli.client import ApiError, DeskClient
 from infra.local import aws_endpoint, runtime, scenarios
 from infra.local.stack import LocalStack
 from tests.integration.patience import WAIT_SECONDS
@@ -118,3 +118,35 @@ def test_a_send_task_success_that_times_out_after_the_save_is_sent_again_by_the_
     scenarios.resolve(client, complaint_id, owner)
     client.to_daytime()
     assert scenarios.confirm_fixed(client, complaint_id, owner)["status"] == "closed"
+
+
+def test_a_scheduled_invocation_that_fails_stops_no_other_schedule_and_the_tick_says_which_failed(
+        stack: LocalStack, client: DeskClient) -> None:
+    # EventBridge Scheduler runs each schedule alone: the reminders sweep of one shard group failing leaves the
+    # other groups, and every other schedule, to run. The local tick runs them all, then answers 500 naming it.
+    failing, its_event = next((logical_id, event) for logical_id, event in stack.schedules if event is not None)
+    failed: list[Any] = []
+
+    @contextlib.contextmanager
+    def observer(function: runtime.LocalFunction, event: Any) -> Iterator[None]:
+        if function.logical_id == failing and event == its_event and not failed:
+            failed.append(event)
+            raise runtime.FunctionError("Runtime.ExitError", "injected: the runtime exited")
+        yield
+
+    remove = runtime.observe_invocations(observer)
+    try:
+        with pytest.raises(ApiError) as raised:
+            client.tick()
+    finally:
+        remove()
+    assert failed == [its_event] and raised.value.status == 500
+    assert f"{failing} (Runtime.ExitError)" in raised.value.message
+    answers = raised.value.body["answers"]
+    assert set(answers) == {logical_id for logical_id, _ in stack.schedules}
+    runs = {logical_id: answer.get("groups", [answer]) for logical_id, answer in answers.items()}
+    errors = [run for found in runs.values() for run in found if "error" in run]
+    assert errors == [{"error": {"errorType": "Runtime.ExitError", "errorMessage": "injected: the runtime exited"}}]
+    assert len(runs[failing]) == sum(logical_id == failing for logical_id, _ in stack.schedules)
+    # The next tick, with nothing failing, answers as before.
+    assert all("error" not in run for answer in client.tick().values() for run in answer.get("groups", [answer]))
